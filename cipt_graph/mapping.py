@@ -1,0 +1,208 @@
+"""The coverage mapping: long-format CSV files → direct triples and qualified coverage nodes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from .errors import InputError
+from .namespaces import CID, CIPT, SCHEMA
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    """One kind of mapping file: which column names the target, and how it becomes triples."""
+
+    file_name: str
+    target_column: str
+    target_class: URIRef
+    direct: URIRef
+    node_class: URIRef
+    node_target: URIRef
+    has_level: bool
+
+
+LINK_KINDS = (
+    LinkKind("module_competency.csv", "competency", CIPT.Competency, CIPT.coversCompetency,
+             CIPT.CompetencyCoverage, CIPT.competency, True),
+    LinkKind("module_activity.csv", "activity", CIPT.Activity, CIPT.preparesForActivity,
+             CIPT.ActivityCoverage, CIPT.activity, False),
+    LinkKind("module_objective.csv", "objective", CIPT.LearningObjective, CIPT.servesObjective,
+             CIPT.ObjectiveCoverage, CIPT.objective, False),
+)
+
+STATUSES = {"proposed": CIPT.Proposed, "proposé": CIPT.Proposed, "validated": CIPT.Validated,
+            "validé": CIPT.Validated}
+
+
+def columns_of(kind: LinkKind) -> list[str]:
+    """The header of a mapping file of this kind, in order."""
+    head = ["module", kind.target_column] + (["level", "hours"] if kind.has_level else [])
+    return head + ["status", "asserted_by", "asserted_on", "rationale"]
+
+
+@dataclass
+class Vocabulary:
+    """What mapping rows may refer to, read from the programme data and the level scheme."""
+
+    modules: dict[str, URIRef]
+    targets: dict[URIRef, dict[str, URIRef]]
+    levels: dict[str, URIRef]
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> "Vocabulary":
+        modules = {str(code): s for s, code in graph.subject_objects(SCHEMA.courseCode)
+                   if (s, RDF.type, CIPT.Module) in graph}
+        targets: dict[URIRef, dict[str, URIRef]] = {}
+        for kind in LINK_KINDS:
+            targets[kind.target_class] = {
+                str(n): s for s, n in graph.subject_objects(SKOS.notation)
+                if (s, RDF.type, kind.target_class) in graph
+            }
+        levels: dict[str, URIRef] = {}
+        for level in graph.subjects(SKOS.inScheme, CID["scheme/coverage-levels"]):
+            for name in [*graph.objects(level, SKOS.notation), *graph.objects(level, SKOS.prefLabel)]:
+                levels[str(name).casefold()] = level
+        return cls(modules, targets, levels)
+
+
+def _slug(text: str) -> str:
+    text = re.sub(r"[^0-9A-Za-z]+", "-", text.strip().lower()).strip("-")
+    return text or "unknown"
+
+
+def _agent(name: str) -> URIRef:
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return CID[f"agent/{_slug(ascii_name)}"]
+
+
+def read_mapping_file(path: Path, kind: LinkKind, vocab: Vocabulary) -> Graph:
+    """Read one mapping CSV into a graph, checking every cell.
+
+    Raises:
+        InputError: listing every bad cell as ``file, line N, column: what``.
+    """
+    graph = Graph()
+    errors: list[str] = []
+    source = CID[f"source/mapping/{path.name}"]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from exc
+    reader = csv.DictReader(text.splitlines(), strict=True)
+    expected = columns_of(kind)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise InputError(f"line 1: {exc}", where=str(path)) from exc
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    if missing or extra:
+        raise InputError(
+            f"line 1: header must be {','.join(expected)}"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; unexpected {', '.join(extra)}" if extra else ""),
+            where=str(path),
+        )
+    seen: dict[tuple[str, str], int] = {}
+    known_targets = vocab.targets[kind.target_class]
+    try:
+        for row in reader:
+            line = reader.line_num
+            where = f"line {line}"
+            if None in row or any(v is None for v in row.values()):
+                errors.append(f"{where}: expected {len(expected)} fields")
+                continue
+            module_code = row["module"].strip()
+            target_code = row[kind.target_column].strip()
+            module = vocab.modules.get(module_code)
+            target = known_targets.get(target_code)
+            if module is None:
+                errors.append(f"{where}, column module: unknown module {module_code!r}")
+            if target is None:
+                errors.append(f"{where}, column {kind.target_column}: unknown {kind.target_column} {target_code!r}")
+            key = (module_code, target_code)
+            if key in seen:
+                errors.append(f"{where}: duplicate link {module_code} → {target_code} (first on line {seen[key]})")
+            seen[key] = line
+            level = hours = None
+            if kind.has_level:
+                level = vocab.levels.get(row["level"].strip().casefold())
+                if level is None:
+                    errors.append(
+                        f"{where}, column level: {row['level']!r} is not a level of the scale "
+                        f"({', '.join(sorted({k.upper() for k in vocab.levels if len(k) == 1}))})"
+                    )
+                if row["hours"].strip():
+                    try:
+                        hours = Decimal(row["hours"].strip().replace(",", "."))
+                        if hours < 0 or not hours.is_finite():
+                            raise InvalidOperation
+                    except InvalidOperation:
+                        errors.append(f"{where}, column hours: {row['hours']!r} is not a number of hours ≥ 0")
+                        hours = None
+            status = STATUSES.get(row["status"].strip().casefold())
+            if status is None:
+                errors.append(f"{where}, column status: {row['status']!r} is not proposed or validated")
+            try:
+                asserted_on = dt.date.fromisoformat(row["asserted_on"].strip())
+            except ValueError:
+                errors.append(f"{where}, column asserted_on: {row['asserted_on']!r} is not a date YYYY-MM-DD")
+                asserted_on = None
+            who = row["asserted_by"].strip()
+            if not who:
+                errors.append(f"{where}, column asserted_by: empty")
+            rationale = row["rationale"].strip()
+            if not rationale:
+                errors.append(f"{where}, column rationale: empty")
+            if module is None or target is None or status is None or asserted_on is None or not who:
+                continue
+            if kind.has_level and level is None:
+                continue
+            node = CID[f"coverage/{module_code}--{target_code}"]
+            graph.add((module, kind.direct, target))
+            graph.add((node, RDF.type, kind.node_class))
+            graph.add((node, CIPT.module, module))
+            graph.add((node, kind.node_target, target))
+            if level is not None:
+                graph.add((node, CIPT.level, level))
+            if hours is not None:
+                graph.add((node, CIPT.coverageHours, Literal(hours, datatype=XSD.decimal)))
+            graph.add((node, CIPT.rationale, Literal(rationale, lang="fr")))
+            graph.add((node, CIPT.mappingStatus, status))
+            agent = _agent(who)
+            graph.add((node, PROV.wasAttributedTo, agent))
+            graph.add((agent, RDF.type, PROV.Agent))
+            graph.add((agent, RDFS.label, Literal(who)))
+            graph.add((node, PROV.generatedAtTime, Literal(asserted_on, datatype=XSD.date)))
+            graph.add((node, DCTERMS.source, source))
+    except csv.Error as exc:
+        errors.append(f"line {reader.line_num}: {exc}")
+    if errors:
+        shown = errors[:50] + ([f"… and {len(errors) - 50} more"] if len(errors) > 50 else [])
+        raise InputError(f"{len(errors)} error(s):\n  " + "\n  ".join(shown), where=str(path))
+    graph.add((source, RDF.type, PROV.Entity))
+    graph.add((source, DCTERMS.title, Literal(f"mapping/{path.name}")))
+    return graph
+
+
+def read_mapping(mapping_dir: Path, vocab: Vocabulary) -> Graph:
+    """Read every mapping file of a workspace into one graph (absent files count as empty)."""
+    graph = Graph()
+    for kind in LINK_KINDS:
+        path = mapping_dir / kind.file_name
+        if path.exists():
+            graph += read_mapping_file(path, kind, vocab)
+    return graph
+

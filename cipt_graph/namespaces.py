@@ -1,0 +1,36 @@
+"""Vocabulary constants: the namespaces every other module uses."""
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+CIPT = Namespace("https://w3id.org/cipt-graph/ontology#")
+CID = Namespace("https://w3id.org/cipt-graph/id/")
+CIPTSH = Namespace("https://w3id.org/cipt-graph/shapes#")
+SCHEMA = Namespace("https://schema.org/")
+
+#: Prefixes bound when serialising and offered to SPARQL tools.
+PREFIXES: dict[str, Namespace] = {
+    "cipt": CIPT,
+    "cid": CID,
+    "ciptsh": CIPTSH,
+    "schema": SCHEMA,
+    "skos": Namespace(str(SKOS)),
+    "dcterms": Namespace(str(DCTERMS)),
+    "prov": Namespace(str(PROV)),
+    "owl": Namespace(str(OWL)),
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "xsd": Namespace(str(XSD)),
+    "sh": Namespace(str(SH)),
+}
+
+#: Named graphs the builder loads each source into.
+GRAPH_ONTOLOGY = CID["graph/ontology"]
+GRAPH_PROGRAMME = CID["graph/programme"]
+GRAPH_LEVELS = CID["graph/levels"]
+GRAPH_MAPPING = CID["graph/mapping"]
+
+__all__ = [
+    "CIPT", "CID", "CIPTSH", "SCHEMA", "SKOS", "DCTERMS", "PROV", "OWL", "RDF", "RDFS", "XSD", "SH",
+    "PREFIXES", "GRAPH_ONTOLOGY", "GRAPH_PROGRAMME", "GRAPH_LEVELS", "GRAPH_MAPPING",
+]

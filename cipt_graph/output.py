@@ -1,0 +1,59 @@
+"""Formatting query results for people (text tables) and programs (CSV, JSON)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .store import QueryResult, iter_records, to_python
+
+FORMATS = ("table", "csv", "json")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def to_json(result: QueryResult) -> str:
+    """A JSON array of row objects keyed by the query's variable names."""
+    return json.dumps(list(iter_records(result)), ensure_ascii=False, indent=2)
+
+
+def to_csv(result: QueryResult) -> str:
+    """CSV with a header row of the variable names."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([_cell(to_python(v)) for v in row])
+    return buffer.getvalue()
+
+
+def to_table(result: QueryResult, *, max_width: int = 48) -> str:
+    """An aligned plain-text table, long cells shortened with an ellipsis."""
+    def short(text: str) -> str:
+        text = text.replace("\n", " ")
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[short(_cell(to_python(v))) for v in row] for row in result.rows]
+    widths = [len(name) for name in result.variables]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(result.variables, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def format_result(result: QueryResult, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "csv":
+        return to_csv(result)
+    return to_table(result)

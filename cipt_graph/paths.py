@@ -1,0 +1,88 @@
+"""Where the shipped files are, and how a workspace of data files is chosen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CiptError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _shipped(name: str) -> Path:
+    """A shipped folder: inside the wheel (``_shipped/``) or, in a checkout, at the repository root."""
+    installed = _PACKAGE / "_shipped" / name
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parent / name
+
+
+ONTOLOGY_DIR = _shipped("ontology")
+QUERIES_DIR = _shipped("queries")
+DATA_DIR = _shipped("data")
+
+ONTOLOGY_FILE = ONTOLOGY_DIR / "cipt.ttl"
+SHAPES_FILES = (ONTOLOGY_DIR / "shapes-violations.ttl", ONTOLOGY_DIR / "shapes-warnings.ttl")
+
+ENV_DATA = "CIPT_DATA"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A folder of data files: Turtle (``*.ttl``), the level scheme and the mapping CSVs.
+
+    Attributes:
+        root: the folder.
+        read_only: True for the data shipped with the package.
+    """
+
+    root: Path
+    read_only: bool = False
+
+    @property
+    def mapping_dir(self) -> Path:
+        return self.root / "mapping"
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.root / "versions"
+
+
+def resolve_workspace(data: str | os.PathLike[str] | None = None) -> Workspace:
+    """The workspace named by ``data``, else by ``$CIPT_DATA``, else the shipped data (read-only).
+
+    Raises:
+        CiptError: the folder named does not exist.
+    """
+    chosen = data if data is not None else os.environ.get(ENV_DATA) or None
+    if chosen is None:
+        return Workspace(DATA_DIR, read_only=True)
+    root = Path(chosen).expanduser().resolve()
+    if not root.is_dir():
+        raise CiptError(
+            f"workspace folder does not exist (create one with `cipt init {chosen}`)", where=str(root)
+        )
+    return Workspace(root)
+
+
+def init_workspace(target: str | os.PathLike[str], *, force: bool = False) -> Workspace:
+    """Create a workspace at ``target`` holding a copy of the shipped programme data.
+
+    Raises:
+        CiptError: ``target`` exists and is not empty (unless ``force``).
+    """
+    root = Path(target).expanduser().resolve()
+    if root.exists() and any(root.iterdir()) and not force:
+        raise CiptError("folder exists and is not empty (use --force to overwrite)", where=str(root))
+    root.mkdir(parents=True, exist_ok=True)
+    for item in DATA_DIR.iterdir():
+        if item.name.startswith((".", "__")):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, root / item.name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(item, root / item.name)
+    return Workspace(root)

@@ -1,0 +1,203 @@
+"""Named queries: ``queries/*.rq`` files with a ``#+`` header, run with bound parameters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from .errors import QueryError
+from .namespaces import CID
+from .paths import QUERIES_DIR
+from .store import QueryResult, Store, Term, select
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of a named query: the SPARQL variable it binds.
+
+    Attributes:
+        name: the variable name (without ``?``), also the CLI/HTTP parameter name.
+        kind: ``iri`` (an IRI, or a notation such as ``BC05-C1`` resolved to one) or ``literal``.
+        required: whether the query needs it.
+        default: a value used when the caller gives none.
+        description: what to pass.
+    """
+
+    name: str
+    kind: str = "literal"
+    required: bool = False
+    default: str | None = None
+    datatype: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file with its header."""
+
+    name: str
+    path: Path
+    summary: str
+    description: str
+    text: str
+    tags: tuple[str, ...] = ()
+    params: tuple[Parameter, ...] = ()
+    example: Mapping[str, str] = field(default_factory=dict)
+    kind: str = "select"
+
+    def param(self, name: str) -> Parameter:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise QueryError(f"query {self.name!r} has no parameter {name!r} (parameters: {known})")
+
+
+def _parse_param(name: str, spec: object, where: str) -> Parameter:
+    if isinstance(spec, str):
+        # Short form, as in STYLE.md: "IRI of a competency (required)".
+        return Parameter(
+            name=name,
+            kind="iri" if spec.lstrip().upper().startswith("IRI") else "literal",
+            required="(required)" in spec,
+            description=spec.replace("(required)", "").strip(),
+        )
+    if not isinstance(spec, dict):
+        raise QueryError(f"parameter {name!r}: expected a description or a mapping", where=where)
+    kind = str(spec.get("type", "literal"))
+    if kind not in ("iri", "literal"):
+        raise QueryError(f"parameter {name!r}: type must be iri or literal", where=where)
+    default = spec.get("default")
+    return Parameter(
+        name=name,
+        kind=kind,
+        required=bool(spec.get("required", False)),
+        default=None if default is None else str(default),
+        datatype=spec.get("datatype"),
+        description=str(spec.get("description", "")).strip(),
+    )
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read a named query file and its ``#+`` header.
+
+    Raises:
+        QueryError: the header is malformed or lacks a summary.
+    """
+    text = path.read_text(encoding="utf-8")
+    header_lines = [line[2:].removeprefix(" ") for line in text.splitlines() if line.startswith("#+")]
+    try:
+        header = yaml.safe_load("\n".join(header_lines)) or {}
+    except yaml.YAMLError as exc:
+        raise QueryError(f"malformed #+ header: {exc}", where=str(path)) from exc
+    if not isinstance(header, dict) or not header.get("summary"):
+        raise QueryError("the #+ header needs at least a summary", where=str(path))
+    name = path.stem
+    if not _NAME.match(name):
+        raise QueryError("a query's file name must be snake_case", where=str(path))
+    params = tuple(_parse_param(k, v, str(path)) for k, v in (header.get("params") or {}).items())
+    example = {str(k): str(v) for k, v in (header.get("example") or {}).items()}
+    return NamedQuery(
+        name=name,
+        path=path,
+        summary=str(header["summary"]).strip(),
+        description=str(header.get("description", "")).strip(),
+        text=text,
+        tags=tuple(header.get("tags") or ()),
+        params=params,
+        example=example,
+        kind=str(header.get("kind", "select")),
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_dir(directory: Path) -> dict[str, NamedQuery]:
+    return {p.stem: parse_query_file(p) for p in sorted(directory.glob("*.rq"))}
+
+
+def load_queries(directory: Path | None = None) -> dict[str, NamedQuery]:
+    """Every named query of a folder (the shipped ``queries/`` by default), by name."""
+    return dict(_load_dir((directory or QUERIES_DIR).resolve()))
+
+
+def get_query(name: str, directory: Path | None = None) -> NamedQuery:
+    """One named query.
+
+    Raises:
+        QueryError: no query has that name (the message lists the known ones).
+    """
+    queries = load_queries(directory)
+    if name not in queries:
+        raise QueryError(f"unknown query {name!r}; known queries: {', '.join(sorted(queries))}")
+    return queries[name]
+
+
+_NOTATION_LOOKUP = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/>
+SELECT DISTINCT ?s ?code WHERE { { ?s skos:notation ?code } UNION { ?s schema:courseCode ?code } }
+"""
+
+
+def resolve_iri(store: Store, value: str) -> ox.NamedNode:
+    """An IRI given in full, as a path under ``cid:`` (``module/M01``), or as a notation (``BC05-C1``).
+
+    Raises:
+        QueryError: the value names nothing, or several things.
+    """
+    value = value.strip()
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("urn:"):
+        try:
+            return ox.NamedNode(value)
+        except ValueError as exc:
+            raise QueryError(f"{value!r} is not a valid IRI: {exc}") from exc
+    if "/" in value:
+        return ox.NamedNode(str(CID[value]))
+    found = select(store, _NOTATION_LOOKUP, {"code": ox.Literal(value)}).column("s")
+    if len(found) == 1 and isinstance(found[0], ox.NamedNode):
+        return found[0]
+    if not found:
+        raise QueryError(f"{value!r} is neither an IRI nor a known code (such as M01, BC05-C1, A01, J1)")
+    raise QueryError(f"{value!r} names several resources; give the full IRI")
+
+
+def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -> dict[str, Term]:
+    """Check the parameters given against the query's header and turn them into RDF terms.
+
+    Raises:
+        QueryError: an unknown or missing parameter, or a value that does not resolve.
+    """
+    for name in given:
+        query.param(name)
+    bound: dict[str, Term] = {}
+    for p in query.params:
+        value = given.get(p.name, p.default)
+        if value is None or value == "":
+            if p.required:
+                raise QueryError(f"query {query.name!r} needs the parameter {p.name!r}: {p.description}")
+            continue
+        if p.kind == "iri":
+            bound[p.name] = resolve_iri(store, value)
+        elif p.datatype:
+            bound[p.name] = ox.Literal(value, datatype=ox.NamedNode(p.datatype))
+        else:
+            bound[p.name] = ox.Literal(value)
+    return bound
+
+
+def run_query(store: Store, name: str | NamedQuery, params: Mapping[str, str] | None = None) -> QueryResult:
+    """Run a named SELECT query with its parameters bound (never pasted into the text)."""
+    query = name if isinstance(name, NamedQuery) else get_query(name)
+    bound = bind_parameters(store, query, params or {})
+    try:
+        return select(store, query.text, bound)
+    except QueryError as exc:
+        raise QueryError(exc.message, where=str(query.path)) from exc

@@ -1,0 +1,124 @@
+"""SHACL validation of the dataset with pyshacl: structure and accreditation rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from .build import parse_turtle
+from .paths import SHAPES_FILES
+from .store import Store
+
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL validation result."""
+
+    severity: str
+    focus: str
+    shape: str
+    constraint: str
+    path: str | None
+    value: str | None
+    messages: dict[str, str]
+
+    def message(self, lang: str = "fr") -> str:
+        return self.messages.get(lang) or self.messages.get("") or next(iter(self.messages.values()), "")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity,
+            "focus": self.focus,
+            "shape": self.shape,
+            "constraint": self.constraint,
+            "path": self.path,
+            "value": self.value,
+            "message_fr": self.message("fr"),
+            "message_en": self.message("en"),
+        }
+
+
+@dataclass
+class ValidationReport:
+    """The findings of one validation run."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Warning"]
+
+    @property
+    def conforms(self) -> bool:
+        """No finding at all (warnings count: they are accreditation findings)."""
+        return not self.findings
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITY_ORDER}
+
+
+def load_shapes(files: Iterable[Path] = SHAPES_FILES) -> Graph:
+    """The shapes graph: every shapes file, parsed."""
+    shapes = Graph()
+    for path in files:
+        shapes += parse_turtle(path)
+    return shapes
+
+
+def store_graph(store: Store) -> Graph:
+    """The union of the store's graphs as one rdflib graph (for SHACL and graph work)."""
+    graph = Graph()
+    graph.parse(data=store.dump(ox.RdfFormat.N_TRIPLES), format="nt")
+    return graph
+
+
+def _text(graph: Graph, node, prop) -> str | None:
+    value = graph.value(node, prop)
+    return None if value is None else str(value)
+
+
+def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport:
+    """Validate a data graph against the shapes (both files by default)."""
+    shapes = shapes if shapes is not None else load_shapes()
+    _, results, _ = shacl_validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    findings = []
+    for result in results.subjects(predicate=SH.resultSeverity):
+        severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+        messages: dict[str, str] = {}
+        for msg in results.objects(result, SH.resultMessage):
+            lang = msg.language if isinstance(msg, Literal) and msg.language else ""
+            messages.setdefault(lang, str(msg))
+        shape = results.value(result, SH.sourceShape)
+        path = results.value(result, SH.resultPath)
+        findings.append(
+            Finding(
+                severity=severity,
+                focus=str(results.value(result, SH.focusNode)),
+                shape=str(shape) if isinstance(shape, URIRef) else "",
+                constraint=str(results.value(result, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                path=str(path) if isinstance(path, URIRef) else None,
+                value=_text(results, result, SH.value),
+                messages=messages,
+            )
+        )
+    findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.shape, f.focus))
+    return ValidationReport(findings)
+
+
+def validate_store(store: Store) -> ValidationReport:
+    """Validate the whole dataset of a store."""
+    return validate_graph(store_graph(store))

@@ -1,0 +1,189 @@
+"""The `cipt` command line: outputs, exit statuses and errors on bad input (issue #2)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import pytest
+
+from cipt_graph.build import build_store
+from cipt_graph.errors import InputError
+from cipt_graph.queries import run_query
+from cipt_graph.store import iter_records
+
+STATS_KEYS = {"modules", "hours_listed", "hours_declared", "blocks", "competencies", "activities", "jobs",
+              "objectives", "coverage_links", "triples"}
+
+
+@pytest.fixture()
+def workspace(tmp_path, cli):
+    target = tmp_path / "ws"
+    result = cli("init", str(target))
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def test_stats_json(cli):
+    result = cli("stats", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert STATS_KEYS <= set(stats)
+    assert (stats["modules"], stats["hours_listed"], stats["hours_declared"]) == (25, 457, 487)
+    assert (stats["blocks"], stats["competencies"], stats["activities"], stats["jobs"], stats["objectives"]) == (6, 16, 8, 5, 5)
+
+
+def test_query_json_is_an_array_keyed_by_variables(cli, store):
+    result = cli("query", "coverage_matrix", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    expected = list(iter_records(run_query(store, "coverage_matrix")))
+    assert rows == expected
+
+
+def test_query_csv_has_header(cli, store):
+    result = cli("query", "modules_for_competency", "--param", "competency=BC05-C1", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    table = list(csv.reader(io.StringIO(result.stdout)))
+    assert table[0] == run_query(store, "modules_for_competency", {"competency": "BC05-C1"}).variables
+    assert len(table) - 1 == len(run_query(store, "modules_for_competency", {"competency": "BC05-C1"}))
+
+
+def test_query_table(cli):
+    result = cli("query", "hours_declared_vs_listed")
+    assert result.returncode == 0, result.stderr
+    assert "487" in result.stdout and "457" in result.stdout and "30" in result.stdout
+
+
+def test_queries_lists_every_query(cli):
+    from cipt_graph.queries import load_queries
+
+    result = cli("queries", "--format", "json")
+    assert result.returncode == 0
+    assert {q["name"] for q in json.loads(result.stdout)} == set(load_queries())
+
+
+def test_unknown_query_exit_2(cli):
+    result = cli("query", "no_such_query")
+    assert result.returncode == 2
+    assert "unknown query 'no_such_query'" in result.stderr and "coverage_matrix" in result.stderr
+
+
+def test_unknown_parameter_exit_2(cli):
+    result = cli("query", "coverage_matrix", "--param", "colour=blue")
+    assert result.returncode == 2
+    assert "no parameter 'colour'" in result.stderr
+
+
+def test_validate_reports_hours_gap(cli):
+    result = cli("validate", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["counts"]["Violation"] == 0
+    messages = " ".join(f["message_fr"] + f["message_en"] for f in report["findings"])
+    assert "487" in messages and "457" in messages
+
+
+def test_validate_fail_on_violation_only(cli):
+    assert cli("validate", "--fail-on", "violation").returncode == 0
+
+
+@pytest.mark.parametrize("fmt, marker", [("turtle", b"@prefix"), ("nquads", b"<https://w3id.org/cipt-graph/id/graph/"),
+                                         ("jsonld", b"@id"), ("trig", b"GRAPH"), ("ntriples", b"<https://")])
+def test_build_formats(cli, tmp_path, fmt, marker):
+    out = tmp_path / f"dataset.{fmt}"
+    result = cli("build", "--format", fmt, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    assert marker in data or marker.lower() in data.lower()
+
+
+def test_build_turtle_round_trips(cli, tmp_path, store):
+    import rdflib
+
+    out = tmp_path / "dataset.ttl"
+    assert cli("build", "--out", str(out)).returncode == 0
+    g = rdflib.Graph().parse(out)
+    stats = next(iter(iter_records(run_query(store, "stats"))))
+    assert len(g) == stats["triples"]
+
+
+def test_init_refuses_non_empty_folder(cli, workspace):
+    result = cli("init", str(workspace))
+    assert result.returncode == 2 and "not empty" in result.stderr
+
+
+def test_workspace_edit_changes_results(cli, workspace):
+    path = workspace / "mapping" / "module_competency.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    removed = next(csv.reader([lines[1]]))
+    path.write_text("".join([lines[0], *lines[2:]]), encoding="utf-8")
+    result = cli("query", "coverage_matrix", "--format", "json", "--data", str(workspace))
+    assert result.returncode == 0, result.stderr
+    pairs = {(r["module_code"], r["competency_code"]) for r in json.loads(result.stdout)}
+    assert (removed[0], removed[1]) not in pairs
+    assert len(pairs) == len(lines) - 2
+
+
+def test_cipt_data_environment_variable(cli, workspace):
+    (workspace / "mapping" / "module_competency.csv").write_text(
+        "module,competency,level,hours,status,asserted_by,asserted_on,rationale\n", encoding="utf-8")
+    result = cli("stats", "--format", "json", env={"CIPT_DATA": str(workspace)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["coverage_links"] == 0
+
+
+def test_malformed_turtle_says_file_and_line(cli, workspace):
+    path = workspace / "programme.ttl"
+    text = path.read_text(encoding="utf-8")
+    line_count = text.count("\n")
+    path.write_text(text + "\ncid:broken cipt:hours .\n", encoding="utf-8")
+    result = cli("stats", "--data", str(workspace))
+    assert result.returncode == 2
+    assert "programme.ttl" in result.stderr and f"line {line_count + 2}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "row, complaint",
+    [
+        ("M99,BC01-C1,I,,proposed,X,2026-01-01,r", "unknown module 'M99'"),
+        ("M01,BC09-C1,I,,proposed,X,2026-01-01,r", "unknown competency 'BC09-C1'"),
+        ("M01,BC01-C1,Z,,proposed,X,2026-01-01,r", "'Z' is not a level"),
+        ("M01,BC01-C1,I,-3,proposed,X,2026-01-01,r", "'-3' is not a number of hours"),
+        ("M01,BC01-C1,I,,maybe,X,2026-01-01,r", "'maybe' is not proposed or validated"),
+        ("M01,BC01-C1,I,,proposed,X,yesterday,r", "'yesterday' is not a date"),
+        ("M01,BC01-C1,I,,proposed,X,2026-01-01", "expected 8 fields"),
+    ],
+)
+def test_malformed_mapping_csv_says_file_line_and_what(cli, workspace, row, complaint):
+    path = workspace / "mapping" / "module_competency.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, row)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("stats", "--data", str(workspace))
+    assert result.returncode == 2
+    assert "module_competency.csv" in result.stderr and "line 4" in result.stderr
+    assert complaint in result.stderr
+
+
+def test_failed_build_leaves_store_intact(workspace):
+    """A failed import leaves the previous graph intact (brief: nothing half-written)."""
+    store = build_store(workspace)
+    before = len(store)
+    (workspace / "mapping" / "module_activity.csv").write_text("module,activity\nM01\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        build_store(workspace, store)
+    assert len(store) == before
+
+
+def test_missing_workspace_folder(cli, tmp_path):
+    result = cli("stats", "--data", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_runs_from_another_directory(cli, tmp_path):
+    result = cli("query", "uncovered_competencies", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
