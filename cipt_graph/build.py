@@ -10,7 +10,7 @@ from rdflib import Graph, URIRef
 
 from .errors import InputError
 from .mapping import Vocabulary, read_mapping
-from .namespaces import CID, GRAPH_MAPPING, GRAPH_ONTOLOGY, PREFIXES
+from .namespaces import CID, CIPT, GRAPH_MAPPING, GRAPH_ONTOLOGY, PREFIXES
 from .paths import ONTOLOGY_FILE, Workspace, resolve_workspace
 from .store import Store, open_store
 
@@ -60,7 +60,37 @@ def load_sources(workspace: Workspace) -> list[Source]:
         data += graph
     mapping = read_mapping(workspace.mapping_dir, Vocabulary.from_graph(data))
     sources.append(Source(GRAPH_MAPPING, str(workspace.mapping_dir), mapping))
+    for path in rncp_files(workspace):
+        sources.append(Source(CID[f"graph/{RNCP_DIR}/{path.stem}"], str(path), parse_turtle(path)))
+    supersede_inferred(sources)
     return sources
+
+
+#: Folder of a workspace where `cipt import-rncp` writes imported fiches and the reconciliation.
+RNCP_DIR = "rncp"
+RNCP_GRAPH_PREFIX = str(CID[f"graph/{RNCP_DIR}/"])
+
+
+def rncp_files(workspace: Workspace) -> list[Path]:
+    """The imported RNCP fiches and the reconciliation file (``rncp/*.ttl``) of a workspace."""
+    return sorted((workspace.root / RNCP_DIR).glob("*.ttl"))
+
+
+def supersede_inferred(sources: list[Source]) -> None:
+    """Drop ``cipt:dataStatus cipt:Inferred`` from a resource that an import marks ``cipt:Official``.
+
+    The reconciliation (``rncp/reconciliation.ttl``) marks a brochure block whose label matched an
+    official fiche's block as official; its inferred status in the programme data no longer holds.
+    """
+    imported = [s for s in sources if str(s.graph_iri).startswith(RNCP_GRAPH_PREFIX)]
+    if not imported:
+        return
+    for source in sources:
+        if str(source.graph_iri).startswith(RNCP_GRAPH_PREFIX):
+            continue
+        for subject in list(source.graph.subjects(CIPT.dataStatus, CIPT.Inferred)):
+            if any((subject, CIPT.dataStatus, CIPT.Official) in s.graph for s in imported):
+                source.graph.remove((subject, CIPT.dataStatus, CIPT.Inferred))
 
 
 def build_store(data: str | Path | Workspace | None = None, store: Store | None = None) -> Store:

@@ -8,6 +8,12 @@ CID = Namespace("https://w3id.org/cipt-graph/id/")
 CIPTSH = Namespace("https://w3id.org/cipt-graph/shapes#")
 SCHEMA = Namespace("https://schema.org/")
 
+#: W3C vocabularies the HTTP service describes itself with (SPARQL 1.1 Service Description,
+#: format identifiers) and the namespace of SPARQL XML results.
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+SPARQL_RESULTS = Namespace("http://www.w3.org/2005/sparql-results#")
+
 #: Prefixes bound when serialising and offered to SPARQL tools.
 PREFIXES: dict[str, Namespace] = {
     "cipt": CIPT,
@@ -31,6 +37,6 @@ GRAPH_LEVELS = CID["graph/levels"]
 GRAPH_MAPPING = CID["graph/mapping"]
 
 __all__ = [
-    "CIPT", "CID", "CIPTSH", "SCHEMA", "SKOS", "DCTERMS", "PROV", "OWL", "RDF", "RDFS", "XSD", "SH",
+    "CIPT", "CID", "CIPTSH", "SCHEMA", "SD", "FORMATS", "SPARQL_RESULTS", "SKOS", "DCTERMS", "PROV", "OWL", "RDF", "RDFS", "XSD", "SH",
     "PREFIXES", "GRAPH_ONTOLOGY", "GRAPH_PROGRAMME", "GRAPH_LEVELS", "GRAPH_MAPPING",
 ]

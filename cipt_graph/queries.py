@@ -52,6 +52,8 @@ class NamedQuery:
     params: tuple[Parameter, ...] = ()
     example: Mapping[str, str] = field(default_factory=dict)
     kind: str = "select"
+    #: The whole ``#+`` header, for keys tools read beyond the ones above (``severity``, ``title``).
+    header: Mapping[str, object] = field(default_factory=dict)
 
     def param(self, name: str) -> Parameter:
         for p in self.params:
@@ -115,6 +117,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         params=params,
         example=example,
         kind=str(header.get("kind", "select")),
+        header=header,
     )
 
 
@@ -160,7 +163,10 @@ def resolve_iri(store: Store, value: str) -> ox.NamedNode:
         except ValueError as exc:
             raise QueryError(f"{value!r} is not a valid IRI: {exc}") from exc
     if "/" in value:
-        return ox.NamedNode(str(CID[value]))
+        try:
+            return ox.NamedNode(str(CID[value]))
+        except ValueError as exc:  # issue #8: a character no IRI may hold (space, quote, <…) is bad input
+            raise QueryError(f"{value!r} is not a valid IRI path under {CID}: {exc}") from exc
     found = select(store, _NOTATION_LOOKUP, {"code": ox.Literal(value)}).column("s")
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]

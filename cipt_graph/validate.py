@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,18 @@ def _text(graph: Graph, node, prop) -> str | None:
     return None if value is None else str(value)
 
 
+def _message_language(shapes: Graph, shape, message: str) -> str:
+    """The language of a result message whose tag pyshacl dropped (it does for SPARQL-based
+    constraints, after filling ``{?var}``/``{$this}``): the shape's ``sh:message`` it matches."""
+    for template in shapes.objects(shape, SH.message):
+        if not (isinstance(template, Literal) and template.language):
+            continue
+        parts = re.split(r"\{[?$][A-Za-z_][A-Za-z0-9_]*\}", str(template))
+        if re.fullmatch(".+?".join(re.escape(part) for part in parts), message, re.S):
+            return template.language
+    return ""
+
+
 def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport:
     """Validate a data graph against the shapes (both files by default)."""
     shapes = shapes if shapes is not None else load_shapes()
@@ -99,10 +112,10 @@ def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport
     for result in results.subjects(predicate=SH.resultSeverity):
         severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
         messages: dict[str, str] = {}
+        shape = results.value(result, SH.sourceShape)
         for msg in results.objects(result, SH.resultMessage):
             lang = msg.language if isinstance(msg, Literal) and msg.language else ""
-            messages.setdefault(lang, str(msg))
-        shape = results.value(result, SH.sourceShape)
+            messages.setdefault(lang or _message_language(shapes, shape, str(msg)), str(msg))
         path = results.value(result, SH.resultPath)
         findings.append(
             Finding(

@@ -36,7 +36,7 @@ def facts(data_dir):
     for c in g.subjects(RDF.type, CIPT.Competency):
         competencies[str(g.value(c, SKOS.notation))] = str(g.value(g.value(c, SKOS.broader), SKOS.notation))
     ranks = {str(g.value(l, SKOS.notation)): int(g.value(l, CIPT.rank)) for l in g.subjects(CIPT.rank, None)}
-    return {"modules": modules, "competencies": competencies, "ranks": ranks}
+    return {"modules": modules, "competencies": competencies, "ranks": ranks, "graph": g}
 
 
 def allocated_hours(mapping, facts):
@@ -164,6 +164,166 @@ def check_stats(store, mapping, facts):
     assert row["competencies"] == len(facts["competencies"])
     assert row["coverage_links"] == len(mapping["module_competency"])
     assert row["triples"] > 1000
+
+
+def check_modules(store, mapping, facts):
+    """The matrix rows: every module, its hours, period and number of competencies (issue #4)."""
+    linked = defaultdict(set)
+    for r in mapping["module_competency"]:
+        linked[r["module"]].add(r["competency"])
+    rows = records(store, "modules")
+    assert {r["module_code"] for r in rows} == set(facts["modules"])
+    for r in rows:
+        fact = facts["modules"][r["module_code"]]
+        assert (r["module_hours"], r["period_code"]) == (fact["hours"], fact["period"]), r
+        assert r["competencies"] == len(linked[r["module_code"]]), r
+    assert [r["period_code"] for r in rows] == sorted(r["period_code"] for r in rows)
+    assert {r["period_label"] for r in records(store, "modules", lang="en")} <= {"Period 1", "Period 2"}
+
+
+def check_coverage_levels(store, mapping, facts):
+    """The legend of the coverage views: the scale, lowest first (issue #4)."""
+    rows = records(store, "coverage_levels")
+    assert [(r["level_code"], r["level_rank"]) for r in rows] == sorted(facts["ranks"].items(), key=lambda kv: kv[1])
+    assert all(r["level_label"] and r["level_definition"] for r in rows)
+
+
+# --- the audit's queries (issue #5) -----------------------------------------------------------
+
+LINK_KINDS = {"module_competency": "CompetencyCoverage", "module_activity": "ActivityCoverage",
+              "module_objective": "ObjectiveCoverage"}
+
+
+def max_rank_by_competency(mapping, facts):
+    out = defaultdict(int)
+    for r in mapping["module_competency"]:
+        out[r["competency"]] = max(out[r["competency"]], facts["ranks"][r["level"]])
+    return out
+
+
+def check_programme_identity(store, mapping, facts):
+    g = facts["graph"]
+    (programme,) = g.subjects(RDF.type, CIPT.Programme)
+    certification = g.value(programme, CIPT.certification)
+    (row,) = records(store, "programme_identity")
+    assert row["declared_hours"] == int(g.value(programme, CIPT.declaredHours)) == 487
+    assert row["rncp_number"] == str(g.value(certification, CIPT.rncpNumber))
+    assert row["qualification_level"] == int(g.value(certification, CIPT.qualificationLevel))
+    assert row["diploma_code"] == str(g.value(certification, CIPT.diplomaCode))
+    assert row["replaces_rncp"] == str(g.value(g.value(certification, CIPT.replaces), CIPT.rncpNumber))
+    assert row["registration_end_date"] == str(g.value(certification, CIPT.registrationEndDate))
+    labels = {l.language: str(l) for l in g.objects(programme, SKOS.prefLabel)}
+    assert row["programme_label"] == labels["fr"]
+    assert records(store, "programme_identity", lang="en")[0]["programme_label"] == labels["en"]
+
+
+def check_blocks_without_assessment(store, mapping, facts):
+    g = facts["graph"]
+    blocks = {str(g.value(b, SKOS.notation)): b for b in g.subjects(RDF.type, CIPT.CompetencyBlock)}
+    want = {code for code, b in blocks.items()
+            if not any((a, RDF.type, CIPT.Assessment) in g for a in g.objects(b, CIPT.assessment))}
+    assert {r["block_code"] for r in records(store, "blocks_without_assessment")} == want
+    assert len(blocks) == 6
+
+
+def check_competencies_below_top_level(store, mapping, facts):
+    top = max(facts["ranks"].values())
+    reached = max_rank_by_competency(mapping, facts)
+    rows = records(store, "competencies_below_top_level")
+    assert {r["competency_code"] for r in rows} == {c for c, rank in reached.items() if rank < top}
+    for r in rows:
+        assert (r["max_rank"], r["top_rank"]) == (reached[r["competency_code"]], top)
+
+
+def check_progression_out_of_order(store, mapping, facts):
+    links = [(r["competency"], r["module"], facts["modules"][r["module"]]["period"], facts["ranks"][r["level"]])
+             for r in mapping["module_competency"]]
+    want = {(c1, m1, m2) for c1, m1, p1, r1 in links for c2, m2, p2, r2 in links
+            if c1 == c2 and p2 > p1 and r2 < r1}
+    got = {(r["competency_code"], r["earlier_module_code"], r["later_module_code"])
+           for r in records(store, "progression_out_of_order")}
+    assert got == want
+
+
+def check_jobs_on_weak_competencies(store, mapping, facts):
+    g = facts["graph"]
+    top = max(facts["ranks"].values())
+    reached = max_rank_by_competency(mapping, facts)
+    code = lambda node: str(g.value(node, SKOS.notation))  # noqa: E731
+    want = {(code(j), code(a), code(c)) for j in g.subjects(RDF.type, CIPT.TargetJob)
+            for a in g.objects(j, CIPT.involvesActivity) for c in g.objects(a, CIPT.requiresCompetency)
+            if reached.get(code(c), 0) < top}
+    rows = records(store, "jobs_on_weak_competencies")
+    assert {(r["job_code"], r["activity_code"], r["competency_code"]) for r in rows} == want
+    assert all(r["max_rank"] == reached.get(r["competency_code"], 0) for r in rows)
+
+
+def _status_counts(mapping):
+    out = {}
+    for stem, kind in LINK_KINDS.items():
+        rows = mapping.get(stem, [])
+        proposed = sum(1 for r in rows if r["status"].strip().casefold() in ("proposed", "proposé"))
+        validated = sum(1 for r in rows if r["status"].strip().casefold() in ("validated", "validé"))
+        if rows:
+            out[kind] = (len(rows), proposed, validated)
+    return out
+
+
+def check_mapping_status(store, mapping, facts):
+    want = _status_counts(mapping)
+    rows = {r["link_kind"]: r for r in records(store, "mapping_status")}
+    assert set(rows) == set(want) | {"all"}
+    total = [sum(v[i] for v in want.values()) for i in range(3)]
+    for kind, (links, proposed, validated) in [*want.items(), ("all", tuple(total))]:
+        r = rows[kind]
+        assert (r["links"], r["proposed"], r["validated"]) == (links, proposed, validated), kind
+        assert r["proposed_percent"] == pytest.approx(100 * proposed / links, abs=0.01)
+
+
+def check_mapping_links_proposed(store, mapping, facts):
+    want = {kind: v for kind, v in _status_counts(mapping).items() if v[1] > 0}
+    rows = records(store, "mapping_links_proposed")
+    assert {r["link_kind"]: (r["links"], r["proposed"]) for r in rows} == {k: v[:2] for k, v in want.items()}
+
+
+def check_competencies(store, mapping, facts):
+    rows = records(store, "competencies")
+    assert {r["competency_code"]: r["block_code"] for r in rows} == facts["competencies"]
+    for r in rows:
+        links = [m for m in mapping["module_competency"] if m["competency"] == r["competency_code"]]
+        assert r["modules"] == len({m["module"] for m in links}), r["competency_code"]
+        assert r["max_rank"] == (max(facts["ranks"][m["level"]] for m in links) if links else None)
+    in_block = {r["competency_code"] for r in records(store, "competencies", block="BC05")}
+    assert in_block == {c for c, b in facts["competencies"].items() if b == "BC05"}
+    (one,) = records(store, "competencies", competency="BC05-C1", lang="en")
+    assert one["competency_code"] == "BC05-C1"
+
+
+def check_jobs(store, mapping, facts):
+    g = facts["graph"]
+    want = {str(g.value(j, SKOS.notation)): len(set(g.objects(j, CIPT.involvesActivity)))
+            for j in g.subjects(RDF.type, CIPT.TargetJob)}
+    rows = records(store, "jobs")
+    assert {r["job_code"]: r["activities"] for r in rows} == want
+    assert all(r["rome_code"] and r["rome_label"] for r in rows)
+    (one,) = records(store, "jobs", job="J2")
+    assert one["job_code"] == "J2"
+
+
+def check_certification_blocks(store, mapping, facts):
+    """Shipped data: the brochure's blocks of RNCP38175 (no fiche imported, so no official code);
+    imported fiches are checked against their files in test_import_rncp.py (issue #6)."""
+    rows = records(store, "certification_blocks", certification="RNCP38175")
+    want = defaultdict(int)
+    for block in facts["competencies"].values():
+        want[block] += 1
+    assert {r["block_code"]: r["competencies"] for r in rows} == dict(want)
+    assert {(r["source"], r["official_code"]) for r in rows} == {("brochure", None)}
+    g = facts["graph"]
+    status = {str(g.value(b, SKOS.notation)): str(g.value(b, CIPT.dataStatus))
+              for b in g.subjects(RDF.type, CIPT.CompetencyBlock)}
+    assert {r["block_code"]: r["data_status"] for r in rows} == status
+    assert records(store, "certification_blocks", certification="RNCP00000") == []
 
 
 CHECKS = {name[len("check_"):]: func for name, func in globals().items() if name.startswith("check_")}

@@ -1,0 +1,79 @@
+"""The FastAPI application: ``create_app(store)`` wires the routers over one store.
+
+Other parts of the project add their own routers with ``app.include_router(...)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..store import Store
+from . import docs, linked_data, named_queries, resources, sparql
+from . import versions as versions_api
+from . import views as views_api
+from . import audit as audit_api
+from . import writes as writes_api
+from .errors import install_error_handlers
+from .limits import BodySizeLimit, HeadAsGet
+from .runner import QueryRunner
+from .settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """\
+The competency graph of the Master 2 *Communication institutionnelle et politique des
+territoires* (Université Paris 1, RNCP 38175) over HTTP: a read-only SPARQL 1.1 endpoint
+(`/sparql`), the named queries (`/api/queries`), a JSON API of the main resources (`/api/…`)
+and every IRI of the graph as a page or RDF (`/id/…`).
+"""
+
+
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+    """The HTTP service over ``store`` (already built), with ``settings`` (defaults otherwise)."""
+    settings = settings or Settings()
+    runner = QueryRunner(settings.query_timeout, settings.max_running_queries)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        runner.shutdown()
+
+    app = FastAPI(
+        title="cipt-graph", version=__version__, description=DESCRIPTION,
+        docs_url=None, redoc_url=None, lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    app.state.runner = runner
+    app.state.write_lock = asyncio.Lock()  # one HTTP import at a time in this process
+    install_error_handlers(app)
+
+    app.include_router(sparql.router)
+    app.include_router(named_queries.router)
+    app.include_router(resources.router)
+    app.include_router(linked_data.router)
+    app.include_router(docs.router)
+    app.include_router(versions_api.router)
+    app.include_router(views_api.router)
+    app.include_router(audit_api.router)
+    app.include_router(writes_api.router)
+    app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
+    app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
+
+    app.add_middleware(HeadAsGet)
+    uploads = {path: settings.max_upload_bytes for path in writes_api.UPLOAD_PATHS} if settings.allow_writes else {}
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
+    if settings.cors_origins:
+        # Added last, so outermost: refusals (413…) carry CORS headers too.
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["Accept", "Content-Type"], expose_headers=["Link", "X-Cipt-Truncated"],
+        )
+    return app

@@ -1,0 +1,90 @@
+"""ASGI middlewares: request bodies past a size refused with 413 before they are read; HEAD as GET."""
+
+from __future__ import annotations
+
+import json
+
+from collections.abc import Mapping
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodyTooLarge(Exception):
+    """The body grew past the limit while being read (no or a false Content-Length)."""
+
+
+class BodySizeLimit:
+    """Refuse bodies larger than ``max_bytes``: by Content-Length at once, else while reading."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        #: Paths (exact) allowed a different limit: the upload endpoints.
+        self.larger = dict(larger or {})
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        message = f"the request body is larger than {limit} bytes, this service's limit"
+        if scope["path"].startswith("/api"):
+            body = json.dumps({"status": 413, "error": "Content Too Large", "message": message}).encode()
+            media = b"application/json"
+        else:
+            body = f"413 Content Too Large: {message}\n".encode()
+            media = b"text/plain; charset=utf-8"
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.larger.get(scope["path"], self.max_bytes)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > limit:
+                    await self._refuse(scope, send, limit)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(scope, send, limit)
+
+
+class HeadAsGet:
+    """Answer HEAD as GET (RFC 9110 §9.3.2) on every route: link checkers and caches use it.
+
+    The route sees a copy of the scope saying GET; the server still holds the request's own
+    scope (HEAD) and sends the headers without the body.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = dict(scope, method="GET")
+        await self.app(scope, receive, send)

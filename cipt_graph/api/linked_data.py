@@ -1,0 +1,177 @@
+"""``/id/…`` and ``/ontology``: every IRI the project mints, as a page for people or RDF for machines.
+
+``https://w3id.org/cipt-graph/id/PATH`` resolves at ``/id/PATH`` (the vocabulary, a hash
+namespace, at ``/ontology``), with content negotiation: HTML (French by default, ``?lang=en``),
+Turtle, JSON-LD, N-Triples, RDF/XML; a suffix (``.ttl``, ``.jsonld``…) picks one directly.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse, Response
+
+from ..namespaces import CID, CIPT, DCTERMS, GRAPH_ONTOLOGY, RDFS, SCHEMA, SKOS
+from . import results as res
+from .conneg import negotiate
+from .errors import ApiError
+from .ld_html import render_ontology, render_resource
+
+router = APIRouter(tags=["Linked data"])
+
+#: Representations, the first the default for ``*/*``: media type → suffix.
+REPRESENTATIONS = {
+    "text/html": ".html",
+    "text/turtle": ".ttl",
+    "application/ld+json": ".jsonld",
+    "application/n-triples": ".nt",
+    "application/rdf+xml": ".rdf",
+}
+_BY_SUFFIX = {suffix: media for media, suffix in REPRESENTATIONS.items()}
+_LINK_TYPES = ("text/html", "text/turtle", "application/ld+json")
+
+#: The resource's own triples (blank nodes expanded one level) and the triples pointing at it.
+DESCRIBE = """
+CONSTRUCT { ?resource ?p ?o . ?o ?bp ?bo . ?s ?ip ?resource . }
+WHERE {
+  { ?resource ?p ?o . OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o)) } }
+  UNION
+  { ?s ?ip ?resource . }
+}
+"""
+GRAPH_CONTENT = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
+LABELS = f"""
+PREFIX skos: <{SKOS}>
+PREFIX rdfs: <{RDFS}>
+PREFIX schema: <{SCHEMA}>
+PREFIX dcterms: <{DCTERMS}>
+SELECT ?term ?label ?kind WHERE {{
+  VALUES ?term {{ $terms }}
+  {{ ?term skos:prefLabel ?label . BIND(1 AS ?kind) }}
+  UNION {{ ?term rdfs:label ?label . BIND(2 AS ?kind) }}
+  UNION {{ ?term schema:name ?label . BIND(3 AS ?kind) }}
+  UNION {{ ?term dcterms:title ?label . BIND(4 AS ?kind) }}
+  UNION {{ ?term skos:notation ?label . BIND(5 AS ?kind) }}
+}}
+"""
+
+
+def _negotiate(request: Request) -> str:
+    return negotiate(request.headers.get("accept"), list(REPRESENTATIONS)) or "text/html"
+
+
+def _strip_suffix(path: str) -> tuple[str, str | None]:
+    """The path without a representation suffix, and the media type the suffix names."""
+    for suffix, media in _BY_SUFFIX.items():
+        if path.endswith(suffix):
+            return path[: -len(suffix)], media
+    return path, None
+
+
+def _links(base: str) -> str:
+    return ", ".join(f'<{base}{REPRESENTATIONS[t]}>; rel="alternate"; type="{t}"' for t in _LINK_TYPES)
+
+
+def _triples(store, sparql: str, **subs) -> list[ox.Triple]:
+    # A CONSTRUCT result is a set; Oxigraph streams a triple once per solution that makes it.
+    return list(dict.fromkeys(store.raw_query(sparql, substitutions=subs)))
+
+
+def labels_of(store, terms: set) -> dict[str, list[tuple[int, ox.Literal]]]:
+    """The labels of the given IRIs (preferred label, label, name, title, notation)."""
+    iris = sorted({t.value for t in terms if isinstance(t, ox.NamedNode)})
+    if not iris:
+        return {}
+    text = LABELS.replace("$terms", " ".join(str(ox.NamedNode(i)) for i in iris))
+    out: dict[str, list[tuple[int, ox.Literal]]] = {}
+    for sol in store.raw_query(text):
+        out.setdefault(sol["term"].value, []).append((int(sol["kind"].value), sol["label"]))
+    return out
+
+
+def _answer(request: Request, triples: list[ox.Triple], media: str, base: str, html) -> Response:
+    headers = {"Link": _links(base), "Vary": "Accept"}
+    if media == "text/html":
+        return HTMLResponse(html(), headers=headers)
+    return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
+                    media_type=res.content_type(media), headers=headers)
+
+
+@router.get("/id/{path:path}", responses={
+    200: {"description": "The resource: HTML, Turtle, JSON-LD, N-Triples or RDF/XML",
+          "content": {t: {} for t in REPRESENTATIONS}},
+    404: {"description": "The graph holds nothing about this IRI"}})
+async def resource(path: str, request: Request,
+                   lang: str = Query("fr", pattern="^(fr|en)$", description="Language of the HTML page")) -> Response:
+    """The resource `https://w3id.org/cipt-graph/id/{path}`: its properties and the links to it.
+
+    Content negotiation by `Accept` (HTML for browsers, Turtle, JSON-LD…) or a suffix
+    (`.html`, `.ttl`, `.jsonld`, `.nt`, `.rdf`); `Link` headers name the alternates.
+    """
+    state = request.app.state
+    store = state.store
+
+    def lookup(candidate: str):
+        try:
+            iri = ox.NamedNode(str(CID[candidate]))
+        except ValueError:
+            return None
+        triples = _triples(store, DESCRIBE, resource=iri)
+        if triples:
+            return iri, triples, False
+        if iri.value in store.graph_names():
+            return iri, _triples(store, GRAPH_CONTENT, graph=iri), True
+        return None
+
+    def work(deadline):
+        # An IRI that itself ends like a suffix (a file name) wins over the suffix.
+        candidate, found, media = path, lookup(path), None
+        if found is None:
+            candidate, media = _strip_suffix(path)
+            found = lookup(candidate) if media else None
+        if found is None:
+            raise ApiError(404, f"the graph holds nothing about {CID[path]}")
+        iri, triples, is_graph = found
+        media = media or _negotiate(request)
+        base = f"/id/{candidate}"
+
+        def html() -> str:
+            terms = {t.subject for t in triples} | {t.predicate for t in triples} | {t.object for t in triples}
+            return render_resource(iri, triples, labels_of(store, terms), lang, base, is_graph=is_graph)
+
+        return _answer(request, triples, media, base, html)
+
+    return await state.runner.run(work)
+
+
+def _ontology(request: Request, lang: str, media: str) -> Response:
+    store = request.app.state.store
+    triples = _triples(store, GRAPH_CONTENT, graph=ox.NamedNode(str(GRAPH_ONTOLOGY)))
+    if not triples:
+        raise ApiError(404, "the store holds no vocabulary graph")
+
+    def html() -> str:
+        terms = {t.object for t in triples} | {t.subject for t in triples}
+        return render_ontology(triples, labels_of(store, terms), lang, str(CIPT))
+
+    return _answer(request, triples, media, "/ontology", html)
+
+
+@router.get("/ontology", responses={200: {"content": {t: {} for t in REPRESENTATIONS}}})
+async def ontology(request: Request,
+                   lang: str = Query("fr", pattern="^(fr|en)$", description="Language of the HTML page")) -> Response:
+    """The vocabulary (`https://w3id.org/cipt-graph/ontology#`): classes and properties with
+    labels and definitions, as HTML, Turtle, JSON-LD…; terms are anchors (`/ontology#Module`).
+    A suffix (`/ontology.ttl`…) picks a representation directly."""
+    media = _negotiate(request)
+    return await request.app.state.runner.run(lambda deadline: _ontology(request, lang, media))
+
+
+def _suffixed_ontology(media: str):
+    async def route(request: Request, lang: str = Query("fr", pattern="^(fr|en)$")) -> Response:
+        return await request.app.state.runner.run(lambda deadline: _ontology(request, lang, media))
+    return route
+
+
+for _media, _suffix in REPRESENTATIONS.items():
+    router.add_api_route(f"/ontology{_suffix}", _suffixed_ontology(_media), methods=["GET"], include_in_schema=False)

@@ -1,0 +1,128 @@
+"""``/api/queries``: the named queries of ``queries/*.rq`` over HTTP, the same files as the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from ..output import to_csv, to_json
+from ..queries import NamedQuery, bind_parameters, get_query, load_queries, run_query
+from ..sparqlscan import substitute
+from ..store import QueryResult, Store
+from . import results as res
+from .conneg import negotiate
+from .errors import ApiError
+
+router = APIRouter(prefix="/api/queries", tags=["Named queries"])
+
+#: Media types a named query answers in, the first the default: type → format.
+ROW_TYPES = {
+    "application/json": "rows",
+    "text/csv": "csv",
+    "application/sparql-results+json": res.JSON,
+    "application/sparql-results+xml": res.XML,
+    "text/tab-separated-values": res.TSV,
+}
+SUFFIXES = {".json": "application/json", ".csv": "text/csv"}
+
+
+class QueryParameter(BaseModel):
+    """A parameter of a named query."""
+
+    name: str = Field(description="Parameter name, also the SPARQL variable it binds")
+    type: str = Field(description="`iri` (an IRI or a code such as M01, BC05-C1, J1) or `literal`")
+    required: bool
+    default: str | None = None
+    description: str
+
+
+class QueryInfo(BaseModel):
+    """A named query as listed by `/api/queries`."""
+
+    name: str = Field(description="Name: the file name, CLI name and URL slug")
+    title: str = Field(description="One-line title (the `summary` of the file header)")
+    summary: str
+    description: str
+    tags: list[str]
+    params: list[QueryParameter]
+    example: dict[str, str] = Field(description="Example parameters")
+    url: str = Field(description="Path that runs the query with its example parameters")
+    sparql: str = Field(description="The query file, header included")
+
+
+def example_sparql(store: Store, query: NamedQuery, params: dict[str, str] | None = None) -> str:
+    """The query's text made runnable anywhere: its parameters written in as constants.
+
+    The same substitution Oxigraph applies in ``run_query``, done on the text (see
+    ``sparqlscan.substitute``), so any SPARQL tool gives the same rows.
+    """
+    bound = bind_parameters(store, query, query.example if params is None else params)
+    return substitute(query.text, {name: str(term) for name, term in bound.items()})
+
+
+def _info(query: NamedQuery) -> QueryInfo:
+    example = "&".join(f"{k}={v}" for k, v in query.example.items())
+    return QueryInfo(
+        name=query.name, title=query.summary, summary=query.summary, description=query.description,
+        tags=list(query.tags), example=dict(query.example), sparql=query.text,
+        url=f"/api/queries/{query.name}" + (f"?{example}" if example else ""),
+        params=[QueryParameter(name=p.name, type=p.kind, required=p.required, default=p.default,
+                               description=p.description) for p in query.params],
+    )
+
+
+@router.get("", response_model=list[QueryInfo])
+def list_queries() -> list[QueryInfo]:
+    """Every named query: name, title, description, parameters, example and SPARQL text."""
+    return [_info(q) for q in load_queries().values()]
+
+
+def render_rows(result: QueryResult, media: str) -> bytes:
+    """A named query's rows in a negotiated media type (see ``ROW_TYPES``)."""
+    fmt = ROW_TYPES[media]
+    if fmt == "rows":
+        return to_json(result).encode("utf-8")
+    if fmt == "csv":
+        return to_csv(result).encode("utf-8")
+    return res.serialize_solutions(res.Solutions(result.variables, result.rows), fmt)
+
+
+@router.get("/{name}", response_model=list[dict[str, Any]], responses={
+    200: {"description": "Rows: a JSON array of objects keyed by the query's variables (or CSV, SPARQL results)",
+          "content": {t: {} for t in ROW_TYPES if t != "application/json"}},
+    400: {"description": "Unknown or missing parameter, or a code that names nothing"},
+    404: {"description": "No query of that name"},
+})
+async def run_named_query(name: str, request: Request) -> Response:
+    """Run a named query with its parameters given in the query string (`?module=M01&lang=en`).
+
+    JSON array of row objects by default; CSV, SPARQL Results JSON/XML or TSV by `Accept`,
+    or a `.csv` / `.json` suffix on the name.
+    """
+    media: str | None = None
+    for suffix, suffix_media in SUFFIXES.items():
+        if name.endswith(suffix):
+            name, media = name[: -len(suffix)], suffix_media
+    if media is None:
+        media = negotiate(request.headers.get("accept"), list(ROW_TYPES)) or "application/json"
+    queries = load_queries()
+    if name not in queries:
+        raise ApiError(404, f"no named query {name!r}; known queries: {', '.join(sorted(queries))}")
+    query = get_query(name)
+    params: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in params:
+            raise ApiError(400, f"parameter {key!r} given twice")
+        params[key] = value
+    state = request.app.state
+    result = await state.runner.run(lambda deadline: run_query(state.store, query, params))
+    headers = {"Vary": "Accept"}
+    if len(result) > state.settings.max_rows:
+        if not state.settings.truncate_results:
+            raise ApiError(413, f"the result has more than {state.settings.max_rows} rows, this service's limit")
+        result = QueryResult(result.variables, result.rows[: state.settings.max_rows])
+        headers["X-Cipt-Truncated"] = f"max-rows={state.settings.max_rows}"
+    return Response(render_rows(result, media), media_type=res.content_type(media), headers=headers)

@@ -1,0 +1,108 @@
+"""The service's limits and switches: a dataclass, filled from arguments or ``CIPT_*`` variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+
+from ..errors import CiptError
+
+#: Environment variable of each setting (``cipt serve`` options override them).
+ENV = {
+    "query_timeout": "CIPT_QUERY_TIMEOUT",
+    "max_rows": "CIPT_MAX_ROWS",
+    "truncate_results": "CIPT_TRUNCATE_RESULTS",
+    "max_body_bytes": "CIPT_MAX_BODY_BYTES",
+    "max_query_length": "CIPT_MAX_QUERY_LENGTH",
+    "max_running_queries": "CIPT_MAX_RUNNING_QUERIES",
+    "cors_origins": "CIPT_CORS_ORIGINS",
+    "allow_writes": "CIPT_ALLOW_WRITES",
+    "write_token": "CIPT_WRITE_TOKEN",
+    "max_upload_bytes": "CIPT_MAX_UPLOAD_BYTES",
+}
+
+#: Shortest bearer token accepted for writes (a guessable token is no protection).
+MIN_TOKEN_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Limits that protect the service, and CORS.
+
+    Attributes:
+        query_timeout: seconds a query may run before the answer is 503.
+        max_rows: most solutions (or triples) a SPARQL query may return.
+        truncate_results: past ``max_rows``, send the first rows with an ``X-Cipt-Truncated``
+            header instead of refusing with 413 (the default: a client never takes a partial
+            result for a whole one).
+        max_body_bytes: largest request body accepted (413 past it).
+        max_query_length: longest query text, in characters (414 in a URL, 413 in a body).
+        max_running_queries: queries running at once; a query that timed out keeps its slot
+            until Oxigraph finishes it (it cannot be interrupted), so a flood of slow queries
+            gets 503 instead of piling up threads.
+        cors_origins: origins allowed by CORS (``*`` for any); empty: CORS off.
+        allow_writes: accept the HTTP operations that change data (uploading a mapping
+            workbook, an RNCP export); off by default: the service is read-only.
+        write_token: the bearer token those operations need (``Authorization: Bearer …``),
+            compared in constant time; required with ``allow_writes``. Only from the
+            environment (``CIPT_WRITE_TOKEN``), never a command-line argument others can see.
+        max_upload_bytes: largest uploaded file (413 past it); other bodies keep ``max_body_bytes``.
+    """
+
+    query_timeout: float = 10.0
+    max_rows: int = 10_000
+    truncate_results: bool = False
+    max_body_bytes: int = 1_048_576
+    max_query_length: int = 50_000
+    max_running_queries: int = 4
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    allow_writes: bool = False
+    write_token: str | None = field(default=None, repr=False)
+    max_upload_bytes: int = 50 * 1_048_576
+
+    def __post_init__(self) -> None:
+        for name in ("query_timeout", "max_rows", "max_body_bytes", "max_query_length", "max_running_queries",
+                     "max_upload_bytes"):
+            if getattr(self, name) <= 0:
+                raise CiptError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if self.allow_writes and len(self.write_token or "") < MIN_TOKEN_LENGTH:
+            raise CiptError(f"writes over HTTP need a bearer token of at least {MIN_TOKEN_LENGTH} characters in "
+                            "CIPT_WRITE_TOKEN (e.g. `export CIPT_WRITE_TOKEN=$(python -c 'import secrets; "
+                            "print(secrets.token_urlsafe(32))')`)", where="CIPT_WRITE_TOKEN")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        """Defaults, then ``CIPT_*`` variables, then the ``overrides`` that are not None.
+
+        Raises:
+            CiptError: a variable holds a value of the wrong kind.
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV[f.name])
+            if raw is None or raw.strip() == "":
+                continue
+            values[f.name] = _convert(f.name, raw, ENV[f.name])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "cors_origins" in values:
+            values["cors_origins"] = tuple(values["cors_origins"])  # type: ignore[arg-type]
+        return replace(cls(), **values)
+
+
+def _convert(name: str, raw: str, where: str) -> object:
+    try:
+        if name == "query_timeout":
+            return float(raw)
+        if name == "write_token":
+            return raw.strip()
+        if name in ("truncate_results", "allow_writes"):
+            if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.strip().lower() in ("1", "true", "yes")
+        if name == "cors_origins":
+            return tuple(o.strip() for o in raw.split(",") if o.strip())
+        return int(raw)
+    except ValueError:
+        raise CiptError(f"cannot read {raw!r} as a value of {name}", where=where) from None

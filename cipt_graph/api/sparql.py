@@ -1,0 +1,189 @@
+"""``/sparql``: a read-only SPARQL 1.1 Protocol endpoint over the store.
+
+Follows https://www.w3.org/TR/sparql11-protocol/ for queries: GET, URL-encoded POST and direct
+POST; ``default-graph-uri`` and ``named-graph-uri`` pick graphs of the dataset (nothing is ever
+fetched); SPARQL Update and federated ``SERVICE`` calls are refused.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..sparqlscan import uses_service
+from . import results as res
+from .conneg import negotiate
+from .errors import ApiError
+from .runner import Deadline
+from .service_description import describe_service
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+# Nothing acceptable: the default format rather than 406 (RFC 9110 §12.5.1 allows either), as
+# common SPARQL servers do; clients such as rdflib's SPARQLStore ask for results formats only
+# even for CONSTRUCT, and pick their parser by the Content-Type they get.
+DEFAULT_SOLUTION_TYPE = "application/sparql-results+json"
+DEFAULT_GRAPH_TYPE = "text/turtle"
+_READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
+_PROTOCOL = {"responses": {
+    200: {"description": "Query results (SPARQL Results JSON/XML/CSV/TSV, or an RDF graph)"},
+    400: {"description": "Bad query: syntax error, two queries, non-UTF-8 text, SERVICE call"},
+    403: {"description": "SPARQL Update refused"},
+    413: {"description": "Body, query or result too large"}, 415: {"description": "Wrong media type"},
+    503: {"description": "Time limit passed, or too many queries running"},
+}}
+
+
+def _decode_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Parameters of a query string or form body, decoded as strict UTF-8."""
+    pairs = []
+    try:
+        for part in raw.split(b"&"):
+            if not part:
+                continue
+            key, _, value = part.partition(b"=")
+            pairs.append((unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8"),
+                          unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")))
+        return pairs
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"the {where} is not valid UTF-8 (byte {exc.start}); encode the query as UTF-8") from None
+
+
+def _values(pairs: list[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in pairs if k == name]
+
+
+def _one_query(pairs: list[tuple[str, str]], where: str) -> str | None:
+    queries = _values(pairs, "query")
+    if len(queries) > 1:
+        raise ApiError(400, f"{len(queries)} 'query' parameters in the {where}; send exactly one")
+    return queries[0] if queries else None
+
+
+def _graphs(pairs: list[tuple[str, str]]) -> tuple[list[str] | None, list[str] | None]:
+    default, named = _values(pairs, "default-graph-uri"), _values(pairs, "named-graph-uri")
+    for name, iris in (("default-graph-uri", default), ("named-graph-uri", named)):
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError:
+                raise ApiError(400, f"{name}: {iri!r} is not an absolute IRI") from None
+    if not default and not named:
+        return None, None
+    # A dataset named by the protocol replaces the service's default one (and the query's FROM).
+    return default, named
+
+
+def _refuse_update(pairs: list[tuple[str, str]]) -> None:
+    if _values(pairs, "update"):
+        raise ApiError(403, _READ_ONLY)
+
+
+async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in_url: bool) -> Response:
+    app = request.app.state
+    settings = app.settings
+    if len(query) > settings.max_query_length:
+        raise ApiError(414 if in_url else 413, f"the query is {len(query)} characters long; this endpoint "
+                                               f"accepts at most {settings.max_query_length}")
+    if not query.strip():
+        raise ApiError(400, "the query is empty")
+    if uses_service(query):
+        raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs")
+    default, named = _graphs(pairs)
+    accept = request.headers.get("accept")
+
+    def work(deadline: Deadline) -> Response:
+        results = app.store.raw_query(query, default_graph=default, named_graphs=named)
+        headers = {"Vary": "Accept"}
+        if isinstance(results, ox.QueryTriples):
+            media = negotiate(accept, list(res.GRAPH_TYPES)) or DEFAULT_GRAPH_TYPE
+            triples, truncated = _read(res.read_triples, results, deadline, settings)
+            body = res.serialize_triples(triples, res.GRAPH_TYPES[media])
+        else:
+            media = negotiate(accept, list(res.SOLUTION_TYPES)) or DEFAULT_SOLUTION_TYPE
+            fmt = res.SOLUTION_TYPES[media]
+            if isinstance(results, ox.QueryBoolean):
+                body, truncated = res.serialize_boolean(bool(results), fmt), False
+            else:
+                solutions = _read(res.read_solutions, results, deadline, settings)
+                body, truncated = res.serialize_solutions(solutions, fmt), solutions.truncated
+        if truncated:
+            headers["X-Cipt-Truncated"] = f"max-rows={settings.max_rows}"
+        return Response(body, media_type=res.content_type(media), headers=headers)
+
+    return await app.runner.run(work)
+
+
+def _read(reader, results, deadline: Deadline, settings):
+    try:
+        return reader(results, deadline, settings.max_rows, settings.truncate_results)
+    except res.TooManyRows:
+        raise ApiError(413, f"the result has more than {settings.max_rows} rows (solutions or triples), "
+                            "this endpoint's limit; page through it with LIMIT and OFFSET") from None
+
+
+@router.get("/sparql", openapi_extra=_PROTOCOL)
+async def sparql_get(request: Request) -> Response:
+    """SPARQL 1.1 query by GET (`?query=…`, optional `default-graph-uri`, `named-graph-uri`).
+
+    Without a query: the SPARQL 1.1 Service Description (Turtle), or for a browser an HTML
+    query page with the named queries as examples. Results are negotiated by `Accept`:
+    SPARQL Results JSON (default), XML, CSV, TSV; graphs as Turtle (default), N-Triples,
+    RDF/XML, JSON-LD.
+    """
+    pairs = _decode_pairs(request.scope.get("query_string", b""), "query string")
+    _refuse_update(pairs)
+    query = _one_query(pairs, "URL")
+    if query is None:
+        if pairs and any(k in ("default-graph-uri", "named-graph-uri") for k, _ in pairs):
+            raise ApiError(400, "missing 'query' parameter")
+        return describe_service(request)
+    return await _answer(request, query, pairs, in_url=True)
+
+
+@router.post("/sparql", openapi_extra={**_PROTOCOL, "requestBody": {"content": {
+    FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
+    DIRECT: {"schema": {"type": "string"}},
+}}})
+async def sparql_post(request: Request) -> Response:
+    """SPARQL 1.1 query by POST: URL-encoded form (`query=…`) or direct (`application/sparql-query`).
+
+    SPARQL Update (`update=…` or `application/sparql-update`) is refused with 403.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    url_pairs = _decode_pairs(request.scope.get("query_string", b""), "query string")
+    if media == UPDATE:
+        raise ApiError(403, _READ_ONLY)
+    _refuse_update(url_pairs)
+    body = await request.body()
+    if media == FORM:
+        pairs = _decode_pairs(body, "request body")
+        _refuse_update(pairs)
+        if _values(url_pairs, "query"):
+            raise ApiError(400, "a query in both the URL and the body; send exactly one")
+        query = _one_query(pairs, "request body")
+        if query is None:
+            raise ApiError(400, "missing 'query' parameter in the form body")
+        return await _answer(request, query, pairs + [p for p in url_pairs if p[0] != "query"], in_url=False)
+    if media == DIRECT:
+        if _values(url_pairs, "query"):
+            raise ApiError(400, "a 'query' parameter in the URL of a direct POST; send the query only in the body")
+        try:
+            query = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApiError(400, f"the request body is not valid UTF-8 (byte {exc.start})") from None
+        return await _answer(request, query, url_pairs, in_url=False)
+    raise ApiError(415, f"unsupported media type {media or '(none)'!r}: send {FORM} or {DIRECT}")
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_other(request: Request) -> Response:
+    """Other methods: 405."""
+    raise ApiError(405, f"method {request.method} is not allowed on /sparql: use GET or POST",
+                   {"Allow": "GET, HEAD, POST"})

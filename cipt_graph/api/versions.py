@@ -1,0 +1,74 @@
+"""``/api/versions``: the recorded versions of the workspace and the diff between two of them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from ..errors import InputError
+from ..paths import Workspace, resolve_workspace
+from ..versions import diff_versions, get_version, list_versions
+from .errors import ApiError
+
+router = APIRouter(prefix="/api/versions", tags=["Versions"])
+
+
+class VersionInfo(BaseModel):
+    """A recorded version of the workspace (an accepted import or mapping change)."""
+
+    id: str = Field(description="`v1`, `v2`… in recording order")
+    created: str = Field(description="When it was recorded (ISO 8601, UTC)")
+    agent: str = Field(description="Who made the change")
+    kind: str = Field(description="What made it: `baseline`, `matrix-import`, `rncp-import`…")
+    source: str = Field(description="The file the change came from (its name), or a description")
+    source_sha256: str | None = Field(description="SHA-256 of that file, when it was a file")
+    message: str
+    parent: str | None = Field(description="The previous version")
+    counts: dict[str, int] = Field(description="Coverage links per kind and triples")
+    graphs: dict[str, str] = Field(description="Source graph IRI → SHA-256 of its snapshot")
+
+
+def _workspace(request: Request) -> Workspace:
+    """The workspace the service was started on (``app.state.workspace``, else ``$CIPT_DATA``)."""
+    workspace = getattr(request.app.state, "workspace", None)
+    if workspace is None:
+        workspace = resolve_workspace(None)
+    if workspace.read_only:
+        raise ApiError(404, "no workspace: versions are kept in a workspace (start the service with "
+                            "--data DIR or CIPT_DATA=DIR, a folder created by `cipt init DIR`)")
+    return workspace
+
+
+@router.get("", response_model=list[VersionInfo], summary="List the versions")
+def versions(request: Request) -> list[dict]:
+    """Every recorded version of the workspace, oldest first: id, date, who, kind, source file
+    and link counts. Empty before the first accepted import."""
+    return [v.as_dict() for v in list_versions(_workspace(request))]
+
+
+@router.get("/diff", summary="Compare two versions")
+def diff(
+    request: Request,
+    a: str = Query(description="A version id (`v1`…), `latest` or `current` (the workspace's files now)",
+                   max_length=40),
+    b: str = Query("current", description="A version id, `latest` or `current`", max_length=40),
+    lang: Literal["fr", "en"] = Query("fr", description="Language of the labels"),
+) -> dict:
+    """Links added, removed and changed (level, hours, status or rationale) from ``a`` to ``b``,
+    and per block the competencies covered, hours (rule of the `hours_per_block` query) and
+    modules before and after. Same JSON as `cipt diff A B --format json`."""
+    try:
+        return diff_versions(_workspace(request), a, b, lang=lang).as_dict()
+    except InputError as exc:
+        raise ApiError(404, exc.message) from exc
+
+
+@router.get("/{version_id}", response_model=VersionInfo, summary="One version")
+def version(request: Request, version_id: str) -> dict:
+    """One recorded version (``latest`` for the last one)."""
+    try:
+        return get_version(_workspace(request), version_id).as_dict()
+    except InputError as exc:
+        raise ApiError(404, exc.message) from exc

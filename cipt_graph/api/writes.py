@@ -1,0 +1,204 @@
+"""``/api/imports/…``: the only HTTP operations that change data, off unless configured (issue #8).
+
+Uploading an edited mapping workbook runs the spreadsheet import (``cipt import-matrix``),
+uploading an RNCP export runs the RNCP import (``cipt import-rncp``): the same functions, so the
+same checks, all or nothing, atomic ``os.replace`` under the workspace lock, and a recorded
+version. The served store is refreshed from the workspace only after the import succeeded.
+
+Both answer 403 unless the service was started with ``--allow-writes`` (``CIPT_ALLOW_WRITES``)
+and a token in ``CIPT_WRITE_TOKEN``; then they need ``Authorization: Bearer <token>``, compared
+in constant time (``hmac.compare_digest``). Uploads are size-limited (``--max-upload-bytes``,
+refused before the body is read) and type-checked (media type and the file's first bytes).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from ..errors import CiptError, InputError
+from .errors import ApiError, error_response, log
+
+router = APIRouter(prefix="/api/imports", tags=["Imports (writes, off by default)"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Media types an RNCP export may be sent as → the file suffix the importer expects.
+RNCP_TYPES = {"application/xml": ".xml", "text/xml": ".xml", "application/zip": ".zip"}
+MATRIX_PATH = "/api/imports/matrix"
+RNCP_PATH = "/api/imports/rncp"
+UPLOAD_PATHS = (MATRIX_PATH, RNCP_PATH)
+
+_WRITE_RESPONSES = {
+    200: {"description": "Applied (or, with `dry_run`, checked): what changed, and the version recorded"},
+    400: {"description": "The file is not valid: every problem listed, nothing written"},
+    401: {"description": "Missing or wrong bearer token"},
+    403: {"description": "Writes are off (the default): the service is read-only"},
+    413: {"description": "The upload is larger than the service's limit"},
+    415: {"description": "Not the expected file type"},
+    503: {"description": "The import was recorded but the served store could not be refreshed"},
+}
+
+
+def _authorize(request: Request) -> None:
+    """Writes on, and the right bearer token: else 403 / 401."""
+    settings = request.app.state.settings
+    if not settings.allow_writes:
+        raise ApiError(403, "this service is read-only: writes over HTTP are off (start it with --allow-writes "
+                            "and a token in CIPT_WRITE_TOKEN to accept imports)")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="cipt-graph"'}
+    if scheme.lower() != "bearer" or not given.strip():
+        raise ApiError(401, "this operation changes data: send Authorization: Bearer <token>", challenge)
+    expected = (settings.write_token or "").encode("utf-8")
+    if not hmac.compare_digest(given.strip().encode("utf-8"), expected):
+        raise ApiError(401, "wrong bearer token", {"WWW-Authenticate": 'Bearer realm="cipt-graph", error="invalid_token"'})
+
+
+def _workspace(request: Request):
+    workspace = getattr(request.app.state, "workspace", None)
+    if workspace is None or workspace.read_only:
+        raise ApiError(403, "no workspace to write to: start the service with --data DIR (a folder made by "
+                            "`cipt init DIR`); the shipped data is read-only")
+    return workspace
+
+
+def _media(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _safe_name(name: str | None, default: str, suffix: str) -> str:
+    """A file name for the version record: the client's base name, made harmless, with ``suffix``."""
+    base = Path((name or "").replace("\\", "/")).name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(base).stem).strip("._")[:100] or default
+    return stem + suffix
+
+
+async def _receive(request: Request, folder: Path, name: str) -> Path:
+    """The body streamed to ``folder/name``, at most ``max_upload_bytes`` (413 past it, 400 if empty)."""
+    limit = request.app.state.settings.max_upload_bytes
+    path = folder / name
+    size = 0
+    with open(path, "wb") as handle:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, f"the upload is larger than {limit} bytes, this service's limit")
+            handle.write(chunk)
+    if size == 0:
+        raise ApiError(400, "the request body is empty: send the file as the body")
+    return path
+
+
+def _check_magic(path: Path, kind: str) -> None:
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if kind == "zip" and not head.startswith(b"PK\x03\x04"):
+        raise ApiError(415, "the body is not a zip archive (an .xlsx workbook or a zipped export is one)")
+    if kind == "xml" and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise ApiError(415, "the body is not an XML document")
+
+
+async def _refresh(request: Request, workspace) -> None:
+    """Reload the served store from the workspace (all or nothing, readers never see half of it)."""
+    from ..load import load_workspace
+
+    try:
+        await run_in_threadpool(load_workspace, request.app.state.store, workspace)
+    except CiptError as exc:
+        log.error("import recorded but the store refresh failed: %s", exc)
+        raise ApiError(503, f"the import was applied to the workspace and recorded, but the served store could "
+                            f"not be refreshed ({exc.message}); restart the service to serve it") from None
+
+
+async def _run_import(request: Request, work, payload) -> Response:
+    """Run an import in a worker thread, one at a time; map its errors to answers."""
+    from ..spreadsheet import MatrixError
+
+    lock = request.app.state.write_lock
+    async with lock:
+        try:
+            result = await run_in_threadpool(work)
+        except MatrixError as exc:
+            body = {"status": 400, "error": "Bad Request", "message": exc.message,
+                    "errors": [e.as_dict() for e in exc.errors]}
+            return JSONResponse(body, status_code=400)
+        except InputError as exc:
+            return error_response(request, 400, exc.message)
+        body = payload(result)
+        if body.pop("_changed", False):
+            await _refresh(request, _workspace(request))
+            body["refreshed"] = True
+        else:
+            body["refreshed"] = False
+        return JSONResponse(body)
+
+
+@router.post("/matrix", responses=_WRITE_RESPONSES, openapi_extra={"requestBody": {
+    "required": True, "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+async def import_matrix_upload(request: Request, author: str | None = None, message: str = "",
+                               dry_run: bool = False, force: bool = False, filename: str | None = None) -> Response:
+    """Upload an edited mapping workbook (the XLSX of `cipt export-matrix`) and apply it: `cipt import-matrix`.
+
+    Off unless the service runs with `--allow-writes`; needs `Authorization: Bearer <token>`.
+    The body is the workbook itself (`Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
+    Every cell is checked and nothing is applied unless the whole workbook is valid (400 lists
+    every error with its sheet and cell). The answer is `cipt import-matrix --format json`'s.
+    """
+    from ..spreadsheet import import_matrix
+
+    _authorize(request)
+    workspace = _workspace(request)
+    if _media(request) != XLSX:
+        raise ApiError(415, f"send the workbook as {XLSX}, not {_media(request) or '(no type)'!r}")
+    folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
+    try:
+        path = await _receive(request, folder, _safe_name(filename, "matrice", ".xlsx"))
+        _check_magic(path, "zip")
+
+        def payload(result) -> dict:
+            return {**result.as_dict(), "_changed": result.applied}
+
+        return await _run_import(request, lambda: import_matrix(
+            workspace, path, author=author, message=message, dry_run=dry_run, force=force), payload)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.post("/rncp", responses=_WRITE_RESPONSES, openapi_extra={"requestBody": {
+    "required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in RNCP_TYPES}}})
+async def import_rncp_upload(request: Request, author: str | None = None, filename: str | None = None,
+                             fiche: list[str] | None = Query(None)) -> Response:
+    """Upload France Compétences' RNCP export (XML V4.1, or its zip, or the CSV zip) and import it: `cipt import-rncp`.
+
+    Off unless the service runs with `--allow-writes`; needs `Authorization: Bearer <token>`.
+    The body is the file (`application/xml` or `application/zip`); `?fiche=RNCP38175` (repeatable)
+    keeps only those fiches. Nothing is written unless the whole export reads without error
+    (400 says file, line and what). The answer is `cipt import-rncp --format json`'s.
+    """
+    from ..importers import import_rncp
+
+    _authorize(request)
+    workspace = _workspace(request)
+    media = _media(request)
+    if media not in RNCP_TYPES:
+        raise ApiError(415, f"send the export as {', '.join(RNCP_TYPES)}, not {media or '(no type)'!r}")
+    fiches = [f for f in fiche or () if f.strip()] or None
+    folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
+    try:
+        path = await _receive(request, folder, _safe_name(filename, "export_rncp", RNCP_TYPES[media]))
+        _check_magic(path, "zip" if RNCP_TYPES[media] == ".zip" else "xml")
+
+        def payload(report) -> dict:
+            # The upload's own name, not the server's temporary path.
+            return {**report.as_dict(), "source": path.name, "_changed": bool(report.written)}
+
+        return await _run_import(request, lambda: import_rncp(path, workspace, fiches=fiches, agent=author), payload)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,113 @@
+"""The audit report as Markdown (GitHub-flavoured tables), for a repository or a wiki."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .labels import column, text
+from .render_html import format_value, level_legend, visible_columns
+from .model import AuditReport, Source, compact
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(_cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _cite(report: AuditReport, source: Source) -> str:
+    lang = report.lang
+    name = f"[`{source.name}`](#{source.name})" if source.kind == "query" else f"`{source.name}`"
+    out = f"*{text(lang, 'source')} : {text(lang, source.kind)} {name}"
+    if source.file and source.kind == "shape":
+        out += f" ({source.file})"
+    if source.params:
+        out += f" — {text(lang, 'params')} : `" + ", ".join(f"{k}={v}" for k, v in source.params.items()) + "`"
+    links = report.links(source)
+    if links:
+        out += f" — [{text(lang, 'run_api')}]({links['api']}) · [{text(lang, 'run_sparql')}](<{links['sparql']}>)"
+    return out + "*\n"
+
+
+def render_md(report: AuditReport) -> str:
+    """The report as one Markdown document, sections in the order of the HTML report."""
+    lang = report.lang
+    t = lambda key, **values: text(lang, key, **values)  # noqa: E731
+    fmt = lambda value: format_value(value, lang)  # noqa: E731
+    counts = report.counts()
+    identity = report.identity.rows[0] if report.identity.rows else {}
+    out = [f"# {t('title')}", "", f"**{identity.get('programme_label', '')}**", "", t("subtitle"), "",
+           f"{t('generated')} {report.generated_at} — {t('version')} {report.version}", "",
+           f"> **{t('verdict_ko') if report.exit_code else t('verdict_ok')}** "
+           + t("summary_sentence", violation=counts["violation"], warning=counts["warning"],
+               info=counts["info"], exit_code=report.exit_code), ""]
+
+    out += [f"## {t('identity')}", ""]
+    for row in report.identity.rows:
+        out += _table([t("item"), t("value")], [
+            [column(lang, c), fmt(row[c])] for c in visible_columns(report.identity.columns, [row])])
+    out.append(_cite(report, report.identity.source))
+
+    out += [f"## {t('hours')}", ""]
+    for row in report.hours.rows:
+        out += [t("hours_sentence", declared=fmt(row["declared"]), listed=fmt(row["listed"]),
+                  difference=fmt(row["difference"]), modules=fmt(row["modules"])), ""]
+    out.append(_cite(report, report.hours.source))
+
+    out += [f"## {t('summary')}", "", t("checks_table"), ""]
+    out += _table([t("severity"), t("check"), t("source"), t("count")], [
+        [t(c.severity), c.title, f"{t(c.source.kind)} `{c.source.name}`", len(c.rows)] for c in report.checks])
+
+    out += [f"## {t('blocks')}", "", t("blocks_intro") + " " + t("levels_legend", levels=level_legend(report)), ""]
+    for b in report.blocks:
+        out += [f"### {b.block_code} — {b.block_label}", "",
+                f"{t('hours_h')} : {fmt(b.hours)} — {t('covered')} : {b.covered_competencies} / {b.competencies}"
+                f" — {t('modules')} : {b.modules} — {t('assessed')} : {fmt(b.assessed)}", ""]
+        out += _table(
+            [t("code"), column(lang, "competency_label"), t("modules_levels"), t("hours_h"), t("max_level"),
+             t("reaches_top"), t("in_order"), t("steps")],
+            [[c.competency_code, c.competency_label,
+              ", ".join(f"{m['module_code']} ({m['level_code']})" for m in c.modules) or t("none"),
+              fmt(c.hours), f"{c.max_level} ({c.max_rank}/{c.top_rank})" if c.max_rank is not None else "—",
+              fmt(c.reaches_top), fmt(c.in_order), " ".join(c.steps)] for c in b.competency_details])
+    for key in ("block", "assessed", "hours", "modules", "progression"):
+        out.append(_cite(report, report.block_sources[key]))
+
+    out += [f"## {t('findings')}", ""]
+    for c in report.checks:
+        if c.source.kind != "query":
+            continue
+        out += [f"### {c.title} ({t(c.severity)}, {len(c.rows)})", ""]
+        if c.passed:
+            out += [t("no_rows"), ""]
+        else:
+            shown = visible_columns(c.columns, c.rows)
+            out += _table([column(lang, n) for n in shown], [[fmt(r[n]) for n in shown] for r in c.rows])
+        out.append(_cite(report, c.source))
+
+    out += [f"## {t('shacl')}", ""]
+    failing = [c for c in report.checks if c.source.kind == "shape" and not c.passed]
+    if not failing:
+        out += [t("shacl_none"), ""]
+    for c in failing:
+        out += [f"### {c.source.name} ({t(c.severity)}, {len(c.rows)})", "", c.title, ""]
+        out += _table([t("focus"), t("message")], [[compact(str(f["focus"])), f["message"]] for f in c.rows])
+        out.append(_cite(report, c.source))
+
+    out += [f"## {t('mapping')}", ""]
+    for row in report.mapping_status.rows:
+        if row.get("link_kind") == "all":
+            out += [t("mapping_sentence", proposed=fmt(row["proposed"]), links=fmt(row["links"]),
+                      percent=fmt(row["proposed_percent"])), ""]
+    shown = visible_columns(report.mapping_status.columns, report.mapping_status.rows)
+    out += _table([column(lang, n) for n in shown], [[fmt(r[n]) for n in shown] for r in report.mapping_status.rows])
+    out.append(_cite(report, report.mapping_status.source))
+
+    out += [f"## {t('appendix')}", "", t("appendix_intro"), ""]
+    for q in report.queries:
+        out += [f"### {q.name}", "", q.summary, "", "```sparql", q.text.rstrip(), "```", ""]
+    return "\n".join(out)

@@ -1,0 +1,157 @@
+"""The accreditation audit: named queries and SHACL shapes → one ``AuditReport``.
+
+Checks are data. Every named query tagged ``check`` (its ``#+ severity:`` header line says
+``violation``, ``warning`` or ``info``) and every SHACL shape of the ontology folder is run; each
+offending row or validation result is a finding. Every figure of the report keeps the name and
+parameters of the query (or shape) that produced it, so the auditor can run it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..errors import CiptError
+from ..paths import SHAPES_FILES
+from ..queries import NamedQuery, load_queries, run_query
+from ..store import Store, iter_records
+from .labels import LANGS
+from .model import (SEVERITIES, AuditReport, BlockAudit, Check, CompetencyAudit, Source, Table, compact,
+                    query_links, report_params)
+from .shapes import load_shape_graphs, run_shapes
+
+__all__ = ["SEVERITIES", "AuditReport", "BlockAudit", "Check", "CompetencyAudit", "Source", "Table",
+           "build_audit_report", "check_queries", "compact", "load_shape_graphs", "query_links"]
+
+CHECK_TAG = "check"
+
+#: The queries behind the fixed sections of the report (checks are discovered, not listed).
+IDENTITY_QUERY = "programme_identity"
+HOURS_QUERY = "hours_declared_vs_listed"
+BLOCK_QUERY = "hours_per_block"
+ASSESSMENT_QUERY = "blocks_without_assessment"
+COMPETENCY_HOURS_QUERY = "hours_per_competency"
+MATRIX_QUERY = "coverage_matrix"
+PROGRESSION_QUERY = "competency_progression"
+MAPPING_QUERY = "mapping_status"
+
+
+def _table(store: Store, queries: Mapping[str, NamedQuery], name: str, lang: str) -> Table:
+    if name not in queries:
+        raise CiptError(f"the audit needs the named query {name!r}, which is missing from the queries folder")
+    query = queries[name]
+    params = report_params(query, lang)
+    result = run_query(store, query, params)
+    return Table(Source("query", name, params, file=query.path.name), list(result.variables),
+                 list(iter_records(result)))
+
+
+def _localized(value: object, lang: str, fallback: str) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get(lang) or value.get("fr") or fallback)
+    return str(value) if value else fallback
+
+
+def check_queries(queries: Mapping[str, NamedQuery]) -> list[NamedQuery]:
+    """The named queries tagged ``check``, each with a valid severity.
+
+    Raises:
+        CiptError: a check query declares a severity other than violation, warning or info.
+    """
+    checks = []
+    for query in queries.values():
+        if CHECK_TAG not in query.tags:
+            continue
+        severity = str(query.header.get("severity", "warning")).lower()
+        if severity not in SEVERITIES:
+            raise CiptError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}",
+                            where=str(query.path))
+        checks.append(query)
+    return checks
+
+
+def _run_check_queries(store: Store, queries: Mapping[str, NamedQuery], lang: str) -> list[Check]:
+    out = []
+    for query in check_queries(queries):
+        table = _table(store, queries, query.name, lang)
+        out.append(Check(table.source, str(query.header.get("severity", "warning")).lower(),
+                         _localized(query.header.get("title"), lang, query.summary),
+                         _localized(query.header.get("rule"), lang, query.description), table.columns, table.rows))
+    return out
+
+
+def _blocks(store: Store, queries: Mapping[str, NamedQuery], lang: str) -> tuple[list[BlockAudit], dict[str, Source]]:
+    blocks = _table(store, queries, BLOCK_QUERY, lang)
+    unassessed = _table(store, queries, ASSESSMENT_QUERY, lang)
+    hours = _table(store, queries, COMPETENCY_HOURS_QUERY, lang)
+    matrix = _table(store, queries, MATRIX_QUERY, lang)
+    progression = _table(store, queries, PROGRESSION_QUERY, lang)
+    missing = {str(r["block_code"]) for r in unassessed.rows}
+    modules: dict[str, list[dict[str, object]]] = {}
+    for row in matrix.rows:
+        modules.setdefault(str(row["competency_code"]), []).append(
+            {k: row[k] for k in ("module_code", "module_label", "period_code", "level_code", "level_rank",
+                                   "level_label")})
+    steps = {str(r["competency_code"]): r for r in progression.rows}
+    out = []
+    for row in blocks.rows:
+        block = BlockAudit(str(row["block_code"]), str(row["block_label"]), float(row["hours"] or 0),
+                           int(row["competencies"]), int(row["covered_competencies"]), int(row["modules"]),
+                           str(row["block_code"]) not in missing)
+        for comp in hours.rows:
+            if comp["block_code"] != block.block_code:
+                continue
+            code = str(comp["competency_code"])
+            prog = steps.get(code, {})
+            block.competency_details.append(CompetencyAudit(
+                code, str(comp["competency_label"]), float(comp["hours"] or 0), modules.get(code, []),
+                prog.get("max_rank"), prog.get("top_rank"), prog.get("reaches_top"), prog.get("in_order"),
+                sorted(str(prog.get("steps") or "").split())))
+        out.append(block)
+    sources = {"block": blocks.source, "assessed": unassessed.source, "hours": hours.source,
+               "modules": matrix.source, "progression": progression.source}
+    return out, sources
+
+
+def build_audit_report(store: Store, *, lang: str = "fr", base_url: str | None = None,
+                       queries: Mapping[str, NamedQuery] | None = None,
+                       shapes: Sequence[Path] | None = None) -> AuditReport:
+    """Run every query and shape the audit needs, and gather their results.
+
+    Args:
+        store: the dataset to audit.
+        lang: the language of labels and messages (``fr`` or ``en``).
+        base_url: the root URL of a running ``cipt serve``; when given, every cited query gets
+            links that run it at ``/api/queries/NAME`` and ``/sparql``.
+        queries: the named queries (the shipped ``queries/`` folder by default).
+        shapes: the SHACL shapes files (the ontology's ``shapes-*.ttl`` by default).
+
+    Raises:
+        CiptError: an unknown language, a missing query, or a check query with a bad severity.
+    """
+    if lang not in LANGS:
+        raise CiptError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    queries = queries if queries is not None else load_queries()
+    identity = _table(store, queries, IDENTITY_QUERY, lang)
+    hours = _table(store, queries, HOURS_QUERY, lang)
+    blocks, block_sources = _blocks(store, queries, lang)
+    mapping = _table(store, queries, MAPPING_QUERY, lang)
+    shape_files = shapes if shapes is not None else SHAPES_FILES
+    checks = _run_check_queries(store, queries, lang) + run_shapes(store, lang, shape_files)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    checks.sort(key=lambda c: (c.passed, order.get(c.severity, 9), c.source.kind != "query", c.source.name))
+    cited = {IDENTITY_QUERY, HOURS_QUERY, MAPPING_QUERY, *(s.name for s in block_sources.values()),
+             *(c.source.name for c in checks if c.source.kind == "query")}
+    return AuditReport(
+        lang=lang,
+        generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        base_url=base_url.rstrip("/") if base_url else None,
+        identity=identity,
+        hours=hours,
+        blocks=blocks,
+        block_sources=block_sources,
+        mapping_status=mapping,
+        checks=checks,
+        queries=[queries[name] for name in sorted(cited)],
+    )

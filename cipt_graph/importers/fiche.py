@@ -1,0 +1,132 @@
+"""What an RNCP fiche holds once read from an export, and the export's value formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..errors import InputError
+from .competencies import split_competencies
+
+_LEVEL = re.compile(r"^NIV([1-8])$")
+_FICHE_NUMBER = re.compile(r"^RNCP[0-9]+$")
+
+
+@dataclass
+class Code:
+    """An entry of a code list (ROME, NSF): its code and the label the fiche gives it."""
+
+    code: str
+    label: str = ""
+
+
+@dataclass
+class Certifier:
+    """A certifier (certificateur): SIRET and name."""
+
+    siret: str
+    name: str = ""
+
+
+@dataclass
+class Block:
+    """A competency block of a fiche, keyed by (fiche number, code).
+
+    Attributes:
+        code: the official code (``RNCP35625BC01``).
+        label: ``LIBELLE``.
+        competency_list: ``LISTE_COMPETENCES`` as given (raw text).
+        evaluation: ``MODALITES_EVALUATION`` as given.
+    """
+
+    code: str
+    label: str = ""
+    competency_list: str = ""
+    evaluation: str = ""
+
+    @cached_property
+    def competencies(self) -> list[str]:
+        """The competency list split into items (see :mod:`.competencies`)."""
+        return split_competencies(self.competency_list)
+
+
+@dataclass
+class Fiche:
+    """One certification of the register (a ``<FICHE>`` of the XML export, or a CSV row set).
+
+    Dates are ``datetime.date``; ``level`` is 1–8 or None (no European level given).
+    """
+
+    number: str
+    title: str = ""
+    level: int | None = None
+    state: str = ""
+    active: bool | None = None
+    registration_type: str = ""
+    publication_date: dt.date | None = None
+    decision_date: dt.date | None = None
+    effective_date: dt.date | None = None
+    registration_end_date: dt.date | None = None
+    delivery_end_date: dt.date | None = None
+    certifiers: list[Certifier] = field(default_factory=list)
+    rome: list[Code] = field(default_factory=list)
+    nsf: list[Code] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+    where: str = ""
+
+
+def is_fiche_number(value: str) -> bool:
+    """Whether ``value`` is an RNCP fiche number (``RNCP`` then digits); RS fiches are not."""
+    return bool(_FICHE_NUMBER.match(value))
+
+
+def parse_date(value: str | None, *, where: str, what: str) -> dt.date | None:
+    """A ``DD/MM/YYYY`` date of the export (None when empty).
+
+    Raises:
+        InputError: the value is not a date in that format.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%d/%m/%Y").date()
+    except ValueError:
+        raise InputError(f"{what}: {value!r} is not a date DD/MM/YYYY", where=where) from None
+
+
+def parse_bool(value: str | None, *, where: str, what: str) -> bool | None:
+    """An ``Oui``/``Non`` flag (None when empty); the CSV's ``ACTIVE``/``INACTIVE`` too.
+
+    Raises:
+        InputError: any other value.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    folded = value.casefold()
+    if folded in ("oui", "active"):
+        return True
+    if folded in ("non", "inactive"):
+        return False
+    raise InputError(f"{what}: {value!r} is neither Oui nor Non", where=where)
+
+
+def parse_level(value: str | None, *, where: str, what: str) -> int | None:
+    """The European level ``NIV3``…``NIV8`` as an integer.
+
+    Old fiches carry no level or a placeholder (``REPRISE``, "Sans niveau"): None.
+
+    Raises:
+        InputError: a value that looks like a level but is out of range (``NIV9``).
+    """
+    value = (value or "").strip().upper()
+    match = _LEVEL.match(value)
+    if match:
+        return int(match.group(1))
+    if value.startswith("NIV"):
+        raise InputError(f"{what}: {value!r} is not a level NIV1…NIV8", where=where)
+    return None

@@ -1,0 +1,233 @@
+"""Streaming reader of France Compétences' XML export V4.1 (``.xml``, or the ``.zip`` it ships in).
+
+The file (``<FICHES>``, ``<VERSION_FLUX>``, then one ``<FICHE>`` per certification) is read with
+a SAX parser guarded by defusedxml: a DTD, an entity declaration or an external reference is
+refused, so no entity is ever expanded. No tree is built: the handler keeps the path of open
+elements and the text of the few leaf elements it wants, selected by their full path under
+``FICHES/FICHE`` — so child order does not matter and same-named elements elsewhere (a
+``BLOC_COMPETENCES`` or ``NUMERO_FICHE`` inside ``CORRESPONDANCES``) are ignored. Memory stays
+bounded by one fiche.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Collection, Iterator
+from pathlib import Path
+from typing import BinaryIO
+from xml.sax import SAXParseException
+from xml.sax.expatreader import ExpatLocator
+from xml.sax.handler import ContentHandler
+
+from defusedxml import DefusedXmlException, DTDForbidden
+from defusedxml.expatreader import create_parser
+
+from ..errors import InputError
+from .fiche import Block, Certifier, Code, Fiche, parse_bool, parse_date, parse_level
+from .rncp_csv import member_name
+
+ROOT, FICHE = "FICHES", "FICHE"
+CHUNK = 1 << 20
+
+#: Leaf elements read under FICHES/FICHE, by path relative to FICHE.
+FICHE_FIELDS = (
+    "NUMERO_FICHE", "INTITULE", "ETAT_FICHE", "ACTIF", "NOMENCLATURE_EUROPE/NIVEAU",
+    "TYPE_ENREGISTREMENT", "DATE_DE_PUBLICATION", "DATE_DECISION", "DATE_EFFET",
+    "DATE_FIN_ENREGISTREMENT", "DATE_LIMITE_DELIVRANCE",
+)
+#: Repeated elements under FICHE (by path) and the leaf children read in each.
+GROUPS = {
+    "CERTIFICATEURS/CERTIFICATEUR": ("SIRET_CERTIFICATEUR", "NOM_CERTIFICATEUR"),
+    "CODES_ROME/ROME": ("CODE", "LIBELLE"),
+    "CODES_NSF/NSF": ("CODE", "LIBELLE"),
+    "BLOCS_COMPETENCES/BLOC_COMPETENCES": ("CODE", "LIBELLE", "LISTE_COMPETENCES", "MODALITES_EVALUATION"),
+    "ANCIENNES_CERTIFICATIONS/ANCIENNE_CERTIFICATION": ("ID_FICHE_ANCIENNE_CERTIFICATION",),
+}
+_LEAVES = frozenset(FICHE_FIELDS) | {f"{g}/{c}" for g, cs in GROUPS.items() for c in cs}
+
+Progress = Callable[[int, int, int], None]
+
+
+class _Handler(ContentHandler):
+    """Collects one fiche at a time into plain dicts; ``ready`` holds the fiches completed."""
+
+    def __init__(self, name: str, wanted: Collection[str] | None) -> None:
+        super().__init__()
+        self.name = name
+        self.wanted = wanted
+        self.locator = None
+        self.stack: list[str] = []
+        self.ready: list[Fiche] = []
+        self.version: str | None = None
+        self.seen = 0
+        self._fields: dict[str, str] = {}
+        self._groups: dict[str, list[dict[str, str]]] = {}
+        self._group: tuple[str, dict[str, str]] | None = None
+        self._text: list[str] | None = None
+        self._fiche_line = 0
+
+    def setDocumentLocator(self, locator) -> None:  # noqa: N802 (SAX API)
+        self.locator = locator
+
+    @property
+    def line(self) -> int:
+        return self.locator.getLineNumber() if self.locator is not None else 0
+
+    def startElement(self, name, attrs) -> None:  # noqa: N802
+        self.stack.append(name)
+        depth = len(self.stack)
+        if depth == 1:
+            if name != ROOT:
+                raise InputError(f"not an RNCP XML export: the root element is <{name}>, expected <{ROOT}>",
+                                 where=f"{self.name}:{self.line}")
+            return
+        if depth == 2:
+            if name == FICHE:
+                self._fields, self._groups, self._group = {}, {}, None
+                self._fiche_line = self.line
+            elif name == "VERSION_FLUX":
+                self._text = []
+            return
+        if self.stack[1] != FICHE:
+            return
+        rel = "/".join(self.stack[2:])
+        if rel in GROUPS:
+            self._group = (rel, {})
+        elif rel in _LEAVES:
+            self._text = []
+
+    def characters(self, content) -> None:
+        if self._text is not None:
+            self._text.append(content)
+
+    def endElement(self, name) -> None:  # noqa: N802
+        depth = len(self.stack)
+        if depth == 2 and name == "VERSION_FLUX" and self._text is not None:
+            self.version = "".join(self._text).strip()
+        elif depth == 2 and name == FICHE:
+            self.seen += 1
+            self._finish_fiche()
+        elif depth > 2 and self.stack[1] == FICHE:
+            rel = "/".join(self.stack[2:])
+            if self._text is not None and rel in _LEAVES:
+                text = "".join(self._text).strip()
+                if self._group is not None and rel.startswith(self._group[0] + "/"):
+                    self._group[1].setdefault(rel[len(self._group[0]) + 1:], text)
+                elif rel in FICHE_FIELDS:
+                    self._fields.setdefault(rel, text)
+            elif self._group is not None and rel == self._group[0]:
+                self._groups.setdefault(rel, []).append(self._group[1])
+                self._group = None
+        self._text = None
+        self.stack.pop()
+
+    def _finish_fiche(self) -> None:
+        where = f"{self.name}:{self._fiche_line}"
+        number = self._fields.get("NUMERO_FICHE", "")
+        if not number:
+            raise InputError("<FICHE> without a NUMERO_FICHE", where=where)
+        if self.wanted is not None and number not in self.wanted:
+            return
+        self.ready.append(fiche_from_fields(number, self._fields, self._groups, where=f"{where} ({number})"))
+
+
+def fiche_from_fields(number: str, fields: dict[str, str], groups: dict[str, list[dict[str, str]]],
+                      *, where: str) -> Fiche:
+    """A :class:`Fiche` from the texts read under one ``<FICHE>``.
+
+    Raises:
+        InputError: a date, flag or level in the wrong format (the message names the element).
+    """
+    f = fields.get
+    fiche = Fiche(
+        number=number,
+        title=f("INTITULE", ""),
+        level=parse_level(f("NOMENCLATURE_EUROPE/NIVEAU"), where=where, what="NOMENCLATURE_EUROPE/NIVEAU"),
+        state=f("ETAT_FICHE", ""),
+        active=parse_bool(f("ACTIF"), where=where, what="ACTIF"),
+        registration_type=f("TYPE_ENREGISTREMENT", ""),
+        where=where,
+    )
+    for attr, element in (("publication_date", "DATE_DE_PUBLICATION"), ("decision_date", "DATE_DECISION"),
+                          ("effective_date", "DATE_EFFET"), ("registration_end_date", "DATE_FIN_ENREGISTREMENT"),
+                          ("delivery_end_date", "DATE_LIMITE_DELIVRANCE")):
+        setattr(fiche, attr, parse_date(f(element), where=where, what=element))
+    for g in groups.get("CERTIFICATEURS/CERTIFICATEUR", []):
+        if g.get("SIRET_CERTIFICATEUR") or g.get("NOM_CERTIFICATEUR"):
+            fiche.certifiers.append(Certifier(g.get("SIRET_CERTIFICATEUR", "").strip(), g.get("NOM_CERTIFICATEUR", "")))
+    for attr, path in (("rome", "CODES_ROME/ROME"), ("nsf", "CODES_NSF/NSF")):
+        for g in groups.get(path, []):
+            if g.get("CODE"):
+                getattr(fiche, attr).append(Code(g["CODE"], g.get("LIBELLE", "")))
+    seen_codes: set[str] = set()
+    for g in groups.get("BLOCS_COMPETENCES/BLOC_COMPETENCES", []):
+        code = g.get("CODE", "")
+        if not code:
+            raise InputError("BLOCS_COMPETENCES/BLOC_COMPETENCES without a CODE", where=where)
+        if code in seen_codes:
+            raise InputError(f"block {code} appears twice in the fiche", where=where)
+        seen_codes.add(code)
+        fiche.blocks.append(Block(code, g.get("LIBELLE", ""), g.get("LISTE_COMPETENCES", ""),
+                                  g.get("MODALITES_EVALUATION", "")))
+    fiche.replaces = [g["ID_FICHE_ANCIENNE_CERTIFICATION"]
+                      for g in groups.get("ANCIENNES_CERTIFICATIONS/ANCIENNE_CERTIFICATION", [])
+                      if g.get("ID_FICHE_ANCIENNE_CERTIFICATION")]
+    return fiche
+
+
+def _parse_stream(stream: BinaryIO, name: str, total: int, wanted: Collection[str] | None,
+                  progress: Progress | None) -> Iterator[Fiche]:
+    handler = _Handler(name, wanted)
+    parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(handler)
+    handler.setDocumentLocator(ExpatLocator(parser))  # feed() does not set it, unlike parse()
+    done = 0
+    try:
+        while chunk := stream.read(CHUNK):
+            parser.feed(chunk)
+            done += len(chunk)
+            yield from handler.ready
+            handler.ready.clear()
+            if progress is not None:
+                progress(done, total, handler.seen)
+        parser.close()
+    except SAXParseException as exc:
+        raise InputError(f"malformed XML: {exc.getMessage()}",
+                         where=f"{name}:{exc.getLineNumber()}:{exc.getColumnNumber()}") from None
+    except DTDForbidden:
+        raise InputError("refused: the file declares a DTD (<!DOCTYPE …>); an RNCP export has none, and DTDs "
+                         "can expand entities without bound (billion laughs)", where=f"{name}:{handler.line}") from None
+    except DefusedXmlException as exc:
+        raise InputError(f"refused: entity declarations and external references are not allowed ({type(exc).__name__})",
+                         where=f"{name}:{handler.line}") from None
+    yield from handler.ready
+    if handler.version is None:
+        raise InputError("not an RNCP XML export: no <VERSION_FLUX> under <FICHES>", where=name)
+    if progress is not None:
+        progress(done, total, handler.seen)
+
+
+def read_xml_export(path: Path, *, wanted: Collection[str] | None = None,
+                    progress: Progress | None = None) -> Iterator[Fiche]:
+    """The fiches of an XML export, one at a time, as the file is read.
+
+    Args:
+        path: an ``.xml`` file, or a ``.zip`` holding one.
+        wanted: fiche numbers to keep (all when None); the whole file is still checked.
+        progress: called after each chunk with (bytes read, total bytes, fiches seen).
+
+    Raises:
+        InputError: malformed XML (file, line, column and what), a DTD or entity declaration,
+            a value in the wrong format, or a zip without an XML file.
+    """
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if member_name(i).lower().endswith(".xml")]
+            if not members:
+                raise InputError("the zip holds no .xml file (is it the CSV export?)", where=str(path))
+            for info in members:
+                with archive.open(info) as stream:
+                    yield from _parse_stream(stream, f"{path}!{member_name(info)}", info.file_size, wanted, progress)
+        return
+    with path.open("rb") as stream:
+        yield from _parse_stream(stream, str(path), path.stat().st_size, wanted, progress)

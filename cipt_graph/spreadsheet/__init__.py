@@ -1,0 +1,18 @@
+"""The coverage mapping as a course × competency spreadsheet: export (XLSX, CSV) and checked import (XLSX).
+
+    from cipt_graph.spreadsheet import MatrixModel, write_matrix_xlsx, import_matrix
+
+    model = MatrixModel.from_workspace(workspace)            # or the shipped data
+    Path("matrice.xlsx").write_bytes(write_matrix_xlsx(model))
+    result = import_matrix(workspace, "matrice.xlsx", author="Marie Dupont")   # MatrixError lists every bad cell
+"""
+
+from .apply import ImportResult, import_matrix, merge_rows
+from .model import MatrixModel
+from .reader import CellError, MatrixError, read_matrix
+from .writer import write_matrix_csv, write_matrix_xlsx
+
+__all__ = [
+    "CellError", "ImportResult", "MatrixError", "MatrixModel", "import_matrix", "merge_rows", "read_matrix",
+    "write_matrix_csv", "write_matrix_xlsx",
+]

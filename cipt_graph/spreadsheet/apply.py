@@ -1,0 +1,211 @@
+"""Applying a checked matrix to a workspace: merge with the mapping rows, write atomically, record a version.
+
+Rules (also in the workbook's Instructions sheet and in the README):
+
+- A link the workbook leaves as it is (same level, hours, status and rationale) keeps its CSV row
+  byte for byte: its author, date and status are untouched.
+- A new link, or a link whose level, hours or rationale changed, gets ``asserted_by`` the author of
+  the import (``--author``, else ``$USER``) and ``asserted_on`` today.
+- Its status is the one the workbook gives when the workbook changes it; otherwise a changed link
+  goes back to ``proposed`` (a changed judgement needs a new validation) and a new link is ``proposed``.
+- A status change alone is a change: it records who validated, and when.
+- Nothing is written when nothing changed; an unchanged workbook changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ..errors import CiptError, InputError
+from ..mapping import STATUSES, Vocabulary, read_mapping_file
+from ..namespaces import CIPT
+from ..paths import Workspace
+from ..testhooks import pause_before_switch
+from ..versions import Version, default_agent, ensure_baseline, record_version, workspace_lock
+from .model import MAPPING_KIND, MatrixModel, format_rows
+from .reader import EditedLink, MatrixEdit, check_workbook, open_workbook, workbook_lang
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    added: list[dict[str, str]] = field(default_factory=list)
+    removed: list[dict[str, str]] = field(default_factory=list)
+    changed: list[dict[str, object]] = field(default_factory=list)
+    applied: bool = False
+    version: Version | None = None
+    baseline: Version | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "valid": True, "applied": self.applied,
+            "summary": {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed)},
+            "added": self.added, "removed": self.removed, "changed": self.changed,
+            "version": self.version.as_dict() if self.version else None,
+            "baseline": self.baseline.as_dict() if self.baseline else None,
+        }
+
+
+def _hours(text: str) -> Decimal | None:
+    return Decimal(text.strip().replace(",", ".")) if text.strip() else None
+
+
+def _format_hours(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+def _status(text: str | None) -> str | None:
+    return str(STATUSES[text.strip().casefold()]) if text and text.strip() else None
+
+
+def _status_name(text: str | None) -> str:
+    """The status as the CSV spells it: ``proposed`` or ``validated`` (``validé`` → ``validated``)."""
+    return "validated" if _status(text) == str(CIPT.Validated) else "proposed"
+
+
+def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str) -> tuple[list[dict], ImportResult]:
+    """The mapping rows after the edit, and what changed. Untouched rows are the same dict objects."""
+    result = ImportResult()
+    out: list[dict[str, str]] = []
+    kept: set[tuple[str, str]] = set()
+    for row in model.rows:
+        key = (row["module"].strip(), row["competency"].strip())
+        link = edit.links.get(key)
+        if link is None:
+            result.removed.append(dict(row))
+            continue
+        kept.add(key)
+        new = _merged(row, link, model, author, today)
+        if new is row:
+            out.append(row)
+            continue
+        fields = [f for f in ("level", "hours", "status", "rationale") if new[f] != row[f]]
+        result.changed.append({"module": key[0], "competency": key[1], "fields": fields,
+                               "before": {f: row[f] for f in fields}, "after": {f: new[f] for f in fields}})
+        out.append(new)
+    order = {m.code: i for i, m in enumerate(model.modules)}
+    comp_order = {c.code: i for i, c in enumerate(model.competencies)}
+
+    def rank(module: str, comp: str) -> tuple[int, int]:
+        return order.get(module, len(order)), comp_order.get(comp, len(comp_order))
+
+    for key in sorted(edit.links.keys() - kept, key=lambda k: rank(*k)):
+        link = edit.links[key]
+        new = {"module": key[0], "competency": key[1], "level": link.level, "hours": _format_hours(link.hours),
+               "status": _status_name(link.status), "asserted_by": author, "asserted_on": today,
+               "rationale": link.rationale or ""}
+        # Insert after the last row that sorts before it: a sorted file stays sorted.
+        at = 0
+        for i, row in enumerate(out):
+            if rank(row["module"].strip(), row["competency"].strip()) <= rank(*key):
+                at = i + 1
+        out.insert(at, new)
+        result.added.append(dict(new))
+    return out, result
+
+
+def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: str, today: str) -> dict[str, str]:
+    same_level = model.level_of(row["level"]) == link.level
+    same_hours = _hours(row["hours"]) == link.hours
+    same_rationale = row["rationale"].strip().replace("\r\n", "\n") == (link.rationale or "")
+    old_status = _status(row["status"])
+    new_status = _status(link.status)
+    status_changed = new_status is not None and new_status != old_status
+    if same_level and same_hours and same_rationale and not status_changed:
+        return row
+    content_changed = not (same_level and same_hours and same_rationale)
+    if status_changed:
+        status = _status_name(link.status)
+    elif content_changed:
+        status = "proposed"
+    else:
+        status = row["status"]
+    return {
+        "module": row["module"], "competency": row["competency"], "level": link.level,
+        "hours": row["hours"] if same_hours else _format_hours(link.hours),
+        "status": status, "asserted_by": author, "asserted_on": today,
+        "rationale": row["rationale"] if same_rationale else (link.rationale or ""),
+    }
+
+
+def _check_rows(path: Path, data: bytes, workspace: Workspace) -> None:
+    """Check the new CSV with the builder's own reader before it replaces the old one."""
+    from rdflib import Graph
+
+    from ..build import parse_turtle
+
+    graph = Graph()
+    for ttl in sorted(workspace.root.glob("*.ttl")):
+        graph += parse_turtle(ttl)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.check")
+    try:
+        tmp.write_bytes(data)
+        read_mapping_file(tmp, MAPPING_KIND, Vocabulary.from_graph(graph))
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def import_matrix(
+    workspace: Workspace,
+    path: str | os.PathLike[str],
+    *,
+    author: str | None = None,
+    message: str = "",
+    dry_run: bool = False,
+    force: bool = False,
+    today: dt.date | None = None,
+) -> ImportResult:
+    """Check an edited workbook and, when all of it is valid, apply it to the workspace's mapping.
+
+    The new ``mapping/module_competency.csv`` is written atomically (temporary file, then
+    ``os.replace``) and kept as a version (kind ``matrix-import``); before the first change a
+    ``baseline`` version keeps the state it replaces.
+
+    Raises:
+        CiptError: no workspace. InputError: the file is not an XLSX workbook.
+        MatrixError: the workbook has errors (all listed; nothing is written).
+        InputError: the mapping changed since the workbook was exported (unless ``force``).
+    """
+    if workspace.read_only:
+        raise CiptError("no workspace to import into: create one with `cipt init DIR`, then pass --data DIR "
+                        "(or set CIPT_DATA); the shipped data is read-only")
+    path = Path(path)
+    who = (author or "").strip() or default_agent()
+    day = (today or dt.date.today()).isoformat()
+    with workspace_lock(workspace):
+        workbook = open_workbook(path)
+        model = MatrixModel.from_workspace(workspace, lang=workbook_lang(workbook))
+        edit = check_workbook(workbook, model, where=str(path))
+        rows, result = merge_rows(model, edit, author=who, today=day)
+        if result.empty or dry_run:
+            return result
+        if edit.base_sha256 and edit.base_sha256 != model.mapping_sha256 and not force:
+            raise InputError(
+                "la correspondance de l'espace de travail a changé depuis l'export de ce classeur : l'importer "
+                "annulerait ces changements. Réexportez la matrice (cipt export-matrix) et reportez-y vos "
+                "modifications, ou utilisez --force pour écraser", where=str(path))
+        data = format_rows(rows)
+        target = workspace.mapping_dir / MAPPING_KIND.file_name
+        _check_rows(target, data, workspace)
+        result.baseline = ensure_baseline(workspace, agent=who)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        pause_before_switch("import-matrix")  # test hook (issue #8), off unless set
+        os.replace(tmp, target)
+        result.applied = True
+        result.version = record_version(workspace, kind="matrix-import", source=path, agent=who, message=message)
+    return result

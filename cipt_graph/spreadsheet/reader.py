@@ -1,0 +1,388 @@
+"""Reading an edited matrix workbook back: untrusted input, every cell checked, every error listed."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from ..errors import InputError
+from ..mapping import STATUSES
+from .model import (
+    COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT, ROW_BLOCKS,
+    ROW_CODES, SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, TEXT, MatrixModel,
+)
+
+#: Limits on an uploaded workbook (it is untrusted input).
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_MEMBERS = 1000
+MAX_ROWS = 5000
+MAX_COLUMNS = 500
+MAX_TEXT = 5000
+MAX_ERRORS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One problem in the workbook: sheet, cell reference (``F7``, ``B:B``, or empty) and what."""
+
+    sheet: str
+    cell: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"sheet": self.sheet, "cell": self.cell, "message": self.message}
+
+
+class MatrixError(InputError):
+    """The workbook is not a valid matrix: ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[CellError], *, where: str | None = None) -> None:
+        self.errors = errors
+        shown = [str(e) for e in errors[:MAX_ERRORS_SHOWN]]
+        if len(errors) > MAX_ERRORS_SHOWN:
+            shown.append(f"… et {len(errors) - MAX_ERRORS_SHOWN} autre(s)")
+        super().__init__(f"{len(errors)} erreur(s), rien n'a été appliqué :\n  " + "\n  ".join(shown), where=where)
+
+
+@dataclass
+class EditedLink:
+    """A link as the workbook states it."""
+
+    level: str
+    hours: Decimal | None = None
+    status: str | None = None
+    rationale: str | None = None
+    cell: str = ""
+
+
+@dataclass
+class MatrixEdit:
+    """The workbook's content once checked: links by (module, competency), and its metadata."""
+
+    links: dict[tuple[str, str], EditedLink] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    modules_read: set[str] = field(default_factory=set)
+
+    @property
+    def base_sha256(self) -> str | None:
+        return self.meta.get("mapping_sha256")
+
+
+def check_container(path: Path) -> None:
+    """Refuse what is not a plain XLSX workbook of reasonable size, before any XML is parsed.
+
+    Raises:
+        InputError: missing, too big, another format (xls, ods, csv…), a macro workbook or a zip bomb.
+    """
+    where = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"fichier illisible : {exc.strerror}", where=where) from exc
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"fichier trop gros ({size} octets ; au plus {MAX_FILE_BYTES})", where=where)
+    with open(path, "rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError("format Excel 97-2003 (.xls) non pris en charge : enregistrez le classeur au format .xlsx",
+                         where=where)
+    if not magic.startswith(b"PK\x03\x04"):
+        raise InputError("ce n'est pas un classeur .xlsx (attendu : un fichier Excel/LibreOffice enregistré en .xlsx ; "
+                         "pour le CSV, éditez mapping/module_competency.csv)", where=where)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise InputError(f"archive suspecte : {len(members)} fichiers", where=where)
+            total = sum(m.file_size for m in members)
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise InputError(f"archive suspecte : {total} octets une fois décompressée "
+                                 f"(au plus {MAX_UNCOMPRESSED_BYTES})", where=where)
+            if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
+                raise InputError("format OpenDocument (.ods) non pris en charge : enregistrez le classeur au format .xlsx",
+                                 where=where)
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise InputError("archive zip qui n'est pas un classeur .xlsx", where=where)
+            content_types = archive.read("[Content_Types].xml")
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"classeur .xlsx endommagé : {exc}", where=where) from exc
+    if b"macroEnabled" in content_types:
+        raise InputError("classeur avec macros (.xlsm) refusé : enregistrez-le au format .xlsx", where=where)
+
+
+def open_workbook(path: Path):
+    """Open a checked workbook with openpyxl, whose XML parsing goes through defusedxml.
+
+    Raises:
+        InputError: defusedxml is not in use, or the workbook cannot be read (entities, bad XML…).
+    """
+    import openpyxl
+    from openpyxl.xml import DEFUSEDXML
+
+    check_container(path)
+    if not DEFUSEDXML:
+        raise InputError("defusedxml est requis pour lire un classeur sans risque (pip install defusedxml ; "
+                         "et OPENPYXL_DEFUSEDXML ne doit pas valoir False)", where=str(path))
+    try:
+        return openpyxl.load_workbook(path, data_only=False, keep_links=False, keep_vba=False)
+    except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, XML errors, defusedxml's)
+        from defusedxml import DefusedXmlException
+
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, DefusedXmlException):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise InputError(f"classeur illisible : il déclare des entités XML ou une DTD ({cause}), refusées "
+                             "par sécurité", where=str(path)) from exc
+        raise InputError(f"classeur illisible ({type(exc).__name__}: {exc})", where=str(path)) from exc
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _decimal(value: object) -> Decimal | None:
+    """A number of hours ≥ 0 from a cell; None for an empty cell; raises ValueError otherwise."""
+    if value is None or _text(value) == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValueError from exc
+    if not number.is_finite() or number < 0:
+        raise ValueError
+    return number
+
+
+def _read_meta(wb) -> dict[str, str]:
+    if SHEET_META not in wb.sheetnames:
+        return {}
+    ws = wb[SHEET_META]
+    return {_text(ws.cell(r, 1).value): _text(ws.cell(r, 2).value) for r in range(1, min(ws.max_row, 50) + 1)
+            if _text(ws.cell(r, 1).value)}
+
+
+def _is_formula(cell) -> bool:
+    return cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("="))
+
+
+def read_matrix(path: str | Path, model: MatrixModel) -> MatrixEdit:
+    """Read and check an edited workbook against the workspace's matrix.
+
+    Raises:
+        InputError: the file is not a readable XLSX workbook.
+        MatrixError: with every problem found, each with its sheet and cell.
+    """
+    path = Path(path)
+    return check_workbook(open_workbook(path), model, where=str(path))
+
+
+def workbook_lang(wb) -> str:
+    """The language the workbook was exported in (its hidden meta sheet), ``fr`` by default."""
+    lang = _read_meta(wb).get("lang", "fr")
+    return lang if lang in TEXT else "fr"
+
+
+def check_workbook(wb, model: MatrixModel, *, where: str) -> MatrixEdit:
+    """Check an open workbook against the matrix ``model`` (built in the workbook's language).
+
+    Raises:
+        MatrixError: with every problem found, each with its sheet and cell.
+    """
+    errors: list[CellError] = []
+    edit = MatrixEdit(meta=_read_meta(wb))
+    if edit.meta and edit.meta.get("format") != FORMAT:
+        errors.append(CellError(SHEET_META, "B1", f"format {edit.meta.get('format')!r} inconnu (attendu {FORMAT})"))
+    lang = edit.meta.get("lang") if edit.meta.get("lang") in TEXT else model.lang
+    missing = [name for name in (SHEET_MATRIX, SHEET_RATIONALE) if name not in wb.sheetnames]
+    if missing:
+        errors += [CellError("Classeur", "", f"feuille {name!r} absente (feuilles présentes : "
+                             f"{', '.join(wb.sheetnames)}) : ce n'est pas une matrice exportée par cipt export-matrix")
+                   for name in missing]
+        raise MatrixError(errors, where=where)
+    for name in (SHEET_MATRIX, SHEET_RATIONALE):
+        ws = wb[name]
+        if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
+            errors.append(CellError(name, "", f"feuille trop grande ({ws.max_row} lignes × {ws.max_column} colonnes)"))
+    if errors:
+        raise MatrixError(errors, where=where)
+    _check_matrix(wb[SHEET_MATRIX], model, TEXT[lang], edit, errors)
+    _check_rationale(wb[SHEET_RATIONALE], model, TEXT[lang], edit, errors)
+    if errors:
+        raise MatrixError(errors, where=where)
+    return edit
+
+
+def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: list[CellError]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    name = ws.title
+    comps = model.competencies
+    last_col = FIRST_COMPETENCY_COL + len(comps) - 1
+    expected_merges = set()
+    col = FIRST_COMPETENCY_COL
+    block_start: dict[int, str] = {}
+    for block in model.blocks:
+        block_start[col] = block.code
+        if len(block.competencies) > 1:
+            expected_merges.add(f"{get_column_letter(col)}{ROW_BLOCKS}:"
+                                f"{get_column_letter(col + len(block.competencies) - 1)}{ROW_BLOCKS}")
+        col += len(block.competencies)
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    for extra in sorted(merged - expected_merges):
+        errors.append(CellError(name, extra, "cellules fusionnées non prévues : défusionnez-les (en-têtes déplacés ?)"))
+    for gone in sorted(expected_merges - merged):
+        errors.append(CellError(name, gone, "l'en-tête de bloc n'est plus fusionné sur ses compétences "
+                                "(colonnes déplacées ?) : réexportez la matrice"))
+    for col, code in block_start.items():
+        value = _text(ws.cell(ROW_BLOCKS, col).value)
+        if not value.startswith(code):
+            errors.append(CellError(name, f"{get_column_letter(col)}{ROW_BLOCKS}",
+                                    f"en-tête de bloc déplacé : attendu {code!r}, trouvé {value!r}"))
+    for col, title in zip((COL_PERIOD, COL_MODULE, COL_LABEL, COL_HOURS), text["matrix_headers"]):
+        value = _text(ws.cell(ROW_CODES, col).value)
+        if value != title:
+            errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
+                                    f"en-tête déplacé ou modifié : attendu {title!r}, trouvé {value!r}"))
+    for col, comp in enumerate(comps, start=FIRST_COMPETENCY_COL):
+        value = _text(ws.cell(ROW_CODES, col).value)
+        if value != comp.code:
+            known = any(value == c.code for c in comps)
+            errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
+                                    f"en-tête de compétence {'déplacé' if known else 'inconnu'} : attendu "
+                                    f"{comp.code!r}, trouvé {value!r}"))
+    for col in range(last_col + 1, ws.max_column + 1):
+        for row in range(1, ws.max_row + 1):
+            if _text(ws.cell(row, col).value):
+                errors.append(CellError(name, f"{get_column_letter(col)}{row}",
+                                        f"colonne inattendue (après la dernière compétence {comps[-1].code}) : "
+                                        "retirez ce contenu"))
+                break
+    modules = {m.code: m for m in model.modules}
+    periods = {m.period for m in model.modules}
+    seen: dict[str, int] = {}
+    for row in range(FIRST_DATA_ROW, ws.max_row + 1):
+        cells = [ws.cell(row, c) for c in range(1, last_col + 1)]
+        if not any(_text(c.value) for c in cells):
+            continue
+        code = _text(ws.cell(row, COL_MODULE).value)
+        level_cells = cells[FIRST_COMPETENCY_COL - 1:]
+        if not code:
+            if _text(ws.cell(row, COL_PERIOD).value) in periods and not any(_text(c.value) for c in level_cells):
+                continue  # a period heading row
+            errors.append(CellError(name, f"B{row}", "code module manquant sur une ligne remplie"))
+            continue
+        module = modules.get(code)
+        if module is None:
+            errors.append(CellError(name, f"B{row}", f"module inconnu {code!r}"))
+            continue
+        if code in seen:
+            errors.append(CellError(name, f"B{row}", f"module {code} en double (déjà ligne {seen[code]})"))
+            continue
+        seen[code] = row
+        edit.modules_read.add(code)
+        for col, expected in ((COL_PERIOD, module.period), (COL_LABEL, module.label), (COL_HOURS, str(module.hours))):
+            if _text(ws.cell(row, col).value) != expected:
+                errors.append(CellError(name, f"{get_column_letter(col)}{row}",
+                                        f"valeur en lecture seule modifiée : attendu {expected!r}, trouvé "
+                                        f"{_text(ws.cell(row, col).value)!r} (elle vient des données du programme)"))
+        for col, (comp, cell) in enumerate(zip(comps, level_cells), start=FIRST_COMPETENCY_COL):
+            ref = f"{get_column_letter(col)}{row}"
+            if _is_formula(cell):
+                errors.append(CellError(name, ref, "formule non acceptée : saisissez un niveau"))
+                continue
+            raw = _text(cell.value)
+            if not raw:
+                continue
+            level = model.level_of(raw)
+            if level is None:
+                errors.append(CellError(name, ref, f"{raw!r} n'est pas un niveau de l'échelle "
+                                                   f"({', '.join(model.level_codes)})"))
+                continue
+            edit.links[(code, comp.code)] = EditedLink(level=level, cell=ref)
+    for code in modules:
+        if code not in seen:
+            errors.append(CellError(name, "B:B", f"module {code} absent de la matrice (ligne supprimée ?) : "
+                                                 "réexportez la matrice"))
+
+
+def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: list[CellError]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    name = ws.title
+    headers = text["rationale_headers"]
+    for col, title in enumerate(headers, start=1):
+        value = _text(ws.cell(1, col).value)
+        if value != title:
+            errors.append(CellError(name, f"{get_column_letter(col)}1", f"en-tête déplacé ou modifié : attendu {title!r}, "
+                                                               f"trouvé {value!r}"))
+    for col in range(len(headers) + 1, ws.max_column + 1):
+        if any(_text(ws.cell(r, col).value) for r in range(1, ws.max_row + 1)):
+            letter = get_column_letter(col)
+            errors.append(CellError(name, f"{letter}:{letter}",
+                                    "colonne inattendue : retirez ce contenu"))
+    modules = {m.code for m in model.modules}
+    comps = {c.code for c in model.competencies}
+    seen: dict[tuple[str, str], int] = {}
+    for row in range(2, ws.max_row + 1):
+        values = [ws.cell(row, c).value for c in range(1, len(headers) + 1)]
+        if not any(_text(v) for v in values):
+            continue
+        for col in range(1, len(headers) + 1):
+            if _is_formula(ws.cell(row, col)):
+                errors.append(CellError(name, f"{get_column_letter(col)}{row}", "formule non acceptée"))
+        module, comp = _text(values[0]), _text(values[1])
+        bad = False
+        if module not in modules:
+            errors.append(CellError(name, f"A{row}", f"module inconnu {module!r}"))
+            bad = True
+        if comp not in comps:
+            errors.append(CellError(name, f"B{row}", f"compétence inconnue {comp!r}"))
+            bad = True
+        if bad:
+            continue
+        key = (module, comp)
+        if key in seen:
+            errors.append(CellError(name, f"A{row}", f"lien {module} → {comp} en double (déjà ligne {seen[key]})"))
+            continue
+        seen[key] = row
+        link = edit.links.get(key)
+        if link is None and module not in edit.modules_read:
+            continue  # its matrix row is already reported
+        if link is None:
+            errors.append(CellError(name, f"A{row}", f"le lien {module} → {comp} n'a pas de niveau dans la feuille "
+                                                     f"{SHEET_MATRIX} : donnez-lui un niveau ou supprimez cette ligne"))
+            continue
+        try:
+            link.hours = _decimal(values[2])
+        except ValueError:
+            errors.append(CellError(name, f"C{row}", f"{_text(values[2])!r} n'est pas un nombre d'heures ≥ 0"))
+        status = _text(values[3])
+        if status and status.casefold() not in STATUSES:
+            errors.append(CellError(name, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)"))
+        link.status = status.casefold() or None
+        rationale = _text(values[6]).replace("\r\n", "\n")
+        if not rationale:
+            errors.append(CellError(name, f"G{row}", f"justification vide pour le lien {module} → {comp}"))
+        elif len(rationale) > MAX_TEXT:
+            errors.append(CellError(name, f"G{row}", f"justification trop longue ({len(rationale)} caractères)"))
+        link.rationale = rationale
+    for key, link in edit.links.items():
+        if key not in seen:
+            errors.append(CellError(SHEET_MATRIX, link.cell,
+                                    f"le lien {key[0]} → {key[1]} n'a pas de justification : ajoutez une ligne "
+                                    f"dans la feuille {SHEET_RATIONALE}"))

@@ -1,0 +1,215 @@
+"""Writing the coverage matrix: an XLSX workbook for the team to edit, or a CSV matrix."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal, InvalidOperation
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .model import (
+    COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT,
+    INSTRUCTIONS_EN, INSTRUCTIONS_FR, ROW_BLOCKS, ROW_CODES, ROW_LABELS, SHEET_INSTRUCTIONS, SHEET_LEVELS,
+    SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, STATUS_CHOICES, TEXT, MatrixModel,
+)
+
+_BOLD = Font(bold=True)
+_GREY = Font(color="666666")
+_HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
+_PERIOD_FILL = PatternFill("solid", fgColor="F2F2F2")
+_BLOCK_FILLS = ("E8F0FA", "FBEFE3")
+_THIN = Side(style="thin", color="999999")
+_CENTER = Alignment(horizontal="center", vertical="center")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def matrix_cells(model: MatrixModel) -> dict[tuple[str, str], str]:
+    """(module, competency) → level notation, from the mapping rows."""
+    out = {}
+    for row in model.rows:
+        out[(row["module"].strip(), row["competency"].strip())] = model.level_of(row["level"]) or row["level"]
+    return out
+
+
+def _write_matrix(wb: Workbook, model: MatrixModel) -> None:
+    text = TEXT[model.lang]
+    ws = wb.create_sheet(SHEET_MATRIX)
+    ws.cell(ROW_BLOCKS, COL_LABEL, text["blocks"]).font = _BOLD
+    for col, title in zip((COL_PERIOD, COL_MODULE, COL_LABEL, COL_HOURS), text["matrix_headers"]):
+        cell = ws.cell(ROW_CODES, col, title)
+        cell.font, cell.fill = _BOLD, _HEAD_FILL
+    ws.cell(ROW_LABELS, COL_LABEL, text["labels_row"]).font = _GREY
+    col = FIRST_COMPETENCY_COL
+    for i, block in enumerate(model.blocks):
+        first, last = col, col + len(block.competencies) - 1
+        fill = PatternFill("solid", fgColor=_BLOCK_FILLS[i % 2])
+        head = ws.cell(ROW_BLOCKS, first, f"{block.code} — {block.label}")
+        head.font, head.fill, head.alignment = _BOLD, fill, Alignment(horizontal="center", wrap_text=True)
+        if last > first:
+            ws.merge_cells(start_row=ROW_BLOCKS, start_column=first, end_row=ROW_BLOCKS, end_column=last)
+        for comp in block.competencies:
+            code = ws.cell(ROW_CODES, col, comp.code)
+            code.font, code.fill, code.alignment = _BOLD, fill, _CENTER
+            label = ws.cell(ROW_LABELS, col, comp.label)
+            label.alignment, label.font = Alignment(wrap_text=True, vertical="top", text_rotation=0), _GREY
+            ws.column_dimensions[get_column_letter(col)].width = 14
+            col += 1
+    last_col = col - 1
+    ws.row_dimensions[ROW_BLOCKS].height = 45
+    ws.row_dimensions[ROW_LABELS].height = 120
+    for letter, width in (("A", 9), ("B", 12), ("C", 42), ("D", 8)):
+        ws.column_dimensions[letter].width = width
+
+    levels = ",".join(model.level_codes)
+    shown = ", ".join(f"{l.code} = {l.label}" for l in model.levels)
+    validation = DataValidation(type="list", formula1=f'"{levels}"', allow_blank=True, showErrorMessage=True,
+                                showInputMessage=True, errorTitle="Niveau" if model.lang == "fr" else "Level",
+                                error=text["level_error"].format(levels=shown),
+                                promptTitle="Niveau" if model.lang == "fr" else "Level",
+                                prompt=text["level_prompt"].format(levels=shown)[:255])
+    ws.add_data_validation(validation)
+    cells = matrix_cells(model)
+    row = FIRST_DATA_ROW
+    period = None
+    for module in model.modules:
+        if module.period != period:
+            period = module.period
+            ws.cell(row, COL_PERIOD, module.period).font = _BOLD
+            heading = ws.cell(row, COL_LABEL, module.period_label or module.period)
+            heading.font = _BOLD
+            for c in range(COL_PERIOD, last_col + 1):
+                ws.cell(row, c).fill = _PERIOD_FILL
+            row += 1
+        ws.cell(row, COL_PERIOD, module.period)
+        ws.cell(row, COL_MODULE, module.code).font = _BOLD
+        ws.cell(row, COL_LABEL, module.label)
+        ws.cell(row, COL_HOURS, module.hours)
+        ws.row_dimensions[row].outlineLevel = 1
+        for c, comp in enumerate(model.competencies, start=FIRST_COMPETENCY_COL):
+            cell = ws.cell(row, c, cells.get((module.code, comp.code)))
+            cell.alignment, cell.border = _CENTER, Border(_THIN, _THIN, _THIN, _THIN)
+        validation.add(f"{get_column_letter(FIRST_COMPETENCY_COL)}{row}:{get_column_letter(last_col)}{row}")
+        row += 1
+    ws.sheet_properties.outlinePr.summaryBelow = False
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, FIRST_COMPETENCY_COL)
+
+
+def _number(text: str) -> int | float | str | None:
+    """Hours as a number cell (the CSV keeps its own spelling; the import compares values)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return text
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _write_rationale(wb: Workbook, model: MatrixModel) -> None:
+    text = TEXT[model.lang]
+    ws = wb.create_sheet(SHEET_RATIONALE)
+    for col, title in enumerate(text["rationale_headers"], start=1):
+        cell = ws.cell(1, col, title)
+        cell.font, cell.fill = _BOLD, _HEAD_FILL
+    labels = {m.code: m.label for m in model.modules} | {c.code: c.label for c in model.competencies}
+    for r, row in enumerate(model.rows, start=2):
+        values = (row["module"], row["competency"], _number(row["hours"]), row["status"], row["asserted_by"],
+                  row["asserted_on"], row["rationale"])
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(r, col, value)
+            if col in (5, 6):
+                cell.font = _GREY
+        ws.cell(r, 7).alignment = _WRAP
+        for col, code in ((1, row["module"]), (2, row["competency"])):
+            if code in labels:
+                ws.cell(r, col).comment = Comment(labels[code], "cipt-graph", width=240, height=60)
+    hours = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                           showInputMessage=True, prompt=text["hours_prompt"])
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUS_CHOICES) + '"', allow_blank=True,
+                            showInputMessage=True, prompt=text["status_prompt"])
+    ws.add_data_validation(hours)
+    ws.add_data_validation(status)
+    last = max(len(model.rows) + 1, 2) + 200  # room for new links
+    hours.add(f"C2:C{last}")
+    status.add(f"D2:D{last}")
+    for letter, width in (("A", 10), ("B", 12), ("C", 10), ("D", 12), ("E", 20), ("F", 12), ("G", 100)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:G{len(model.rows) + 1}"
+
+
+def _write_levels(wb: Workbook, model: MatrixModel) -> None:
+    ws = wb.create_sheet(SHEET_LEVELS)
+    for col, title in enumerate(TEXT[model.lang]["levels_headers"], start=1):
+        ws.cell(1, col, title).font = _BOLD
+    for r, level in enumerate(model.levels, start=2):
+        for col, value in enumerate((level.code, level.label, level.rank, level.definition), start=1):
+            ws.cell(r, col, value).alignment = _WRAP
+    ws.column_dimensions["B"].width = 20
+    ws.column_dimensions["D"].width = 90
+
+
+def _write_instructions(wb: Workbook, model: MatrixModel) -> None:
+    ws = wb.create_sheet(SHEET_INSTRUCTIONS, 0)
+    shown = ", ".join(f"{l.code} ({l.label})" for l in model.levels)
+    text = INSTRUCTIONS_FR.format(levels=shown)
+    if model.lang == "en":
+        text += "\n" + INSTRUCTIONS_EN.format(levels=shown)
+    for r, line in enumerate(text.splitlines(), start=1):
+        cell = ws.cell(r, 1, line or None)
+        if r == 1 or (line and not line.startswith(("•", " ")) and len(line) < 40):
+            cell.font = _BOLD
+    ws.column_dimensions["A"].width = 120
+
+
+def _write_meta(wb: Workbook, model: MatrixModel) -> None:
+    ws = wb.create_sheet(SHEET_META)
+    ws.sheet_state = "hidden"
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    for r, (key, value) in enumerate((("format", FORMAT), ("lang", model.lang), ("exported_at", now),
+                                      ("mapping_sha256", model.mapping_sha256),
+                                      ("levels", ",".join(model.level_codes))), start=1):
+        ws.cell(r, 1, key)
+        ws.cell(r, 2, value)
+
+
+def write_matrix_xlsx(model: MatrixModel) -> bytes:
+    """The workbook: Instructions, Matrice (levels), Justifications (hours, status, provenance,
+    rationale of each link), Niveaux (the scale) and a hidden sheet of metadata."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    _write_matrix(wb, model)
+    _write_rationale(wb, model)
+    _write_levels(wb, model)
+    _write_instructions(wb, model)
+    _write_meta(wb, model)
+    wb.active = wb.sheetnames.index(SHEET_MATRIX)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == SHEET_MATRIX
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_matrix_csv(model: MatrixModel) -> bytes:
+    """The same matrix as CSV: one row per module, one column per competency code, levels in the cells.
+
+    The long format (one row per link, with hours, status, provenance and rationale) is the
+    workspace's ``mapping/module_competency.csv`` itself.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    head = ["period", "module", "module_label", "module_hours"] if model.lang == "en" else \
+        ["periode", "module", "intitule", "heures"]
+    writer.writerow(head + [c.code for c in model.competencies])
+    cells = matrix_cells(model)
+    for m in model.modules:
+        writer.writerow([m.period, m.code, m.label, m.hours] + [cells.get((m.code, c.code), "") for c in model.competencies])
+    return buffer.getvalue().encode("utf-8")

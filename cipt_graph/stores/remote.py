@@ -1,0 +1,353 @@
+"""A remote SPARQL 1.1 server as the store: queries over the protocol, writes by Update or Graph Store.
+
+Any server that speaks the W3C protocols works (Apache Jena Fuseki, GraphDB, Virtuoso, Oxigraph
+server, a managed cluster). Results are parsed by pyoxigraph, so callers get the same terms as
+from the embedded store.
+
+Two things the embedded store does that a remote server does not, and how they are kept:
+
+- **Union default graph.** Queries see the union of the named graphs, as in the embedded store:
+  each query names the server's graphs as ``default-graph-uri`` and ``named-graph-uri`` (the
+  list is cached a few seconds), so no server setting is needed. ``union_default_graph=True``
+  skips this for a server whose default graph already is the union (Oxigraph's
+  ``--union-default-graph``, GraphDB, Virtuoso, Fuseki's ``unionDefaultGraph``).
+- **Parameters.** Oxigraph binds a named query's parameters by substitution; a remote server
+  cannot. They are sent as an inline ``VALUES`` block placed first in the query's outermost
+  ``WHERE`` group, with the terms written by pyoxigraph (a literal's quotes and backslashes are
+  escaped, so a value can never change the query's shape). Since every parameter of a named
+  query is a projected variable of that group, this is the same as substitution: the patterns
+  join with the bound value, and FILTERs and OPTIONALs of the group see it. (A ``VALUES`` block
+  after the whole query would be joined only after the WHERE clause, too late for a FILTER
+  such as ``LANG(?label) = ?lang``.)
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import threading
+import time
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
+
+from ..errors import QueryError, StoreError
+from ..sparqlscan import names_dataset
+from .base import Term
+
+_RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_GRAPH_FORMATS = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+_ACCEPT = (
+    "application/sparql-results+json, application/n-triples;q=0.95, "
+    "application/sparql-results+xml;q=0.8, text/turtle;q=0.8"
+)
+_GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+_GRAPHS_QUERY_SCAN = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+# Strings, IRIs and comments, which may hold braces that are not the query's own.
+_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+
+
+def _braces(sparql: str):
+    """Positions and kinds (``{`` or ``}``) of the query's braces, outside strings/IRIs/comments."""
+    i = 0
+    while i < len(sparql):
+        m = _SKIP.match(sparql, i)
+        if m:
+            i = m.end()
+            continue
+        if sparql[i] in "{}":
+            yield i, sparql[i]
+        i += 1
+
+
+def where_brace(sparql: str) -> int:
+    """The index of the ``{`` that opens the query's outermost WHERE group.
+
+    Raises:
+        QueryError: the query has no group pattern to bind values in.
+    """
+    braces = list(_braces(sparql))
+    if not braces:
+        raise QueryError("the query has no WHERE clause to bind parameters in")
+    first = braces[0][0]
+    head = _SKIP.sub(" ", sparql[:first]).upper()
+    if re.search(r"\bCONSTRUCT\s*$", head):
+        # CONSTRUCT { template } WHERE { … }: the WHERE group is the next top-level one.
+        depth = 0
+        for pos, kind in braces:
+            depth += 1 if kind == "{" else -1
+            if depth == 0 and kind == "}":
+                rest = [p for p, k in braces if p > pos and k == "{"]
+                if rest and re.search(r"\bWHERE\s*$", _SKIP.sub(" ", sparql[pos + 1:rest[0]]).upper()):
+                    return rest[0]
+                break
+        raise QueryError("parameters cannot be bound in a CONSTRUCT query without a WHERE clause")
+    return first
+
+
+def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
+    """The query with its parameters bound by an inline ``VALUES`` block (see the module's doc).
+
+    Raises:
+        QueryError: a value is a blank node (no SPARQL syntax can send one) or the query has no
+            group pattern.
+    """
+    if not substitutions:
+        return sparql
+    names, values = [], []
+    for name, term in substitutions.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise QueryError(f"{name!r} is not a SPARQL variable name")
+        if isinstance(term, ox.BlankNode) or not isinstance(term, (ox.NamedNode, ox.Literal, ox.Triple)):
+            raise QueryError(f"parameter {name!r}: only IRIs and literals can be sent to a remote store")
+        names.append(f"?{name}")
+        values.append(str(term))
+    at = where_brace(sparql)
+    block = f" VALUES ({' '.join(names)}) {{ ({' '.join(values)}) }} "
+    return sparql[: at + 1] + block + sparql[at + 1:]
+
+
+class _Http:
+    """A small HTTP/1.1 client on the standard library: one kept-alive connection per thread."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _connection(self, scheme: str, netloc: str, fresh: bool) -> http.client.HTTPConnection:
+        pool = self._local.__dict__.setdefault("pool", {})
+        key = (scheme, netloc)
+        if fresh and key in pool:
+            pool.pop(key).close()
+        if key not in pool:
+            cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+            pool[key] = cls(netloc, timeout=self.timeout)
+        return pool[key]
+
+    def request(self, method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None):
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        for attempt in (0, 1):
+            conn = self._connection(parts.scheme, parts.netloc, fresh=attempt > 0)
+            try:
+                conn.request(method, target, body=body, headers=dict(headers or {}))
+                response = conn.getresponse()
+                return response.status, response.getheader("Content-Type", ""), response.read()
+            except TimeoutError as exc:
+                conn.close()
+                raise StoreError(f"no answer within {self.timeout:g} s", where=url) from exc
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                # A kept-alive connection the server closed: try once on a fresh one.
+                if attempt == 0 and isinstance(exc, (http.client.RemoteDisconnected, BrokenPipeError,
+                                                      ConnectionResetError)):
+                    continue
+                raise StoreError(f"cannot reach the SPARQL server: {exc}", where=url) from exc
+        raise AssertionError("unreachable")
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server used as the store.
+
+    Args:
+        query_url: the SPARQL query endpoint (``http://host/ds/sparql``, Oxigraph's ``…/query``).
+        update_url: the SPARQL Update endpoint, for writes (Oxigraph's ``…/update``).
+        gsp_url: the Graph Store Protocol endpoint, for bulk writes (Oxigraph's ``…/store``).
+        timeout: seconds to wait for an answer.
+        union_default_graph: the server's default graph already is the union of its graphs.
+        headers: extra HTTP headers on every request (an ``Authorization`` header, say).
+    """
+
+    #: Seconds the list of the server's graphs is kept before asking again.
+    GRAPHS_TTL = 5.0
+
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        update_url: str | None = None,
+        gsp_url: str | None = None,
+        timeout: float = 60.0,
+        union_default_graph: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        for url in (query_url, update_url, gsp_url):
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise StoreError("a remote store URL starts with http:// or https://", where=url)
+        self.query_url = query_url
+        self.update_url = update_url
+        self.gsp_url = gsp_url
+        self.union_default_graph = union_default_graph
+        self.headers = dict(headers or {})
+        self._http = _Http(timeout)
+        self._graphs: tuple[float, list[str]] | None = None
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.query_url!r})"
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def _post(self, url: str, body: bytes, content_type: str, accept: str | None = None):
+        headers = {**self.headers, "Content-Type": content_type}
+        if accept:
+            headers["Accept"] = accept
+        status, ctype, data = self._http.request("POST", url, body, headers)
+        self._check(status, data, url)
+        return ctype, data
+
+    @staticmethod
+    def _check(status: int, data: bytes, url: str) -> None:
+        if 200 <= status < 300:
+            return
+        message = data.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}"
+        if status == 400:
+            raise QueryError(f"the SPARQL server refused the request: {message}")
+        if status in (401, 403):
+            raise StoreError(f"the SPARQL server denied access (HTTP {status}): {message}", where=url)
+        if status == 404:
+            raise StoreError("no SPARQL endpoint at this URL (HTTP 404)", where=url)
+        raise StoreError(f"the SPARQL server failed (HTTP {status}): {message}", where=url)
+
+    def _dataset_params(self, sparql: str, default_graph, named_graphs) -> list[tuple[str, str]]:
+        if default_graph is None and named_graphs is None:
+            if self.union_default_graph or names_dataset(sparql):
+                return []
+            graphs = self.graph_names(cached=True)
+            default_graph = named_graphs = graphs
+        params = [("default-graph-uri", g) for g in default_graph or ()]
+        params += [("named-graph-uri", g) for g in named_graphs or ()]
+        return params
+
+    def raw_query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None):
+        text = bind_values(sparql, substitutions) if substitutions else sparql
+        params = self._dataset_params(sparql, default_graph, named_graphs)
+        url = self.query_url + (("&" if "?" in self.query_url else "?") + urlencode(params) if params else "")
+        ctype, data = self._post(url, text.encode("utf-8"), "application/sparql-query; charset=utf-8", _ACCEPT)
+        return self._parse(ctype, data)
+
+    def _parse(self, ctype: str, data: bytes):
+        media = ctype.split(";")[0].strip().lower()
+        try:
+            if media in _RESULT_FORMATS:
+                return ox.parse_query_results(data, format=_RESULT_FORMATS[media])
+            if media in _GRAPH_FORMATS:
+                scratch = ox.Store()
+                scratch.load(data, format=_GRAPH_FORMATS[media])
+                return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
+        except SyntaxError as exc:
+            raise StoreError(f"the SPARQL server sent unreadable {media}: {exc}", where=self.query_url) from exc
+        raise StoreError(f"the SPARQL server answered with an unexpected media type {media!r}", where=self.query_url)
+
+    def graph_names(self, *, cached: bool = False) -> list[str]:
+        """The IRIs of the server's named graphs (from a cache a few seconds old when ``cached``)."""
+        now = time.monotonic()
+        if cached and self._graphs is not None and now - self._graphs[0] < self.GRAPHS_TTL:
+            return self._graphs[1]
+        names: list[str] = []
+        for query in (_GRAPHS_QUERY, _GRAPHS_QUERY_SCAN):  # some servers do not match an empty GRAPH
+            ctype, data = self._post(self.query_url, query.encode(), "application/sparql-query", _ACCEPT)
+            names = sorted(s["g"].value for s in self._parse(ctype, data) if isinstance(s["g"], ox.NamedNode))
+            if names:
+                break
+        self._graphs = (now, names)
+        return names
+
+    def is_empty(self) -> bool:
+        """True when the server holds no quad in a named graph."""
+        return not self.graph_names()
+
+    def __len__(self) -> int:
+        query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        ctype, data = self._post(self.query_url, query.encode(), "application/sparql-query", _ACCEPT)
+        return int(next(iter(self._parse(ctype, data)))["n"].value)
+
+    def dump(self, fmt: ox.RdfFormat) -> bytes:
+        """The named graphs (or their union, for triple formats) in ``fmt``."""
+        scratch = ox.Store()
+        for graph in self.graph_names():
+            query = "CONSTRUCT WHERE { ?s ?p ?o }"
+            triples = self.raw_query(query, default_graph=[graph], named_graphs=[])
+            scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples)
+        if fmt.supports_datasets:
+            return scratch.dump(format=fmt)
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in scratch}
+        return ox.serialize(sorted(triples, key=str), format=fmt) or b""
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def _update(self, text: bytes) -> None:
+        if not self.update_url:
+            raise StoreError("writing to a remote store needs --update-url (SPARQL Update) or --gsp-url "
+                             "(Graph Store Protocol)", where=self.query_url)
+        self._post(self.update_url, text, "application/sparql-update; charset=utf-8")
+        self._graphs = None
+
+    def _put_graph(self, iri: str, ntriples: bytes) -> None:
+        assert self.gsp_url is not None
+        url = self.gsp_url + ("&" if "?" in self.gsp_url else "?") + urlencode({"graph": iri})
+        status, _, data = self._http.request(
+            "PUT", url, ntriples, {**self.headers, "Content-Type": "application/n-triples"}
+        )
+        self._check(status, data, url)
+        self._graphs = None
+
+    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
+        """Replace the named graphs given (IRI → N-Triples).
+
+        With an update URL this is one SPARQL Update request (one transaction on the servers
+        named above); with only a Graph Store URL, one PUT per graph.
+        """
+        for iri, data in graphs.items():
+            try:
+                for _ in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+                    pass
+            except SyntaxError as exc:
+                raise StoreError(f"invalid N-Triples for graph <{iri}>: {exc}") from exc
+            ox.NamedNode(iri)
+        if self.update_url:
+            parts = []
+            for iri, data in graphs.items():
+                parts.append(f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{\n".encode())
+                parts.append(data)
+                parts.append(b"\n} } ;\n")
+            self._update(b"".join(parts).rstrip(b" ;\n"))
+        elif self.gsp_url:
+            for iri, data in graphs.items():
+                self._put_graph(iri, data)
+        else:
+            self._update(b"")
+
+    def load_dataset(self, dataset: ox.Store, *, keep_other_graphs: bool = True) -> None:
+        """Put every named graph of ``dataset`` on the server (other graphs of the server are kept:
+        a shared server may hold other applications' data).
+
+        With a Graph Store URL, one PUT per graph (the fastest way to send large graphs);
+        else one SPARQL Update request.
+        """
+        graphs = {g.value: dataset.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+                  for g in dataset.named_graphs() if isinstance(g, ox.NamedNode)}
+        if self.gsp_url:
+            for iri, data in graphs.items():
+                self._put_graph(iri, data)
+        else:
+            self.replace_graphs(graphs)

@@ -1,0 +1,29 @@
+"""Test hooks: opt-in pauses that make a crash window observable to the fault tests (issue #8).
+
+Off unless the variable is set; nothing else changes when it is. ``CIPT_TEST_PAUSE_BEFORE_SWITCH``
+(seconds) makes an import stop between reading its input and the atomic switch that publishes
+the result (the ``os.replace`` of a new mapping file, the move of staged RNCP files), and say so
+on standard error, so that a test can kill the process exactly there and check that the data is
+the previous version after a restart. Never set it in production.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+ENV_PAUSE_BEFORE_SWITCH = "CIPT_TEST_PAUSE_BEFORE_SWITCH"
+
+
+def pause_before_switch(what: str) -> None:
+    """Sleep ``$CIPT_TEST_PAUSE_BEFORE_SWITCH`` seconds (when set), after saying so on stderr."""
+    raw = os.environ.get(ENV_PAUSE_BEFORE_SWITCH, "").strip()
+    if not raw:
+        return
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return
+    print(f"cipt: test hook: {what}: pausing {seconds:g} s before the switch", file=sys.stderr, flush=True)
+    time.sleep(seconds)

@@ -1,0 +1,172 @@
+"""Comparing two versions: links added, removed and changed, and the effect on coverage per block.
+
+Both sides are loaded into temporary in-memory stores and read with the named queries
+``coverage_matrix`` (the links) and ``hours_per_block`` (covered competencies and hours per
+block, with the hours rule stated in that query), so a diff agrees with what ``cipt query`` shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..queries import run_query
+from ..paths import Workspace
+from ..store import Store, iter_records
+from .record import snapshot_of, store_of
+
+#: Link fields compared, with the coverage_matrix variable each comes from.
+LINK_FIELDS = {"level": "level_code", "hours": "coverage_hours", "status": "status", "rationale": "rationale"}
+
+
+@dataclass
+class VersionDiff:
+    """What changed from version ``a`` to version ``b`` (ids, or ``current``).
+
+    Attributes:
+        a, b: the versions compared.
+        added, removed: module → competency links only in ``b`` / only in ``a``.
+        changed: links in both whose level, hours, status or rationale differ; each has
+            ``level_before``, ``level_after`` and ``fields`` (the names of what differs).
+        blocks: per block, competencies covered, hours and modules before and after.
+    """
+
+    a: str
+    b: str
+    added: list[dict[str, object]] = field(default_factory=list)
+    removed: list[dict[str, object]] = field(default_factory=list)
+    changed: list[dict[str, object]] = field(default_factory=list)
+    blocks: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def level_changes(self) -> list[dict[str, object]]:
+        return [c for c in self.changed if "level" in c["fields"]]
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "level_changed": len(self.level_changes),
+            "changed": len(self.changed),
+            "blocks_affected": sum(1 for b in self.blocks if b["changed"]),
+        }
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"a": self.a, "b": self.b, "summary": self.summary(), "added": self.added,
+                "removed": self.removed, "changed": self.changed, "blocks": self.blocks}
+
+
+def _links(store: Store, lang: str) -> dict[tuple[str, str], dict[str, object]]:
+    out = {}
+    for row in iter_records(run_query(store, "coverage_matrix", {"lang": lang})):
+        link = {
+            "module": row["module_code"], "module_label": row["module_label"],
+            "competency": row["competency_code"], "competency_label": row["competency_label"],
+            "block": row["block_code"],
+        }
+        link.update({name: row[var] for name, var in LINK_FIELDS.items()})
+        out[(str(row["module_code"]), str(row["competency_code"]))] = link
+    return out
+
+
+def _blocks(store: Store, lang: str) -> dict[str, dict[str, object]]:
+    return {str(r["block_code"]): r for r in iter_records(run_query(store, "hours_per_block", {"lang": lang}))}
+
+
+def _order(link: dict[str, object]) -> tuple[str, str]:
+    return str(link["module"]), str(link["competency"])
+
+
+def compare_stores(a: str, store_a: Store, b: str, store_b: Store, *, lang: str = "fr") -> VersionDiff:
+    """The diff between two stores holding two states of the dataset."""
+    before, after = _links(store_a, lang), _links(store_b, lang)
+    diff = VersionDiff(a, b)
+    diff.added = sorted((after[k] for k in after.keys() - before.keys()), key=_order)
+    diff.removed = sorted((before[k] for k in before.keys() - after.keys()), key=_order)
+    for key in sorted(before.keys() & after.keys()):
+        old, new = before[key], after[key]
+        fields = [name for name in LINK_FIELDS if old[name] != new[name]]
+        if fields:
+            diff.changed.append({
+                "module": new["module"], "module_label": new["module_label"], "competency": new["competency"],
+                "competency_label": new["competency_label"], "block": new["block"],
+                "level_before": old["level"], "level_after": new["level"], "fields": fields,
+                "before": {name: old[name] for name in fields}, "after": {name: new[name] for name in fields},
+            })
+    blocks_a, blocks_b = _blocks(store_a, lang), _blocks(store_b, lang)
+    for code in sorted(blocks_a.keys() | blocks_b.keys()):
+        old, new = blocks_a.get(code, {}), blocks_b.get(code, {})
+        entry = {
+            "block": code,
+            "block_label": (new or old).get("block_label"),
+            "competencies_before": old.get("competencies", 0), "competencies_after": new.get("competencies", 0),
+            "covered_before": old.get("covered_competencies", 0), "covered_after": new.get("covered_competencies", 0),
+            "hours_before": old.get("hours", 0), "hours_after": new.get("hours", 0),
+            "modules_before": old.get("modules", 0), "modules_after": new.get("modules", 0),
+        }
+        entry["changed"] = any(entry[f"{k}_before"] != entry[f"{k}_after"]
+                               for k in ("competencies", "covered", "hours", "modules"))
+        diff.blocks.append(entry)
+    return diff
+
+
+def diff_versions(workspace: Workspace, a: str, b: str, *, lang: str = "fr") -> VersionDiff:
+    """Compare two versions of a workspace: ids (``v2``), ``latest`` or ``current`` (the files now).
+
+    Raises:
+        InputError: an unknown version. CiptError: no workspace.
+    """
+    label_a, graphs_a = snapshot_of(workspace, a)
+    label_b, graphs_b = snapshot_of(workspace, b)
+    return compare_stores(label_a, store_of(label_a, graphs_a), label_b, store_of(label_b, graphs_b), lang=lang)
+
+
+def _fmt_hours(value: object) -> str:
+    if value is None:
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:g}"
+
+
+def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
+    """A plain-text report of a diff, in French (default) or English."""
+    fr = lang != "en"
+    t = {
+        "title": "Différences de {a} à {b}" if fr else "Changes from {a} to {b}",
+        "none": "Aucun lien ajouté, supprimé ou modifié." if fr else "No link added, removed or changed.",
+        "added": "Liens ajoutés" if fr else "Links added",
+        "removed": "Liens supprimés" if fr else "Links removed",
+        "changed": "Liens modifiés" if fr else "Links changed",
+        "blocks": "Couverture par bloc (compétences couvertes, heures, modules : avant → après)" if fr
+        else "Coverage per block (competencies covered, hours, modules: before → after)",
+        "level": "niveau" if fr else "level",
+    }
+    lines = [t["title"].format(a=diff.a, b=diff.b), ""]
+    if diff.empty:
+        lines.append(t["none"])
+    for key, links in (("added", diff.added), ("removed", diff.removed)):
+        if links:
+            lines.append(f"{t[key]} ({len(links)})")
+            lines += [f"  {'+' if key == 'added' else '-'} {l['module']} → {l['competency']}  "
+                      f"{t['level']} {l['level']}  {l['module_label']} / {l['competency_label']}" for l in links]
+            lines.append("")
+    if diff.changed:
+        lines.append(f"{t['changed']} ({len(diff.changed)})")
+        for c in diff.changed:
+            what = ", ".join(
+                f"{t['level']} {c['level_before']} → {c['level_after']}" if f == "level" else f
+                for f in c["fields"])
+            lines.append(f"  ~ {c['module']} → {c['competency']}  {what}")
+        lines.append("")
+    lines.append(t["blocks"])
+    for b in diff.blocks:
+        mark = "*" if b["changed"] else " "
+        lines.append(
+            f" {mark} {b['block']}  {b['covered_before']}/{b['competencies_before']} → "
+            f"{b['covered_after']}/{b['competencies_after']}  "
+            f"{_fmt_hours(b['hours_before'])} h → {_fmt_hours(b['hours_after'])} h  "
+            f"{b['modules_before']} → {b['modules_after']} modules  {b['block_label']}")
+    return "\n".join(lines)

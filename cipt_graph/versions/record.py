@@ -1,0 +1,407 @@
+"""Recording and reading versions: snapshots of a workspace's source graphs with PROV provenance."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import gzip
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from ..errors import CiptError, InputError, StoreError
+from ..namespaces import CID, CIPT, GRAPH_ONTOLOGY
+from ..paths import Workspace
+from ..store import OxigraphStore
+
+INDEX_NAME = "index.json"
+GRAPHS_DIR = "graphs"
+CURRENT = "current"
+LATEST = "latest"
+_ID = re.compile(r"^v([1-9][0-9]*)$")
+
+#: Coverage node classes counted per version, by the key they get in ``Version.counts``.
+LINK_CLASSES = {
+    "competency_links": CIPT.CompetencyCoverage,
+    "activity_links": CIPT.ActivityCoverage,
+    "objective_links": CIPT.ObjectiveCoverage,
+}
+
+
+@dataclass(frozen=True)
+class Version:
+    """One recorded state of a workspace.
+
+    Attributes:
+        id: ``v1``, ``v2``… in recording order.
+        created: when it was recorded (ISO 8601, UTC, seconds).
+        agent: who made the change (``--author``, else the login name).
+        kind: what made it: ``baseline``, ``matrix-import``, ``rncp-import``…
+        source: the file the change came from (its name), or a short description.
+        source_sha256: the SHA-256 of that file when it was a file, else None.
+        message: free text.
+        parent: the previous version's id (None for the first).
+        counts: coverage links per kind (``competency_links``, ``activity_links``,
+            ``objective_links``) and ``triples`` (all snapshot graphs).
+        graphs: source graph IRI → SHA-256 of its sorted N-Triples snapshot.
+    """
+
+    id: str
+    created: str
+    agent: str
+    kind: str
+    source: str
+    source_sha256: str | None
+    message: str
+    parent: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+    graphs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def iri(self) -> URIRef:
+        return CID[f"version/{self.id}"]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _versions_dir(workspace: Workspace) -> Path:
+    if workspace.read_only:
+        raise CiptError(
+            "no workspace: versions live in a workspace; create one with `cipt init DIR` "
+            "and pass --data DIR (or set CIPT_DATA)"
+        )
+    return workspace.versions_dir
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StoreError(f"cannot write: {exc.strerror or exc}", where=str(path)) from exc
+
+
+_LOCK = threading.RLock()
+_HELD: dict[Path, int] = {}
+
+
+@contextlib.contextmanager
+def workspace_lock(workspace: Workspace) -> Iterator[None]:
+    """Hold an exclusive lock on the workspace folder (``flock``) while changing its files.
+
+    Two imports into the same workspace then run one after the other, never interleaved. The lock
+    is re-entrant within a process (an import holds it while it records its version).
+    """
+    if workspace.read_only:
+        raise CiptError("no workspace: create one with `cipt init DIR` and pass --data DIR (or set CIPT_DATA)")
+    root = workspace.root.resolve()
+    with _LOCK:
+        if _HELD.get(root):
+            _HELD[root] += 1
+            try:
+                yield
+            finally:
+                _HELD[root] -= 1
+            return
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no advisory locks between processes
+            fcntl = None
+        # Lock the folder itself: no lock file is left in the workspace.
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            _HELD[root] = 1
+            try:
+                yield
+            finally:
+                _HELD.pop(root, None)
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def canonical_ntriples(graph: Graph) -> bytes:
+    """The graph as sorted N-Triples, blank nodes relabelled canonically: equal graphs, equal bytes."""
+    if any(isinstance(t, BNode) for triple in graph for t in triple):
+        graph = to_canonical_graph(graph)
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def snapshot_workspace(workspace: Workspace) -> dict[str, bytes]:
+    """The workspace's source graphs (all but the shipped ontology) as canonical N-Triples, by graph IRI.
+
+    Raises:
+        InputError: a data file of the workspace is malformed (nothing is recorded then).
+    """
+    from ..build import load_sources
+
+    return {str(s.graph_iri): canonical_ntriples(s.graph) for s in load_sources(workspace)
+            if s.graph_iri != GRAPH_ONTOLOGY}
+
+
+def _count_links(graphs: Mapping[str, bytes]) -> dict[str, int]:
+    store = ox.Store()
+    for iri, data in graphs.items():
+        store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
+    rdf_type = ox.NamedNode(str(RDF.type))
+    counts = {key: sum(1 for _ in store.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), None))
+              for key, cls in LINK_CLASSES.items()}
+    counts["triples"] = len(store)
+    return counts
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_index(workspace: Workspace) -> list[Version]:
+    path = _versions_dir(workspace) / INDEX_NAME
+    if not path.exists():
+        return []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return [Version(**entry) for entry in raw["versions"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"malformed version index: {exc}", where=str(path)) from exc
+
+
+def list_versions(workspace: Workspace) -> list[Version]:
+    """Every recorded version of the workspace, oldest first (empty when none was recorded)."""
+    return _read_index(workspace)
+
+
+def _blob_path(workspace: Workspace, sha: str) -> Path:
+    return _versions_dir(workspace) / GRAPHS_DIR / f"{sha}.nt.gz"
+
+
+def _prov_record(version: Version, source_path: Path | None) -> bytes:
+    """The PROV description of a version, as N-Quads in its named graph ``cid:version/<id>``."""
+    g = Graph()
+    node = version.iri
+    g.add((node, RDF.type, PROV.Bundle))
+    g.add((node, RDF.type, PROV.Entity))
+    g.add((node, RDFS.label, Literal(f"version {version.id}")))
+    g.add((node, DCTERMS.identifier, Literal(version.id)))
+    g.add((node, DCTERMS.type, Literal(version.kind)))
+    g.add((node, PROV.generatedAtTime, Literal(version.created, datatype=XSD.dateTime)))
+    agent = CID[f"agent/{_slug(version.agent)}"]
+    g.add((node, PROV.wasAttributedTo, agent))
+    g.add((agent, RDF.type, PROV.Agent))
+    g.add((agent, RDFS.label, Literal(version.agent)))
+    if version.message:
+        g.add((node, DCTERMS.description, Literal(version.message)))
+    if version.parent:
+        g.add((node, PROV.wasRevisionOf, CID[f"version/{version.parent}"]))
+    source = CID[f"version/{version.id}/source"]
+    g.add((node, PROV.wasDerivedFrom, source))
+    g.add((source, RDF.type, PROV.Entity))
+    g.add((source, DCTERMS.title, Literal(version.source)))
+    if version.source_sha256:
+        g.add((source, DCTERMS.identifier, Literal(f"sha256:{version.source_sha256}")))
+    if source_path is not None:
+        g.add((source, PROV.atLocation, Literal(str(source_path))))
+    for iri, sha in sorted(version.graphs.items()):
+        part = snapshot_graph_iri(version.id, iri)
+        g.add((node, DCTERMS.hasPart, part))
+        g.add((part, RDF.type, PROV.Entity))
+        g.add((part, PROV.specializationOf, URIRef(iri)))
+        g.add((part, DCTERMS.identifier, Literal(f"sha256:{sha}")))
+    quads = (ox.Quad(_ox(s), _ox(p), _ox(o), ox.NamedNode(str(node))) for s, p, o in g)
+    return ox.serialize(sorted(quads, key=str), format=ox.RdfFormat.N_QUADS) or b""
+
+
+def _ox(term):
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise TypeError(term)  # the record holds no blank nodes
+
+
+def _slug(text: str) -> str:
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^0-9A-Za-z]+", "-", ascii_text.strip().lower()).strip("-") or "unknown"
+
+
+def snapshot_graph_iri(version_id: str, graph_iri: str) -> URIRef:
+    """The name a source graph gets inside a version: ``cid:version/v3/graph/mapping``."""
+    name = graph_iri.rsplit("/graph/", 1)[-1] if "/graph/" in graph_iri else _slug(graph_iri)
+    return CID[f"version/{version_id}/graph/{name}"]
+
+
+def default_agent() -> str:
+    """The login name ($USER), used when no author is given."""
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def record_version(
+    workspace: Workspace,
+    *,
+    kind: str,
+    source: str | os.PathLike[str],
+    agent: str | None = None,
+    message: str = "",
+    graphs: Mapping[str, bytes] | None = None,
+) -> Version:
+    """Keep the workspace's current state as a new version (call it after the change is written).
+
+    Args:
+        workspace: the workspace (not the shipped data).
+        kind: what made the change (``matrix-import``, ``rncp-import``, ``baseline``…).
+        source: the file the change came from (an existing file is hashed) or a description.
+        agent: who made it; default the login name.
+        message: free text.
+        graphs: the snapshot to keep (graph IRI → N-Triples); default the workspace's files now.
+
+    Returns:
+        The version recorded.
+
+    Raises:
+        CiptError: no workspace. InputError: the workspace's files do not build.
+        StoreError: the versions folder cannot be written.
+    """
+    vdir = _versions_dir(workspace)
+    snapshot = dict(graphs) if graphs is not None else snapshot_workspace(workspace)
+    source_path = Path(source) if Path(source).is_file() else None
+    source_sha = _sha256(source_path.read_bytes()) if source_path is not None else None
+    with workspace_lock(workspace):
+        existing = _read_index(workspace)
+        number = max((int(_ID.match(v.id).group(1)) for v in existing if _ID.match(v.id)), default=0) + 1
+        hashes: dict[str, str] = {}
+        for iri, data in sorted(snapshot.items()):
+            sha = _sha256(data)
+            hashes[iri] = sha
+            blob = _blob_path(workspace, sha)
+            if not blob.exists():
+                write_atomic(blob, gzip.compress(data, mtime=0))
+        version = Version(
+            id=f"v{number}",
+            created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            agent=agent or default_agent(),
+            kind=kind,
+            source=source_path.name if source_path is not None else str(source),
+            source_sha256=source_sha,
+            message=message,
+            parent=existing[-1].id if existing else None,
+            counts=_count_links(snapshot),
+            graphs=hashes,
+        )
+        write_atomic(vdir / f"{version.id}.nq", _prov_record(version, source_path.resolve() if source_path else None))
+        index = {"format": 1, "versions": [v.as_dict() for v in [*existing, version]]}
+        write_atomic(vdir / INDEX_NAME, (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return version
+
+
+def ensure_baseline(workspace: Workspace, *, agent: str | None = None) -> Version | None:
+    """Record the workspace's state as a ``baseline`` version if no version exists yet.
+
+    Call it before writing a first change, so that the change can be diffed against what was there.
+    """
+    if list_versions(workspace):
+        return None
+    return record_version(workspace, kind="baseline", source="workspace", agent=agent,
+                          message="état de l'espace de travail avant la première modification enregistrée")
+
+
+def get_version(workspace: Workspace, ref: str) -> Version:
+    """The version named by ``ref``: an id (``v3``, or ``3``) or ``latest``.
+
+    Raises:
+        InputError: no such version (the message lists the known ids).
+    """
+    versions = list_versions(workspace)
+    wanted = ref.strip()
+    if wanted.isdigit():
+        wanted = f"v{wanted}"
+    if wanted == LATEST and versions:
+        return versions[-1]
+    for version in versions:
+        if version.id == wanted:
+            return version
+    known = ", ".join(v.id for v in versions) or "none recorded yet"
+    raise InputError(f"unknown version {ref!r} (versions: {known}; or `current`, `latest`)")
+
+
+def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:
+    """The source graphs kept by a version, by their original graph IRI.
+
+    Raises:
+        StoreError: a snapshot file is missing or does not match its hash.
+    """
+    out: dict[str, bytes] = {}
+    for iri, sha in version.graphs.items():
+        path = _blob_path(workspace, sha)
+        try:
+            data = gzip.decompress(path.read_bytes())
+        except (OSError, EOFError) as exc:
+            raise StoreError(f"snapshot of {iri} for version {version.id} unreadable: {exc}", where=str(path)) from exc
+        if _sha256(data) != sha:
+            raise StoreError(f"snapshot of {iri} for version {version.id} is corrupt (hash mismatch)", where=str(path))
+        out[iri] = data
+    return out
+
+
+def snapshot_of(workspace: Workspace, ref: str) -> tuple[str, dict[str, bytes]]:
+    """``(label, graphs)`` for a version id, ``latest`` or ``current``."""
+    if ref.strip() == CURRENT:
+        return CURRENT, snapshot_workspace(workspace)
+    version = get_version(workspace, ref)
+    return version.id, read_snapshot(workspace, version)
+
+
+def load_version(workspace: Workspace, ref: str) -> OxigraphStore:
+    """A temporary in-memory store holding a version (or ``current``), ready for the named queries.
+
+    Each source graph is loaded as ``cid:version/<id>/graph/<name>``; queries see their union.
+    """
+    label, graphs = snapshot_of(workspace, ref)
+    return store_of(label, graphs)
+
+
+def store_of(label: str, graphs: Mapping[str, bytes]) -> OxigraphStore:
+    """An in-memory store with ``graphs`` loaded under their per-version names."""
+    store = OxigraphStore()
+    store.replace_graphs({str(snapshot_graph_iri(label, iri)): data for iri, data in graphs.items()})
+    return store
+
+
+def matching_version(workspace: Workspace) -> Version | None:
+    """The latest version whose snapshot equals the workspace's files now (None: unrecorded edits)."""
+    versions = list_versions(workspace)
+    if not versions:
+        return None
+    hashes = {iri: _sha256(data) for iri, data in snapshot_workspace(workspace).items()}
+    latest = versions[-1]
+    return latest if latest.graphs == hashes else None

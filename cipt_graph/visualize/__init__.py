@@ -1,0 +1,72 @@
+"""Coverage views for the pedagogical team: dashboard, network, matrix and job readiness.
+
+Each view is one self-contained HTML page drawn from named queries, served by the HTTP service
+(``/``, ``/graph``, ``/matrix``, ``/jobs``) or written as standalone files by ``cipt viz``.
+No web framework here: the routes live in ``cipt_graph.api.views``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import CiptError
+from ..store import Store
+from .dashboard import render_dashboard
+from .i18n import DEFAULT_LANG, LANGS, check_lang
+from .jobs import render_jobs
+from .matrix import matrix_csv, matrix_xlsx, render_matrix
+from .network import render_network
+from .page import Links
+
+#: View name → renderer ``(store, lang, links) -> HTML``.
+RENDERERS: dict[str, Callable[[Store, str, Links], str]] = {
+    "dashboard": render_dashboard,
+    "graph": render_network,
+    "matrix": render_matrix,
+    "jobs": render_jobs,
+}
+
+#: The files ``write_views`` writes, by view name (and the matrix exports).
+FILE_NAMES = {"dashboard": "index.html", "graph": "graph.html", "matrix": "matrix.html", "jobs": "jobs.html"}
+
+
+def render_view(store: Store, view: str, lang: str = DEFAULT_LANG, links: Links | None = None) -> str:
+    """The HTML of one view (``dashboard``, ``graph``, ``matrix``, ``jobs``) in ``lang``."""
+    return RENDERERS[view](store, check_lang(lang), links or Links())
+
+
+def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_LANG) -> list[Path]:
+    """Write every view as a standalone HTML file (plus ``matrix.csv`` and ``matrix.xlsx``) into ``out``.
+
+    Every file is rendered before any is written, and each is written to a temporary name then
+    renamed: a failure leaves no half-written file.
+
+    Raises:
+        CiptError: ``out`` exists and is not a folder, or cannot be written.
+    """
+    check_lang(lang)
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise CiptError("not a folder", where=str(folder))
+    links = Links(standalone=True)
+    contents: dict[str, bytes] = {name: RENDERERS[view](store, lang, links).encode("utf-8")
+                                  for view, name in FILE_NAMES.items()}
+    contents["matrix.csv"] = matrix_csv(store, lang).encode("utf-8")
+    contents["matrix.xlsx"] = matrix_xlsx(store, lang)
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in contents.items():
+            target = folder / name
+            tmp = target.with_name(f".{name}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+            written.append(target)
+    except OSError as exc:
+        raise CiptError(f"cannot write the views: {exc}", where=str(folder)) from exc
+    return written
+
+
+__all__ = ["LANGS", "Links", "RENDERERS", "FILE_NAMES", "render_view", "write_views", "matrix_csv", "matrix_xlsx"]

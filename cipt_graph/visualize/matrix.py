@@ -1,0 +1,288 @@
+"""The course × competency matrix: a plain HTML table (no script needed), CSV and XLSX exports.
+
+Rows are modules grouped by period, columns competencies grouped by block; a cell shows the level
+reached by its colour and its letter (readable in black and white) and, on hover, the rationale.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from html import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..output import to_csv
+from ..queries import run_query
+from ..store import Store
+from .data import hours_text, records, shorten
+from .i18n import tr
+from .page import Links, render_page
+
+#: Fill colours of the levels in the workbook, by rank (the HTML uses the .lvl-N classes).
+XLSX_FILLS = {1: "DBE9F6", 2: "7FB0DC", 3: "1D4E89"}
+
+
+@dataclass
+class Matrix:
+    """What the matrix shows, from the named queries.
+
+    Attributes:
+        periods: ``(code, label, modules)`` in order; each module a ``modules`` query row.
+        blocks: ``(block row, competency rows)`` in code order (``hours_per_block``,
+            ``hours_per_competency``).
+        cells: ``(module IRI, competency IRI)`` → ``coverage_matrix`` row.
+        levels: the ``coverage_levels`` rows, lowest first.
+        uncovered: IRIs of the competencies no module covers (``uncovered_competencies``).
+        empty_modules: IRIs of the modules covering nothing (``modules_without_competency``).
+    """
+
+    periods: list[tuple[str, str, list[dict]]] = field(default_factory=list)
+    blocks: list[tuple[dict, list[dict]]] = field(default_factory=list)
+    cells: dict[tuple[str, str], dict] = field(default_factory=dict)
+    levels: list[dict] = field(default_factory=list)
+    uncovered: set[str] = field(default_factory=set)
+    empty_modules: set[str] = field(default_factory=set)
+
+    @property
+    def competencies(self) -> list[dict]:
+        return [c for _, comps in self.blocks for c in comps]
+
+    @property
+    def modules(self) -> list[dict]:
+        return [m for _, _, mods in self.periods for m in mods]
+
+
+def build_matrix(store: Store, lang: str = "fr") -> Matrix:
+    """The matrix of the graph in ``store``, labels in ``lang``."""
+    matrix = Matrix()
+    for m in records(store, "modules", lang=lang):
+        code = m["period_code"] or ""
+        if not matrix.periods or matrix.periods[-1][0] != code:
+            matrix.periods.append((code, m["period_label"] or tr(lang, "matrix.no_period"), []))
+        matrix.periods[-1][2].append(m)
+    comps = records(store, "hours_per_competency", lang=lang)
+    for b in records(store, "hours_per_block", lang=lang):
+        matrix.blocks.append((b, [c for c in comps if c["block_code"] == b["block_code"]]))
+    for r in records(store, "coverage_matrix", lang=lang):
+        matrix.cells[(r["module"], r["competency"])] = r
+    matrix.levels = records(store, "coverage_levels", lang=lang)
+    matrix.uncovered = {r["competency"] for r in records(store, "uncovered_competencies", lang=lang)}
+    matrix.empty_modules = {r["module"] for r in records(store, "modules_without_competency", lang=lang)}
+    return matrix
+
+
+def _first_of_block(matrix: Matrix, comp: dict) -> dict | None:
+    """The first competency of ``comp``'s block (a thicker rule starts each block)."""
+    for _, comps in matrix.blocks:
+        if comps and comp in comps:
+            return comps[0]
+    return None
+
+
+def _short_code(code: str, block: str) -> str:
+    """``BC04-C1`` under the ``BC04`` header reads ``C1``."""
+    return code[len(block) + 1:] if code.startswith(block + "-") else code
+
+
+def _cell(matrix: Matrix, module: dict, comp: dict, lang: str) -> str:
+    attrs = f'data-module="{escape(module["module_code"])}" data-competency="{escape(comp["competency_code"])}"'
+    classes = ["c"]
+    if comp is _first_of_block(matrix, comp):
+        classes.append("bstart")
+    if comp["competency"] in matrix.uncovered:
+        classes.append("uncovered-col")
+    row = matrix.cells.get((module["module"], comp["competency"]))
+    if row is None:
+        return f'<td class="{" ".join(classes)}" {attrs}></td>'
+    title = f'{module["module_code"]} × {comp["competency_code"]} — {row["level_label"]} ({row["level_code"]})'
+    if row.get("coverage_hours") is not None:
+        title += f' · {hours_text(row["coverage_hours"])} {tr(lang, "h")}'
+    if row.get("rationale"):
+        title += f'\n{row["rationale"]}'
+    classes.append(f'lvl lvl-{row["level_rank"]}')
+    return (f'<td class="{" ".join(classes)}" {attrs} data-level="{escape(row["level_code"])}" '
+            f'title="{escape(title)}">{escape(row["level_code"])}</td>')
+
+
+def _table(matrix: Matrix, lang: str, links: Links) -> str:
+    ncomp = len(matrix.competencies)
+    head1 = [f'<th rowspan="2" class="mod-code">{escape(tr(lang, "matrix.module"))}</th>',
+             f'<th rowspan="2" class="mod-label"></th>',
+             f'<th rowspan="2" class="num">{escape(tr(lang, "matrix.hours"))}</th>']
+    head2 = []
+    for i, (block, comps) in enumerate(matrix.blocks):
+        head1.append(f'<th colspan="{len(comps)}" class="block b{i % 2}" title="{escape(block["block_label"])}">'
+                     f'<a href="{escape(links.resource(block["block"]))}">{escape(block["block_code"])}</a>'
+                     f'<span class="block-label">{escape(shorten(block["block_label"], 14 * len(comps)))}</span></th>')
+        for c in comps:
+            gap = c["competency"] in matrix.uncovered
+            mark = f' <span class="flag" title="{escape(tr(lang, "matrix.uncovered"))}">!</span>' if gap else ""
+            first = " bstart" if c is comps[0] else ""
+            head2.append(f'<th class="comp b{i % 2}{first}{" uncovered" if gap else ""}" data-competency="{escape(c["competency_code"])}" '
+                         f'title="{escape(c["competency_code"] + " — " + c["competency_label"])}">'
+                         f'{escape(_short_code(c["competency_code"], block["block_code"]))}{mark}</th>')
+    head1.append(f'<th rowspan="2" class="num" title="{escape(tr(lang, "matrix.total.title"))}">{escape(tr(lang, "matrix.total"))}</th>')
+    body = []
+    for code, label, modules in matrix.periods:
+        hours = sum(float(m["module_hours"]) for m in modules)
+        body.append(f'<tbody data-period="{escape(code)}"><tr class="period"><th colspan="{ncomp + 4}" scope="rowgroup">'
+                    f'{escape(label)} · {len(modules)} {escape(tr(lang, "col.modules").lower())} · {hours_text(hours)} {tr(lang, "h")}</th></tr>')
+        for m in modules:
+            empty = m["module"] in matrix.empty_modules
+            cells = "".join(_cell(matrix, m, c, lang) for c in matrix.competencies)
+            note = f' <span class="flag">! {escape(tr(lang, "matrix.empty_module"))}</span>' if empty else ""
+            row_class = ' class="empty"' if empty else ""
+            body.append(f'<tr data-module="{escape(m["module_code"])}"{row_class}>'
+                        f'<th scope="row" class="mod-code"><a href="{escape(links.resource(m["module"]))}">{escape(m["module_code"])}</a></th>'
+                        f'<td class="mod-label">{escape(m["module_label"])}{note}</td>'
+                        f'<td class="num">{hours_text(m["module_hours"])}</td>{cells}'
+                        f'<td class="num total">{m["competencies"]}</td></tr>')
+        body.append("</tbody>")
+    counts = {c["competency"]: 0 for c in matrix.competencies}
+    for (_, comp) in matrix.cells:
+        if comp in counts:
+            counts[comp] += 1
+    foot = [f'<tr class="totals"><th colspan="3">{escape(tr(lang, "matrix.col_total"))}</th>'
+            + "".join(f'<td class="num{" uncovered" if not counts[c["competency"]] else ""}" '
+                      f'data-competency="{escape(c["competency_code"])}">{counts[c["competency"]]}</td>'
+                      for c in matrix.competencies)
+            + f'<td class="num">{len(matrix.cells)}</td></tr>',
+            f'<tr class="totals"><th colspan="3">{escape(tr(lang, "matrix.comp_hours"))}</th>'
+            + "".join(f'<td class="num small">{hours_text(c["hours"])}</td>' for c in matrix.competencies) + "<td></td></tr>",
+            f'<tr class="totals"><th colspan="3">{escape(tr(lang, "matrix.block_hours"))}</th>'
+            + "".join(f'<td colspan="{len(comps)}" class="num block-hours b{i % 2}" data-block="{escape(b["block_code"])}">'
+                      f'{hours_text(b["hours"])} {tr(lang, "h")}</td>' for i, (b, comps) in enumerate(matrix.blocks))
+            + "<td></td></tr>"]
+    return (f'<table class="matrix"><thead><tr>{"".join(head1)}</tr><tr>{"".join(head2)}</tr></thead>'
+            f'{"".join(body)}<tfoot>{"".join(foot)}</tfoot></table>')
+
+
+def _gaps(matrix: Matrix, lang: str) -> str:
+    items = [f'<li class="warn">{escape(c["competency_code"])} — {escape(c["competency_label"])} : '
+             f'{escape(tr(lang, "matrix.uncovered"))}</li>' for c in matrix.competencies if c["competency"] in matrix.uncovered]
+    items += [f'<li class="warn">{escape(m["module_code"])} — {escape(m["module_label"])} : '
+              f'{escape(tr(lang, "matrix.empty_module"))}</li>' for m in matrix.modules if m["module"] in matrix.empty_modules]
+    if not items:
+        return f'<p class="ok" id="gaps">✓ {escape(tr(lang, "matrix.no_gaps"))}</p>'
+    return f'<h2>{escape(tr(lang, "matrix.gaps"))}</h2><ul id="gaps">{"".join(items)}</ul>'
+
+
+def render_matrix(store: Store, lang: str, links: Links) -> str:
+    """The matrix page: the table, what stands out, the legend, the key to the competencies."""
+    matrix = build_matrix(store, lang)
+    legend = "".join(f'<li><span class="badge lvl-{l["level_rank"]}">{escape(l["level_code"])}</span> '
+                     f'<b>{escape(l["level_label"])}</b> — {escape(l["level_definition"] or "")}</li>' for l in matrix.levels)
+    key = "".join(
+        f'<dt>{escape(b["block_code"])} — {escape(b["block_label"])}</dt>'
+        + "".join(f'<dd><b>{escape(c["competency_code"])}</b> {escape(c["competency_label"])}</dd>' for c in comps)
+        for b, comps in matrix.blocks)
+    downloads = (f'<p class="downloads no-print">{escape(tr(lang, "matrix.download"))} : '
+                 f'<a href="{escape(links.download("matrix.csv", lang))}" download>{escape(tr(lang, "matrix.csv"))}</a> · '
+                 f'<a href="{escape(links.download("matrix.xlsx", lang))}" download>{escape(tr(lang, "matrix.xlsx"))}</a></p>')
+    body = (f'<p class="lead">{escape(tr(lang, "matrix.lead"))}</p>{downloads}'
+            f'<div class="matrix-wrap">{_table(matrix, lang, links)}</div>{_gaps(matrix, lang)}'
+            f'<div class="keys"><section><h2>{escape(tr(lang, "matrix.legend"))}</h2><ul class="levels">{legend}</ul></section>'
+            f'<section><h2>{escape(tr(lang, "matrix.key"))}</h2><dl class="key">{key}</dl></section></div>')
+    return render_page(view="matrix", lang=lang, links=links, title=tr(lang, "matrix.title"), body=body,
+                       head=f"<style>{MATRIX_CSS}</style>")
+
+
+MATRIX_CSS = """
+.matrix-wrap { overflow-x: auto; }
+table.matrix { font-size: .84rem; border: 1px solid #52606d; }
+table.matrix th, table.matrix td { border: 1px solid #cbd2d9; padding: .18rem .3rem; }
+table.matrix thead th { background: #f5f7fa; vertical-align: bottom; }
+table.matrix th.block { text-align: center; font-size: .8rem; border-bottom: 1px solid #52606d; vertical-align: top; }
+table.matrix th.block a { font-weight: 700; color: inherit; text-decoration: none; display: block; }
+.block-label { display: block; font-weight: 400; font-size: .7rem; color: #52606d; line-height: 1.15; }
+table.matrix .b1 { background: #eef2f7; }
+table.matrix .bstart, table.matrix th.block { border-left: 2px solid #52606d; }
+table.matrix th.comp { min-width: 2.3em; text-align: center; }
+table.matrix td.c { text-align: center; width: 2.3em; height: 1.7em; font-weight: 700; }
+table.matrix td.c.b1 { background: #f5f7fa; }
+td.lvl-1 { background: #dbe9f6; color: #0b2545; }
+td.lvl-2 { background: #7fb0dc; color: #0b2545; }
+td.lvl-3 { background: #1d4e89; color: #fff; }
+table.matrix td.mod-label { min-width: 15rem; }
+table.matrix th.mod-code { text-align: left; white-space: nowrap; }
+table.matrix th.mod-code a { color: inherit; }
+table.matrix .num { text-align: right; font-variant-numeric: tabular-nums; }
+table.matrix td.total { font-weight: 700; background: #f5f7fa; }
+table.matrix tr.period th { text-align: left; background: #1f2933; color: #fff; font-weight: 600; padding: .25rem .5rem; }
+table.matrix tbody tr:hover td, table.matrix tbody tr:hover th { outline: 1px solid #1d4e8955; }
+table.matrix tfoot th { text-align: right; font-weight: 600; background: #f5f7fa; }
+table.matrix tfoot td { background: #f5f7fa; }
+table.matrix td.small { font-size: .72rem; color: #52606d; }
+table.matrix td.block-hours { text-align: center; font-weight: 700; }
+.flag { color: #b42318; font-weight: 700; }
+th.uncovered, td.uncovered, td.uncovered-col { background: repeating-linear-gradient(45deg, #fde8e8, #fde8e8 4px, #fff 4px, #fff 8px) !important; color: #b42318; }
+tr.empty td, tr.empty th { background: #fde8e8 !important; }
+tr.empty td.mod-label { font-style: italic; }
+p.ok { color: #1e6b3a; }
+.keys { display: grid; grid-template-columns: minmax(16rem, 1fr) 2fr; gap: 2rem; }
+ul.levels { list-style: none; padding: 0; } ul.levels li { margin: .3rem 0; font-size: .88rem; }
+dl.key { font-size: .82rem; margin: 0; } dl.key dt { font-weight: 700; margin-top: .5rem; } dl.key dd { margin: 0 0 0 1rem; }
+@page { size: A4 landscape; margin: 9mm; }
+@media print {
+  body { font-size: 9pt; }
+  p.lead { display: none; }
+  .matrix-wrap { overflow: visible; }
+  table.matrix { font-size: 7pt; width: 100%; line-height: 1.15; }
+  table.matrix th, table.matrix td { padding: .5pt 2pt; }
+  table.matrix td.c { height: auto; }
+  h1 { font-size: 13pt; margin: 0 0 2pt; }
+  .block-label { font-size: 6pt; }
+  table.matrix td.mod-label { min-width: 0; }
+  table.matrix thead { display: table-header-group; }
+  table.matrix tr { page-break-inside: avoid; }
+  .keys { display: block; page-break-before: always; }
+}
+"""
+
+
+def matrix_csv(store: Store, lang: str = "fr") -> str:
+    """The ``coverage_matrix`` query as CSV: one row per module → competency link."""
+    return to_csv(run_query(store, "coverage_matrix", {"lang": lang}))
+
+
+def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
+    """A workbook of the matrix: the table as shown (levels coloured) and the ``coverage_matrix`` rows."""
+    matrix = build_matrix(store, lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tr(lang, "nav.matrix")
+    bold = Font(bold=True)
+    heads = [tr(lang, "matrix.period"), tr(lang, "matrix.module"), "", tr(lang, "matrix.hours")]
+    ws.append(heads + [c["competency_code"] for c in matrix.competencies] + [tr(lang, "matrix.total")])
+    for cell in ws[1]:
+        cell.font, cell.alignment = bold, Alignment(horizontal="center", wrap_text=True)
+    for code, _, modules in matrix.periods:
+        for m in modules:
+            row = [code, m["module_code"], m["module_label"], m["module_hours"]]
+            row += [(matrix.cells.get((m["module"], c["competency"])) or {}).get("level_code") for c in matrix.competencies]
+            ws.append(row + [m["competencies"]])
+            for col, comp in enumerate(matrix.competencies, start=5):
+                link = matrix.cells.get((m["module"], comp["competency"]))
+                if link:
+                    cell = ws.cell(ws.max_row, col)
+                    cell.fill = PatternFill("solid", fgColor=XLSX_FILLS.get(int(link["level_rank"]), "FFFFFF"))
+                    cell.font = Font(bold=True, color="FFFFFF" if int(link["level_rank"]) >= 3 else "000000")
+                    cell.alignment = Alignment(horizontal="center")
+    for letter, width in (("A", 8), ("B", 8), ("C", 46), ("D", 7)):
+        ws.column_dimensions[letter].width = width
+    for col in range(5, 5 + len(matrix.competencies)):
+        ws.column_dimensions[get_column_letter(col)].width = 9
+    ws.freeze_panes = "E2"
+    result = run_query(store, "coverage_matrix", {"lang": lang})
+    links = wb.create_sheet("coverage_matrix")
+    links.append(result.variables)
+    for record in records(store, "coverage_matrix", lang=lang):
+        links.append([record[v] for v in result.variables])
+    for cell in links[1]:
+        cell.font = bold
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

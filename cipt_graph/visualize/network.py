@@ -1,0 +1,330 @@
+"""The coverage network: a networkx graph from named queries, laid out in columns, drawn with pyvis.
+
+Nodes are modules, competencies, blocks, activities and target jobs (their IRIs are the node ids);
+edges are the coverage links (module → competency, weighted by level), ``skos:broader``
+(competency → block), ``cipt:requiresCompetency`` (activity → competency) and
+``cipt:involvesActivity`` (job → activity).
+
+pyvis 0.3.2 references CDNs (bootstrap, vis-network) in every mode of its own template, so the
+page is not pyvis's template: pyvis shapes the nodes, edges and options, and the vis-network
+script and style that ship inside the pyvis package are inlined in our page, which therefore
+makes no request at all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from html import escape
+from importlib import resources
+from pathlib import Path
+
+import networkx as nx
+
+from ..store import Store
+from .data import hours_text, records, shorten
+from .i18n import UI, tr
+from .page import Links, json_for_script, render_page
+
+#: One colour per block, in block order (Okabe–Ito, readable by colour-blind readers).
+BLOCK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933", "#882255")
+KIND_STYLE = {
+    "module": {"background": "#eef2f7", "border": "#52606d", "font": "#1f2933"},
+    "activity": {"background": "#fff4d6", "border": "#b7791f", "font": "#1f2933"},
+    "job": {"background": "#4c2a85", "border": "#2d1650", "font": "#ffffff"},
+}
+#: Edge width by level rank (1 = lowest).
+LEVEL_WIDTH = {1: 1.5, 2: 3.5, 3: 6.0}
+COLUMN_HEADINGS = {"module": "col.modules", "competency": "col.competencies", "block": "col.blocks",
+                   "activity": "col.activities", "job": "col.jobs"}
+COLUMN_X = {"module": 0, "competency": 560, "block": 865, "activity": 1185, "job": 1525}
+VIS_VERSION = "vis-9.1.2"
+
+
+def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
+    """The coverage network, from the named queries ``modules``, ``hours_per_block``,
+    ``hours_per_competency``, ``coverage_matrix`` and ``job_paths``.
+
+    Node attributes: ``kind``, ``code``, ``label``, ``hours`` and, for modules, ``period``,
+    ``sequence``; for competencies, ``block``. Edge attributes: ``kind`` (``covers``, ``broader``,
+    ``requires``, ``involves``) and, for coverage, ``level``, ``rank``, ``level_label``,
+    ``rationale``.
+    """
+    graph = nx.DiGraph()
+    for m in records(store, "modules", lang=lang):
+        graph.add_node(m["module"], kind="module", code=m["module_code"], label=m["module_label"],
+                       hours=m["module_hours"], period=m["period_code"], period_label=m["period_label"],
+                       sequence=m["sequence"])
+    block_iri = {}
+    for b in records(store, "hours_per_block", lang=lang):
+        block_iri[b["block_code"]] = b["block"]
+        graph.add_node(b["block"], kind="block", code=b["block_code"], label=b["block_label"], hours=b["hours"])
+    for c in records(store, "hours_per_competency", lang=lang):
+        graph.add_node(c["competency"], kind="competency", code=c["competency_code"],
+                       label=c["competency_label"], hours=c["hours"], block=c["block_code"])
+        if c["block_code"] in block_iri:
+            graph.add_edge(c["competency"], block_iri[c["block_code"]], kind="broader")
+    for r in records(store, "coverage_matrix", lang=lang):
+        graph.add_edge(r["module"], r["competency"], kind="covers", level=r["level_code"], rank=r["level_rank"],
+                       level_label=r["level_label"], rationale=r["rationale"] or "")
+    for r in records(store, "job_paths", lang=lang):
+        graph.add_node(r["job"], kind="job", code=r["job_code"], label=r["job_label"], rome=r["rome_code"])
+        graph.add_node(r["activity"], kind="activity", code=r["activity_code"], label=r["activity_label"])
+        if r["competency"] not in graph:
+            graph.add_node(r["competency"], kind="competency", code=r["competency_code"],
+                           label=r["competency_label"], hours=0, block=None)
+        graph.add_edge(r["job"], r["activity"], kind="involves")
+        graph.add_edge(r["activity"], r["competency"], kind="requires")
+    return graph
+
+
+def _of_kind(graph: nx.DiGraph, kind: str) -> list[str]:
+    return [n for n, k in graph.nodes(data="kind") if k == kind]
+
+
+def _linked(graph: nx.DiGraph, node: str, kind: str, *, outgoing: bool) -> list[str]:
+    edges = graph.out_edges(node, data="kind") if outgoing else graph.in_edges(node, data="kind")
+    return [(v if outgoing else u) for u, v, k in edges if k == kind]
+
+
+def filter_keys(graph: nx.DiGraph) -> dict[str, dict[str, list[str]]]:
+    """For each node, the blocks, jobs and periods it belongs to, for the page's filters.
+
+    A node is shown under a filter when the filter's value is in its list: a module belongs to the
+    blocks of the competencies it covers, to its period and to the jobs needing what it covers; a
+    competency to its block, the periods of the modules covering it and the jobs needing it; and
+    so on along the chain job → activity → competency → block.
+    """
+    comp_jobs: dict[str, set[str]] = {c: set() for c in _of_kind(graph, "competency")}
+    for job in _of_kind(graph, "job"):
+        for act in _linked(graph, job, "involves", outgoing=True):
+            for comp in _linked(graph, act, "requires", outgoing=True):
+                comp_jobs[comp].add(graph.nodes[job]["code"])
+    keys: dict[str, dict[str, set[str]]] = {}
+    for comp in comp_jobs:
+        block = graph.nodes[comp].get("block")
+        periods = {graph.nodes[m]["period"] for m in _linked(graph, comp, "covers", outgoing=False)}
+        keys[comp] = {"blocks": {block} if block else set(), "jobs": comp_jobs[comp], "periods": periods - {None}}
+
+    def union(nodes: list[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {"blocks": set(), "jobs": set(), "periods": set()}
+        for n in nodes:
+            for key, values in keys[n].items():
+                out[key] |= values
+        return out
+
+    for m in _of_kind(graph, "module"):
+        keys[m] = union(_linked(graph, m, "covers", outgoing=True))
+        keys[m]["periods"] = {graph.nodes[m]["period"]} - {None}
+    for b in _of_kind(graph, "block"):
+        keys[b] = union(_linked(graph, b, "broader", outgoing=False))
+        keys[b]["blocks"] = {graph.nodes[b]["code"]}
+    for a in _of_kind(graph, "activity"):
+        keys[a] = union(_linked(graph, a, "requires", outgoing=True))
+        keys[a]["jobs"] = {graph.nodes[j]["code"] for j in _linked(graph, a, "involves", outgoing=False)}
+    for j in _of_kind(graph, "job"):
+        keys[j] = union([c for a in _linked(graph, j, "involves", outgoing=True)
+                         for c in _linked(graph, a, "requires", outgoing=True)])
+        keys[j]["jobs"] = {graph.nodes[j]["code"]}
+    return {n: {k: sorted(v) for k, v in d.items()} for n, d in keys.items()}
+
+
+def module_height(hours: object) -> float:
+    """The height of a module's box, proportional to its hours (modules are sized by hours)."""
+    return max(26.0, 1.6 * float(hours or 0))
+
+
+def layout_network(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """A deterministic layered layout: one column per kind, competencies grouped by block.
+
+    Modules (by period, each period ordered by the mean position of the competencies it covers,
+    which keeps crossings few), then competencies, blocks (beside their competencies), activities
+    and jobs (each ordered by the mean position of what they link to). Same graph, same layout.
+    """
+    pos: dict[str, tuple[float, float]] = {}
+    comps = sorted(_of_kind(graph, "competency"),
+                   key=lambda c: (graph.nodes[c].get("block") or "~", graph.nodes[c]["code"]))
+    y, previous_block = 0.0, None
+    for c in comps:
+        block = graph.nodes[c].get("block")
+        if previous_block is not None and block != previous_block:
+            y += 30
+        pos[c] = (COLUMN_X["competency"], y)
+        y += 58
+        previous_block = block
+    span = max(y - 58, 1.0)
+
+    def centre(nodes: list[str]) -> float:
+        ys = [pos[n][1] for n in nodes if n in pos]
+        return sum(ys) / len(ys) if ys else span / 2
+
+    for b in _of_kind(graph, "block"):
+        pos[b] = (COLUMN_X["block"], centre(_linked(graph, b, "broader", outgoing=False)))
+    periods = sorted({graph.nodes[m]["period"] or "~" for m in _of_kind(graph, "module")})
+    module_column = []
+    for period in periods:
+        members = [m for m in _of_kind(graph, "module") if (graph.nodes[m]["period"] or "~") == period]
+        members.sort(key=lambda m: (centre(_linked(graph, m, "covers", outgoing=True)), graph.nodes[m]["sequence"]))
+        module_column.append(members)
+    heights = sum(module_height(graph.nodes[m]["hours"]) + 10 for group in module_column for m in group)
+    y = span / 2 - (heights + 70 * (len(module_column) - 1)) / 2
+    for group in module_column:
+        for m in group:
+            h = module_height(graph.nodes[m]["hours"])
+            pos[m] = (COLUMN_X["module"], y + h / 2)
+            y += h + 10
+        y += 70
+    for kind, link, outgoing in (("activity", "requires", True), ("job", "involves", True)):
+        nodes = sorted(_of_kind(graph, kind),
+                       key=lambda n: (centre(_linked(graph, n, link, outgoing=outgoing)), graph.nodes[n]["code"]))
+        step = max(span / max(len(nodes) - 1, 1), 70.0) if len(nodes) > 1 else 0.0
+        top = span / 2 - step * (len(nodes) - 1) / 2
+        for i, n in enumerate(nodes):
+            pos[n] = (COLUMN_X[kind], top + i * step)
+    return pos
+
+
+def _block_colours(graph: nx.DiGraph) -> dict[str, str]:
+    codes = sorted(graph.nodes[b]["code"] for b in _of_kind(graph, "block"))
+    return {code: BLOCK_COLOURS[i % len(BLOCK_COLOURS)] for i, code in enumerate(codes)}
+
+
+def _tint(hex_colour: str, amount: float = 0.82) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in (r, g, b))
+
+
+def _node_style(graph: nx.DiGraph, node: str, colours: dict[str, str], lang: str) -> dict:
+    data = graph.nodes[node]
+    kind, code, label = data["kind"], data["code"], data["label"]
+    if kind == "module":
+        style = KIND_STYLE["module"]
+        return {"label": f"{code}  {shorten(label, 36)} · {hours_text(data['hours'])} h",
+                "widthConstraint": {"minimum": 460, "maximum": 460},
+                "heightConstraint": {"minimum": module_height(data["hours"]), "valign": "middle"},
+                "color": {"background": style["background"], "border": style["border"]},
+                "font": {"color": style["font"], "align": "left", "size": 15}}
+    if kind == "competency":
+        colour = colours.get(data.get("block") or "", "#7b8794")
+        return {"label": f"{code}\n{shorten(label, 33)}", "widthConstraint": {"minimum": 300, "maximum": 300},
+                "color": {"background": _tint(colour), "border": colour}, "borderWidth": 2,
+                "font": {"align": "left", "multi": False}}
+    if kind == "block":
+        colour = colours[code]
+        return {"label": f"{code}\n{shorten(label, 60)}", "widthConstraint": {"minimum": 190, "maximum": 190},
+                "color": {"background": colour, "border": colour}, "font": {"color": "#ffffff", "bold": True}}
+    style = KIND_STYLE[kind]
+    text = f"{code}  {shorten(label, 46)}"
+    if kind == "job" and data.get("rome"):
+        text += f"\n{tr(lang, 'jobs.rome')} {data['rome']}"
+    return {"label": text, "widthConstraint": {"minimum": 250, "maximum": 250}, "font": {"color": style["font"]},
+            "color": {"background": style["background"], "border": style["border"]}}
+
+
+def to_pyvis(graph: nx.DiGraph, pos: dict[str, tuple[float, float]], links: Links, lang: str):
+    """A pyvis network of ``graph`` at fixed positions, with the data the page's script needs."""
+    from pyvis.network import Network  # imported when drawn: it costs a quarter of a second
+
+    net = Network(directed=True, cdn_resources="in_line")
+    colours = _block_colours(graph)
+    keys = filter_keys(graph)
+    for node, data in graph.nodes(data=True):
+        x, y = pos[node]
+        style = _node_style(graph, node, colours, lang)
+        net.add_node(node, shape="box", x=x, y=y, physics=False, title=f"{data['code']} — {data['label']}",
+                     kind=data["kind"], code=data["code"], full=data["label"], href=links.resource(node),
+                     hours=data.get("hours"), period=data.get("period"), order=data.get("sequence"),
+                     f_blocks=keys[node]["blocks"], f_jobs=keys[node]["jobs"], f_periods=keys[node]["periods"],
+                     **style)
+    for u, v, data in graph.edges(data=True):
+        kind = data["kind"]
+        edge = {"id": f"{kind}|{u}|{v}", "kind": kind, "arrows": {"to": {"enabled": False}}}
+        if kind == "covers":
+            colour = colours.get(graph.nodes[v].get("block") or "", "#7b8794")
+            edge.update(width=LEVEL_WIDTH.get(int(data["rank"]), 2.0), level=data["level"], rank=data["rank"],
+                        color={"color": colour, "highlight": colour, "opacity": 0.55},
+                        title=f"{graph.nodes[u]['code']} → {graph.nodes[v]['code']} : {data['level_label']} "
+                              f"({data['level']})\n{data['rationale']}".strip())
+        elif kind == "broader":
+            colour = colours.get(graph.nodes[v]["code"], "#7b8794")
+            edge.update(width=2.5, color={"color": colour, "highlight": colour, "opacity": 0.9})
+        else:
+            edge.update(width=1.2, dashes=kind == "requires",
+                        color={"color": "#7b8794", "highlight": "#1f2933", "opacity": 0.6})
+        net.add_edge(u, v, **edge)
+    return net
+
+
+NETWORK_OPTIONS = {
+    "physics": {"enabled": False},
+    "layout": {"randomSeed": 7, "improvedLayout": False},
+    "interaction": {"hover": True, "tooltipDelay": 120, "dragNodes": True, "zoomView": True},
+    "nodes": {"shape": "box", "margin": 7, "borderWidth": 1.5, "shapeProperties": {"borderRadius": 4},
+              "font": {"face": "DejaVu Sans, Segoe UI, Arial, sans-serif", "size": 16, "color": "#1f2933"}},
+    "edges": {"smooth": {"type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.45},
+              "selectionWidth": 2, "hoverWidth": 1},
+}
+
+
+@lru_cache(maxsize=2)
+def vis_asset(name: str) -> str:
+    """A file of the vis-network build shipped inside the pyvis package (``.min.js`` or ``.css``)."""
+    path = resources.files("pyvis") / "templates" / "lib" / VIS_VERSION / name
+    return Path(str(path)).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def _asset(name: str) -> str:
+    return (resources.files("cipt_graph.visualize") / "assets" / name).read_text(encoding="utf-8")
+
+
+def _select(name: str, label: str, all_label: str, options: list[tuple[str, str]]) -> str:
+    items = "".join(f'<option value="{escape(v)}">{escape(t)}</option>' for v, t in options)
+    return (f'<label>{escape(label)} <select id="filter-{name}" data-filter="{name}">'
+            f'<option value="">{escape(all_label)}</option>{items}</select></label>')
+
+
+def render_network(store: Store, lang: str, links: Links) -> str:
+    """The network page: filters, the vis-network canvas, a details panel; self-contained."""
+    graph = build_network(store, lang)
+    pos = layout_network(graph)
+    net = to_pyvis(graph, pos, links, lang)
+    nodes, edges, _, _, _, _ = net.get_network_data()
+    colours = _block_colours(graph)
+    blocks = sorted((graph.nodes[b]["code"], graph.nodes[b]["label"]) for b in _of_kind(graph, "block"))
+    jobs = sorted((graph.nodes[j]["code"], graph.nodes[j]["label"]) for j in _of_kind(graph, "job"))
+    periods = sorted({(graph.nodes[m]["period"], graph.nodes[m]["period_label"] or graph.nodes[m]["period"])
+                      for m in _of_kind(graph, "module") if graph.nodes[m]["period"]})
+    tops = {kind: min((pos[n][1] for n in _of_kind(graph, kind)), default=0) for kind in COLUMN_X}
+    top = min(tops.values()) - 60
+    headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])}
+                for kind, x in COLUMN_X.items()]
+    for code, plabel in periods:
+        first = min((pos[m][1] - module_height(graph.nodes[m]["hours"]) / 2 for m in _of_kind(graph, "module")
+                     if graph.nodes[m]["period"] == code))
+        headings.append({"x": COLUMN_X["module"], "y": first - 12, "text": plabel, "small": True})
+    data = {"nodes": nodes, "edges": edges, "options": NETWORK_OPTIONS, "headings": headings,
+            "ui": UI[lang], "lang": lang}
+    filters = "".join([
+        _select("block", tr(lang, "filter.block"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in blocks]),
+        _select("job", tr(lang, "filter.job"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in jobs]),
+        _select("period", tr(lang, "filter.period"), tr(lang, "filter.all_f"), periods),
+    ])
+    legend = "".join(
+        f'<span class="chip" style="background:{_tint(colours[c])};border-color:{colours[c]}">{escape(c)}</span>'
+        for c, _ in blocks)
+    legend += "".join(f'<span class="chip chip-{k}">{escape(tr(lang, "kind." + k))}</span>' for k in ("module", "activity", "job"))
+    legend += f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}: ' + "".join(
+        f'<i style="height:{w}px"></i>{r}' for r, w in zip("IRM", LEVEL_WIDTH.values())) + "</span>"
+    body = f"""<p class="lead">{escape(tr(lang, "graph.lead"))}</p>
+<div class="toolbar no-print">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
+<span class="legend">{legend}</span></div>
+<div class="network-wrap">
+  <div id="network" role="img" aria-label="{escape(tr(lang, "graph.title"))}"></div>
+  <aside id="details" aria-live="polite"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>
+</div>"""
+    head = f"<style>{vis_asset('vis-network.css')}</style><style>{_asset('network.css')}</style>"
+    scripts = (f"<script>{vis_asset('vis-network.min.js')}</script>\n"
+               f'<script id="network-data" type="application/json">{json_for_script(data)}</script>\n'
+               f"<script>{_asset('network.js')}</script>")
+    return render_page(view="graph", lang=lang, links=links, title=tr(lang, "graph.title"), body=body,
+                       head=head, scripts=scripts)

@@ -1,0 +1,162 @@
+"""The page shell shared by every view: header, navigation, language switch, CSS.
+
+A page is one self-contained HTML document: its CSS and scripts are inline, so it renders the
+same served by ``cipt serve`` or opened from disk (``cipt viz``), and loads nothing from the
+network.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+
+from ..namespaces import CID
+from .i18n import DEFAULT_LANG, tr
+
+VIEWS = ("dashboard", "graph", "matrix", "jobs")
+
+_SERVER_PATHS = {"dashboard": "/", "graph": "/graph", "matrix": "/matrix", "jobs": "/jobs"}
+_FILE_NAMES = {"dashboard": "index.html", "graph": "graph.html", "matrix": "matrix.html", "jobs": "jobs.html"}
+_DOWNLOADS = {"matrix.csv": "/matrix.csv", "matrix.xlsx": "/matrix.xlsx"}
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the links of a page point: the HTTP service's paths, or files next to each other.
+
+    Attributes:
+        standalone: True for files written by ``cipt viz`` (relative file links, resources
+            linked by their IRI); False for pages served by the HTTP service.
+        extras: names of optional server pages that exist (``audit``, ``sparql``, ``docs``).
+    """
+
+    standalone: bool = False
+    extras: frozenset[str] = frozenset({"sparql", "docs"})
+
+    def view(self, name: str, lang: str) -> str:
+        """The link to a view (``dashboard``, ``graph``, ``matrix``, ``jobs``) in ``lang``."""
+        if self.standalone:
+            return _FILE_NAMES[name]
+        return _SERVER_PATHS[name] + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
+
+    def resource(self, iri: str) -> str:
+        """The link to a resource's page: ``/id/…`` on the service, the IRI itself in a file."""
+        if not self.standalone and iri.startswith(str(CID)):
+            return "/id/" + iri[len(str(CID)):]
+        return iri
+
+    def download(self, name: str, lang: str) -> str:
+        """The link to an export (``matrix.csv``, ``matrix.xlsx``)."""
+        if self.standalone:
+            return name
+        return _DOWNLOADS[name] + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
+
+    def extra(self, name: str, lang: str) -> str | None:
+        """The link to an optional server page (``audit``, ``sparql``, ``docs``), or None."""
+        if self.standalone or name not in self.extras:
+            return None
+        return f"/{name}" + ("?lang=en" if lang == "en" and name == "audit" else "")
+
+
+CSS = """
+:root { --ink:#1f2933; --muted:#52606d; --line:#cbd2d9; --bg:#f5f7fa; --accent:#1d4e89; --warn:#b42318; --warnbg:#fde8e8; }
+* { box-sizing: border-box; }
+html { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; }
+body { margin: 0; font-size: 15px; line-height: 1.45; }
+header.top { display: flex; align-items: center; gap: 1.5rem; padding: .6rem 1.5rem; background: var(--accent); color: #fff; flex-wrap: wrap; }
+header.top .brand { font-weight: 700; font-size: 1.05rem; }
+header.top .brand small { display: block; font-weight: 400; font-size: .78rem; opacity: .85; }
+header.top nav { display: flex; gap: .25rem; flex-wrap: wrap; flex: 1; }
+header.top nav a { color: #fff; text-decoration: none; padding: .35rem .7rem; border-radius: 4px; }
+header.top nav a:hover { background: rgba(255,255,255,.15); }
+header.top nav a[aria-current="page"] { background: #fff; color: var(--accent); font-weight: 600; }
+header.top a.lang { color: #fff; border: 1px solid rgba(255,255,255,.6); padding: .25rem .6rem; border-radius: 4px; text-decoration: none; font-size: .85rem; }
+main { padding: 1rem 1.5rem 2rem; }
+h1 { font-size: 1.45rem; margin: .2rem 0 .3rem; }
+h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
+p.lead { color: var(--muted); margin: 0 0 1rem; }
+.note { color: var(--muted); font-size: .82rem; }
+a { color: var(--accent); }
+table { border-collapse: collapse; }
+.badge { display: inline-block; min-width: 1.5em; padding: 0 .35em; border-radius: 3px; font-weight: 700; text-align: center; border: 1px solid #0003; }
+.lvl-1 { background: #dbe9f6; color: #0b2545; }
+.lvl-2 { background: #7fb0dc; color: #0b2545; }
+.lvl-3 { background: #1d4e89; color: #fff; }
+.warn { color: var(--warn); font-weight: 600; }
+footer { padding: .6rem 1.5rem; color: var(--muted); font-size: .8rem; border-top: 1px solid var(--line); }
+@media print {
+  header.top nav, header.top a.lang, .no-print { display: none !important; }
+  header.top { background: none; color: var(--ink); padding: 0 0 .3rem; border-bottom: 1px solid var(--ink); }
+  main { padding: .3rem 0; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def json_for_script(value: object) -> str:
+    """JSON safe to put inside a ``<script>`` element (no ``</script>`` can close it early)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_page(
+    *,
+    view: str,
+    lang: str,
+    links: Links,
+    title: str,
+    body: str,
+    head: str = "",
+    scripts: str = "",
+) -> str:
+    """A whole HTML document around ``body``: header, navigation, language switch, footer.
+
+    Args:
+        view: the current view (one of ``VIEWS``), marked in the navigation.
+        lang: the page's language.
+        links: where links point (server or standalone files).
+        title: the page title.
+        body: the HTML of the main content.
+        head: extra HTML for ``<head>`` (inline styles).
+        scripts: inline ``<script>`` elements put at the end of the body.
+    """
+    nav = []
+    for name in VIEWS:
+        current = ' aria-current="page"' if name == view else ""
+        nav.append(f'<a href="{escape(links.view(name, lang))}"{current}>{escape(tr(lang, "nav." + name))}</a>')
+    for name in ("audit", "sparql", "docs"):
+        href = links.extra(name, lang)
+        if href:
+            nav.append(f'<a href="{escape(href)}">{escape(tr(lang, "nav." + name))}</a>')
+    other = "en" if lang == "fr" else "fr"
+    switch = ""
+    if not links.standalone:
+        switch = (f'<a class="lang" id="lang-switch" hreflang="{other}" lang="{other}" '
+                  f'title="{escape(tr(lang, "switch.title"))}" '
+                  f'href="{escape(links.view(view, other))}">{escape(tr(lang, "switch"))}</a>')
+    footer = tr(lang, "standalone") if links.standalone else ""
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · {escape(tr(lang, "app"))}</title>
+<style>{CSS}</style>
+{head}
+</head>
+<body data-view="{view}">
+<header class="top">
+  <div class="brand">{escape(tr(lang, "app"))}<small>{escape(tr(lang, "programme"))}</small></div>
+  <nav>{"".join(nav)}</nav>
+  {switch}
+</header>
+<main>
+<h1>{escape(title)}</h1>
+{body}
+</main>
+<footer>cipt-graph · RNCP 38175{(" · " + escape(footer)) if footer else ""}</footer>
+{scripts}
+</body>
+</html>
+"""
