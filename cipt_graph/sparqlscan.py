@@ -98,3 +98,31 @@ def substitute(sparql: str, values: dict[str, str]) -> str:
     for start, end, replacement in reversed(edits):
         sparql = sparql[:start] + replacement + sparql[end:]
     return sparql
+
+
+_NESTING = re.compile(
+    r'''"""(?:[^"\\]|\\.|"(?!""))*"""'''
+    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''"""
+    r'''|"(?:[^"\\\n\r]|\\.)*"'''
+    r"""|'(?:[^'\\\n\r]|\\.)*'"""
+    r"""|<[^<>"{}|^`\\\x00-\x20]*>"""
+    r"""|\#[^\n\r]*"""
+    r"""|(?P<open>[{(\[])|(?P<close>[})\]])""",
+    re.DOTALL,
+)
+
+
+def nesting_depth(sparql: str) -> int:
+    """How deep the query nests groups, parentheses and brackets (outside strings, IRIs, comments).
+
+    A parser recurses once per level: a query nested thousands deep (a few kilobytes of ``{``)
+    would exhaust the stack of the thread parsing it and crash the process (issue #8).
+    """
+    depth = deepest = 0
+    for match in _NESTING.finditer(sparql):
+        if match.group("open"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif match.group("close"):
+            depth = max(0, depth - 1)
+    return deepest

@@ -447,3 +447,18 @@ def test_staging_folder_is_cleaned_up(ws):
     with pytest.raises(InputError):
         import_rncp(FIXTURES / "billion_laughs.xml", ws, record=False)
     assert not [p for p in ws.root.iterdir() if p.name.startswith(".rncp-import-")]
+
+
+def test_regression_rncp_files_switch_in_one_step(ws):
+    """Issue #8: every fiche file of an import appears at once: `rncp` is a link to one
+    generation folder, replaced atomically; the previous generation is removed."""
+    import_rncp(CRAFTED, ws, record=False)
+    first = (ws.root / "rncp").resolve()
+    names_before = sorted(p.name for p in (ws.root / "rncp").iterdir())
+    import_rncp(OFFICIAL, ws, record=False)
+    link = ws.root / "rncp"
+    assert link.is_symlink() and link.resolve() != first and not first.exists()
+    names_after = sorted(p.name for p in link.iterdir())
+    assert set(names_before) < set(names_after)
+    generations = [p for p in ws.root.iterdir() if p.name.startswith(".rncp-")]
+    assert generations == [link.resolve()]

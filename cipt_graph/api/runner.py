@@ -11,6 +11,7 @@ running queries is capped: a query waits for a free slot at most the time limit,
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,9 @@ from ..errors import CiptError
 from .errors import ApiError, log
 
 T = TypeVar("T")
+
+#: Stack size of the threads that run queries (see QueryRunner.__init__).
+QUERY_THREAD_STACK = 256 * 1024 * 1024
 
 
 class QueryTimeout(Exception):
@@ -46,6 +50,12 @@ class QueryRunner:
         self.timeout = timeout
         self.max_running = max_running
         self._slots = asyncio.Semaphore(max_running)
+        # Oxigraph parses and optimises recursively: a long chain of operators (`!!!!…`, `1+1+…`,
+        # `{…} UNION {…} …`) within the query length limit overflows a default 8 MiB thread stack and
+        # kills the process (issue #8). Threads made from now on get a larger stack (address space
+        # only: memory is used as the stack grows).
+        if threading.stack_size() < QUERY_THREAD_STACK:
+            threading.stack_size(QUERY_THREAD_STACK)
         self._executor = ThreadPoolExecutor(max_workers=max_running, thread_name_prefix="cipt-query")
 
     def _timeout_error(self) -> ApiError:

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..sparqlscan import uses_service
+from ..sparqlscan import nesting_depth, uses_service
 from . import results as res
 from .conneg import negotiate
 from .errors import ApiError
@@ -30,6 +30,9 @@ UPDATE = "application/sparql-update"
 # even for CONSTRUCT, and pick their parser by the Content-Type they get.
 DEFAULT_SOLUTION_TYPE = "application/sparql-results+json"
 DEFAULT_GRAPH_TYPE = "text/turtle"
+#: Deepest nesting of {…}, (…) and […] accepted (issue #8): far beyond any real query, far below
+#: what would exhaust a parser's stack.
+MAX_NESTING = 100
 _READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
 _PROTOCOL = {"responses": {
     200: {"description": "Query results (SPARQL Results JSON/XML/CSV/TSV, or an RDF graph)"},
@@ -93,6 +96,9 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
                                                f"accepts at most {settings.max_query_length}")
     if not query.strip():
         raise ApiError(400, "the query is empty")
+    if (depth := nesting_depth(query)) > MAX_NESTING:
+        raise ApiError(400, f"the query nests groups, parentheses or brackets {depth} deep; this endpoint "
+                            f"accepts at most {MAX_NESTING} levels")
     if uses_service(query):
         raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs")
     default, named = _graphs(pairs)

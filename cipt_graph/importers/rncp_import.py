@@ -3,7 +3,7 @@
 Each fiche becomes ``rncp/<number>.ttl`` in the workspace (a newer export replaces the file: the
 fiche is updated in place). Files are first written to a hidden staging folder inside the
 workspace while the export is streamed; only when the whole export has been read without error
-are they moved into ``rncp/`` (``os.replace``, atomic per file) and the import recorded as a
+are they switched into ``rncp/`` (one atomic replace of a link to a generation folder) and the import recorded as a
 version (:mod:`cipt_graph.versions`). A failed import leaves the workspace as it was.
 """
 
@@ -138,16 +138,47 @@ def _commit(staging: Path, rncp_dir: Path, workspace: Workspace, report: ImportR
     with workspace_lock(workspace):
         if record:
             ensure_baseline(workspace, agent=agent)
-        rncp_dir.mkdir(exist_ok=True)
         for staged in sorted(staging.iterdir()):
-            target = rncp_dir / staged.name
-            if target.exists() and staged.name != RECONCILIATION_FILE:
+            if (rncp_dir / staged.name).exists() and staged.name != RECONCILIATION_FILE:
                 report.replaced.append(staged.stem)
-            os.replace(staged, target)
             report.written.append(f"{RNCP_DIR}/{staged.name}")
+        _switch_generation(staging, rncp_dir)
         if record:
             numbers = report.fiches
             shown = ", ".join(numbers[:5]) + (f" … ({len(numbers)} fiches)" if len(numbers) > 5 else "")
             version = record_version(workspace, kind="rncp-import", source=report.source, agent=agent,
                                      message=f"import RNCP ({report.format}) : {shown}")
             report.version = version.id
+
+
+def _switch_generation(staging: Path, rncp_dir: Path) -> None:
+    """Make ``rncp/`` show the old files plus the staged ones, in one atomic step.
+
+    ``rncp`` is a symbolic link to a generation folder (``.rncp-gen-…``). A new generation
+    holds hard links to the current files plus the staged ones; one ``os.replace`` of the link
+    switches every file at once, so a crash leaves exactly the old set or exactly the new one
+    (issue #8). A plain ``rncp/`` folder (made by hand) is converted on the first import.
+    """
+    root = rncp_dir.parent
+    generation = Path(tempfile.mkdtemp(prefix=".rncp-gen-", dir=root))
+    if rncp_dir.is_dir():
+        for current in rncp_dir.iterdir():
+            if current.is_file():
+                try:
+                    os.link(current, generation / current.name)
+                except OSError:
+                    shutil.copy2(current, generation / current.name)
+    for staged in staging.iterdir():
+        os.replace(staged, generation / staged.name)
+    previous = rncp_dir.resolve() if rncp_dir.is_symlink() else None
+    if rncp_dir.is_dir() and not rncp_dir.is_symlink():
+        # Hand-made folder: move it aside first (the one step that is not atomic).
+        aside = Path(tempfile.mkdtemp(prefix=".rncp-old-", dir=root))
+        os.replace(rncp_dir, aside / RNCP_DIR)
+        previous = aside
+    link = root / f".{RNCP_DIR}-link-{generation.name}"
+    os.symlink(generation.name, link)
+    os.replace(link, rncp_dir)
+    if previous is not None and previous.name.startswith((".rncp-gen-", ".rncp-old-")):
+        shutil.rmtree(previous, ignore_errors=True)
+

@@ -17,8 +17,9 @@ from .base import (
     select,
     to_python,
 )
+from .binding import bind_values
 from .embedded import OxigraphStore
-from .remote import RemoteStore, bind_values
+from .remote import RemoteStore
 
 
 def is_remote_spec(spec: str | os.PathLike[str] | None) -> bool:

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
 from ..sparqlscan import names_dataset
-from .remote import bind_values
+from .binding import bind_values
 
 ACTIVE = "active"
 LOCK = ".lock"
@@ -124,8 +124,8 @@ class OxigraphStore:
             if name is None:
                 return ox.Store()
             return ox.Store.read_only(str(root / name))
-        except OSError as exc:
-            raise StoreError(f"cannot open the store: {exc}", where=str(root)) from exc
+        except (OSError, RuntimeError) as exc:  # RocksDB reports a damaged database as RuntimeError (issue #8)
+            raise StoreError(f"cannot open the store (damaged or incomplete?): {exc}", where=str(root)) from exc
 
     def _current(self) -> ox.Store:
         """The handle to read from, reopened when a writer switched to a new version."""

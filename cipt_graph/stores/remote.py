@@ -11,20 +11,12 @@ Two things the embedded store does that a remote server does not, and how they a
   list is cached a few seconds), so no server setting is needed. ``union_default_graph=True``
   skips this for a server whose default graph already is the union (Oxigraph's
   ``--union-default-graph``, GraphDB, Virtuoso, Fuseki's ``unionDefaultGraph``).
-- **Parameters.** Oxigraph binds a named query's parameters by substitution; a remote server
-  cannot. They are sent as an inline ``VALUES`` block placed first in the query's outermost
-  ``WHERE`` group, with the terms written by pyoxigraph (a literal's quotes and backslashes are
-  escaped, so a value can never change the query's shape). Since every parameter of a named
-  query is a projected variable of that group, this is the same as substitution: the patterns
-  join with the bound value, and FILTERs and OPTIONALs of the group see it. (A ``VALUES`` block
-  after the whole query would be joined only after the WHERE clause, too late for a FILTER
-  such as ``LANG(?label) = ?lang``.)
+- **Parameters** are bound by inline ``VALUES`` blocks (see :mod:`cipt_graph.stores.binding`).
 """
 
 from __future__ import annotations
 
 import http.client
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -34,7 +26,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
 from ..sparqlscan import names_dataset
-from .base import Term
+from .binding import bind_values
 
 _RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -54,78 +46,6 @@ _ACCEPT = (
 )
 _GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 _GRAPHS_QUERY_SCAN = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-# Strings, IRIs and comments, which may hold braces that are not the query's own.
-_SKIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
-
-
-def _braces(sparql: str):
-    """Positions and kinds (``{`` or ``}``) of the query's braces, outside strings/IRIs/comments."""
-    i = 0
-    while i < len(sparql):
-        m = _SKIP.match(sparql, i)
-        if m:
-            i = m.end()
-            continue
-        if sparql[i] in "{}":
-            yield i, sparql[i]
-        i += 1
-
-
-def where_brace(sparql: str) -> int:
-    """The index of the ``{`` that opens the query's outermost WHERE group.
-
-    Raises:
-        QueryError: the query has no group pattern to bind values in.
-    """
-    braces = list(_braces(sparql))
-    if not braces:
-        raise QueryError("the query has no WHERE clause to bind parameters in")
-    first = braces[0][0]
-    head = _SKIP.sub(" ", sparql[:first]).upper()
-    if re.search(r"\bCONSTRUCT\s*$", head):
-        # CONSTRUCT { template } WHERE { … }: the WHERE group is the next top-level one.
-        depth = 0
-        for pos, kind in braces:
-            depth += 1 if kind == "{" else -1
-            if depth == 0 and kind == "}":
-                rest = [p for p, k in braces if p > pos and k == "{"]
-                if rest and re.search(r"\bWHERE\s*$", _SKIP.sub(" ", sparql[pos + 1:rest[0]]).upper()):
-                    return rest[0]
-                break
-        raise QueryError("parameters cannot be bound in a CONSTRUCT query without a WHERE clause")
-    return first
-
-
-def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
-    """The query with its parameters bound by an inline ``VALUES`` block (see the module's doc).
-
-    Raises:
-        QueryError: a value is a blank node (no SPARQL syntax can send one) or the query has no
-            group pattern.
-    """
-    if not substitutions:
-        return sparql
-    names, values = [], []
-    for name, term in substitutions.items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise QueryError(f"{name!r} is not a SPARQL variable name")
-        if isinstance(term, ox.BlankNode) or not isinstance(term, (ox.NamedNode, ox.Literal, ox.Triple)):
-            raise QueryError(f"parameter {name!r}: only IRIs and literals can be sent to a remote store")
-        names.append(f"?{name}")
-        values.append(str(term))
-    at = where_brace(sparql)
-    block = f" VALUES ({' '.join(names)}) {{ ({' '.join(values)}) }} "
-    return sparql[: at + 1] + block + sparql[at + 1:]
-
 
 class _Http:
     """A small HTTP/1.1 client on the standard library: one kept-alive connection per thread."""
@@ -173,7 +93,8 @@ class RemoteStore:
         query_url: the SPARQL query endpoint (``http://host/ds/sparql``, Oxigraph's ``…/query``).
         update_url: the SPARQL Update endpoint, for writes (Oxigraph's ``…/update``).
         gsp_url: the Graph Store Protocol endpoint, for bulk writes (Oxigraph's ``…/store``).
-        timeout: seconds to wait for an answer.
+        timeout: seconds to wait for the answer to a query.
+        write_timeout: seconds to wait for the answer to a write (a large load takes a while).
         union_default_graph: the server's default graph already is the union of its graphs.
         headers: extra HTTP headers on every request (an ``Authorization`` header, say).
     """
@@ -188,6 +109,7 @@ class RemoteStore:
         update_url: str | None = None,
         gsp_url: str | None = None,
         timeout: float = 60.0,
+        write_timeout: float = 600.0,
         union_default_graph: bool = False,
         headers: Mapping[str, str] | None = None,
     ) -> None:
@@ -200,6 +122,7 @@ class RemoteStore:
         self.union_default_graph = union_default_graph
         self.headers = dict(headers or {})
         self._http = _Http(timeout)
+        self._writer = _Http(max(timeout, write_timeout))
         self._graphs: tuple[float, list[str]] | None = None
 
     def __repr__(self) -> str:
@@ -299,14 +222,17 @@ class RemoteStore:
         if not self.update_url:
             raise StoreError("writing to a remote store needs --update-url (SPARQL Update) or --gsp-url "
                              "(Graph Store Protocol)", where=self.query_url)
-        self._post(self.update_url, text, "application/sparql-update; charset=utf-8")
+        headers = {**self.headers, "Content-Type": "application/sparql-update; charset=utf-8"}
+        status, _, data = self._writer.request("POST", self.update_url, text, headers)
+        self._check(status, data, self.update_url)
         self._graphs = None
 
-    def _put_graph(self, iri: str, ntriples: bytes) -> None:
+    def _send_graph(self, method: str, iri: str, ntriples: bytes) -> None:
+        """Graph Store Protocol: ``PUT`` replaces the graph, ``POST`` adds to it."""
         assert self.gsp_url is not None
         url = self.gsp_url + ("&" if "?" in self.gsp_url else "?") + urlencode({"graph": iri})
-        status, _, data = self._http.request(
-            "PUT", url, ntriples, {**self.headers, "Content-Type": "application/n-triples"}
+        status, _, data = self._writer.request(
+            method, url, ntriples, {**self.headers, "Content-Type": "application/n-triples"}
         )
         self._check(status, data, url)
         self._graphs = None
@@ -333,21 +259,39 @@ class RemoteStore:
             self._update(b"".join(parts).rstrip(b" ;\n"))
         elif self.gsp_url:
             for iri, data in graphs.items():
-                self._put_graph(iri, data)
+                self._send_graph("PUT", iri, data)
         else:
             self._update(b"")
+
+    #: Triples per request when a large graph is sent in parts (each part is one transaction).
+    CHUNK_TRIPLES = 100_000
 
     def load_dataset(self, dataset: ox.Store, *, keep_other_graphs: bool = True) -> None:
         """Put every named graph of ``dataset`` on the server (other graphs of the server are kept:
         a shared server may hold other applications' data).
 
-        With a Graph Store URL, one PUT per graph (the fastest way to send large graphs);
-        else one SPARQL Update request.
+        A graph is replaced by a first request (Graph Store ``PUT``, else SPARQL Update ``DROP``
+        and ``INSERT DATA``) and, when it is large, completed in parts of ``CHUNK_TRIPLES``
+        (``POST``, else ``INSERT DATA``): servers run one request as one transaction, which is slow
+        and memory-hungry for millions of triples. Triples with blank nodes all go in the first
+        part, since a server reads each request's blank node labels afresh.
         """
-        graphs = {g.value: dataset.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
-                  for g in dataset.named_graphs() if isinstance(g, ox.NamedNode)}
-        if self.gsp_url:
-            for iri, data in graphs.items():
-                self._put_graph(iri, data)
-        else:
-            self.replace_graphs(graphs)
+        for graph in dataset.named_graphs():
+            if not isinstance(graph, ox.NamedNode):
+                continue
+            plain, with_blanks = [], []
+            for q in dataset.quads_for_pattern(None, None, None, graph):
+                triple = ox.Triple(q.subject, q.predicate, q.object)
+                blank = isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+                (with_blanks if blank else plain).append(triple)
+            first = with_blanks + plain[: max(0, self.CHUNK_TRIPLES - len(with_blanks))]
+            rest = plain[len(first) - len(with_blanks):]
+            parts = [first] + [rest[i:i + self.CHUNK_TRIPLES] for i in range(0, len(rest), self.CHUNK_TRIPLES)]
+            for n, part in enumerate(parts):
+                body = ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) or b""
+                if self.gsp_url:
+                    self._send_graph("PUT" if n == 0 else "POST", graph.value, body)
+                elif n == 0:
+                    self.replace_graphs({graph.value: body})
+                else:
+                    self._update(f"INSERT DATA {{ GRAPH <{graph.value}> {{\n".encode() + body + b"\n} }")
