@@ -328,6 +328,13 @@ def check_certification_blocks(store, mapping, facts):
     assert records(store, "certification_blocks", certification="RNCP00000") == []
 
 
+def check_inferred_statements(store, mapping, facts):
+    g = facts["graph"]
+    rows = records(store, "inferred_statements")
+    marked = set(g.subjects(RDF.type, CIPT.StatementStatus))
+    assert {r["mark"] for r in rows if r["statement_kind"] == "statement"} == {str(m) for m in marked}
+
+
 CHECKS = {name[len("check_"):]: func for name, func in globals().items() if name.startswith("check_")}
 
 
