@@ -114,7 +114,9 @@ def test_uncovered_competency_is_a_violation(uncovered):
     assert shape.severity == "violation"
     assert {r["focus"] for r in shape.rows} == {r["competency"] for r in found.rows}
     assert all(r["message"] for r in shape.rows)
-    assert report.exit_code == 1 and report.counts()["violation"] == len(found.rows) + len(shape.rows)
+    # the shape doubles the query (its `#+ shape:` header): its findings are counted once
+    assert shape.duplicate_of == "uncovered_competencies" and not shape.counted
+    assert report.exit_code == 1 and report.counts()["violation"] == len(found.rows)
 
 
 def test_uncovered_competency_shows_in_its_block(uncovered):
@@ -360,3 +362,32 @@ def test_validated_mapping_clears_the_proposed_warning(tmp_path_factory):
     (everything,) = [r for r in report.mapping_status.rows if r["link_kind"] == "all"]
     assert (everything["links"], everything["proposed"], everything["validated"]) == (total, 0, total)
     assert everything["proposed_percent"] == 0
+
+
+# --- every link validated and every rule holding: "conforme" (issue #14) ------------------------
+
+def test_conforme_only_when_rules_hold_on_validated_data(tmp_path_factory):
+    """A copy where the team has validated every link, covered the untaught competency and
+    confirmed the block assessments (now stated, not inferred): the verdict is "conforme";
+    on the shipped data it is "provisoire"."""
+    from cipt_graph.audit.render_html import render_html
+
+    ws = copy_of(tmp_path_factory, "conforme")
+    cover_every_competency(ws)
+    for name in ("module_competency", "module_activity", "module_objective"):
+        rows = read_rows(ws, name)
+        for r in rows:
+            r["status"] = "validated"
+        write_rows(ws, rows, name)
+    path = ws / "assessment.ttl"
+    text, n = re.subn(r"(<assessment/RNCP38175-BC0\d>(?:(?!\n\n).)*?)cipt:dataStatus cipt:Inferred",
+                      r"\1cipt:dataStatus cipt:Stated", path.read_text(encoding="utf-8"), flags=re.S)
+    assert n == 6, "the shipped assessment.ttl changed: adapt the edit"
+    path.write_text(text, encoding="utf-8")
+    report = audit(ws)
+    assert report.counts()["violation"] == 0
+    assert report.verdict.status == "conforme" and report.verdict.reasons == []
+    html = render_html(report)
+    first = re.sub(r"<[^>]+>", " ", html.split('<nav class="toc">')[0])
+    assert "Conforme" in first and "Provisoire" not in first
+    assert report.evidence.validated == report.evidence.links > 0 and report.evidence.proposed == 0
