@@ -114,3 +114,22 @@ def test_query_lists_every_mark(store, graph):
     resources = {r["subject"] for r in rows if r["statement_kind"] == "resource"}
     assert resources == {str(s) for s, st in graph.subject_objects(CIPT.dataStatus)
                          if st in (CIPT.Inferred, CIPT.Judgement) and (s, RDF.type, CIPT.StatementStatus) not in graph}
+
+
+@pytest.mark.parametrize("lang, inferred, judgement", [("fr", "déduit", "jugement"), ("en", "inferred", "judgement")])
+def test_jobs_page_shows_the_status_where_the_statement_appears(store, lang, inferred, judgement):
+    """The /jobs view shows each job's ROME code with its status, and says the job → activity →
+    competency links are inferred and the hours estimates (issue #14)."""
+    import re
+
+    from cipt_graph.visualize.jobs import render_jobs
+    from cipt_graph.visualize.page import Links
+
+    html = render_jobs(store, lang, Links())
+    shown = dict(re.findall(r'<span class="rome" data-status="(\w+)">ROME (\w+) \(', html)[i][::-1]
+                 for i in range(len(re.findall(r'<span class="rome"', html))))
+    rows = {r["job_code"]: r for r in iter_records(run_query(store, "job_paths", {"lang": lang}))}
+    want = {r["rome_code"]: r["rome_status"] for r in rows.values()}
+    assert shown == want and set(want.values()) == {"inferred", "judgement"}
+    assert f"(K1809 ({judgement})" not in html and f"K1809 ({judgement})" in html and f"K1423 ({inferred})" in html
+    assert html.count('<p class="note" data-status="inferred">') == len(rows)

@@ -143,6 +143,13 @@ def check_job_paths(store, mapping, facts):
         assert modules == covering[comp], comp
     one = records(store, "job_paths", job="J1")
     assert one and {r["job_code"] for r in one} == {"J1"}
+    # Hours along the chain (issue #14): the module's hours, the competency's estimate.
+    want = allocated_hours(mapping, facts)
+    for r in rows:
+        assert r["competency_hours"] == pytest.approx(float(want.get(r["competency_code"], 0)), abs=0.01), r
+        if r["module_code"]:
+            assert r["module_hours"] == facts["modules"][r["module_code"]]["hours"]
+        assert r["activity_status"] == "inferred" and r["competency_status"] == "inferred"
 
 
 def check_competency_progression(store, mapping, facts):

@@ -95,6 +95,10 @@ TEXT: dict[str, dict[str, str]] = {
         "taught": "Enseigné par",
         "untaught_part": "Partie non enseignée",
         "verdict": "Verdict",
+        "status_inferred": "déduit",
+        "status_judgement": "jugement",
+        "status_stated": "énoncé",
+        "status_official": "officiel",
     },
     "en": {
         "title": "Analysis of the coverage of the competency referential",
@@ -186,12 +190,19 @@ TEXT: dict[str, dict[str, str]] = {
         "taught": "Taught by",
         "untaught_part": "Untaught part",
         "verdict": "Verdict",
+        "status_inferred": "inferred",
+        "status_judgement": "judgement",
+        "status_stated": "stated",
+        "status_official": "official",
     },
 }
 
 #: Column headers for the variables of the named queries (a variable not listed shows its name).
 COLUMNS: dict[str, dict[str, str]] = {
     "fr": {
+        "problem": "Problème", "untaught_aspect": "Partie non enseignée", "workplace": "Période en entreprise",
+        "prepared_activities": "Activités préparées", "link_hours": "Heures des liens", "objective_code": "Objectif",
+        "objective_label": "Intitulé de l'objectif", "modules_count": "Modules",
         "programme_label": "Programme", "identifier": "Identifiant", "provider_label": "Établissement",
         "component_label": "Composante", "declared_hours": "Heures déclarées", "start_date": "Début",
         "end_date": "Fin", "director_name": "Responsable de la formation", "rncp_number": "Fiche RNCP",
@@ -211,6 +222,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "links": "Liens", "proposed": "Proposés", "validated": "Validés", "proposed_percent": "Part proposée (%)",
     },
     "en": {
+        "problem": "Problem", "untaught_aspect": "Untaught part", "workplace": "Workplace period",
+        "prepared_activities": "Prepared activities", "link_hours": "Link hours", "objective_code": "Objective",
+        "objective_label": "Objective label", "modules_count": "Modules",
         "programme_label": "Programme", "identifier": "Identifier", "provider_label": "Institution",
         "component_label": "Component", "declared_hours": "Declared hours", "start_date": "Start",
         "end_date": "End", "director_name": "Head of programme", "rncp_number": "RNCP fiche",

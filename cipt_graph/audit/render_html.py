@@ -8,7 +8,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .labels import column, text
+from .labels import TEXT, column, text
 from .evidence import status_groups
 from .model import AuditReport, compact
 
@@ -98,6 +98,10 @@ def report_context(report: AuditReport) -> dict[str, object]:
         "reasons": [(r["key"], {k: format_value(v, lang) for k, v in r["args"].items()}) for r in report.verdict.reasons],
         "max_rows": MAX_ROWS,
         "sessions": set(),
+        "status_name": lambda codes: ", ".join(text(lang, f"status_{c.strip()}") if f"status_{c.strip()}" in TEXT["fr"]
+                                                else c for c in str(codes or "").split(",") if c.strip()),
+        "query_title": lambda q: ((q.header.get("title") or {}).get(lang) if isinstance(q.header.get("title"), dict)
+                                  else None) or q.summary,
     }
 
 

@@ -85,7 +85,7 @@ def render_md(report: AuditReport) -> str:
         out += [f"### {b.block_code} — {b.block_label}", "",
                 f"{t('hours_h')} : {fmt(b.hours)} — {t('covered')} : {b.covered_competencies} / {b.competencies}"
                 f" — {t('modules')} : {b.modules} — {t('assessed')} : {fmt(b.assessed)}"
-                + (f" ({status})" if status else ""), ""]
+                + (f" ({ctx['status_name'](status)})" if status else ""), ""]
         rows = []
         for c in b.competency_details:
             a = assessment.get(c.competency_code, {})
@@ -94,7 +94,7 @@ def render_md(report: AuditReport) -> str:
                          ", ".join(f"{m['module_code']} ({m['level_code']})" for m in c.modules) or t("none"),
                          fmt(c.hours), f"{c.max_level} ({c.max_rank}/{c.top_rank})" if c.max_rank is not None else "—",
                          fmt(c.reaches_top), fmt(c.in_order),
-                         f"{a.get('assessment_kinds') or '—'} ({a.get('assessment_status')})" if a.get("assessed_by") else t("none"),
+                         f"{a.get('assessment_kinds') or '—'} ({ctx['status_name'](a.get('assessment_status'))})" if a.get("assessed_by") else t("none"),
                          fmt(a.get("workplace")) if a else "—"])
         out += _table([t("code"), column(lang, "competency_label"), t("taught"), t("hours_h"), t("max_level"),
                        t("reaches_top"), t("in_order"), t("assessed"), t("workplace")], rows)
