@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 def _links(request: Request) -> Links:
     """Server links, with the optional pages (audit, SPARQL, API docs) this app actually serves."""
-    return Links(standalone=False, extras=frozenset(n for n in ("audit", "sparql", "docs") if _serves(request.app, f"/{n}")))
+    return Links(standalone=False, extras=frozenset(n for n in ("audit", "interchange", "sparql", "docs") if _serves(request.app, f"/{n}")))
 
 
 def _serves(app, path: str) -> bool:

@@ -37,8 +37,8 @@ class Links:
     def view(self, name: str, lang: str) -> str:
         """The link to a view (``dashboard``, ``graph``, ``matrix``, ``jobs``) in ``lang``."""
         if self.standalone:
-            return _FILE_NAMES[name]
-        return _SERVER_PATHS[name] + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
+            return _FILE_NAMES.get(name, f"{name}.html")
+        return _SERVER_PATHS.get(name, f"/{name}") + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
 
     def resource(self, iri: str) -> str:
         """The link to a resource's page: ``/id/…`` on the service, the IRI itself in a file."""
@@ -125,7 +125,7 @@ def render_page(
     for name in VIEWS:
         current = ' aria-current="page"' if name == view else ""
         nav.append(f'<a href="{escape(links.view(name, lang))}"{current}>{escape(tr(lang, "nav." + name))}</a>')
-    for name in ("audit", "sparql", "docs"):
+    for name in ("audit", "interchange", "sparql", "docs"):
         href = links.extra(name, lang)
         if href:
             nav.append(f'<a href="{escape(href)}">{escape(tr(lang, "nav." + name))}</a>')
