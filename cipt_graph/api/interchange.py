@@ -30,6 +30,7 @@ from ..interchange.moodle import build_csv
 from ..namespaces import CID
 from ..visualize.page import Links, render_page
 from .imsx import CaseError, imsx_response
+from .pages import LANG, html_page, page_lang, site_links, switch_href
 
 router = APIRouter(tags=["Interchange"])
 case = APIRouter(prefix="/ims/case/v1p0", tags=["CASE 1.0"])
@@ -239,7 +240,7 @@ _FILES = {"case": ("/interchange/case.json", "cipt export-case --out case.json")
           "context": (CONTEXT_PATH, "—")}
 
 
-def render_interchange(lang: str, links: Links) -> str:
+def render_interchange(lang: str, links: Links, switch: str | None = None) -> str:
     """The interchange page: one section per export with its purpose, readers, download, command."""
     t = _TEXT[lang]
     parts = [f'<p class="lead">{escape(t["lead"])}</p>']
@@ -254,15 +255,17 @@ def render_interchange(lang: str, links: Links) -> str:
             f'<p><a class="download" href="{escape(href)}" download>{escape(t["download"])}</a>'
             + (f' · {escape(t["command"])} <code>{escape(command)}</code>' if command != "—" else "")
             + "</p></section>")
-    return render_page(view="interchange", lang=lang, links=links, title=t["title"], body="\n".join(parts))
+    return render_page(view="interchange", lang=lang, links=links, title=t["title"], body="\n".join(parts),
+                       switch_href=switch)
 
 
 @router.get("/interchange", response_class=HTMLResponse, summary="Interchange page")
-async def interchange_page(request: Request, lang: Lang = Query("fr", description="fr (default) or en")) -> HTMLResponse:
+async def interchange_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
     """The exports for other systems (CASE, Moodle, ELM, JSON-LD context), each with what it is
     for, who reads it, a download link and the command that writes it."""
-    from .views import _links
-    return HTMLResponse(render_interchange(lang, _links(request)), headers={"Content-Language": lang})
+    lang = page_lang(request, lang)
+    other = "en" if lang == "fr" else "fr"
+    return html_page(render_interchange(lang, site_links(request, lang), switch_href(request, other)), lang)
 
 
 # --- JSON API documents linked to their RDF ---------------------------------------------------
