@@ -36,7 +36,7 @@ def cmd_export_case(args: argparse.Namespace) -> int:
     from ..interchange.case import build_package
 
     ref = load_referential(open_data(args))
-    package = build_package(ref, args.lang)
+    package = build_package(ref, args.lang or "fr")
     data = (json.dumps(package, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     return _emit(args, data, f"the CASE package ({len(package['CFItems'])} items, "
                              f"{len(package['CFAssociations'])} associations)")
@@ -78,7 +78,8 @@ def register(commands: CommandAdder) -> None:
     """Add `export-case`, `export-moodle` and `export-elm` to the `cipt` parser."""
     p = commands.add("export-case", cmd_export_case)
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="main language of the texts (default: fr)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="main language of the texts (default: the global --lang, else LC_ALL/LANG, else fr)")
     p = commands.add("export-moodle", cmd_export_moodle)
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p = commands.add("export-elm", cmd_export_elm)
