@@ -33,7 +33,7 @@ def errors(definition: str, instance) -> list[str]:
 
 @pytest.fixture(scope="module")
 def exported(cli):
-    done = cli("export-case")
+    done = cli("export-case", "--lang", "fr")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
