@@ -7,6 +7,7 @@ client; what the pages say is checked against the workspace's files and the vers
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -182,8 +183,9 @@ def test_edit_then_validate_is_recorded_with_who_and_why(team_server, team_ws):
     assert (review["kind"], review["agent"]) == ("review", "vera")
     assert "Conforme à l'intitulé du module" in review["message"]
     page = httpx.get(f"{team_server.url}/versions", timeout=60).text
-    assert "Conforme à l&#39;intitulé du module" in page and "relecture" in page and ">vera<" in page, \
+    assert "Conforme à l'intitulé du module" in html.unescape(page) and ">review<" in page and ">vera<" in page, \
         page[page.find("<tbody>"):][:700]
+    assert f'href="/versions/diff?a={edit["parent"]}&amp;b={edit["id"]}"' in page
     diff = httpx.get(f"{team_server.url}/versions/diff", params={"a": edit["parent"], "b": review["id"]}, timeout=60)
     assert diff.status_code == 200 and "M04" in diff.text and "BC02-C1" in diff.text
 

@@ -31,7 +31,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Account
 from ..errors import CiptError, InputError
+from ..visualize.page import render_page
 from .auth import account_store, csrf_token, current_account
+from .pages import html_page, page_lang, site_links, switch_href
 from .team_text import TEXT, format_hours
 
 router = APIRouter(tags=["Team (sign-in, review, editing)"], include_in_schema=False)
@@ -42,18 +44,27 @@ _ENV = Environment(loader=PackageLoader("cipt_graph.api", "templates/team"), aut
 
 
 def _lang(request: Request, form: dict | None = None) -> str:
-    value = (form or {}).get("lang") or request.query_params.get("lang") or ""
-    return "en" if value == "en" else "fr"
+    value = (form or {}).get("lang") or request.query_params.get("lang") or None
+    return page_lang(request, value if value in ("fr", "en") else None)
+
+
+#: The navigation entry each page marks as current.
+_VIEW = {"review.html.j2": "review", "upload.html.j2": "review", "diff.html.j2": "versions"}
 
 
 def _render(request: Request, name: str, lang: str, title_key: str, status: int = 200, **context) -> HTMLResponse:
+    """The page ``name`` inside the site's shell (header, navigation, language switch)."""
     t = TEXT[lang]
-    html = _ENV.get_template(name).render(
-        lang=lang, t=t, title=context.pop("title", None) or t[title_key], q="?lang=en" if lang == "en" else "",
+    title = context.pop("title", None) or t[title_key]
+    body = _ENV.get_template(name).render(
+        lang=lang, t=t, q="?lang=en" if lang == "en" else "",
         account=current_account(request), can_sign_in=account_store(request) is not None,
         csrftoken=csrf_token(request), flash=request.session.pop("flash", None) if "session" in request.scope else None,
         fmt=lambda v: format_hours(v, lang), **context)
-    return HTMLResponse(html, status_code=status, headers={"Content-Language": lang, "Cache-Control": "no-store"})
+    html = render_page(view=_VIEW.get(name), lang=lang, links=site_links(request, lang), title=title, body=body,
+                       head='<link rel="stylesheet" href="/api/static/team.css">',
+                       switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
+    return html_page(html, lang, status, {"Cache-Control": "no-store"})
 
 
 def _local(path: str | None, default: str = "/review") -> str:
@@ -295,18 +306,6 @@ def _render_upload_done(request: Request, lang: str, flash: str, result) -> HTML
 
 
 # Versions ----------------------------------------------------------------------------------------
-@router.get("/versions", response_class=HTMLResponse)
-async def versions_page(request: Request) -> Response:
-    from ..versions import list_versions
-    from .team_text import format_datetime
-
-    lang = _lang(request)
-    workspace = getattr(request.app.state, "workspace", None)
-    versions = [] if workspace is None or workspace.read_only else await run_in_threadpool(list_versions, workspace)
-    rows = [{**v.as_dict(), "created_text": format_datetime(v.created, lang)} for v in versions]
-    return _render(request, "versions.html.j2", lang, "versions", versions=rows)
-
-
 @router.get("/versions/diff", response_class=HTMLResponse)
 async def diff_page(request: Request, a: str, b: str) -> Response:
     from ..versions import diff_versions
