@@ -22,6 +22,7 @@ from . import views as views_api
 from . import audit as audit_api
 from . import team as team_api
 from . import writes as writes_api
+from . import interchange as interchange_api
 from .errors import install_error_handlers
 from .limits import BodySizeLimit, HeadAsGet
 from .runner import QueryRunner
@@ -68,6 +69,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(writes_api.router)
     app.include_router(team_api.router)
+    interchange_api.install(app)
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
 

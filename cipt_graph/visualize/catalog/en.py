@@ -17,6 +17,7 @@ MESSAGES = {
     "versions.compare": "Compare",
     "versions.diff": "differences",
     "nav.review": "Review",
+    "nav.interchange": "Interchange",
     "nav.sparql": "SPARQL",
     "nav.docs": "API",
     "nav.ontology": "Vocabulary",

@@ -19,6 +19,7 @@ MESSAGES = {
     "versions.compare": "Comparer",
     "versions.diff": "différences",
     "nav.review": "Relecture",
+    "nav.interchange": "Échanges",
     "nav.sparql": "SPARQL",
     "nav.docs": "API",
     "nav.ontology": "Vocabulaire",
