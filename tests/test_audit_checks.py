@@ -156,3 +156,26 @@ def test_assessed_but_not_taught(tmp_path):
 def test_foreign_language_half_is_reported_as_partly_untaught(data_dir):
     found = {r["competency_code"]: r for r in rows_of(data_dir, "assessed_not_taught")}
     assert found["BC03-C2"]["problem"] == "partly" and "langue étrangère" in found["BC03-C2"]["untaught_aspect"]
+
+
+def test_impossible_hours_fail_validation_and_count_once_in_the_audit(tmp_path):
+    """500 h on a link of a 20 h module: `cipt validate` reports it (a violation of
+    ModuleLinkHoursShape) and the audit counts it once, with the check query (issue #14)."""
+    from cipt_graph.audit import build_audit_report
+    from cipt_graph.validate import validate_store
+
+    ws = copy_of(tmp_path)
+    rows = read_rows(ws, "module_competency")
+    rows[0]["hours"] = "500"
+    write_rows(ws, rows, "module_competency")
+    store = build_store(ws)
+    found = [f for f in validate_store(store).findings if f.shape.endswith("#ModuleLinkHoursShape")]
+    assert [f.focus.rsplit("/", 1)[-1] for f in found] == [rows[0]["module"]]
+    assert found[0].severity == "Violation" and "500" in found[0].message("fr")
+    report = build_audit_report(store)
+    query = next(c for c in report.checks if c.source.name == "impossible_link_hours")
+    shape = next(c for c in report.checks if c.source.name == "ModuleLinkHoursShape")
+    assert query.rows and shape.rows and shape.duplicate_of == "impossible_link_hours"
+    shipped = build_audit_report(build_store())
+    assert report.counts()["violation"] == shipped.counts()["violation"] + len(query.rows)
+    assert report.verdict.status == "provisoire"
