@@ -442,6 +442,23 @@ def check_impossible_link_hours(store, mapping, facts):
     assert got == want
 
 
+def check_data_version(store, mapping, facts):
+    (row,) = records(store, "data_version")
+    assert row["source_modified"] == "2025-09-08" and row["official_source_issued"] == "2025-01-31"
+    dates = [r["asserted_on"] for rows in mapping.values() for r in rows]
+    assert row["last_assertion"] == max(dates)
+    assert row["links"] == sum(len(rows) for rows in mapping.values())
+    assert row["triples"] > 1000
+
+
+def check_hours_teaching_assessment(store, mapping, facts):
+    (row,) = records(store, "hours_teaching_assessment")
+    sessions = sum(m["hours"] for m in facts["modules"].values() if m["assessment"])
+    assert row["listed"] == sum(m["hours"] for m in facts["modules"].values()) == 457
+    assert (row["assessment_hours"], row["teaching_hours"]) == (sessions, 457 - sessions) == (7, 450)
+    assert row["declared"] == 487 and float(row["workplace_share"]) == 75.0
+
+
 CHECKS = {name[len("check_"):]: func for name, func in globals().items() if name.startswith("check_")}
 
 
