@@ -383,7 +383,7 @@ def check_assessment_per_competency(store, mapping, facts):
         modules = {row["module"] for row in mapping["module_competency"] if row["competency"] == r["competency_code"]
                    and not facts["modules"][row["module"]]["assessment"]}
         assert r["teaching_modules"] == len(modules), r
-        assert {s.split(" ")[0] for s in (r["taught_by"] or "").split(", ") if s} == modules, r
+        assert {s.split(" ")[0] for s in (r["taught_by"] or "").split(" / ") if s} == modules, r
         assert bool(r["assessed_by"]) == (r["competency_code"] in direct | via_block), r
         assert bool(r["named_by_assessment"]) == (r["competency_code"] in direct), r
 

@@ -24,7 +24,7 @@ def evidence_of(mapping: Table, inferred: Table, assessment: Table, blocks: Sequ
     everything = next((r for r in mapping.rows if r.get("link_kind") == "all"), {})
     statuses: dict[str, set[str]] = {}
     for row in assessment.rows:
-        for status in str(row.get("assessment_status") or "").split(", "):
+        for status in str(row.get("assessment_status") or "").split():
             if status:
                 statuses.setdefault(str(row["block_code"]), set()).add(status)
     return Evidence(

@@ -85,7 +85,7 @@ def report_context(report: AuditReport) -> dict[str, object]:
     assessment = {str(r["competency_code"]): r for r in (report.assessment.rows if report.assessment else [])}
     block_status: dict[str, set[str]] = {}
     for row in assessment.values():
-        for status in str(row.get("assessment_status") or "").split(", "):
+        for status in str(row.get("assessment_status") or "").split():
             if status:
                 block_status.setdefault(str(row["block_code"]), set()).add(status)
     return {
@@ -98,8 +98,8 @@ def report_context(report: AuditReport) -> dict[str, object]:
         "reasons": [(r["key"], {k: format_value(v, lang) for k, v in r["args"].items()}) for r in report.verdict.reasons],
         "max_rows": MAX_ROWS,
         "sessions": set(),
-        "status_name": lambda codes: ", ".join(text(lang, f"status_{c.strip()}") if f"status_{c.strip()}" in TEXT["fr"]
-                                                else c for c in str(codes or "").split(",") if c.strip()),
+        "status_name": lambda codes: ", ".join(text(lang, f"status_{c}") if f"status_{c}" in TEXT["fr"] else c
+                                                for c in sorted(str(codes or "").replace(",", " ").split())),
         "query_title": lambda q: ((q.header.get("title") or {}).get(lang) if isinstance(q.header.get("title"), dict)
                                   else None) or q.summary,
     }
