@@ -27,3 +27,20 @@ def pause_before_switch(what: str) -> None:
         return
     print(f"cipt: test hook: {what}: pausing {seconds:g} s before the switch", file=sys.stderr, flush=True)
     time.sleep(seconds)
+
+
+ENV_FAIL_AT = "CIPT_TEST_FAIL_AT"
+
+
+def fail_point(what: str, step: str) -> None:
+    """Raise ``OSError`` when ``$CIPT_TEST_FAIL_AT`` is ``what:step`` (or ``what:*``): the fault tests
+    inject a failure at every step of an import this way (a full disk, a lost folder…) and check
+    that the workspace is left byte-identical. Off unless set; never set it in production.
+
+    Steps of ``import-matrix``: ``check`` (workbook checked, nothing written yet), ``baseline``
+    (baseline version recorded), ``stage`` (new mapping file written beside the old one),
+    ``switch`` (new mapping file in place), ``record`` (version recorded).
+    """
+    wanted = os.environ.get(ENV_FAIL_AT, "").strip()
+    if wanted and wanted in (f"{what}:{step}", f"{what}:*"):
+        raise OSError(f"test hook: failure injected at {what}:{step}")

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..cells import decode_ooxml, xlsx_text
 from ..errors import InputError
-from ..mapping import STATUSES
+from ..mapping import MAX_RATIONALE_CHARS, STATUSES
+from ..text import clean_code, clean_text
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT, ROW_BLOCKS,
-    ROW_CODES, SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, TEXT, MatrixModel,
+    ROW_CODES, SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, TEXT, MatrixModel, row_key,
 )
 
 #: Limits on an uploaded workbook (it is untrusted input).
@@ -20,7 +22,7 @@ MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1000
 MAX_ROWS = 5000
 MAX_COLUMNS = 500
-MAX_TEXT = 5000
+MAX_TEXT = MAX_RATIONALE_CHARS
 MAX_ERRORS_SHOWN = 200
 
 
@@ -146,11 +148,25 @@ def open_workbook(path: Path):
 
 
 def _text(value: object) -> str:
+    """A cell's value as text: Excel's ``_xHHHH_`` escapes decoded, then :func:`~cipt_graph.text.clean_text`
+    (CR LF, CR, U+2028… → LF; controls → U+FFFD; NFC; trimmed)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str):
+        return clean_text(decode_ooxml(value))
     return str(value).strip()
+
+
+def _code(value: object) -> str:
+    """A code cell (module, competency, status, level): :func:`_text`, then :func:`~cipt_graph.text.clean_code`."""
+    return clean_code(_text(value))
+
+
+def _as_written(text: str) -> str:
+    """What :func:`_text` reads back from a cell the writer filled with ``text``."""
+    return _text(xlsx_text(text))
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -177,7 +193,15 @@ def _read_meta(wb) -> dict[str, str]:
 
 
 def _is_formula(cell) -> bool:
-    return cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("="))
+    """A formula cell of the file (``<f>``), whatever its text."""
+    return cell.data_type == "f"
+
+
+def _formula_text(cell, text: str, before: str | None) -> bool:
+    """Text that a spreadsheet would run once edited: first non-blank character ``=``, unless the
+    cell is marked as text (Excel's ``'`` prefix, ``quotePrefix``) or the text is the value the
+    workspace already holds (``before``: a rationale that starts with ``=`` round-trips)."""
+    return text.startswith("=") and not getattr(cell, "quotePrefix", False) and text != before
 
 
 def read_matrix(path: str | Path, model: MatrixModel) -> MatrixEdit:
@@ -249,18 +273,18 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
         errors.append(CellError(name, gone, "l'en-tête de bloc n'est plus fusionné sur ses compétences "
                                 "(colonnes déplacées ?) : réexportez la matrice"))
     for col, code in block_start.items():
-        value = _text(ws.cell(ROW_BLOCKS, col).value)
-        if not value.startswith(code):
+        value = _code(ws.cell(ROW_BLOCKS, col).value)
+        if not value.startswith(clean_code(code)):
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_BLOCKS}",
                                     f"en-tête de bloc déplacé : attendu {code!r}, trouvé {value!r}"))
     for col, title in zip((COL_PERIOD, COL_MODULE, COL_LABEL, COL_HOURS), text["matrix_headers"]):
-        value = _text(ws.cell(ROW_CODES, col).value)
+        value = _code(ws.cell(ROW_CODES, col).value)
         if value != title:
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
                                     f"en-tête déplacé ou modifié : attendu {title!r}, trouvé {value!r}"))
     for col, comp in enumerate(comps, start=FIRST_COMPETENCY_COL):
-        value = _text(ws.cell(ROW_CODES, col).value)
-        if value != comp.code:
+        value = _code(ws.cell(ROW_CODES, col).value)
+        if value != clean_code(comp.code):
             known = any(value == c.code for c in comps)
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
                                     f"en-tête de compétence {'déplacé' if known else 'inconnu'} : attendu "
@@ -279,7 +303,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
         cells = [ws.cell(row, c) for c in range(1, last_col + 1)]
         if not any(_text(c.value) for c in cells):
             continue
-        code = _text(ws.cell(row, COL_MODULE).value)
+        code = _code(ws.cell(row, COL_MODULE).value)
         level_cells = cells[FIRST_COMPETENCY_COL - 1:]
         if not code:
             if _text(ws.cell(row, COL_PERIOD).value) in periods and not any(_text(c.value) for c in level_cells):
@@ -296,6 +320,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
         seen[code] = row
         edit.modules_read.add(code)
         for col, expected in ((COL_PERIOD, module.period), (COL_LABEL, module.label), (COL_HOURS, str(module.hours))):
+            expected = _as_written(expected)
             if _text(ws.cell(row, col).value) != expected:
                 errors.append(CellError(name, f"{get_column_letter(col)}{row}",
                                         f"valeur en lecture seule modifiée : attendu {expected!r}, trouvé "
@@ -337,15 +362,19 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
                                     "colonne inattendue : retirez ce contenu"))
     modules = {m.code for m in model.modules}
     comps = {c.code for c in model.competencies}
+    before = {row_key(r): clean_text(r.get("rationale")) for r in model.rows}
     seen: dict[tuple[str, str], int] = {}
     for row in range(2, ws.max_row + 1):
         values = [ws.cell(row, c).value for c in range(1, len(headers) + 1)]
         if not any(_text(v) for v in values):
             continue
+        formula = False
         for col in range(1, len(headers) + 1):
             if _is_formula(ws.cell(row, col)):
-                errors.append(CellError(name, f"{get_column_letter(col)}{row}", "formule non acceptée"))
-        module, comp = _text(values[0]), _text(values[1])
+                errors.append(CellError(name, f"{get_column_letter(col)}{row}", "formule non acceptée : saisissez "
+                                        "du texte"))
+                formula = True
+        module, comp = _code(values[0]), _code(values[1])
         bad = False
         if module not in modules:
             errors.append(CellError(name, f"A{row}", f"module inconnu {module!r}"))
@@ -371,12 +400,17 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
             link.hours = _decimal(values[2])
         except ValueError:
             errors.append(CellError(name, f"C{row}", f"{_text(values[2])!r} n'est pas un nombre d'heures ≥ 0"))
-        status = _text(values[3])
+        status = _code(values[3])
         if status and status.casefold() not in STATUSES:
             errors.append(CellError(name, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)"))
         link.status = status.casefold() or None
-        rationale = _text(values[6]).replace("\r\n", "\n")
-        if not rationale:
+        rationale = _text(values[6])
+        if formula:
+            continue
+        if _formula_text(ws.cell(row, 7), rationale, before.get(key)):
+            errors.append(CellError(name, f"G{row}", "justification qui commence par « = » : un tableur la prendrait "
+                                    "pour une formule ; reformulez-la (ou précédez-la d'une apostrophe dans Excel)"))
+        elif not rationale:
             errors.append(CellError(name, f"G{row}", f"justification vide pour le lien {module} → {comp}"))
         elif len(rationale) > MAX_TEXT:
             errors.append(CellError(name, f"G{row}", f"justification trop longue ({len(rationale)} caractères)"))

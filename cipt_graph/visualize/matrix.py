@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..cells import append_row
 from ..output import to_csv
 from ..queries import run_query
 from ..store import Store
@@ -256,14 +257,14 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     ws.title = tr(lang, "nav.matrix")
     bold = Font(bold=True)
     heads = [tr(lang, "matrix.period"), tr(lang, "matrix.module"), "", tr(lang, "matrix.hours")]
-    ws.append(heads + [c["competency_code"] for c in matrix.competencies] + [tr(lang, "matrix.total")])
+    append_row(ws, heads + [c["competency_code"] for c in matrix.competencies] + [tr(lang, "matrix.total")])
     for cell in ws[1]:
         cell.font, cell.alignment = bold, Alignment(horizontal="center", wrap_text=True)
     for code, _, modules in matrix.periods:
         for m in modules:
             row = [code, m["module_code"], m["module_label"], m["module_hours"]]
             row += [(matrix.cells.get((m["module"], c["competency"])) or {}).get("level_code") for c in matrix.competencies]
-            ws.append(row + [m["competencies"]])
+            append_row(ws, row + [m["competencies"]])
             for col, comp in enumerate(matrix.competencies, start=5):
                 link = matrix.cells.get((m["module"], comp["competency"]))
                 if link:
@@ -278,9 +279,9 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     ws.freeze_panes = "E2"
     result = run_query(store, "coverage_matrix", {"lang": lang})
     links = wb.create_sheet("coverage_matrix")
-    links.append(result.variables)
+    append_row(links, result.variables)
     for record in records(store, "coverage_matrix", lang=lang):
-        links.append([record[v] for v in result.variables])
+        append_row(links, [record[v] for v in result.variables])
     for cell in links[1]:
         cell.font = bold
     buffer = io.BytesIO()
