@@ -11,17 +11,13 @@ from ..cells import decode_ooxml, xlsx_text
 from ..errors import InputError
 from ..mapping import MAX_RATIONALE_CHARS, STATUSES
 from ..text import clean_code, clean_text
+from .inspection import Inspection, LimitError, SheetLimits, inspect_workbook
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT, ROW_BLOCKS,
     ROW_CODES, SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, TEXT, MatrixModel, row_key,
 )
 
-#: Limits on an uploaded workbook (it is untrusted input).
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_ZIP_MEMBERS = 1000
-MAX_ROWS = 5000
-MAX_COLUMNS = 500
+#: Longest rationale (characters); the limits on the file itself are :class:`.inspection.SheetLimits`.
 MAX_TEXT = MAX_RATIONALE_CHARS
 MAX_ERRORS_SHOWN = 200
 
@@ -77,19 +73,24 @@ class MatrixEdit:
         return self.meta.get("mapping_sha256")
 
 
-def check_container(path: Path) -> None:
-    """Refuse what is not a plain XLSX workbook of reasonable size, before any XML is parsed.
+def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection:
+    """Refuse what is not a plain XLSX workbook within ``limits``, before openpyxl parses any XML.
+
+    Returns the :class:`~.inspection.Inspection` (sheets, counts, exact shared-string texts).
 
     Raises:
-        InputError: missing, too big, another format (xls, ods, csv…), a macro workbook or a zip bomb.
+        LimitError: past a limit (file or unzipped bytes, members, sheets, rows, columns, cells,
+            merged or hyperlinked ranges, shared strings, characters per cell), with its place.
+        InputError: missing, another format (xls, ods, csv…), a macro workbook, damaged.
     """
+    limits = limits or SheetLimits.from_env()
     where = str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(f"fichier illisible : {exc.strerror}", where=where) from exc
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"fichier trop gros ({size} octets ; au plus {MAX_FILE_BYTES})", where=where)
+    if size > limits.max_bytes:
+        raise LimitError("max_bytes", limits.max_bytes, "fichier trop gros (octets)", found=size, where=where)
     with open(path, "rb") as handle:
         magic = handle.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
@@ -101,40 +102,46 @@ def check_container(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            names = {m.filename for m in members}
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise InputError(f"archive suspecte : {len(members)} fichiers", where=where)
-            total = sum(m.file_size for m in members)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise InputError(f"archive suspecte : {total} octets une fois décompressée "
-                                 f"(au plus {MAX_UNCOMPRESSED_BYTES})", where=where)
-            if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
+            if len(members) > limits.max_members:
+                raise LimitError("max_members", limits.max_members, "trop de fichiers dans l'archive",
+                                 found=len(members), where=where)
+            sizes = {m.filename: m.file_size for m in members}
+            if "mimetype" in sizes and sizes["mimetype"] < 1000 and b"opendocument" in archive.read("mimetype"):
                 raise InputError("format OpenDocument (.ods) non pris en charge : enregistrez le classeur au format .xlsx",
                                  where=where)
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            if "[Content_Types].xml" not in sizes or "xl/workbook.xml" not in sizes:
                 raise InputError("archive zip qui n'est pas un classeur .xlsx", where=where)
+            if sizes["[Content_Types].xml"] > limits.max_part_bytes:
+                raise LimitError("max_part_bytes", limits.max_part_bytes, "partie du classeur trop grosse (octets)",
+                                 found=sizes["[Content_Types].xml"], place="[Content_Types].xml", where=where)
             content_types = archive.read("[Content_Types].xml")
     except zipfile.BadZipFile as exc:
         raise InputError(f"classeur .xlsx endommagé : {exc}", where=where) from exc
     if b"macroEnabled" in content_types:
         raise InputError("classeur avec macros (.xlsm) refusé : enregistrez-le au format .xlsx", where=where)
+    return inspect_workbook(path, limits)
 
 
-def open_workbook(path: Path):
-    """Open a checked workbook with openpyxl, whose XML parsing goes through defusedxml.
+def open_workbook(path: Path, limits: SheetLimits | None = None):
+    """Open a workbook with openpyxl (whose XML parsing goes through defusedxml), once
+    :func:`check_container` found it within the limits.
+
+    Shared-string cells get their exact text back (openpyxl drops ``x005F_``; see
+    :mod:`.inspection`), so every text cell holds its text with Excel's escapes, decoded by :func:`_text`.
 
     Raises:
-        InputError: defusedxml is not in use, or the workbook cannot be read (entities, bad XML…).
+        LimitError, InputError: see :func:`check_container`; or defusedxml is not in use, or the
+            workbook cannot be read (entities, bad XML…).
     """
     import openpyxl
     from openpyxl.xml import DEFUSEDXML
 
-    check_container(path)
+    inspection = check_container(path, limits)
     if not DEFUSEDXML:
         raise InputError("defusedxml est requis pour lire un classeur sans risque (pip install defusedxml ; "
                          "et OPENPYXL_DEFUSEDXML ne doit pas valoir False)", where=str(path))
     try:
-        return openpyxl.load_workbook(path, data_only=False, keep_links=False, keep_vba=False)
+        wb = openpyxl.load_workbook(path, data_only=False, keep_links=False, keep_vba=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, XML errors, defusedxml's)
         from defusedxml import DefusedXmlException
 
@@ -145,6 +152,12 @@ def open_workbook(path: Path):
             raise InputError(f"classeur illisible : il déclare des entités XML ou une DTD ({cause}), refusées "
                              "par sécurité", where=str(path)) from exc
         raise InputError(f"classeur illisible ({type(exc).__name__}: {exc})", where=str(path)) from exc
+    for (title, ref), text in inspection.shared_cells.items():
+        if title in wb.sheetnames and hasattr(wb[title], "_cells"):
+            cell = wb[title][ref]
+            if cell.data_type == "s" and isinstance(cell.value, str):
+                cell._value = text
+    return wb
 
 
 def _text(value: object) -> str:
@@ -238,9 +251,10 @@ def check_workbook(wb, model: MatrixModel, *, where: str) -> MatrixEdit:
                              f"{', '.join(wb.sheetnames)}) : ce n'est pas une matrice exportée par cipt export-matrix")
                    for name in missing]
         raise MatrixError(errors, where=where)
+    limits = SheetLimits.from_env()
     for name in (SHEET_MATRIX, SHEET_RATIONALE):
         ws = wb[name]
-        if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
+        if ws.max_row > limits.max_rows or ws.max_column > limits.max_columns:
             errors.append(CellError(name, "", f"feuille trop grande ({ws.max_row} lignes × {ws.max_column} colonnes)"))
     if errors:
         raise MatrixError(errors, where=where)
