@@ -162,9 +162,9 @@ _AFTER_LINKS = _AFTER_MERGES[4:]
 
 def merged(ref: str, count: int = 1):
     """An ``edit`` for :func:`with_sheet_xml`: ``count`` merged ranges ``ref`` (the first one ``ref``,
-    the others single rows far below it)."""
+    the others two cells of one row each, below it)."""
     def edit(xml: str) -> str:
-        refs = [ref] + [f"A{10000 + i}:B{10000 + i}" for i in range(count - 1)]
+        refs = [ref] + [f"C{10 + i}:D{10 + i}" for i in range(count - 1)]
         body = "".join(f'<mergeCell ref="{r}"/>' for r in refs)
         xml = re.sub(r"<mergeCells[^>]*>.*?</mergeCells>", "", xml, flags=re.S)
         return insert_before(xml, _AFTER_MERGES, f'<mergeCells count="{len(refs)}">{body}</mergeCells>')

@@ -34,6 +34,11 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 MiB = 1024 * 1024
+#: Expat's "namespace local" names of the SpreadsheetML elements the inspection counts → local name
+#: (strict and transitional namespaces); any other element counts only as an element.
+_LOCAL = {f"{ns} {name}": name
+          for ns in (_MAIN, "http://purl.oclc.org/ooxml/spreadsheetml/main")
+          for name in ("c", "row", "v", "t", "mergeCell", "hyperlink", "si", "rPh")}
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class SheetLimits:
     max_merged_cells: int = 10_000  #: cells covered by merged ranges, whole workbook
     max_hyperlink_ranges: int = 1000
     max_hyperlink_cells: int = 10_000  #: cells covered by hyperlink ranges, whole workbook
-    max_shared_strings: int = 200_000
+    max_shared_strings: int = 100_000
     max_cell_chars: int = 32_767  #: characters of a cell's text (Excel's own limit)
 
     @classmethod
@@ -144,6 +149,7 @@ def _column_letters(number: int) -> str:
 def _parser() -> expat.XMLParserType:
     """An expat parser with namespaces that refuses DTDs and entity declarations (as defusedxml)."""
     parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def refuse(*_args):
@@ -163,6 +169,10 @@ def _stream(archive: zipfile.ZipFile, name: str, parser, where: str) -> None:
             parser.Parse(b"", True)
     except _Stop as stop:
         raise stop.error.located(where) from None
+    except InputError as exc:
+        if exc.where:
+            raise
+        raise InputError(f"{exc.message} ({name})", where=where) from None
     except expat.ExpatError as exc:
         raise InputError(f"classeur illisible : {name} n'est pas du XML bien formé "
                          f"(ligne {exc.lineno}, colonne {exc.offset})", where=where) from None
@@ -231,7 +241,7 @@ class _SheetCounter:
         totals["elements"] += 1
         if totals["elements"] > self.limits.max_cells * 8:
             self._fail("max_cells", "trop d'éléments XML dans la feuille", totals["elements"])
-        local = tag.rsplit(" ", 1)[-1]
+        local = _LOCAL.get(tag, "")
         if local == "c":
             totals["cells"] += 1
             ref = attrs.get("r", "")
@@ -281,7 +291,7 @@ class _SheetCounter:
                            ref)
 
     def end(self, tag: str) -> None:
-        local = tag.rsplit(" ", 1)[-1]
+        local = _LOCAL.get(tag, "")
         if local in ("v", "t"):
             self.text_depth -= 1
             if self.in_value and local == "v":
@@ -312,7 +322,7 @@ class _SharedStrings:
         self.elements = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        local = tag.rsplit(" ", 1)[-1]
+        local = _LOCAL.get(tag, "")
         self.elements += 1
         if self.elements > self.limits.max_shared_strings * 8:
             raise _Stop(LimitError("max_shared_strings", self.limits.max_shared_strings,
@@ -330,7 +340,7 @@ class _SharedStrings:
             self.in_t += 1
 
     def end(self, tag: str) -> None:
-        local = tag.rsplit(" ", 1)[-1]
+        local = _LOCAL.get(tag, "")
         if local == "si":
             index = self.count - 1
             if index in self.wanted:
