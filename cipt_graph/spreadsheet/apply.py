@@ -27,9 +27,9 @@ from ..namespaces import CIPT
 from ..paths import Workspace
 from ..testhooks import fail_point, pause_before_switch
 from ..versions import Version, default_agent, ensure_baseline, record_version, workspace_lock, write_atomic
-from ..text import clean_line, clean_text
+from ..text import clean_line
 from .model import MAPPING_KIND, MatrixModel, format_rows, row_key
-from .reader import EditedLink, MatrixEdit, check_workbook, open_workbook, workbook_lang
+from .reader import EditedLink, MatrixEdit, check_workbook, exported_rationale, open_workbook, workbook_lang
 
 
 @dataclass
@@ -120,7 +120,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
 def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: str, today: str) -> dict[str, str]:
     same_level = model.level_of(row["level"]) == link.level
     same_hours = _hours(row["hours"]) == link.hours
-    same_rationale = clean_text(row["rationale"]) == (link.rationale or "")
+    same_rationale = exported_rationale(row["rationale"]) == (link.rationale or "")
     old_status = _status(row["status"])
     new_status = _status(link.status)
     status_changed = new_status is not None and new_status != old_status
@@ -244,9 +244,9 @@ def import_matrix(
         data = format_rows(rows)
         target = workspace.mapping_dir / MAPPING_KIND.file_name
         _check_rows(target, data, workspace, path)
-        fail_point("import-matrix", "check")
         undo = _Undo(workspace, target)
         try:
+            fail_point("import-matrix", "check")
             result.baseline = ensure_baseline(workspace, agent=who)
             fail_point("import-matrix", "baseline")
             tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -182,6 +182,13 @@ def _as_written(text: str) -> str:
     return _text(xlsx_text(text))
 
 
+def exported_rationale(raw: str | None) -> str:
+    """A mapping row's rationale as the workbook shows it and reads it back: the normalised text
+    (:func:`~cipt_graph.text.clean_text`, what the graph holds) as an XLSX cell can hold it. An
+    unchanged cell reads back equal to this, so an unchanged link stays unchanged."""
+    return _as_written(clean_text(raw))
+
+
 def _decimal(value: object) -> Decimal | None:
     """A number of hours ≥ 0 from a cell; None for an empty cell; raises ValueError otherwise."""
     if value is None or _text(value) == "":
@@ -376,7 +383,7 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
                                     "colonne inattendue : retirez ce contenu"))
     modules = {m.code for m in model.modules}
     comps = {c.code for c in model.competencies}
-    before = {row_key(r): clean_text(r.get("rationale")) for r in model.rows}
+    before = {row_key(r): exported_rationale(r.get("rationale")) for r in model.rows}
     seen: dict[tuple[str, str], int] = {}
     for row in range(2, ws.max_row + 1):
         values = [ws.cell(row, c).value for c in range(1, len(headers) + 1)]

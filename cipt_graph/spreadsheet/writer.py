@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..cells import csv_cell, put, xlsx_text
+from ..text import clean_code, clean_line, clean_text
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT,
     INSTRUCTIONS_EN, INSTRUCTIONS_FR, ROW_BLOCKS, ROW_CODES, ROW_LABELS, SHEET_INSTRUCTIONS, SHEET_LEVELS,
@@ -121,8 +122,10 @@ def _write_rationale(wb: Workbook, model: MatrixModel) -> None:
         cell.font, cell.fill = _BOLD, _HEAD_FILL
     labels = {m.code: m.label for m in model.modules} | {c.code: c.label for c in model.competencies}
     for r, row in enumerate(model.rows, start=2):
-        values = (row["module"], row["competency"], _number(row["hours"]), row["status"], row["asserted_by"],
-                  row["asserted_on"], row["rationale"])
+        # Normalised as the mapping reader normalises them (docs/text.md): the workbook shows what the graph holds.
+        values = (clean_code(row["module"]), clean_code(row["competency"]), _number(row["hours"]),
+                  clean_code(row["status"]), clean_line(row["asserted_by"]), clean_code(row["asserted_on"]),
+                  clean_text(row["rationale"]))
         for col, value in enumerate(values, start=1):
             cell = put(ws, r, col, value)
             if col in (5, 6):
