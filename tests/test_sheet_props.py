@@ -46,7 +46,7 @@ FIELD = st.builds(lambda a, b, c: a + b + c, LEADING, TRIGGER, TEXT)
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
-PROPS = settings(max_examples=12, deadline=None, derandomize=True,
+PROPS = settings(max_examples=10, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
