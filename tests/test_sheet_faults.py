@@ -65,9 +65,9 @@ def test_failure_at_every_step_leaves_the_workspace_byte_identical(tmp_path, cap
 def test_failure_during_an_http_import_is_undone_and_the_server_serves_on(tmp_path):
     ws = init_workspace(tmp_path / "ws")
     book = edited(ws, tmp_path, "Une justification modifiée par HTTP.")
-    before = tree_digest(ws.root)
     env = writer_env(CIPT_TEST_FAIL_AT="import-matrix:switch")
     with serving(["--data", str(ws.root), "--allow-writes"], tmp_path / "serve.log", env) as server:
+        before = tree_digest(ws.root)  # after start-up (the service keeps its own files, e.g. .session-secret)
         response = upload(server.url, "/api/imports/matrix", book.read_bytes(), XLSX, author="T")
         assert response.status_code in (500, 503), response.text
         assert "rien n'a été modifié" in response.json()["message"]

@@ -199,8 +199,8 @@ def test_http_import_refuses_hostile_workbooks_and_stays_writable(base, ws, tmp_
     merged_full = with_sheet_xml(base, tmp_path / "mf.xlsx", "Matrice", merged("A1:XFD1048576"))
     sst = flood_shared_strings(base, tmp_path / "sst.xlsx", 5_000_000)
     valid = base.read_bytes()
-    before = tree_digest(ws.root)
     with serving(["--data", str(ws.root), "--allow-writes"], tmp_path / "serve.log", writer_env()) as server:
+        before = tree_digest(ws.root)  # after start-up (the service keeps its own files, e.g. .session-secret)
         start = time.monotonic()
         response = upload(server.url, "/api/imports/matrix", merged_full.read_bytes(), XLSX)
         assert response.status_code == 400, response.text
