@@ -127,7 +127,7 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
     reader = read_csv_export if csv_export else read_xml_export
     programme = programme_certifications(workspace.root)
     rncp_dir = workspace.root / RNCP_DIR
-    _clean_own_leftovers(workspace)
+    clean_workspace_leftovers(workspace)
     try:
         staging = make_dir(workspace.root, IMPORT_PREFIX)
     except OSError as exc:
@@ -200,8 +200,11 @@ def _parse_back(staging: Path) -> None:
                              where=f"{staged.name}:{getattr(exc, 'lineno', '?')}") from None
 
 
-def _clean_own_leftovers(workspace: Workspace) -> None:
-    """Remove what killed imports left (under the lock, without waiting if another import runs)."""
+def clean_workspace_leftovers(workspace: Workspace) -> None:
+    """Remove what killed imports left (:func:`.staging.clean_leftovers`), under the lock, without
+    waiting when another import runs; at each import and when ``cipt serve`` starts."""
+    if workspace.read_only:
+        return
     from ..versions import WorkspaceBusy, workspace_lock
 
     try:
