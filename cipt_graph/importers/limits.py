@@ -50,7 +50,7 @@ class ImportLimits:
     #: Fiches in one export (the national export holds about 30,000).
     max_fiches: int = 100_000
     #: Items in one fiche: blocks, certifiers, ROME and NSF codes, lineage, competency items.
-    max_items_per_fiche: int = 2_000
+    max_items_per_fiche: int = 5_000
     #: Characters in one field (the Turtle parser's literal limit is 16 MiB).
     max_field_chars: int = 100_000
     #: Nesting of XML elements (an export nests 5 deep).
