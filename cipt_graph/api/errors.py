@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..errors import CiptError, QueryError, StoreError
+from .imsx import CASE_PREFIX, imsx_response
 
 log = logging.getLogger("cipt_graph.api")
 
@@ -30,14 +31,33 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """JSON (``{"status", "error", "message"}``) under ``/api``, plain text elsewhere.
+def _wants_html(request: Request) -> bool:
+    """A browser asking for a page (``text/html`` named in ``Accept``), outside the SPARQL protocol."""
+    if request.url.path.startswith("/sparql"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
 
-    SPARQL clients show a plain-text body as it is; JSON clients get a stable shape.
+
+def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """JSON (``{"status", "error", "message"}``) under ``/api``; an HTML page of the site for
+    browsers (``Accept: text/html``); plain text otherwise.
+
+    SPARQL clients show a plain-text body as it is; JSON clients get a stable shape. Under
+    ``/ims/case/`` the CASE binding's ``imsx_StatusInfo`` (see :mod:`.imsx`).
     """
+    if request.url.path.startswith(CASE_PREFIX):
+        return imsx_response(status, message, headers)
     if request.url.path.startswith("/api"):
         body = {"status": status, "error": _REASONS.get(status, "Error"), "message": message}
         return JSONResponse(body, status_code=status, headers=headers)
+    if _wants_html(request):
+        try:
+            from .error_page import render_error_page
+
+            return render_error_page(request, status, message, headers)
+        except Exception:  # the page itself failed: the plain answer below still tells
+            log.exception("the error page failed")
     return PlainTextResponse(f"{status} {_REASONS.get(status, 'Error')}: {message}\n", status_code=status, headers=headers)
 
 
