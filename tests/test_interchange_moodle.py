@@ -27,6 +27,11 @@ import pytest
 
 from cipt_graph.interchange import load_referential
 
+#: core_competency\competency_framework::TAXONOMY_* (the lang string keys a level may use).
+TAXONOMIES = {"behaviour", "competency", "concept", "domain", "indicator", "level", "outcome", "practice",
+              "proficiency", "skill", "value"}
+#: FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN, FORMAT_WIKI, FORMAT_MARKDOWN.
+FORMATS = {"0", "1", "2", "3", "4"}
 COLUMNS = ("parentidnumber", "idnumber", "shortname", "description", "descriptionformat", "scalevalues",
            "scaleconfiguration", "ruletype", "ruleoutcome", "ruleconfig", "relatedidnumbers", "exportid",
            "isframework", "taxonomies")
@@ -53,7 +58,14 @@ def parse_framework(text: str) -> dict:
         for key in ("idnumber", "shortname"):
             if len(rec[key]) > 100:
                 problems.append(f"line {n}: {key} longer than 100 characters would be cut")
+        if rec["descriptionformat"] not in FORMATS:
+            problems.append(f"line {n}: description format {rec['descriptionformat']!r} is not one of Moodle's")
         if php_true(rec["isframework"]):
+            if framework is not None:
+                problems.append(f"line {n}: a second framework record replaces the first")
+            unknown = set(rec["taxonomies"].split(",")) - TAXONOMIES
+            if unknown:
+                problems.append(f"line {n}: taxonomy {sorted(unknown)} unknown to Moodle")
             framework = {**rec, "children": []}
             continue
         if not rec["idnumber"] or not rec["shortname"]:

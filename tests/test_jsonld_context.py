@@ -15,7 +15,7 @@ from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from cipt_graph.interchange.jsonld import compact_triples
+from cipt_graph.jsonld import compact_triples
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def http(server_url):
 
 
 def shipped_context() -> dict:
-    return json.loads(resources.files("cipt_graph.interchange").joinpath("context.jsonld").read_text(encoding="utf-8"))
+    return json.loads(resources.files("cipt_graph").joinpath("context.jsonld").read_text(encoding="utf-8"))
 
 
 def expand_both(document: dict) -> tuple[Graph, Graph]:
@@ -108,3 +108,22 @@ def test_interchange_page_lists_each_export_with_a_download(http, lang, title):
         if key != "context":
             assert f"cipt export-{key}" in body
     assert 'href="/interchange' in http.get("/", params={"lang": lang}).text
+
+
+def test_cli_build_jsonld_is_compacted_and_keeps_the_graphs(cli, tmp_path, store):
+    out = tmp_path / "dataset.jsonld"
+    done = cli("build", "--format", "jsonld", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["@context"] == shipped_context()["@context"]
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads"})
+    from rdflib import Dataset
+    from rdflib.compare import isomorphic as iso
+
+    got, want = Dataset(), Dataset()
+    got.parse(data=nquads, format="nquads")
+    want.parse(data=store.dump(ox.RdfFormat.N_QUADS), format="nquads")
+    names = lambda ds: {str(g.identifier) for g in ds.graphs() if len(g)}  # noqa: E731
+    assert names(got) == names(want)
+    for name in names(want):
+        assert iso(got.graph(name), want.graph(name)), name

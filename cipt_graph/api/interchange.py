@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ..interchange import load_referential
 from ..interchange.case import alone, build_package
 from ..interchange.elm import build_qualification
-from ..interchange.jsonld import CONTEXT_PATH, context_document
+from ..jsonld import CONTEXT_PATH, context_document
 from ..interchange.moodle import build_csv
 from ..namespaces import CID
 from ..visualize.page import Links, render_page

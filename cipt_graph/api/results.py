@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
-from ..interchange.jsonld import serialize_compacted
+from ..jsonld import serialize_compacted
 from ..namespaces import PREFIXES, SPARQL_RESULTS, XSD
 from .runner import Deadline
 
@@ -187,7 +187,7 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
 
 def serialize_triples(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
     """A graph in ``fmt`` (each triple once), with the project's prefixes where the format has them;
-    JSON-LD compacted with the project's ``@context`` (:mod:`cipt_graph.interchange.jsonld`)."""
+    JSON-LD compacted with the project's ``@context`` (:mod:`cipt_graph.jsonld`)."""
     triples = list(dict.fromkeys(triples))
     if fmt == ox.RdfFormat.JSON_LD:
         # Compacted with the project's published @context (issue #17).

@@ -5,7 +5,7 @@ The programme's RNCP referential and its mapping, written in the formats other s
 - :mod:`.case` — 1EdTech CASE 1.0 CFPackage (CFDocument, CFItems, CFAssociations) and its reader;
 - :mod:`.moodle` — the CSV of Moodle's competency framework importer (``tool_lpimportcsv``);
 - :mod:`.elm` — the qualification as European Learning Model (ELM 3) JSON-LD;
-- :mod:`.jsonld` — the project's published JSON-LD ``@context`` and compaction with it.
+- the project's JSON-LD ``@context`` and compaction live in :mod:`cipt_graph.jsonld` (used by the HTTP service too).
 
 Every export starts from :func:`.referential.load_referential`, which reads the store through
 named queries only (``referential_items``, ``programme_identity``, ``coverage_matrix``,

@@ -33,7 +33,7 @@ _NUMERIC = {"http://www.w3.org/2001/XMLSchema#integer": int}
 @lru_cache(maxsize=1)
 def context_document() -> dict:
     """The published context document ``{"@context": {…}}`` (read from the package)."""
-    text = resources.files(__package__).joinpath("context.jsonld").read_text(encoding="utf-8")
+    text = resources.files("cipt_graph").joinpath("context.jsonld").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -108,6 +108,30 @@ def _put(node: dict, predicate: str, obj, terms) -> None:
     _add(node, compact_iri(predicate), _value_object(obj))
 
 
+def _nodes(triples, terms) -> list[dict]:
+    nodes: dict[object, dict] = {}
+    for t in dict.fromkeys(triples):
+        node = nodes.setdefault(t.subject, {"id": _node_id(t.subject)})
+        if t.predicate.value == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            _add(node, "type", compact_iri(t.object.value))
+        else:
+            _put(node, t.predicate.value, t.object, terms)
+    return list(nodes.values())
+
+
+def compact_quads(quads, context: object = None) -> dict:
+    """A compacted JSON-LD document of a dataset: the default graph's nodes, then one object per
+    named graph (``{"id": graph, "@graph": [...]}``) in ``@graph``. ``context`` as in
+    :func:`compact_triples`."""
+    _, terms = _tables()
+    graphs: dict[object, list] = {}
+    for q in quads:
+        graphs.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    out = _nodes(graphs.pop(ox.DefaultGraph(), []), terms)
+    out += [{"id": _node_id(name), "@graph": _nodes(triples, terms)} for name, triples in graphs.items()]
+    return {"@context": context if context is not None else context_document()["@context"], "@graph": out}
+
+
 def compact_triples(triples, context: object = None) -> dict:
     """A compacted JSON-LD document of ``triples`` (pyoxigraph triples).
 
@@ -120,16 +144,8 @@ def compact_triples(triples, context: object = None) -> dict:
     Returns:
         ``{"@context": …, "@graph": [node, …]}`` ready for ``json.dumps``.
     """
-    _, terms = _tables()
-    nodes: dict[object, dict] = {}
-    for t in dict.fromkeys(triples):
-        node = nodes.setdefault(t.subject, {"id": _node_id(t.subject)})
-        if t.predicate.value == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
-            _add(node, "type", compact_iri(t.object.value))
-        else:
-            _put(node, t.predicate.value, t.object, terms)
     return {"@context": context if context is not None else context_document()["@context"],
-            "@graph": list(nodes.values())}
+            "@graph": _nodes(triples, _tables()[1])}
 
 
 def serialize_compacted(triples) -> bytes:
