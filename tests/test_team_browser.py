@@ -188,6 +188,6 @@ def test_validator_validates_and_sees_it_in_versions_and_diff(browser, site):
         assert "victor" in first.inner_text() and "Conforme à l'intitulé" in first.inner_text()
         first.locator("a", has_text="différences").click()
         page.wait_for_url(f"{server.url}/versions/diff**")
-        assert f"M03" in page.locator("main").inner_text() and target in page.locator("main").inner_text()
+        assert "M03" in page.locator("main").inner_text() and target in page.locator("main").inner_text()
     finally:
         context.close()
