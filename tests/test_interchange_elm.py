@@ -79,13 +79,25 @@ def test_content(graph, store):
         assert set(graph.objects(URIRef(block.iri), ELM.learningOutcome)) == {URIRef(c.iri) for c in ref.competencies_of(block.iri)}
 
 
-@pytest.mark.parametrize("breakage", ["no EQF level", "two titles in French", "unknown property"])
+def test_awarded_by_the_university_in_france(graph, store):
+    ref = load_referential(store)
+    opportunity = graph.value(CERT, ELM.awardingOpportunity)
+    assert graph.value(opportunity, ELM.learningAchievementSpecification) == CERT
+    body = graph.value(opportunity, ELM.awardingBody)
+    assert str(graph.value(body, URIRef("http://www.w3.org/ns/regorg#legalName"))) == ref.provider
+    address = graph.value(graph.value(body, ELM.location), ELM.address)
+    assert graph.value(address, ELM.countryCode) == URIRef("http://publications.europa.eu/resource/authority/country/FRA")
+
+
+@pytest.mark.parametrize("breakage", ["no EQF level", "two titles in French", "unknown property", "body without a name"])
 def test_the_shapes_catch_a_broken_qualification(document, breakage):
     doc = json.loads(json.dumps(document))
     if breakage == "no EQF level":
         del doc["EQFLevel"]
     elif breakage == "two titles in French":
         doc["title"]["fr"] = [doc["title"]["fr"], "Autre titre"]
+    elif breakage == "body without a name":
+        del doc["awardingOpportunity"][0]["awardingBody"][0]["legalName"]
     else:
         doc["@context"] = {**doc["@context"], "colour": "http://data.europa.eu/snb/model/elm/colour"}
         doc["colour"] = "blue"

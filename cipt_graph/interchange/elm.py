@@ -9,7 +9,8 @@ EQF concept), at least one ``elm:NQFLevel``, at least one ``elm:ISCEDFCode``, at
 
 What we write: the diploma (the RNCP certification: title, RNCP number as an
 ``elm:Identifier``, EQF level 7, the French national level 7, ISCED-F 0312 *Political sciences
-and civics*, French as language, the programme's declared volume ``PT487H``) with its blocks as
+and civics*, French as language, the programme's declared volume ``PT487H``, an
+``elm:AwardingOpportunity`` whose awarding body is the university, in France) with its blocks as
 partial qualifications (``elm:hasPart``, ``elm:isPartialQualification true``), each with its
 competencies as learning outcomes. The French national framework has no published concept IRI we
 can cite offline, so its level is a concept of our own (``cid:scheme/nqf-fr``), labelled.
@@ -50,7 +51,17 @@ CONTEXT = {
     "learningOutcome": {"@id": "elm:learningOutcome"},
     "hasPart": {"@id": "elm:hasPart"},
     "isPartialQualification": {"@id": "elm:isPartialQualification", "@type": "xsd:boolean"},
+    "AwardingOpportunity": "elm:AwardingOpportunity", "Organisation": "elm:Organisation",
+    "Location": "dc:Location", "Address": "elm:Address",
+    "awardingOpportunity": {"@id": "elm:awardingOpportunity"},
+    "awardingBody": {"@id": "elm:awardingBody"},
+    "learningAchievementSpecification": {"@id": "elm:learningAchievementSpecification", "@type": "@id"},
+    "legalName": {"@id": "http://www.w3.org/ns/regorg#legalName", "@container": "@language"},
+    "location": {"@id": "elm:location"},
+    "address": {"@id": "elm:address"},
+    "countryCode": {"@id": "elm:countryCode"},
 }
+EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
 
 
 def _concept(iri: str, fr: str, en: str, scheme: str, scheme_fr: str, scheme_en: str, notation: str | None = None) -> dict:
@@ -100,4 +111,11 @@ def build_qualification(ref: Referential) -> dict:
     }
     if ref.declared_hours:
         qualification["volumeOfLearning"] = f"PT{ref.declared_hours}H"
+    if ref.provider:
+        france = {"type": "Location", "address": [{"type": "Address", "countryCode": _concept(
+            f"{EU_COUNTRY}FRA", "France", "France", EU_COUNTRY[:-1], "Pays", "Countries", "FRA")}]}
+        qualification["awardingOpportunity"] = [{
+            "type": "AwardingOpportunity", "learningAchievementSpecification": ref.certification,
+            "awardingBody": [{"type": "Organisation", "legalName": {"fr": ref.provider}, "location": [france]}],
+            "location": france}]
     return {"@context": CONTEXT, **qualification}
