@@ -179,3 +179,17 @@ def test_any_unicode_in_rncp_fields_round_trips_after_normalisation_or_is_refuse
     for item in graph.objects(block, CIPT.listedCompetency):
         text = str(graph.value(item, SKOS.prefLabel))
         assert text and text == clean_line(text)
+
+
+def test_19_a_control_character_escape_in_workspace_turtle_is_kept_and_named_by_validate(ws):
+    programme = ws.root / "programme.ttl"
+    text = programme.read_text(encoding="utf-8")
+    assert '"Communication publique"@fr' in text
+    programme.write_text(text.replace('"Communication publique"@fr', '"Communication\\u000Bpublique"@fr', 1),
+                         encoding="utf-8")
+    line = programme.read_text(encoding="utf-8")[:programme.read_text(encoding="utf-8").index("\\u000B")].count("\n") + 1
+    assert run_cli("stats", "--data", str(ws.root)).returncode == 0  # the workspace still works
+    result = run_cli("validate", "--data", str(ws.root), "--lang", "en")
+    assert result.returncode == 1
+    assert f"programme.ttl, line {line}: control character" in result.stdout and "U+000B" in result.stdout
+    assert f"programme.ttl:{line}" in result.stdout
