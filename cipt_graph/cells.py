@@ -1,6 +1,6 @@
 """Cells that cannot run: how every CSV and XLSX file the project writes holds text (issues #12, #13).
 
-Ground floor (imports nothing from the package): the named-query CSV (``cipt query --format csv``,
+Ground floor (imports only :mod:`cipt_graph.text`): the named-query CSV (``cipt query --format csv``,
 ``/api/queries/…?format=csv``, ``/matrix.csv``), ``cipt export-matrix`` (XLSX and CSV) and
 ``/matrix.xlsx`` all write their cells through these functions.
 
@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from .text import xml_safe
+
 #: First characters that make a spreadsheet evaluate a CSV cell (OWASP).
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: First non-blank characters that make a spreadsheet evaluate an edited cell.
@@ -36,7 +38,6 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 _BLANK = " \t\r\n\u00a0\u202f\u2007\u2028\u2029\x0b\x0c\x85"
 REPLACEMENT = "\ufffd"
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _OOXML_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
 
 
@@ -74,7 +75,7 @@ def xlsx_text(text: str) -> str:
     """``text`` as an XLSX cell can hold it: CRLF/CR → LF, XML-illegal characters → U+FFFD,
     literal ``_xHHHH_`` protected as ``_x005F_xHHHH_``. :func:`decode_ooxml` reverses the last step."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _XML_ILLEGAL.sub(REPLACEMENT, text)
+    text = xml_safe(text)
     return _OOXML_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
 
 
