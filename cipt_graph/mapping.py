@@ -139,8 +139,9 @@ def mapping_triples(
     seen: dict[tuple[str, str], int] = {}
     known_targets = vocab.targets[kind.target_class]
     try:
+        last = reader.line_num
         for row in reader:
-            line = reader.line_num
+            line, last = last + 1, reader.line_num  # the line the record starts on (a quoted field may span lines)
             where = f"line {line}"
             if None in row or any(v is None for v in row.values()):
                 errors.append(f"{where}: expected {len(expected)} fields")
