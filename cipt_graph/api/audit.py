@@ -11,6 +11,7 @@ from ..audit import build_audit_report
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit.render_md import render_md
+from .security import policy_for_own_document
 
 router = APIRouter(tags=["Audit"])
 
@@ -41,4 +42,8 @@ def get_audit(
     headers = {"X-Cipt-Audit-Violations": str(counts["violation"]),
                "X-Cipt-Audit-Warnings": str(counts["warning"]),
                "Content-Language": lang}
-    return Response(render(report), media_type=_MEDIA[format], headers=headers)
+    body = render(report)
+    if format == "html":
+        # The report keeps its inline style (it is also a standalone file): allowed by hash.
+        headers["Content-Security-Policy"] = policy_for_own_document(body)
+    return Response(body, media_type=_MEDIA[format], headers=headers)

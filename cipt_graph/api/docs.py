@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import fastapi_offline
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse
 
 #: Swagger UI's script and style, shipped by the fastapi-offline package.
@@ -17,12 +17,26 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/docs")
 def swagger_ui(request: Request) -> HTMLResponse:
-    """Swagger UI over ``/openapi.json``, every asset from this server."""
-    return get_swagger_ui_html(
-        openapi_url=request.app.openapi_url, title="cipt-graph — API",
-        swagger_js_url="/api/static/swagger/swagger-ui-bundle.js",
-        swagger_css_url="/api/static/swagger/swagger-ui.css",
-        swagger_favicon_url="/api/static/swagger/favicon.png",
-        # No validator badge: it would load an image from validator.swagger.io.
-        swagger_ui_parameters={"validatorUrl": None},
-    )
+    """Swagger UI over ``/openapi.json``, every asset from this server, no inline script (the
+    settings are a JSON data block read by ``/api/static/swagger-init.js``)."""
+    # No validator badge: it would load an image from validator.swagger.io.
+    config = {"url": request.app.openapi_url, "layout": "BaseLayout", "deepLinking": True,
+              "showExtensions": True, "showCommonExtensions": True, "validatorUrl": None}
+    data = json.dumps(config).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return HTMLResponse(f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/api/static/swagger/swagger-ui.css">
+<link rel="icon" href="/api/static/swagger/favicon.png">
+<title>cipt-graph — API</title>
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script id="swagger-config" type="application/json">{data}</script>
+<script src="/api/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/api/static/swagger-init.js"></script>
+</body>
+</html>
+""")

@@ -8,6 +8,7 @@ from html import escape
 import pyoxigraph as ox
 
 from ..namespaces import CID, CIPT, OWL, PREFIXES, RDF, RDFS, SKOS
+from ..safelinks import id_path, safe_href
 
 STRINGS = {
     "fr": {"properties": "Propriétés", "incoming": "Liens entrants", "formats": "Autres formats :",
@@ -73,13 +74,15 @@ def compact(iri: str) -> str:
     return iri
 
 
-def href(iri: str, lang: str) -> str:
-    """Where a link to ``iri`` goes: this service for the project's IRIs, the IRI otherwise."""
-    if iri.startswith(str(CID)):
-        return f"/id/{iri[len(str(CID)):]}?lang={lang}"
+def href(iri: str, lang: str) -> str | None:
+    """Where a link to ``iri`` goes: this service for the project's IRIs, the IRI otherwise;
+    None when the IRI may not become a link (``cipt_graph.safelinks``: only ``http(s)``)."""
+    local = id_path(iri)
+    if local:
+        return f"{local}?lang={lang}"
     if iri.startswith(str(CIPT)):
         return f"/ontology?lang={lang}#{iri[len(str(CIPT)):]}"
-    return iri
+    return safe_href(iri)
 
 
 def _name(iri: str, labels, lang: str) -> str:
@@ -94,7 +97,10 @@ def _name(iri: str, labels, lang: str) -> str:
 def _value(term, labels, lang: str, nested: dict) -> str:
     if isinstance(term, ox.NamedNode):
         name = _name(term.value, labels, lang)
-        return f'<a href="{escape(href(term.value, lang))}" title="{escape(term.value)}">{escape(name)}</a>'
+        target = href(term.value, lang)
+        if target is None:
+            return f'<span class="iri-text" title="{escape(term.value)}">{escape(name)}</span>'
+        return f'<a href="{escape(target)}" title="{escape(term.value)}">{escape(name)}</a>'
     if isinstance(term, ox.BlankNode):
         by_property: dict[str, list] = defaultdict(list)
         for p, o in nested.get(term.value, []):

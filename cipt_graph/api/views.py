@@ -17,6 +17,7 @@ from starlette.routing import Match
 from ..visualize import render_view
 from ..visualize.matrix import matrix_csv, matrix_xlsx
 from ..visualize.page import Links
+from ..visualize.static import asset_media_type, asset_names, asset_text
 
 router = APIRouter(tags=["Views"])
 
@@ -91,6 +92,15 @@ async def matrix_as_xlsx(request: Request, lang: Lang = LANG) -> Response:
     """A workbook: the matrix as shown (levels coloured) and the ``coverage_matrix`` rows."""
     data = await _run(request, lambda store: matrix_xlsx(store, lang))
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.xlsx"'})
+
+
+@router.get("/static/views/{name}", include_in_schema=False)
+async def view_asset(name: str) -> Response:
+    """The views' own style sheets and scripts (``cipt_graph.visualize.static``)."""
+    if name not in asset_names():
+        return Response("no such file\n", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(asset_text(name), media_type=asset_media_type(name),
+                    headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/jobs", response_class=HTMLResponse, summary="Job readiness")

@@ -1,8 +1,10 @@
 """The page shell shared by every view: header, navigation, language switch, CSS.
 
-A page is one self-contained HTML document: its CSS and scripts are inline, so it renders the
-same served by ``cipt serve`` or opened from disk (``cipt viz``), and loads nothing from the
-network.
+A page opened from disk (``cipt viz``) is one self-contained HTML document: its CSS and scripts
+are inline. Served by ``cipt serve``, the same page links them as the site's own files under
+``/static/views/`` (see ``cipt_graph.visualize.static``), so the Content-Security-Policy can allow
+only the site's own scripts and styles: no inline script, style element or style attribute.
+Neither loads anything from the network.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from dataclasses import dataclass
 from html import escape
 
-from ..namespaces import CID
+from ..safelinks import id_path, link_or_text, safe_href
 from .i18n import DEFAULT_LANG, tr
 
 VIEWS = ("dashboard", "graph", "matrix", "jobs")
@@ -40,11 +42,20 @@ class Links:
             return _FILE_NAMES[name]
         return _SERVER_PATHS[name] + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
 
-    def resource(self, iri: str) -> str:
-        """The link to a resource's page: ``/id/…`` on the service, the IRI itself in a file."""
-        if not self.standalone and iri.startswith(str(CID)):
-            return "/id/" + iri[len(str(CID)):]
-        return iri
+    def resource(self, iri: str) -> str | None:
+        """The link to a resource's page: ``/id/…`` on the service, the IRI itself in a file;
+        None when the IRI must not become a link (not ``http(s)``: see ``cipt_graph.safelinks``)."""
+        local = None if self.standalone else id_path(iri)
+        return safe_href(local or iri)
+
+    def resource_link(self, iri: str, text: str) -> str:
+        """``<a href>`` to the resource's page showing ``text``, or ``text`` alone when the IRI
+        may not become a link."""
+        return link_or_text(self.resource(iri), text)
+
+    def asset(self, name: str) -> str:
+        """The URL of one of the views' own files (``page.css``, ``network.js``…) when served."""
+        return f"/static/views/{name}"
 
     def download(self, name: str, lang: str) -> str:
         """The link to an export (``matrix.csv``, ``matrix.xlsx``)."""
@@ -59,6 +70,7 @@ class Links:
         return f"/{name}" + ("?lang=en" if lang == "en" and name == "audit" else "")
 
 
+#: The CSS of every page (served as ``/static/views/page.css``).
 CSS = """
 :root { --ink:#1f2933; --muted:#52606d; --line:#cbd2d9; --bg:#f5f7fa; --accent:#1d4e89; --warn:#b42318; --warnbg:#fde8e8; }
 * { box-sizing: border-box; }
@@ -109,6 +121,9 @@ def render_page(
     body: str,
     head: str = "",
     scripts: str = "",
+    styles: tuple[str, ...] = (),
+    script_files: tuple[str, ...] = (),
+    data: tuple[str, object] | None = None,
 ) -> str:
     """A whole HTML document around ``body``: header, navigation, language switch, footer.
 
@@ -118,9 +133,33 @@ def render_page(
         links: where links point (server or standalone files).
         title: the page title.
         body: the HTML of the main content.
-        head: extra HTML for ``<head>`` (inline styles).
-        scripts: inline ``<script>`` elements put at the end of the body.
+        head: extra HTML for ``<head>`` (no inline style when served: use ``styles``).
+        scripts: extra HTML at the end of the body (no inline script when served: use
+            ``script_files``).
+        styles: names of the views' own style sheets (``cipt_graph.visualize.static``), after
+            ``page.css``: linked when served, inline in a file.
+        script_files: names of the views' own scripts, loaded at the end of the body.
+        data: ``(id, value)``: a JSON data block (``<script type="application/json">``, never
+            executed) for the scripts.
     """
+    from .static import asset_text  # the registry imports the views, which import this module
+
+    def style(name: str) -> str:
+        if links.standalone:
+            return f"<style>{asset_text(name)}</style>"
+        return f'<link rel="stylesheet" href="{escape(links.asset(name))}">'
+
+    def script(name: str) -> str:
+        if links.standalone:
+            return f"<script>{asset_text(name)}</script>"
+        return f'<script src="{escape(links.asset(name))}"></script>'
+
+    head = "\n".join(style(n) for n in ("page.css", *styles)) + head
+    tail = []
+    if data is not None:
+        tail.append(f'<script id="{escape(data[0])}" type="application/json">{json_for_script(data[1])}</script>')
+    tail.extend(script(n) for n in script_files)
+    scripts = "\n".join(tail) + scripts
     nav = []
     for name in VIEWS:
         current = ' aria-current="page"' if name == view else ""
@@ -142,7 +181,6 @@ def render_page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · {escape(tr(lang, "app"))}</title>
-<style>{CSS}</style>
 {head}
 </head>
 <body data-view="{view}">

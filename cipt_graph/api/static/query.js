@@ -28,12 +28,28 @@
   const initial = data.examples.find((ex) => ex.name === data.initial);
   if (initial) textarea.value = initial.sparql;
 
+  // The link rule of cipt_graph.safelinks: only http(s) IRIs and the site's own references
+  // become links; any other scheme (javascript:, data:, vbscript:…) is shown as text.
+  function safeHref(value) {
+    if (typeof value !== "string") return null;
+    const v = value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "").replace(/[\t\n\r]/g, "");
+    if (!v || v.includes("\\")) return null;
+    const m = /^([A-Za-z][A-Za-z0-9+.\-]*):/.exec(v);
+    if (m) {
+      const scheme = m[1].toLowerCase();
+      return (scheme === "http" || scheme === "https") && /^[^:]+:\/\/[^\/?#]/.test(v) ? v : null;
+    }
+    if (v.startsWith("//") || /^[^\/?#]*:/.test(v)) return null;
+    return v;
+  }
+
   function cell(term) {
     const td = el("td");
     if (!term) return td;
     if (term.type === "uri") {
-      const local = term.value.startsWith(data.cid) ? "/id/" + term.value.slice(data.cid.length) : null;
-      td.appendChild(el("a", { href: local || term.value, class: "iri" }, term.value));
+      const local = term.value.startsWith(data.cid) ? "/id/" + term.value.slice(data.cid.length).replace(/\?/g, "%3F").replace(/#/g, "%23") : null;
+      const href = safeHref(local || term.value);
+      td.appendChild(href ? el("a", { href: href, class: "iri" }, term.value) : el("span", { class: "iri-text" }, term.value));
     } else {
       td.textContent = term.value;
       if (term["xml:lang"]) td.appendChild(el("span", { class: "lang-tag" }, "@" + term["xml:lang"]));
