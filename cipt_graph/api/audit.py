@@ -12,6 +12,8 @@ from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit.render_md import render_md
 from .security import policy_for_own_document
+from ..visualize.page import HEADER_CSS, site_header
+from .pages import page_lang, site_links, switch_href
 
 router = APIRouter(tags=["Audit"])
 
@@ -25,7 +27,8 @@ _MEDIA = {"html": "text/html; charset=utf-8", "json": "application/json",
 })
 def get_audit(
     request: Request,
-    lang: Literal["fr", "en"] = Query("fr", description="Language of the report"),
+    lang: Literal["fr", "en"] | None = Query(None, description="Language of the report (default: the one "
+                                             "Accept-Language prefers, else fr)"),
     format: Literal["html", "json", "md"] = Query(
         "html", description="`html` (printable, A4), `json` (the schema of docs/audit-json.md) or `md`"),
 ) -> Response:
@@ -35,6 +38,7 @@ def get_audit(
     it on this service at `/api/queries/{name}` and `/sparql`. The HTML page prints on A4 and
     needs no JavaScript. The report is built on each request (it runs the SHACL validation).
     """
+    lang = page_lang(request, lang)
     base_url = str(request.base_url).rstrip("/")
     report = build_audit_report(request.app.state.store, lang=lang, base_url=base_url)
     render = {"html": render_html, "json": render_json, "md": render_md}[format]
@@ -42,8 +46,25 @@ def get_audit(
     headers = {"X-Cipt-Audit-Violations": str(counts["violation"]),
                "X-Cipt-Audit-Warnings": str(counts["warning"]),
                "Content-Language": lang}
-    body = render(report)
+    text = render(report)
     if format == "html":
+        text = with_site_header(text, request, lang)
+        headers["Vary"] = "Accept-Language"
         # The report keeps its inline style (it is also a standalone file): allowed by hash.
-        headers["Content-Security-Policy"] = policy_for_own_document(body)
-    return Response(body, media_type=_MEDIA[format], headers=headers)
+        headers["Content-Security-Policy"] = policy_for_own_document(text)
+    return Response(text, media_type=_MEDIA[format], headers=headers)
+
+
+def with_site_header(html: str, request: Request, lang: str) -> str:
+    """The report with the site's header and navigation on top (screen only: it does not print).
+
+    The report is a whole document with its own style; the header brings its own, scoped style.
+    """
+    header = site_header(view="audit", lang=lang, links=site_links(request, lang),
+                         switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
+    html = html.replace("</head>", f"<style>{HEADER_CSS}</style>\n</head>", 1)
+    head_end, _, rest = html.partition("<body")
+    if not rest:
+        return html
+    tag_end = rest.index(">") + 1
+    return f"{head_end}<body{rest[:tag_end]}\n{header}\n{rest[tag_end:]}"
