@@ -137,8 +137,11 @@ def _answer(request: Request, triples: list[ox.Triple], media: str, base: str, h
     headers = {"Link": _links(base), "Vary": "Accept, Accept-Language"}
     if media == "text/html":
         return html_page(html(), lang, headers=headers)
-    return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
-                    media_type=res.content_type(media), headers=headers)
+    try:
+        body = res.serialize_triples(triples, res.GRAPH_TYPES[media])
+    except res.Unrepresentable as exc:
+        raise ApiError(406, str(exc)) from None
+    return Response(body, media_type=res.content_type(media), headers=headers)
 
 
 @router.get("/id/{path:path}", responses={
