@@ -150,7 +150,7 @@ def test_hostile_iris_are_shown_as_text_not_links(hostile_server):
         graph = client.get("/graph").text
         codes = {n["code"]: n.get("href") for n in __import__("json").loads(
             re.search(r'id="network-data" type="application/json">(.*?)</script>', graph, re.S).group(1))["nodes"]}
-        assert codes["M90"] is None and codes["M01"] == "/id/module/M01"
+        assert codes["M90"] is None and codes["M01"] == "/id/module/M01?lang=fr"
 
 
 def test_markdown_audit_carries_no_raw_tag_from_the_data(hostile_server, hostile_ws, cli):
@@ -198,3 +198,73 @@ def test_crawl_workspace_with_imported_fiches(rncp_ws, tmp_path):
         statuses = crawl_and_check(server.url, SEEDS + ["/id/rncp/RNCP90002"])
     odd = [u for u in statuses if "RNCP90002" in u and "/id/" in u]
     assert len(odd) >= 7, odd  # the fiche and its six blocks, at least, each reached and answered
+
+
+# --- any data: properties --------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_IRI_CHARS = st.sampled_from(list("abcXYZ019-._~!$&'()*+,;=:@/?%") + ["%0A", "%09", "é"])
+HOSTILE_IRI = st.builds(
+    lambda scheme, rest: f"{scheme}:{rest}",
+    st.sampled_from(["javascript", "JaVaScRiPt", "data", "vbscript", "VBScript", "file", "mailto", "urn", "tel",
+                     "http", "https"]),
+    st.lists(_IRI_CHARS, min_size=1, max_size=20).map("".join).filter(lambda r: not r.startswith("//") or len(r) > 2))
+HTML_BITS = st.sampled_from(["<script>window.__xss=1</script>", "\"><img src=x onerror=alert(1)>", "&amp;", "&",
+                             "<", ">", "'", "\"", "[x](javascript:alert(1))", "`code`", "*em*", "|", "\\", "_u_"])
+LABEL = st.lists(st.one_of(HTML_BITS, st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=8)),
+                 min_size=1, max_size=6).map("".join).filter(lambda s: s.strip() != "")
+
+
+def _valid_iri(text: str) -> bool:
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=LABEL)
+def test_markdown_text_renders_as_exactly_the_text(value):
+    from markdown_it import MarkdownIt
+
+    from cipt_graph.audit.render_md import md_text
+
+    md = md_text(value)
+    assert "<" not in md and ">" not in md and "\n" not in md
+    html = MarkdownIt("commonmark", {"html": True}).render(f"| a |\n|---|\n| {md} |\n")
+    assert "<script" not in html and "<img" not in html and "<a " not in html
+
+
+@pytest.fixture(scope="module")
+def base_ws(tmp_path_factory, cli):
+    ws = tmp_path_factory.mktemp("base") / "ws"
+    assert cli("init", str(ws)).returncode == 0
+    return ws
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(iris=st.lists(HOSTILE_IRI.filter(_valid_iri), min_size=1, max_size=3, unique=True), label=LABEL)
+def test_any_data_makes_no_unsafe_link(base_ws, tmp_path_factory, iris, label):
+    """Random IRIs of any scheme and labels holding HTML, in a workspace served by a real uvicorn:
+    no link of any page has a scheme other than http(s); every answer carries the headers."""
+    from conftest import serve_app
+
+    from cipt_graph.api.app import create_app
+    from cipt_graph.build import build_store
+
+    ws = tmp_path_factory.mktemp("any") / "ws"
+    shutil.copytree(base_ws, ws)
+    add_hostile_data(ws, tuple(iris), label=label)
+    problems: list[str] = []
+    with serve_app(create_app(build_store(ws))) as base, httpx.Client(base_url=base, timeout=60) as client:
+        for path in ("/", "/graph", "/matrix", "/jobs", "/sparql", "/ontology", "/id/module/M01", "/id/period/P1",
+                     "/versions", "/nothing-here"):
+            check_answer(base + path, client.get(path), problems)
+        query = "SELECT ?u WHERE { <https://w3id.org/cipt-graph/id/module/M01> <https://schema.org/url> ?u }"
+        check_answer(base + "/sparql", client.post("/sparql", data={"query": query}), problems)
+    assert not problems, "\n".join(problems[:20])

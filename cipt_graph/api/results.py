@@ -1,4 +1,4 @@
-"""SPARQL results in the formats of the protocol, read from Oxigraph with row and time limits.
+r"""SPARQL results in the formats of the protocol, read from Oxigraph with row and time limits.
 
 Solutions are read one by one (the deadline and the row limit are checked as they come),
 then written as SPARQL 1.1 Results JSON, XML, CSV or TSV; graphs as Turtle, N-Triples,
