@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
+from ..jsonld import serialize_compacted
 from ..namespaces import PREFIXES, SPARQL_RESULTS, XSD
 from ..text import describe_char
 from .runner import Deadline
@@ -275,13 +276,17 @@ def check_rdf_xml(triples: list[ox.Triple]) -> None:
 
 def serialize_triples(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
     """A graph in ``fmt`` (each triple once), with the project's prefixes where the format has them
-    and they are safe (``safe_prefixes``).
+    and they are safe (``safe_prefixes``); JSON-LD compacted with the project's ``@context``
+    (:mod:`cipt_graph.jsonld`).
 
     Raises:
         Unrepresentable: RDF/XML asked for a graph it cannot hold (``check_rdf_xml``), or the
             RDF/XML written does not parse (checked with expat, as any client would read it).
     """
     triples = list(dict.fromkeys(triples))
+    if fmt == ox.RdfFormat.JSON_LD:
+        # Compacted with the project's published @context (issue #17).
+        return serialize_compacted(triples)
     prefixes = None
     if fmt == ox.RdfFormat.RDF_XML:
         check_rdf_xml(triples)
