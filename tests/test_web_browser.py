@@ -59,8 +59,9 @@ def hostile_server(hostile_ws, tmp_path_factory):
 
 
 class Tab:
-    """A page whose navigations away are aborted once loaded (a click on an http(s) link then
-    stays on the page), and whose dialogs, errors and policy violations are recorded."""
+    """A page whose navigations away are answered 204 once loaded (a click on an http(s) link then
+    stays on the page, while a javascript: link would run in it), and whose dialogs, errors and
+    policy violations are recorded."""
 
     def __init__(self, browser, allowed: str) -> None:
         self.context = browser.new_context(viewport={"width": 1500, "height": 1000})
@@ -71,8 +72,8 @@ class Tab:
 
         def route(r):
             request = r.request
-            if self.loaded and request.is_navigation_request() and request.frame == self.page.main_frame:
-                r.abort()
+            if self.loaded and request.is_navigation_request():
+                r.fulfill(status=204)  # "No Content": the browser stays on the page (HTML, navigate)
             elif request.url.startswith((allowed, "data:", "about:", "blob:")):
                 r.continue_()
             else:
@@ -148,7 +149,7 @@ def test_network_details_never_link_a_hostile_iri(browser, hostile_server):
             page.wait_for_selector(f'#details[data-node="{iri}"]', timeout=5000)
             hrefs = page.eval_on_selector_all("#details a[href]", "els => els.map(e => e.getAttribute('href'))")
             if iri.startswith("https:"):
-                assert "/id/module/M01?lang=fr" in hrefs
+                assert any(h.startswith("/id/module/M01?lang=") for h in hrefs), hrefs
             else:
                 assert hrefs == [] and page.locator("#details .iri-text").inner_text() == iri
             tab.click_every_link()
