@@ -273,3 +273,12 @@ def test_modules_in_json_text_and_page(story, server):
     assert "+ M99 Atelier de diff 7 h" in mods_html
     assert f"M01 heures {story['m01_hours']} h {story['m01_hours'] + 4} h" in mods_html
     assert "&lt;politique&gt;" in body and "<politique>" not in body
+
+
+def test_json_api_gives_the_same_diff(story, server):
+    for a, b in ((story["v_links_from"], story["v_links_to"]), (story["v_links_to"], story["v_rncp2"]),
+                 (story["v_rncp2"], "current")):
+        answer = httpx.get(f"{server.url}/api/versions/diff", params={"a": a, "b": b}, timeout=120)
+        assert answer.status_code == 200, answer.text[:2000]
+        assert answer.json() == diff_json(story, a, b)
+        assert {"activity_links", "objective_links", "modules", "reconciliation", "fiches"} <= set(answer.json())
