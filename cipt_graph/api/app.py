@@ -17,6 +17,7 @@ from .. import __version__
 from ..store import Store
 from . import docs, linked_data, named_queries, resources, sparql
 from . import versions as versions_api
+from . import versions_page
 from . import views as views_api
 from . import audit as audit_api
 from . import writes as writes_api
@@ -61,6 +62,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(docs.router)
     app.include_router(versions_api.router)
+    app.include_router(versions_page.router)
     app.include_router(views_api.router)
     app.include_router(audit_api.router)
     app.include_router(writes_api.router)

@@ -30,14 +30,30 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def _wants_html(request: Request) -> bool:
+    """A browser asking for a page (``text/html`` named in ``Accept``), outside the SPARQL protocol."""
+    if request.url.path.startswith("/sparql"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
 def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """JSON (``{"status", "error", "message"}``) under ``/api``, plain text elsewhere.
+    """JSON (``{"status", "error", "message"}``) under ``/api``; an HTML page of the site for
+    browsers (``Accept: text/html``); plain text otherwise.
 
     SPARQL clients show a plain-text body as it is; JSON clients get a stable shape.
     """
     if request.url.path.startswith("/api"):
         body = {"status": status, "error": _REASONS.get(status, "Error"), "message": message}
         return JSONResponse(body, status_code=status, headers=headers)
+    if _wants_html(request):
+        try:
+            from .error_page import render_error_page
+
+            return render_error_page(request, status, message, headers)
+        except Exception:  # the page itself failed: the plain answer below still tells
+            log.exception("the error page failed")
     return PlainTextResponse(f"{status} {_REASONS.get(status, 'Error')}: {message}\n", status_code=status, headers=headers)
 
 

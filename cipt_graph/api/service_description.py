@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from fastapi import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from ..namespaces import FORMATS, RDF, SD
 from . import results as res
 from .conneg import negotiate
+from .pages import html_page, page_lang, site_links, switch_href
 from .query_page import render_query_page
 
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
@@ -50,9 +51,11 @@ def describe_service(request: Request) -> Response:
     offered = ["text/turtle", "text/html", *[t for t in res.GRAPH_TYPES if t != "text/turtle"]]
     media = negotiate(request.headers.get("accept"), offered) or offered[0]
     if media == "text/html":
-        lang = request.query_params.get("lang", "fr")
-        return HTMLResponse(render_query_page(request.app.state.store, "en" if lang == "en" else "fr"),
-                            headers={"Vary": "Accept"})
+        asked = request.query_params.get("lang")
+        lang = page_lang(request, asked if asked in ("fr", "en") else None)
+        html = render_query_page(request.app.state.store, lang, site_links(request, lang),
+                                 switch_href(request, "en" if lang == "fr" else "fr"))
+        return html_page(html, lang, headers={"Vary": "Accept, Accept-Language"})
     endpoint = str(request.url.replace(query="", fragment=""))
     triples = service_triples(endpoint, request.app.state.store.graph_names())
     return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
