@@ -27,6 +27,20 @@ SHARED = ROOT.parent / "shared"
 STORE_MODE = os.environ.get("CIPT_TEST_STORE", "memory")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--store-tests-only", action="store_true",
+                     help="run only the tests that use the session store (with CIPT_TEST_STORE=remote or "
+                          "virtuoso: the rest does not depend on the store mode; .ci/run uses it)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--store-tests-only"):
+        return
+    kept = [item for item in items if "store" in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def store(tmp_path_factory):
     if STORE_MODE == "memory":
