@@ -41,6 +41,7 @@ def build_service(config: dict[str, Any], store=None):
         config: ``data``, ``store``, ``update_url``, ``gsp_url`` and ``settings`` (a dict).
         store: an already opened store; else it is opened (persistent) or built (in memory).
     """
+    from .api.auth import install_sessions
     from .load import load_workspace
     from .paths import resolve_workspace
     from .store import OxigraphStore, open_store
@@ -56,7 +57,8 @@ def build_service(config: dict[str, Any], store=None):
             store = OxigraphStore()
             load_workspace(store, workspace)
     app = create_app(store, settings)
-    app.state.workspace = workspace  # for /api/versions and the imports
+    app.state.workspace = workspace  # for /api/versions, the imports and the team's pages
+    install_sessions(app, workspace, getattr(settings, "base_url", None))
     return app
 
 

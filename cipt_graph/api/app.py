@@ -20,7 +20,9 @@ from . import versions as versions_api
 from . import versions_page
 from . import views as views_api
 from . import audit as audit_api
+from . import team as team_api
 from . import writes as writes_api
+from . import interchange as interchange_api
 from .errors import install_error_handlers
 from .limits import BodySizeLimit, HeadAsGet
 from .runner import QueryRunner
@@ -66,11 +68,14 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(views_api.router)
     app.include_router(audit_api.router)
     app.include_router(writes_api.router)
+    app.include_router(team_api.router)
+    interchange_api.install(app)
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
 
     app.add_middleware(HeadAsGet)
-    uploads = {path: settings.max_upload_bytes for path in writes_api.UPLOAD_PATHS} if settings.allow_writes else {}
+    uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
+               if settings.allow_writes else {})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     if settings.cors_origins:
         # Added last, so outermost: refusals (413…) carry CORS headers too.

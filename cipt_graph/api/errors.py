@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..errors import CiptError, QueryError, StoreError
+from .imsx import CASE_PREFIX, imsx_response
 
 log = logging.getLogger("cipt_graph.api")
 
@@ -42,8 +43,11 @@ def error_response(request: Request, status: int, message: str, headers: dict[st
     """JSON (``{"status", "error", "message"}``) under ``/api``; an HTML page of the site for
     browsers (``Accept: text/html``); plain text otherwise.
 
-    SPARQL clients show a plain-text body as it is; JSON clients get a stable shape.
+    SPARQL clients show a plain-text body as it is; JSON clients get a stable shape. Under
+    ``/ims/case/`` the CASE binding's ``imsx_StatusInfo`` (see :mod:`.imsx`).
     """
+    if request.url.path.startswith(CASE_PREFIX):
+        return imsx_response(status, message, headers)
     if request.url.path.startswith("/api"):
         body = {"status": status, "error": _REASONS.get(status, "Error"), "message": message}
         return JSONResponse(body, status_code=status, headers=headers)

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import CiptError
 from ..i18n import env_lang
-from . import audit, data, mapping, query, rncp, serve, views
+from . import audit, data, interchange, mapping, query, rncp, serve, users, views
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CommandAdder, common_options
 
 #: The groups of commands, in the order `cipt --help` lists them.
-GROUPS = (data, query, audit, mapping, rncp, views, serve)
+GROUPS = (data, query, audit, mapping, rncp, interchange, views, serve, users)
 
 DESCRIPTION = """\
 cipt-graph: the competency graph of the Master 2 CIPT (modules and their hours, RNCP blocks and

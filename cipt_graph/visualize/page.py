@@ -17,7 +17,7 @@ from .i18n import DEFAULT_LANG, tr
 
 VIEWS = ("dashboard", "graph", "matrix", "jobs")
 #: Pages only the HTTP service has, in navigation order.
-EXTRAS = ("audit", "versions", "sparql", "docs")
+EXTRAS = ("audit", "versions", "review", "interchange", "sparql", "docs")
 
 _SERVER_PATHS = {"dashboard": "/", "graph": "/graph", "matrix": "/matrix", "jobs": "/jobs"}
 _FILE_NAMES = {"dashboard": "index.html", "graph": "graph.html", "matrix": "matrix.html", "jobs": "jobs.html"}
