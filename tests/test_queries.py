@@ -366,6 +366,19 @@ def check_programmes(store, mapping, facts):
     assert records(store, "programmes", programme="M2_CIPT") == [row]
 
 
+def check_certification_coverage(store, mapping, facts):
+    """Per block of the programme's certification: its competencies, how many the mapping covers."""
+    rows = records(store, "certification_coverage")
+    total, covered = defaultdict(int), defaultdict(set)
+    for code, block in facts["competencies"].items():
+        total[block] += 1
+    for r in mapping["module_competency"]:
+        covered[facts["competencies"][r["competency"]]].add(r["competency"])
+    assert {r["block_code"]: (r["competencies"], r["covered"]) for r in rows} == \
+        {b: (n, len(covered[b])) for b, n in total.items()}
+    assert {(r["rncp_number"], r["programme_code"], r["programme_count"]) for r in rows} == {("RNCP38175", "M2_CIPT", 1)}
+
+
 CHECKS = {name[len("check_"):]: func for name, func in globals().items() if name.startswith("check_")}
 
 
