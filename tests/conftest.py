@@ -136,7 +136,7 @@ KeepAliveTimeout = 10
 Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 10
+MaxQueryExecutionTime = 20
 MaxQueryCostEstimationTime = 0
 """
 
