@@ -129,12 +129,24 @@ async def resource(path: str, request: Request,
             return iri, _triples(store, GRAPH_CONTENT, graph=iri), True
         return None
 
+    # An IRI minted with a percent-encoded segment (a code with a space: ``RNCP1%20BC01``, see
+    # docs/text.md) is reached by the path as sent, not as decoded: try both.
+    raw = request.scope.get("raw_path", b"").decode("ascii", "replace")
+    paths = list(dict.fromkeys((path, raw[len("/id/"):] if raw.startswith("/id/") else path)))
+
     def work(deadline):
         # An IRI that itself ends like a suffix (a file name) wins over the suffix.
-        candidate, found, media = path, lookup(path), None
+        candidate, found, media = path, None, None
+        for option in paths:
+            candidate, found = option, lookup(option)
+            if found is not None:
+                break
         if found is None:
-            candidate, media = _strip_suffix(path)
-            found = lookup(candidate) if media else None
+            for option in paths:
+                candidate, media = _strip_suffix(option)
+                found = lookup(candidate) if media else None
+                if found is not None:
+                    break
         if found is None:
             raise ApiError(404, f"the graph holds nothing about {CID[path]}")
         iri, triples, is_graph = found
