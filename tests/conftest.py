@@ -33,7 +33,19 @@ def pytest_addoption(parser):
                           "virtuoso: the rest does not depend on the store mode; .ci/run uses it)")
 
 
+#: Tests that cannot hold on Virtuoso 7.2 (CIPT_TEST_STORE=virtuoso), each with the server's deviation.
+VIRTUOSO_DEVIATIONS = {
+    "tests/test_queries.py::test_results_agree_with_mapping_files[rncp_fiches]":
+        "Virtuoso 7.2 answers a boolean expression (EXISTS, comparisons) as xsd:integer 1/0, not xsd:boolean",
+}
+
+
 def pytest_collection_modifyitems(config, items):
+    if STORE_MODE == "virtuoso":
+        for item in items:
+            reason = VIRTUOSO_DEVIATIONS.get(item.nodeid)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
     if not config.getoption("--store-tests-only"):
         return
     kept = [item for item in items if "store" in getattr(item, "fixturenames", ())]
