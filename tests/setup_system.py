@@ -4,7 +4,7 @@
 
 The suite drives Debian's Chromium (browser tests, PDF printing), reads PDFs with poppler
 (``pdftoppm``, ``pdftotext``), renders with the DejaVu fonts, starts Debian's Virtuoso 7
-(``CIPT_TEST_STORE=virtuoso``) and creates the virtual environment with ``python3 -m venv``
+(``CIPT_TEST_STORE=virtuoso``), reads Turtle answers with npm packages (Node.js, npm) and creates the virtual environment with ``python3 -m venv``
 (Debian's ``python3-venv``). Each is looked for first (a command on ``PATH`` or a file); only the
 missing ones are installed, with ``apt-get`` (Debian, Ubuntu) and only when running as root.
 Otherwise the command prints what to install and exits 1, so the test command stops with that
@@ -28,6 +28,8 @@ PACKAGES: list[tuple[str, tuple[str, ...]]] = [
     ("fonts-dejavu-core", ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)),
     ("poppler-utils", ("pdftoppm",)),
     ("virtuoso-opensource", ("virtuoso-t",)),
+    ("nodejs", ("node",)),
+    ("npm", ("npm",)),
 ]
 
 
