@@ -50,6 +50,9 @@ def build_service(config: dict[str, Any], store=None):
     values["cors_origins"] = tuple(values.get("cors_origins") or ())
     settings = Settings(**values, write_token=os.environ.get("CIPT_WRITE_TOKEN"))
     workspace = resolve_workspace(config.get("data"))
+    from .importers import clean_workspace_leftovers
+
+    clean_workspace_leftovers(workspace)  # what killed imports left behind (issue #13)
     if store is None:
         if config.get("store"):
             store = open_store(config["store"], update_url=config.get("update_url"), gsp_url=config.get("gsp_url"))

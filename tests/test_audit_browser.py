@@ -158,7 +158,7 @@ def test_printed_pdf_is_a4_without_empty_pages_and_a_short_annex(served, tmp_pat
     out = tmp_path / "audit.pdf"
     done = subprocess.run(
         [chromium_path(), "--headless", *ARGS, "--no-pdf-header-footer", f"--print-to-pdf={out}",
-         f"{served}/audit"], capture_output=True, text=True, timeout=180)
+         f"{served}/audit?lang=fr"], capture_output=True, text=True, timeout=180)
     assert out.exists(), done.stderr[-2000:]
     pdf = out.read_bytes()
     assert pdf.startswith(b"%PDF-")

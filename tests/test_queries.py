@@ -457,6 +457,69 @@ def check_hours_teaching_assessment(store, mapping, facts):
     assert row["listed"] == sum(m["hours"] for m in facts["modules"].values()) == 457
     assert (row["assessment_hours"], row["teaching_hours"]) == (sessions, 457 - sessions) == (7, 450)
     assert row["declared"] == 487 and float(row["workplace_share"]) == 75.0
+def check_programmes(store, mapping, facts):
+    """The overview's figures (issue #16), each from the files read independently."""
+    g = facts["graph"]
+    links = mapping["module_competency"]
+    (row,) = records(store, "programmes")
+    (programme,) = g.subjects(RDF.type, CIPT.Programme)
+    assert row["programme"] == str(programme)
+    assert row["programme_code"] == "M2_CIPT" and row["rncp_number"] == "RNCP38175"
+    assert row["declared"] == int(g.value(programme, CIPT.declaredHours))
+    assert row["listed"] == sum(m["hours"] for m in facts["modules"].values())
+    assert row["modules"] == len(facts["modules"])
+    assert row["competencies"] == len(facts["competencies"])
+    covered = {r["competency"] for r in links}
+    assert row["covered"] == len(covered) and row["uncovered"] == len(facts["competencies"]) - len(covered)
+    assert row["empty_modules"] == len(set(facts["modules"]) - {r["module"] for r in links})
+    assert row["links"] == len(links)
+    validated = sum(r["status"] == "validated" for r in links)
+    assert row["validated"] == validated
+    assert row["validated_percent"] == pytest.approx(round(validated * 100 / len(links), 2))
+    assert row["coverage_percent"] == pytest.approx(round(len(covered) * 100 / len(facts["competencies"]), 2))
+    assert records(store, "programmes", programme="M2_CIPT") == [row]
+
+
+def check_certification_coverage(store, mapping, facts):
+    """Per block of the programme's certification: its competencies, how many the mapping covers."""
+    rows = records(store, "certification_coverage")
+    total, covered = defaultdict(int), defaultdict(set)
+    for code, block in facts["competencies"].items():
+        total[block] += 1
+    for r in mapping["module_competency"]:
+        covered[facts["competencies"][r["competency"]]].add(r["competency"])
+    assert {r["block_code"]: (r["competencies"], r["covered"]) for r in rows} == \
+        {b: (n, len(covered[b])) for b, n in total.items()}
+    assert {(r["rncp_number"], r["programme_code"], r["programme_count"]) for r in rows} == {("RNCP38175", "M2_CIPT", 1)}
+
+
+def check_module_links(store, mapping, facts):
+    rows = records(store, "module_links")
+    got = {(r["link_kind"], r["module_code"], r["target_code"], r["status"], r["rationale"]) for r in rows}
+    want = {(kind, m["module"], m[kind], m["status"], m["rationale"])
+            for kind in ("activity", "objective") for m in mapping[f"module_{kind}"]}
+    assert got == want and len(rows) == len(want)
+    assert all(r["module_label"] and r["target_label"] for r in records(store, "module_links", lang="en"))
+
+
+def check_rncp_reconciliation(store, mapping, facts):
+    """Shipped data: every certification block, none reconciled (no fiche imported); the
+    reconciled case is checked through `cipt diff` in test_diff_kinds.py."""
+    g = facts["graph"]
+    want = {(str(number), str(g.value(block, SKOS.notation)))
+            for cert, number in g.subject_objects(CIPT.rncpNumber) for block in g.objects(cert, CIPT.block)}
+    rows = records(store, "rncp_reconciliation")
+    assert {(r["certification"], r["block_code"]) for r in rows} == want and len(rows) == len(want)
+    assert {(r["official_code"], r["fiche_number"], r["matched_competencies"]) for r in rows} == {(None, None, 0)}
+
+
+def check_rncp_fiches(store, mapping, facts):
+    g = facts["graph"]
+    want = {str(g.value(cert, CIPT.rncpNumber)) for cert in g.objects(None, CIPT.certification)
+            if g.value(cert, CIPT.rncpNumber) is not None}
+    rows = records(store, "rncp_fiches")
+    assert {r["number"] for r in rows} == want and len(rows) == len(want)
+    assert all(r["fiche"] is None and r["awarded"] is True and r["blocks"] == 0 for r in rows)
 
 
 CHECKS = {name[len("check_"):]: func for name, func in globals().items() if name.startswith("check_")}

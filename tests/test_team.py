@@ -255,3 +255,15 @@ def test_labels_and_rationales_are_escaped_on_the_team_pages(team_server, team_w
     for page in (editor.get("/review?kind=activity&module=M06").text, httpx.get(f"{team_server.url}/versions").text):
         assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>message</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in editor.get("/review?kind=activity&module=M06").text
+
+
+def test_workbook_upload_without_csrf_token_is_refused(team_server, team_ws, tmp_path):
+    exported = tmp_path / "m.xlsx"
+    assert run_cli("export-matrix", "--data", str(team_ws), "--out", str(exported)).returncode == 0
+    before = (team_ws / "mapping" / "module_competency.csv").read_bytes()
+    editor = sign_in(team_server, "ed")
+    files = {"workbook": ("m.xlsx", exported.read_bytes(), "application/octet-stream")}
+    for data in ({}, {"csrftoken": "forged"}):
+        refused = editor.post("/edit/upload", data=data, files=files)
+        assert refused.status_code == 403 and "CSRF" in _alert(refused.text)
+    assert (team_ws / "mapping" / "module_competency.csv").read_bytes() == before

@@ -107,6 +107,28 @@ class SignInLimiter:
             self._failures.pop(f"u:{username.casefold()}", None)
 
 
+#: Multipart forms (file uploads) whose token the route checks itself with :func:`check_form_token`
+#: once it has parsed the form: asgi-csrf 0.11's multipart reader does not run with
+#: python-multipart ≥ 0.0.13 (its ``FileClass`` argument is gone).
+MULTIPART_PATHS = frozenset({"/edit/upload"})
+
+
+def check_form_token(request: Request, given: str) -> bool:
+    """Whether ``given`` (a form's ``csrftoken``) matches the request's signed CSRF cookie, as
+    asgi-csrf checks it (double submit: same value, and a cookie signed by this service)."""
+    from itsdangerous import BadSignature
+    from itsdangerous.url_safe import URLSafeSerializer
+
+    cookie = request.cookies.get("csrftoken", "")
+    if not cookie or not given or not secrets.compare_digest(cookie, given):
+        return False
+    try:
+        URLSafeSerializer(request.app.state.csrf_secret).loads(cookie, "csrftoken")
+    except BadSignature:
+        return False
+    return True
+
+
 class CsrfProtection:
     """``asgi-csrf`` as a Starlette middleware, limited to the team's form paths."""
 
@@ -121,8 +143,9 @@ class CsrfProtection:
 
         self.app = asgi_csrf(app, signing_secret=secret, cookie_secure=secure, cookie_samesite="Strict",
                              always_protect={p for p in FORM_PATHS if not p.endswith("/")} | {
-                                 "/edit/link", "/edit/upload", "/review/decision"},
-                             skip_if_scope=lambda scope: not _is_form_path(scope.get("path", "")),
+                                 "/edit/link", "/review/decision"},
+                             skip_if_scope=lambda scope: (not _is_form_path(scope.get("path", ""))
+                                                          or scope.get("path") in MULTIPART_PATHS),
                              send_csrf_failed=refused)
 
     async def __call__(self, scope, receive, send):
@@ -134,7 +157,8 @@ def install_sessions(app, workspace, base_url: str | None) -> None:
     secure = bool(base_url and base_url.startswith("https://"))
     secret = session_secret(workspace)
     app.state.sign_in_limiter = SignInLimiter()
-    app.add_middleware(CsrfProtection, secret=secret + ":csrf", secure=secure)
+    app.state.csrf_secret = secret + ":csrf"
+    app.add_middleware(CsrfProtection, secret=app.state.csrf_secret, secure=secure)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_SECONDS, same_site="lax", https_only=secure)
 

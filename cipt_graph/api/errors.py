@@ -16,8 +16,8 @@ log = logging.getLogger("cipt_graph.api")
 
 _REASONS = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    406: "Not Acceptable", 413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
-    500: "Internal Server Error", 503: "Service Unavailable",
+    406: "Not Acceptable", 409: "Conflict", 413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
+    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
 }
 
 

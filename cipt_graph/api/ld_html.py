@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from .. import i18n
 from ..namespaces import CID, CIPT, DCTERMS, OWL, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from ..safelinks import id_path, safe_href
 from ..visualize.i18n import tr
 from ..visualize.page import Links, render_page
 
@@ -100,14 +101,16 @@ def compact(iri: str) -> str:
     return iri
 
 
-def href(iri: str, lang: str, links: Links | None = None) -> str:
-    """Where a link to ``iri`` goes: this service for the project's IRIs, the IRI otherwise."""
+def href(iri: str, lang: str, links: Links | None = None) -> str | None:
+    """Where a link to ``iri`` goes: this service for the project's IRIs, the IRI otherwise;
+    None when the IRI may not become a link (``cipt_graph.safelinks``: only ``http(s)``)."""
     links = links or Links(lang=lang)
-    if iri.startswith(str(CID)):
-        return links.url(f"/id/{iri[len(str(CID)):]}", lang)
+    local = id_path(iri)
+    if local:
+        return links.url(local, lang)
     if iri.startswith(str(CIPT)):
         return links.url(f"/ontology#{iri[len(str(CIPT)):]}", lang)
-    return iri
+    return safe_href(iri)
 
 
 def _capital(text: str) -> str:
@@ -181,7 +184,10 @@ class _Namer:
 
     def value(self, term, prop: str | None = None) -> str:
         if isinstance(term, ox.NamedNode):
-            return (f'<a href="{escape(href(term.value, self.lang, self.links))}" title="{escape(term.value)}">'
+            target = href(term.value, self.lang, self.links)
+            if target is None:
+                return f'<span class="iri-text" title="{escape(term.value)}">{escape(self.name(term.value))}</span>'
+            return (f'<a href="{escape(target)}" title="{escape(term.value)}">'
                     f'{escape(self.name(term.value))}</a>')
         if isinstance(term, ox.BlankNode):
             by_property: dict[str, list] = defaultdict(list)
@@ -247,7 +253,7 @@ def render_resource(iri: ox.NamedNode, triples: list[ox.Triple], labels: dict, l
     body = [f'<p class="type-line">{types or (escape(tr(lang, "ld.graph")) if is_graph else "")}</p>',
             f"<h1>{escape(title)}</h1>",
             f'<details class="raw"><summary>{escape(tr(lang, "ld.raw"))}</summary>'
-            f'<p>{escape(tr(lang, "ld.iri"))} : <span class="iri">{escape(iri.value)}</span></p>'
+            f'<p>{escape(tr(lang, "ld.iri"))} : <span class="iri" translate="no">{escape(iri.value)}</span></p>'
             f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} {_formats(base, lang)}</p></details>']
     if is_graph:
         body.append(f"<p>{escape(tr(lang, 'count.triples', len(triples)))}</p>")
@@ -290,11 +296,11 @@ def render_ontology(triples: list[ox.Triple], labels: dict, lang: str, namespace
                 facts.append(escape(tr(lang, key)) + colon + ", ".join(namer.value(o) for o in values))
         sections[group].append(
             f'<section id="{escape(local)}"><h3>{escape(namer.name(iri))} '
-            f'<span class="iri">cipt:{escape(local)}</span></h3>'
-            + "".join(f"<p>{escape(d.value)}</p>" for d in definition if isinstance(d, ox.Literal))
+            f'<span class="iri" translate="no">cipt:{escape(local)}</span></h3>'
+            + "".join(f'<p class="definition">{escape(d.value)}</p>' for d in definition if isinstance(d, ox.Literal))
             + "".join(f'<p class="muted">{f}</p>' for f in facts) + "</section>")
     title = pick_label(labels.get(namespace.rstrip("#/")), lang) or tr(lang, "ld.vocabulary")
-    body = [f"<h1>{escape(title)}</h1>", f'<p class="iri">{escape(namespace)}</p>',
+    body = [f"<h1>{escape(title)}</h1>", f'<p class="iri" translate="no">{escape(namespace)}</p>',
             f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} <a href="/ontology.ttl">Turtle</a> '
             f'<a href="/ontology.jsonld">JSON-LD</a></p>']
     for key in ("ld.classes", "ld.object_properties", "ld.datatype_properties", "ld.other_terms"):

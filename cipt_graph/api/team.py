@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts import Account
 from ..errors import CiptError, InputError
 from ..visualize.page import render_page
-from .auth import account_store, csrf_token, current_account
+from .auth import account_store, check_form_token, csrf_token, current_account
 from .pages import html_page, page_lang, site_links, switch_href
 from .team_text import TEXT, format_hours
 
@@ -57,7 +57,7 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
     t = TEXT[lang]
     title = context.pop("title", None) or t[title_key]
     body = _ENV.get_template(name).render(
-        lang=lang, t=t, q="?lang=en" if lang == "en" else "",
+        lang=lang, t=t, q=f"?lang={lang}",  # every link keeps the language (issue #15)
         account=current_account(request), can_sign_in=account_store(request) is not None,
         csrftoken=csrf_token(request), flash=request.session.pop("flash", None) if "session" in request.scope else None,
         fmt=lambda v: format_hours(v, lang), **context)
@@ -149,7 +149,7 @@ async def logout(request: Request) -> Response:
     form = await _form(request)
     request.session.clear()
     request.session["flash"] = TEXT[_lang(request, form)]["signed_out"]
-    return RedirectResponse("/" + ("?lang=en" if _lang(request, form) == "en" else ""), status_code=303)
+    return RedirectResponse("/review" + ("?lang=en" if _lang(request, form) == "en" else ""), status_code=303)
 
 
 # Review ------------------------------------------------------------------------------------------
@@ -263,6 +263,8 @@ async def upload(request: Request) -> Response:
     form = await request.form(max_files=1, max_fields=10)
     lang = _lang(request, dict(form))
     t = TEXT[lang]
+    if not check_form_token(request, str(form.get("csrftoken", ""))):
+        return _render(request, "base.html.j2", lang, "refused", status=403, error=t["bad_csrf"])
     try:
         account = _need(request, "edit", lang)
     except _Refusal as exc:
@@ -281,7 +283,7 @@ async def upload(request: Request) -> Response:
                 result = await run_in_threadpool(lambda: import_matrix(
                     request.app.state.workspace, path, author=account.display_name, message=message))
             except MatrixError as exc:
-                errors = [{"where": e.as_dict().get("cell") or e.as_dict().get("where", ""),
+                errors = [{"where": "!".join(p for p in (e.as_dict().get("sheet"), e.as_dict().get("cell")) if p),
                            "message": e.as_dict().get("message", "")} for e in exc.errors]
                 return _render(request, "upload.html.j2", lang, "upload_workbook", status=400,
                                error=t["workbook_errors"].format(name=workbook.filename), errors=errors, result=None)
@@ -318,5 +320,16 @@ async def diff_page(request: Request, a: str, b: str) -> Response:
         diff = await run_in_threadpool(diff_versions, workspace, a, b, lang=lang)
     except CiptError as exc:
         return _render(request, "base.html.j2", lang, "versions", status=404, error=exc.message)
-    return _render(request, "diff.html.j2", lang, "diff", diff=diff,
-                   title=TEXT[lang]["diff_title"].format(a=diff.a, b=diff.b))
+    from babel.numbers import format_decimal
+
+    from ..versions.diff_kinds import detail, headline, plain
+
+    def number(v: object) -> str:
+        return "" if v is None else format_decimal(v, locale=lang, format="#,##0.##")
+
+    def value(field: str, v: object) -> str:
+        return format_hours(v, lang) if field == "hours" and v is not None else plain(v, lang, number, field)
+
+    return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others),
+                   headline=headline, detail=lambda name, row: detail(name, row, number, lang),
+                   value=value, title=TEXT[lang]["diff_title"].format(a=diff.a, b=diff.b))

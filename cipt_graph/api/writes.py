@@ -13,10 +13,14 @@ refused before the body is read) and type-checked (media type and the file's fir
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import os
 import re
 import shutil
 import tempfile
+import time
+from collections import deque
 from pathlib import Path
 
 from fastapi import APIRouter, Query, Request
@@ -34,21 +38,54 @@ RNCP_TYPES = {"application/xml": ".xml", "text/xml": ".xml", "application/zip": 
 MATRIX_PATH = "/api/imports/matrix"
 RNCP_PATH = "/api/imports/rncp"
 UPLOAD_PATHS = (MATRIX_PATH, RNCP_PATH)
+UPLOAD_PREFIX = "cipt-upload-"
 
 _WRITE_RESPONSES = {
     200: {"description": "Applied (or, with `dry_run`, checked): what changed, and the version recorded"},
     400: {"description": "The file is not valid: every problem listed, nothing written"},
     401: {"description": "Missing or wrong bearer token"},
     403: {"description": "Writes are off (the default): the service is read-only"},
-    413: {"description": "The upload is larger than the service's limit"},
+    413: {"description": "The upload (or, for RNCP, its unzipped size, fiches, items or a field) is larger "
+                         "than the service's limit: the limit and the place are named"},
     415: {"description": "Not the expected file type"},
-    503: {"description": "The import was recorded but the served store could not be refreshed"},
+    429: {"description": "Too many wrong tokens from this client: wait `Retry-After` seconds"},
+    503: {"description": "Another import is running (wait `Retry-After` seconds), or the import was recorded "
+                         "but the served store could not be refreshed"},
 }
 
 
+#: Wrong tokens a client may send per window before 429 (``CIPT_WRITE_TOKEN_FAILURES`` / ``…_WINDOW`` s).
+TOKEN_FAILURES = int(os.environ.get("CIPT_WRITE_TOKEN_FAILURES", "5") or 5)
+TOKEN_WINDOW = float(os.environ.get("CIPT_WRITE_TOKEN_WINDOW", "60") or 60)
+#: Seconds a second HTTP import waits for the one running before 503 + Retry-After (``CIPT_IMPORT_WAIT``).
+IMPORT_WAIT = float(os.environ.get("CIPT_IMPORT_WAIT", "10") or 10)
+
+
+def _failures(request: Request) -> dict[str, deque]:
+    state = request.app.state
+    if not hasattr(state, "token_failures"):
+        state.token_failures = {}
+    return state.token_failures
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 def _authorize(request: Request) -> None:
-    """Writes on, and the right bearer token: else 403 / 401."""
+    """Writes on, and the right bearer token: else 403 / 401; 429 after too many wrong tokens
+    from one client (``TOKEN_FAILURES`` per ``TOKEN_WINDOW`` seconds), before any comparison."""
     settings = request.app.state.settings
+    failures = _failures(request)
+    now = time.monotonic()
+    recent = failures.get(_client(request))
+    if recent is not None:
+        while recent and recent[0] <= now - TOKEN_WINDOW:
+            recent.popleft()
+        if len(recent) >= TOKEN_FAILURES:
+            retry = max(1, int(recent[0] + TOKEN_WINDOW - now) + 1)
+            raise ApiError(429, f"too many wrong tokens from this client: try again in {retry} s",
+                           {"Retry-After": str(retry)})
     if not settings.allow_writes:
         raise ApiError(403, "this service is read-only: writes over HTTP are off (start it with --allow-writes "
                             "and a token in CIPT_WRITE_TOKEN to accept imports)")
@@ -58,6 +95,10 @@ def _authorize(request: Request) -> None:
         raise ApiError(401, "this operation changes data: send Authorization: Bearer <token>", challenge)
     expected = (settings.write_token or "").encode("utf-8")
     if not hmac.compare_digest(given.strip().encode("utf-8"), expected):
+        if len(failures) > 10_000:  # bounded memory: forget the oldest clients
+            for key in list(failures)[:5_000]:
+                failures.pop(key, None)
+        failures.setdefault(_client(request), deque()).append(now)
         raise ApiError(401, "wrong bearer token", {"WWW-Authenticate": 'Bearer realm="cipt-graph", error="invalid_token"'})
 
 
@@ -119,18 +160,33 @@ async def _refresh(request: Request, workspace) -> None:
 
 async def _run_import(request: Request, work, payload) -> Response:
     """Run an import in a worker thread, one at a time; map its errors to answers."""
+    from ..importers import LimitError
+    from ..spreadsheet import LimitError as SheetLimitError
     from ..spreadsheet import MatrixError
+    from ..versions import WorkspaceBusy
 
     lock = request.app.state.write_lock
-    async with lock:
+    busy = {"Retry-After": str(max(1, int(IMPORT_WAIT)))}
+    try:
+        await asyncio.wait_for(lock.acquire(), IMPORT_WAIT)
+    except asyncio.TimeoutError:
+        return error_response(request, 503, f"another import is running; waited {IMPORT_WAIT:g} s, "
+                                            "try again later", busy)
+    try:
         try:
             result = await run_in_threadpool(work)
+        except WorkspaceBusy as exc:
+            return error_response(request, 503, exc.message, {"Retry-After": str(exc.retry_after)})
+        except SheetLimitError as exc:
+            return _limit_response(exc)
+        except LimitError as exc:
+            return error_response(request, exc.status, _public(str(exc)))
         except MatrixError as exc:
             body = {"status": 400, "error": "Bad Request", "message": exc.message,
                     "errors": [e.as_dict() for e in exc.errors]}
             return JSONResponse(body, status_code=400)
         except InputError as exc:
-            return error_response(request, 400, exc.message)
+            return error_response(request, 400, _public(str(exc)))
         body = payload(result)
         if body.pop("_changed", False):
             await _refresh(request, _workspace(request))
@@ -138,6 +194,23 @@ async def _run_import(request: Request, work, payload) -> Response:
         else:
             body["refreshed"] = False
         return JSONResponse(body)
+    finally:
+        lock.release()
+
+
+def _public(message: str) -> str:
+    """An error message with the server's upload folder taken out of the place it names
+    (``/tmp/cipt-upload-…/export.zip:12`` → ``export.zip:12``)."""
+    return re.sub(r"(?:[^\s:]*/)?" + re.escape(UPLOAD_PREFIX) + r"[^/\s]*/", "", message)
+
+
+def _limit_response(exc) -> Response:
+    """A workbook past a limit: 413 for a size (bytes), 400 for a count; the limit, its setting and
+    the place in the body."""
+    status = 413 if exc.limit in exc.SIZE_LIMITS else 400
+    body = {"status": status, "error": "Payload Too Large" if status == 413 else "Bad Request",
+            "message": exc.message, **exc.as_dict()}
+    return JSONResponse(body, status_code=status)
 
 
 @router.post("/matrix", responses=_WRITE_RESPONSES, openapi_extra={"requestBody": {
@@ -150,8 +223,12 @@ async def import_matrix_upload(request: Request, author: str | None = None, mess
     The body is the workbook itself (`Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
     Every cell is checked and nothing is applied unless the whole workbook is valid (400 lists
     every error with its sheet and cell). The answer is `cipt import-matrix --format json`'s.
+    A workbook past a limit (`CIPT_XLSX_*` settings, SECURITY.md) is refused before it is parsed
+    and before the write lock is taken: 413 for bytes, 400 for counts (rows, cells, merged
+    ranges…), with `limit`, `value`, `found` and `place` (`Matrice!A5001`) in the body.
     """
-    from ..spreadsheet import import_matrix
+    from ..spreadsheet import LimitError, import_matrix
+    from ..spreadsheet.reader import check_container
 
     _authorize(request)
     workspace = _workspace(request)
@@ -161,6 +238,12 @@ async def import_matrix_upload(request: Request, author: str | None = None, mess
     try:
         path = await _receive(request, folder, _safe_name(filename, "matrice", ".xlsx"))
         _check_magic(path, "zip")
+        try:  # limits first, outside the write lock: a hostile workbook never holds it
+            await run_in_threadpool(check_container, path)
+        except LimitError as exc:
+            return _limit_response(exc)
+        except InputError as exc:
+            return error_response(request, 400, exc.message)
 
         def payload(result) -> dict:
             return {**result.as_dict(), "_changed": result.applied}
@@ -182,7 +265,8 @@ async def import_rncp_upload(request: Request, author: str | None = None, filena
     keeps only those fiches. Nothing is written unless the whole export reads without error
     (400 says file, line and what). The answer is `cipt import-rncp --format json`'s.
     """
-    from ..importers import import_rncp
+    from ..importers import ImportLimits, import_rncp
+    from ..importers.staging import make_dir
 
     _authorize(request)
     workspace = _workspace(request)
@@ -190,7 +274,8 @@ async def import_rncp_upload(request: Request, author: str | None = None, filena
     if media not in RNCP_TYPES:
         raise ApiError(415, f"send the export as {', '.join(RNCP_TYPES)}, not {media or '(no type)'!r}")
     fiches = [f for f in fiche or () if f.strip()] or None
-    folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
+    limits = ImportLimits.from_env(upload=True)
+    folder = make_dir(Path(tempfile.gettempdir()), UPLOAD_PREFIX)  # pid-named: cleaned if we are killed
     try:
         path = await _receive(request, folder, _safe_name(filename, "export_rncp", RNCP_TYPES[media]))
         _check_magic(path, "zip" if RNCP_TYPES[media] == ".zip" else "xml")
@@ -199,6 +284,7 @@ async def import_rncp_upload(request: Request, author: str | None = None, filena
             # The upload's own name, not the server's temporary path.
             return {**report.as_dict(), "source": path.name, "_changed": bool(report.written)}
 
-        return await _run_import(request, lambda: import_rncp(path, workspace, fiches=fiches, agent=author), payload)
+        return await _run_import(request, lambda: import_rncp(path, workspace, fiches=fiches, agent=author,
+                                                              limits=limits), payload)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..cells import append_row
 from ..output import to_csv
 from ..queries import run_query
 from ..store import Store
@@ -116,7 +117,7 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
     head2 = []
     for i, (block, comps) in enumerate(matrix.blocks):
         head1.append(f'<th colspan="{len(comps)}" class="block b{i % 2}" title="{escape(block["block_label"])}">'
-                     f'<a href="{escape(links.resource(block["block"]))}">{escape(block["block_code"])}</a>'
+                     f'{links.resource_link(block["block"], block["block_code"])}'
                      f'<span class="block-label">{escape(shorten(block["block_label"], 14 * len(comps)))}</span></th>')
         for c in comps:
             gap = c["competency"] in matrix.uncovered
@@ -137,7 +138,7 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
             note = f' <span class="flag">! {escape(tr(lang, "matrix.empty_module"))}</span>' if empty else ""
             row_class = ' class="empty"' if empty else ""
             body.append(f'<tr data-module="{escape(m["module_code"])}"{row_class}>'
-                        f'<th scope="row" class="mod-code"><a href="{escape(links.resource(m["module"]))}">{escape(m["module_code"])}</a></th>'
+                        f'<th scope="row" class="mod-code">{links.resource_link(m["module"], m["module_code"])}</th>'
                         f'<td class="mod-label">{escape(m["module_label"])}{note}</td>'
                         f'<td class="num">{hours_text(m["module_hours"], lang)}</td>{cells}'
                         f'<td class="num total">{m["competencies"]}</td></tr>')
@@ -188,7 +189,7 @@ def render_matrix(store: Store, lang: str, links: Links) -> str:
             f'<div class="keys"><section><h2>{escape(tr(lang, "matrix.legend"))}</h2><ul class="levels">{legend}</ul></section>'
             f'<section><h2>{escape(tr(lang, "matrix.key"))}</h2><dl class="key">{key}</dl></section></div>')
     return render_page(view="matrix", lang=lang, links=links, title=tr(lang, "matrix.title"), body=body,
-                       head=f"<style>{MATRIX_CSS}</style>")
+                       styles=("matrix.css",))
 
 
 MATRIX_CSS = """
@@ -257,14 +258,14 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     ws.title = tr(lang, "nav.matrix")
     bold = Font(bold=True)
     heads = [tr(lang, "matrix.period"), tr(lang, "matrix.module"), "", tr(lang, "matrix.hours")]
-    ws.append(heads + [c["competency_code"] for c in matrix.competencies] + [tr(lang, "matrix.total")])
+    append_row(ws, heads + [c["competency_code"] for c in matrix.competencies] + [tr(lang, "matrix.total")])
     for cell in ws[1]:
         cell.font, cell.alignment = bold, Alignment(horizontal="center", wrap_text=True)
     for code, _, modules in matrix.periods:
         for m in modules:
             row = [code, m["module_code"], m["module_label"], m["module_hours"]]
             row += [(matrix.cells.get((m["module"], c["competency"])) or {}).get("level_code") for c in matrix.competencies]
-            ws.append(row + [m["competencies"]])
+            append_row(ws, row + [m["competencies"]])
             for col, comp in enumerate(matrix.competencies, start=5):
                 link = matrix.cells.get((m["module"], comp["competency"]))
                 if link:
@@ -279,9 +280,9 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     ws.freeze_panes = "E2"
     result = run_query(store, "coverage_matrix", {"lang": lang})
     links = wb.create_sheet("coverage_matrix")
-    links.append(result.variables)
+    append_row(links, result.variables)
     for record in records(store, "coverage_matrix", lang=lang):
-        links.append([record[v] for v in result.variables])
+        append_row(links, [record[v] for v in result.variables])
     for cell in links[1]:
         cell.font = bold
     buffer = io.BytesIO()
