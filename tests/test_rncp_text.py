@@ -193,3 +193,29 @@ def test_19_a_control_character_escape_in_workspace_turtle_is_kept_and_named_by_
     assert result.returncode == 1
     assert f"programme.ttl, line {line}: control character" in result.stdout and "U+000B" in result.stdout
     assert f"programme.ttl:{line}" in result.stdout
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TEXT, code=CODE, label=TEXT)
+def test_any_unicode_in_the_csv_export_round_trips_after_normalisation_or_is_refused_with_its_place(
+        template, tmp_path_factory, title, code, label):
+    from cipt_graph.paths import Workspace
+
+    root = tmp_path_factory.mktemp("c") / "ws"
+    shutil.copytree(template, root, symlinks=True)
+    ws = Workspace(root)
+    path = csv_export(root.parent / "export-fiches-csv.zip", [("RNCP77", title, [(code, label)])])
+    before = tree_digest(root)
+    try:
+        import_rncp(path, ws, record=False, agent="T")
+    except InputError as exc:
+        assert exc.where and "export-fiches-csv.zip" in exc.where, exc
+        assert tree_digest(root) == before
+        return
+    expected_code = clean_code(code.replace("\t", ""))
+    graph = turtle_of(ws, "RNCP77")
+    block = URIRef(str(CID[f"rncp/RNCP77/{iri_segment(expected_code)}"]))
+    assert str(graph.value(block, CIPT.officialCode)) == expected_code
+    assert [str(o) for o in graph.objects(block, SKOS.prefLabel)] == ([clean_line(label.strip())] if clean_line(label.strip()) else [])
+    fiche = URIRef(str(CID["rncp/RNCP77"]))
+    assert [str(o) for o in graph.objects(fiche, SKOS.prefLabel)] == ([clean_line(title.strip())] if clean_line(title.strip()) else [])
