@@ -172,7 +172,8 @@ def test_activity_and_objective_links_in_text(story):
     assert f"- {r['module']} → {r['activity']}  " in text
     assert f"~ {c['module']} → {c['activity']}  justification {c['rationale']} → Justification <réécrite>" in text
     assert "Liens module → objectif (1 ajout, 1 modification)" in text
-    assert f"~ {v['module']} → {v['objective']}  statut proposed → validated" in text
+    assert f"~ {v['module']} → {v['objective']}  statut proposé → validé" in text
+    assert f"+ {story['new_o'][0]} → {story['new_o'][1]}  " in text and "(proposé)" in text
     assert "Aucun changement" not in text
     en = diff_text(story, story["v_links_from"], story["v_links_to"], "en")
     assert "Module → activity links (1 addition, 1 removal, 1 change)" in en
@@ -189,7 +190,7 @@ def test_activity_and_objective_links_on_the_page(story, server):
     assert "Justification <réécrite> & précisée." in acts
     assert "&lt;réécrite&gt; &amp; précisée" in body, "rationales are escaped"
     objs = section(body, "objective_links")
-    assert f"{v['module']} → {v['objective']} statut proposed validated" in objs
+    assert f"{v['module']} → {v['objective']} statut proposé validé" in objs
     for absent in ("modules", "reconciliation", "fiches"):
         assert f'id="diff-{absent}"' not in body, f"{absent}: no section when nothing changed"
     en = section(page(server, story["v_links_from"], story["v_links_to"], "en"), "objective_links")
@@ -211,6 +212,9 @@ def test_rncp_import_in_json(story):
     # The later export: BC06 now matches the brochure; one competency of BC01 is gone from the fiche.
     second = diff_json(story, story["v_rncp1"], story["v_rncp2"])
     assert [m["block"] for m in second["reconciliation"]["added"]] == ["BC06"]
+    (rec_change,) = second["reconciliation"]["changed"]  # the dropped competency was one of BC01's matched ones
+    assert (rec_change["block"], rec_change["fields"]) == ("BC01", ["matched_competencies"])
+    assert rec_change["after"]["matched_competencies"] == rec_change["before"]["matched_competencies"] - 1
     (fiche_change,) = second["fiches"]["changed"]
     assert fiche_change["number"] == "RNCP38175"
     assert fiche_change["before"]["source_title"] == OFFICIAL.name
@@ -231,6 +235,7 @@ def test_rncp_import_in_text(story):
     changed = diff_text(story, story["v_rncp1"], story["v_rncp2"], "en")
     assert "Imported RNCP fiches (1 change)" in changed
     assert f"~ RNCP38175  export {OFFICIAL.name} → {story['later']}" in changed
+    assert "~ BC01 ↔ RNCP38175BC01  identical competencies" in changed
 
 
 def test_rncp_import_on_the_page(story, server):
@@ -268,3 +273,12 @@ def test_modules_in_json_text_and_page(story, server):
     assert "+ M99 Atelier de diff 7 h" in mods_html
     assert f"M01 heures {story['m01_hours']} h {story['m01_hours'] + 4} h" in mods_html
     assert "&lt;politique&gt;" in body and "<politique>" not in body
+
+
+def test_json_api_gives_the_same_diff(story, server):
+    for a, b in ((story["v_links_from"], story["v_links_to"]), (story["v_links_to"], story["v_rncp2"]),
+                 (story["v_rncp2"], "current")):
+        answer = httpx.get(f"{server.url}/api/versions/diff", params={"a": a, "b": b}, timeout=120)
+        assert answer.status_code == 200, answer.text[:2000]
+        assert answer.json() == diff_json(story, a, b)
+        assert {"activity_links", "objective_links", "modules", "reconciliation", "fiches"} <= set(answer.json())

@@ -26,6 +26,7 @@ from . import interchange as interchange_api
 from .errors import install_error_handlers
 from .limits import BodySizeLimit, HeadAsGet
 from .runner import QueryRunner
+from .security import SecurityHeaders
 from .settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -83,4 +84,6 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Accept", "Content-Type"], expose_headers=["Link", "X-Cipt-Truncated"],
         )
+    # Last, so outermost: every answer, refusals and errors included, carries the headers.
+    app.add_middleware(SecurityHeaders)
     return app

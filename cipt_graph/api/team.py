@@ -322,14 +322,14 @@ async def diff_page(request: Request, a: str, b: str) -> Response:
         return _render(request, "base.html.j2", lang, "versions", status=404, error=exc.message)
     from babel.numbers import format_decimal
 
-    from ..versions.diff_kinds import detail, headline
+    from ..versions.diff_kinds import detail, headline, plain
 
     def number(v: object) -> str:
         return "" if v is None else format_decimal(v, locale=lang, format="#,##0.##")
 
     def value(field: str, v: object) -> str:
-        return "" if v is None else format_hours(v, lang) if field == "hours" else str(v)
+        return format_hours(v, lang) if field == "hours" and v is not None else plain(v, lang, number, field)
 
     return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others),
-                   headline=headline, detail=lambda name, row: detail(name, row, number),
+                   headline=headline, detail=lambda name, row: detail(name, row, number, lang),
                    value=value, title=TEXT[lang]["diff_title"].format(a=diff.a, b=diff.b))

@@ -148,6 +148,15 @@ FIELD_NAMES = {
 }
 
 
+#: Mapping statuses as the users read them.
+STATUS_WORDS = {"fr": {"proposed": "proposé", "validated": "validé"}, "en": {}}
+
+
+def status_word(status: object, lang: str) -> str:
+    """``proposed`` → ``proposé`` in French; unchanged in English; '' for none."""
+    return "" if status is None else STATUS_WORDS["en" if lang == "en" else "fr"].get(str(status), str(status))
+
+
 def headline(kind: str, row: Row) -> str:
     """The short name of an entry of ``kind``: ``M03 → A07``, ``M14``, ``BC01 ↔ RNCP38175BC01``, ``RNCP38175``."""
     if kind in ("activity_links", "objective_links"):
@@ -159,15 +168,28 @@ def headline(kind: str, row: Row) -> str:
     return str(row["number"])
 
 
-def detail(kind: str, row: Row, number: Callable[[object], str]) -> str:
+def detail(kind: str, row: Row, number: Callable[[object], str], lang: str = "fr") -> str:
     """What an added or removed entry is: its labels and main values."""
     if kind in ("activity_links", "objective_links"):
-        return f"{row.get('module_label') or ''} / {row.get('target_label') or ''}  ({row.get('status') or ''})"
+        return (f"{row.get('module_label') or ''} / {row.get('target_label') or ''}  "
+                f"({status_word(row.get('status'), lang)})")
     if kind == "modules":
         return f"{row.get('label') or ''}  {number(row.get('hours'))} h"
     if kind == "reconciliation":
         return f"{row.get('block_label') or ''}  ({row.get('fiche_number') or ''})"
     return f"{row.get('title') or ''}  ({row.get('source_title') or ''})"
+
+
+def plain(v: object, lang: str, number: Callable[[object], str], field: str = "") -> str:
+    """A compared value as text: '' for none, oui/non (yes/no), numbers as the locale writes them,
+    statuses in words (``field`` ``status``)."""
+    if v is None:
+        return ""
+    if field == "status":
+        return status_word(v, lang)
+    if isinstance(v, bool):
+        return ("yes" if v else "no") if lang == "en" else ("oui" if v else "non")
+    return number(v) if isinstance(v, (int, float)) else str(v)
 
 
 def render_kinds(kinds: Iterable[tuple[str, KindChanges]], lang: str, number: Callable[[object], str]) -> list[str]:
@@ -179,8 +201,8 @@ def render_kinds(kinds: Iterable[tuple[str, KindChanges]], lang: str, number: Ca
     def count(key: str, n: int) -> str:
         return f"{number(n)} {words[key][0 if plural(n) == 'one' else 1]}"
 
-    def value(v: object) -> str:
-        return "" if v is None else number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+    def value(v: object, f: str) -> str:
+        return plain(v, locale, number, f)
 
     lines: list[str] = []
     for name, changes in kinds:
@@ -189,10 +211,10 @@ def render_kinds(kinds: Iterable[tuple[str, KindChanges]], lang: str, number: Ca
         counts = ", ".join(count(k, len(getattr(changes, k))) for k in ("added", "removed", "changed")
                            if getattr(changes, k))
         lines.append(f"{words[name]} ({counts})")
-        lines += [f"  + {headline(name, r)}  {detail(name, r, number)}" for r in changes.added]
-        lines += [f"  - {headline(name, r)}  {detail(name, r, number)}" for r in changes.removed]
+        lines += [f"  + {headline(name, r)}  {detail(name, r, number, locale)}" for r in changes.added]
+        lines += [f"  - {headline(name, r)}  {detail(name, r, number, locale)}" for r in changes.removed]
         for r in changes.changed:
-            what = "; ".join(f"{names.get(f, f)} {value(r['before'][f])} → {value(r['after'][f])}" for f in r["fields"])
+            what = "; ".join(f"{names.get(f, f)} {value(r['before'][f], f)} → {value(r['after'][f], f)}" for f in r["fields"])
             lines.append(f"  ~ {headline(name, r)}  {what}")
         lines.append("")
     return lines

@@ -23,7 +23,7 @@ import networkx as nx
 from ..store import Store
 from .data import hours_text, records, shorten
 from .i18n import UI, tr
-from .page import Links, json_for_script, render_page
+from .page import Links, render_page
 
 #: One colour per block, in block order (Okabe–Ito, readable by colour-blind readers).
 BLOCK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933", "#882255")
@@ -327,11 +327,6 @@ def vis_asset(name: str) -> str:
     return Path(str(path)).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=4)
-def _asset(name: str) -> str:
-    return (resources.files("cipt_graph.visualize") / "assets" / name).read_text(encoding="utf-8")
-
-
 def _select(name: str, label: str, all_label: str, options: list[tuple[str, str]]) -> str:
     items = "".join(f'<option value="{escape(v)}">{escape(t)}</option>' for v, t in options)
     return (f'<label>{escape(label)} <select id="filter-{name}" data-filter="{name}">'
@@ -379,13 +374,14 @@ def render_network(store: Store, lang: str, links: Links) -> str:
         _select("job", tr(lang, "filter.job"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in jobs]),
         _select("period", tr(lang, "filter.period"), tr(lang, "filter.all_f"), periods),
     ])
-    legend = "".join(f'<span class="chip chip-block-{i % len(BLOCK_COLOURS)}">{escape(c)}</span>'
-                     for i, (c, _) in enumerate(blocks))
+    order = sorted(colours)
+    legend = "".join(f'<span class="chip blk-{order.index(c) % len(BLOCK_COLOURS)}">{escape(c)}</span>'
+                     for c, _ in blocks)
     legend += "".join(f'<span class="chip chip-{k}">{escape(tr(lang, "kind." + k))}</span>'
                       for k in ("module", "objective", "activity", "job"))
-    legend += f'<span class="edge-key">{escape(tr(lang, "legend.edge"))} : ' if lang == "fr" else \
-        f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}: '
-    legend += "".join(f'<i class="w{r}"></i>{r}' for r in "IRM") + "</span>"
+    colon = " : " if lang == "fr" else ": "
+    legend += (f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}{colon}'
+               + "".join(f'<i class="w-{rank}"></i>{r}' for r, rank in zip("IRM", LEVEL_WIDTH)) + "</span>")
     body = f"""<p class="lead">{escape(tr(lang, "graph.lead"))}</p>
 <div class="toolbar no-print" role="group">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
 {_node_picker(graph, lang)}
@@ -396,9 +392,14 @@ def render_network(store: Store, lang: str, links: Links) -> str:
   <div id="network" role="img" tabindex="0" aria-label="{escape(tr(lang, "graph.canvas"))}"></div>
   <aside id="details" aria-live="polite" aria-label="{escape(tr(lang, "details.title"))}"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>
 </div>"""
-    head = f"<style>{vis_asset('vis-network.css')}</style><style>{_asset('network.css')}</style>"
-    scripts = (f"<script>{vis_asset('vis-network.min.js')}</script>\n"
-               f'<script id="network-data" type="application/json">{json_for_script(data)}</script>\n'
-               f"<script>{_asset('network.js')}</script>")
     return render_page(view="graph", lang=lang, links=links, title=tr(lang, "graph.title"), body=body,
-                       head=head, scripts=scripts)
+                       styles=("vis-network.css", "network.css"), data=("network-data", data),
+                       script_files=("vis-network.min.js", "network.js"))
+
+
+def legend_css() -> str:
+    """The legend's block colours as classes ``.chip.blk-0`` … and the edge key's widths
+    ``.edge-key i.w-1`` … (no style attribute in pages)."""
+    return "\n".join(f".chip.blk-{i} {{ background: {_tint(c)}; border-color: {c}; }}"
+                      for i, c in enumerate(BLOCK_COLOURS)) + "\n" + "\n".join(
+        f".edge-key i.w-{rank} {{ height: {max(1.0, w / 2)}px; }}" for rank, w in LEVEL_WIDTH.items()) + "\n"

@@ -47,6 +47,20 @@
     if (text != null) node.textContent = text;
     return node;
   }
+  // The link rule of cipt_graph.safelinks: only http(s) IRIs and the site's own references
+  // become links; any other scheme (javascript:, data:, vbscript:…) is shown as text.
+  function safeHref(value) {
+    if (typeof value !== "string") return null;
+    var v = value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "").replace(/[\t\n\r]/g, "");
+    if (!v || v.indexOf("\\") >= 0) return null;
+    var m = /^([A-Za-z][A-Za-z0-9+.\-]*):/.exec(v);
+    if (m) {
+      var scheme = m[1].toLowerCase();
+      return (scheme === "http" || scheme === "https") && /^[^:]+:\/\/[^\/?#]/.test(v) ? v : null;
+    }
+    if (v.slice(0, 2) === "//" || /^[^\/?#]*:/.test(v)) return null;
+    return v;
+  }
   function numberText(v) { return new Intl.NumberFormat(DATA.lang, { maximumFractionDigits: 2 }).format(v); }
 
   // --- view: the whole (visible) network at a readable scale ------------------------------------
@@ -137,7 +151,9 @@
     } else if (n.kind === "objective") {
       section(details, UI["details.modules"], linked(id, "serves", false), false);
     }
-    details.appendChild(el("a", { "class": "resource", href: n.href }, UI["details.open"] + " →"));
+    var href = safeHref(n.href);
+    if (href) details.appendChild(el("a", { "class": "resource", href: href }, UI["details.open"] + " →"));
+    else details.appendChild(el("p", { "class": "iri-text" }, id));
   }
   function fullLabel(n) { return n.code + " " + n.full; }
   var selected = null, focused = false;
