@@ -53,7 +53,7 @@ def test_editor_highlights_sparql_and_results_never_widen_the_page(page, site, s
     assert p.is_hidden("#query"), "the editor replaces the plain textarea"
     # Highlighting: the keyword SELECT is drawn in another colour than the variables around it.
     colours = p.evaluate("""() => {
-        const spans = [...document.querySelectorAll('.cm-content span')];
+        const spans = [...document.getElementById('editor').shadowRoot.querySelectorAll('.cm-content span')];
         const kw = spans.find(s => s.textContent === 'SELECT');
         const other = spans.find(s => s.textContent.startsWith('?'));
         return [kw && getComputedStyle(kw).color, other && getComputedStyle(other).color];
@@ -61,7 +61,7 @@ def test_editor_highlights_sparql_and_results_never_widen_the_page(page, site, s
     assert colours[0] and colours[1] and colours[0] != colours[1]
     p.click("button[data-name='coverage_matrix']")
     p.click("button.run")
-    p.wait_for_function("document.querySelectorAll('#results tbody tr').length > 0")
+    p.wait_for_selector("#results tbody tr")  # (wait_for_function would need eval, which the CSP forbids)
     assert p.locator("#results tbody tr").count() == len(run_query(store, "coverage_matrix", {}))
     assert p.evaluate("document.documentElement.scrollWidth") <= 1280, "the results widen the page"
     first = p.locator("#results a.iri").first
@@ -75,7 +75,7 @@ def test_editor_highlights_sparql_and_results_never_widen_the_page(page, site, s
     p.click("button[data-name='modules_without_competency']")
     p.click(".cm-content")
     p.keyboard.press("Control+Enter")
-    p.wait_for_function("document.querySelector('#status').textContent.startsWith('0 ligne (')")
+    p.wait_for_selector("#status:text-matches('^0 ligne [(]')")
     page.assert_clean()
 
 

@@ -7,13 +7,27 @@ import { StreamLanguage } from "@codemirror/language";
 import { Prec } from "@codemirror/state";
 import { sparql } from "@codemirror/legacy-modes/mode/sparql";
 
+// The editor lives in a shadow root: there CodeMirror's styles go into a constructed style sheet
+// (adoptedStyleSheets) instead of an inline <style> element, which the site's
+// Content-Security-Policy (style-src 'self') refuses.
+const theme = EditorView.theme({
+  "&": { height: "20rem", border: "1px solid #cbd2d9", borderRadius: "4px", fontSize: "13px", backgroundColor: "#fff" },
+  "&.cm-focused": { outline: "3px solid #f6c343", outlineOffset: "1px" },
+  ".cm-scroller": { fontFamily: '"DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace', overflow: "auto" },
+});
+
 function create(parent, textarea, options) {
   options = options || {};
+  const shadow = parent.shadowRoot || parent.attachShadow({ mode: "open" });
+  const mount = document.createElement("div");
+  shadow.appendChild(mount);
   const view = new EditorView({
-    parent: parent,
+    parent: mount,
+    root: shadow,
     doc: textarea.value,
     extensions: [
       basicSetup,
+      theme,
       StreamLanguage.define(sparql),
       EditorView.lineWrapping,
       // Ctrl/Cmd+Enter runs the query (before the default keymap, which inserts a line).
