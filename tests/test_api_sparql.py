@@ -28,13 +28,14 @@ PREFIX schema: <{SCHEMA}>
 SELECT ?module ?code ?label WHERE {{
   ?module schema:courseCode ?code ;
     <http://www.w3.org/2004/02/skos/core#prefLabel> ?label .
-}} ORDER BY ?code ?label
+}} ORDER BY ?code LANG(?label) STR(?label)
 """
 CONSTRUCT = f"""
 PREFIX schema: <{SCHEMA}>
 CONSTRUCT {{ ?module schema:courseCode ?code ; ?p ?o . }}
-WHERE {{ ?module schema:courseCode ?code ; ?p ?o . FILTER(isLiteral(?o)) }}
-"""
+WHERE {{ ?module schema:courseCode ?code ; ?p ?o .
+        FILTER(isLiteral(?o) && DATATYPE(?o) != <http://www.w3.org/2001/XMLSchema#duration>) }}
+"""  # durations left out: Virtuoso 7.2 keeps them as seconds ("PT7H" reads back "25200.0")
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 

@@ -338,13 +338,3 @@ def test_matrix_workbook_carries_totals_and_highlights_gaps(gappy_store, store):
     wb = load_workbook(io.BytesIO(matrix_xlsx(store, "en")))
     assert not any(c.fill.fill_type == "lightUp" for row in wb.worksheets[0].iter_rows(min_row=2, max_row=30)
                    for c in row)
-
-
-def test_matrix_workbook_writes_text_never_formulas(store):
-    from cipt_graph.visualize.matrix import _no_formulas
-    from openpyxl import Workbook
-
-    ws = Workbook().active
-    ws.append(["=HYPERLINK(\"http://x\")", "plain", 3])
-    _no_formulas(ws)
-    assert [c.data_type for c in ws[1]] == ["s", "s", "n"]

@@ -233,3 +233,28 @@ def test_any_text_reads_back_from_every_format(client, value):
         assert [t.object.value for t in ox.parse(r.content, format={"turtle": ox.RdfFormat.TURTLE,
                 "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML, "json-ld": ox.RdfFormat.JSON_LD}[fmt])] \
             == [expected]
+
+
+# --- `cipt build`: the whole dataset in every format ----------------------------------------------
+
+def test_cipt_build_formats_read_back_to_the_same_dataset(cli, tmp_path, js_parsers):
+    from rdflib import Dataset
+
+    outputs = {}
+    for fmt in ("turtle", "ntriples", "nquads", "trig", "jsonld"):
+        target = tmp_path / f"dataset.{fmt}"
+        done = cli("build", "--format", fmt, "--out", str(target))
+        assert done.returncode == 0, done.stderr
+        outputs[fmt] = target.read_bytes()
+    quads = Dataset().parse(data=outputs["nquads"], format="nquads")
+    for fmt, parser in (("trig", "trig"), ("jsonld", "json-ld")):
+        other = Dataset().parse(data=outputs[fmt], format=parser)
+        names = {g.identifier for g in quads.graphs() if len(g)}
+        assert names == {g.identifier for g in other.graphs() if len(g)}, fmt
+        for name in names:
+            assert isomorphic(other.graph(name), quads.graph(name)), (fmt, name)
+    union = Graph().parse(data=outputs["ntriples"], format="nt")
+    turtle = Graph().parse(data=outputs["turtle"], format="turtle")
+    assert len(union) > 1000 and isomorphic(turtle, union)
+    # The Turtle file reads the same in the JavaScript parsers.
+    assert js_parsers(outputs["turtle"]) == {"n3": len(turtle), "rdflib": len(turtle)}

@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
+from ..export import safe_prefixes
 from ..jsonld import serialize_compacted
 from ..namespaces import PREFIXES, SPARQL_RESULTS, XSD
 from ..text import describe_char
@@ -76,9 +77,6 @@ class Unrepresentable(Exception):
 
 #: Characters XML 1.0 cannot hold at all (§2.2 Char), not even as character references.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-#: A plain local name for a Turtle prefixed name (a subset of PN_LOCAL that needs no escape and
-#: that every Turtle parser reads, rdflib.js and N3.js included).
-PLAIN_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 #: An XML name at the end of an IRI, for an RDF/XML predicate element (ASCII subset of NCName).
 _NCNAME_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*$")
 _OTHER_SOLUTION_FORMATS = "application/sparql-results+json, text/csv or text/tab-separated-values"
@@ -247,19 +245,6 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
     text = "true" if value else "false"
     return f"{'_askResult' if fmt == CSV else '?_askResult'}\r\n{text}\r\n".encode("utf-8")
-
-
-def safe_prefixes(iris: Iterable[str]) -> dict[str, str]:
-    """The project's prefixes worth declaring for ``iris``: used by some IRI, and every IRI of the
-    namespace has a plain local name (``PLAIN_LOCAL``), so that no prefixed name needs an escape."""
-    iris = set(iris)
-    out = {}
-    for name, namespace in PREFIXES.items():
-        ns = str(namespace)
-        locals_ = [i[len(ns):] for i in iris if i.startswith(ns)]
-        if locals_ and all(PLAIN_LOCAL.fullmatch(local) for local in locals_):
-            out[name] = ns
-    return out
 
 
 def check_rdf_xml(triples: list[ox.Triple]) -> None:

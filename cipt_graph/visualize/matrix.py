@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..cells import append_row, set_text
 from ..output import to_csv
 from ..queries import run_query
 from ..store import Store
@@ -249,15 +250,6 @@ def matrix_csv(store: Store, lang: str = "fr") -> str:
     return to_csv(run_query(store, "coverage_matrix", {"lang": lang}))
 
 
-def _no_formulas(ws) -> None:
-    """Every cell the data filled stays text: a label or rationale starting with ``=`` is not a
-    formula (openpyxl would otherwise write it as one)."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-
-
 #: Fills of what stands out in the workbook: a gap (hatched red, readable in black and white too).
 XLSX_GAP = PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8")
 XLSX_TOTAL = PatternFill("solid", fgColor="F5F7FA")
@@ -277,7 +269,7 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     comps = matrix.competencies
     first_comp, total_col = 5, 5 + len(comps)
     heads = [tr(lang, "matrix.period"), tr(lang, "matrix.module"), tr(lang, "matrix.label"), tr(lang, "matrix.hours")]
-    ws.append(heads + [c["competency_code"] for c in comps] + [tr(lang, "matrix.total")])
+    append_row(ws, heads + [c["competency_code"] for c in comps] + [tr(lang, "matrix.total")])
     for cell in ws[1]:
         cell.font, cell.alignment = bold, Alignment(horizontal="center", wrap_text=True)
     gap_cols = {col for col, c in enumerate(comps, start=first_comp) if c["competency"] in matrix.uncovered}
@@ -288,8 +280,7 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
         for m in modules:
             row = [code, m["module_code"], m["module_label"], m["module_hours"]]
             row += [(matrix.cells.get((m["module"], c["competency"])) or {}).get("level_code") for c in comps]
-            ws.append(row + [m["competencies"]])
-            r = ws.max_row
+            r = append_row(ws, row + [m["competencies"]])
             for col, comp in enumerate(comps, start=first_comp):
                 link = matrix.cells.get((m["module"], comp["competency"]))
                 cell = ws.cell(r, col)
@@ -303,7 +294,7 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
                 for col in range(1, total_col + 1):
                     if not ws.cell(r, col).value or col in (2, 3, total_col):
                         ws.cell(r, col).fill = XLSX_GAP
-                ws.cell(r, 3).value = f'{m["module_label"]} — {tr(lang, "matrix.empty_module")}'
+                set_text(ws.cell(r, 3), f'{m["module_label"]} — {tr(lang, "matrix.empty_module")}')
     last_module_row = ws.max_row
     counts = {c["competency"]: 0 for c in comps}
     for (_, comp) in matrix.cells:
@@ -319,7 +310,9 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     first_total = last_module_row + 2  # after one empty row
     for offset, row in enumerate(totals):
         for col, value in enumerate(row, start=1):
-            if value is not None:
+            if isinstance(value, str):
+                set_text(ws.cell(first_total + offset, col), value)
+            elif value is not None:
                 ws.cell(first_total + offset, col, value)
     col = first_comp
     block_row = first_total + 2
@@ -348,13 +341,11 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     ws.auto_filter.ref = f"A1:{get_column_letter(total_col)}{last_module_row}"
     result = run_query(store, "coverage_matrix", {"lang": lang})
     links = wb.create_sheet("coverage_matrix")
-    links.append(result.variables)
+    append_row(links, result.variables)
     for record in records(store, "coverage_matrix", lang=lang):
-        links.append([record[v] for v in result.variables])
+        append_row(links, [record[v] for v in result.variables])
     for cell in links[1]:
         cell.font = bold
-    for sheet in (ws, links):
-        _no_formulas(sheet)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
