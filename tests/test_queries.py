@@ -343,6 +343,17 @@ def check_certification_blocks(store, mapping, facts):
     assert records(store, "certification_blocks", certification="RNCP00000") == []
 
 
+def check_module_objectives(store, mapping, facts):
+    rows = records(store, "module_objectives")
+    got = {(r["module_code"], r["objective_code"], r["status"]) for r in rows if r["module"]}
+    want = {(r["module"], r["objective"], {"proposé": "proposed", "validé": "validated"}.get(r["status"], r["status"]))
+            for r in mapping["module_objective"]}
+    assert got == want
+    g = facts["graph"]
+    objectives = {str(g.value(o, SKOS.notation)) for o in g.subjects(RDF.type, CIPT.LearningObjective)}
+    assert {r["objective_code"] for r in rows} == objectives and all(r["objective_label"] for r in rows)
+
+
 def check_programmes(store, mapping, facts):
     """The overview's figures (issue #16), each from the files read independently."""
     g = facts["graph"]
