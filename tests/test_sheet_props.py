@@ -197,3 +197,44 @@ def test_nfd_and_nfc_read_the_same(template, tmp_path):
     book = tmp_path / "again.xlsx"
     book.write_bytes(seen["xlsx"])
     assert import_matrix(ws, book, author="Prop").empty
+
+
+# --- labels from the Turtle data, out through the workbook and the CSV matrix ---------------------
+
+
+def turtle_string(text: str) -> str:
+    """``text`` as a Turtle string literal, every character outside printable ASCII escaped."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.append(f"\\U{ord(ch):08X}")
+    return '"' + "".join(out) + '"'
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(label=FIELD.filter(lambda t: t.strip() != ""))
+def test_any_module_label_exports_and_reimports_unchanged(template, tmp_path, label):
+    from cipt_graph.spreadsheet import write_matrix_csv
+
+    ws = fresh(template, tmp_path)
+    path = ws.root / "programme.ttl"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"Communication publique"@fr', turtle_string(label) + "@fr", 1), encoding="utf-8")
+    model = MatrixModel.from_workspace(ws)
+    data = write_matrix_xlsx(model)
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Matrice"]
+    row = next(r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 2).value == "M01")
+    assert sheet.cell(row, 3).data_type == "s"
+    assert excel_unescape(sheet.cell(row, 3).value) == xlsx_visible(label)
+    rows = list(csv.reader(io.StringIO(write_matrix_csv(model).decode("utf-8"), newline="")))
+    assert next(r[2] for r in rows if r[1] == "M01") in csv_as_written(label)
+    book = tmp_path / "labels.xlsx"
+    book.write_bytes(data)
+    before = tree_digest(ws.root)
+    assert import_matrix(ws, book, author="Prop").empty
+    assert tree_digest(ws.root) == before
