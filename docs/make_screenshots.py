@@ -89,7 +89,7 @@ def main() -> int:
                         page.click("button[data-name='coverage_matrix']")
                         page.click("button.run")
                         page.wait_for_selector("#results tbody tr")
-                        page.evaluate("document.getElementById('results').scrollIntoView({block: 'center'})")
+                        page.evaluate("window.scrollTo(0, document.getElementById('editor').getBoundingClientRect().top + window.scrollY - 60)")
                     elif action == "swagger":
                         page.wait_for_selector("#swagger-ui .info")
                     page.screenshot(path=str(out / f"screenshot-{name}.png"))
