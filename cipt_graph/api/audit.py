@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from ..audit import build_audit_report
+from .errors import ApiError
+from ..errors import QueryError
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit.render_md import render_md
@@ -31,6 +33,8 @@ def get_audit(
                                              "Accept-Language prefers, else fr)"),
     format: Literal["html", "json", "md"] = Query(
         "html", description="`html` (printable, A4), `json` (the schema of docs/audit-json.md) or `md`"),
+    programme: str | None = Query(None, description="Audit one programme (its code, such as M2_CIPT or U007, "
+                                                    "or its IRI); the whole graph when absent"),
 ) -> Response:
     """The accreditation audit report of the graph served.
 
@@ -40,7 +44,12 @@ def get_audit(
     """
     lang = page_lang(request, lang)
     base_url = str(request.base_url).rstrip("/")
-    report = build_audit_report(request.app.state.store, lang=lang, base_url=base_url)
+    try:
+        report = build_audit_report(request.app.state.store, lang=lang, base_url=base_url, programme=programme)
+    except QueryError as exc:
+        if programme is None:
+            raise
+        raise ApiError(404, exc.message) from exc
     render = {"html": render_html, "json": render_json, "md": render_md}[format]
     counts = report.counts()
     headers = {"X-Cipt-Audit-Violations": str(counts["violation"]),
