@@ -37,8 +37,9 @@ def test_export_matrix_has_totals_equal_to_the_queries_and_imports_back(cli, tmp
     modules = {r[0]: r for r in rows if r[0] and str(r[0]).startswith("M") and len(str(r[0])) == 3}
     assert {code: r[3] for code, r in modules.items()} == {m["module_code"]: m["competencies"]
                                                           for m in records(store, "modules")}
-    # Nothing is a gap on the shipped data: no hatched cell.
-    assert not any(c.fill.fill_type == "lightUp" for row in sheet.iter_rows() for c in row)
+    # Hatched: exactly the uncovered competencies.
+    hatched = {row[1].value for row in sheet.iter_rows(min_row=4) if row[0].fill.fill_type == "lightUp"}
+    assert hatched == {r["competency_code"] for r in records(store, "uncovered_competencies")}
     check = cli("import-matrix", str(out), "--data", str(ws_dir), "--dry-run")
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -55,8 +56,8 @@ def test_gaps_are_hatched_in_the_totals_and_the_matrix(cli, tmp_path):
     assert done.returncode == 0, done.stderr
     wb = load_workbook(out)
     totals = wb[SHEET_TOTALS["fr"]]
-    hatched = {row[0].value for row in totals.iter_rows() if row[0].fill.fill_type == "lightUp"}
-    assert hatched == {"BC01", "M12"}
+    hatched = {row[1].value for row in totals.iter_rows() if row[0].fill.fill_type == "lightUp"}
+    assert "BC01-C1" in hatched and not any(str(code).startswith("M") for code in hatched)
     comp_rows = [row for row in totals.iter_rows() if row[1].value == "BC01-C1"]
     assert comp_rows and comp_rows[0][3].value == 0 and "non couverte" in comp_rows[0][6].value
     from cipt_graph.spreadsheet.model import ROW_CODES, SHEET_MATRIX

@@ -1,7 +1,7 @@
 """The « Totaux » / « Totals » sheet of the editable workbook (``cipt export-matrix``): what the
 HTML matrix shows beside the levels — modules and hours per competency, hours per block,
-competencies per module — with the gaps hatched red (uncovered competencies, modules covering
-nothing); the matrix sheet's headers of uncovered competencies are hatched too.
+competencies per module — with the uncovered competencies hatched red, in this sheet and in the
+matrix sheet's headers.
 
 Read-only for the import: ``cipt import-matrix`` reads the matrix and rationale sheets and
 ignores this one. Hours follow the rule of the ``hours_per_competency`` and ``hours_per_block``
@@ -94,12 +94,10 @@ def write_totals(wb: Workbook, model: MatrixModel) -> None:
     row += 1
     for module in model.modules:
         covered = per_module[module.code]
-        for col, value in enumerate((module.code, module.label, module.hours, len(covered),
-                                     None if covered else t["empty"]), start=1):
+        # A module without competency shows 0, not hatched: assessment sessions (the defence)
+        # legitimately cover none, and the workbook's model does not tell them apart.
+        for col, value in enumerate((module.code, module.label, module.hours, len(covered), None), start=1):
             put(ws, row, col, value)
-        if not covered:
-            for col in range(1, 6):
-                ws.cell(row, col).fill = GAP
         row += 1
     put(ws, row, 2, t["total"]).font = _BOLD
     put(ws, row, 3, sum(float(m.hours or 0) for m in model.modules)).font = _BOLD
