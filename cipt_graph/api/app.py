@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..queries import load_queries
 from ..store import Store
 from . import docs, linked_data, named_queries, resources, sparql
 from . import versions as versions_api
@@ -38,7 +39,10 @@ and every IRI of the graph as a page or RDF (`/id/…`).
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The HTTP service over ``store`` (already built), with ``settings`` (defaults otherwise)."""
     settings = settings or Settings()
-    runner = QueryRunner(settings.query_timeout, settings.max_running_queries)
+    runner = QueryRunner(settings.query_timeout, settings.max_running_queries,
+                         max_sparql=settings.max_sparql_running, per_client=settings.max_client_queries,
+                         memory_bytes=settings.max_query_memory)
+    load_queries()  # parsed once here: the query processes inherit them
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

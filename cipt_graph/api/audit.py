@@ -11,6 +11,7 @@ from ..audit import build_audit_report
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit.render_md import render_md
+from .settings import public_base_url
 
 router = APIRouter(tags=["Audit"])
 
@@ -22,7 +23,7 @@ _MEDIA = {"html": "text/html; charset=utf-8", "json": "application/json",
     200: {"description": "The report; `X-Cipt-Audit-Violations` and `X-Cipt-Audit-Warnings` count the findings",
           "content": {"application/json": {}, "text/markdown": {}}},
 })
-def get_audit(
+async def get_audit(
     request: Request,
     lang: Literal["fr", "en"] = Query("fr", description="Language of the report"),
     format: Literal["html", "json", "md"] = Query(
@@ -34,11 +35,17 @@ def get_audit(
     it on this service at `/api/queries/{name}` and `/sparql`. The HTML page prints on A4 and
     needs no JavaScript. The report is built on each request (it runs the SHACL validation).
     """
-    base_url = str(request.base_url).rstrip("/")
-    report = build_audit_report(request.app.state.store, lang=lang, base_url=base_url)
-    render = {"html": render_html, "json": render_json, "md": render_md}[format]
-    counts = report.counts()
-    headers = {"X-Cipt-Audit-Violations": str(counts["violation"]),
-               "X-Cipt-Audit-Warnings": str(counts["warning"]),
-               "Content-Language": lang}
-    return Response(render(report), media_type=_MEDIA[format], headers=headers)
+    state = request.app.state
+    base_url = public_base_url(request)
+    store = state.store
+
+    def work(deadline) -> Response:  # in a query process: same time, memory and slot limits as queries
+        report = build_audit_report(store, lang=lang, base_url=base_url)
+        render = {"html": render_html, "json": render_json, "md": render_md}[format]
+        counts = report.counts()
+        headers = {"X-Cipt-Audit-Violations": str(counts["violation"]),
+                   "X-Cipt-Audit-Warnings": str(counts["warning"]),
+                   "Content-Language": lang}
+        return Response(render(report), media_type=_MEDIA[format], headers=headers)
+
+    return await state.runner.run(work)

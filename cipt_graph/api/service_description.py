@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, Response
 from ..namespaces import FORMATS, RDF, SD
 from . import results as res
 from .conneg import negotiate
+from .settings import public_base_url
 from .query_page import render_query_page
 
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
@@ -45,15 +46,20 @@ def service_triples(endpoint: str, graph_names: list[str]) -> list[ox.Triple]:
     return triples
 
 
-def describe_service(request: Request) -> Response:
+async def describe_service(request: Request) -> Response:
     """Turtle (or another RDF format) for programs; the HTML query page for a browser."""
     offered = ["text/turtle", "text/html", *[t for t in res.GRAPH_TYPES if t != "text/turtle"]]
     media = negotiate(request.headers.get("accept"), offered) or offered[0]
     if media == "text/html":
         lang = request.query_params.get("lang", "fr")
-        return HTMLResponse(render_query_page(request.app.state.store, "en" if lang == "en" else "fr"),
-                            headers={"Vary": "Accept"})
-    endpoint = str(request.url.replace(query="", fragment=""))
-    triples = service_triples(endpoint, request.app.state.store.graph_names())
+        store = request.app.state.store
+        page = await request.app.state.runner.run(
+            lambda deadline: render_query_page(store, "en" if lang == "en" else "fr"))
+        return HTMLResponse(page, headers={"Vary": "Accept"})
+    # The endpoint's address comes from the configured public URL, never from the Host header.
+    endpoint = public_base_url(request) + "/sparql"
+    store = request.app.state.store
+    names = await request.app.state.runner.run(lambda deadline: store.graph_names())
+    triples = service_triples(endpoint, names)
     return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
                     media_type=res.content_type(media), headers={"Vary": "Accept"})

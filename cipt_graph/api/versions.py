@@ -49,7 +49,7 @@ def versions(request: Request) -> list[dict]:
 
 
 @router.get("/diff", summary="Compare two versions")
-def diff(
+async def diff(
     request: Request,
     a: str = Query(description="A version id (`v1`…), `latest` or `current` (the workspace's files now)",
                    max_length=40),
@@ -59,10 +59,15 @@ def diff(
     """Links added, removed and changed (level, hours, status or rationale) from ``a`` to ``b``,
     and per block the competencies covered, hours (rule of the `hours_per_block` query) and
     modules before and after. Same JSON as `cipt diff A B --format json`."""
-    try:
-        return diff_versions(_workspace(request), a, b, lang=lang).as_dict()
-    except InputError as exc:
-        raise ApiError(404, exc.message) from exc
+    workspace = _workspace(request)
+
+    def work(deadline) -> dict:  # in a query process: same time, memory and slot limits as queries
+        try:
+            return diff_versions(workspace, a, b, lang=lang).as_dict()
+        except InputError as exc:
+            raise ApiError(404, exc.message) from exc
+
+    return await request.app.state.runner.run(work)
 
 
 @router.get("/{version_id}", response_model=VersionInfo, summary="One version")
