@@ -21,10 +21,12 @@ from . import versions as versions_api
 from . import views as views_api
 from . import audit as audit_api
 from . import writes as writes_api
+from .cache import DataVersion, LruCache, ResponseCache
 from .errors import install_error_handlers
 from .limits import BodySizeLimit, HeadAsGet
 from .runner import QueryRunner
 from .settings import Settings
+from .watch import DataWatcher
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -46,8 +48,12 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        runner.shutdown()
+        watching = asyncio.create_task(watcher.run())
+        try:
+            yield
+        finally:
+            watching.cancel()
+            runner.shutdown()
 
     app = FastAPI(
         title="cipt-graph", version=__version__, description=DESCRIPTION,
@@ -56,6 +62,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
+    app.state.data_version = DataVersion()
+    app.state.cache = LruCache(settings.cache_bytes)
+    watcher = app.state.watcher = DataWatcher(app.state)
     app.state.write_lock = asyncio.Lock()  # one HTTP import at a time in this process
     install_error_handlers(app)
 
@@ -71,6 +80,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
 
+    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version)
     app.add_middleware(HeadAsGet)
     uploads = {path: settings.max_upload_bytes for path in writes_api.UPLOAD_PATHS} if settings.allow_writes else {}
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
