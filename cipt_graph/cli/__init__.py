@@ -1,0 +1,65 @@
+"""The ``cipt`` command line: the programme's competency graph from a terminal.
+
+One module per group of commands (data, queries, audit, mapping, RNCP, views, service); each
+has a ``register(commands)`` function that adds its sub-commands. The commands are thin
+wrappers over the package's functions.
+
+Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import CiptError
+from . import audit, data, mapping, query, rncp, serve, views
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CommandAdder, common_options
+
+#: The groups of commands, in the order `cipt --help` lists them.
+GROUPS = (data, query, audit, mapping, rncp, views, serve)
+
+DESCRIPTION = """\
+cipt-graph: the competency graph of the Master 2 CIPT (modules and their hours, RNCP blocks and
+competencies, professional activities, target jobs), from the command line.
+
+Typical uses:
+  cipt stats                              key figures of the programme
+  cipt query coverage_matrix              which module covers which competency, at which level
+  cipt audit --out audit.html             the accreditation audit report
+  cipt init ws && cipt export-matrix --data ws --out matrice.xlsx
+                                          edit the mapping in a spreadsheet, then
+  cipt import-matrix matrice.xlsx --data ws
+  cipt serve                              the web views and SPARQL endpoint on http://127.0.0.1:8000/
+
+Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…).
+"""
+
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `cipt` argument parser with every group's sub-commands."""
+    parser = argparse.ArgumentParser(prog="cipt", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"cipt-graph {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = CommandAdder(sub, common_options())
+    for group in GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `cipt` with ``argv`` (default: the process's arguments); returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CiptError as exc:
+        print(f"cipt: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,7 @@
+"""`python -m cipt_graph.cli`: the same as the `cipt` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""`cipt audit`: the accreditation audit report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import CiptError
+from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Accreditation audit report (HTML, Markdown or JSON): every figure cites its named query.
+
+    Runs every named query tagged `check` and every SHACL shape. Exit status: 0 when no
+    violation (warnings allowed), 1 when there are violations, 2 on error.
+    """
+    from ..audit import build_audit_report
+    from ..audit.render_html import render_html
+    from ..audit.render_json import render_json
+    from ..audit.render_md import render_md
+
+    if args.base_url and not args.base_url.startswith(("http://", "https://")):
+        raise CiptError(f"--base-url must be an http:// or https:// URL, got {args.base_url!r}")
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        raise CiptError("the folder to write the report in does not exist", where=args.out)
+    report = build_audit_report(open_data(args), lang=args.lang, base_url=args.base_url)
+    render = {"html": render_html, "md": render_md, "json": render_json}[args.format]
+    text = render(report)
+    if args.out:
+        out = Path(args.out)
+        tmp = out.with_name(out.name + ".tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(out)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise CiptError(f"cannot write the report: {exc.strerror}", where=str(out)) from exc
+        counts = report.counts()
+        print(f"wrote the audit to {out} ({args.format}): {counts['violation']} violation(s), "
+              f"{counts['warning']} warning(s)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_FINDINGS if report.exit_code else EXIT_OK
+
+
+def register(commands: CommandAdder) -> None:
+    """Add `audit` to the `cipt` parser."""
+    p = commands.add("audit", cmd_audit)
+    p.add_argument("--format", choices=("html", "md", "json"), default="html")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the report")
+    p.add_argument("--base-url", metavar="URL",
+                   help="root URL of a running `cipt serve`: adds links running each query there")

@@ -1,0 +1,126 @@
+"""What every `cipt` command shares: exit codes, the store and workspace a command works on,
+`--param` parsing, and the helper that registers a command with its common options.
+
+Exit status of every command: 0 fine, 1 findings (validation, audit), 2 error (bad input,
+unknown query, unreadable file…), with a message on standard error naming the place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from ..errors import CiptError, QueryError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class CommandAdder:
+    """Registers sub-commands on the `cipt` parser.
+
+    ``add(name, func, data=True)`` creates the sub-command ``name`` running ``func(args) -> int``;
+    its one-line help is the first line of ``func.__doc__`` and its description the whole
+    docstring (written for a user of the programme). With ``data=True`` the command takes the
+    common options that say where the data is (--data, --store, --update-url, --gsp-url).
+    """
+
+    def __init__(self, sub: argparse._SubParsersAction, common: argparse.ArgumentParser):
+        self.sub = sub
+        self.common = common
+
+    def add(self, name: str, func: Command, *, data: bool = True, **kwargs) -> argparse.ArgumentParser:
+        doc = func.__doc__ or name
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        parser = self.sub.add_parser(name, parents=[self.common] if data else [], help=doc.splitlines()[0],
+                                     description=doc, **kwargs)
+        parser.set_defaults(func=func)
+        return parser
+
+
+def common_options() -> argparse.ArgumentParser:
+    """The options that say where the data is, shared by the commands that read it."""
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("where the data is")
+    group.add_argument("--data", metavar="DIR",
+                       help="workspace of data files made with `cipt init` (default: $CIPT_DATA, else the "
+                            "programme's data shipped with cipt-graph, read-only)")
+    group.add_argument("--store", metavar="PATH|URL",
+                       help="persistent store: a folder (on-disk Oxigraph) or a SPARQL query endpoint URL "
+                            "(default: $CIPT_STORE, else a new in-memory store built from the workspace)")
+    group.add_argument("--update-url", metavar="URL",
+                       help="SPARQL Update endpoint of a remote store, for writes (default: $CIPT_UPDATE_URL)")
+    group.add_argument("--gsp-url", metavar="URL",
+                       help="Graph Store Protocol endpoint of a remote store, for writes (default: $CIPT_GSP_URL)")
+    return common
+
+
+def open_data(args: argparse.Namespace):
+    """The store the command works on, with the workspace's dataset in it.
+
+    Without ``--store`` (nor ``$CIPT_STORE``): a new in-memory store, built from the workspace
+    (``--data``, ``$CIPT_DATA``, else the shipped data) on every run. With a persistent store
+    (``--store PATH|URL``): that store as it is, without rebuilding; it is filled from the
+    workspace first only when it is empty, or when ``--data DIR`` is given on the command line
+    (then it is reloaded from that workspace, as ``cipt load`` does).
+    """
+    import os
+
+    from ..errors import StoreError
+    from ..load import load_workspace
+    from ..store import ENV_STORE, RemoteStore, is_empty
+    from ..store import open_store as open_spec
+
+    spec = getattr(args, "store", None) or os.environ.get(ENV_STORE) or None
+    store = open_spec(spec, update_url=getattr(args, "update_url", None), gsp_url=getattr(args, "gsp_url", None))
+    data = getattr(args, "data", None)
+    if spec is None:
+        load_workspace(store, data)
+    elif data is not None or is_empty(store):
+        if isinstance(store, RemoteStore) and not (store.update_url or store.gsp_url):
+            raise StoreError("the remote store is empty (or --data asks to reload it): fill it with "
+                             "`cipt load --store URL --gsp-url URL` or give --update-url/--gsp-url", where=spec)
+        load_workspace(store, data)
+    return store
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param takes key=value, got {pair!r}")
+        params[key.strip()] = value
+    return params
+
+
+def writable_workspace(args: argparse.Namespace, what: str):
+    """The workspace named by --data / $CIPT_DATA; refuses the read-only shipped data."""
+    from ..paths import resolve_workspace
+
+    workspace = resolve_workspace(args.data)
+    if workspace.read_only:
+        raise CiptError(f"{what} needs a workspace: create one with `cipt init DIR`, then pass --data DIR "
+                        "(or set CIPT_DATA=DIR); the shipped data is read-only")
+    return workspace
+
+
+def progress_printer():
+    """A progress line on stderr while an export is read (only on a terminal)."""
+    import time
+
+    if not sys.stderr.isatty():
+        return None
+    last = [0.0]
+
+    def show(done: int, total: int, fiches: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2 and (not total or done < total):
+            return
+        last[0] = now
+        share = f"{100 * done // total:3d} % ({done / 1e6:.0f} Mo sur {total / 1e6:.0f} Mo), " if total else ""
+        print(f"\rimport-rncp : {share}{fiches} fiche(s) lue(s)", end="", file=sys.stderr, flush=True)
+
+    return show

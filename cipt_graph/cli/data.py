@@ -1,0 +1,108 @@
+"""`cipt init`, `build`, `load`, `validate`: create a workspace, write the dataset, fill a store, check it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import CiptError
+from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a workspace holding a copy of the shipped programme data, to edit."""
+    from ..paths import init_workspace
+
+    workspace = init_workspace(args.dir, force=args.force)
+    print(f"workspace created in {workspace.root}; use it with --data {args.dir} or CIPT_DATA={args.dir}")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the dataset and write it as Turtle, N-Quads, N-Triples, TriG or JSON-LD."""
+    from ..export import serialize_store
+
+    store = open_data(args)
+    data = serialize_store(store, args.format)
+    if args.out:
+        out = Path(args.out)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(out)
+        print(f"wrote {len(store)} quads to {out} ({args.format})", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Fill a persistent store from the workspace, once: later commands and `cipt serve` use it as it is.
+
+    --store PATH: an on-disk Oxigraph store, bulk-loaded into a new version that is switched in
+    atomically (readers go on reading; a failed load leaves the store as it was).
+    --store URL: a SPARQL 1.1 server; each of the workspace's graphs is replaced with the Graph
+    Store Protocol (--gsp-url) or SPARQL Update (--update-url); its other graphs are kept.
+    """
+    import os
+
+    from ..load import load_workspace
+    from ..store import ENV_STORE, open_store
+
+    spec = args.store or os.environ.get(ENV_STORE) or None
+    if spec is None:
+        raise CiptError("cipt load needs a persistent store: --store PATH|URL (or $CIPT_STORE)")
+    report = load_workspace(open_store(spec, update_url=args.update_url, gsp_url=args.gsp_url), args.data)
+    if args.format == "json":
+        print(json.dumps({"store": report.store, "workspace": report.workspace, "quads": report.quads,
+                          "graphs": report.graphs, "seconds": round(report.seconds, 3)}, indent=2))
+    else:
+        print(f"loaded {report.quads} quads in {len(report.graphs)} graphs from {report.workspace} "
+              f"into {report.store} in {report.seconds:.1f} s")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate the dataset against the SHACL shapes (structure and accreditation rules)."""
+    from ..validate import validate_store
+
+    report = validate_store(open_data(args))
+    if args.format == "json":
+        print(json.dumps({"conforms": report.conforms, "counts": report.counts(),
+                          "findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
+    else:
+        for f in report.findings:
+            print(f"{f.severity}: {f.message(args.lang)}\n    focus: {f.focus}\n    shape: {f.shape}")
+        counts = report.counts()
+        print(f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), {counts['Info']} info")
+    failing = report.violations if args.fail_on == "violation" else report.findings
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+BUILD_FORMATS = {
+    "turtle": ("turtle", ".ttl"),
+    "nquads": ("nquads", ".nq"),
+    "ntriples": ("ntriples", ".nt"),
+    "trig": ("trig", ".trig"),
+    "jsonld": ("json-ld", ".jsonld"),
+}
+
+
+def register(commands: CommandAdder) -> None:
+    """Add `init`, `build`, `load` and `validate` to the `cipt` parser."""
+    p = commands.add("init", cmd_init, data=False)
+    p.add_argument("dir", help="folder to create")
+    p.add_argument("--force", action="store_true", help="overwrite files in an existing folder")
+
+    p = commands.add("build", cmd_build)
+    p.add_argument("--format", choices=sorted(BUILD_FORMATS), default="turtle")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+
+    p = commands.add("load", cmd_load)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = commands.add("validate", cmd_validate)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the messages")
+    p.add_argument("--fail-on", choices=("warning", "violation"), default="warning",
+                   help="exit 1 on any finding (warning, the default) or on violations only")

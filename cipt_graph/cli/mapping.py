@@ -1,0 +1,146 @@
+"""`cipt export-matrix`, `import-matrix`, `versions`, `diff`: the mapping round trip and its history."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import CiptError
+from .common import EXIT_OK, CommandAdder, writable_workspace
+
+def cmd_export_matrix(args: argparse.Namespace) -> int:
+    """Export the coverage mapping as a course × competency matrix (XLSX for editing, or CSV).
+
+    The XLSX workbook has the matrix (blocks over their competencies, modules by period, a level
+    drop-down in each cell), a Justifications sheet (hours, status, author, date and rationale of
+    each link), the level scale and instructions in French. Edit it, then `cipt import-matrix`.
+    """
+    from ..paths import resolve_workspace
+    from ..spreadsheet import MatrixModel, write_matrix_csv, write_matrix_xlsx
+
+    model = MatrixModel.from_workspace(resolve_workspace(args.data), lang=args.lang)
+    data = write_matrix_xlsx(model) if args.format == "xlsx" else write_matrix_csv(model)
+    if args.out:
+        from ..versions import write_atomic
+
+        write_atomic(Path(args.out), data)
+        print(f"wrote the matrix ({len(model.modules)} modules × {len(model.competencies)} competencies, "
+              f"{len(model.rows)} links) to {args.out}", file=sys.stderr)
+    elif args.format == "xlsx" and sys.stdout.isatty():
+        raise CiptError("an XLSX workbook is binary: give --out FILE (or redirect the output to a file)")
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def cmd_import_matrix(args: argparse.Namespace) -> int:
+    """Check an edited matrix workbook (XLSX) and apply it to the workspace's mapping.
+
+    Every cell is checked (unknown module or competency, level off the scale, merged or moved
+    headers, missing sheet, missing rationale); all errors are listed with their sheet and cell
+    and nothing is applied unless the whole file is valid (exit 2). Unchanged links are kept as
+    they are; new and changed links get --author (else $USER) and today's date. Each accepted
+    import is recorded as a version (see `cipt versions`).
+    """
+    from ..spreadsheet import MatrixError, import_matrix
+
+    workspace = writable_workspace(args, "import-matrix")
+    try:
+        result = import_matrix(workspace, args.file, author=args.author, message=args.message,
+                               dry_run=args.dry_run, force=args.force)
+    except MatrixError as exc:
+        if args.format == "json":
+            print(json.dumps({"valid": False, "applied": False, "file": args.file,
+                              "errors": [e.as_dict() for e in exc.errors]}, ensure_ascii=False, indent=2))
+        raise
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if result.empty:
+        print("matrice valide : aucun changement (rien n'a été écrit)")
+        return EXIT_OK
+    for row in result.added:
+        print(f"+ {row['module']} → {row['competency']}  niveau {row['level']}")
+    for row in result.removed:
+        print(f"- {row['module']} → {row['competency']}  niveau {row['level']}")
+    for change in result.changed:
+        names = {"level": "niveau", "hours": "heures", "status": "statut", "rationale": "justification"}
+        what = ", ".join(f"{names[f]} {change['before'][f]!r} → {change['after'][f]!r}" if f != "rationale"
+                         else names[f] for f in change["fields"])
+        print(f"~ {change['module']} → {change['competency']}  {what}")
+    summary = (f"{len(result.added)} ajouté(s), {len(result.removed)} supprimé(s), "
+               f"{len(result.changed)} modifié(s)")
+    if result.applied and result.version is not None:
+        print(f"matrice appliquée : {summary} ; version {result.version.id} enregistrée "
+              f"(cipt diff {result.version.parent or result.version.id} {result.version.id})")
+    else:
+        print(f"matrice valide (essai, rien n'a été écrit) : {summary}")
+    return EXIT_OK
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    """List the recorded versions of the workspace: id, date, who, kind, source and link counts."""
+    from ..versions import list_versions, matching_version
+
+    workspace = writable_workspace(args, "versions")
+    versions = list_versions(workspace)
+    if args.format == "json":
+        print(json.dumps([v.as_dict() for v in versions], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not versions:
+        print("aucune version enregistrée (la première l'est au premier import)")
+        return EXIT_OK
+    head = ("id", "date", "who", "kind", "source", "competency", "activity", "objective")
+    rows = [(v.id, v.created, v.agent, v.kind, v.source, str(v.counts.get("competency_links", "")),
+             str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", ""))) for v in versions]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for row in [head, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    if matching_version(workspace) is None:
+        print(f"note: the workspace's files differ from {versions[-1].id} (see `cipt diff {versions[-1].id} current`)")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Compare two versions (ids such as v2, `latest`, or `current` for the files now).
+
+    Shows the links added, removed and changed (in level, hours, status or rationale), and the
+    effect on coverage per block: competencies covered, hours (rule of the `hours_per_block`
+    query) and modules, before and after.
+    """
+    from ..versions import diff_versions, render_diff
+
+    diff = diff_versions(writable_workspace(args, "diff"), args.a, args.b, lang=args.lang)
+    if args.format == "json":
+        print(json.dumps(diff.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_diff(diff, args.lang))
+    return EXIT_OK
+
+
+def register(commands: CommandAdder) -> None:
+    """Add `export-matrix`, `import-matrix`, `versions` and `diff` to the `cipt` parser."""
+    p = commands.add("export-matrix", cmd_export_matrix)
+    p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the labels and headers")
+
+    p = commands.add("import-matrix", cmd_import_matrix)
+    p.add_argument("file", help="the edited workbook (.xlsx)")
+    p.add_argument("--author", help="who made the changes (default: $USER)")
+    p.add_argument("--message", "-m", default="", help="a note kept with the version")
+    p.add_argument("--dry-run", action="store_true", help="check and show the changes, write nothing")
+    p.add_argument("--force", action="store_true",
+                   help="apply even if the mapping changed since the workbook was exported")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = commands.add("versions", cmd_versions)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = commands.add("diff", cmd_diff)
+    p.add_argument("a", help="a version id (v1…), `latest` or `current`")
+    p.add_argument("b", help="a version id (v1…), `latest` or `current`")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the labels")

@@ -1,0 +1,70 @@
+"""`cipt query`, `queries`, `stats`: the named queries and the key figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .common import EXIT_OK, CommandAdder, open_data, parse_params
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run a named query (see `cipt queries`) with its parameters."""
+    from ..output import format_result
+    from ..queries import run_query
+
+    params = parse_params(args.param)
+    store = open_data(args)
+    result = run_query(store, args.name, params)
+    text = format_result(result, args.format)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    """List the named queries with their summaries and parameters."""
+    from ..queries import load_queries
+
+    queries = load_queries()
+    if args.format == "json":
+        print(json.dumps([
+            {"name": q.name, "summary": q.summary, "description": q.description, "tags": list(q.tags),
+             "params": [{"name": p.name, "type": p.kind, "required": p.required, "default": p.default,
+                         "description": p.description} for p in q.params]}
+            for q in queries.values()
+        ], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(n) for n in queries)
+    for q in queries.values():
+        params = " ".join(f"{p.name}={'…' if p.required else '[' + (p.default or '') + ']'}" for p in q.params)
+        print(f"{q.name.ljust(width)}  {q.summary}" + (f"  ({params})" if params else ""))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Key figures of the graph (from the `stats` named query)."""
+    from ..queries import run_query
+    from ..store import iter_records
+
+    record = next(iter(iter_records(run_query(open_data(args), "stats"))))
+    if args.format == "json":
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        for key, value in record.items():
+            print(f"{key:16} {value}")
+    return EXIT_OK
+
+
+def register(commands: CommandAdder) -> None:
+    """Add `query`, `queries` and `stats` to the `cipt` parser."""
+    p = commands.add("query", cmd_query)
+    p.add_argument("name", help="a named query (see `cipt queries`)")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the query (repeatable); IRIs may be given as codes: M01, BC05-C1")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = commands.add("queries", cmd_queries)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = commands.add("stats", cmd_stats)
+    p.add_argument("--format", choices=("table", "json"), default="table")

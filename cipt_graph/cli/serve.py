@@ -1,0 +1,84 @@
+"""`cipt serve`: the HTTP service (SPARQL endpoint, JSON API, pages)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import CiptError
+from .common import EXIT_OK, CommandAdder, open_data, writable_workspace
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the graph over HTTP: SPARQL 1.1 endpoint (/sparql), named queries and JSON API
+    (/api/...), resource pages (/id/...), OpenAPI docs (/docs). Listens on 127.0.0.1 by default.
+
+    Limits come from the options, else from CIPT_QUERY_TIMEOUT, CIPT_MAX_ROWS,
+    CIPT_TRUNCATE_RESULTS, CIPT_MAX_BODY_BYTES, CIPT_MAX_QUERY_LENGTH, CIPT_MAX_RUNNING_QUERIES
+    and CIPT_CORS_ORIGINS (comma-separated), else from the defaults.
+
+    Read-only by default. --allow-writes (or CIPT_ALLOW_WRITES=1) turns on the uploads that change
+    data (POST /api/imports/matrix, /api/imports/rncp) on a workspace (--data DIR); they then
+    need `Authorization: Bearer $CIPT_WRITE_TOKEN` (the token is only read from the environment).
+
+    The data is read and checked before the server starts: a malformed or half-written file
+    stops it with exit status 2 and a message naming the file and line.
+    """
+    import json
+    import os
+
+    import uvicorn
+
+    from ..api import Settings
+    from ..serving import ENV_SERVE_CONFIG, FACTORY, build_service, settings_to_config
+
+    settings = Settings.from_env(
+        query_timeout=args.timeout, max_rows=args.max_rows, truncate_results=args.truncate_results,
+        max_body_bytes=args.max_body_bytes, max_query_length=args.max_query_length,
+        max_running_queries=args.max_running, cors_origins=args.cors_origin or None,
+        allow_writes=args.allow_writes, max_upload_bytes=args.max_upload_bytes,
+    )
+    if args.workers < 1:
+        raise CiptError(f"--workers must be at least 1, got {args.workers}")
+    spec = args.store or os.environ.get("CIPT_STORE") or None
+    if settings.allow_writes:
+        writable_workspace(args, "--allow-writes")
+        if args.workers > 1 and spec is None:
+            raise CiptError("--allow-writes with several --workers needs a shared store (--store DIR): each "
+                            "worker would otherwise keep its own in-memory copy, and only one would see a write")
+    store = open_data(args)  # reads and checks every data file now: exit 2 before the server starts
+    config = {"data": args.data, "store": spec, "update_url": args.update_url, "gsp_url": args.gsp_url,
+              "settings": settings_to_config(settings)}
+    mode = "read-write (bearer token)" if settings.allow_writes else "read-only"
+    print(f"cipt-graph: serving on http://{args.host}:{args.port}/ (SPARQL endpoint at /sparql; {mode}; "
+          f"{args.workers} worker{'s' if args.workers > 1 else ''})", file=sys.stderr)
+    if args.workers == 1:
+        uvicorn.run(build_service(config, store), host=args.host, port=args.port, log_level=args.log_level)
+        return EXIT_OK
+    del store  # each worker opens (or builds) its own
+    os.environ[ENV_SERVE_CONFIG] = json.dumps(config)
+    uvicorn.run(FACTORY, factory=True, workers=args.workers, host=args.host, port=args.port,
+                log_level=args.log_level)
+    return EXIT_OK
+
+
+def register(commands: CommandAdder) -> None:
+    """Add `serve` to the `cipt` parser."""
+    p = commands.add("serve", cmd_serve)
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="query time limit (default: 10)")
+    p.add_argument("--max-rows", type=int, metavar="N", help="most rows a SPARQL result may have (default: 10000)")
+    p.add_argument("--truncate-results", action="store_true", default=None,
+                   help="past --max-rows, send the first rows with an X-Cipt-Truncated header instead of 413")
+    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request body (default: 1048576)")
+    p.add_argument("--max-query-length", type=int, metavar="N", help="longest query, in characters (default: 50000)")
+    p.add_argument("--max-running", type=int, metavar="N", help="queries running at once (default: 4)")
+    p.add_argument("--cors-origin", action="append", metavar="ORIGIN",
+                   help="allow cross-origin requests from ORIGIN (repeatable; * for any); CORS is off by default")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes (default: 1; see the README's load figures before raising it)")
+    p.add_argument("--allow-writes", action="store_true", default=None,
+                   help="accept uploads that change data (mapping workbook, RNCP export) with a bearer token "
+                        "from $CIPT_WRITE_TOKEN; off by default (read-only)")
+    p.add_argument("--max-upload-bytes", type=int, metavar="N", help="largest upload (default: 52428800)")
+    p.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), default="info")

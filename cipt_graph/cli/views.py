@@ -1,0 +1,27 @@
+"""`cipt viz`: the coverage views as standalone HTML files."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import EXIT_OK, CommandAdder, open_data
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Write the coverage views as standalone HTML files that open from disk, with no server and no network.
+
+    DIR receives index.html (dashboard), graph.html (network), matrix.html (matrix), jobs.html
+    (job readiness), matrix.csv and matrix.xlsx; links between them are relative, links to
+    resources point to their IRIs. Files are written whole or not at all.
+    """
+    from ..visualize import write_views
+
+    written = write_views(open_data(args), args.out, args.lang)
+    print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written))
+    return EXIT_OK
+
+
+def register(commands: CommandAdder) -> None:
+    """Add `viz` to the `cipt` parser."""
+    p = commands.add("viz", cmd_viz)
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the HTML files into (created if missing)")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the pages (default: fr)")
