@@ -23,7 +23,7 @@ from . import audit as audit_api
 from . import writes as writes_api
 from .cache import DataVersion, LruCache, ResponseCache
 from .errors import install_error_handlers
-from .limits import BodySizeLimit, HeadAsGet
+from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .runner import QueryRunner
 from .settings import Settings
 from .watch import DataWatcher
@@ -84,6 +84,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     uploads = {path: settings.max_upload_bytes for path in writes_api.UPLOAD_PATHS} if settings.allow_writes else {}
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
+    app.add_middleware(RequestFraming)
     if settings.cors_origins:
         # Added last, so outermost: refusals (413…) carry CORS headers too.
         app.add_middleware(
