@@ -26,8 +26,10 @@ from pathlib import Path
 
 from .errors import log
 
-#: Seconds between two checks.
-INTERVAL = 0.5
+#: Seconds between two checks: at least INTERVAL, more when a check is slow (a large workspace),
+#: so that checking never takes more than a twentieth of the time.
+INTERVAL = 0.1
+MAX_INTERVAL = 1.0
 #: Seconds a remote store's answers are reused.
 REMOTE_TTL = 1.0
 
@@ -116,12 +118,15 @@ class DataWatcher:
 
     async def run(self) -> None:
         self.resync()
+        pause = INTERVAL
         while True:
-            await asyncio.sleep(INTERVAL)
+            await asyncio.sleep(pause)
+            started = time.monotonic()
             try:
                 await self.check()
             except Exception:  # never let the watcher die
                 log.exception("checking the data for changes failed")
+            pause = min(MAX_INTERVAL, max(INTERVAL, 20 * (time.monotonic() - started)))
 
 
 def data_changed(state) -> None:
