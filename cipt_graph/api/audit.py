@@ -11,6 +11,7 @@ from ..audit import build_audit_report
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit.render_md import render_md
+from .runner import run_limited
 from .settings import public_base_url
 
 router = APIRouter(tags=["Audit"])
@@ -48,4 +49,4 @@ async def get_audit(
                    "Content-Language": lang}
         return Response(render(report), media_type=_MEDIA[format], headers=headers)
 
-    return await state.runner.run(work)
+    return await run_limited(request, work)

@@ -414,3 +414,14 @@ class QueryRunner:
             except ChildProcessError:
                 pass
         self._children.clear()
+
+
+async def run_limited(request, work: Callable[[Deadline], T]) -> T:
+    """``work`` through the app's :class:`QueryRunner` (lane ``app``), or in a thread when the app
+    has none (a router mounted alone, in tests)."""
+    runner = getattr(request.app.state, "runner", None)
+    if runner is not None:
+        return await runner.run(work)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(work, Deadline(3600.0))

@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, Response
 from ..namespaces import FORMATS, RDF, SD
 from . import results as res
 from .conneg import negotiate
+from .runner import run_limited
 from .settings import public_base_url
 from .query_page import render_query_page
 
@@ -53,13 +54,12 @@ async def describe_service(request: Request) -> Response:
     if media == "text/html":
         lang = request.query_params.get("lang", "fr")
         store = request.app.state.store
-        page = await request.app.state.runner.run(
-            lambda deadline: render_query_page(store, "en" if lang == "en" else "fr"))
+        page = await run_limited(request, lambda deadline: render_query_page(store, "en" if lang == "en" else "fr"))
         return HTMLResponse(page, headers={"Vary": "Accept"})
     # The endpoint's address comes from the configured public URL, never from the Host header.
     endpoint = public_base_url(request) + "/sparql"
     store = request.app.state.store
-    names = await request.app.state.runner.run(lambda deadline: store.graph_names())
+    names = await run_limited(request, lambda deadline: store.graph_names())
     triples = service_triples(endpoint, names)
     return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
                     media_type=res.content_type(media), headers={"Vary": "Accept"})

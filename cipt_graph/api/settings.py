@@ -142,7 +142,7 @@ def _convert(name: str, raw: str, where: str) -> object:
 def public_base_url(request) -> str:
     """The service's public URL without a final slash: ``--base-url``, else the address the server
     listens on (the ASGI ``server`` of the connection) — never the client's ``Host`` header."""
-    configured = getattr(request.app.state.settings, "base_url", None)
+    configured = getattr(getattr(request.app.state, "settings", None), "base_url", None)
     if configured:
         return configured
     server = request.scope.get("server") or ("127.0.0.1", 8000)

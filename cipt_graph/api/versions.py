@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..paths import Workspace, resolve_workspace
 from ..versions import diff_versions, get_version, list_versions
 from .errors import ApiError
+from .runner import run_limited
 
 router = APIRouter(prefix="/api/versions", tags=["Versions"])
 
@@ -67,7 +68,7 @@ async def diff(
         except InputError as exc:
             raise ApiError(404, exc.message) from exc
 
-    return await request.app.state.runner.run(work)
+    return await run_limited(request, work)
 
 
 @router.get("/{version_id}", response_model=VersionInfo, summary="One version")

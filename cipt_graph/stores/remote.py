@@ -17,8 +17,10 @@ Two things the embedded store does that a remote server does not, and how they a
 from __future__ import annotations
 
 import http.client
+import os
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit
 
@@ -52,6 +54,12 @@ class _Http:
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
+        self._local = threading.local()
+        # A query process forked by the server (api/runner.py) opens its own connections.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (http := ref()) is not None and http._forget())
+
+    def _forget(self) -> None:
         self._local = threading.local()
 
     def _connection(self, scheme: str, netloc: str, fresh: bool) -> http.client.HTTPConnection:
