@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from .build import RNCP_DIR, RNCP_GRAPH_PREFIX, rncp_files
+from .build import RNCP_DIR, RNCP_GRAPH_PREFIX, read_turtle_bytes, rncp_files, turtle_error
 from .errors import InputError
 from .mapping import LINK_KINDS, Vocabulary, mapping_triples
 from .namespaces import CID, CIPT, GRAPH_MAPPING, GRAPH_ONTOLOGY, SCHEMA, SKOS
@@ -39,13 +39,13 @@ class LoadReport:
 
 
 def _load_turtle(dataset: ox.Store, path: Path, graph: str) -> None:
+    """One Turtle file into ``graph`` (BOM ignored; FIFOs, sockets and symlink loops refused)."""
+    data = read_turtle_bytes(path)
     try:
-        dataset.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
+        dataset.load(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
                      to_graph=ox.NamedNode(graph))
     except SyntaxError as exc:
-        raise InputError(f"malformed Turtle: {exc}", where=str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", where=str(path)) from exc
+        raise turtle_error(path, exc) from None
 
 
 def _vocabulary(dataset: ox.Store, graphs: list[str]) -> Vocabulary:

@@ -41,6 +41,7 @@ def build_service(config: dict[str, Any], store=None):
         config: ``data``, ``store``, ``update_url``, ``gsp_url`` and ``settings`` (a dict).
         store: an already opened store; else it is opened (persistent) or built (in memory).
     """
+    from .api.auth import install_sessions
     from .load import load_workspace
     from .paths import resolve_workspace
     from .store import OxigraphStore, open_store
@@ -49,6 +50,9 @@ def build_service(config: dict[str, Any], store=None):
     values["cors_origins"] = tuple(values.get("cors_origins") or ())
     settings = Settings(**values, write_token=os.environ.get("CIPT_WRITE_TOKEN"))
     workspace = resolve_workspace(config.get("data"))
+    from .importers import clean_workspace_leftovers
+
+    clean_workspace_leftovers(workspace)  # what killed imports left behind (issue #13)
     if store is None:
         if config.get("store"):
             store = open_store(config["store"], update_url=config.get("update_url"), gsp_url=config.get("gsp_url"))
@@ -56,7 +60,8 @@ def build_service(config: dict[str, Any], store=None):
             store = OxigraphStore()
             load_workspace(store, workspace)
     app = create_app(store, settings)
-    app.state.workspace = workspace  # for /api/versions and the imports
+    app.state.workspace = workspace  # for /api/versions, the imports and the team's pages
+    install_sessions(app, workspace, getattr(settings, "base_url", None))
     return app
 
 

@@ -27,3 +27,18 @@ def pause_before_switch(what: str) -> None:
         return
     print(f"cipt: test hook: {what}: pausing {seconds:g} s before the switch", file=sys.stderr, flush=True)
     time.sleep(seconds)
+
+
+ENV_FAIL_AT = "CIPT_TEST_FAIL_AT"
+
+
+def fail_point(step: str) -> None:
+    """Raise ``OSError(ENOSPC)`` when ``$CIPT_TEST_FAIL_AT`` names ``step`` (fault tests, issue #12).
+
+    The steps of `cipt import-rncp` are listed in :data:`cipt_graph.importers.rncp_import.STEPS`.
+    Off unless set; never set it in production.
+    """
+    if os.environ.get(ENV_FAIL_AT, "").strip() == step:
+        import errno
+
+        raise OSError(errno.ENOSPC, f"test hook: injected failure at step {step!r}")

@@ -299,6 +299,23 @@ def check_competencies(store, mapping, facts):
     assert one["competency_code"] == "BC05-C1"
 
 
+def check_referential_items(store, mapping, facts):
+    g = facts["graph"]
+    rows = records(store, "referential_items")
+    competencies = {(r["code"], r["parent_code"]) for r in rows if r["kind"] == "competency"}
+    assert competencies == set(facts["competencies"].items())
+    blocks = {r["code"] for r in rows if r["kind"] == "block"}
+    assert blocks == {str(g.value(b, SKOS.notation)) for b in g.subjects(RDF.type, CIPT.CompetencyBlock)}
+    for r in rows:
+        labels = {l.language: str(l) for l in g.objects(_iri(r["item"]), SKOS.prefLabel)}
+        assert (r["label_fr"], r["label_en"]) == (labels["fr"], labels["en"]), r["code"]
+
+
+def _iri(value):
+    from rdflib import URIRef
+    return URIRef(value)
+
+
 def check_jobs(store, mapping, facts):
     g = facts["graph"]
     want = {str(g.value(j, SKOS.notation)): len(set(g.objects(j, CIPT.involvesActivity)))

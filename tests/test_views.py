@@ -201,7 +201,7 @@ def test_dashboard_figures_come_from_the_queries(http, store):
     gaps = sum(len(records(store, q)) for q in ("uncovered_competencies", "uncovered_blocks", "modules_without_competency"))
     assert figure["gaps"] == str(gaps)
     for href in ("/graph", "/matrix", "/jobs", "/sparql", "/docs"):
-        assert f'href="{href}"' in html, href
+        assert f'href="{href}?lang=fr"' in html, href
 
 
 def test_jobs_page_follows_job_paths(http, store):

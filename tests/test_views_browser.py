@@ -61,7 +61,7 @@ class Watched:
     """A page whose requests outside the app are aborted, and whose failures are recorded."""
 
     def __init__(self, browser, allowed_prefix: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        self.context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="fr-FR")
         self.blocked: list[str] = []
         self.failed: list[str] = []
         self.errors: list[str] = []
@@ -189,7 +189,7 @@ def test_clicking_a_competency_shows_the_modules_covering_it(browser, server, vi
             assert sorted(shown) == sorted(want), comp["competency_code"]
             href = page.get_attribute("#details a.resource", "href")
             if where == "server":
-                assert href == "/id/" + comp["competency"].split("/id/", 1)[1]
+                assert href == "/id/" + comp["competency"].split("/id/", 1)[1] + "?lang=fr"
                 assert page.request.get(server.url + href, headers={"Accept": "text/html"}).status == 200
             else:
                 assert href == comp["competency"]

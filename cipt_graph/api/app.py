@@ -18,9 +18,12 @@ from ..queries import load_queries
 from ..store import Store
 from . import docs, linked_data, named_queries, resources, sparql
 from . import versions as versions_api
+from . import versions_page
 from . import views as views_api
 from . import audit as audit_api
+from . import team as team_api
 from . import writes as writes_api
+from . import interchange as interchange_api
 from .cache import DataVersion, LruCache, ResponseCache
 from .errors import install_error_handlers
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
@@ -74,15 +77,19 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(docs.router)
     app.include_router(versions_api.router)
+    app.include_router(versions_page.router)
     app.include_router(views_api.router)
     app.include_router(audit_api.router)
     app.include_router(writes_api.router)
+    app.include_router(team_api.router)
+    interchange_api.install(app)
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
 
     app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version)
     app.add_middleware(HeadAsGet)
-    uploads = {path: settings.max_upload_bytes for path in writes_api.UPLOAD_PATHS} if settings.allow_writes else {}
+    uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
+               if settings.allow_writes else {})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     app.add_middleware(RequestFraming)
     if settings.cors_origins:

@@ -11,6 +11,8 @@ from ..audit import build_audit_report
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit.render_md import render_md
+from ..visualize.page import HEADER_CSS, site_header
+from .pages import page_lang, site_links, switch_href
 from .runner import run_limited
 from .settings import public_base_url
 
@@ -26,7 +28,8 @@ _MEDIA = {"html": "text/html; charset=utf-8", "json": "application/json",
 })
 async def get_audit(
     request: Request,
-    lang: Literal["fr", "en"] = Query("fr", description="Language of the report"),
+    lang: Literal["fr", "en"] | None = Query(None, description="Language of the report (default: the one "
+                                             "Accept-Language prefers, else fr)"),
     format: Literal["html", "json", "md"] = Query(
         "html", description="`html` (printable, A4), `json` (the schema of docs/audit-json.md) or `md`"),
 ) -> Response:
@@ -36,17 +39,34 @@ async def get_audit(
     it on this service at `/api/queries/{name}` and `/sparql`. The HTML page prints on A4 and
     needs no JavaScript. The report is built on each request (it runs the SHACL validation).
     """
-    state = request.app.state
-    base_url = public_base_url(request)
-    store = state.store
+    lang = page_lang(request, lang)
+    base_url = public_base_url(request)  # never the Host header
+    store = request.app.state.store
 
-    def work(deadline) -> Response:  # in a query process: same time, memory and slot limits as queries
+    def work(deadline) -> tuple[str, dict[str, str]]:  # in a query process: the limits of queries apply
         report = build_audit_report(store, lang=lang, base_url=base_url)
         render = {"html": render_html, "json": render_json, "md": render_md}[format]
         counts = report.counts()
-        headers = {"X-Cipt-Audit-Violations": str(counts["violation"]),
-                   "X-Cipt-Audit-Warnings": str(counts["warning"]),
-                   "Content-Language": lang}
-        return Response(render(report), media_type=_MEDIA[format], headers=headers)
+        return render(report), {"X-Cipt-Audit-Violations": str(counts["violation"]),
+                                "X-Cipt-Audit-Warnings": str(counts["warning"]),
+                                "Content-Language": lang}
 
-    return await run_limited(request, work)
+    text, headers = await run_limited(request, work)
+    if format == "html":
+        text = with_site_header(text, request, lang)
+        headers["Vary"] = "Accept-Language"
+    return Response(text, media_type=_MEDIA[format], headers=headers)
+
+def with_site_header(html: str, request: Request, lang: str) -> str:
+    """The report with the site's header and navigation on top (screen only: it does not print).
+
+    The report is a whole document with its own style; the header brings its own, scoped style.
+    """
+    header = site_header(view="audit", lang=lang, links=site_links(request, lang),
+                         switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
+    html = html.replace("</head>", f"<style>{HEADER_CSS}</style>\n</head>", 1)
+    head_end, _, rest = html.partition("<body")
+    if not rest:
+        return html
+    tag_end = rest.index(">") + 1
+    return f"{head_end}<body{rest[:tag_end]}\n{header}\n{rest[tag_end:]}"

@@ -10,14 +10,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..errors import CiptError, QueryError, StoreError
+from .imsx import CASE_PREFIX, imsx_response
 
 log = logging.getLogger("cipt_graph.api")
 
 _REASONS = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    406: "Not Acceptable", 413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
-    429: "Too Many Requests",
-    500: "Internal Server Error", 503: "Service Unavailable",
+    406: "Not Acceptable", 409: "Conflict", 413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
+    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
 }
 
 
@@ -34,14 +34,33 @@ class ApiError(Exception):
         return (type(self), (self.status, self.message, self.headers))
 
 
-def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """JSON (``{"status", "error", "message"}``) under ``/api``, plain text elsewhere.
+def _wants_html(request: Request) -> bool:
+    """A browser asking for a page (``text/html`` named in ``Accept``), outside the SPARQL protocol."""
+    if request.url.path.startswith("/sparql"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
 
-    SPARQL clients show a plain-text body as it is; JSON clients get a stable shape.
+
+def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """JSON (``{"status", "error", "message"}``) under ``/api``; an HTML page of the site for
+    browsers (``Accept: text/html``); plain text otherwise.
+
+    SPARQL clients show a plain-text body as it is; JSON clients get a stable shape. Under
+    ``/ims/case/`` the CASE binding's ``imsx_StatusInfo`` (see :mod:`.imsx`).
     """
+    if request.url.path.startswith(CASE_PREFIX):
+        return imsx_response(status, message, headers)
     if request.url.path.startswith("/api"):
         body = {"status": status, "error": _REASONS.get(status, "Error"), "message": message}
         return JSONResponse(body, status_code=status, headers=headers)
+    if _wants_html(request):
+        try:
+            from .error_page import render_error_page
+
+            return render_error_page(request, status, message, headers)
+        except Exception:  # the page itself failed: the plain answer below still tells
+            log.exception("the error page failed")
     return PlainTextResponse(f"{status} {_REASONS.get(status, 'Error')}: {message}\n", status_code=status, headers=headers)
 
 

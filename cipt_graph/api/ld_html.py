@@ -1,64 +1,91 @@
-"""HTML pages of the linked data: a resource with labelled links to its neighbours, the vocabulary."""
+"""HTML pages of the linked data: a resource with its properties named for people, the vocabulary.
+
+Properties are named by the ontology's labels (``cipt:hours`` → « Heures »), terms of other
+vocabularies by a small table below (``schema:timeRequired`` → « Volume horaire »); values are
+written as people read them (``PT20H`` → ``20 h``, dates and numbers in the page's locale).
+A resource without a label of its own gets a title from its parts (a coverage link: « M01
+Communication publique → BC03-C2 »). The IRI, the prefixed names and the raw RDF stay one click
+away (a ``<details>`` block, the ``title`` of each property, the format links).
+"""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from html import escape
 
 import pyoxigraph as ox
 
-from ..namespaces import CID, CIPT, OWL, PREFIXES, RDF, RDFS, SKOS
+from .. import i18n
+from ..namespaces import CID, CIPT, DCTERMS, OWL, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from ..visualize.i18n import tr
+from ..visualize.page import Links, render_page
 
-STRINGS = {
-    "fr": {"properties": "Propriétés", "incoming": "Liens entrants", "formats": "Autres formats :",
-           "type": "Type", "graph": "Graphe nommé du jeu de données", "triples": "triplets",
-           "vocabulary": "Vocabulaire", "classes": "Classes", "object_properties": "Propriétés d'objet",
-           "datatype_properties": "Propriétés de données", "other_terms": "Autres termes",
-           "definition": "Définition", "docs": "Documentation de l'API", "programme": "Programme",
-           "subclass": "Sous-classe de", "domain": "Domaine", "range": "Portée", "other_lang": "English"},
-    "en": {"properties": "Properties", "incoming": "Incoming links", "formats": "Other formats:",
-           "type": "Type", "graph": "Named graph of the dataset", "triples": "triples",
-           "vocabulary": "Vocabulary", "classes": "Classes", "object_properties": "Object properties",
-           "datatype_properties": "Datatype properties", "other_terms": "Other terms",
-           "definition": "Definition", "docs": "API documentation", "programme": "Programme",
-           "subclass": "Subclass of", "domain": "Domain", "range": "Range", "other_lang": "Français"},
-}
 _RDF_TYPE = str(RDF.type)
 _FIRST = [str(RDF.type), str(SKOS.prefLabel), str(SKOS.notation)]
 
+#: Names of the terms of other vocabularies the graph uses (the ontology names its own).
+TERM_LABELS: dict[str, dict[str, str]] = {
+    str(RDF.type): {"fr": "Type", "en": "Type"},
+    str(RDFS.label): {"fr": "Libellé", "en": "Label"},
+    str(RDFS.comment): {"fr": "Commentaire", "en": "Comment"},
+    str(RDFS.subClassOf): {"fr": "Sous-classe de", "en": "Subclass of"},
+    str(RDFS.domain): {"fr": "Domaine", "en": "Domain"},
+    str(RDFS.range): {"fr": "Portée", "en": "Range"},
+    str(SKOS.prefLabel): {"fr": "Libellé", "en": "Label"},
+    str(SKOS.altLabel): {"fr": "Autre libellé", "en": "Other label"},
+    str(SKOS.notation): {"fr": "Code", "en": "Code"},
+    str(SKOS.definition): {"fr": "Définition", "en": "Definition"},
+    str(SKOS.broader): {"fr": "Fait partie de", "en": "Part of"},
+    str(SKOS.narrower): {"fr": "Comprend", "en": "Includes"},
+    str(SKOS.inScheme): {"fr": "Référentiel", "en": "Scheme"},
+    str(SKOS.scopeNote): {"fr": "Note d'usage", "en": "Scope note"},
+    str(SKOS.note): {"fr": "Note", "en": "Note"},
+    str(SCHEMA.timeRequired): {"fr": "Volume horaire", "en": "Teaching hours"},
+    str(SCHEMA.courseCode): {"fr": "Code du cours", "en": "Course code"},
+    str(SCHEMA.hasCourse): {"fr": "Comprend le cours", "en": "Has course"},
+    str(SCHEMA.name): {"fr": "Nom", "en": "Name"},
+    str(SCHEMA.description): {"fr": "Description", "en": "Description"},
+    str(SCHEMA.url): {"fr": "Adresse web", "en": "Web address"},
+    str(SCHEMA.provider): {"fr": "Établissement", "en": "Provider"},
+    str(SCHEMA.educationalCredentialAwarded): {"fr": "Diplôme délivré", "en": "Credential awarded"},
+    str(SCHEMA.occupationalCategory): {"fr": "Catégorie professionnelle", "en": "Occupational category"},
+    str(SCHEMA.identifier): {"fr": "Identifiant", "en": "Identifier"},
+    str(DCTERMS.source): {"fr": "Source", "en": "Source"},
+    str(DCTERMS.title): {"fr": "Titre", "en": "Title"},
+    str(DCTERMS.created): {"fr": "Créé le", "en": "Created"},
+    str(DCTERMS.modified): {"fr": "Modifié le", "en": "Modified"},
+    str(DCTERMS.issued): {"fr": "Publié le", "en": "Issued"},
+    str(DCTERMS.identifier): {"fr": "Identifiant", "en": "Identifier"},
+    str(DCTERMS.isPartOf): {"fr": "Fait partie de", "en": "Part of"},
+    str(DCTERMS.publisher): {"fr": "Éditeur", "en": "Publisher"},
+    str(PROV.generatedAtTime): {"fr": "Établi le", "en": "Generated on"},
+    str(PROV.wasAttributedTo): {"fr": "Attribué à", "en": "Attributed to"},
+    str(PROV.wasDerivedFrom): {"fr": "Dérivé de", "en": "Derived from"},
+    str(PROV.wasGeneratedBy): {"fr": "Produit par", "en": "Generated by"},
+    str(OWL.sameAs): {"fr": "Identique à", "en": "Same as"},
+    str(OWL.Class): {"fr": "Classe", "en": "Class"},
+    str(OWL.ObjectProperty): {"fr": "Propriété d'objet", "en": "Object property"},
+    str(OWL.DatatypeProperty): {"fr": "Propriété de données", "en": "Datatype property"},
+    str(OWL.Ontology): {"fr": "Ontologie", "en": "Ontology"},
+}
+#: Properties whose (numeric) values are hours.
+_HOURS = {str(CIPT.hours), str(CIPT.declaredHours), str(CIPT.coverageHours)}
+#: Parts of a link node that make its title: source first, then what it points to.
+_SOURCE_PARTS = (str(CIPT.module), str(CIPT.programme))
+_TARGET_PARTS = (str(CIPT.competency), str(CIPT.activity), str(CIPT.objective), str(CIPT.job), str(CIPT.block))
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?)?$")
 
-def page(title: str, body: str, lang: str, alternates: str = "") -> str:
-    """The page frame shared by the resource and vocabulary pages."""
-    t = STRINGS[lang]
-    other = "en" if lang == "fr" else "fr"
-    return f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} — cipt-graph</title>
-<link rel="stylesheet" href="/api/static/style.css">
-{alternates}
-</head>
-<body>
-<header class="site">
-  <a class="brand" href="/">cipt-graph</a>
-  <nav><a href="/sparql?lang={lang}">SPARQL</a> <a href="/docs">{t['docs']}</a>
-  <a href="/ontology?lang={lang}">{t['vocabulary']}</a> <a href="/id/programme/m2-cipt?lang={lang}">{t['programme']}</a></nav>
-  <span class="lang"><a href="?lang={other}" hreflang="{other}">{t['other_lang']}</a></span>
-</header>
-<main>
-{body}
-</main>
-</body>
-</html>
-"""
 
-
-def pick_label(labels: list[tuple[int, ox.Literal]] | None, lang: str) -> str | None:
+def pick_label(labels: list[tuple[int, ox.Literal]] | None, lang: str, *, kinds: tuple[int, ...] | None = None) -> str | None:
     """The best label: by kind (preferred label first), then in ``lang``, then untagged, then any."""
     if not labels:
         return None
+    if kinds:
+        labels = [item for item in labels if item[0] in kinds]
+        if not labels:
+            return None
+
     def score(item: tuple[int, ox.Literal]) -> tuple[int, int]:
         kind, lit = item
         return (kind, 0 if lit.language == lang else 1 if not lit.language else 2)
@@ -73,40 +100,102 @@ def compact(iri: str) -> str:
     return iri
 
 
-def href(iri: str, lang: str) -> str:
+def href(iri: str, lang: str, links: Links | None = None) -> str:
     """Where a link to ``iri`` goes: this service for the project's IRIs, the IRI otherwise."""
+    links = links or Links(lang=lang)
     if iri.startswith(str(CID)):
-        return f"/id/{iri[len(str(CID)):]}?lang={lang}"
+        return links.url(f"/id/{iri[len(str(CID)):]}", lang)
     if iri.startswith(str(CIPT)):
-        return f"/ontology?lang={lang}#{iri[len(str(CIPT)):]}"
+        return links.url(f"/ontology#{iri[len(str(CIPT)):]}", lang)
     return iri
 
 
-def _name(iri: str, labels, lang: str) -> str:
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def term_name(iri: str, labels, lang: str) -> str:
+    """A term (property, class, resource) as people name it: its label, else the table above,
+    else its path or prefixed name."""
     label = pick_label(labels.get(iri), lang)
     if label:
-        return label
+        return _capital(label) if iri.startswith(str(CIPT)) else label
+    if iri in TERM_LABELS:
+        return TERM_LABELS[iri][lang]
     if iri.startswith(str(CID)):
         return iri[len(str(CID)):]
     return compact(iri)
 
 
-def _value(term, labels, lang: str, nested: dict) -> str:
-    if isinstance(term, ox.NamedNode):
-        name = _name(term.value, labels, lang)
-        return f'<a href="{escape(href(term.value, lang))}" title="{escape(term.value)}">{escape(name)}</a>'
-    if isinstance(term, ox.BlankNode):
-        by_property: dict[str, list] = defaultdict(list)
-        for p, o in nested.get(term.value, []):
-            by_property[p.value].append(o)
-        inner = "".join(f"<tr><td class=\"prop\">{escape(_name(p, labels, lang))}</td>"
-                        f"<td>{', '.join(_value(o, labels, lang, {}) for o in _in_language(objects, lang))}</td></tr>"
-                        for p, objects in sorted(by_property.items()))
-        return f"<table>{inner}</table>"
-    if isinstance(term, ox.Literal):
-        tag = f'<span class="lang-tag">@{escape(term.language)}</span>' if term.language else ""
-        return escape(term.value) + tag
-    return escape(str(term))
+def _duration(text: str, lang: str) -> str | None:
+    match = _DURATION.match(text)
+    if not match or not any(match.groups()):
+        return None
+    days, h, m = (float(g) if g else 0.0 for g in match.groups())
+    return i18n.hours(days * 24 + h + m / 60, lang)
+
+
+def literal_text(term: ox.Literal, lang: str, prop: str | None = None) -> str:
+    """A literal as people read it: durations in hours, dates and numbers in the locale."""
+    dt = term.datatype.value if term.datatype else ""
+    value = term.value
+    if dt == str(XSD.duration) or dt == str(XSD.dayTimeDuration):
+        return _duration(value, lang) or value
+    if dt in (str(XSD.date), str(XSD.dateTime)):
+        return (i18n.date if dt == str(XSD.date) else i18n.datetime)(value, lang) or value
+    if dt == str(XSD.boolean):
+        return tr(lang, "ld.yes" if value in ("true", "1") else "ld.no")
+    if dt in (str(XSD.integer), str(XSD.decimal), str(XSD.double), str(XSD.float), str(XSD.int),
+              str(XSD.nonNegativeInteger), str(XSD.positiveInteger)):
+        return i18n.hours(value, lang) if prop in _HOURS else i18n.number(value, lang)
+    return value
+
+
+class _Namer:
+    """Names and links of the terms of one page."""
+
+    def __init__(self, labels, lang: str, links: Links, nested: dict, out_of: dict) -> None:
+        self.labels, self.lang, self.links, self.nested, self.out_of = labels, lang, links, nested, out_of
+
+    def code(self, iri: str) -> str | None:
+        return pick_label(self.labels.get(iri), self.lang, kinds=(5,))
+
+    def name(self, iri: str) -> str:
+        if not pick_label(self.labels.get(iri), self.lang) and iri in self.out_of:
+            composed = self.composed(iri)
+            if composed:
+                return composed
+        return term_name(iri, self.labels, self.lang)
+
+    def composed(self, iri: str) -> str | None:
+        """« M01 Communication publique → BC03-C2 » for a link node without a label of its own."""
+        props = self.out_of[iri]
+        source = next((o.value for p in _SOURCE_PARTS for o in props.get(p, []) if isinstance(o, ox.NamedNode)), None)
+        target = next((o.value for p in _TARGET_PARTS for o in props.get(p, []) if isinstance(o, ox.NamedNode)), None)
+        if not source or not target:
+            return None
+        source_label = pick_label(self.labels.get(source), self.lang, kinds=(1, 2, 3, 4))
+        source_text = " ".join(x for x in (self.code(source), source_label) if x) or term_name(source, self.labels, self.lang)
+        target_text = self.code(target) or term_name(target, self.labels, self.lang)
+        return f"{source_text} → {target_text}"
+
+    def value(self, term, prop: str | None = None) -> str:
+        if isinstance(term, ox.NamedNode):
+            return (f'<a href="{escape(href(term.value, self.lang, self.links))}" title="{escape(term.value)}">'
+                    f'{escape(self.name(term.value))}</a>')
+        if isinstance(term, ox.BlankNode):
+            by_property: dict[str, list] = defaultdict(list)
+            for p, o in self.nested.get(term.value, []):
+                by_property[p.value].append(o)
+            inner = "".join(f'<tr><td class="prop" title="{escape(compact(p))}">{escape(self.name(p))}</td>'
+                            f"<td>{', '.join(self.value(o, p) for o in _in_language(objects, self.lang))}</td></tr>"
+                            for p, objects in sorted(by_property.items()))
+            return f'<table class="props">{inner}</table>'
+        if isinstance(term, ox.Literal):
+            tag = (f'<span class="lang-tag">@{escape(term.language)}</span>'
+                   if term.language and term.language != self.lang else "")
+            return escape(literal_text(term, self.lang, prop)) + tag
+        return escape(str(term))
 
 
 def _in_language(objects: list, lang: str) -> list:
@@ -117,89 +206,100 @@ def _in_language(objects: list, lang: str) -> list:
     return [o for o in objects if not (isinstance(o, ox.Literal) and o.language and o.language != lang)]
 
 
+def _formats(base: str, lang: str) -> str:
+    return " ".join(f'<a href="{escape(base)}{s}" type="{m}">{n}</a>' for s, m, n in
+                    ((".ttl", "text/turtle", "Turtle"), (".jsonld", "application/ld+json", "JSON-LD"),
+                     (".nt", "application/n-triples", "N-Triples"), (".rdf", "application/rdf+xml", "RDF/XML")))
+
+
+def _rows(props: dict[str, list], namer: _Namer, lang: str, *, order_first: bool) -> str:
+    def key(p: str):
+        first = _FIRST.index(p) if (order_first and p in _FIRST) else len(_FIRST)
+        return (first, namer.name(p).lower())
+    rows = []
+    for p in sorted(props, key=key):
+        values = sorted(_in_language(props[p], lang),
+                        key=lambda o: namer.name(o.value) if isinstance(o, ox.NamedNode) else str(o))
+        cells = "".join(f"<li>{namer.value(o, p)}</li>" for o in values)
+        rows.append(f'<tr><td class="prop" title="{escape(compact(p))}">{escape(namer.name(p))}</td>'
+                    f'<td><ul class="values">{cells}</ul></td></tr>')
+    return f'<table class="props">{"".join(rows)}</table>'
+
+
 def render_resource(iri: ox.NamedNode, triples: list[ox.Triple], labels: dict, lang: str, base: str,
-                    *, is_graph: bool = False) -> str:
+                    *, is_graph: bool = False, links: Links | None = None, switch_href: str | None = None) -> str:
     """The page of a resource: title, types, properties (values in ``lang``), incoming links."""
-    t = STRINGS[lang]
+    links = links or Links(lang=lang)
     out: dict[str, list] = defaultdict(list)
     incoming: dict[str, list] = defaultdict(list)
     nested: dict[str, list] = defaultdict(list)
-    for tr in triples:
-        if tr.subject == iri:
-            out[tr.predicate.value].append(tr.object)
-        elif tr.object == iri:
-            incoming[tr.predicate.value].append(tr.subject)
-        elif isinstance(tr.subject, ox.BlankNode):
-            nested[tr.subject.value].append((tr.predicate, tr.object))
-    title = _name(iri.value, labels, lang)
-    types = ", ".join(_value(o, labels, lang, {}) for o in out.get(_RDF_TYPE, []))
-    formats = " ".join(f'<a href="{escape(base)}{s}" type="{m}">{n}</a>' for s, m, n in
-                       ((".ttl", "text/turtle", "Turtle"), (".jsonld", "application/ld+json", "JSON-LD"),
-                        (".nt", "application/n-triples", "N-Triples"), (".rdf", "application/rdf+xml", "RDF/XML")))
-    body = [f'<p class="muted">{types or (t["graph"] if is_graph else "")}</p>',
-            f"<h1>{escape(title)}</h1>", f'<p class="iri">{escape(iri.value)}</p>',
-            f'<p class="formats muted">{t["formats"]} {formats}</p>']
+    for t in triples:
+        if t.subject == iri:
+            out[t.predicate.value].append(t.object)
+        elif t.object == iri:
+            incoming[t.predicate.value].append(t.subject)
+        elif isinstance(t.subject, ox.BlankNode):
+            nested[t.subject.value].append((t.predicate, t.object))
+    namer = _Namer(labels, lang, links, nested, {iri.value: out})
+    title = namer.name(iri.value)
+    types = ", ".join(namer.value(o) for o in out.get(_RDF_TYPE, []))
+    shown = {p: v for p, v in out.items() if p != _RDF_TYPE}
+    body = [f'<p class="type-line">{types or (escape(tr(lang, "ld.graph")) if is_graph else "")}</p>',
+            f"<h1>{escape(title)}</h1>",
+            f'<details class="raw"><summary>{escape(tr(lang, "ld.raw"))}</summary>'
+            f'<p>{escape(tr(lang, "ld.iri"))} : <span class="iri">{escape(iri.value)}</span></p>'
+            f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} {_formats(base, lang)}</p></details>']
     if is_graph:
-        body.append(f"<p>{len(triples)} {t['triples']}</p>")
-    elif out:
-        order = sorted(out, key=lambda p: (_FIRST.index(p) if p in _FIRST else len(_FIRST),
-                                           _name(p, labels, lang).lower()))
-        rows = []
-        for p in order:
-            values = sorted(_in_language(out[p], lang), key=lambda o: _name(o.value, labels, lang)
-                            if isinstance(o, ox.NamedNode) else str(o))
-            cells = "".join(f"<li>{_value(o, labels, lang, nested)}</li>" for o in values)
-            rows.append(f'<tr><td class="prop" title="{escape(p)}">{escape(_name(p, labels, lang))}</td>'
-                        f'<td><ul class="values">{cells}</ul></td></tr>')
-        body.append(f"<h2>{t['properties']}</h2><table>{''.join(rows)}</table>")
+        body.append(f"<p>{escape(tr(lang, 'count.triples', len(triples)))}</p>")
+    elif shown:
+        body.append(f"<h2>{escape(tr(lang, 'ld.properties'))}</h2>{_rows(shown, namer, lang, order_first=True)}")
     if incoming:
-        rows = []
-        for p in sorted(incoming, key=lambda p: _name(p, labels, lang).lower()):
-            subjects = sorted(incoming[p], key=lambda s: _name(s.value, labels, lang) if isinstance(s, ox.NamedNode) else "")
-            cells = "".join(f"<li>{_value(s, labels, lang, nested)}</li>" for s in subjects)
-            rows.append(f'<tr><td class="prop" title="{escape(p)}">{escape(_name(p, labels, lang))}</td>'
-                        f'<td><ul class="values">{cells}</ul></td></tr>')
-        body.append(f"<h2>{t['incoming']}</h2><table>{''.join(rows)}</table>")
+        body.append(f"<h2>{escape(tr(lang, 'ld.incoming'))}</h2>{_rows(incoming, namer, lang, order_first=False)}")
     alternates = "\n".join(f'<link rel="alternate" type="{m}" href="{escape(base)}{s}">'
                            for s, m in ((".ttl", "text/turtle"), (".jsonld", "application/ld+json")))
-    return page(title, "\n".join(body), lang, alternates)
+    head = '<link rel="stylesheet" href="/api/static/style.css">\n' + alternates
+    return render_page(view=None, lang=lang, links=links, title=title, body="\n".join(body), head=head,
+                       switch_href=switch_href, heading=False)
 
 
-def render_ontology(triples: list[ox.Triple], labels: dict, lang: str, namespace: str) -> str:
+def render_ontology(triples: list[ox.Triple], labels: dict, lang: str, namespace: str,
+                    *, links: Links | None = None, switch_href: str | None = None) -> str:
     """The vocabulary page: one anchored entry per term, grouped by kind."""
-    t = STRINGS[lang]
+    links = links or Links(lang=lang)
     by_subject: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for tr in triples:
-        if isinstance(tr.subject, ox.NamedNode):
-            by_subject[tr.subject.value][tr.predicate.value].append(tr.object)
-    groups = {str(OWL.Class): t["classes"], str(OWL.ObjectProperty): t["object_properties"],
-              str(OWL.DatatypeProperty): t["datatype_properties"]}
+    for t in triples:
+        if isinstance(t.subject, ox.NamedNode):
+            by_subject[t.subject.value][t.predicate.value].append(t.object)
+    groups = {str(OWL.Class): "ld.classes", str(OWL.ObjectProperty): "ld.object_properties",
+              str(OWL.DatatypeProperty): "ld.datatype_properties"}
     sections: dict[str, list[str]] = defaultdict(list)
-    ontology_iri = namespace.rstrip("#/")
+    namer = _Namer(labels, lang, links, {}, {})
     for iri in sorted(by_subject):
         if not iri.startswith(namespace):
             continue
         props = by_subject[iri]
         local = iri[len(namespace):]
         kinds = [o.value for o in props.get(_RDF_TYPE, [])]
-        group = next((groups[k] for k in kinds if k in groups), t["other_terms"])
+        group = next((groups[k] for k in kinds if k in groups), "ld.other_terms")
         definition = _in_language(props.get(str(SKOS.definition), []), lang)
         facts = []
-        for key, pred in (("subclass", RDFS.subClassOf), ("domain", RDFS.domain), ("range", RDFS.range)):
+        for key, pred in (("ld.subclass", RDFS.subClassOf), ("ld.domain", RDFS.domain), ("ld.range", RDFS.range)):
             values = [o for o in props.get(str(pred), []) if isinstance(o, ox.NamedNode)]
             if values:
-                facts.append(f"{t[key]} : " if lang == "fr" else f"{t[key]}: ")
-                facts[-1] += ", ".join(_value(o, labels, lang, {}) for o in values)
+                colon = " : " if lang == "fr" else ": "
+                facts.append(escape(tr(lang, key)) + colon + ", ".join(namer.value(o) for o in values))
         sections[group].append(
-            f'<section id="{escape(local)}"><h3>{escape(_name(iri, labels, lang))} '
+            f'<section id="{escape(local)}"><h3>{escape(namer.name(iri))} '
             f'<span class="iri">cipt:{escape(local)}</span></h3>'
             + "".join(f"<p>{escape(d.value)}</p>" for d in definition if isinstance(d, ox.Literal))
             + "".join(f'<p class="muted">{f}</p>' for f in facts) + "</section>")
-    title = pick_label(labels.get(ontology_iri), lang) or t["vocabulary"]
+    title = pick_label(labels.get(namespace.rstrip("#/")), lang) or tr(lang, "ld.vocabulary")
     body = [f"<h1>{escape(title)}</h1>", f'<p class="iri">{escape(namespace)}</p>',
-            f'<p class="formats muted">{t["formats"]} <a href="/ontology.ttl">Turtle</a> '
+            f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} <a href="/ontology.ttl">Turtle</a> '
             f'<a href="/ontology.jsonld">JSON-LD</a></p>']
-    for name in (t["classes"], t["object_properties"], t["datatype_properties"], t["other_terms"]):
-        if sections.get(name):
-            body.append(f"<h2>{escape(name)}</h2>" + "".join(sections[name]))
-    return page(title, "\n".join(body), lang)
+    for key in ("ld.classes", "ld.object_properties", "ld.datatype_properties", "ld.other_terms"):
+        if sections.get(key):
+            body.append(f"<h2>{escape(tr(lang, key))}</h2>" + "".join(sections[key]))
+    return render_page(view=None, lang=lang, links=links, title=title, body="\n".join(body),
+                       head='<link rel="stylesheet" href="/api/static/style.css">',
+                       switch_href=switch_href, heading=False)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from ..namespaces import CID, CIPT, DCTERMS, GRAPH_ONTOLOGY, RDFS, SCHEMA, SKOS
 from . import results as res
 from .conneg import negotiate
 from .errors import ApiError
 from .ld_html import render_ontology, render_resource
+from .pages import html_page, page_lang, site_links, switch_href
 
 router = APIRouter(tags=["Linked data"])
 
@@ -89,10 +90,14 @@ def labels_of(store, terms: set) -> dict[str, list[tuple[int, ox.Literal]]]:
     return out
 
 
-def _answer(request: Request, triples: list[ox.Triple], media: str, base: str, html) -> Response:
-    headers = {"Link": _links(base), "Vary": "Accept"}
+def _other(lang: str) -> str:
+    return "en" if lang == "fr" else "fr"
+
+
+def _answer(request: Request, triples: list[ox.Triple], media: str, base: str, html, lang: str = "fr") -> Response:
+    headers = {"Link": _links(base), "Vary": "Accept, Accept-Language"}
     if media == "text/html":
-        return HTMLResponse(html(), headers=headers)
+        return html_page(html(), lang, headers=headers)
     return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
                     media_type=res.content_type(media), headers=headers)
 
@@ -102,7 +107,8 @@ def _answer(request: Request, triples: list[ox.Triple], media: str, base: str, h
           "content": {t: {} for t in REPRESENTATIONS}},
     404: {"description": "The graph holds nothing about this IRI"}})
 async def resource(path: str, request: Request,
-                   lang: str = Query("fr", pattern="^(fr|en)$", description="Language of the HTML page")) -> Response:
+                   lang: str | None = Query(None, pattern="^(fr|en)$", description="Language of the HTML page "
+                                            "(default: the one Accept-Language prefers, else fr)")) -> Response:
     """The resource `https://w3id.org/cipt-graph/id/{path}`: its properties and the links to it.
 
     Content negotiation by `Accept` (HTML for browsers, Turtle, JSON-LD…) or a suffix
@@ -123,12 +129,24 @@ async def resource(path: str, request: Request,
             return iri, _triples(store, GRAPH_CONTENT, graph=iri), True
         return None
 
+    # An IRI minted with a percent-encoded segment (a code with a space: ``RNCP1%20BC01``, see
+    # docs/text.md) is reached by the path as sent, not as decoded: try both.
+    raw = request.scope.get("raw_path", b"").decode("ascii", "replace")
+    paths = list(dict.fromkeys((path, raw[len("/id/"):] if raw.startswith("/id/") else path)))
+
     def work(deadline):
         # An IRI that itself ends like a suffix (a file name) wins over the suffix.
-        candidate, found, media = path, lookup(path), None
+        candidate, found, media = path, None, None
+        for option in paths:
+            candidate, found = option, lookup(option)
+            if found is not None:
+                break
         if found is None:
-            candidate, media = _strip_suffix(path)
-            found = lookup(candidate) if media else None
+            for option in paths:
+                candidate, media = _strip_suffix(option)
+                found = lookup(candidate) if media else None
+                if found is not None:
+                    break
         if found is None:
             raise ApiError(404, f"the graph holds nothing about {CID[path]}")
         iri, triples, is_graph = found
@@ -137,10 +155,12 @@ async def resource(path: str, request: Request,
 
         def html() -> str:
             terms = {t.subject for t in triples} | {t.predicate for t in triples} | {t.object for t in triples}
-            return render_resource(iri, triples, labels_of(store, terms), lang, base, is_graph=is_graph)
+            return render_resource(iri, triples, labels_of(store, terms), lang, base, is_graph=is_graph,
+                                   links=site_links(request, lang), switch_href=switch_href(request, _other(lang)))
 
-        return _answer(request, triples, media, base, html)
+        return _answer(request, triples, media, base, html, lang)
 
+    lang = page_lang(request, lang)
     return await state.runner.run(work)
 
 
@@ -152,23 +172,27 @@ def _ontology(request: Request, lang: str, media: str) -> Response:
 
     def html() -> str:
         terms = {t.object for t in triples} | {t.subject for t in triples}
-        return render_ontology(triples, labels_of(store, terms), lang, str(CIPT))
+        return render_ontology(triples, labels_of(store, terms), lang, str(CIPT), links=site_links(request, lang),
+                               switch_href=switch_href(request, _other(lang)))
 
-    return _answer(request, triples, media, "/ontology", html)
+    return _answer(request, triples, media, "/ontology", html, lang)
 
 
 @router.get("/ontology", responses={200: {"content": {t: {} for t in REPRESENTATIONS}}})
 async def ontology(request: Request,
-                   lang: str = Query("fr", pattern="^(fr|en)$", description="Language of the HTML page")) -> Response:
+                   lang: str | None = Query(None, pattern="^(fr|en)$", description="Language of the HTML page "
+                                            "(default: the one Accept-Language prefers, else fr)")) -> Response:
     """The vocabulary (`https://w3id.org/cipt-graph/ontology#`): classes and properties with
     labels and definitions, as HTML, Turtle, JSON-LD…; terms are anchors (`/ontology#Module`).
     A suffix (`/ontology.ttl`…) picks a representation directly."""
     media = _negotiate(request)
+    lang = page_lang(request, lang)
     return await request.app.state.runner.run(lambda deadline: _ontology(request, lang, media))
 
 
 def _suffixed_ontology(media: str):
-    async def route(request: Request, lang: str = Query("fr", pattern="^(fr|en)$")) -> Response:
+    async def route(request: Request, lang: str | None = Query(None, pattern="^(fr|en)$")) -> Response:
+        lang = page_lang(request, lang)
         return await request.app.state.runner.run(lambda deadline: _ontology(request, lang, media))
     return route
 

@@ -1,65 +1,93 @@
-"""The HTML query page of ``/sparql``: an editor, the named queries as examples, no external asset."""
+"""The HTML query page of ``/sparql``: an editor, the named queries as examples, results as a
+table, downloads in every format; the site's header; no external asset.
+
+The page's script and style are files under ``static/`` (``query.js``, ``style.css``; the editor
+bundle ``sparql-editor.js`` when present); its data (examples, strings, prefixes) travel in a
+``<script type="application/json">`` element, which runs nothing.
+"""
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
 from html import escape
 from pathlib import Path
-from string import Template
 
-from ..namespaces import CID
+from ..namespaces import CID, PREFIXES
 from ..queries import load_queries
 from ..store import Store
+from ..visualize.i18n import UI, tr
+from ..visualize.page import Links, json_for_script, render_page
 from .named_queries import example_sparql
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: The SPARQL editor (CodeMirror 6, bundled by ``editor/build.sh``; see ``static/NOTICE``).
+EDITOR_BUNDLE = Path(__file__).resolve().parent / "static" / "sparql-editor.js"
 
-STRINGS = {
-    "fr": {
-        "title": "Point d'accès SPARQL de cipt-graph",
-        "intro": "Interrogez le graphe de compétences du M2 CIPT (Université Paris 1, RNCP 38175) en SPARQL 1.1. "
-                 "Les requêtes nommées ci-contre sont des exemples prêts à l'emploi ; le point d'accès est en "
-                 "lecture seule.",
-        "docs": "Documentation de l'API", "vocabulary": "Vocabulaire", "programme": "Programme",
-        "examples_title": "Requêtes nommées", "query_title": "Requête", "run": "Exécuter",
-        "format_label": "Format :", "table": "Tableau", "other_lang_label": "English",
-        "rows": "ligne(s)", "running": "Exécution…", "ask": "Réponse :", "network": "Erreur réseau :",
-    },
-    "en": {
-        "title": "cipt-graph SPARQL endpoint",
-        "intro": "Query the competency graph of the M2 CIPT (Université Paris 1, RNCP 38175) in SPARQL 1.1. "
-                 "The named queries listed here are ready-made examples; the endpoint is read-only.",
-        "docs": "API documentation", "vocabulary": "Vocabulary", "programme": "Programme",
-        "examples_title": "Named queries", "query_title": "Query", "run": "Run",
-        "format_label": "Format:", "table": "Table", "other_lang_label": "Français",
-        "rows": "row(s)", "running": "Running…", "ask": "Answer:", "network": "Network error:",
-    },
+#: Download formats: media type → label (the labels are format names, the same in both languages).
+FORMATS = {
+    "application/sparql-results+json": "SPARQL JSON",
+    "application/sparql-results+xml": "SPARQL XML",
+    "text/csv": "CSV",
+    "text/tab-separated-values": "TSV",
+    "text/turtle": "Turtle (CONSTRUCT, DESCRIBE)",
+    "application/ld+json": "JSON-LD (CONSTRUCT, DESCRIBE)",
+    "application/n-triples": "N-Triples (CONSTRUCT, DESCRIBE)",
+    "application/rdf+xml": "RDF/XML (CONSTRUCT, DESCRIBE)",
 }
 
 
-@lru_cache(maxsize=1)
-def _template() -> Template:
-    return Template((STATIC_DIR / "query.html").read_text(encoding="utf-8"))
-
-
-def render_query_page(store: Store, lang: str = "fr") -> str:
-    """The page, in French or English, with every named query as a runnable example."""
-    strings = STRINGS[lang]
-    params_lang = {"lang": lang}
+def _examples(store: Store, lang: str) -> list[dict]:
     examples = []
     for q in load_queries().values():
         params = dict(q.example)
         if any(p.name == "lang" for p in q.params):
-            params.update(params_lang)
+            params["lang"] = lang
         title = (getattr(q, "header", None) or {}).get("title")
         summary = title.get(lang, q.summary) if isinstance(title, dict) else q.summary
         examples.append({"name": q.name, "summary": summary, "description": q.description,
                          "sparql": example_sparql(store, q, params)})
-    data = {"cid": str(CID), "examples": examples, "initial": "coverage_matrix",
-            "strings": {k: strings[k] for k in ("rows", "running", "ask", "network")}}
-    other = "en" if lang == "fr" else "fr"
-    values = {k: escape(v) for k, v in strings.items()}
-    values.update(lang=lang, other_lang=other,
-                  data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
-    return _template().substitute(values)
+    return examples
+
+
+def render_query_page(store: Store, lang: str = "fr", links: Links | None = None,
+                      switch_href: str | None = None) -> str:
+    """The page, in French or English, with every named query as a runnable example."""
+    links = links or Links(lang=lang)
+    examples = _examples(store, lang)
+    strings = {k.split(".", 1)[1]: v for k, v in UI[lang].items() if k.startswith("sparql.")}
+    strings["rows"] = UI[lang]["count.rows"]
+    data = {"cid": str(CID), "lang": lang, "examples": examples, "initial": "coverage_matrix",
+            "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}, "strings": strings,
+            "resource": links.resource(str(CID) + "__IRI__")}
+    items = "".join(
+        f'<li><button type="button" class="example" data-name="{escape(ex["name"])}" '
+        f'title="{escape(ex["description"] or "")}">{escape(ex["summary"])}</button>'
+        f'<code class="qname">{escape(ex["name"])}</code></li>' for ex in examples)
+    options = "".join(f'<option value="{escape(m)}">{escape(label)}</option>' for m, label in FORMATS.items())
+    body = f"""<p class="lead">{escape(tr(lang, "sparql.intro"))}</p>
+<div class="sparql-layout">
+  <section aria-labelledby="examples-title" class="examples-box">
+    <h2 id="examples-title">{escape(tr(lang, "sparql.examples"))}</h2>
+    <ul class="examples" id="examples">{items}</ul>
+  </section>
+  <section aria-labelledby="editor-title" class="editor-box">
+    <h2 id="editor-title">{escape(tr(lang, "sparql.query"))}</h2>
+    <form id="query-form" method="post" action="/sparql">
+      <div id="editor" class="editor"></div>
+      <textarea id="query" name="query" spellcheck="false" aria-label="{escape(tr(lang, "sparql.editor"))}"></textarea>
+      <div class="controls">
+        <button type="submit" class="run" id="run">{escape(tr(lang, "sparql.run"))}</button>
+        <label>{escape(tr(lang, "sparql.format"))}
+          <select id="accept">{options}</select></label>
+        <button type="button" id="download">{escape(tr(lang, "sparql.download"))}</button>
+        <label class="check"><input type="checkbox" id="full-iris"> {escape(tr(lang, "sparql.show_iri"))}</label>
+        <span class="status" id="status" role="status" aria-live="polite"></span>
+      </div>
+    </form>
+    <div class="results" id="results" aria-label="{escape(tr(lang, "sparql.results"))}"></div>
+  </section>
+</div>"""
+    head = '<link rel="stylesheet" href="/api/static/style.css">'
+    editor = '<script src="/api/static/sparql-editor.js"></script>\n' if EDITOR_BUNDLE.exists() else ""
+    scripts = (f'<script type="application/json" id="page-data">{json_for_script(data)}</script>\n'
+               f'{editor}<script src="/api/static/query.js"></script>')
+    return render_page(view="sparql", lang=lang, links=links, title=tr(lang, "sparql.title"), body=body,
+                       head=head, scripts=scripts, switch_href=switch_href)

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
+from ..jsonld import serialize_compacted
 from ..namespaces import PREFIXES, SPARQL_RESULTS, XSD
 from .runner import Deadline
 
@@ -185,8 +186,12 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
 
 
 def serialize_triples(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
-    """A graph in ``fmt`` (each triple once), with the project's prefixes where the format has them."""
+    """A graph in ``fmt`` (each triple once), with the project's prefixes where the format has them;
+    JSON-LD compacted with the project's ``@context`` (:mod:`cipt_graph.jsonld`)."""
     triples = list(dict.fromkeys(triples))
+    if fmt == ox.RdfFormat.JSON_LD:
+        # Compacted with the project's published @context (issue #17).
+        return serialize_compacted(triples)
     prefixes = None
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         iris = {t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, ox.NamedNode)}

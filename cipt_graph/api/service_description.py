@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from fastapi import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from ..namespaces import FORMATS, RDF, SD
 from . import results as res
 from .conneg import negotiate
+from .pages import html_page, page_lang, site_links, switch_href
 from .runner import run_limited
 from .settings import public_base_url
 from .query_page import render_query_page
@@ -52,10 +53,12 @@ async def describe_service(request: Request) -> Response:
     offered = ["text/turtle", "text/html", *[t for t in res.GRAPH_TYPES if t != "text/turtle"]]
     media = negotiate(request.headers.get("accept"), offered) or offered[0]
     if media == "text/html":
-        lang = request.query_params.get("lang", "fr")
+        asked = request.query_params.get("lang")
+        lang = page_lang(request, asked if asked in ("fr", "en") else None)
+        links, switch = site_links(request, lang), switch_href(request, "en" if lang == "fr" else "fr")
         store = request.app.state.store
-        page = await run_limited(request, lambda deadline: render_query_page(store, "en" if lang == "en" else "fr"))
-        return HTMLResponse(page, headers={"Vary": "Accept"})
+        html = await run_limited(request, lambda deadline: render_query_page(store, lang, links, switch))
+        return html_page(html, lang, headers={"Vary": "Accept, Accept-Language"})
     # The endpoint's address comes from the configured public URL, never from the Host header.
     endpoint = public_base_url(request) + "/sparql"
     store = request.app.state.store

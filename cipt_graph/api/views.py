@@ -1,5 +1,6 @@
 """The coverage views over HTTP: ``/`` dashboard, ``/graph`` network, ``/matrix`` matrix (with its
-CSV and XLSX exports), ``/jobs`` job readiness; ``?lang=en`` for English.
+CSV and XLSX exports), ``/jobs`` job readiness; ``?lang=en`` for English (else
+``Accept-Language`` picks, French by default).
 
 The pages come from ``cipt_graph.visualize``; this router only picks the language and the links.
 """
@@ -7,35 +8,20 @@ The pages come from ``cipt_graph.visualize``; this router only picks the languag
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match
 
 from ..visualize import render_view
 from ..visualize.matrix import matrix_csv, matrix_xlsx
-from ..visualize.page import Links
+from .pages import LANG, Lang, html_page, page_lang, site_links
 
 router = APIRouter(tags=["Views"])
 
-Lang = Literal["fr", "en"]
-LANG = Query("fr", description="Language of the page: fr (default) or en")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 T = TypeVar("T")
-
-
-def _links(request: Request) -> Links:
-    """Server links, with the optional pages (audit, SPARQL, API docs) this app actually serves."""
-    return Links(standalone=False, extras=frozenset(n for n in ("audit", "sparql", "docs") if _serves(request.app, f"/{n}")))
-
-
-def _serves(app, path: str) -> bool:
-    """Whether one of the app's routes answers ``GET path`` (routers may be nested)."""
-    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "path_params": {},
-             "query_string": b"", "headers": []}
-    return any(route.matches(scope)[0] == Match.FULL for route in app.routes)
 
 
 async def _run(request: Request, work: Callable[[object], T]) -> T:
@@ -48,21 +34,22 @@ async def _run(request: Request, work: Callable[[object], T]) -> T:
     return await run_in_threadpool(work, store)
 
 
-async def _page(request: Request, view: str, lang: str) -> HTMLResponse:
-    links = _links(request)
+async def _page(request: Request, view: str, lang: str | None) -> HTMLResponse:
+    lang = page_lang(request, lang)
+    links = site_links(request, lang)
     html = await _run(request, lambda store: render_view(store, view, lang, links))
-    return HTMLResponse(html, headers={"Content-Language": lang, "Vary": "Accept-Language"})
+    return html_page(html, lang)
 
 
 @router.get("/", response_class=HTMLResponse, summary="Dashboard")
-async def dashboard(request: Request, lang: Lang = LANG) -> HTMLResponse:
+async def dashboard(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
     """The programme on one screen: key figures (modules, hours declared vs listed, blocks covered,
     gaps), hours per block, links to every view, to the SPARQL page and to the API docs."""
     return await _page(request, "dashboard", lang)
 
 
 @router.get("/graph", response_class=HTMLResponse, summary="Coverage network")
-async def graph(request: Request, lang: Lang = LANG) -> HTMLResponse:
+async def graph(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
     """Interactive network of modules, competencies, blocks, activities and jobs (vis-network,
     inlined: the page loads nothing else). Filters by block, job and period (also as ``?block=``,
     ``?job=``, ``?period=``); clicking a node shows its details and a link to its ``/id/…`` page."""
@@ -70,7 +57,7 @@ async def graph(request: Request, lang: Lang = LANG) -> HTMLResponse:
 
 
 @router.get("/matrix", response_class=HTMLResponse, summary="Coverage matrix")
-async def matrix(request: Request, lang: Lang = LANG) -> HTMLResponse:
+async def matrix(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
     """The course × competency matrix: modules by period, competencies by block, the level in each
     cell (colour and letter), totals, hours per block; prints on A4 landscape."""
     return await _page(request, "matrix", lang)
@@ -78,8 +65,9 @@ async def matrix(request: Request, lang: Lang = LANG) -> HTMLResponse:
 
 @router.get("/matrix.csv", summary="Coverage matrix as CSV", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-async def matrix_as_csv(request: Request, lang: Lang = LANG) -> Response:
+async def matrix_as_csv(request: Request, lang: Lang | None = LANG) -> Response:
     """The ``coverage_matrix`` named query as CSV: one row per module → competency link."""
+    lang = page_lang(request, lang)
     text = await _run(request, lambda store: matrix_csv(store, lang))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.csv"'})
@@ -87,14 +75,15 @@ async def matrix_as_csv(request: Request, lang: Lang = LANG) -> Response:
 
 @router.get("/matrix.xlsx", summary="Coverage matrix as XLSX", response_class=Response,
             responses={200: {"content": {XLSX: {}}}})
-async def matrix_as_xlsx(request: Request, lang: Lang = LANG) -> Response:
+async def matrix_as_xlsx(request: Request, lang: Lang | None = LANG) -> Response:
     """A workbook: the matrix as shown (levels coloured) and the ``coverage_matrix`` rows."""
+    lang = page_lang(request, lang)
     data = await _run(request, lambda store: matrix_xlsx(store, lang))
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.xlsx"'})
 
 
 @router.get("/jobs", response_class=HTMLResponse, summary="Job readiness")
-async def jobs(request: Request, lang: Lang = LANG) -> HTMLResponse:
+async def jobs(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
     """For each target job: its activities, the competencies they need, the modules that build them
     with their hours, and what is missing."""
     return await _page(request, "jobs", lang)

@@ -13,10 +13,14 @@ refused before the body is read) and type-checked (media type and the file's fir
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import os
 import re
 import shutil
 import tempfile
+import time
+from collections import deque
 from pathlib import Path
 
 from fastapi import APIRouter, Query, Request
@@ -34,21 +38,54 @@ RNCP_TYPES = {"application/xml": ".xml", "text/xml": ".xml", "application/zip": 
 MATRIX_PATH = "/api/imports/matrix"
 RNCP_PATH = "/api/imports/rncp"
 UPLOAD_PATHS = (MATRIX_PATH, RNCP_PATH)
+UPLOAD_PREFIX = "cipt-upload-"
 
 _WRITE_RESPONSES = {
     200: {"description": "Applied (or, with `dry_run`, checked): what changed, and the version recorded"},
     400: {"description": "The file is not valid: every problem listed, nothing written"},
     401: {"description": "Missing or wrong bearer token"},
     403: {"description": "Writes are off (the default): the service is read-only"},
-    413: {"description": "The upload is larger than the service's limit"},
+    413: {"description": "The upload (or, for RNCP, its unzipped size, fiches, items or a field) is larger "
+                         "than the service's limit: the limit and the place are named"},
     415: {"description": "Not the expected file type"},
-    503: {"description": "The import was recorded but the served store could not be refreshed"},
+    429: {"description": "Too many wrong tokens from this client: wait `Retry-After` seconds"},
+    503: {"description": "Another import is running (wait `Retry-After` seconds), or the import was recorded "
+                         "but the served store could not be refreshed"},
 }
 
 
+#: Wrong tokens a client may send per window before 429 (``CIPT_WRITE_TOKEN_FAILURES`` / ``…_WINDOW`` s).
+TOKEN_FAILURES = int(os.environ.get("CIPT_WRITE_TOKEN_FAILURES", "5") or 5)
+TOKEN_WINDOW = float(os.environ.get("CIPT_WRITE_TOKEN_WINDOW", "60") or 60)
+#: Seconds a second HTTP import waits for the one running before 503 + Retry-After (``CIPT_IMPORT_WAIT``).
+IMPORT_WAIT = float(os.environ.get("CIPT_IMPORT_WAIT", "10") or 10)
+
+
+def _failures(request: Request) -> dict[str, deque]:
+    state = request.app.state
+    if not hasattr(state, "token_failures"):
+        state.token_failures = {}
+    return state.token_failures
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 def _authorize(request: Request) -> None:
-    """Writes on, and the right bearer token: else 403 / 401."""
+    """Writes on, and the right bearer token: else 403 / 401; 429 after too many wrong tokens
+    from one client (``TOKEN_FAILURES`` per ``TOKEN_WINDOW`` seconds), before any comparison."""
     settings = request.app.state.settings
+    failures = _failures(request)
+    now = time.monotonic()
+    recent = failures.get(_client(request))
+    if recent is not None:
+        while recent and recent[0] <= now - TOKEN_WINDOW:
+            recent.popleft()
+        if len(recent) >= TOKEN_FAILURES:
+            retry = max(1, int(recent[0] + TOKEN_WINDOW - now) + 1)
+            raise ApiError(429, f"too many wrong tokens from this client: try again in {retry} s",
+                           {"Retry-After": str(retry)})
     if not settings.allow_writes:
         raise ApiError(403, "this service is read-only: writes over HTTP are off (start it with --allow-writes "
                             "and a token in CIPT_WRITE_TOKEN to accept imports)")
@@ -58,6 +95,10 @@ def _authorize(request: Request) -> None:
         raise ApiError(401, "this operation changes data: send Authorization: Bearer <token>", challenge)
     expected = (settings.write_token or "").encode("utf-8")
     if not hmac.compare_digest(given.strip().encode("utf-8"), expected):
+        if len(failures) > 10_000:  # bounded memory: forget the oldest clients
+            for key in list(failures)[:5_000]:
+                failures.pop(key, None)
+        failures.setdefault(_client(request), deque()).append(now)
         raise ApiError(401, "wrong bearer token", {"WWW-Authenticate": 'Bearer realm="cipt-graph", error="invalid_token"'})
 
 
@@ -123,16 +164,29 @@ async def _run_import(request: Request, work, payload) -> Response:
     """Run an import in a worker thread, one at a time; map its errors to answers."""
     from ..spreadsheet import MatrixError
 
+    from ..importers import LimitError
+    from ..versions import WorkspaceBusy
+
     lock = request.app.state.write_lock
-    async with lock:
+    busy = {"Retry-After": str(max(1, int(IMPORT_WAIT)))}
+    try:
+        await asyncio.wait_for(lock.acquire(), IMPORT_WAIT)
+    except asyncio.TimeoutError:
+        return error_response(request, 503, f"another import is running; waited {IMPORT_WAIT:g} s, "
+                                            "try again later", busy)
+    try:
         try:
             result = await run_in_threadpool(work)
+        except WorkspaceBusy as exc:
+            return error_response(request, 503, exc.message, {"Retry-After": str(exc.retry_after)})
+        except LimitError as exc:
+            return error_response(request, exc.status, _public(str(exc)))
         except MatrixError as exc:
             body = {"status": 400, "error": "Bad Request", "message": exc.message,
                     "errors": [e.as_dict() for e in exc.errors]}
             return JSONResponse(body, status_code=400)
         except InputError as exc:
-            return error_response(request, 400, exc.message)
+            return error_response(request, 400, _public(str(exc)))
         body = payload(result)
         if body.pop("_changed", False):
             await _refresh(request, _workspace(request))
@@ -140,6 +194,14 @@ async def _run_import(request: Request, work, payload) -> Response:
         else:
             body["refreshed"] = False
         return JSONResponse(body)
+    finally:
+        lock.release()
+
+
+def _public(message: str) -> str:
+    """An error message with the server's upload folder taken out of the place it names
+    (``/tmp/cipt-upload-…/export.zip:12`` → ``export.zip:12``)."""
+    return re.sub(r"(?:[^\s:]*/)?" + re.escape(UPLOAD_PREFIX) + r"[^/\s]*/", "", message)
 
 
 @router.post("/matrix", responses=_WRITE_RESPONSES, openapi_extra={"requestBody": {
@@ -184,7 +246,8 @@ async def import_rncp_upload(request: Request, author: str | None = None, filena
     keeps only those fiches. Nothing is written unless the whole export reads without error
     (400 says file, line and what). The answer is `cipt import-rncp --format json`'s.
     """
-    from ..importers import import_rncp
+    from ..importers import ImportLimits, import_rncp
+    from ..importers.staging import make_dir
 
     _authorize(request)
     workspace = _workspace(request)
@@ -192,7 +255,8 @@ async def import_rncp_upload(request: Request, author: str | None = None, filena
     if media not in RNCP_TYPES:
         raise ApiError(415, f"send the export as {', '.join(RNCP_TYPES)}, not {media or '(no type)'!r}")
     fiches = [f for f in fiche or () if f.strip()] or None
-    folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
+    limits = ImportLimits.from_env(upload=True)
+    folder = make_dir(Path(tempfile.gettempdir()), UPLOAD_PREFIX)  # pid-named: cleaned if we are killed
     try:
         path = await _receive(request, folder, _safe_name(filename, "export_rncp", RNCP_TYPES[media]))
         _check_magic(path, "zip" if RNCP_TYPES[media] == ".zip" else "xml")
@@ -201,6 +265,7 @@ async def import_rncp_upload(request: Request, author: str | None = None, filena
             # The upload's own name, not the server's temporary path.
             return {**report.as_dict(), "source": path.name, "_changed": bool(report.written)}
 
-        return await _run_import(request, lambda: import_rncp(path, workspace, fiches=fiches, agent=author), payload)
+        return await _run_import(request, lambda: import_rncp(path, workspace, fiches=fiches, agent=author,
+                                                              limits=limits), payload)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CiptError
-from . import audit, data, mapping, query, rncp, serve, views
+from ..i18n import env_lang
+from . import audit, data, interchange, mapping, query, rncp, serve, users, views
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CommandAdder, common_options
 
 #: The groups of commands, in the order `cipt --help` lists them.
-GROUPS = (data, query, audit, mapping, rncp, views, serve)
+GROUPS = (data, query, audit, mapping, rncp, interchange, views, serve, users)
 
 DESCRIPTION = """\
 cipt-graph: the competency graph of the Master 2 CIPT (modules and their hours, RNCP blocks and
@@ -37,6 +38,9 @@ Typical uses:
 Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…).
 """
 
+#: The command line's own words, by language (the messages of the checks carry their own).
+MESSAGES = {"fr": {"error": "erreur : "}, "en": {"error": "error: "}}
+
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
 
 
@@ -45,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cipt", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"cipt-graph {__version__}")
+    parser.add_argument("--lang", dest="global_lang", choices=("fr", "en"), default=None,
+                        help="language of the messages, reports and pages: fr or en (default: the "
+                             "environment's LC_ALL / LC_MESSAGES / LANG, else fr); a command's own "
+                             "--lang wins")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands = CommandAdder(sub, common_options())
     for group in GROUPS:
@@ -56,10 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `cipt` with ``argv`` (default: the process's arguments); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    lang = getattr(args, "lang", None) or args.global_lang or env_lang()
+    if hasattr(args, "lang"):
+        args.lang = lang
     try:
         return args.func(args)
     except CiptError as exc:
-        print(f"cipt: error: {exc}", file=sys.stderr)
+        print(f"cipt: {MESSAGES[lang]['error']}{exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK

@@ -49,6 +49,7 @@ def register(commands: CommandAdder) -> None:
     p = commands.add("audit", cmd_audit)
     p.add_argument("--format", choices=("html", "md", "json"), default="html")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the report")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="language of the report (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--base-url", metavar="URL",
                    help="root URL of a running `cipt serve`: adds links running each query there")

@@ -103,6 +103,7 @@ def register(commands: CommandAdder) -> None:
 
     p = commands.add("validate", cmd_validate)
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the messages")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="language of the messages (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--fail-on", choices=("warning", "violation"), default="warning",
                    help="exit 1 on any finding (warning, the default) or on violations only")

@@ -125,7 +125,8 @@ def register(commands: CommandAdder) -> None:
     p = commands.add("export-matrix", cmd_export_matrix)
     p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the labels and headers")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="language of the labels and headers (default: the global --lang, else LC_ALL/LANG)")
 
     p = commands.add("import-matrix", cmd_import_matrix)
     p.add_argument("file", help="the edited workbook (.xlsx)")
@@ -143,4 +144,5 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("a", help="a version id (v1…), `latest` or `current`")
     p.add_argument("b", help="a version id (v1…), `latest` or `current`")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the labels")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="language of the labels (default: the global --lang, else LC_ALL/LANG)")

@@ -24,4 +24,5 @@ def register(commands: CommandAdder) -> None:
     """Add `viz` to the `cipt` parser."""
     p = commands.add("viz", cmd_viz)
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the HTML files into (created if missing)")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the pages (default: fr)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="language of the pages (default: the global --lang, else LC_ALL/LANG)")

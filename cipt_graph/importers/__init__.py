@@ -8,6 +8,8 @@
 """
 
 from .fiche import Block, Certifier, Code, Fiche
-from .rncp_import import ImportReport, import_rncp, require_workspace
+from .limits import ImportLimits, LimitError
+from .rncp_import import ImportReport, clean_workspace_leftovers, import_rncp, require_workspace
 
-__all__ = ["Block", "Certifier", "Code", "Fiche", "ImportReport", "import_rncp", "require_workspace"]
+__all__ = ["Block", "Certifier", "Code", "Fiche", "ImportLimits", "ImportReport", "LimitError",
+           "clean_workspace_leftovers", "import_rncp", "require_workspace"]

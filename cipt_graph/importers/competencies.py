@@ -13,6 +13,10 @@ Rules, in order:
 2. Otherwise the list is *unmarked*: it is cut at runs of four or more spaces (line breaks);
    runs of two or three spaces are soft wraps.
 
+A list holding HTML tags or entities (older fiches: ``&lt;p&gt;- Param&amp;eacute;trer…``) is
+first decoded (:func:`cipt_graph.text.html_items`): one item per paragraph or list item, each
+then cut by the rules above.
+
 Every item is then trimmed, its whitespace collapsed to single spaces, and its bullet (not its
 numbering, which is part of what the certifier wrote) removed.
 """
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from ..text import html_items, looks_like_html
 
 #: Bullets seen in exports: dash, asterisk, letter o (a Word bullet), en dash, round and square bullets.
 _BULLET = r"(?:[-*o•●▪■◦➢–—](?=\s))"
@@ -54,6 +60,13 @@ def split_competencies(raw: str | None) -> list[str]:
     Returns:
         One string per item: whitespace collapsed, bullet removed, numbering kept.
     """
+    if raw and looks_like_html(raw):
+        # Older fiches: escaped HTML paragraphs / list items, one item each (docs/text.md).
+        return [item for line in html_items(raw) for item in _split_plain(line)]
+    return _split_plain(raw)
+
+
+def _split_plain(raw: str | None) -> list[str]:
     text = (raw or "").replace("\u00a0", " ").replace("\r", " ").replace("\n", " ").strip()
     if not text:
         return []

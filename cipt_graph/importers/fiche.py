@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..errors import InputError
+from ..text import clean_code, clean_line, clean_text
 from .competencies import split_competencies
+from .limits import ImportLimits, LimitError
 
 _LEVEL = re.compile(r"^NIV([1-8])$")
 _FICHE_NUMBER = re.compile(r"^RNCP[0-9]+$")
@@ -130,3 +132,49 @@ def parse_level(value: str | None, *, where: str, what: str) -> int | None:
     if value.startswith("NIV"):
         raise InputError(f"{what}: {value!r} is not a level NIV1…NIV8", where=where)
     return None
+
+
+def normalise_fiche(fiche: Fiche) -> Fiche:
+    """The fiche with every text field put through the text policy (docs/text.md), in place.
+
+    Codes and numbers: :func:`~cipt_graph.text.clean_code`; titles, labels, names:
+    :func:`~cipt_graph.text.clean_line`; competency lists and evaluation modes, kept raw as
+    given: :func:`~cipt_graph.text.clean_text` (line separators → ``\\n``, controls → U+FFFD, NFC).
+    """
+    fiche.number = clean_code(fiche.number)
+    fiche.title, fiche.state = clean_line(fiche.title), clean_line(fiche.state)
+    fiche.registration_type = clean_line(fiche.registration_type)
+    for c in fiche.certifiers:
+        c.siret, c.name = clean_code(c.siret), clean_line(c.name)
+    for code in (*fiche.rome, *fiche.nsf):
+        code.code, code.label = clean_code(code.code), clean_line(code.label)
+    for b in fiche.blocks:
+        b.code, b.label = clean_code(b.code), clean_line(b.label)
+        b.competency_list, b.evaluation = clean_text(b.competency_list), clean_text(b.evaluation)
+        b.__dict__.pop("competencies", None)  # the cached split, if any, is of the old text
+    fiche.replaces = [clean_code(r) for r in fiche.replaces]
+    return fiche
+
+
+def check_fiche(fiche: Fiche, limits: ImportLimits) -> None:
+    """Refuse a fiche past ``max_items_per_fiche`` (blocks, codes, certifiers, lineage and
+    competency items together) or ``max_field_chars`` (any one text).
+
+    Raises:
+        LimitError: the limit, the fiche and the field are named.
+    """
+    texts = [("INTITULE", fiche.title), ("TYPE_ENREGISTREMENT", fiche.registration_type)]
+    texts += [(f"certifier {c.siret}", c.name) for c in fiche.certifiers]
+    texts += [(f"code {c.code}", c.label) for c in (*fiche.rome, *fiche.nsf)]
+    for b in fiche.blocks:
+        texts += [(f"{b.code} LIBELLE", b.label), (f"{b.code} LISTE_COMPETENCES", b.competency_list),
+                  (f"{b.code} MODALITES_EVALUATION", b.evaluation), (f"{b.code} CODE", b.code)]
+    for what, value in texts:
+        if len(value) > limits.max_field_chars:
+            raise LimitError("max_field_chars", limits.max_field_chars,
+                             f"{what} holds {len(value)} characters", where=fiche.where, status=413)
+    items = (len(fiche.blocks) + len(fiche.certifiers) + len(fiche.rome) + len(fiche.nsf) + len(fiche.replaces)
+             + sum(len(b.competencies) for b in fiche.blocks))
+    if items > limits.max_items_per_fiche:
+        raise LimitError("max_items_per_fiche", limits.max_items_per_fiche,
+                         f"fiche {fiche.number} has {items} entries", where=fiche.where)

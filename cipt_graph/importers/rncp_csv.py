@@ -17,6 +17,8 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from ..errors import InputError
+from ..text import BOM, clean_code
+from .limits import ByteCounter, ImportLimits, LimitError, check_zip
 from .fiche import Block, Certifier, Code, Fiche, parse_bool, parse_date, parse_level
 
 #: File kinds of the export: a part of the entry name, and the columns read from it.
@@ -54,14 +56,16 @@ def is_csv_export(path: Path) -> bool:
                    for i in archive.infolist())
 
 
-def _rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str,
-          columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, row) of one CSV entry, the header checked."""
+def _rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, columns: tuple[str, ...],
+          counter: ByteCounter, limits: ImportLimits) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) of one CSV entry, the header checked (a leading BOM is not data)."""
     with archive.open(info) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(counter.wrap(raw, where), encoding="utf-8", newline="")
         reader = csv.reader(text, delimiter=";", quotechar='"', strict=True)
         try:
-            first = text.readline()
+            first = text.readline(limits.max_field_chars)
+            if first.startswith(BOM):
+                first = first[1:]
             if not first.strip():
                 raise InputError("empty file: expected a header line", where=f"{where}:1")
             if ";" not in first:
@@ -80,6 +84,11 @@ def _rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str,
                 if len(values) != len(header):
                     raise InputError(f"{len(values)} fields, the header has {len(header)} (expected ';' between fields)",
                                      where=f"{where}:{line}")
+                longest = max(values, key=len)
+                if len(longest) > limits.max_field_chars:
+                    column = header[values.index(longest)]
+                    raise LimitError("max_field_chars", limits.max_field_chars,
+                                     f"column {column} holds {len(longest)} characters", where=f"{where}:{line}")
                 yield line, dict(zip(header, values))
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text: {exc.reason}", where=where) from None
@@ -99,7 +108,7 @@ def _code_label(value: str, code: str) -> str:
 
 
 def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
-                    progress: Progress | None = None) -> Iterator[Fiche]:
+                    progress: Progress | None = None, limits: ImportLimits | None = None) -> Iterator[Fiche]:
     """The fiches of a CSV export zip, one per row of its ``*_Standard_*.csv``.
 
     The side files (blocks, certifiers, ROME, NSF, lineage) are read first and grouped by fiche
@@ -107,8 +116,12 @@ def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
 
     Raises:
         InputError: a missing file or column, a wrong delimiter, a bad date or flag (file and line).
+        LimitError: a limit of :class:`.limits.ImportLimits` passed (limit and place named).
     """
+    limits = limits or ImportLimits.from_env()
     with zipfile.ZipFile(path) as archive:
+        check_zip(archive, limits, str(path))
+        counter = ByteCounter(limits.max_unzipped_bytes, str(path))
         entries: dict[str, zipfile.ZipInfo] = {}
         for info in archive.infolist():
             name = member_name(info)
@@ -118,21 +131,30 @@ def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
         if "standard" not in entries:
             raise InputError("not an RNCP CSV export: no *_Standard_*.csv in the zip", where=str(path))
         side: dict[str, dict[str, list[dict[str, str]]]] = {}
+        items: dict[str, int] = defaultdict(int)
         for kind in ("blocks", "certifiers", "rome", "nsf", "lineage"):
             side[kind] = defaultdict(list)
             if kind not in entries:
                 continue
             where = f"{path}!{member_name(entries[kind])}"
-            for _, row in _rows(archive, entries[kind], where, FILES[kind][1]):
-                number = _clean(row["Numero_Fiche"])
+            for line, row in _rows(archive, entries[kind], where, FILES[kind][1], counter, limits):
+                number = clean_code(_clean(row["Numero_Fiche"]))
                 if wanted is None or number in wanted:
                     side[kind][number].append(row)
+                    items[number] += 1
+                    if items[number] > limits.max_items_per_fiche:
+                        raise LimitError("max_items_per_fiche", limits.max_items_per_fiche,
+                                         f"more than {limits.max_items_per_fiche} entries for fiche {number}",
+                                         where=f"{where}:{line}")
         info = entries["standard"]
         where_file = f"{path}!{member_name(info)}"
         seen = 0
-        for line, row in _rows(archive, info, where_file, FILES["standard"][1]):
+        for line, row in _rows(archive, info, where_file, FILES["standard"][1], counter, limits):
             seen += 1
-            number = _clean(row["Numero_Fiche"])
+            if seen > limits.max_fiches:
+                raise LimitError("max_fiches", limits.max_fiches, f"more than {limits.max_fiches} fiches in the export",
+                                 where=f"{where_file}:{line}")
+            number = clean_code(_clean(row["Numero_Fiche"]))
             if progress is not None and seen % 1000 == 0:
                 progress(seen, 0, seen)
             if wanted is not None and number not in wanted:

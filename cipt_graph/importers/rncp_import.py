@@ -2,29 +2,39 @@
 
 Each fiche becomes ``rncp/<number>.ttl`` in the workspace (a newer export replaces the file: the
 fiche is updated in place). Files are first written to a hidden staging folder inside the
-workspace while the export is streamed; only when the whole export has been read without error
-are they switched into ``rncp/`` (one atomic replace of a link to a generation folder) and the import recorded as a
-version (:mod:`cipt_graph.versions`). A failed import leaves the workspace as it was.
+workspace while the export is streamed (every text through the text policy, every limit of
+:mod:`.limits` checked); each staged file is parsed back; only then are they switched into
+``rncp/`` (one atomic replace of a link to a generation folder) and the import recorded as a
+version (:mod:`cipt_graph.versions`). A failure at any step — reading, staging, the switch, the
+record — leaves the workspace byte-identical to before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import tempfile
+import zipfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from ..build import RNCP_DIR
-from ..errors import CiptError, InputError
+from ..errors import CiptError, InputError, StoreError
 from ..paths import Workspace
-from ..testhooks import pause_before_switch
-from .fiche import Fiche, is_fiche_number
+from ..safefs import check_regular
+from ..testhooks import fail_point, pause_before_switch
+from ..text import clean_code
+from .fiche import Fiche, check_fiche, is_fiche_number, normalise_fiche
+from .limits import ImportLimits, LimitError
 from .reconcile import Reconciliation, programme_certifications, reconcile, reconciliation_turtle
 from .rncp_csv import is_csv_export, read_csv_export
 from .rncp_graph import fiche_turtle
 from .rncp_xml import read_xml_export
+from .staging import (GENERATION_PREFIX, IMPORT_PREFIX, LINK_PREFIX, OLD_PREFIX, FolderCheckpoint, clean_leftovers,
+                      make_dir)
 
 RECONCILIATION_FILE = "reconciliation.ttl"
 
@@ -68,9 +78,19 @@ def require_workspace(workspace: Workspace) -> None:
                         "(or set CIPT_DATA=DIR); the shipped data is read-only")
 
 
+#: The steps of an import, in order; a fault test injects a failure at each (``CIPT_TEST_FAIL_AT``).
+STEPS = ("read", "stage", "parse-back", "lock", "baseline", "generation", "switch", "record")
+
+
 def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: Collection[str] | None = None,
-                progress: Progress | None = None, record: bool = True, agent: str | None = None) -> ImportReport:
-    """Import the fiches of an RNCP export into a workspace.
+                progress: Progress | None = None, record: bool = True, agent: str | None = None,
+                limits: ImportLimits | None = None) -> ImportReport:
+    """Import the fiches of an RNCP export into a workspace, all or nothing.
+
+    Steps: read and stage (every limit checked as the export streams), parse every staged file
+    back, then under the workspace lock (bounded wait): baseline version, new generation,
+    switch, version record. A failure at any step leaves the workspace byte-identical to
+    before: the switch is undone and the versions folder put back.
 
     Args:
         path: an XML export (``.xml`` or its ``.zip``) or a CSV export zip.
@@ -79,42 +99,60 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
         progress: called while the export is read (see :data:`Progress`).
         record: record the import as a version of the workspace.
         agent: who imports (for the version); default the login name.
+        limits: the import limits (default :meth:`ImportLimits.from_env`).
 
     Raises:
         CiptError: no workspace. InputError: the file is missing or malformed (file, line and
-            what), or a requested fiche is not in it. Nothing is written then.
+            what), or a requested fiche is not in it. LimitError: a limit passed (limit and
+            place). WorkspaceBusy: another import held the lock past the timeout.
+            StoreError: the workspace cannot be written. Nothing is written then.
     """
     require_workspace(workspace)
+    limits = limits or ImportLimits.from_env()
     source = Path(path)
     if not source.is_file():
         raise InputError("no such file", where=str(source))
+    size = check_regular(source).st_size
+    if size > limits.max_bytes:
+        raise LimitError("max_bytes", limits.max_bytes, f"the file holds {size} bytes", where=str(source))
     if source.suffix.lower() == ".csv":
         raise InputError("one CSV file is not an export: give the CSV export's zip (export-fiches-csv-….zip) "
                          "or the XML export", where=str(source))
-    wanted = {f.strip().upper() for f in fiches} if fiches else None
-    csv_export = is_csv_export(source)
+    wanted = {clean_code(f).upper() for f in fiches} if fiches else None
+    try:
+        csv_export = is_csv_export(source)
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"not a readable zip: {exc}", where=str(source)) from None
     report = ImportReport(str(source), "csv" if csv_export else "xml")
     reader = read_csv_export if csv_export else read_xml_export
     programme = programme_certifications(workspace.root)
     rncp_dir = workspace.root / RNCP_DIR
-    staging = Path(tempfile.mkdtemp(prefix=".rncp-import-", dir=workspace.root))
+    clean_workspace_leftovers(workspace)
+    try:
+        staging = make_dir(workspace.root, IMPORT_PREFIX)
+    except OSError as exc:
+        raise StoreError(f"cannot write the workspace: {exc.strerror or exc}", where=str(workspace.root)) from None
     try:
         kept: dict[str, Fiche] = {}
         where: dict[str, str] = {}
-        for fiche in reader(source, wanted=wanted, progress=progress):
+        for fiche in reader(source, wanted=wanted, progress=progress, limits=limits):
             report.seen += 1
+            normalise_fiche(fiche)
             if not is_fiche_number(fiche.number):
                 report.skipped_not_rncp.append(fiche.number)
                 continue
+            check_fiche(fiche, limits)
             if fiche.number in where:
                 raise InputError(f"fiche {fiche.number} appears twice (first at {where[fiche.number]})", where=fiche.where)
             where[fiche.number] = fiche.where
+            _check_blocks(fiche)
             (staging / f"{fiche.number}.ttl").write_bytes(fiche_turtle(fiche, source.name))
             report.fiches.append(fiche.number)
             report.blocks += len(fiche.blocks)
             report.competencies += sum(len(b.competencies) for b in fiche.blocks)
             if fiche.number in programme:
                 kept[fiche.number] = fiche
+        fail_point("read")
         if wanted is not None and (missing := sorted(wanted - set(where))):
             raise InputError(f"fiche(s) not in the export: {', '.join(missing)}", where=str(source))
         if not report.fiches:
@@ -123,62 +161,168 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
             iri, blocks = programme[number]
             report.reconciliation = reconcile(fiche, iri, blocks)
             (staging / RECONCILIATION_FILE).write_bytes(reconciliation_turtle(report.reconciliation, source.name))
+        fail_point("stage")
+        _parse_back(staging)
+        fail_point("parse-back")
         pause_before_switch("import-rncp")  # test hook (issue #8), off unless set
         _commit(staging, rncp_dir, workspace, report, record=record, agent=agent)
+    except OSError as exc:
+        raise StoreError(f"cannot write the workspace, nothing was changed: {exc.strerror or exc}",
+                         where=str(getattr(exc, "filename", None) or workspace.root)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
 
 
+def _check_blocks(fiche: Fiche) -> None:
+    """Two block codes that become the same after normalisation are one block twice."""
+    seen: set[str] = set()
+    for block in fiche.blocks:
+        if not block.code:
+            raise InputError("a block without a code", where=fiche.where)
+        if block.code in seen:
+            raise InputError(f"block {block.code} appears twice in the fiche", where=fiche.where)
+        seen.add(block.code)
+
+
+def _parse_back(staging: Path) -> None:
+    """Every staged file parses as Turtle (with the workspace's own reader) before anything is switched.
+
+    Raises:
+        InputError: a staged file does not parse (a bug: the message says which and where).
+    """
+    for staged in sorted(staging.iterdir()):
+        try:
+            for _ in ox.parse(staged.read_bytes(), format=ox.RdfFormat.TURTLE, base_iri=staged.resolve().as_uri()):
+                pass
+        except SyntaxError as exc:
+            raise InputError(f"the generated Turtle does not parse back ({exc}); nothing was written",
+                             where=f"{staged.name}:{getattr(exc, 'lineno', '?')}") from None
+
+
+def clean_workspace_leftovers(workspace: Workspace) -> None:
+    """Remove what killed imports left (:func:`.staging.clean_leftovers`), under the lock, without
+    waiting when another import runs; at each import and when ``cipt serve`` starts."""
+    if workspace.read_only:
+        return
+    from ..versions import WorkspaceBusy, workspace_lock
+
+    try:
+        with workspace_lock(workspace, timeout=0):
+            clean_leftovers(workspace.root, RNCP_DIR)
+    except WorkspaceBusy:
+        pass
+
+
 def _commit(staging: Path, rncp_dir: Path, workspace: Workspace, report: ImportReport, *,
             record: bool, agent: str | None) -> None:
-    """Move the staged files into ``rncp/`` and record the version, under the workspace lock."""
+    """Move the staged files into ``rncp/`` and record the version, under the workspace lock;
+    on any failure, undo the switch and the versions written, then re-raise."""
     from ..versions import ensure_baseline, record_version, workspace_lock
 
     with workspace_lock(workspace):
-        if record:
-            ensure_baseline(workspace, agent=agent)
-        for staged in sorted(staging.iterdir()):
-            if (rncp_dir / staged.name).exists() and staged.name != RECONCILIATION_FILE:
-                report.replaced.append(staged.stem)
-            report.written.append(f"{RNCP_DIR}/{staged.name}")
-        _switch_generation(staging, rncp_dir)
-        if record:
-            numbers = report.fiches
-            shown = ", ".join(numbers[:5]) + (f" … ({len(numbers)} fiches)" if len(numbers) > 5 else "")
-            version = record_version(workspace, kind="rncp-import", source=report.source, agent=agent,
-                                     message=f"import RNCP ({report.format}) : {shown}")
-            report.version = version.id
+        fail_point("lock")
+        checkpoint = FolderCheckpoint(workspace.versions_dir)
+        switched: _Switch | None = None
+        try:
+            if record:
+                ensure_baseline(workspace, agent=agent)
+            fail_point("baseline")
+            for staged in sorted(staging.iterdir()):
+                if (rncp_dir / staged.name).exists() and staged.name != RECONCILIATION_FILE:
+                    report.replaced.append(staged.stem)
+                report.written.append(f"{RNCP_DIR}/{staged.name}")
+            switched = _Switch(staging, rncp_dir)
+            switched.prepare()
+            fail_point("generation")
+            switched.switch()
+            fail_point("switch")
+            if record:
+                numbers = report.fiches
+                shown = ", ".join(numbers[:5]) + (f" … ({len(numbers)} fiches)" if len(numbers) > 5 else "")
+                version = record_version(workspace, kind="rncp-import", source=report.source, agent=agent,
+                                         message=f"import RNCP ({report.format}) : {shown}")
+                report.version = version.id
+            fail_point("record")
+        except BaseException:
+            if switched is not None:
+                switched.undo()
+            checkpoint.restore()
+            report.replaced.clear()
+            report.written.clear()
+            report.version = None
+            raise
+        switched.finish()
 
 
-def _switch_generation(staging: Path, rncp_dir: Path) -> None:
-    """Make ``rncp/`` show the old files plus the staged ones, in one atomic step.
+class _Switch:
+    """Make ``rncp/`` show the old files plus the staged ones, in one atomic step, undoable
+    until :meth:`finish`.
 
     ``rncp`` is a symbolic link to a generation folder (``.rncp-gen-…``). A new generation
     holds hard links to the current files plus the staged ones; one ``os.replace`` of the link
     switches every file at once, so a crash leaves exactly the old set or exactly the new one
     (issue #8). A plain ``rncp/`` folder (made by hand) is converted on the first import.
     """
-    root = rncp_dir.parent
-    generation = Path(tempfile.mkdtemp(prefix=".rncp-gen-", dir=root))
-    if rncp_dir.is_dir():
-        for current in rncp_dir.iterdir():
-            if current.is_file():
-                try:
-                    os.link(current, generation / current.name)
-                except OSError:
-                    shutil.copy2(current, generation / current.name)
-    for staged in staging.iterdir():
-        os.replace(staged, generation / staged.name)
-    previous = rncp_dir.resolve() if rncp_dir.is_symlink() else None
-    if rncp_dir.is_dir() and not rncp_dir.is_symlink():
-        # Hand-made folder: move it aside first (the one step that is not atomic).
-        aside = Path(tempfile.mkdtemp(prefix=".rncp-old-", dir=root))
-        os.replace(rncp_dir, aside / RNCP_DIR)
-        previous = aside
-    link = root / f".{RNCP_DIR}-link-{generation.name}"
-    os.symlink(generation.name, link)
-    os.replace(link, rncp_dir)
-    if previous is not None and previous.name.startswith((".rncp-gen-", ".rncp-old-")):
-        shutil.rmtree(previous, ignore_errors=True)
 
+    def __init__(self, staging: Path, rncp_dir: Path) -> None:
+        self.staging, self.rncp_dir, self.root = staging, rncp_dir, rncp_dir.parent
+        self.generation: Path | None = None
+        self.previous_link: str | None = None  # the old link target, when rncp was a link
+        self.aside: Path | None = None  # where a hand-made folder was moved
+        self.done = False
+
+    def prepare(self) -> None:
+        self.generation = make_dir(self.root, GENERATION_PREFIX)
+        if self.rncp_dir.is_dir():
+            for current in self.rncp_dir.iterdir():
+                if current.is_file() and not current.is_symlink():
+                    try:
+                        os.link(current, self.generation / current.name)
+                    except OSError:
+                        shutil.copy2(current, self.generation / current.name)
+        for staged in self.staging.iterdir():
+            os.replace(staged, self.generation / staged.name)
+
+    def switch(self) -> None:
+        assert self.generation is not None
+        if self.rncp_dir.is_symlink():
+            self.previous_link = os.readlink(self.rncp_dir)
+        elif self.rncp_dir.is_dir():
+            # Hand-made folder: move it aside first (the one step that is not atomic).
+            self.aside = make_dir(self.root, OLD_PREFIX)
+            os.replace(self.rncp_dir, self.aside / RNCP_DIR)
+        link = self.root / f"{LINK_PREFIX}{self.generation.name}"
+        os.symlink(self.generation.name, link)
+        os.replace(link, self.rncp_dir)
+        self.done = True
+
+    def undo(self) -> None:
+        """Put ``rncp`` back as it was; drop the new generation (never raises)."""
+        with contextlib.suppress(OSError):
+            if self.done:
+                if self.previous_link is not None:
+                    link = self.root / f"{LINK_PREFIX}undo-{os.getpid()}"
+                    with contextlib.suppress(FileNotFoundError):
+                        link.unlink()
+                    os.symlink(self.previous_link, link)
+                    os.replace(link, self.rncp_dir)
+                else:
+                    self.rncp_dir.unlink()
+                    if self.aside is not None:
+                        os.replace(self.aside / RNCP_DIR, self.rncp_dir)
+        if self.aside is not None:
+            shutil.rmtree(self.aside, ignore_errors=True)
+        if self.generation is not None:
+            shutil.rmtree(self.generation, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (self.root / f"{LINK_PREFIX}{self.generation.name}").unlink()
+
+    def finish(self) -> None:
+        """Drop the previous generation (or the hand-made folder moved aside)."""
+        if self.previous_link is not None:
+            previous = self.root / self.previous_link
+            if previous.name.startswith(GENERATION_PREFIX) and previous.parent.resolve() == self.root.resolve():
+                shutil.rmtree(previous, ignore_errors=True)
+        if self.aside is not None:
+            shutil.rmtree(self.aside, ignore_errors=True)

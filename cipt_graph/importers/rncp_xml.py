@@ -24,6 +24,8 @@ from defusedxml.expatreader import create_parser
 
 from ..errors import InputError
 from .fiche import Block, Certifier, Code, Fiche, parse_bool, parse_date, parse_level
+from ..text import clean_code
+from .limits import ByteCounter, ImportLimits, LimitError, check_zip
 from .rncp_csv import member_name
 
 ROOT, FICHE = "FICHES", "FICHE"
@@ -48,15 +50,34 @@ _LEAVES = frozenset(FICHE_FIELDS) | {f"{g}/{c}" for g, cs in GROUPS.items() for 
 Progress = Callable[[int, int, int], None]
 
 
-class _Handler(ContentHandler):
-    """Collects one fiche at a time into plain dicts; ``ready`` holds the fiches completed."""
+def _prefixes() -> frozenset[str]:
+    """Every path under FICHE that leads to a wanted leaf or group (so deeper paths are not built)."""
+    out = set()
+    for path in _LEAVES | set(GROUPS):
+        parts = path.split("/")
+        out.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return frozenset(out)
 
-    def __init__(self, name: str, wanted: Collection[str] | None) -> None:
+
+_PREFIXES = _prefixes()
+
+
+class _Handler(ContentHandler):
+    """Collects one fiche at a time into plain dicts; ``ready`` holds the fiches completed.
+
+    Each element costs O(1): the depth is a counter checked against ``max_xml_depth`` first, and
+    the path relative to FICHE is built only while it can still lead to a wanted element.
+    """
+
+    def __init__(self, name: str, wanted: Collection[str] | None, limits: ImportLimits) -> None:
         super().__init__()
         self.name = name
         self.wanted = wanted
+        self.limits = limits
         self.locator = None
-        self.stack: list[str] = []
+        self.depth = 0
+        self.rels: list[str | None] = []  # path relative to FICHE, None when not wanted
+        self.in_fiche = False
         self.ready: list[Fiche] = []
         self.version: str | None = None
         self.seen = 0
@@ -64,6 +85,8 @@ class _Handler(ContentHandler):
         self._groups: dict[str, list[dict[str, str]]] = {}
         self._group: tuple[str, dict[str, str]] | None = None
         self._text: list[str] | None = None
+        self._text_len = 0
+        self._items = 0
         self._fiche_line = 0
 
     def setDocumentLocator(self, locator) -> None:  # noqa: N802 (SAX API)
@@ -73,42 +96,66 @@ class _Handler(ContentHandler):
     def line(self) -> int:
         return self.locator.getLineNumber() if self.locator is not None else 0
 
+    def _start_text(self) -> None:
+        self._text, self._text_len = [], 0
+
     def startElement(self, name, attrs) -> None:  # noqa: N802
-        self.stack.append(name)
-        depth = len(self.stack)
+        self.depth += 1
+        depth = self.depth
+        if depth > self.limits.max_xml_depth:
+            raise LimitError("max_xml_depth", self.limits.max_xml_depth,
+                             f"elements nested more than {self.limits.max_xml_depth} deep (<{name}>)",
+                             where=f"{self.name}:{self.line}", status=400)
+        parent = self.rels[-1] if self.rels else None
+        rel = None
         if depth == 1:
             if name != ROOT:
                 raise InputError(f"not an RNCP XML export: the root element is <{name}>, expected <{ROOT}>",
                                  where=f"{self.name}:{self.line}")
-            return
-        if depth == 2:
+        elif depth == 2:
+            self.in_fiche = name == FICHE
             if name == FICHE:
-                self._fields, self._groups, self._group = {}, {}, None
+                self.seen += 1
+                if self.seen > self.limits.max_fiches:
+                    raise LimitError("max_fiches", self.limits.max_fiches,
+                                     f"more than {self.limits.max_fiches} fiches in the export",
+                                     where=f"{self.name}:{self.line}")
+                self._fields, self._groups, self._group, self._items = {}, {}, None, 0
                 self._fiche_line = self.line
+                rel = ""
             elif name == "VERSION_FLUX":
-                self._text = []
-            return
-        if self.stack[1] != FICHE:
-            return
-        rel = "/".join(self.stack[2:])
-        if rel in GROUPS:
-            self._group = (rel, {})
-        elif rel in _LEAVES:
-            self._text = []
+                self._start_text()
+        elif self.in_fiche and parent is not None:
+            candidate = f"{parent}/{name}" if parent else name
+            if candidate in _PREFIXES:
+                rel = candidate
+                if rel in GROUPS:
+                    self._group = (rel, {})
+                elif rel in _LEAVES:
+                    self._start_text()
+        self.rels.append(rel)
 
     def characters(self, content) -> None:
         if self._text is not None:
+            self._text_len += len(content)
+            if self._text_len > self.limits.max_field_chars:
+                element = self.rels[-1] or "VERSION_FLUX"
+                raise LimitError("max_field_chars", self.limits.max_field_chars,
+                                 f"<{element.rsplit('/', 1)[-1]}> ({element}) holds more than "
+                                 f"{self.limits.max_field_chars} characters",
+                                 where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
             self._text.append(content)
 
     def endElement(self, name) -> None:  # noqa: N802
-        depth = len(self.stack)
+        depth = self.depth
+        rel = self.rels.pop()
+        self.depth -= 1
         if depth == 2 and name == "VERSION_FLUX" and self._text is not None:
             self.version = "".join(self._text).strip()
         elif depth == 2 and name == FICHE:
-            self.seen += 1
+            self.in_fiche = False
             self._finish_fiche()
-        elif depth > 2 and self.stack[1] == FICHE:
-            rel = "/".join(self.stack[2:])
+        elif rel:
             if self._text is not None and rel in _LEAVES:
                 text = "".join(self._text).strip()
                 if self._group is not None and rel.startswith(self._group[0] + "/"):
@@ -118,12 +165,16 @@ class _Handler(ContentHandler):
             elif self._group is not None and rel == self._group[0]:
                 self._groups.setdefault(rel, []).append(self._group[1])
                 self._group = None
+                self._items += 1
+                if self._items > self.limits.max_items_per_fiche:
+                    raise LimitError("max_items_per_fiche", self.limits.max_items_per_fiche,
+                                     f"more than {self.limits.max_items_per_fiche} entries in one fiche",
+                                     where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
         self._text = None
-        self.stack.pop()
 
     def _finish_fiche(self) -> None:
         where = f"{self.name}:{self._fiche_line}"
-        number = self._fields.get("NUMERO_FICHE", "")
+        number = clean_code(self._fields.get("NUMERO_FICHE", ""))
         if not number:
             raise InputError("<FICHE> without a NUMERO_FICHE", where=where)
         if self.wanted is not None and number not in self.wanted:
@@ -176,8 +227,8 @@ def fiche_from_fields(number: str, fields: dict[str, str], groups: dict[str, lis
 
 
 def _parse_stream(stream: BinaryIO, name: str, total: int, wanted: Collection[str] | None,
-                  progress: Progress | None) -> Iterator[Fiche]:
-    handler = _Handler(name, wanted)
+                  progress: Progress | None, limits: ImportLimits) -> Iterator[Fiche]:
+    handler = _Handler(name, wanted, limits)
     parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
     parser.setContentHandler(handler)
     handler.setDocumentLocator(ExpatLocator(parser))  # feed() does not set it, unlike parse()
@@ -208,26 +259,33 @@ def _parse_stream(stream: BinaryIO, name: str, total: int, wanted: Collection[st
 
 
 def read_xml_export(path: Path, *, wanted: Collection[str] | None = None,
-                    progress: Progress | None = None) -> Iterator[Fiche]:
+                    progress: Progress | None = None, limits: ImportLimits | None = None) -> Iterator[Fiche]:
     """The fiches of an XML export, one at a time, as the file is read.
 
     Args:
         path: an ``.xml`` file, or a ``.zip`` holding one.
         wanted: fiche numbers to keep (all when None); the whole file is still checked.
         progress: called after each chunk with (bytes read, total bytes, fiches seen).
+        limits: the import limits (:class:`.limits.ImportLimits`; default from the environment).
 
     Raises:
         InputError: malformed XML (file, line, column and what), a DTD or entity declaration,
             a value in the wrong format, or a zip without an XML file.
+        LimitError: a limit passed (the limit and the place are named).
     """
+    limits = limits or ImportLimits.from_env()
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
+            check_zip(archive, limits, str(path))
             members = [i for i in archive.infolist() if member_name(i).lower().endswith(".xml")]
             if not members:
                 raise InputError("the zip holds no .xml file (is it the CSV export?)", where=str(path))
+            counter = ByteCounter(limits.max_unzipped_bytes, str(path))
             for info in members:
+                where = f"{path}!{member_name(info)}"
                 with archive.open(info) as stream:
-                    yield from _parse_stream(stream, f"{path}!{member_name(info)}", info.file_size, wanted, progress)
+                    yield from _parse_stream(counter.wrap(stream, where), where, info.file_size, wanted, progress,
+                                             limits)
         return
     with path.open("rb") as stream:
-        yield from _parse_stream(stream, str(path), path.stat().st_size, wanted, progress)
+        yield from _parse_stream(stream, str(path), path.stat().st_size, wanted, progress, limits)

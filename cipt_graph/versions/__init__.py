@@ -41,6 +41,7 @@ from .record import (
     read_snapshot,
     record_version,
     snapshot_workspace,
+    WorkspaceBusy,
     workspace_lock,
     write_atomic,
 )
@@ -48,5 +49,5 @@ from .record import (
 __all__ = [
     "CURRENT", "LATEST", "Version", "VersionDiff", "compare_stores", "default_agent", "diff_versions",
     "ensure_baseline", "get_version", "list_versions", "load_version", "matching_version", "read_snapshot",
-    "record_version", "render_diff", "snapshot_workspace", "workspace_lock", "write_atomic",
+    "record_version", "render_diff", "snapshot_workspace", "workspace_lock", "WorkspaceBusy", "write_atomic",
 ]

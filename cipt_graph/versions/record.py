@@ -11,6 +11,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -103,19 +104,46 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 _LOCK = threading.RLock()
 _HELD: dict[Path, int] = {}
+#: Seconds an import waits for another one to finish before giving up (setting).
+ENV_LOCK_TIMEOUT = "CIPT_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+class WorkspaceBusy(CiptError):
+    """Another change holds the workspace lock past the timeout (HTTP 503 with ``Retry-After``)."""
+
+    def __init__(self, root: Path, timeout: float) -> None:
+        self.retry_after = max(1, int(timeout))
+        super().__init__(f"another import is changing this workspace; waited {timeout:g} s "
+                         f"({ENV_LOCK_TIMEOUT}); try again later", where=str(root))
+
+
+def lock_timeout() -> float:
+    """``$CIPT_LOCK_TIMEOUT`` seconds (default 30; a bad value gives the default)."""
+    try:
+        value = float(os.environ.get(ENV_LOCK_TIMEOUT, "") or DEFAULT_LOCK_TIMEOUT)
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+    return value if value >= 0 else DEFAULT_LOCK_TIMEOUT
 
 
 @contextlib.contextmanager
-def workspace_lock(workspace: Workspace) -> Iterator[None]:
+def workspace_lock(workspace: Workspace, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the workspace folder (``flock``) while changing its files.
 
     Two imports into the same workspace then run one after the other, never interleaved. The lock
-    is re-entrant within a process (an import holds it while it records its version).
+    is re-entrant within a process (an import holds it while it records its version). A second
+    change waits at most ``timeout`` seconds (default :func:`lock_timeout`), then gets
+    :class:`WorkspaceBusy`: the write path never stays blocked.
     """
     if workspace.read_only:
         raise CiptError("no workspace: create one with `cipt init DIR` and pass --data DIR (or set CIPT_DATA)")
     root = workspace.root.resolve()
-    with _LOCK:
+    wait = lock_timeout() if timeout is None else timeout
+    deadline = time.monotonic() + wait
+    if not _LOCK.acquire(timeout=wait):
+        raise WorkspaceBusy(root, wait)
+    try:
         if _HELD.get(root):
             _HELD[root] += 1
             try:
@@ -131,7 +159,14 @@ def workspace_lock(workspace: Workspace) -> Iterator[None]:
         fd = os.open(root, os.O_RDONLY)
         try:
             if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise WorkspaceBusy(root, wait) from None
+                        time.sleep(0.05)
             _HELD[root] = 1
             try:
                 yield
@@ -141,6 +176,8 @@ def workspace_lock(workspace: Workspace) -> Iterator[None]:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+    finally:
+        _LOCK.release()
 
 
 def canonical_ntriples(graph: Graph) -> bytes:
@@ -148,7 +185,8 @@ def canonical_ntriples(graph: Graph) -> bytes:
     if any(isinstance(t, BNode) for triple in graph for t in triple):
         graph = to_canonical_graph(graph)
     text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted({line for line in text.splitlines() if line.strip()})
+    # N-Triples lines end at "\n" only: str.splitlines would also cut at U+2028, U+0085… inside literals.
+    lines = sorted({line for line in text.split("\n") if line.strip()})
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from html import escape
 
 from ..store import Store
-from .data import hours_text, records
+from ..i18n import hours as fmt_hours
+from ..i18n import number
+from .data import records
 from .i18n import tr
 from .network import BLOCK_COLOURS
 from .page import Links, render_page
@@ -69,21 +71,23 @@ def render_dashboard(store: Store, lang: str, links: Links) -> str:
     listed = sum(int(r["listed"]) for r in k.hours)
     gap = declared - listed
     cards = "".join([
-        _card("modules", str(s["modules"]), tr(lang, "dash.links", links=s["coverage_links"]), lang),
-        _card("hours", f"{listed} / {declared}", tr(lang, "dash.hours_gap", gap=gap), lang, warn=gap != 0),
+        _card("modules", number(s["modules"], lang), tr(lang, "count.links", int(s["coverage_links"])), lang),
+        _card("hours", f"{number(listed, lang)} / {number(declared, lang)}",
+              tr(lang, "dash.hours_gap", gap=fmt_hours(gap, lang)), lang, warn=gap != 0),
         _card("blocks", f"{k.blocks_covered} / {s['blocks']}", "", lang, warn=k.blocks_covered < int(s["blocks"])),
         _card("competencies", f"{k.competencies_covered} / {s['competencies']}", "", lang,
               warn=k.competencies_covered < int(s["competencies"])),
-        _card("gaps", str(k.gaps), tr(lang, "dash.gaps.detail", comp=len(k.uncovered_competencies),
-                                      blocks=len(k.uncovered_blocks), modules=len(k.empty_modules)), lang, warn=k.gaps > 0),
-        _card("jobs", str(s["jobs"]), f'{s["activities"]} {tr(lang, "col.activities").lower()}', lang),
+        _card("gaps", str(k.gaps), ", ".join([tr(lang, "dash.gaps.comp", len(k.uncovered_competencies)),
+                                                 tr(lang, "dash.gaps.blocks", len(k.uncovered_blocks)),
+                                                 tr(lang, "dash.gaps.modules", len(k.empty_modules))]), lang, warn=k.gaps > 0),
+        _card("jobs", str(s["jobs"]), tr(lang, "count.activities", int(s["activities"])), lang),
     ])
     most = max((float(b["hours"]) for b in k.blocks), default=1.0) or 1.0
     bars = "".join(
         f'<div class="bar-row" data-block="{escape(b["block_code"])}"><span class="bar-code">{escape(b["block_code"])}</span>'
         f'<span class="bar-label">{escape(b["block_label"])}</span>'
         f'<span class="bar"><span style="width:{100 * float(b["hours"]) / most:.1f}%;background:{BLOCK_COLOURS[i % len(BLOCK_COLOURS)]}"></span></span>'
-        f'<span class="bar-value">{hours_text(b["hours"])} {tr(lang, "h")} · {b["covered_competencies"]}/{b["competencies"]} comp.</span></div>'
+        f'<span class="bar-value">{fmt_hours(b["hours"], lang)} · {tr(lang, "dash.comp_short", covered=b["covered_competencies"], total=b["competencies"])}</span></div>'
         for i, b in enumerate(k.blocks))
     views = [(links.view(v, lang), tr(lang, "nav." + v), tr(lang, f"dash.view.{v}")) for v in ("graph", "matrix", "jobs")]
     for extra in ("audit", "sparql", "docs"):

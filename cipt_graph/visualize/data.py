@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..queries import run_query
+from ..i18n import number
 from ..store import Store, iter_records
 
 
@@ -19,9 +20,6 @@ def shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
-def hours_text(value: object) -> str:
-    """Hours as people write them: ``20``, ``62.5``, ``16.67``."""
-    if value is None:
-        return ""
-    number = float(value)  # type: ignore[arg-type]
-    return f"{number:.0f}" if number == int(number) else f"{number:.2f}".rstrip("0")
+def hours_text(value: object, lang: str = "fr") -> str:
+    """Hours as a number the locale writes (no unit): ``20``, ``62,5``, ``16,67`` (fr)."""
+    return number(value, lang)

@@ -1,232 +1,31 @@
-"""UI strings of the coverage views, in French (the default) and English.
+"""UI strings of the site and the coverage views, in French (the default) and English.
 
-Labels of things (modules, competencies…) are not here: they come from the graph's ``@fr``/``@en``
-labels through the named queries' ``lang`` parameter.
+The strings live in ``catalog/fr.py`` and ``catalog/en.py``; numbers, hours, dates and plurals
+are formatted by ``cipt_graph.i18n`` (Babel). Labels of things (modules, competencies…) are not
+here: they come from the graph's ``@fr``/``@en`` labels through the named queries' ``lang``.
 """
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..i18n import DEFAULT_LANG, LANGS, check_lang, plural
+from .catalog import CATALOGS
 
-LANGS = ("fr", "en")
-DEFAULT_LANG = "fr"
-
-UI: dict[str, dict[str, str]] = {
-    "fr": {
-        "app": "cipt-graph",
-        "programme": "M2 Communication institutionnelle et politique des territoires",
-        "nav.dashboard": "Tableau de bord",
-        "nav.graph": "Réseau",
-        "nav.matrix": "Matrice",
-        "nav.jobs": "Métiers",
-        "nav.audit": "Audit",
-        "nav.sparql": "SPARQL",
-        "nav.docs": "API",
-        "switch": "English",
-        "switch.title": "Switch to English",
-        "standalone": "Fichier autonome généré par « cipt viz » ; les liens pointent vers les IRI du graphe.",
-        "kind.module": "Module",
-        "kind.competency": "Compétence",
-        "kind.block": "Bloc",
-        "kind.activity": "Activité",
-        "kind.job": "Métier",
-        "col.modules": "Modules",
-        "col.competencies": "Compétences",
-        "col.blocks": "Blocs",
-        "col.activities": "Activités",
-        "col.jobs": "Métiers visés",
-        "graph.title": "Réseau de couverture",
-        "graph.lead": "Modules, compétences RNCP, blocs, activités et métiers. Cliquez sur un nœud pour le détail.",
-        "filter.block": "Bloc",
-        "filter.job": "Métier",
-        "filter.period": "Période",
-        "filter.all": "Tous",
-        "filter.all_f": "Toutes",
-        "filter.reset": "Tout afficher",
-        "details.empty": "Cliquez sur un module, une compétence, un bloc, une activité ou un métier.",
-        "details.open": "Page de la ressource",
-        "details.covered_by": "Modules qui la couvrent",
-        "details.covers": "Compétences couvertes",
-        "details.competencies": "Compétences",
-        "details.required_by": "Activités qui la mobilisent",
-        "details.needs": "Compétences mobilisées",
-        "details.jobs": "Métiers",
-        "details.activities": "Activités",
-        "details.none": "aucun",
-        "legend.edge": "Épaisseur du lien : niveau atteint",
-        "hours": "heures",
-        "h": "h",
-        "matrix.title": "Matrice modules × compétences",
-        "matrix.lead": "Niveau atteint par chaque module dans chaque compétence du référentiel RNCP. "
-                       "Survolez une case pour la justification.",
-        "matrix.period": "Période",
-        "matrix.module": "Module",
-        "matrix.hours": "Heures",
-        "matrix.total": "Comp.",
-        "matrix.total.title": "Nombre de compétences couvertes par le module",
-        "matrix.col_total": "Modules par compétence",
-        "matrix.comp_hours": "Heures par compétence",
-        "matrix.block_hours": "Heures par bloc",
-        "matrix.no_period": "Sans période",
-        "matrix.empty_module": "ne couvre aucune compétence",
-        "matrix.uncovered": "compétence non couverte",
-        "matrix.legend": "Légende",
-        "matrix.key": "Compétences du référentiel",
-        "matrix.download": "Télécharger",
-        "matrix.csv": "CSV (requête coverage_matrix)",
-        "matrix.xlsx": "Classeur XLSX",
-        "matrix.gaps": "Points d'attention",
-        "matrix.no_gaps": "Chaque compétence est couverte et chaque module couvre au moins une compétence.",
-        "jobs.title": "Préparation aux métiers visés",
-        "jobs.lead": "Pour chaque métier : ses activités, les compétences qu'elles mobilisent, "
-                     "les modules qui les construisent (avec leurs heures) et ce qui manque.",
-        "jobs.activity": "Activité",
-        "jobs.competency": "Compétence",
-        "jobs.modules": "Modules (niveau, heures)",
-        "jobs.best": "Niveau max.",
-        "jobs.hours": "Heures",
-        "jobs.summary": "{activities} activités · {competencies} compétences · {covered} couvertes · {hours} h de formation",
-        "jobs.missing": "Ce qui manque",
-        "jobs.uncovered": "Non couverte",
-        "jobs.below_top": "Jamais au niveau « {top} »",
-        "jobs.nothing_missing": "Rien ne manque : chaque compétence est portée au niveau « {top} ».",
-        "jobs.rome": "ROME",
-        "dash.title": "Tableau de bord",
-        "dash.lead": "Le programme en un écran.",
-        "dash.modules": "Modules",
-        "dash.hours": "Heures listées / déclarées",
-        "dash.hours_gap": "écart : {gap} h",
-        "dash.blocks": "Blocs couverts",
-        "dash.competencies": "Compétences couvertes",
-        "dash.gaps": "Lacunes",
-        "dash.gaps.detail": "{comp} compétence(s) non couverte(s), {blocks} bloc(s) non couvert(s), {modules} module(s) sans compétence",
-        "dash.jobs": "Métiers visés",
-        "dash.links": "{links} liens de couverture",
-        "dash.hours_per_block": "Heures par bloc",
-        "dash.views": "Vues",
-        "dash.view.graph": "Réseau interactif modules – compétences – métiers",
-        "dash.view.matrix": "Matrice imprimable (A4 paysage), exports CSV et XLSX",
-        "dash.view.jobs": "Ce que chaque métier demande et ce qui manque",
-        "dash.view.audit": "Rapport d'audit pour l'accréditation",
-        "dash.view.sparql": "Interroger le graphe en SPARQL",
-        "dash.view.docs": "Documentation de l'API HTTP",
-        "dash.server_only": "SPARQL et API : disponibles avec « cipt serve ».",
-    },
-    "en": {
-        "app": "cipt-graph",
-        "programme": "M2 Institutional communication and territorial politics",
-        "nav.dashboard": "Dashboard",
-        "nav.graph": "Network",
-        "nav.matrix": "Matrix",
-        "nav.jobs": "Jobs",
-        "nav.audit": "Audit",
-        "nav.sparql": "SPARQL",
-        "nav.docs": "API",
-        "switch": "Français",
-        "switch.title": "Passer en français",
-        "standalone": "Standalone file written by `cipt viz`; links point to the graph's IRIs.",
-        "kind.module": "Module",
-        "kind.competency": "Competency",
-        "kind.block": "Block",
-        "kind.activity": "Activity",
-        "kind.job": "Job",
-        "col.modules": "Modules",
-        "col.competencies": "Competencies",
-        "col.blocks": "Blocks",
-        "col.activities": "Activities",
-        "col.jobs": "Target jobs",
-        "graph.title": "Coverage network",
-        "graph.lead": "Modules, RNCP competencies, blocks, activities and jobs. Click a node for its details.",
-        "filter.block": "Block",
-        "filter.job": "Job",
-        "filter.period": "Period",
-        "filter.all": "All",
-        "filter.all_f": "All",
-        "filter.reset": "Show all",
-        "details.empty": "Click a module, a competency, a block, an activity or a job.",
-        "details.open": "Resource page",
-        "details.covered_by": "Modules covering it",
-        "details.covers": "Competencies covered",
-        "details.competencies": "Competencies",
-        "details.required_by": "Activities relying on it",
-        "details.needs": "Competencies needed",
-        "details.jobs": "Jobs",
-        "details.activities": "Activities",
-        "details.none": "none",
-        "legend.edge": "Link width: level reached",
-        "hours": "hours",
-        "h": "h",
-        "matrix.title": "Module × competency matrix",
-        "matrix.lead": "Level each module reaches in each competency of the RNCP referential. "
-                       "Hover over a cell for the rationale.",
-        "matrix.period": "Period",
-        "matrix.module": "Module",
-        "matrix.hours": "Hours",
-        "matrix.total": "Comp.",
-        "matrix.total.title": "Number of competencies the module covers",
-        "matrix.col_total": "Modules per competency",
-        "matrix.comp_hours": "Hours per competency",
-        "matrix.block_hours": "Hours per block",
-        "matrix.no_period": "No period",
-        "matrix.empty_module": "covers no competency",
-        "matrix.uncovered": "uncovered competency",
-        "matrix.legend": "Legend",
-        "matrix.key": "Competencies of the referential",
-        "matrix.download": "Download",
-        "matrix.csv": "CSV (coverage_matrix query)",
-        "matrix.xlsx": "XLSX workbook",
-        "matrix.gaps": "To look at",
-        "matrix.no_gaps": "Every competency is covered and every module covers at least one competency.",
-        "jobs.title": "Readiness for the target jobs",
-        "jobs.lead": "For each job: its activities, the competencies they need, the modules that "
-                     "build them (with their hours) and what is missing.",
-        "jobs.activity": "Activity",
-        "jobs.competency": "Competency",
-        "jobs.modules": "Modules (level, hours)",
-        "jobs.best": "Top level",
-        "jobs.hours": "Hours",
-        "jobs.summary": "{activities} activities · {competencies} competencies · {covered} covered · {hours} h of teaching",
-        "jobs.missing": "What is missing",
-        "jobs.uncovered": "Not covered",
-        "jobs.below_top": "Never at level “{top}”",
-        "jobs.nothing_missing": "Nothing is missing: every competency is taken to level “{top}”.",
-        "jobs.rome": "ROME",
-        "dash.title": "Dashboard",
-        "dash.lead": "The programme on one screen.",
-        "dash.modules": "Modules",
-        "dash.hours": "Hours listed / declared",
-        "dash.hours_gap": "gap: {gap} h",
-        "dash.blocks": "Blocks covered",
-        "dash.competencies": "Competencies covered",
-        "dash.gaps": "Gaps",
-        "dash.gaps.detail": "{comp} uncovered competenc(ies), {blocks} uncovered block(s), {modules} module(s) without competency",
-        "dash.jobs": "Target jobs",
-        "dash.links": "{links} coverage links",
-        "dash.hours_per_block": "Hours per block",
-        "dash.views": "Views",
-        "dash.view.graph": "Interactive network of modules, competencies and jobs",
-        "dash.view.matrix": "Printable matrix (A4 landscape), CSV and XLSX exports",
-        "dash.view.jobs": "What each job needs and what is missing",
-        "dash.view.audit": "Audit report for the accreditation",
-        "dash.view.sparql": "Query the graph in SPARQL",
-        "dash.view.docs": "HTTP API documentation",
-        "dash.server_only": "SPARQL and API: available with `cipt serve`.",
-    },
-}
+#: Language → key → text (or plural forms ``{"one": …, "other": …}``).
+UI: dict[str, dict[str, object]] = CATALOGS
 
 
-def check_lang(lang: str) -> str:
-    """The language code, checked.
+def tr(lang: str, key: str, count: float | None = None, **values: object) -> str:
+    """The UI string ``key`` in ``lang``, ``{placeholders}`` filled from ``values``.
 
-    Raises:
-        InputError: the language is not one of ``fr``, ``en``.
+    A plural entry needs ``count``: its form follows the language's plural rules, ``{n}`` is the
+    count written as the locale writes numbers.
     """
-    if lang not in UI:
-        raise InputError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
-    return lang
-
-
-def tr(lang: str, key: str, **values: object) -> str:
-    """The UI string ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
     text = UI[check_lang(lang)][key]
+    if isinstance(text, dict):
+        if count is None:
+            raise TypeError(f"UI string {key!r} takes a plural: pass count=")
+        text = plural(lang, count, text)
     return text.format(**values) if values else text
+
+
+__all__ = ["DEFAULT_LANG", "LANGS", "UI", "check_lang", "tr"]

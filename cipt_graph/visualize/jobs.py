@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from ..store import Store
+from ..i18n import hours as fmt_hours
 from .data import hours_text, records
 from .i18n import tr
 from .page import Links, render_page
@@ -89,7 +90,7 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
                 f'<span class="mod" data-module="{escape(m["module_code"])}" title="{escape(m["module_code"] + " " + m["module_label"] + " — " + levels[int(m["level_rank"])]["level_label"])}">'
                 f'<span class="badge lvl-{m["level_rank"]}">{escape(m["level_code"])}</span> '
                 f'<a href="{escape(links.resource(m["module"]))}">{escape(m["module_code"])}</a> '
-                f'<span class="h">{hours_text(m["module_hours"])} {tr(lang, "h")}</span></span>'
+                f'<span class="h">{fmt_hours(m["module_hours"], lang)}</span></span>'
                 for m in need.modules)
             best = levels.get(need.best)
             state = "uncovered" if not need.modules else ("below" if need.best < top else "ok")
@@ -98,7 +99,7 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
             rows.append(f'<tr class="{state}" data-competency="{escape(need.code)}">{first}'
                         f'<td class="comp"><a href="{escape(links.resource(need.competency))}">{escape(need.code)}</a> '
                         f'{escape(need.label)}</td><td class="mods">{chips}</td><td class="best">{best_html}</td>'
-                        f'<td class="num">{hours_text(need.hours)}</td></tr>')
+                        f'<td class="num">{hours_text(need.hours, lang)}</td></tr>')
     uncovered, below = job.missing(top)
     if not uncovered and not below:
         missing = f'<p class="ok">✓ {escape(tr(lang, "jobs.nothing_missing", top=top_label))}</p>'
@@ -109,8 +110,9 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
                   f'{escape(tr(lang, "jobs.below_top", top=top_label))}</li>' for n in below]
         missing = f'<h3>{escape(tr(lang, "jobs.missing"))}</h3><ul class="missing">{"".join(items)}</ul>'
     rome = f' <span class="rome">{escape(tr(lang, "jobs.rome"))} {escape(job.rome)}</span>' if job.rome else ""
-    summary = tr(lang, "jobs.summary", activities=len(job.activities), competencies=len(needs), covered=covered,
-                 hours=hours_text(total))
+    summary = " · ".join([tr(lang, "count.activities", len(job.activities)),
+                          tr(lang, "count.competencies", len(needs)), tr(lang, "jobs.covered", covered),
+                          tr(lang, "jobs.teaching", hours=fmt_hours(total, lang))])
     return (f'<section class="job" id="job-{escape(job.code)}" data-job="{escape(job.code)}">'
             f'<h2><a href="{escape(links.resource(job.job))}">{escape(job.code)}</a> — {escape(job.label)}{rome}</h2>'
             f'<p class="summary">{escape(summary)}</p>'

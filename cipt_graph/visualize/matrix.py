@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from ..output import to_csv
 from ..queries import run_query
 from ..store import Store
+from ..i18n import hours as fmt_hours
 from .data import hours_text, records, shorten
 from .i18n import tr
 from .page import Links, render_page
@@ -99,7 +100,7 @@ def _cell(matrix: Matrix, module: dict, comp: dict, lang: str) -> str:
         return f'<td class="{" ".join(classes)}" {attrs}></td>'
     title = f'{module["module_code"]} × {comp["competency_code"]} — {row["level_label"]} ({row["level_code"]})'
     if row.get("coverage_hours") is not None:
-        title += f' · {hours_text(row["coverage_hours"])} {tr(lang, "h")}'
+        title += f' · {fmt_hours(row["coverage_hours"], lang)}'
     if row.get("rationale"):
         title += f'\n{row["rationale"]}'
     classes.append(f'lvl lvl-{row["level_rank"]}')
@@ -129,7 +130,7 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
     for code, label, modules in matrix.periods:
         hours = sum(float(m["module_hours"]) for m in modules)
         body.append(f'<tbody data-period="{escape(code)}"><tr class="period"><th colspan="{ncomp + 4}" scope="rowgroup">'
-                    f'{escape(label)} · {len(modules)} {escape(tr(lang, "col.modules").lower())} · {hours_text(hours)} {tr(lang, "h")}</th></tr>')
+                    f'{escape(label)} · {escape(tr(lang, "count.modules", len(modules)))} · {fmt_hours(hours, lang)}</th></tr>')
         for m in modules:
             empty = m["module"] in matrix.empty_modules
             cells = "".join(_cell(matrix, m, c, lang) for c in matrix.competencies)
@@ -138,7 +139,7 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
             body.append(f'<tr data-module="{escape(m["module_code"])}"{row_class}>'
                         f'<th scope="row" class="mod-code"><a href="{escape(links.resource(m["module"]))}">{escape(m["module_code"])}</a></th>'
                         f'<td class="mod-label">{escape(m["module_label"])}{note}</td>'
-                        f'<td class="num">{hours_text(m["module_hours"])}</td>{cells}'
+                        f'<td class="num">{hours_text(m["module_hours"], lang)}</td>{cells}'
                         f'<td class="num total">{m["competencies"]}</td></tr>')
         body.append("</tbody>")
     counts = {c["competency"]: 0 for c in matrix.competencies}
@@ -151,10 +152,10 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
                       for c in matrix.competencies)
             + f'<td class="num">{len(matrix.cells)}</td></tr>',
             f'<tr class="totals"><th colspan="3">{escape(tr(lang, "matrix.comp_hours"))}</th>'
-            + "".join(f'<td class="num small">{hours_text(c["hours"])}</td>' for c in matrix.competencies) + "<td></td></tr>",
+            + "".join(f'<td class="num small">{hours_text(c["hours"], lang)}</td>' for c in matrix.competencies) + "<td></td></tr>",
             f'<tr class="totals"><th colspan="3">{escape(tr(lang, "matrix.block_hours"))}</th>'
             + "".join(f'<td colspan="{len(comps)}" class="num block-hours b{i % 2}" data-block="{escape(b["block_code"])}">'
-                      f'{hours_text(b["hours"])} {tr(lang, "h")}</td>' for i, (b, comps) in enumerate(matrix.blocks))
+                      f'{fmt_hours(b["hours"], lang)}</td>' for i, (b, comps) in enumerate(matrix.blocks))
             + "<td></td></tr>"]
     return (f'<table class="matrix"><thead><tr>{"".join(head1)}</tr><tr>{"".join(head2)}</tr></thead>'
             f'{"".join(body)}<tfoot>{"".join(foot)}</tfoot></table>')

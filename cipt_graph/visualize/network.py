@@ -198,7 +198,7 @@ def _node_style(graph: nx.DiGraph, node: str, colours: dict[str, str], lang: str
     kind, code, label = data["kind"], data["code"], data["label"]
     if kind == "module":
         style = KIND_STYLE["module"]
-        return {"label": f"{code}  {shorten(label, 36)} · {hours_text(data['hours'])} h",
+        return {"label": f"{code}  {shorten(label, 36)} · {hours_text(data['hours'], lang)} h",
                 "widthConstraint": {"minimum": 460, "maximum": 460},
                 "heightConstraint": {"minimum": module_height(data["hours"]), "valign": "middle"},
                 "color": {"background": style["background"], "border": style["border"]},

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import urlencode
 
 from ..namespaces import CID
 from .i18n import DEFAULT_LANG, tr
 
 VIEWS = ("dashboard", "graph", "matrix", "jobs")
+#: Pages only the HTTP service has, in navigation order.
+EXTRAS = ("audit", "versions", "review", "interchange", "sparql", "docs")
 
 _SERVER_PATHS = {"dashboard": "/", "graph": "/graph", "matrix": "/matrix", "jobs": "/jobs"}
 _FILE_NAMES = {"dashboard": "index.html", "graph": "graph.html", "matrix": "matrix.html", "jobs": "jobs.html"}
@@ -25,54 +28,86 @@ _DOWNLOADS = {"matrix.csv": "/matrix.csv", "matrix.xlsx": "/matrix.xlsx"}
 class Links:
     """Where the links of a page point: the HTTP service's paths, or files next to each other.
 
+    On the service every link carries the page's language (``?lang=fr``) and the parameters of
+    ``keep`` (such as a programme), so that a choice survives every click.
+
     Attributes:
         standalone: True for files written by ``cipt viz`` (relative file links, resources
             linked by their IRI); False for pages served by the HTTP service.
-        extras: names of optional server pages that exist (``audit``, ``sparql``, ``docs``).
+        extras: names of optional server pages that exist (``audit``, ``versions``, ``sparql``, ``docs``).
+        lang: the language links to resource pages carry (None: none).
+        keep: other query parameters every server link carries, as ``(name, value)`` pairs.
     """
 
     standalone: bool = False
     extras: frozenset[str] = frozenset({"sparql", "docs"})
+    lang: str | None = None
+    keep: tuple[tuple[str, str], ...] = ()
+
+    def url(self, path: str, lang: str | None, **params: str) -> str:
+        """``path`` with the language, the kept parameters and ``params`` as its query string."""
+        pairs = ([("lang", lang)] if lang else []) + [kv for kv in self.keep if kv[0] not in params]
+        pairs += [(k, v) for k, v in params.items() if v is not None]
+        fragment = ""
+        if "#" in path:
+            path, fragment = path.split("#", 1)
+            fragment = "#" + fragment
+        return path + ("?" + urlencode(pairs) if pairs else "") + fragment
 
     def view(self, name: str, lang: str) -> str:
         """The link to a view (``dashboard``, ``graph``, ``matrix``, ``jobs``) in ``lang``."""
         if self.standalone:
             return _FILE_NAMES[name]
-        return _SERVER_PATHS[name] + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
+        return self.url(_SERVER_PATHS[name], lang)
 
     def resource(self, iri: str) -> str:
         """The link to a resource's page: ``/id/…`` on the service, the IRI itself in a file."""
         if not self.standalone and iri.startswith(str(CID)):
-            return "/id/" + iri[len(str(CID)):]
+            return self.url("/id/" + iri[len(str(CID)):], self.lang)
         return iri
 
     def download(self, name: str, lang: str) -> str:
         """The link to an export (``matrix.csv``, ``matrix.xlsx``)."""
         if self.standalone:
             return name
-        return _DOWNLOADS[name] + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
+        return self.url(_DOWNLOADS[name], lang)
 
     def extra(self, name: str, lang: str) -> str | None:
-        """The link to an optional server page (``audit``, ``sparql``, ``docs``), or None."""
+        """The link to an optional server page (``audit``, ``versions``, ``sparql``, ``docs``), or None."""
         if self.standalone or name not in self.extras:
             return None
-        return f"/{name}" + ("?lang=en" if lang == "en" and name == "audit" else "")
+        return self.url(f"/{name}", lang)
 
 
-CSS = """
-:root { --ink:#1f2933; --muted:#52606d; --line:#cbd2d9; --bg:#f5f7fa; --accent:#1d4e89; --warn:#b42318; --warnbg:#fde8e8; }
-* { box-sizing: border-box; }
-html { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; }
-body { margin: 0; font-size: 15px; line-height: 1.45; }
-header.top { display: flex; align-items: center; gap: 1.5rem; padding: .6rem 1.5rem; background: var(--accent); color: #fff; flex-wrap: wrap; }
-header.top .brand { font-weight: 700; font-size: 1.05rem; }
+#: The header's style alone (scoped to ``header.top`` and the skip link).
+HEADER_CSS = """
+header.top { display: flex; align-items: center; gap: 1.5rem; padding: .6rem 1.5rem; background: #1d4e89; color: #fff; flex-wrap: wrap;
+  font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.45; }
+header.top .brand { font-weight: 700; font-size: 1.05rem; color: #fff; text-decoration: none; }
 header.top .brand small { display: block; font-weight: 400; font-size: .78rem; opacity: .85; }
 header.top nav { display: flex; gap: .25rem; flex-wrap: wrap; flex: 1; }
 header.top nav a { color: #fff; text-decoration: none; padding: .35rem .7rem; border-radius: 4px; }
 header.top nav a:hover { background: rgba(255,255,255,.15); }
-header.top nav a[aria-current="page"] { background: #fff; color: var(--accent); font-weight: 600; }
+header.top nav a[aria-current="page"] { background: #fff; color: #1d4e89; font-weight: 600; }
 header.top a.lang { color: #fff; border: 1px solid rgba(255,255,255,.6); padding: .25rem .6rem; border-radius: 4px; text-decoration: none; font-size: .85rem; }
+a.skip { position: absolute; left: -999px; top: 0; background: #fff; color: #1d4e89; padding: .4rem .8rem; z-index: 10; }
+a.skip:focus { left: .5rem; }
+header.top a:focus-visible { outline: 3px solid #f6c343; outline-offset: 2px; }
+@media print {
+  header.top nav, header.top a.lang, a.skip { display: none !important; }
+  header.top { background: none; color: #1f2933; padding: 0 0 .3rem; border-bottom: 1px solid #1f2933; }
+  header.top .brand { color: #1f2933; }
+}
+"""
+
+CSS = HEADER_CSS + """
+:root { --ink:#1f2933; --muted:#52606d; --line:#cbd2d9; --bg:#f5f7fa; --accent:#1d4e89; --warn:#b42318; --warnbg:#fde8e8; }
+* { box-sizing: border-box; }
+html { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: #fff; }
+body { margin: 0; font-size: 15px; line-height: 1.45; }
+:focus-visible { outline: 3px solid #f6c343; outline-offset: 2px; }
 main { padding: 1rem 1.5rem 2rem; }
+main:focus { outline: none; }
 h1 { font-size: 1.45rem; margin: .2rem 0 .3rem; }
 h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
 p.lead { color: var(--muted); margin: 0 0 1rem; }
@@ -86,8 +121,7 @@ table { border-collapse: collapse; }
 .warn { color: var(--warn); font-weight: 600; }
 footer { padding: .6rem 1.5rem; color: var(--muted); font-size: .8rem; border-top: 1px solid var(--line); }
 @media print {
-  header.top nav, header.top a.lang, .no-print { display: none !important; }
-  header.top { background: none; color: var(--ink); padding: 0 0 .3rem; border-bottom: 1px solid var(--ink); }
+  .no-print { display: none !important; }
   main { padding: .3rem 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -100,42 +134,70 @@ def json_for_script(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def site_header(*, view: str | None, lang: str, links: Links, switch_href: str | None = None) -> str:
+    """The site's header: skip link, brand, navigation (current page marked), language switch.
+
+    Its style is ``HEADER_CSS`` (part of ``CSS``); pages that bring their own style (the audit
+    report) add ``HEADER_CSS`` alone.
+    """
+    nav = []
+    for name in VIEWS:
+        current = ' aria-current="page"' if name == view else ""
+        nav.append(f'<a href="{escape(links.view(name, lang))}"{current}>{escape(tr(lang, "nav." + name))}</a>')
+    for name in EXTRAS:
+        href = links.extra(name, lang)
+        if href:
+            current = ' aria-current="page"' if name == view else ""
+            nav.append(f'<a href="{escape(href)}"{current}>{escape(tr(lang, "nav." + name))}</a>')
+    other = "en" if lang == "fr" else "fr"
+    switch = ""
+    if not links.standalone:
+        if switch_href is None:
+            switch_href = links.view(view, other) if view in VIEWS else links.url(f"/{view or ''}", other)
+        switch = (f'<a class="lang" id="lang-switch" hreflang="{other}" lang="{other}" '
+                  f'title="{escape(tr(lang, "switch.title"))}" '
+                  f'href="{escape(switch_href)}">{escape(tr(lang, "switch"))}</a>')
+    home = links.view("dashboard", lang)
+    return f"""<a class="skip" href="#main">{escape(tr(lang, "skip"))}</a>
+<header class="top">
+  <a class="brand" href="{escape(home)}">{escape(tr(lang, "app"))}<small>{escape(tr(lang, "programme"))}</small></a>
+  <nav aria-label="{escape(tr(lang, "nav.label"))}">{"".join(nav)}</nav>
+  {switch}
+</header>"""
+
+
 def render_page(
     *,
-    view: str,
+    view: str | None,
     lang: str,
     links: Links,
     title: str,
     body: str,
     head: str = "",
     scripts: str = "",
+    switch_href: str | None = None,
+    heading: bool = True,
 ) -> str:
     """A whole HTML document around ``body``: header, navigation, language switch, footer.
 
+    Every page of the site (views, SPARQL, resources, audit, versions, docs, errors) goes through
+    here, so they all share one header and navigation in the page's language.
+
     Args:
-        view: the current view (one of ``VIEWS``), marked in the navigation.
+        view: the current page (one of ``VIEWS`` or ``EXTRAS``), marked in the navigation; None
+            for pages outside the navigation (resources, errors).
         lang: the page's language.
         links: where links point (server or standalone files).
-        title: the page title.
+        title: the page title (also the ``<h1>`` when ``heading``).
         body: the HTML of the main content.
-        head: extra HTML for ``<head>`` (inline styles).
-        scripts: inline ``<script>`` elements put at the end of the body.
+        head: extra HTML for ``<head>`` (styles).
+        scripts: ``<script>`` elements put at the end of the body.
+        switch_href: where the language switch points (default: this view in the other language).
+        heading: whether to open ``<main>`` with ``<h1>title</h1>``.
     """
-    nav = []
-    for name in VIEWS:
-        current = ' aria-current="page"' if name == view else ""
-        nav.append(f'<a href="{escape(links.view(name, lang))}"{current}>{escape(tr(lang, "nav." + name))}</a>')
-    for name in ("audit", "sparql", "docs"):
-        href = links.extra(name, lang)
-        if href:
-            nav.append(f'<a href="{escape(href)}">{escape(tr(lang, "nav." + name))}</a>')
-    other = "en" if lang == "fr" else "fr"
-    switch = ""
-    if not links.standalone:
-        switch = (f'<a class="lang" id="lang-switch" hreflang="{other}" lang="{other}" '
-                  f'title="{escape(tr(lang, "switch.title"))}" '
-                  f'href="{escape(links.view(view, other))}">{escape(tr(lang, "switch"))}</a>')
-    footer = tr(lang, "standalone") if links.standalone else ""
+    header = site_header(view=view, lang=lang, links=links, switch_href=switch_href)
+    footer = tr(lang, "footer") + ((" · " + tr(lang, "standalone")) if links.standalone else "")
+    h1 = f"<h1>{escape(title)}</h1>\n" if heading else ""
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -145,17 +207,12 @@ def render_page(
 <style>{CSS}</style>
 {head}
 </head>
-<body data-view="{view}">
-<header class="top">
-  <div class="brand">{escape(tr(lang, "app"))}<small>{escape(tr(lang, "programme"))}</small></div>
-  <nav>{"".join(nav)}</nav>
-  {switch}
-</header>
-<main>
-<h1>{escape(title)}</h1>
-{body}
+<body data-view="{view or ''}">
+{header}
+<main id="main" tabindex="-1">
+{h1}{body}
 </main>
-<footer>cipt-graph · RNCP 38175{(" · " + escape(footer)) if footer else ""}</footer>
+<footer>{escape(footer)}</footer>
 {scripts}
 </body>
 </html>

@@ -1,95 +1,179 @@
-// The SPARQL query page: loads an example, posts the query to /sparql, shows the results.
-// Works offline: no external script, the examples are embedded in the page.
+// The SPARQL query page: loads an example into the editor, posts the query to /sparql, shows the
+// results as a table (IRIs as short forms, full IRI on hover and one click away), downloads the
+// results in any format. Works offline: no external script; the data is embedded in the page.
 (function () {
   "use strict";
-  const data = JSON.parse(document.getElementById("page-data").textContent);
-  const t = data.strings;
-  const textarea = document.getElementById("query");
-  const results = document.getElementById("results");
-  const status = document.getElementById("status");
-  const list = document.getElementById("examples");
+  var data = JSON.parse(document.getElementById("page-data").textContent);
+  var t = data.strings;
+  var textarea = document.getElementById("query");
+  var results = document.getElementById("results");
+  var status = document.getElementById("status");
+  var fullIris = document.getElementById("full-iris");
+  var plural = new Intl.PluralRules(data.lang);
+  var numberFormat = new Intl.NumberFormat(data.lang);
+  var lastJson = null;
+
+  // The editor: CodeMirror (sparql-editor.js) when shipped, else the plain textarea.
+  var editor = null;
+  if (window.CiptSparqlEditor) {
+    editor = window.CiptSparqlEditor.create(document.getElementById("editor"), textarea, {
+      label: t.editor, run: function () { run(); }
+    });
+  }
+  function getQuery() { return editor ? editor.get() : textarea.value; }
+  function setQuery(text) { if (editor) editor.set(text); else textarea.value = text; }
+  function focusEditor() { if (editor) editor.focus(); else textarea.focus(); }
 
   function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
-    if (text !== undefined) node.textContent = text;
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
+  function rows(n) {
+    var form = t.rows[plural.select(n)] || t.rows.other;
+    return form.replace("{n}", numberFormat.format(n));
+  }
 
-  data.examples.forEach((ex, i) => {
-    const li = el("li");
-    const button = el("button", { type: "button", "data-name": ex.name }, ex.summary);
-    button.addEventListener("click", () => { textarea.value = ex.sparql; textarea.focus(); });
-    li.appendChild(button);
-    li.appendChild(el("div", { class: "desc" }, ex.description));
-    list.appendChild(li);
-    if (i === 0 && !textarea.value) textarea.value = ex.sparql;
+  var byName = {};
+  data.examples.forEach(function (ex) { byName[ex.name] = ex; });
+  Array.prototype.forEach.call(document.querySelectorAll("#examples button.example"), function (button) {
+    button.addEventListener("click", function () {
+      var ex = byName[button.getAttribute("data-name")];
+      if (ex) { setQuery(ex.sparql); focusEditor(); }
+    });
   });
-  const initial = data.examples.find((ex) => ex.name === data.initial);
-  if (initial) textarea.value = initial.sparql;
+  if (byName[data.initial]) setQuery(byName[data.initial].sparql);
+
+  // An IRI as people read it: the project's IRIs by their path (module/M01), known vocabularies
+  // by a prefixed name (skos:prefLabel), others by their last segment.
+  function shortForm(iri) {
+    if (iri.indexOf(data.cid) === 0) return iri.slice(data.cid.length);
+    var best = null;
+    Object.keys(data.prefixes).forEach(function (p) {
+      var ns = data.prefixes[p];
+      if (iri.indexOf(ns) === 0 && iri.length > ns.length && (!best || ns.length > data.prefixes[best].length)) best = p;
+    });
+    if (best) return best + ":" + iri.slice(data.prefixes[best].length);
+    var m = iri.match(/[^\/#]+[\/#]?$/);
+    return m ? m[0] : iri;
+  }
+  function href(iri) {
+    if (iri.indexOf(data.cid) === 0) return data.resource.replace("__IRI__", iri.slice(data.cid.length));
+    return /^https?:\/\//i.test(iri) ? iri : null;
+  }
 
   function cell(term) {
-    const td = el("td");
+    var td = el("td");
     if (!term) return td;
     if (term.type === "uri") {
-      const local = term.value.startsWith(data.cid) ? "/id/" + term.value.slice(data.cid.length) : null;
-      td.appendChild(el("a", { href: local || term.value, class: "iri" }, term.value));
+      var link = href(term.value);
+      var text = fullIris.checked ? term.value : shortForm(term.value);
+      var a = link ? el("a", { href: link, "class": "iri", title: term.value }, text)
+                   : el("span", { "class": "iri", title: term.value }, text);
+      td.appendChild(a);
+    } else if (term.type === "bnode") {
+      td.appendChild(el("span", { "class": "bnode" }, "_:" + term.value));
     } else {
-      td.textContent = term.value;
-      if (term["xml:lang"]) td.appendChild(el("span", { class: "lang-tag" }, "@" + term["xml:lang"]));
+      var dt = term.datatype || "";
+      var value = term.value;
+      if (/#(decimal|double|float|integer|int|long)$/.test(dt) && value !== "" && !isNaN(Number(value))) {
+        value = new Intl.NumberFormat(data.lang, { maximumFractionDigits: 2 }).format(Number(value));
+        td.className = "num";
+      } else if (/#boolean$/.test(dt)) {
+        value = value === "true" ? t.yes : t.no;
+      }
+      td.textContent = value;
+      if (term["xml:lang"]) td.appendChild(el("span", { "class": "lang-tag" }, "@" + term["xml:lang"]));
     }
     return td;
   }
 
   function table(json) {
-    if (typeof json.boolean === "boolean") return el("p", {}, t.ask + " " + json.boolean);
-    const vars = json.head.vars;
-    const tbl = el("table");
-    const head = el("tr");
-    vars.forEach((v) => head.appendChild(el("th", { scope: "col" }, v)));
+    if (typeof json.boolean === "boolean") return el("p", {}, t.ask + " " + (json.boolean ? t.yes : t.no));
+    var vars = json.head.vars;
+    var tbl = el("table", { "class": "sparql-results" });
+    var head = el("tr");
+    vars.forEach(function (v) { head.appendChild(el("th", { scope: "col" }, v)); });
     tbl.appendChild(el("thead")).appendChild(head);
-    const body = tbl.appendChild(el("tbody"));
-    json.results.bindings.forEach((row) => {
-      const tr = el("tr");
-      vars.forEach((v) => tr.appendChild(cell(row[v])));
+    var body = tbl.appendChild(el("tbody"));
+    json.results.bindings.forEach(function (row) {
+      var tr = el("tr");
+      vars.forEach(function (v) { tr.appendChild(cell(row[v])); });
       body.appendChild(tr);
     });
     return tbl;
   }
-
-  document.getElementById("query-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const choice = document.getElementById("accept").value;
-    const accept = choice === "table" ? "application/sparql-results+json, text/turtle;q=0.9" : choice;
+  function show() {
     results.replaceChildren();
+    if (lastJson) results.appendChild(table(lastJson));
+  }
+  fullIris.addEventListener("change", show);
+
+  function post(accept) {
+    return fetch("/sparql", {
+      method: "POST",
+      headers: { "Content-Type": "application/sparql-query", "Accept": accept },
+      body: getQuery()
+    });
+  }
+
+  function run() {
+    results.replaceChildren();
+    lastJson = null;
     status.textContent = t.running;
-    const started = performance.now();
-    try {
-      const response = await fetch("/sparql", {
-        method: "POST",
-        headers: { "Content-Type": "application/sparql-query", "Accept": accept },
-        body: textarea.value,
+    var started = performance.now();
+    post("application/sparql-results+json, text/turtle;q=0.9").then(function (response) {
+      return response.text().then(function (text) {
+        var type = response.headers.get("Content-Type") || "";
+        var ms = numberFormat.format(Math.round(performance.now() - started));
+        if (!response.ok) {
+          status.textContent = response.status + " (" + ms + " ms)";
+          results.appendChild(el("div", { "class": "error" }, text));
+          return;
+        }
+        if (type.indexOf("application/sparql-results+json") === 0) {
+          lastJson = JSON.parse(text);
+          var n = lastJson.results ? lastJson.results.bindings.length : 1;
+          status.textContent = rows(n) + " (" + ms + " ms)";
+          show();
+        } else {
+          status.textContent = type.split(";")[0] + " (" + ms + " ms)";
+          results.appendChild(el("pre", { "class": "raw" }, text));
+        }
       });
-      const type = response.headers.get("Content-Type") || "";
-      const text = await response.text();
-      const ms = Math.round(performance.now() - started);
-      if (!response.ok) {
-        status.textContent = response.status + " (" + ms + " ms)";
-        results.appendChild(el("div", { class: "error" }, text));
-        return;
-      }
-      if (choice === "table" && type.startsWith("application/sparql-results+json")) {
-        const json = JSON.parse(text);
-        const rows = json.results ? json.results.bindings.length : 1;
-        status.textContent = rows + " " + t.rows + " (" + ms + " ms)";
-        results.appendChild(table(json));
-      } else {
-        status.textContent = type + " (" + ms + " ms)";
-        results.appendChild(el("pre", { class: "raw" }, text));
-      }
-    } catch (err) {
+    }).catch(function (err) {
       status.textContent = "";
-      results.appendChild(el("div", { class: "error" }, t.network + " " + err));
-    }
+      results.appendChild(el("div", { "class": "error" }, t.network + " " + err));
+    });
+  }
+
+  document.getElementById("query-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    run();
+  });
+
+  var EXT = { "application/sparql-results+json": "srj", "application/sparql-results+xml": "srx", "text/csv": "csv",
+              "text/tab-separated-values": "tsv", "text/turtle": "ttl", "application/ld+json": "jsonld",
+              "application/n-triples": "nt", "application/rdf+xml": "rdf" };
+  document.getElementById("download").addEventListener("click", function () {
+    var accept = document.getElementById("accept").value;
+    status.textContent = t.running;
+    post(accept).then(function (response) {
+      return response.blob().then(function (blob) {
+        if (!response.ok) {
+          return blob.text().then(function (text) {
+            status.textContent = String(response.status);
+            results.replaceChildren(el("div", { "class": "error" }, text));
+          });
+        }
+        var a = el("a", { href: URL.createObjectURL(blob), download: "results." + (EXT[accept] || "txt") });
+        a.id = "download-link";
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        status.textContent = "";
+      });
+    });
   });
 })();

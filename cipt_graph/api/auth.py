@@ -1,0 +1,198 @@
+"""Sign-in for the pedagogical team: session cookies, CSRF protection, rate-limited sign-in.
+
+- Accounts come from the workspace (:mod:`cipt_graph.accounts`); the bearer token of
+  ``/api/imports/…`` stays for other systems and is unaffected.
+- The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous), ``HttpOnly``,
+  ``SameSite=Lax``, ``Secure`` when the service's public URL (``--base-url``) is https, valid
+  8 hours. It holds the username only: the account (and its role) is read again at every request,
+  so removing an account or changing its role takes effect at once.
+- The signing secret is ``$CIPT_SESSION_SECRET``, else ``<workspace>/.session-secret`` (created
+  once, mode 0600), else a random one per process (sessions then end at restart).
+- Every form that changes something (sign-in, sign-out, edits, reviews, uploads) carries a CSRF
+  token checked by ``asgi-csrf`` (double-submit cookie, signed); a POST to those paths without it
+  is refused with 403. Other POSTs (``/sparql``, ``/api/…``) are not form endpoints and are not
+  touched.
+- Sign-in failures are limited per client address and per username (see :class:`SignInLimiter`):
+  past the limit the answer is 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from asgi_csrf import asgi_csrf
+from fastapi import Request
+from starlette.middleware.sessions import SessionMiddleware
+
+from ..accounts import Account, AccountStore
+from ..errors import CiptError
+
+SESSION_COOKIE = "cipt_session"
+SESSION_SECONDS = 8 * 3600
+ENV_SESSION_SECRET = "CIPT_SESSION_SECRET"
+SECRET_FILE = ".session-secret"
+#: Paths whose POSTs are HTML forms that change something: CSRF-protected.
+FORM_PATHS = ("/login", "/logout", "/edit/", "/review/")
+
+
+def _is_form_path(path: str) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in FORM_PATHS)
+
+
+def session_secret(workspace) -> str:
+    """The session-signing secret: ``$CIPT_SESSION_SECRET``, the workspace's file, or a random one."""
+    given = os.environ.get(ENV_SESSION_SECRET, "").strip()
+    if given:
+        return given
+    if workspace is None or workspace.read_only:
+        return secrets.token_urlsafe(48)
+    path = Path(workspace.root) / SECRET_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secret + "\n")
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        return secret
+    return secret
+
+
+class SignInLimiter:
+    """At most ``per_user`` failed sign-ins per username and ``per_client`` per client address in
+    ``window`` seconds (defaults: 5 and 20 in 300 s); then :meth:`retry_after` gives the wait."""
+
+    def __init__(self, per_user: int = 5, per_client: int = 20, window: float = 300.0):
+        self.per_user, self.per_client, self.window = per_user, per_client, window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def retry_after(self, client: str, username: str) -> int:
+        """Seconds to wait before another try (0: allowed now)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = []
+            for key, limit in ((f"c:{client}", self.per_client), (f"u:{username.casefold()}", self.per_user)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    waits.append(int(times[0] + self.window - now) + 1)
+            return max(waits, default=0)
+
+    def failed(self, client: str, username: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._failures) > 100_000:  # bounded memory under a flood of names
+                self._failures.clear()
+            for key in (f"c:{client}", f"u:{username.casefold()}"):
+                self._recent(key, now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"u:{username.casefold()}", None)
+
+
+#: Multipart forms (file uploads) whose token the route checks itself with :func:`check_form_token`
+#: once it has parsed the form: asgi-csrf 0.11's multipart reader does not run with
+#: python-multipart ≥ 0.0.13 (its ``FileClass`` argument is gone).
+MULTIPART_PATHS = frozenset({"/edit/upload"})
+
+
+def check_form_token(request: Request, given: str) -> bool:
+    """Whether ``given`` (a form's ``csrftoken``) matches the request's signed CSRF cookie, as
+    asgi-csrf checks it (double submit: same value, and a cookie signed by this service)."""
+    from itsdangerous import BadSignature
+    from itsdangerous.url_safe import URLSafeSerializer
+
+    cookie = request.cookies.get("csrftoken", "")
+    if not cookie or not given or not secrets.compare_digest(cookie, given):
+        return False
+    try:
+        URLSafeSerializer(request.app.state.csrf_secret).loads(cookie, "csrftoken")
+    except BadSignature:
+        return False
+    return True
+
+
+class CsrfProtection:
+    """``asgi-csrf`` as a Starlette middleware, limited to the team's form paths."""
+
+    def __init__(self, app, secret: str, secure: bool):
+        async def refused(scope, send, message_id):
+            body = ("Formulaire refusé : jeton anti-falsification (CSRF) absent ou invalide. "
+                    "Rechargez la page et recommencez.\n").encode("utf-8")
+            await send({"type": "http.response.start", "status": 403,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        self.app = asgi_csrf(app, signing_secret=secret, cookie_secure=secure, cookie_samesite="Strict",
+                             always_protect={p for p in FORM_PATHS if not p.endswith("/")} | {
+                                 "/edit/link", "/review/decision"},
+                             skip_if_scope=lambda scope: (not _is_form_path(scope.get("path", ""))
+                                                          or scope.get("path") in MULTIPART_PATHS),
+                             send_csrf_failed=refused)
+
+    async def __call__(self, scope, receive, send):
+        await self.app(scope, receive, send)
+
+
+def install_sessions(app, workspace, base_url: str | None) -> None:
+    """Add the session and CSRF middlewares to ``app`` (call before the app starts)."""
+    secure = bool(base_url and base_url.startswith("https://"))
+    secret = session_secret(workspace)
+    app.state.sign_in_limiter = SignInLimiter()
+    app.state.csrf_secret = secret + ":csrf"
+    app.add_middleware(CsrfProtection, secret=app.state.csrf_secret, secure=secure)
+    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_SECONDS, same_site="lax", https_only=secure)
+
+
+def account_store(request: Request) -> AccountStore | None:
+    """The accounts of the served workspace, or None (shipped data: nobody can sign in)."""
+    workspace = getattr(request.app.state, "workspace", None)
+    if workspace is None or workspace.read_only:
+        return None
+    cached = getattr(request.app.state, "accounts", None)
+    if cached is None:
+        try:
+            cached = AccountStore(workspace)
+        except CiptError:
+            return None
+        request.app.state.accounts = cached
+    return cached
+
+
+def current_account(request: Request) -> Account | None:
+    """The signed-in account, or None for an anonymous reader."""
+    if "session" not in request.scope:
+        return None
+    username = request.session.get("user")
+    store = account_store(request)
+    if not username or store is None:
+        return None
+    account = store.get(username)
+    if account is None:
+        request.session.clear()
+    return account
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token to put in a form's hidden ``csrftoken`` field."""
+    get = request.scope.get("csrftoken")
+    return get() if get else ""

@@ -1,0 +1,32 @@
+"""Error pages for people: the site's header and navigation, the status said in the page's
+language, the technical message kept below it (it names the parameter or path at fault)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import Request
+from starlette.responses import Response
+
+from ..visualize.i18n import UI, tr
+from ..visualize.page import render_page
+from .pages import html_page, page_lang, site_links, switch_href
+
+
+def render_error_page(request: Request, status: int, message: str,
+                      headers: dict[str, str] | None = None) -> Response:
+    """The HTML answer for an error ``status`` with the developer ``message``."""
+    asked = request.query_params.get("lang")
+    lang = page_lang(request, asked if asked in ("fr", "en") else None)
+    links = site_links(request, lang)
+    key = f"error.{status}"
+    title = tr(lang, key) if key in UI[lang] else tr(lang, "error.other")
+    lead = (tr(lang, "error.not_found", path=request.url.path) if status == 404
+            else f"{tr(lang, 'error.title', status=status)}.")
+    body = (f'<div class="error-page"><p class="lead">{escape(lead)}</p>'
+            f'<p class="detail"><span>{escape(tr(lang, "error.detail"))}</span> <span lang="en">{escape(message)}</span></p>'
+            f'<p><a href="{escape(links.view("dashboard", lang))}">{escape(tr(lang, "error.home"))}</a></p></div>')
+    html = render_page(view=None, lang=lang, links=links, title=f"{status} · {title}", body=body,
+                       head='<link rel="stylesheet" href="/api/static/style.css">',
+                       switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
+    return html_page(html, lang, status_code=status, headers=headers)

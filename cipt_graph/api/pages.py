@@ -1,0 +1,60 @@
+"""What every HTML page of the service shares: the language choice, the links, the page shell.
+
+The language of a page is its ``lang`` query parameter when given, else the one the
+``Accept-Language`` header prefers (French when it names neither French nor English). Every link
+of a page carries ``?lang=`` so that the choice survives each click, and the language switch
+points at the same address in the other language.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.routing import Match
+
+from ..i18n import negotiate
+from ..visualize.page import EXTRAS, Links
+
+Lang = Literal["fr", "en"]
+LANG = Query(None, description="Language of the page: fr or en (default: the one Accept-Language "
+                               "prefers, else fr)")
+
+#: Query parameters the site's links carry from page to page besides ``lang``.
+KEPT_PARAMS: tuple[str, ...] = ("programme",)
+
+
+def page_lang(request: Request, lang: str | None = None) -> str:
+    """The page's language: ``lang`` when given, else the ``Accept-Language`` choice, else ``fr``."""
+    return lang or negotiate(request.headers.get("accept-language"))
+
+
+def serves(app, path: str) -> bool:
+    """Whether one of the app's routes answers ``GET path`` (routers may be nested)."""
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "path_params": {},
+             "query_string": b"", "headers": []}
+    return any(route.matches(scope)[0] == Match.FULL for route in app.routes)
+
+
+def site_links(request: Request, lang: str) -> Links:
+    """Server links in ``lang``, with the optional pages this app actually serves and the kept
+    parameters (such as ``programme``) of the current request."""
+    extras = getattr(request.app.state, "site_extras", None)
+    if extras is None:
+        extras = frozenset(n for n in EXTRAS if serves(request.app, f"/{n}"))
+        request.app.state.site_extras = extras
+    keep = tuple((k, request.query_params[k]) for k in KEPT_PARAMS if request.query_params.get(k))
+    return Links(standalone=False, extras=extras, lang=lang, keep=keep)
+
+
+def switch_href(request: Request, lang: str) -> str:
+    """The current address in ``lang`` (path and query, ``lang`` replaced)."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return Links().url(request.url.path, lang, **dict(pairs))
+
+
+def html_page(html: str, lang: str, status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """An HTML answer with its ``Content-Language`` and ``Vary: Accept-Language``."""
+    return HTMLResponse(html, status_code=status_code,
+                        headers={"Content-Language": lang, "Vary": "Accept-Language", **(headers or {})})

@@ -1,0 +1,87 @@
+"""What the review page lists: the workspace's modules, targets and levels, and its mapping rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from rdflib import Graph
+from rdflib.namespace import RDF, SKOS
+
+from ..mapping import LINK_KINDS
+from ..paths import Workspace
+
+
+@dataclass
+class Catalogue:
+    """Modules (matrix order), block codes, targets per kind of link and levels, with labels in one language."""
+
+    modules: list[dict[str, str]] = field(default_factory=list)
+    blocks: list[str] = field(default_factory=list)
+    targets: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    levels: list[dict[str, str]] = field(default_factory=list)
+
+    def label(self, kind: str, code: str) -> str:
+        return next((t["label"] for t in self.targets.get(kind, []) if t["code"] == code), "")
+
+    def block_of(self, code: str) -> str:
+        return next((t.get("block", "") for t in self.targets.get("competency", []) if t["code"] == code), "")
+
+
+def _labelled(graph: Graph, cls, lang: str) -> list[dict[str, str]]:
+    out = []
+    for subject in graph.subjects(RDF.type, cls):
+        code = next((str(n) for n in graph.objects(subject, SKOS.notation)), None)
+        if code is None:
+            continue
+        labels = {getattr(label, "language", None): str(label) for label in graph.objects(subject, SKOS.prefLabel)}
+        out.append({"code": code, "label": labels.get(lang) or labels.get("fr") or next(iter(labels.values()), "")})
+    return sorted(out, key=lambda t: t["code"])
+
+
+def catalogue(workspace: Workspace, lang: str) -> Catalogue:
+    """The names the review page shows and its forms offer. Raises InputError on a damaged workspace."""
+    from ..build import parse_turtle
+    from ..spreadsheet import MatrixModel
+
+    model = MatrixModel.from_workspace(workspace, lang=lang)
+    graph = Graph()
+    for ttl in sorted(workspace.root.glob("*.ttl")):
+        graph += parse_turtle(ttl)
+    kinds = {kind.target_column: kind for kind in LINK_KINDS}
+    return Catalogue(
+        modules=[{"code": m.code, "label": m.label, "hours": str(m.hours)} for m in model.modules],
+        blocks=[b.code for b in model.blocks],
+        targets={
+            "competency": [{"code": c.code, "label": c.label, "block": c.block} for c in model.competencies],
+            "activity": _labelled(graph, kinds["activity"].target_class, lang),
+            "objective": _labelled(graph, kinds["objective"].target_class, lang),
+        },
+        levels=[{"code": level.code, "label": level.label} for level in model.levels],
+    )
+
+
+def link_rows(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "", module: str = "",
+              status: str = "") -> list[dict[str, str]]:
+    """The mapping rows of one kind (``competency``, ``activity``, ``objective``), filtered."""
+    link_kind = next(k for k in LINK_KINDS if k.target_column == kind)
+    path = workspace.mapping_dir / link_kind.file_name
+    if not path.exists():
+        return []
+    modules = {m["code"]: m["label"] for m in cat.modules}
+    out = []
+    for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")):
+        target = (row.get(kind) or "").strip()
+        code = (row.get("module") or "").strip()
+        state = "validated" if (row.get("status") or "").strip() in ("validated", "validé") else "proposed"
+        if (module and code != module) or (status and state != status):
+            continue
+        if block and kind == "competency" and cat.block_of(target) != block:
+            continue
+        out.append({"module": code, "module_label": modules.get(code, ""), "target": target,
+                    "target_label": cat.label(kind, target), "level": (row.get("level") or "").strip(),
+                    "hours": (row.get("hours") or "").strip(), "status": state,
+                    "author": row.get("asserted_by") or "", "date": row.get("asserted_on") or "",
+                    "rationale": row.get("rationale") or ""})
+    return out

@@ -1,0 +1,86 @@
+"""`cipt export-case`, `cipt export-moodle`, `cipt export-elm`: the referential for other systems."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import EXIT_OK, CommandAdder, open_data
+
+
+def _emit(args: argparse.Namespace, data: bytes, what: str) -> int:
+    if args.out:
+        from ..versions import write_atomic
+
+        write_atomic(Path(args.out), data)
+        print(f"wrote {what} to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_export_case(args: argparse.Namespace) -> int:
+    """Write the certification's referential as a 1EdTech CASE 1.0 package (JSON).
+
+    A CFPackage: the CFDocument (the RNCP certification), a CFItem per block and competency
+    (code, French text, English text as alternativeLabel — the other way round with --lang en),
+    CFAssociations isChildOf (hierarchy), exactMatchOf (official RNCP blocks, once a fiche is
+    imported) and isRelatedTo (competency → module, grouped by coverage level). Identifiers are
+    UUIDs derived from the IRIs: the same in every export. OpenSALT, CASE Network and LMSs that
+    read CASE import it; `cipt serve` also answers the CASE REST API at /ims/case/v1p0/.
+    """
+    from ..interchange import load_referential
+    from ..interchange.case import build_package
+
+    ref = load_referential(open_data(args))
+    package = build_package(ref, args.lang or "fr")
+    data = (json.dumps(package, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return _emit(args, data, f"the CASE package ({len(package['CFItems'])} items, "
+                             f"{len(package['CFAssociations'])} associations)")
+
+
+def cmd_export_moodle(args: argparse.Namespace) -> int:
+    """Write the referential as a Moodle competency framework CSV (tool_lpimportcsv).
+
+    One framework (ID number = the RNCP number, the coverage scale Sensibilisation,
+    Approfondissement, Maîtrise with Maîtrise as default and proficient value), the blocks at the
+    top level and their competencies under them (ID numbers = official codes once a fiche is
+    imported, else RNCP38175-BC01, RNCP38175-BC01-C1); descriptions in French and English
+    (Moodle's multi-language spans). Import it in Moodle: Site administration › Competencies ›
+    Import competency framework.
+    """
+    from ..interchange import load_referential
+    from ..interchange.moodle import build_csv
+
+    ref = load_referential(open_data(args))
+    return _emit(args, build_csv(ref).encode("utf-8"), f"the Moodle framework ({len(ref.items)} competencies)")
+
+
+def cmd_export_elm(args: argparse.Namespace) -> int:
+    """Write the qualification as Europass / European Learning Model (ELM 3) JSON-LD.
+
+    The diploma (RNCP certification, EQF level 7, French national level 7, ISCED-F 0312) with
+    its competencies as learning outcomes, its blocks as partial qualifications and its declared
+    volume of learning (PT487H).
+    """
+    from ..interchange import load_referential
+    from ..interchange.elm import build_qualification
+
+    ref = load_referential(open_data(args))
+    data = (json.dumps(build_qualification(ref), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return _emit(args, data, "the ELM qualification")
+
+
+def register(commands: CommandAdder) -> None:
+    """Add `export-case`, `export-moodle` and `export-elm` to the `cipt` parser."""
+    p = commands.add("export-case", cmd_export_case)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--lang", choices=("fr", "en"), default=None,
+                   help="main language of the texts (default: the global --lang, else LC_ALL/LANG, else fr)")
+    p = commands.add("export-moodle", cmd_export_moodle)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p = commands.add("export-elm", cmd_export_elm)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")

@@ -1,0 +1,291 @@
+"""Changing one mapping link at a time (the browser's cell editor and review), all or nothing.
+
+The mapping lives in the workspace's long-format CSV files (``mapping/module_competency.csv``,
+``module_activity.csv``, ``module_objective.csv``; see :mod:`cipt_graph.mapping`). An edit:
+
+1. takes the workspace lock (the same as ``cipt import-matrix`` and the HTTP imports);
+2. checks the values (module and target known, level on the scale, hours a number of hours
+   between 0 and the module's hours, the module's stated link hours not above its hours,
+   a rationale given), naming the field at fault;
+3. writes the new file to a temporary file, reads it back with the builder's own reader, then
+   switches it in with ``os.replace``;
+4. records a version (kind ``edit`` or ``review``) whose agent is the signed-in person and whose
+   message is the comment given.
+
+Rules, the same as the workbook's: a changed level, hours or rationale makes the link
+``proposed`` again, with the editor as ``asserted_by`` and today as ``asserted_on``; a review
+keeps the link's content and author: ``validate`` sets ``validated``, ``reject`` removes the link
+(the version keeps it, with the reviewer's comment).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.namespace import SKOS
+
+from .errors import CiptError, InputError
+from .mapping import LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file
+from .paths import Workspace
+from .text import clean_line, clean_text
+from .versions import Version, ensure_baseline, record_version, workspace_lock
+
+#: The kinds of link, by the name used in forms and URLs.
+KINDS: dict[str, LinkKind] = {kind.target_column: kind for kind in LINK_KINDS}
+DECISIONS = ("validate", "reject")
+MAX_RATIONALE = 4000
+
+_MESSAGES = {
+    "kind": ("type de lien inconnu : {v}", "unknown kind of link: {v}"),
+    "module": ("module inconnu : {v}", "unknown module: {v}"),
+    "target": ("cible inconnue : {v}", "unknown target: {v}"),
+    "level": ("niveau hors de l'échelle : {v} (choisir parmi {choices})", "level not on the scale: {v} (choose from {choices})"),
+    "hours": ("heures : un nombre d'heures positif est attendu, pas {v}", "hours: a positive number of hours is expected, not {v}"),
+    "hours_module": ("heures : {v} h dépasse les {max} h du module", "hours: {v} h is more than the module's {max} h"),
+    "hours_sum": ("heures : les liens du module totaliseraient {v} h pour un module de {max} h",
+                  "hours: the module's links would add up to {v} h for a {max} h module"),
+    "rationale": ("justification : elle est obligatoire", "rationale: it is required"),
+    "rationale_long": ("justification : au plus {max} caractères", "rationale: at most {max} characters"),
+    "missing": ("aucun lien {v} : rien à valider", "no link {v}: nothing to review"),
+    "decision": ("décision inconnue : {v}", "unknown decision: {v}"),
+}
+
+
+class EditError(InputError):
+    """A value of an edit is not acceptable; ``where`` names the field (``level``, ``hours``…)."""
+
+
+def _error(key: str, lang: str, where: str, **values: object) -> EditError:
+    fr, en = _MESSAGES[key]
+    return EditError((en if lang == "en" else fr).format(**values), where=where)
+
+
+@dataclass
+class EditResult:
+    """What an edit or review did: the row before and after (None when absent), the version."""
+
+    kind: str
+    module: str
+    target: str
+    before: dict[str, str] | None
+    after: dict[str, str] | None
+    version: Version | None = None
+    changed: bool = False
+    fields: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "module": self.module, "target": self.target, "before": self.before,
+                "after": self.after, "changed": self.changed, "fields": self.fields,
+                "version": self.version.as_dict() if self.version else None}
+
+
+def _graph(workspace: Workspace) -> Graph:
+    from .build import parse_turtle
+
+    graph = Graph()
+    for ttl in sorted(workspace.root.glob("*.ttl")):
+        graph += parse_turtle(ttl)
+    return graph
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    text = path.read_bytes().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _format(kind: LinkKind, rows: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns_of(kind), lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _module_hours(graph: Graph, module) -> Decimal | None:
+    from .namespaces import SCHEMA
+
+    for value in graph.objects(module, SCHEMA.timeRequired):
+        text = str(value).upper()
+        if text.startswith("PT") and text.endswith("H"):
+            try:
+                return Decimal(text[2:-1])
+            except InvalidOperation:
+                return None
+    return None
+
+
+def _hours(text: str | None, lang: str) -> Decimal | None:
+    text = clean_line(text or "").replace(",", ".").replace(" ", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise _error("hours", lang, "hours", v=text) from None
+    if not value.is_finite() or value < 0 or value > 10000:
+        raise _error("hours", lang, "hours", v=text)
+    return value
+
+
+def _format_hours(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _switch(workspace: Workspace, kind: LinkKind, rows: list[dict[str, str]], vocab: Vocabulary, *,
+            kind_name: str, agent: str, message: str, source: str) -> Version:
+    """Write ``rows`` as the kind's mapping file, checked, switched atomically, then recorded."""
+    target = workspace.mapping_dir / kind.file_name
+    data = _format(kind, rows)
+    check = target.with_name(f".{target.name}.{os.getpid()}.check")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        check.write_bytes(data)
+        read_mapping_file(check, kind, vocab)
+    finally:
+        check.unlink(missing_ok=True)
+    ensure_baseline(workspace, agent=agent)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CiptError(f"cannot write the mapping: {exc.strerror or exc}", where=str(target)) from exc
+    return record_version(workspace, kind=kind_name, source=source, agent=agent, message=message)
+
+
+def _find(rows: list[dict[str, str]], kind: LinkKind, module: str, target: str) -> int | None:
+    for i, row in enumerate(rows):
+        if (row.get("module") or "").strip() == module and (row.get(kind.target_column) or "").strip() == target:
+            return i
+    return None
+
+
+def _prepare(workspace: Workspace, kind_name: str, module: str, target: str, lang: str):
+    if workspace.read_only:
+        raise CiptError("the shipped data is read-only: edit a workspace (`cipt init DIR`, then --data DIR)")
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise _error("kind", lang, "kind", v=kind_name)
+    graph = _graph(workspace)
+    vocab = Vocabulary.from_graph(graph)
+    module, target = clean_line(module), clean_line(target)
+    if module not in vocab.modules:
+        raise _error("module", lang, "module", v=module)
+    if target not in vocab.targets[kind.target_class]:
+        raise _error("target", lang, kind.target_column, v=target)
+    return kind, graph, vocab, module, target
+
+
+def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *, level: str = "",
+              hours: str = "", rationale: str = "", remove: bool = False, author: str, message: str = "",
+              lang: str = "fr", today: dt.date | None = None) -> EditResult:
+    """Add, change or remove one link of the mapping (``kind_name``: competency, activity, objective).
+
+    Args:
+        level: the level's notation or label (``I``, ``R``, ``M``, ``Maîtrise``…); competency links only.
+        hours: hours given to the link (decimal, comma or point; empty for none); competency links only.
+        rationale: why the module serves the target (required unless ``remove``).
+        author: who edits (the signed-in person's name): the link's ``asserted_by`` and the version's agent.
+
+    Returns:
+        The change, with the version recorded (None and ``changed`` False when nothing changed).
+
+    Raises:
+        EditError: a value is not acceptable (``where`` names the field). CiptError: read-only data.
+    """
+    with workspace_lock(workspace):
+        kind, graph, vocab, module, target = _prepare(workspace, kind_name, module, target, lang)
+        path = workspace.mapping_dir / kind.file_name
+        rows = _read_rows(path)
+        at = _find(rows, kind, module, target)
+        before = dict(rows[at]) if at is not None else None
+        if remove:
+            if at is None:
+                return EditResult(kind_name, module, target, None, None)
+            del rows[at]
+            after = None
+            fields = ["removed"]
+        else:
+            text = clean_text(rationale)
+            if not text:
+                raise _error("rationale", lang, "rationale")
+            if len(text) > MAX_RATIONALE:
+                raise _error("rationale_long", lang, "rationale", max=MAX_RATIONALE)
+            new = {"module": module, kind.target_column: target, "rationale": text}
+            if kind.has_level:
+                code = next((c for c, iri in vocab.levels.items() if c == level.strip().casefold()), None)
+                if code is None:
+                    choices = sorted({k.upper() for k in vocab.levels if len(k) == 1})
+                    raise _error("level", lang, "level", v=level, choices=", ".join(choices))
+                notation = next(str(n) for n in graph.objects(vocab.levels[code], SKOS.notation))
+                value = _hours(hours, lang)
+                limit = _module_hours(graph, vocab.modules[module])
+                if value is not None and limit is not None and value > limit:
+                    raise _error("hours_module", lang, "hours", v=_format_hours(value), max=_format_hours(limit))
+                others = sum((_hours(r.get("hours"), lang) or Decimal(0) for i, r in enumerate(rows)
+                              if i != at and (r.get("module") or "").strip() == module), Decimal(0))
+                if value is not None and limit is not None and others + value > limit:
+                    raise _error("hours_sum", lang, "hours", v=_format_hours(others + value), max=_format_hours(limit))
+                new.update(level=notation, hours=_format_hours(value))
+            fields = [f for f in ("level", "hours", "rationale") if f in new and (before or {}).get(f, "") != new[f]]
+            if before is not None and not fields:
+                return EditResult(kind_name, module, target, before, before)
+            after = {**(before or {}), **new, "status": "proposed", "asserted_by": author,
+                     "asserted_on": (today or dt.date.today()).isoformat()}
+            if at is None:
+                rows.append(after)
+            else:
+                rows[at] = after
+        version = _switch(workspace, kind, rows, vocab, kind_name="edit", agent=author, message=message,
+                          source=f"{module} → {target}")
+    return EditResult(kind_name, module, target, before, after, version, True, fields)
+
+
+def review_link(workspace: Workspace, kind_name: str, module: str, target: str, *, decision: str,
+                reviewer: str, comment: str = "", lang: str = "fr") -> EditResult:
+    """Validate (status ``validated``) or reject (remove) one link, recorded as a ``review`` version.
+
+    The link's content and its author (``asserted_by``) are kept; the version's agent is the
+    reviewer and its message the comment.
+
+    Raises:
+        EditError: unknown decision, module, target, or no such link. CiptError: read-only data.
+    """
+    if decision not in DECISIONS:
+        raise _error("decision", lang, "decision", v=decision)
+    with workspace_lock(workspace):
+        kind, _, vocab, module, target = _prepare(workspace, kind_name, module, target, lang)
+        rows = _read_rows(workspace.mapping_dir / kind.file_name)
+        at = _find(rows, kind, module, target)
+        if at is None:
+            raise _error("missing", lang, kind.target_column, v=f"{module} → {target}")
+        before = dict(rows[at])
+        if decision == "reject":
+            del rows[at]
+            after = None
+        else:
+            if before.get("status", "").strip() in ("validated", "validé"):
+                return EditResult(kind_name, module, target, before, before)
+            after = {**before, "status": "validated"}
+            rows[at] = after
+        word = {"validate": "validé", "reject": "rejeté"}[decision] if lang != "en" else decision + "d"
+        message = f"{module} → {target} {word}" + (f" : {clean_text(comment)}" if clean_text(comment) else "")
+        version = _switch(workspace, kind, rows, vocab, kind_name="review", agent=reviewer, message=message,
+                          source=f"{module} → {target}")
+    return EditResult(kind_name, module, target, before, after, version, True, ["status" if after else "removed"])
+

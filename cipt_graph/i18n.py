@@ -1,0 +1,185 @@
+"""Language choice and locale-aware formatting (numbers, hours, percentages, dates, plurals).
+
+Everything people read follows the locale through Babel (CLDR data): French writes ``15,92``,
+``1 234,5`` (narrow no-break space, U+202F, between thousands), ``20 h``, ``25,4 %`` and
+``29 nov. 2026``; English writes ``15.92``, ``1,234.5``, ``20 h``, ``25.4%``, ``Nov 29, 2026``.
+Plurals use the locale's CLDR plural rules (French: 0 and 1 are singular).
+
+French is the default; English on request. Over HTTP the ``lang`` parameter wins, else the
+``Accept-Language`` header (RFC 9110 §12.5.4) picks; on the command line ``--lang`` wins, else
+the environment (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, ``LANGUAGE``, as POSIX orders them).
+
+This module sits at the bottom of the imports: anything may use it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+
+from babel import Locale
+from babel.core import negotiate_locale
+from babel.dates import format_date as _format_date
+from babel.dates import format_time as _format_time
+from babel.numbers import format_decimal
+
+from .errors import InputError
+
+LANGS = ("fr", "en")
+DEFAULT_LANG = "fr"
+NNBSP = "\u202f"  # narrow no-break space: French thousands and before units
+
+
+def check_lang(lang: str) -> str:
+    """The language code, checked.
+
+    Raises:
+        InputError: the language is not one of ``fr``, ``en``.
+    """
+    if lang not in LANGS:
+        raise InputError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    return lang
+
+
+@lru_cache(maxsize=8)
+def locale(lang: str) -> Locale:
+    """The Babel locale of ``lang`` (``fr`` → ``fr_FR``, ``en`` → ``en_GB``… kept generic here)."""
+    return Locale.parse(check_lang(lang))
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT_LANG) -> str:
+    """The language an ``Accept-Language`` header prefers among ``LANGS`` (``default`` otherwise).
+
+    ``"en-GB,en;q=0.9,fr;q=0.5"`` → ``en``; ``"de"`` → ``fr``; weights of 0 exclude a language.
+    """
+    if not accept_language:
+        return default
+    weighted: list[tuple[float, int, str]] = []
+    for i, part in enumerate(accept_language.split(",")[:32]):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag or len(tag) > 35:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            weighted.append((-q, i, tag.replace("-", "_")))
+    preferred = [tag for _, _, tag in sorted(weighted)]
+    if "*" in preferred:
+        preferred = preferred[: preferred.index("*")] + [default]
+    found = negotiate_locale(preferred, list(LANGS), sep="_")
+    if found is None:
+        # "en-GB" alone: negotiate_locale matches only exact tags or aliases, so try the primary subtag.
+        found = negotiate_locale([tag.split("_")[0] for tag in preferred], list(LANGS), sep="_")
+    return found or default
+
+
+def env_lang(environ: Mapping[str, str] | None = None, default: str = DEFAULT_LANG) -> str:
+    """The language of the environment's locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``,
+    ``LANGUAGE``, first set wins): ``en_US.UTF-8`` → ``en``; ``C``/``POSIX``/unknown → ``default``."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = environ.get(name)
+        if value:
+            code = value.split(":")[0].split(".")[0].split("@")[0].split("_")[0].lower()
+            return code if code in LANGS else default
+    return default
+
+
+def _number(value: object) -> float | int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def number(value: object, lang: str, decimals: int = 2) -> str:
+    """A number as the locale writes it, at most ``decimals`` decimals, no trailing zeros:
+    ``15,92`` / ``15.92``, ``1 234`` / ``1,234``. Non-numbers are returned as text."""
+    n = _number(value)
+    if n is None:
+        return "" if value is None else str(value)
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(round(float(n), decimals), format=pattern, locale=locale(lang))
+
+
+def hours(value: object, lang: str, decimals: int = 2) -> str:
+    """Hours with their unit: ``20 h``, ``333,59 h`` (fr), ``333.59 h`` (en); narrow no-break space."""
+    text = number(value, lang, decimals)
+    return f"{text}{NNBSP}h" if text else ""
+
+
+def percent(value: object, lang: str, decimals: int = 1, *, ratio: bool = False) -> str:
+    """A percentage: ``25,4 %`` (fr, narrow no-break space), ``25.4%`` (en).
+
+    Args:
+        value: a percentage (``25.4``), or a ratio (``0.254``) when ``ratio`` is true.
+    """
+    n = _number(value)
+    if n is None:
+        return "" if value is None else str(value)
+    pct = float(n) * (100 if ratio else 1)
+    text = number(pct, lang, decimals)
+    return f"{text}{NNBSP}%" if lang == "fr" else f"{text}%"
+
+
+def _datetime(value: object) -> _dt.datetime | _dt.date | None:
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            return _dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+
+
+def date(value: object, lang: str) -> str:
+    """A date: ``29 nov. 2026`` (fr), ``29 Nov 2026`` (en); from a date, datetime or ISO text."""
+    d = _datetime(value)
+    if d is None:
+        return "" if value is None else str(value)
+    day = d.date() if isinstance(d, _dt.datetime) else d
+    return _format_date(day, format="medium", locale=locale(lang))
+
+
+def datetime(value: object, lang: str) -> str:
+    """A date and time to the minute, in UTC when the value carries a zone:
+    ``29 nov. 2026, 22:05 UTC`` (fr), ``Nov 29, 2026, 10:05 PM UTC`` (en)."""
+    d = _datetime(value)
+    if d is None:
+        return "" if value is None else str(value)
+    if not isinstance(d, _dt.datetime):
+        return date(d, lang)
+    zone = ""
+    if d.tzinfo is not None:
+        d, zone = d.astimezone(_dt.timezone.utc).replace(tzinfo=None), " UTC"
+    return f"{date(d, lang)}, {_format_time(d, format='short', locale=locale(lang))}{zone}"
+
+
+def plural_form(lang: str, count: float) -> str:
+    """The CLDR plural category of ``count`` in ``lang``: ``one`` or ``other`` (fr: 0 and 1 are ``one``)."""
+    return locale(lang).plural_form(abs(count))
+
+
+def plural(lang: str, count: float, forms: Mapping[str, str]) -> str:
+    """The form of ``forms`` (``{"one": …, "other": …}``) for ``count``, ``{n}`` filled in with the
+    count as the locale writes it."""
+    form = forms.get(plural_form(lang, count)) or forms["other"]
+    return form.replace("{n}", number(count, lang))

@@ -1,0 +1,193 @@
+"""The team's flows in a real browser (Debian's Chromium driven by Playwright) against a real
+`cipt serve` on a workspace with accounts (issue #15): sign in, edit a cell, upload a workbook
+with an error and see it named by cell, upload a valid one, validate a link, see it in the
+versions page and the diff, sign out; an anonymous reader reaches no write; a POST without the
+CSRF token is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import run_cli
+from serve_helpers import serving, writer_env
+
+CHROMIUM = os.environ.get("CIPT_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+USERS = {"edith": ("editor", "edith-secret-0001"), "victor": ("validator", "victor-secret-0002")}
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
+
+
+def _rows(workspace: Path) -> list[dict[str, str]]:
+    text = (workspace / "mapping" / "module_competency.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _locate(ws, module: str, competency: str) -> tuple[int, int]:
+    col = next(c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value == competency)
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value == module)
+    return row, col
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium)", pytrace=False)
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("team-browser")
+    workspace = root / "ws"
+    assert run_cli("init", str(workspace)).returncode == 0
+    for user, (role, password) in USERS.items():
+        done = run_cli("users", "add", user, "--role", role, "--password-stdin", "--data", str(workspace),
+                       input=password + "\n")
+        assert done.returncode == 0, done.stderr
+    with serving(["--data", str(workspace), "--allow-writes"], root / "serve.log", writer_env()) as server:
+        yield server, workspace, root
+
+
+def _page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR", accept_downloads=True)
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort())
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return context, page
+
+
+def _sign_in(page, server, user: str) -> None:
+    page.goto(f"{server.url}/login")
+    page.fill("#username", user)
+    page.fill("#password", USERS[user][1])
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{server.url}/review")
+    assert user in page.locator(".team-account").inner_text()
+
+
+def test_anonymous_reader_sees_no_write_and_is_sent_to_sign_in(browser, site):
+    server, workspace, _ = site
+    context, page = _page(browser, server)
+    try:
+        page.goto(f"{server.url}/review")
+        assert page.locator("form[action='/edit/link']").count() == 0
+        assert page.locator("form[action='/review/decision']").count() == 0
+        assert page.locator("a[href='/login']").count() == 1
+        page.goto(f"{server.url}/edit/upload")
+        assert page.url.startswith(f"{server.url}/login")
+        before = (workspace / "mapping" / "module_competency.csv").read_bytes()
+        answer = page.request.post(f"{server.url}/edit/link", form={
+            "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "M", "rationale": "x"})
+        assert answer.status in (401, 403)
+        assert (workspace / "mapping" / "module_competency.csv").read_bytes() == before
+    finally:
+        context.close()
+
+
+def test_editor_edits_a_cell_uploads_workbooks_and_signs_out(browser, site):
+    server, workspace, root = site
+    context, page = _page(browser, server)
+    try:
+        _sign_in(page, server, "edith")
+        # A POST from this signed-in browser without the form's CSRF token is refused.
+        refused = page.request.post(f"{server.url}/edit/link", form={
+            "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "M", "rationale": "forgé"})
+        assert refused.status == 403
+
+        # Edit a cell: M01 → BC03-C2 to level R with hours and a rationale.
+        page.goto(f"{server.url}/review?module=M01")
+        row = page.locator("tr#link-M01-BC03-C2")
+        row.locator("summary").click()
+        row.locator("select[name=level]").select_option("R")
+        row.locator("input[name=hours]").fill("2,5")
+        row.locator("textarea[name=rationale]").fill("Aborde la parole institutionnelle en séance.")
+        row.locator("form.edit button[type=submit]").click()
+        page.wait_for_selector(".flash")
+        assert "M01 → BC03-C2" in page.locator(".flash").inner_text()
+        link = next(r for r in _rows(workspace) if (r["module"], r["competency"]) == ("M01", "BC03-C2"))
+        assert (link["level"], link["hours"], link["asserted_by"], link["status"]) == ("R", "2.5", "edith", "proposed")
+
+        # Download the editable workbook from the page.
+        page.goto(f"{server.url}/review")
+        with page.expect_download() as info:
+            page.click("a[href^='/edit/workbook.xlsx']")
+        workbook_path = root / "downloaded.xlsx"
+        info.value.save_as(workbook_path)
+
+        # Upload it with an error: the cell is named on the page, nothing is applied.
+        existing = next(r for r in _rows(workspace) if r["module"] == "M02")
+        new_level = "M" if existing["level"] != "M" else "R"
+        wb = openpyxl.load_workbook(workbook_path)
+        bad_cell = wb["Matrice"].cell(*_locate(wb["Matrice"], "M02", existing["competency"]))
+        bad_cell.value = "Z"
+        bad = root / "bad.xlsx"
+        wb.save(bad)
+        before = (workspace / "mapping" / "module_competency.csv").read_bytes()
+        page.goto(f"{server.url}/edit/upload")
+        page.set_input_files("#workbook", str(bad))
+        page.click("form[action='/edit/upload'] button[type=submit]")
+        page.wait_for_load_state("load")
+        assert page.locator(".error").count(), page.content()[:3000]
+        assert f"Matrice!{bad_cell.coordinate}" in page.locator(".error").inner_text()
+        assert (workspace / "mapping" / "module_competency.csv").read_bytes() == before
+
+        # Upload a valid one: applied, a version recorded with the signed-in editor.
+        bad_cell.value = new_level
+        good = root / "good.xlsx"
+        wb.save(good)
+        page.goto(f"{server.url}/edit/upload")
+        page.fill("#message", "Relecture du bloc 1")
+        page.set_input_files("#workbook", str(good))
+        page.click("form[action='/edit/upload'] button[type=submit]")
+        page.wait_for_load_state("load")
+        assert page.locator(".flash").count(), page.locator("main").inner_text()
+        assert "appliqué" in page.locator(".flash").inner_text()
+        link = next(r for r in _rows(workspace) if (r["module"], r["competency"]) == ("M02", existing["competency"]))
+        assert link["level"] == new_level and link["asserted_by"] == "edith"
+
+        # Sign out: the session ends, the edit forms are gone.
+        page.goto(f"{server.url}/review")
+        page.click(".team-account button[type=submit]")
+        page.wait_for_selector(".flash")
+        page.goto(f"{server.url}/review")
+        assert page.locator("form[action='/edit/link']").count() == 0
+    finally:
+        context.close()
+
+
+def test_validator_validates_and_sees_it_in_versions_and_diff(browser, site):
+    server, workspace, _ = site
+    context, page = _page(browser, server)
+    try:
+        _sign_in(page, server, "victor")
+        page.goto(f"{server.url}/review?status=proposed&module=M03")
+        row = page.locator("tr[id^='link-M03-']").first
+        target = row.get_attribute("id").split("-", 2)[2]
+        row.locator("input[name=comment]").fill("Conforme à l'intitulé")
+        row.locator("button[value=validate]").click()
+        page.wait_for_selector(".flash")
+        assert "validé" in page.locator(".flash").inner_text()
+        link = next(r for r in _rows(workspace) if (r["module"], r["competency"]) == ("M03", target))
+        assert link["status"] == "validated"
+
+        page.goto(f"{server.url}/versions")
+        first = page.locator("tbody tr").first
+        assert "victor" in first.inner_text() and "Conforme à l'intitulé" in first.inner_text()
+        first.locator("a", has_text="différences").click()
+        page.wait_for_url(f"{server.url}/versions/diff**")
+        assert "M03" in page.locator("main").inner_text() and target in page.locator("main").inner_text()
+    finally:
+        context.close()
