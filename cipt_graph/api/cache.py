@@ -9,7 +9,9 @@ recently used first out.
 Every cacheable answer (200 to a read) gets ``ETag`` (a hash of its body), ``Last-Modified``
 (when the data last changed) and ``Cache-Control: no-cache`` (a client may keep it but asks
 again, cheaply: ``If-None-Match``/``If-Modified-Since`` get 304). ``X-Cipt-Cache: hit`` or
-``miss`` tells where an answer came from.
+``miss`` tells where an answer came from. Requests with a ``Cookie`` or ``Authorization``
+header (the team's sessions) and answers that set a cookie or say ``private``/``no-store`` are
+never cached.
 """
 
 from __future__ import annotations
@@ -146,7 +148,10 @@ class ResponseCache:
         method = scope.get("method")
         path = scope.get("path", "")
         if (scope["type"] != "http" or path.startswith(UNCACHED_PREFIXES)
-                or not (method == "GET" or method == "POST" and path in POST_READS)):
+                or not (method == "GET" or method == "POST" and path in POST_READS)
+                or _header(scope, b"cookie") or _header(scope, b"authorization")):
+            # A request with credentials (a session, a CSRF cookie, a token) may get an answer
+            # made for it alone: never served from, nor stored in, the shared cache.
             await self.app(scope, receive, send)
             return
         body = b""
@@ -203,7 +208,8 @@ class ResponseCache:
         content = b"".join(parts)
         headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         status = start["status"]
-        cacheable = status == 200 and not any(k == b"cache-control" and b"no-store" in v for k, v in headers)
+        cacheable = status == 200 and not any(
+            k == b"set-cookie" or k == b"cache-control" and (b"no-store" in v or b"private" in v) for k, v in headers)
         if not cacheable:
             await send({**start, "headers": headers + [(b"content-length", str(len(content)).encode())]})
             await send({"type": "http.response.body", "body": content})
