@@ -42,6 +42,10 @@ Functions:
   UTF-8 refused with ``line:column``.
 * :func:`split_lines` — a file's text into lines on ``\\n`` only.
 * :func:`describe_char` — ``U+2028 (LINE SEPARATOR)`` for messages.
+* :func:`xml_safe` — for writers of XML 1.0 and XLSX: every character XML 1.0 cannot hold
+  (C0 controls but TAB, LF, CR; U+FFFE, U+FFFF; lone surrogates) replaced by U+FFFD, visibly.
+* :func:`escaped_controls` — where a Turtle source holds controls or unusual line separators,
+  raw or as ``\\uXXXX`` escapes: ``(line, description)`` for ``cipt validate``.
 """
 
 from __future__ import annotations
@@ -219,3 +223,31 @@ def unusual_chars(text: str) -> list[str]:
         if ch != "\n" and (ch in LINE_SEPARATORS or ch in INVISIBLE or is_control(ch)):
             seen.setdefault(ch)
     return [describe_char(ch) for ch in seen]
+
+
+_NOT_XML10 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 (and so XLSX) cannot hold replaced by U+FFFD."""
+    return _NOT_XML10.sub(REPLACEMENT, text)
+
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+
+
+def escaped_controls(source: str) -> list[tuple[int, str]]:
+    """``(line, description)`` of each line of a Turtle (or N-Triples) source that holds a
+    control character or a line separator other than LF/CR — raw, or as a ``\\uXXXX`` /
+    ``\\UXXXXXXXX`` escape — for a warning naming ``file:line``. Lines are cut at LF only."""
+    out = []
+    for number, line in enumerate(source.split("\n"), start=1):
+        chars = [ch for ch in line if ch not in "\r\t" and (ch in LINE_SEPARATORS or is_control(ch))]
+        for match in _ESCAPE.finditer(line):
+            code = int(match.group(1) or match.group(2), 16)
+            ch = chr(code) if code <= 0x10FFFF else ""
+            if ch and ch not in "\n\r\t" and (ch in LINE_SEPARATORS or is_control(ch)):
+                chars.append(ch)
+        if chars:
+            out.append((number, ", ".join(dict.fromkeys(describe_char(ch) for ch in chars))))
+    return out

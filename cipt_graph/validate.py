@@ -132,6 +132,30 @@ def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport
     return ValidationReport(findings)
 
 
+def text_findings(workspace) -> list[Finding]:
+    """Warnings for the workspace's Turtle files that hold control characters or unusual line
+    separators (raw or ``\\u000B``-style escapes): ``file:line`` and the characters. The graph
+    keeps them (docs/text.md); outputs that cannot hold them (XML 1.0, XLSX) show U+FFFD."""
+    from .build import read_turtle_bytes
+    from .errors import InputError
+    from .text import escaped_controls
+
+    findings = []
+    for path in sorted(workspace.root.glob("*.ttl")):
+        try:
+            source = read_turtle_bytes(path).decode("utf-8", "replace")
+        except InputError:
+            continue
+        for line, what in escaped_controls(source):
+            findings.append(Finding(
+                "Warning", f"{path}:{line}", "docs/text.md", "text-policy", None, what,
+                {"fr": f"{path.name}, ligne {line} : caractère de contrôle ou séparateur de ligne inhabituel "
+                       f"({what}) ; les exports XML et XLSX l'affichent comme « \ufffd » — remplacez-le",
+                 "en": f"{path.name}, line {line}: control character or unusual line separator ({what}); "
+                       "XML and XLSX exports show it as U+FFFD — replace it"}))
+    return findings
+
+
 def validate_store(store: Store) -> ValidationReport:
     """Validate the whole dataset of a store."""
     return validate_graph(store_graph(store))

@@ -79,11 +79,11 @@ def test_the_command_fails_cleanly_and_the_workspace_still_validates(template, e
 
 def test_failures_over_http_leave_the_workspace_identical_and_the_service_serving(template, exports, tmp_path):
     ws = copy_of(template, tmp_path)
-    before = tree_digest(ws)
     data = exports["xml"].read_bytes()
     for step in ("stage", "record"):
         with serving(["--data", str(ws), "--allow-writes"], tmp_path / f"{step}.log",
                      writer_env(CIPT_TEST_FAIL_AT=step)) as server:
+            before = tree_digest(ws)  # after the start (the service may write its own files then)
             answer = upload(server.url, "/api/imports/rncp", data, "application/xml", filename="second.xml")
             assert answer.status_code == 503, answer.text
             assert "nothing was changed" in answer.json()["message"]

@@ -179,3 +179,43 @@ def test_any_unicode_in_rncp_fields_round_trips_after_normalisation_or_is_refuse
     for item in graph.objects(block, CIPT.listedCompetency):
         text = str(graph.value(item, SKOS.prefLabel))
         assert text and text == clean_line(text)
+
+
+def test_19_a_control_character_escape_in_workspace_turtle_is_kept_and_named_by_validate(ws):
+    programme = ws.root / "programme.ttl"
+    text = programme.read_text(encoding="utf-8")
+    assert '"Communication publique"@fr' in text
+    programme.write_text(text.replace('"Communication publique"@fr', '"Communication\\u000Bpublique"@fr', 1),
+                         encoding="utf-8")
+    line = programme.read_text(encoding="utf-8")[:programme.read_text(encoding="utf-8").index("\\u000B")].count("\n") + 1
+    assert run_cli("stats", "--data", str(ws.root)).returncode == 0  # the workspace still works
+    result = run_cli("validate", "--data", str(ws.root), "--lang", "en")
+    assert result.returncode == 1
+    assert f"programme.ttl, line {line}: control character" in result.stdout and "U+000B" in result.stdout
+    assert f"programme.ttl:{line}" in result.stdout
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TEXT, code=CODE, label=TEXT)
+def test_any_unicode_in_the_csv_export_round_trips_after_normalisation_or_is_refused_with_its_place(
+        template, tmp_path_factory, title, code, label):
+    from cipt_graph.paths import Workspace
+
+    root = tmp_path_factory.mktemp("c") / "ws"
+    shutil.copytree(template, root, symlinks=True)
+    ws = Workspace(root)
+    path = csv_export(root.parent / "export-fiches-csv.zip", [("RNCP77", title, [(code, label)])])
+    before = tree_digest(root)
+    try:
+        import_rncp(path, ws, record=False, agent="T")
+    except InputError as exc:
+        assert exc.where and "export-fiches-csv.zip" in exc.where, exc
+        assert tree_digest(root) == before
+        return
+    expected_code = clean_code(code.replace("\t", ""))
+    graph = turtle_of(ws, "RNCP77")
+    block = URIRef(str(CID[f"rncp/RNCP77/{iri_segment(expected_code)}"]))
+    assert str(graph.value(block, CIPT.officialCode)) == expected_code
+    assert [str(o) for o in graph.objects(block, SKOS.prefLabel)] == ([clean_line(label.strip())] if clean_line(label.strip()) else [])
+    fiche = URIRef(str(CID["rncp/RNCP77"]))
+    assert [str(o) for o in graph.objects(fiche, SKOS.prefLabel)] == ([clean_line(title.strip())] if clean_line(title.strip()) else [])

@@ -247,7 +247,7 @@ def render_resource(iri: ox.NamedNode, triples: list[ox.Triple], labels: dict, l
     body = [f'<p class="type-line">{types or (escape(tr(lang, "ld.graph")) if is_graph else "")}</p>',
             f"<h1>{escape(title)}</h1>",
             f'<details class="raw"><summary>{escape(tr(lang, "ld.raw"))}</summary>'
-            f'<p>{escape(tr(lang, "ld.iri"))} : <span class="iri">{escape(iri.value)}</span></p>'
+            f'<p>{escape(tr(lang, "ld.iri"))} : <span class="iri" translate="no">{escape(iri.value)}</span></p>'
             f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} {_formats(base, lang)}</p></details>']
     if is_graph:
         body.append(f"<p>{escape(tr(lang, 'count.triples', len(triples)))}</p>")
@@ -290,11 +290,11 @@ def render_ontology(triples: list[ox.Triple], labels: dict, lang: str, namespace
                 facts.append(escape(tr(lang, key)) + colon + ", ".join(namer.value(o) for o in values))
         sections[group].append(
             f'<section id="{escape(local)}"><h3>{escape(namer.name(iri))} '
-            f'<span class="iri">cipt:{escape(local)}</span></h3>'
-            + "".join(f"<p>{escape(d.value)}</p>" for d in definition if isinstance(d, ox.Literal))
+            f'<span class="iri" translate="no">cipt:{escape(local)}</span></h3>'
+            + "".join(f'<p class="definition">{escape(d.value)}</p>' for d in definition if isinstance(d, ox.Literal))
             + "".join(f'<p class="muted">{f}</p>' for f in facts) + "</section>")
     title = pick_label(labels.get(namespace.rstrip("#/")), lang) or tr(lang, "ld.vocabulary")
-    body = [f"<h1>{escape(title)}</h1>", f'<p class="iri">{escape(namespace)}</p>',
+    body = [f"<h1>{escape(title)}</h1>", f'<p class="iri" translate="no">{escape(namespace)}</p>',
             f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} <a href="/ontology.ttl">Turtle</a> '
             f'<a href="/ontology.jsonld">JSON-LD</a></p>']
     for key in ("ld.classes", "ld.object_properties", "ld.datatype_properties", "ld.other_terms"):

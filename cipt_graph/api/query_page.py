@@ -40,10 +40,16 @@ def _examples(store: Store, lang: str) -> list[dict]:
         params = dict(q.example)
         if any(p.name == "lang" for p in q.params):
             params["lang"] = lang
-        title = (getattr(q, "header", None) or {}).get("title")
-        summary = title.get(lang, q.summary) if isinstance(title, dict) else q.summary
-        examples.append({"name": q.name, "summary": summary, "description": q.description,
-                         "sparql": example_sparql(store, q, params)})
+        header = getattr(q, "header", None) or {}
+        title, rule = header.get("title"), header.get("rule")
+        summary, summary_lang = q.summary, "en"
+        if isinstance(title, dict) and title.get(lang):
+            summary, summary_lang = title[lang], lang
+        elif f"query.{q.name}" in UI[lang]:
+            summary, summary_lang = tr(lang, f"query.{q.name}"), lang
+        description = rule.get(lang) if isinstance(rule, dict) else (q.description if lang == "en" else "")
+        examples.append({"name": q.name, "summary": summary, "summary_lang": summary_lang,
+                         "description": description or "", "sparql": example_sparql(store, q, params)})
     return examples
 
 
@@ -58,9 +64,11 @@ def render_query_page(store: Store, lang: str = "fr", links: Links | None = None
             "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}, "strings": strings,
             "resource": links.resource(str(CID) + "__IRI__")}
     items = "".join(
-        f'<li><button type="button" class="example" data-name="{escape(ex["name"])}" '
-        f'title="{escape(ex["description"] or "")}">{escape(ex["summary"])}</button>'
-        f'<code class="qname">{escape(ex["name"])}</code></li>' for ex in examples)
+        f'<li><button type="button" class="example" data-name="{escape(ex["name"])}"'
+        + (f' lang="{ex["summary_lang"]}"' if ex["summary_lang"] != lang else "")
+        + (f' title="{escape(ex["description"])}"' if ex["description"] else "")
+        + f'>{escape(ex["summary"])}</button><code class="qname" translate="no">{escape(ex["name"])}</code></li>'
+        for ex in examples)
     options = "".join(f'<option value="{escape(m)}">{escape(label)}</option>' for m, label in FORMATS.items())
     body = f"""<p class="lead">{escape(tr(lang, "sparql.intro"))}</p>
 <div class="sparql-layout">
@@ -71,7 +79,7 @@ def render_query_page(store: Store, lang: str = "fr", links: Links | None = None
   <section aria-labelledby="editor-title" class="editor-box">
     <h2 id="editor-title">{escape(tr(lang, "sparql.query"))}</h2>
     <form id="query-form" method="post" action="/sparql">
-      <div id="editor" class="editor"></div>
+      <div id="editor" class="editor" translate="no"></div>
       <textarea id="query" name="query" spellcheck="false" aria-label="{escape(tr(lang, "sparql.editor"))}"></textarea>
       <div class="controls">
         <button type="submit" class="run" id="run">{escape(tr(lang, "sparql.run"))}</button>
@@ -82,7 +90,7 @@ def render_query_page(store: Store, lang: str = "fr", links: Links | None = None
         <span class="status" id="status" role="status" aria-live="polite"></span>
       </div>
     </form>
-    <div class="results" id="results" aria-label="{escape(tr(lang, "sparql.results"))}"></div>
+    <div class="results" id="results" translate="no" aria-label="{escape(tr(lang, "sparql.results"))}"></div>
   </section>
 </div>"""
     head = '<link rel="stylesheet" href="/api/static/style.css">'

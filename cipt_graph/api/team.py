@@ -57,7 +57,7 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
     t = TEXT[lang]
     title = context.pop("title", None) or t[title_key]
     body = _ENV.get_template(name).render(
-        lang=lang, t=t, q="?lang=en" if lang == "en" else "",
+        lang=lang, t=t, q=f"?lang={lang}",  # every link keeps the language (issue #15)
         account=current_account(request), can_sign_in=account_store(request) is not None,
         csrftoken=csrf_token(request), flash=request.session.pop("flash", None) if "session" in request.scope else None,
         fmt=lambda v: format_hours(v, lang), **context)

@@ -64,9 +64,11 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate the dataset against the SHACL shapes (structure and accreditation rules)."""
-    from ..validate import validate_store
+    from ..paths import resolve_workspace
+    from ..validate import text_findings, validate_store
 
     report = validate_store(open_data(args))
+    report.findings.extend(text_findings(resolve_workspace(args.data)))  # docs/text.md (issue #12)
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "counts": report.counts(),
                           "findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
