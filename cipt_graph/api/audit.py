@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from ..audit import build_audit_report
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
+from ..audit import shapes as audit_shapes
 from ..audit.render_md import render_md
 from ..visualize.page import HEADER_CSS, site_header
 from .pages import page_lang, site_links, switch_href
@@ -49,9 +50,15 @@ async def get_audit(
         counts = report.counts()
         return render(report), {"X-Cipt-Audit-Violations": str(counts["violation"]),
                                 "X-Cipt-Audit-Warnings": str(counts["warning"]),
-                                "Content-Language": lang}
+                                "Content-Language": lang}, dict(audit_shapes._VALIDATIONS)
 
-    text, headers = await run_limited(request, work)
+    text, headers, validations = await run_limited(request, work, report=True)
+    # The SHACL run (the slow part) was made in a query process: keep its result here, so that the
+    # next report (another language or format) forked from this process reuses it.
+    for key, value in validations.items():
+        audit_shapes._VALIDATIONS.setdefault(key, value)
+    while len(audit_shapes._VALIDATIONS) > audit_shapes._VALIDATIONS_KEPT:
+        audit_shapes._VALIDATIONS.popitem(last=False)
     if format == "html":
         text = with_site_header(text, request, lang)
         headers["Vary"] = "Accept-Language"

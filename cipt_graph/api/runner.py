@@ -225,8 +225,8 @@ class QueryRunner:
     def _retry_after(self) -> dict[str, str]:
         return {"Retry-After": str(max(1, round(self.timeout)))}
 
-    def _timeout_error(self) -> ApiError:
-        return ApiError(503, f"the query ran past the time limit of {self.timeout:g} s and was stopped; "
+    def _timeout_error(self, seconds: float | None = None) -> ApiError:
+        return ApiError(503, f"the query ran past the time limit of {seconds or self.timeout:g} s and was stopped; "
                              "narrow it (a LIMIT, more selective patterns) or ask for a longer limit",
                         self._retry_after())
 
@@ -237,10 +237,12 @@ class QueryRunner:
 
     # --- running ---------------------------------------------------------------------------------
 
-    async def run(self, work: Callable[[Deadline], T], *, lane: str = APP, client: str | None = None) -> T:
+    async def run(self, work: Callable[[Deadline], T], *, lane: str = APP, client: str | None = None,
+                  timeout: float | None = None) -> T:
         """Run ``work(deadline)`` in a child process, once a slot of ``lane`` is free.
 
         Returns what ``work`` returns (it must be picklable), or raises what it raised.
+        ``timeout`` replaces the runner's time limit for this work (the reports' longer limit).
 
         Raises:
             ApiError: 503 (busy, time limit, memory limit), 429 (this client runs too many
@@ -255,7 +257,8 @@ class QueryRunner:
             self._clients[client] = self._clients.get(client, 0) + 1
         try:
             slots = self._slots[lane]
-            wait = self.sparql_wait if lane == SPARQL else self.timeout
+            limit_s = timeout or self.timeout
+            wait = self.sparql_wait if lane == SPARQL else limit_s
             try:
                 await asyncio.wait_for(slots.acquire(), wait)
             except asyncio.TimeoutError:
@@ -265,7 +268,7 @@ class QueryRunner:
                                self._retry_after()) from None
             self.stats.running[lane] += 1
             try:
-                return await self._fork(work, lane)
+                return await self._fork(work, lane, limit_s)
             finally:
                 self.stats.running[lane] -= 1
                 slots.release()
@@ -277,9 +280,9 @@ class QueryRunner:
                 else:
                     self._clients.pop(client, None)
 
-    async def _fork(self, work: Callable[[Deadline], T], lane: str) -> T:
+    async def _fork(self, work: Callable[[Deadline], T], lane: str, seconds: float) -> T:
         loop = asyncio.get_running_loop()
-        deadline = Deadline(self.timeout)
+        deadline = Deadline(seconds)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child
@@ -321,7 +324,7 @@ class QueryRunner:
         except asyncio.TimeoutError:
             killed = True
             self.stats.timed_out += 1
-            raise self._timeout_error() from None
+            raise self._timeout_error(seconds) from None
         except _ResultTooLarge:
             killed = True
             raise ApiError(413, f"the result is larger than {self.max_result_bytes} bytes, this service's limit; "
@@ -416,12 +419,15 @@ class QueryRunner:
         self._children.clear()
 
 
-async def run_limited(request, work: Callable[[Deadline], T]) -> T:
+async def run_limited(request, work: Callable[[Deadline], T], *, report: bool = False) -> T:
     """``work`` through the app's :class:`QueryRunner` (lane ``app``), or in a thread when the app
-    has none (a router mounted alone, in tests)."""
+    has none (a router mounted alone, in tests). A ``report`` (the audit, a diff of versions) gets
+    the reports' time limit (``report_timeout``) instead of the queries'."""
     runner = getattr(request.app.state, "runner", None)
     if runner is not None:
-        return await runner.run(work)
+        settings = getattr(request.app.state, "settings", None)
+        timeout = getattr(settings, "report_timeout", None) if report else None
+        return await runner.run(work, timeout=timeout)
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(work, Deadline(3600.0))

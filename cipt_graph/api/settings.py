@@ -25,6 +25,7 @@ ENV = {
     "max_query_memory": "CIPT_MAX_QUERY_MEMORY",
     "cache_bytes": "CIPT_CACHE_BYTES",
     "base_url": "CIPT_BASE_URL",
+    "report_timeout": "CIPT_REPORT_TIMEOUT",
 }
 
 #: Shortest bearer token accepted for writes (a guessable token is no protection).
@@ -63,6 +64,8 @@ class Settings:
         base_url: the service's public URL (``https://example.org/cipt``), the base of the links
             and of the service description; never taken from the ``Host`` header. Default: the
             address the server listens on.
+        report_timeout: seconds the audit report or a diff of versions may take (their process
+            is killed past it, as a query's is past ``query_timeout``); their answers are cached.
     """
 
     query_timeout: float = 10.0
@@ -80,9 +83,10 @@ class Settings:
     max_query_memory: int = 1 << 30
     cache_bytes: int = 64 << 20
     base_url: str | None = None
+    report_timeout: float = 60.0
 
     def __post_init__(self) -> None:
-        for name in ("query_timeout", "max_rows", "max_body_bytes", "max_query_length", "max_running_queries",
+        for name in ("query_timeout", "report_timeout", "max_rows", "max_body_bytes", "max_query_length", "max_running_queries",
                      "max_upload_bytes"):
             if getattr(self, name) <= 0:
                 raise CiptError(f"{name} must be positive, got {getattr(self, name)!r}")
@@ -124,7 +128,7 @@ class Settings:
 
 def _convert(name: str, raw: str, where: str) -> object:
     try:
-        if name == "query_timeout":
+        if name in ("query_timeout", "report_timeout"):
             return float(raw)
         if name in ("write_token", "base_url"):
             return raw.strip()

@@ -68,7 +68,7 @@ async def diff(
         except InputError as exc:
             raise ApiError(404, exc.message) from exc
 
-    return await run_limited(request, work)
+    return await run_limited(request, work, report=True)
 
 
 @router.get("/{version_id}", response_model=VersionInfo, summary="One version")

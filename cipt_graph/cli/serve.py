@@ -40,6 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         allow_writes=args.allow_writes, max_upload_bytes=args.max_upload_bytes,
         max_sparql_running=args.max_sparql_running, max_client_queries=args.max_client_queries,
         max_query_memory=args.max_query_memory, cache_bytes=args.cache_bytes, base_url=args.base_url,
+        report_timeout=args.report_timeout,
     )
     if args.workers < 1:
         raise CiptError(f"--workers must be at least 1, got {args.workers}")
@@ -52,12 +53,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = open_data(args)  # reads and checks every data file now: exit 2 before the server starts
     config = {"data": args.data, "store": spec, "update_url": args.update_url, "gsp_url": args.gsp_url,
               "settings": settings_to_config(settings)}
+    app = build_service(config, store) if args.workers == 1 else None  # ready before the port opens
     sock = bind_socket(args.host, args.port)  # a port in use: exit 2, before saying "serving"
     mode = "read-write (bearer token)" if settings.allow_writes else "read-only"
     print(f"cipt-graph: serving on http://{args.host}:{args.port}/ (SPARQL endpoint at /sparql; {mode}; "
           f"{args.workers} worker{'s' if args.workers > 1 else ''})", file=sys.stderr)
-    if args.workers == 1:
-        run_server(build_service(config, store), sock, log_level=args.log_level)
+    if app is not None:
+        run_server(app, sock, log_level=args.log_level)
         return EXIT_OK
     del store  # each worker opens (or builds) its own
     os.environ[ENV_SERVE_CONFIG] = json.dumps(config)
@@ -71,6 +73,8 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="query time limit (default: 10)")
+    p.add_argument("--report-timeout", type=float, metavar="SECONDS",
+                   help="time limit of the audit report and of a diff of versions (default: 60)")
     p.add_argument("--max-rows", type=int, metavar="N", help="most rows a SPARQL result may have (default: 10000)")
     p.add_argument("--truncate-results", action="store_true", default=None,
                    help="past --max-rows, send the first rows with an X-Cipt-Truncated header instead of 413")
