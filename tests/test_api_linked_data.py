@@ -21,7 +21,8 @@ MINTED = f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "{CI
 
 @pytest.fixture(scope="module")
 def client(server_url):
-    with httpx.Client(base_url=server_url, timeout=30) as c:
+    # Generous: a page links /audit, which runs the SHACL validation (tens of seconds on a busy machine).
+    with httpx.Client(base_url=server_url, timeout=180) as c:
         yield c
 
 

@@ -343,6 +343,35 @@ def check_certification_blocks(store, mapping, facts):
     assert records(store, "certification_blocks", certification="RNCP00000") == []
 
 
+def check_module_links(store, mapping, facts):
+    rows = records(store, "module_links")
+    got = {(r["link_kind"], r["module_code"], r["target_code"], r["status"], r["rationale"]) for r in rows}
+    want = {(kind, m["module"], m[kind], m["status"], m["rationale"])
+            for kind in ("activity", "objective") for m in mapping[f"module_{kind}"]}
+    assert got == want and len(rows) == len(want)
+    assert all(r["module_label"] and r["target_label"] for r in records(store, "module_links", lang="en"))
+
+
+def check_rncp_reconciliation(store, mapping, facts):
+    """Shipped data: every certification block, none reconciled (no fiche imported); the
+    reconciled case is checked through `cipt diff` in test_diff_kinds.py."""
+    g = facts["graph"]
+    want = {(str(number), str(g.value(block, SKOS.notation)))
+            for cert, number in g.subject_objects(CIPT.rncpNumber) for block in g.objects(cert, CIPT.block)}
+    rows = records(store, "rncp_reconciliation")
+    assert {(r["certification"], r["block_code"]) for r in rows} == want and len(rows) == len(want)
+    assert {(r["official_code"], r["fiche_number"], r["matched_competencies"]) for r in rows} == {(None, None, 0)}
+
+
+def check_rncp_fiches(store, mapping, facts):
+    g = facts["graph"]
+    want = {str(g.value(cert, CIPT.rncpNumber)) for cert in g.objects(None, CIPT.certification)
+            if g.value(cert, CIPT.rncpNumber) is not None}
+    rows = records(store, "rncp_fiches")
+    assert {r["number"] for r in rows} == want and len(rows) == len(want)
+    assert all(r["fiche"] is None and r["awarded"] is True and r["blocks"] == 0 for r in rows)
+
+
 CHECKS = {name[len("check_"):]: func for name, func in globals().items() if name.startswith("check_")}
 
 

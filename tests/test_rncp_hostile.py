@@ -228,3 +228,19 @@ def test_a_second_import_waits_a_bounded_time_then_is_told_to_retry(ws, tmp_path
     assert elapsed < 60
     assert tree_digest(ws.root) == before
     assert run_cli("import-rncp", str(path), "--data", str(ws.root)).returncode == 0
+
+
+def test_characters_per_fiche_are_bounded(ws, tmp_path):
+    blocks = [(f"RNCP9BC{i:02d}", "B", "x" * 900, "y" * 900) for i in range(20)]
+    path = tmp_path / "wide.xml"
+    path.write_bytes(xml_export([fiche_xml("RNCP9", blocks=blocks)]))
+    before = tree_digest(ws.root)
+    with pytest.raises(LimitError) as exc:
+        import_rncp(path, ws, limits=ImportLimits(max_fiche_chars=10_000))
+    assert exc.value.limit == "max_fiche_chars" and "wide.xml:" in str(exc.value) and "RNCP9" in str(exc.value)
+    assert tree_digest(ws.root) == before
+    csv_path = csv_export(tmp_path / "wide.zip", [("RNCP9", "T", [(f"RNCP9BC{i:02d}", "z" * 900) for i in range(20)])])
+    with pytest.raises(LimitError) as exc:
+        import_rncp(csv_path, ws, limits=ImportLimits(max_fiche_chars=10_000))
+    assert exc.value.limit == "max_fiche_chars"
+    import_rncp(path, ws, agent="T")  # within the default

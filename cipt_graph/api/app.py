@@ -28,6 +28,7 @@ from .cache import DataVersion, LruCache, ResponseCache
 from .errors import install_error_handlers
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .runner import QueryRunner
+from .security import SecurityHeaders
 from .settings import Settings
 from .watch import DataWatcher
 
@@ -98,4 +99,6 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Accept", "Content-Type"], expose_headers=["Link", "X-Cipt-Truncated"],
         )
+    # Last, so outermost: every answer, refusals and errors included, carries the headers.
+    app.add_middleware(SecurityHeaders)
     return app

@@ -12,6 +12,7 @@ from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit import shapes as audit_shapes
 from ..audit.render_md import render_md
+from .security import policy_for_own_document
 from ..visualize.page import HEADER_CSS, site_header
 from .pages import page_lang, site_links, switch_href
 from .runner import run_limited
@@ -62,6 +63,8 @@ async def get_audit(
     if format == "html":
         text = with_site_header(text, request, lang)
         headers["Vary"] = "Accept-Language"
+        # The report keeps its inline style (it is also a standalone file): allowed by hash.
+        headers["Content-Security-Policy"] = policy_for_own_document(text)
     return Response(text, media_type=_MEDIA[format], headers=headers)
 
 def with_site_header(html: str, request: Request, lang: str) -> str:

@@ -40,14 +40,9 @@ def _specificity(media_range: str, offered: str) -> int:
     return 0
 
 
-def negotiate(header: str | None, offered: Sequence[str]) -> str | None:
-    """The offered type the client prefers, ties going to the earlier offer; None if none fits.
-
-    The q of an offered type is the q of the most specific range that matches it; ``*/*``
-    picks the first offer (the default).
-    """
-    best: tuple[float, int, int, int] | None = None
-    choice: str | None = None
+def acceptable(header: str | None, offered: Sequence[str]) -> list[str]:
+    """Every offered type the client accepts (q > 0), the preferred first (see ``negotiate``)."""
+    ranked = []
     ranges = parse_accept(header)
     for index, media in enumerate(offered):
         matches = [(s, q, pos) for r, q, pos in ranges if (s := _specificity(r, media))]
@@ -58,6 +53,15 @@ def negotiate(header: str | None, offered: Sequence[str]) -> str | None:
             continue
         # Prefer higher q, then an exact mention over a wildcard, then the header's order, then ours.
         key = (q, 1 if specificity == 3 else 0, -pos if specificity == 3 else 0, -index)
-        if best is None or key > best:
-            best, choice = key, media
-    return choice
+        ranked.append((key, media))
+    return [media for _, media in sorted(ranked, reverse=True)]
+
+
+def negotiate(header: str | None, offered: Sequence[str]) -> str | None:
+    """The offered type the client prefers, ties going to the earlier offer; None if none fits.
+
+    The q of an offered type is the q of the most specific range that matches it; ``*/*``
+    picks the first offer (the default).
+    """
+    ranked = acceptable(header, offered)
+    return ranked[0] if ranked else None

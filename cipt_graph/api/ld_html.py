@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from .. import i18n
 from ..namespaces import CID, CIPT, DCTERMS, OWL, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from ..safelinks import id_path, safe_href
 from ..visualize.i18n import tr
 from ..visualize.page import Links, render_page
 
@@ -100,14 +101,16 @@ def compact(iri: str) -> str:
     return iri
 
 
-def href(iri: str, lang: str, links: Links | None = None) -> str:
-    """Where a link to ``iri`` goes: this service for the project's IRIs, the IRI otherwise."""
+def href(iri: str, lang: str, links: Links | None = None) -> str | None:
+    """Where a link to ``iri`` goes: this service for the project's IRIs, the IRI otherwise;
+    None when the IRI may not become a link (``cipt_graph.safelinks``: only ``http(s)``)."""
     links = links or Links(lang=lang)
-    if iri.startswith(str(CID)):
-        return links.url(f"/id/{iri[len(str(CID)):]}", lang)
+    local = id_path(iri)
+    if local:
+        return links.url(local, lang)
     if iri.startswith(str(CIPT)):
         return links.url(f"/ontology#{iri[len(str(CIPT)):]}", lang)
-    return iri
+    return safe_href(iri)
 
 
 def _capital(text: str) -> str:
@@ -181,7 +184,10 @@ class _Namer:
 
     def value(self, term, prop: str | None = None) -> str:
         if isinstance(term, ox.NamedNode):
-            return (f'<a href="{escape(href(term.value, self.lang, self.links))}" title="{escape(term.value)}">'
+            target = href(term.value, self.lang, self.links)
+            if target is None:
+                return f'<span class="iri-text" title="{escape(term.value)}">{escape(self.name(term.value))}</span>'
+            return (f'<a href="{escape(target)}" title="{escape(term.value)}">'
                     f'{escape(self.name(term.value))}</a>')
         if isinstance(term, ox.BlankNode):
             by_property: dict[str, list] = defaultdict(list)

@@ -7,11 +7,15 @@ Turtle, JSON-LD, N-Triples, RDF/XML; a suffix (``.ttl``, ``.jsonld``…) picks o
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ..namespaces import CID, CIPT, DCTERMS, GRAPH_ONTOLOGY, RDFS, SCHEMA, SKOS
+from ..safelinks import id_path
 from . import results as res
 from .conneg import negotiate
 from .errors import ApiError
@@ -57,8 +61,43 @@ SELECT ?term ?label ?kind WHERE {{
 """
 
 
+#: ``Accept: application/json`` gets JSON-LD (it is JSON), after the representations proper.
+_OFFERS = [*REPRESENTATIONS, "application/json"]
+_PERCENT_IRI = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+|%3[Ff]|%23")
+
+
 def _negotiate(request: Request) -> str:
-    return negotiate(request.headers.get("accept"), list(REPRESENTATIONS)) or "text/html"
+    media = negotiate(request.headers.get("accept"), _OFFERS) or "text/html"
+    return "application/ld+json" if media == "application/json" else media
+
+
+def _local_candidates(request: Request, path: str) -> list[str]:
+    """The local parts of ``/id/…`` an IRI may have, most literal first.
+
+    The raw request path as sent (``block/RNCP1%20BC01`` is the IRI ``…/block/RNCP1%20BC01``:
+    decoding it would give a space, which no IRI holds); then the same with the percent-encoded
+    UTF-8 of non-ASCII characters, ``?`` and ``#`` decoded (a browser encodes the ``é`` of an IRI;
+    ``cipt_graph.safelinks.id_path`` encodes ``?`` and ``#``); then the decoded path.
+    """
+    out = []
+    raw = request.scope.get("raw_path")
+    if isinstance(raw, bytes):
+        text = raw.decode("latin-1")
+        if text.startswith("/id/"):
+            local = text[len("/id/"):]
+            out.append(local)
+            out.append(_PERCENT_IRI.sub(lambda m: unquote(m.group(0), errors="strict")
+                                        if _decodes(m.group(0)) else m.group(0), local))
+    out.append(path)
+    return list(dict.fromkeys(out))
+
+
+def _decodes(percent: str) -> bool:
+    try:
+        unquote(percent, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _strip_suffix(path: str) -> tuple[str, str | None]:
@@ -98,8 +137,11 @@ def _answer(request: Request, triples: list[ox.Triple], media: str, base: str, h
     headers = {"Link": _links(base), "Vary": "Accept, Accept-Language"}
     if media == "text/html":
         return html_page(html(), lang, headers=headers)
-    return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
-                    media_type=res.content_type(media), headers=headers)
+    try:
+        body = res.serialize_triples(triples, res.GRAPH_TYPES[media])
+    except res.Unrepresentable as exc:
+        raise ApiError(406, str(exc)) from None
+    return Response(body, media_type=res.content_type(media), headers=headers)
 
 
 @router.get("/id/{path:path}", responses={
@@ -129,29 +171,25 @@ async def resource(path: str, request: Request,
             return iri, _triples(store, GRAPH_CONTENT, graph=iri), True
         return None
 
-    # An IRI minted with a percent-encoded segment (a code with a space: ``RNCP1%20BC01``, see
-    # docs/text.md) is reached by the path as sent, not as decoded: try both.
-    raw = request.scope.get("raw_path", b"").decode("ascii", "replace")
-    paths = list(dict.fromkeys((path, raw[len("/id/"):] if raw.startswith("/id/") else path)))
-
     def work(deadline):
+        candidates = _local_candidates(request, path)
         # An IRI that itself ends like a suffix (a file name) wins over the suffix.
-        candidate, found, media = path, None, None
-        for option in paths:
-            candidate, found = option, lookup(option)
+        found, media = None, None
+        for candidate in candidates:
+            found = lookup(candidate)
             if found is not None:
                 break
         if found is None:
-            for option in paths:
-                candidate, media = _strip_suffix(option)
-                found = lookup(candidate) if media else None
+            for candidate in candidates:
+                stripped, media = _strip_suffix(candidate)
+                found = lookup(stripped) if media else None
                 if found is not None:
                     break
         if found is None:
             raise ApiError(404, f"the graph holds nothing about {CID[path]}")
         iri, triples, is_graph = found
         media = media or _negotiate(request)
-        base = f"/id/{candidate}"
+        base = id_path(iri.value) or f"/id/{path}"
 
         def html() -> str:
             terms = {t.subject for t in triples} | {t.predicate for t in triples} | {t.object for t in triples}

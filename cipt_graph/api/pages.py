@@ -51,7 +51,11 @@ def site_links(request: Request, lang: str) -> Links:
 def switch_href(request: Request, lang: str) -> str:
     """The current address in ``lang`` (path and query, ``lang`` replaced)."""
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return Links().url(request.url.path, lang, **dict(pairs))
+    # The path as it was sent: decoding it would turn the %2F, %25… of an IRI's path into
+    # another address (see cipt_graph.safelinks.id_path).
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
+    return Links().url(path, lang, **dict(pairs))
 
 
 def html_page(html: str, lang: str, status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:

@@ -1,8 +1,23 @@
-"""SPARQL results in the formats of the protocol, read from Oxigraph with row and time limits.
+r"""SPARQL results in the formats of the protocol, read from Oxigraph with row and time limits.
 
 Solutions are read one by one (the deadline and the row limit are checked as they come),
 then written as SPARQL 1.1 Results JSON, XML, CSV or TSV; graphs as Turtle, N-Triples,
 RDF/XML or JSON-LD by Oxigraph's own serializers.
+
+Every answer is well formed in its format, or not given (``Unrepresentable``, which the routes
+turn into another acceptable format or a 406):
+
+- XML (SPARQL Results XML, RDF/XML) cannot hold the characters XML 1.0 forbids (C0 controls
+  other than tab, LF and CR — U+000B, U+000C… —, U+FFFE, U+FFFF, lone surrogates), not even as
+  character references (XML 1.0 §2.2, production [2] Char); RDF/XML cannot write a predicate
+  whose IRI has no XML name at its end (``…/id/2025``: RDF/XML 1.1 §2.2). Such a value is never
+  written raw, nor changed: the answer is refused with the row/variable or predicate named.
+- Turtle uses a prefix only when every IRI of its namespace in the answer has a plain local name
+  (ASCII letters, digits, ``_``, ``-``; not starting with a digit or ``-``): other IRIs are written
+  in full, so no local name needs a backslash escape (``cid:module\/M01`` is valid Turtle 1.1,
+  but rdflib.js refuses it).
+- SPARQL CSV and TSV are raw data by their standard (SPARQL 1.1 Query Results CSV and TSV
+  Formats): no spreadsheet formula neutralisation there.
 """
 
 from __future__ import annotations
@@ -10,6 +25,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from xml.parsers import expat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -17,8 +34,10 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
+from ..export import safe_prefixes
 from ..jsonld import serialize_compacted
 from ..namespaces import PREFIXES, SPARQL_RESULTS, XSD
+from ..text import describe_char
 from .runner import Deadline
 
 JSON, XML, CSV, TSV = "json", "xml", "csv", "tsv"
@@ -50,6 +69,39 @@ _CHECK_EVERY = 256
 
 class TooManyRows(Exception):
     """More rows than the limit allows."""
+
+
+class Unrepresentable(Exception):
+    """The answer cannot be written in the format asked for (the message says why and where)."""
+
+
+#: Characters XML 1.0 cannot hold at all (§2.2 Char), not even as character references.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: An XML name at the end of an IRI, for an RDF/XML predicate element (ASCII subset of NCName).
+_NCNAME_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*$")
+_OTHER_SOLUTION_FORMATS = "application/sparql-results+json, text/csv or text/tab-separated-values"
+_OTHER_GRAPH_FORMATS = "text/turtle, application/n-triples or application/ld+json"
+
+
+def _xml_check(text: str, where: str, others: str) -> None:
+    match = XML_FORBIDDEN.search(text)
+    if match:
+        raise Unrepresentable(f"{where} holds {describe_char(match.group(0))}, a character XML 1.0 cannot "
+                              f"hold (not even escaped); ask for {others}")
+
+
+def _term_strings(term) -> Iterator[str]:
+    if term is None:
+        return
+    if isinstance(term, ox.Triple):
+        for part in (term.subject, term.predicate, term.object):
+            yield from _term_strings(part)
+        return
+    yield term.value
+    if isinstance(term, ox.Literal):
+        yield term.datatype.value
+        if term.language:
+            yield term.language
 
 
 @dataclass
@@ -116,6 +168,12 @@ def _term_json(term) -> dict:
     return out
 
 
+def _xml_text(text: str) -> str:
+    """Text for XML element content or a quoted attribute, read back exactly: a raw CR would be
+    read as LF (XML 1.0 §2.11), so it is written as a character reference."""
+    return escape(text).replace("\r", "&#13;")
+
+
 def _term_xml(term) -> str:
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -125,10 +183,10 @@ def _term_xml(term) -> str:
         return (f"<triple><subject>{_term_xml(term.subject)}</subject><predicate>{_term_xml(term.predicate)}"
                 f"</predicate><object>{_term_xml(term.object)}</object></triple>")
     if term.language:
-        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        return f"<literal xml:lang={quoteattr(term.language)}>{_xml_text(term.value)}</literal>"
     if term.datatype.value != _XSD_STRING:
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-    return f"<literal>{escape(term.value)}</literal>"
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{_xml_text(term.value)}</literal>"
+    return f"<literal>{_xml_text(term.value)}</literal>"
 
 
 def _term_csv(term) -> str:
@@ -149,6 +207,10 @@ def serialize_solutions(solutions: Solutions, fmt: str) -> bytes:
         return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if fmt == XML:
+        for i, row in enumerate(rows, 1):
+            for v, t in zip(variables, row):
+                for text in _term_strings(t):
+                    _xml_check(text, f"row {i}, ?{v}", _OTHER_SOLUTION_FORMATS)
         return "".join(_xml_lines(variables, rows)).encode("utf-8")
     if fmt == CSV:
         buffer = io.StringIO()
@@ -185,19 +247,65 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
     return f"{'_askResult' if fmt == CSV else '?_askResult'}\r\n{text}\r\n".encode("utf-8")
 
 
+def check_rdf_xml(triples: list[ox.Triple]) -> None:
+    """Raise ``Unrepresentable`` when RDF/XML cannot hold the graph: a predicate without an XML
+    name at its end, or a character XML 1.0 forbids in a term."""
+    for tr in triples:
+        if not _NCNAME_TAIL.search(tr.predicate.value):
+            raise Unrepresentable(f"RDF/XML cannot write the predicate <{tr.predicate.value}>: its IRI does not end "
+                                  f"with an XML name; ask for {_OTHER_GRAPH_FORMATS}")
+        for term in (tr.subject, tr.predicate, tr.object):
+            for text in _term_strings(term):
+                _xml_check(text, f"the triple <{tr.subject}> <{tr.predicate.value}>", _OTHER_GRAPH_FORMATS)
+
+
 def serialize_triples(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
-    """A graph in ``fmt`` (each triple once), with the project's prefixes where the format has them;
-    JSON-LD compacted with the project's ``@context`` (:mod:`cipt_graph.jsonld`)."""
+    """A graph in ``fmt`` (each triple once), with the project's prefixes where the format has them
+    and they are safe (``safe_prefixes``); JSON-LD compacted with the project's ``@context``
+    (:mod:`cipt_graph.jsonld`).
+
+    Raises:
+        Unrepresentable: RDF/XML asked for a graph it cannot hold (``check_rdf_xml``), or the
+            RDF/XML written does not parse (checked with expat, as any client would read it).
+    """
     triples = list(dict.fromkeys(triples))
     if fmt == ox.RdfFormat.JSON_LD:
         # Compacted with the project's published @context (issue #17).
         return serialize_compacted(triples)
     prefixes = None
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_rdf_xml(triples)
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         iris = {t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, ox.NamedNode)}
         iris |= {tr.object.datatype.value for tr in triples if isinstance(tr.object, ox.Literal)}
-        prefixes = {k: str(v) for k, v in PREFIXES.items() if any(i.startswith(str(v)) for i in iris)}
-    return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
+        prefixes = safe_prefixes(iris) if fmt == ox.RdfFormat.TURTLE else \
+            {k: str(v) for k, v in PREFIXES.items() if any(i.startswith(str(v)) for i in iris)}
+    body = ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
+    if fmt == ox.RdfFormat.RDF_XML:
+        # Oxigraph writes a CR of a literal raw, which XML parsers read as LF (XML 1.0 §2.11);
+        # its markup holds none, so every CR is a literal's: as a character reference it stays CR.
+        body = body.replace(b"\r", b"&#13;")
+        try:
+            expat.ParserCreate(namespace_separator=" ").Parse(body, True)
+        except expat.ExpatError as exc:
+            raise Unrepresentable(f"this graph cannot be written as RDF/XML ({exc}); ask for "
+                                  f"{_OTHER_GRAPH_FORMATS}") from None
+    return body
+
+
+def first_representable(medias: list[str], write) -> tuple[str, bytes]:
+    """``(media, write(media))`` for the first of ``medias`` that can hold the answer.
+
+    Raises:
+        Unrepresentable: none can (the message of the first refusal).
+    """
+    refusals = []
+    for media in medias:
+        try:
+            return media, write(media)
+        except Unrepresentable as exc:
+            refusals.append(exc)
+    raise refusals[0]
 
 
 def content_type(media: str) -> str:

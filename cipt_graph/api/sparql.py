@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..sparqlscan import nesting_depth, uses_service
+from ..text import strip_bom
 from . import results as res
-from .conneg import negotiate
+from .conneg import acceptable
 from .errors import ApiError
 from .runner import SPARQL, Deadline
 from .service_description import describe_service
@@ -91,6 +92,8 @@ def _refuse_update(pairs: list[tuple[str, str]]) -> None:
 async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in_url: bool) -> Response:
     app = request.app.state
     settings = app.settings
+    # A byte-order mark is not part of the query (editors save one): dropped, wherever it came in.
+    query = strip_bom(query)
     if len(query) > settings.max_query_length:
         raise ApiError(414 if in_url else 413, f"the query is {len(query)} characters long; this endpoint "
                                                f"accepts at most {settings.max_query_length}")
@@ -107,18 +110,26 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
     def work(deadline: Deadline) -> Response:
         results = app.store.raw_query(query, default_graph=default, named_graphs=named)
         headers = {"Vary": "Accept"}
-        if isinstance(results, ox.QueryTriples):
-            media = negotiate(accept, list(res.GRAPH_TYPES)) or DEFAULT_GRAPH_TYPE
-            triples, truncated = _read(res.read_triples, results, deadline, settings)
-            body = res.serialize_triples(triples, res.GRAPH_TYPES[media])
-        else:
-            media = negotiate(accept, list(res.SOLUTION_TYPES)) or DEFAULT_SOLUTION_TYPE
-            fmt = res.SOLUTION_TYPES[media]
-            if isinstance(results, ox.QueryBoolean):
-                body, truncated = res.serialize_boolean(bool(results), fmt), False
+        # The formats the client accepts, best first: a later one answers when an earlier one
+        # cannot hold the result (RDF/XML, XML 1.0 characters); none can: 406.
+        try:
+            if isinstance(results, ox.QueryTriples):
+                medias = acceptable(accept, list(res.GRAPH_TYPES)) or [DEFAULT_GRAPH_TYPE]
+                triples, truncated = _read(res.read_triples, results, deadline, settings)
+                media, body = res.first_representable(
+                    medias, lambda m: res.serialize_triples(triples, res.GRAPH_TYPES[m]))
             else:
-                solutions = _read(res.read_solutions, results, deadline, settings)
-                body, truncated = res.serialize_solutions(solutions, fmt), solutions.truncated
+                medias = acceptable(accept, list(res.SOLUTION_TYPES)) or [DEFAULT_SOLUTION_TYPE]
+                if isinstance(results, ox.QueryBoolean):
+                    media = medias[0]
+                    body, truncated = res.serialize_boolean(bool(results), res.SOLUTION_TYPES[media]), False
+                else:
+                    solutions = _read(res.read_solutions, results, deadline, settings)
+                    media, body = res.first_representable(
+                        medias, lambda m: res.serialize_solutions(solutions, res.SOLUTION_TYPES[m]))
+                    truncated = solutions.truncated
+        except res.Unrepresentable as exc:
+            raise ApiError(406, str(exc)) from None
         if truncated:
             headers["X-Cipt-Truncated"] = f"max-rows={settings.max_rows}"
         return Response(body, media_type=res.content_type(media), headers=headers)

@@ -320,5 +320,16 @@ async def diff_page(request: Request, a: str, b: str) -> Response:
         diff = await run_in_threadpool(diff_versions, workspace, a, b, lang=lang)
     except CiptError as exc:
         return _render(request, "base.html.j2", lang, "versions", status=404, error=exc.message)
-    return _render(request, "diff.html.j2", lang, "diff", diff=diff,
-                   title=TEXT[lang]["diff_title"].format(a=diff.a, b=diff.b))
+    from babel.numbers import format_decimal
+
+    from ..versions.diff_kinds import detail, headline, plain
+
+    def number(v: object) -> str:
+        return "" if v is None else format_decimal(v, locale=lang, format="#,##0.##")
+
+    def value(field: str, v: object) -> str:
+        return format_hours(v, lang) if field == "hours" and v is not None else plain(v, lang, number, field)
+
+    return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others),
+                   headline=headline, detail=lambda name, row: detail(name, row, number, lang),
+                   value=value, title=TEXT[lang]["diff_title"].format(a=diff.a, b=diff.b))

@@ -59,10 +59,14 @@ async def diff(
 ) -> dict:
     """Links added, removed and changed (level, hours, status or rationale) from ``a`` to ``b``,
     and per block the competencies covered, hours (rule of the `hours_per_block` query) and
-    modules before and after. Same JSON as `cipt diff A B --format json`."""
+    modules before and after. The other kinds of change, each with `added`, `removed` and
+    `changed` (`fields`, `before`, `after`): `activity_links`, `objective_links` (status,
+    rationale), `modules` (title, hours, period), `reconciliation` (brochure block ↔ official
+    RNCP block matches) and `fiches` (imported RNCP fiches). Same JSON as
+    `cipt diff A B --format json`."""
     workspace = _workspace(request)
 
-    def work(deadline) -> dict:  # in a query process: same time, memory and slot limits as queries
+    def work(deadline) -> dict:  # in a query process: killed past the reports' time limit
         try:
             return diff_versions(workspace, a, b, lang=lang).as_dict()
         except InputError as exc:

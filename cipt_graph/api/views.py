@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ..visualize import render_view
 from ..visualize.matrix import matrix_csv, matrix_xlsx
 from .pages import LANG, Lang, html_page, page_lang, site_links
+from ..visualize.static import asset_media_type, asset_names, asset_text
 
 router = APIRouter(tags=["Views"])
 
@@ -80,6 +81,15 @@ async def matrix_as_xlsx(request: Request, lang: Lang | None = LANG) -> Response
     lang = page_lang(request, lang)
     data = await _run(request, lambda store: matrix_xlsx(store, lang))
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.xlsx"'})
+
+
+@router.get("/static/views/{name}", include_in_schema=False)
+async def view_asset(name: str) -> Response:
+    """The views' own style sheets and scripts (``cipt_graph.visualize.static``)."""
+    if name not in asset_names():
+        return Response("no such file\n", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(asset_text(name), media_type=asset_media_type(name),
+                    headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/jobs", response_class=HTMLResponse, summary="Job readiness")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .labels import column, text
@@ -9,8 +10,32 @@ from .render_html import format_value, level_legend, visible_columns
 from .model import AuditReport, Source, compact
 
 
+class _Md(str):
+    """Markdown the renderer wrote itself (code spans, links to its own anchors): not escaped."""
+
+
+#: Characters that start Markdown syntax (emphasis, code, links and images, table cells) or
+#: escapes, backslash-escaped in values (CommonMark 0.31 §2.4: any ASCII punctuation may be).
+_MD_SYNTAX = re.compile(r"([\\`*_\[\]|~])")
+#: Line breaks of every kind (CR, LF, VT, FF, FS–RS, NEL, LS, PS): a value stays on its line.
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def md_text(value: object) -> str:
+    """A value from the data as Markdown text that renders as exactly that text: ``&``, ``<``,
+    ``>`` written as character references (no raw HTML can reach the page a Markdown renderer
+    makes), Markdown syntax characters backslash-escaped (no link, image or emphasis), line
+    breaks as spaces (a value never leaves its line, table cell or heading)."""
+    if isinstance(value, _Md):
+        return _LINE_BREAKS.sub(" ", value)
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _LINE_BREAKS.sub(" ", _MD_SYNTAX.sub(r"\\\1", text))
+
+
 def _cell(value: object) -> str:
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    if isinstance(value, _Md):
+        return md_text(value).replace("|", "\\|")
+    return md_text(value)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -40,7 +65,7 @@ def render_md(report: AuditReport) -> str:
     fmt = lambda value: format_value(value, lang)  # noqa: E731
     counts = report.counts()
     identity = report.identity.rows[0] if report.identity.rows else {}
-    out = [f"# {t('title')}", "", f"**{identity.get('programme_label', '')}**", "", t("subtitle"), "",
+    out = [f"# {t('title')}", "", f"**{md_text(identity.get('programme_label', ''))}**", "", t("subtitle"), "",
            f"{t('generated')} {report.generated_at} — {t('version')} {report.version}", "",
            f"> **{t('verdict_ko') if report.exit_code else t('verdict_ok')}** "
            + t("summary_sentence", violation=counts["violation"], warning=counts["warning"],
@@ -60,11 +85,11 @@ def render_md(report: AuditReport) -> str:
 
     out += [f"## {t('summary')}", "", t("checks_table"), ""]
     out += _table([t("severity"), t("check"), t("source"), t("count")], [
-        [t(c.severity), c.title, f"{t(c.source.kind)} `{c.source.name}`", len(c.rows)] for c in report.checks])
+        [t(c.severity), c.title, _Md(f"{md_text(t(c.source.kind))} `{c.source.name}`"), len(c.rows)] for c in report.checks])
 
     out += [f"## {t('blocks')}", "", t("blocks_intro") + " " + t("levels_legend", levels=level_legend(report)), ""]
     for b in report.blocks:
-        out += [f"### {b.block_code} — {b.block_label}", "",
+        out += [f"### {md_text(b.block_code)} — {md_text(b.block_label)}", "",
                 f"{t('hours_h')} : {fmt(b.hours)} — {t('covered')} : {b.covered_competencies} / {b.competencies}"
                 f" — {t('modules')} : {b.modules} — {t('assessed')} : {fmt(b.assessed)}", ""]
         out += _table(
@@ -81,7 +106,7 @@ def render_md(report: AuditReport) -> str:
     for c in report.checks:
         if c.source.kind != "query":
             continue
-        out += [f"### {c.title} ({t(c.severity)}, {len(c.rows)})", ""]
+        out += [f"### {md_text(c.title)} ({t(c.severity)}, {len(c.rows)})", ""]
         if c.passed:
             out += [t("no_rows"), ""]
         else:
@@ -94,7 +119,7 @@ def render_md(report: AuditReport) -> str:
     if not failing:
         out += [t("shacl_none"), ""]
     for c in failing:
-        out += [f"### {c.source.name} ({t(c.severity)}, {len(c.rows)})", "", c.title, ""]
+        out += [f"### {md_text(c.source.name)} ({t(c.severity)}, {len(c.rows)})", "", md_text(c.title), ""]
         out += _table([t("focus"), t("message")], [[compact(str(f["focus"])), f["message"]] for f in c.rows])
         out.append(_cite(report, c.source))
 
@@ -109,5 +134,5 @@ def render_md(report: AuditReport) -> str:
 
     out += [f"## {t('appendix')}", "", t("appendix_intro"), ""]
     for q in report.queries:
-        out += [f"### {q.name}", "", q.summary, "", "```sparql", q.text.rstrip(), "```", ""]
+        out += [f"### {q.name}", "", md_text(q.summary), "", "```sparql", q.text.rstrip(), "```", ""]
     return "\n".join(out)

@@ -158,7 +158,7 @@ def normalise_fiche(fiche: Fiche) -> Fiche:
 
 def check_fiche(fiche: Fiche, limits: ImportLimits) -> None:
     """Refuse a fiche past ``max_items_per_fiche`` (blocks, codes, certifiers, lineage and
-    competency items together) or ``max_field_chars`` (any one text).
+    competency items together), ``max_field_chars`` (any one text) or ``max_fiche_chars`` (all).
 
     Raises:
         LimitError: the limit, the fiche and the field are named.
@@ -173,6 +173,10 @@ def check_fiche(fiche: Fiche, limits: ImportLimits) -> None:
         if len(value) > limits.max_field_chars:
             raise LimitError("max_field_chars", limits.max_field_chars,
                              f"{what} holds {len(value)} characters", where=fiche.where, status=413)
+    total = sum(len(value) for _, value in texts)
+    if total > limits.max_fiche_chars:
+        raise LimitError("max_fiche_chars", limits.max_fiche_chars,
+                         f"fiche {fiche.number} holds {total} characters of text", where=fiche.where)
     items = (len(fiche.blocks) + len(fiche.certifiers) + len(fiche.rome) + len(fiche.nsf) + len(fiche.replaces)
              + sum(len(b.competencies) for b in fiche.blocks))
     if items > limits.max_items_per_fiche:

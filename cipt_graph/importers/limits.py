@@ -53,6 +53,8 @@ class ImportLimits:
     max_items_per_fiche: int = 5_000
     #: Characters in one field (the Turtle parser's literal limit is 16 MiB).
     max_field_chars: int = 100_000
+    #: Characters in one fiche, all its fields together (bounds the memory one fiche takes).
+    max_fiche_chars: int = 2_000_000
     #: Nesting of XML elements (an export nests 5 deep).
     max_xml_depth: int = 32
 
@@ -91,7 +93,7 @@ class ImportLimits:
 #: Environment variable of each limit (command line and HTTP unless UPLOAD_ENV names another).
 ENV = {f: f"CIPT_RNCP_{f.upper()}" for f in (
     "max_bytes", "max_unzipped_bytes", "max_zip_members", "max_fiches", "max_items_per_fiche",
-    "max_field_chars", "max_xml_depth")}
+    "max_field_chars", "max_fiche_chars", "max_xml_depth")}
 #: Variables that set the upload's own values.
 UPLOAD_ENV = {"max_unzipped_bytes": "CIPT_UPLOAD_RNCP_MAX_UNZIPPED_BYTES",
               "max_fiches": "CIPT_UPLOAD_RNCP_MAX_FICHES"}

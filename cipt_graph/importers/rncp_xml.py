@@ -87,6 +87,7 @@ class _Handler(ContentHandler):
         self._text: list[str] | None = None
         self._text_len = 0
         self._items = 0
+        self._fiche_chars = 0
         self._fiche_line = 0
 
     def setDocumentLocator(self, locator) -> None:  # noqa: N802 (SAX API)
@@ -121,6 +122,7 @@ class _Handler(ContentHandler):
                                      f"more than {self.limits.max_fiches} fiches in the export",
                                      where=f"{self.name}:{self.line}")
                 self._fields, self._groups, self._group, self._items = {}, {}, None, 0
+                self._fiche_chars = 0
                 self._fiche_line = self.line
                 rel = ""
             elif name == "VERSION_FLUX":
@@ -143,6 +145,11 @@ class _Handler(ContentHandler):
                 raise LimitError("max_field_chars", self.limits.max_field_chars,
                                  f"<{element.rsplit('/', 1)[-1]}> ({element}) holds more than "
                                  f"{self.limits.max_field_chars} characters",
+                                 where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
+            self._fiche_chars += len(content)
+            if self._fiche_chars > self.limits.max_fiche_chars:
+                raise LimitError("max_fiche_chars", self.limits.max_fiche_chars,
+                                 f"the fiche holds more than {self.limits.max_fiche_chars} characters of text",
                                  where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
             self._text.append(content)
 

@@ -3,6 +3,8 @@
 Both sides are loaded into temporary in-memory stores and read with the named queries
 ``coverage_matrix`` (the links) and ``hours_per_block`` (covered competencies and hours per
 block, with the hours rule stated in that query), so a diff agrees with what ``cipt query`` shows.
+The other kinds of change (activity and objective links, modules, RNCP reconciliation, fiches)
+come from :mod:`.diff_kinds`, with their own named queries.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from ..queries import run_query
 from ..paths import Workspace
 from ..store import Store, iter_records
+from .diff_kinds import KindChanges, compare_other_kinds, render_kinds
 from .record import snapshot_of, store_of
 
 #: Link fields compared, with the coverage_matrix variable each comes from.
@@ -28,6 +31,14 @@ class VersionDiff:
         changed: links in both whose level, hours, status or rationale differ; each has
             ``level_before``, ``level_after`` and ``fields`` (the names of what differs).
         blocks: per block, competencies covered, hours and modules before and after.
+        others: the other kinds of change, each with ``added``, ``removed`` and ``changed``
+            (see :mod:`.diff_kinds`): ``activity_links`` and ``objective_links`` (key
+            ``module``, ``target``; fields status, rationale), ``modules`` (key ``module``;
+            fields label, hours, period), ``reconciliation`` (brochure block ↔ official block
+            matches: key ``certification``, ``block``, ``official_code``; fields
+            official_label, matched_competencies) and ``fiches`` (imported RNCP fiches: key
+            ``number``; fields title, state, active, dates, source_title, blocks, competencies).
+            Each is also a key of :meth:`as_dict`.
     """
 
     a: str
@@ -36,6 +47,16 @@ class VersionDiff:
     removed: list[dict[str, object]] = field(default_factory=list)
     changed: list[dict[str, object]] = field(default_factory=list)
     blocks: list[dict[str, object]] = field(default_factory=list)
+    others: dict[str, KindChanges] = field(default_factory=dict)
+
+    def _kind(self, name: str) -> KindChanges:
+        return self.others.get(name) or KindChanges()
+
+    activity_links = property(lambda self: self._kind("activity_links"))
+    objective_links = property(lambda self: self._kind("objective_links"))
+    modules = property(lambda self: self._kind("modules"))
+    reconciliation = property(lambda self: self._kind("reconciliation"))
+    fiches = property(lambda self: self._kind("fiches"))
 
     @property
     def level_changes(self) -> list[dict[str, object]]:
@@ -52,11 +73,12 @@ class VersionDiff:
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
+        return not (self.added or self.removed or self.changed) and all(k.empty for k in self.others.values())
 
     def as_dict(self) -> dict[str, object]:
         return {"a": self.a, "b": self.b, "summary": self.summary(), "added": self.added,
-                "removed": self.removed, "changed": self.changed, "blocks": self.blocks}
+                "removed": self.removed, "changed": self.changed, "blocks": self.blocks,
+                **{name: changes.as_dict() for name, changes in self.others.items()}}
 
 
 def _links(store: Store, lang: str) -> dict[tuple[str, str], dict[str, object]]:
@@ -110,6 +132,7 @@ def compare_stores(a: str, store_a: Store, b: str, store_b: Store, *, lang: str 
         entry["changed"] = any(entry[f"{k}_before"] != entry[f"{k}_after"]
                                for k in ("competencies", "covered", "hours", "modules"))
         diff.blocks.append(entry)
+    diff.others = compare_other_kinds(store_a, store_b, lang)
     return diff
 
 
@@ -124,11 +147,11 @@ def diff_versions(workspace: Workspace, a: str, b: str, *, lang: str = "fr") -> 
     return compare_stores(label_a, store_of(label_a, graphs_a), label_b, store_of(label_b, graphs_b), lang=lang)
 
 
-def _fmt_hours(value: object) -> str:
-    if value is None:
-        return ""
-    number = float(value)  # type: ignore[arg-type]
-    return f"{number:g}"
+def _fmt_number(lang: str):
+    from babel.numbers import format_decimal
+
+    locale = "en" if lang == "en" else "fr"
+    return lambda value: "" if value is None else format_decimal(value, locale=locale, format="#,##0.##")
 
 
 def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
@@ -136,7 +159,7 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
     fr = lang != "en"
     t = {
         "title": "Différences de {a} à {b}" if fr else "Changes from {a} to {b}",
-        "none": "Aucun lien ajouté, supprimé ou modifié." if fr else "No link added, removed or changed.",
+        "none": "Aucun changement." if fr else "No change.",
         "added": "Liens ajoutés" if fr else "Links added",
         "removed": "Liens supprimés" if fr else "Links removed",
         "changed": "Liens modifiés" if fr else "Links changed",
@@ -161,12 +184,14 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
                 for f in c["fields"])
             lines.append(f"  ~ {c['module']} → {c['competency']}  {what}")
         lines.append("")
+    number = _fmt_number(lang)
+    lines += render_kinds(diff.others.items(), lang, number)
     lines.append(t["blocks"])
     for b in diff.blocks:
         mark = "*" if b["changed"] else " "
         lines.append(
             f" {mark} {b['block']}  {b['covered_before']}/{b['competencies_before']} → "
             f"{b['covered_after']}/{b['competencies_after']}  "
-            f"{_fmt_hours(b['hours_before'])} h → {_fmt_hours(b['hours_after'])} h  "
+            f"{number(b['hours_before'])} h → {number(b['hours_after'])} h  "
             f"{b['modules_before']} → {b['modules_after']} modules  {b['block_label']}")
     return "\n".join(lines)

@@ -86,7 +86,8 @@ def render_dashboard(store: Store, lang: str, links: Links) -> str:
     bars = "".join(
         f'<div class="bar-row" data-block="{escape(b["block_code"])}"><span class="bar-code">{escape(b["block_code"])}</span>'
         f'<span class="bar-label">{escape(b["block_label"])}</span>'
-        f'<span class="bar"><span style="width:{100 * float(b["hours"]) / most:.1f}%;background:{BLOCK_COLOURS[i % len(BLOCK_COLOURS)]}"></span></span>'
+        f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
+        f'<rect width="{100 * float(b["hours"]) / most:.1f}" height="10" fill="{BLOCK_COLOURS[i % len(BLOCK_COLOURS)]}"/></svg>'
         f'<span class="bar-value">{fmt_hours(b["hours"], lang)} · {tr(lang, "dash.comp_short", covered=b["covered_competencies"], total=b["competencies"])}</span></div>'
         for i, b in enumerate(k.blocks))
     views = [(links.view(v, lang), tr(lang, "nav." + v), tr(lang, f"dash.view.{v}")) for v in ("graph", "matrix", "jobs")]
@@ -100,7 +101,7 @@ def render_dashboard(store: Store, lang: str, links: Links) -> str:
             f'<div class="dash-grid"><section><h2>{escape(tr(lang, "dash.hours_per_block"))}</h2>{bars}</section>'
             f'<section><h2>{escape(tr(lang, "dash.views"))}</h2><nav class="tiles">{tiles}</nav>{server_note}</section></div>')
     return render_page(view="dashboard", lang=lang, links=links, title=tr(lang, "dash.title"), body=body,
-                       head=f"<style>{DASHBOARD_CSS}</style>")
+                       styles=("dashboard.css",))
 
 
 DASHBOARD_CSS = """
@@ -115,8 +116,7 @@ DASHBOARD_CSS = """
 .bar-row { display: grid; grid-template-columns: 3.2rem 1fr 8rem; grid-template-rows: auto auto; column-gap: .6rem; margin: .45rem 0; align-items: center; }
 .bar-code { grid-row: 1 / span 2; font-weight: 700; }
 .bar-label { font-size: .82rem; color: #52606d; grid-column: 2 / span 2; }
-.bar { background: #eef2f7; height: 14px; border-radius: 3px; overflow: hidden; }
-.bar span { display: block; height: 100%; }
+.bar { display: block; width: 100%; background: #eef2f7; height: 14px; border-radius: 3px; overflow: hidden; }
 .bar-value { font-size: .85rem; text-align: right; font-variant-numeric: tabular-nums; }
 .tiles { display: grid; gap: .6rem; }
 .tile { display: block; border: 1px solid #cbd2d9; border-radius: 6px; padding: .6rem .8rem; text-decoration: none; color: #1f2933; }

@@ -85,11 +85,11 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
     for activity, code, label, act_needs in job.activities:
         for i, need in enumerate(act_needs):
             first = (f'<th scope="rowgroup" rowspan="{len(act_needs)}" class="activity">'
-                     f'<a href="{escape(links.resource(activity))}">{escape(code)}</a> {escape(label)}</th>') if i == 0 else ""
+                     f'{links.resource_link(activity, code)} {escape(label)}</th>') if i == 0 else ""
             chips = " ".join(
                 f'<span class="mod" data-module="{escape(m["module_code"])}" title="{escape(m["module_code"] + " " + m["module_label"] + " — " + levels[int(m["level_rank"])]["level_label"])}">'
                 f'<span class="badge lvl-{m["level_rank"]}">{escape(m["level_code"])}</span> '
-                f'<a href="{escape(links.resource(m["module"]))}">{escape(m["module_code"])}</a> '
+                f'{links.resource_link(m["module"], m["module_code"])} '
                 f'<span class="h">{fmt_hours(m["module_hours"], lang)}</span></span>'
                 for m in need.modules)
             best = levels.get(need.best)
@@ -97,7 +97,7 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
             best_html = (f'<span class="badge lvl-{need.best}">{escape(best["level_code"])}</span> {escape(best["level_label"])}'
                          if best else f'<span class="warn">{escape(tr(lang, "jobs.uncovered"))}</span>')
             rows.append(f'<tr class="{state}" data-competency="{escape(need.code)}">{first}'
-                        f'<td class="comp"><a href="{escape(links.resource(need.competency))}">{escape(need.code)}</a> '
+                        f'<td class="comp">{links.resource_link(need.competency, need.code)} '
                         f'{escape(need.label)}</td><td class="mods">{chips}</td><td class="best">{best_html}</td>'
                         f'<td class="num">{hours_text(need.hours, lang)}</td></tr>')
     uncovered, below = job.missing(top)
@@ -114,7 +114,7 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
                           tr(lang, "count.competencies", len(needs)), tr(lang, "jobs.covered", covered),
                           tr(lang, "jobs.teaching", hours=fmt_hours(total, lang))])
     return (f'<section class="job" id="job-{escape(job.code)}" data-job="{escape(job.code)}">'
-            f'<h2><a href="{escape(links.resource(job.job))}">{escape(job.code)}</a> — {escape(job.label)}{rome}</h2>'
+            f'<h2>{links.resource_link(job.job, job.code)} — {escape(job.label)}{rome}</h2>'
             f'<p class="summary">{escape(summary)}</p>'
             f'<table class="readiness"><thead><tr><th>{escape(tr(lang, "jobs.activity"))}</th>'
             f'<th>{escape(tr(lang, "jobs.competency"))}</th><th>{escape(tr(lang, "jobs.modules"))}</th>'
@@ -136,7 +136,7 @@ def render_jobs(store: Store, lang: str, links: Links) -> str:
     body = (f'<p class="lead">{escape(tr(lang, "jobs.lead"))}</p><ul class="toc">{"".join(toc)}</ul>'
             + "".join(_job_section(job, levels, lang, links) for job in jobs))
     return render_page(view="jobs", lang=lang, links=links, title=tr(lang, "jobs.title"), body=body,
-                       head=f"<style>{JOBS_CSS}</style>")
+                       styles=("jobs.css",))
 
 
 JOBS_CSS = """

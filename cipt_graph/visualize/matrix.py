@@ -116,7 +116,7 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
     head2 = []
     for i, (block, comps) in enumerate(matrix.blocks):
         head1.append(f'<th colspan="{len(comps)}" class="block b{i % 2}" title="{escape(block["block_label"])}">'
-                     f'<a href="{escape(links.resource(block["block"]))}">{escape(block["block_code"])}</a>'
+                     f'{links.resource_link(block["block"], block["block_code"])}'
                      f'<span class="block-label">{escape(shorten(block["block_label"], 14 * len(comps)))}</span></th>')
         for c in comps:
             gap = c["competency"] in matrix.uncovered
@@ -137,7 +137,7 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
             note = f' <span class="flag">! {escape(tr(lang, "matrix.empty_module"))}</span>' if empty else ""
             row_class = ' class="empty"' if empty else ""
             body.append(f'<tr data-module="{escape(m["module_code"])}"{row_class}>'
-                        f'<th scope="row" class="mod-code"><a href="{escape(links.resource(m["module"]))}">{escape(m["module_code"])}</a></th>'
+                        f'<th scope="row" class="mod-code">{links.resource_link(m["module"], m["module_code"])}</th>'
                         f'<td class="mod-label">{escape(m["module_label"])}{note}</td>'
                         f'<td class="num">{hours_text(m["module_hours"], lang)}</td>{cells}'
                         f'<td class="num total">{m["competencies"]}</td></tr>')
@@ -188,7 +188,7 @@ def render_matrix(store: Store, lang: str, links: Links) -> str:
             f'<div class="keys"><section><h2>{escape(tr(lang, "matrix.legend"))}</h2><ul class="levels">{legend}</ul></section>'
             f'<section><h2>{escape(tr(lang, "matrix.key"))}</h2><dl class="key">{key}</dl></section></div>')
     return render_page(view="matrix", lang=lang, links=links, title=tr(lang, "matrix.title"), body=body,
-                       head=f"<style>{MATRIX_CSS}</style>")
+                       styles=("matrix.css",))
 
 
 MATRIX_CSS = """

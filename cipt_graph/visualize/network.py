@@ -23,7 +23,7 @@ import networkx as nx
 from ..store import Store
 from .data import hours_text, records, shorten
 from .i18n import UI, tr
-from .page import Links, json_for_script, render_page
+from .page import Links, render_page
 
 #: One colour per block, in block order (Okabe–Ito, readable by colour-blind readers).
 BLOCK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933", "#882255")
@@ -272,11 +272,6 @@ def vis_asset(name: str) -> str:
     return Path(str(path)).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=4)
-def _asset(name: str) -> str:
-    return (resources.files("cipt_graph.visualize") / "assets" / name).read_text(encoding="utf-8")
-
-
 def _select(name: str, label: str, all_label: str, options: list[tuple[str, str]]) -> str:
     items = "".join(f'<option value="{escape(v)}">{escape(t)}</option>' for v, t in options)
     return (f'<label>{escape(label)} <select id="filter-{name}" data-filter="{name}">'
@@ -309,12 +304,13 @@ def render_network(store: Store, lang: str, links: Links) -> str:
         _select("job", tr(lang, "filter.job"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in jobs]),
         _select("period", tr(lang, "filter.period"), tr(lang, "filter.all_f"), periods),
     ])
+    order = sorted(colours)
     legend = "".join(
-        f'<span class="chip" style="background:{_tint(colours[c])};border-color:{colours[c]}">{escape(c)}</span>'
+        f'<span class="chip blk-{order.index(c) % len(BLOCK_COLOURS)}">{escape(c)}</span>'
         for c, _ in blocks)
     legend += "".join(f'<span class="chip chip-{k}">{escape(tr(lang, "kind." + k))}</span>' for k in ("module", "activity", "job"))
     legend += f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}: ' + "".join(
-        f'<i style="height:{w}px"></i>{r}' for r, w in zip("IRM", LEVEL_WIDTH.values())) + "</span>"
+        f'<i class="w-{rank}"></i>{r}' for r, rank in zip("IRM", LEVEL_WIDTH)) + "</span>"
     body = f"""<p class="lead">{escape(tr(lang, "graph.lead"))}</p>
 <div class="toolbar no-print">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
 <span class="legend">{legend}</span></div>
@@ -322,9 +318,13 @@ def render_network(store: Store, lang: str, links: Links) -> str:
   <div id="network" role="img" aria-label="{escape(tr(lang, "graph.title"))}"></div>
   <aside id="details" aria-live="polite"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>
 </div>"""
-    head = f"<style>{vis_asset('vis-network.css')}</style><style>{_asset('network.css')}</style>"
-    scripts = (f"<script>{vis_asset('vis-network.min.js')}</script>\n"
-               f'<script id="network-data" type="application/json">{json_for_script(data)}</script>\n'
-               f"<script>{_asset('network.js')}</script>")
     return render_page(view="graph", lang=lang, links=links, title=tr(lang, "graph.title"), body=body,
-                       head=head, scripts=scripts)
+                       styles=("vis-network.css", "network.css"), data=("network-data", data),
+                       script_files=("vis-network.min.js", "network.js"))
+
+
+def legend_css() -> str:
+    """The legend's block colours as classes ``.chip.blk-0`` … (no style attribute in pages)."""
+    return "\n".join(f".chip.blk-{i} {{ background: {_tint(c)}; border-color: {c}; }}"
+                      for i, c in enumerate(BLOCK_COLOURS)) + "\n" + "\n".join(
+        f".edge-key i.w-{rank} {{ height: {w}px; }}" for rank, w in LEVEL_WIDTH.items()) + "\n"

@@ -1,8 +1,10 @@
 """The page shell shared by every view: header, navigation, language switch, CSS.
 
-A page is one self-contained HTML document: its CSS and scripts are inline, so it renders the
-same served by ``cipt serve`` or opened from disk (``cipt viz``), and loads nothing from the
-network.
+A page opened from disk (``cipt viz``) is one self-contained HTML document: its CSS and scripts
+are inline. Served by ``cipt serve``, the same page links them as the site's own files under
+``/static/views/`` (see ``cipt_graph.visualize.static``), so the Content-Security-Policy can allow
+only the site's own scripts and styles: no inline script, style element or style attribute.
+Neither loads anything from the network.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
-from ..namespaces import CID
+from ..safelinks import id_path, link_or_text, safe_href
 from .i18n import DEFAULT_LANG, tr
 
 VIEWS = ("dashboard", "graph", "matrix", "jobs")
@@ -60,11 +62,22 @@ class Links:
             return _FILE_NAMES[name]
         return self.url(_SERVER_PATHS[name], lang)
 
-    def resource(self, iri: str) -> str:
-        """The link to a resource's page: ``/id/…`` on the service, the IRI itself in a file."""
-        if not self.standalone and iri.startswith(str(CID)):
-            return self.url("/id/" + iri[len(str(CID)):], self.lang)
-        return iri
+    def resource(self, iri: str) -> str | None:
+        """The link to a resource's page: ``/id/…`` on the service, the IRI itself in a file;
+        None when the IRI must not become a link (not ``http(s)``: see ``cipt_graph.safelinks``)."""
+        local = None if self.standalone else id_path(iri)
+        if local:
+            return self.url(local, self.lang)
+        return safe_href(iri)
+
+    def resource_link(self, iri: str, text: str) -> str:
+        """``<a href>`` to the resource's page showing ``text``, or ``text`` alone when the IRI
+        may not become a link."""
+        return link_or_text(self.resource(iri), text)
+
+    def asset(self, name: str) -> str:
+        """The URL of one of the views' own files (``page.css``, ``network.js``…) when served."""
+        return f"/static/views/{name}"
 
     def download(self, name: str, lang: str) -> str:
         """The link to an export (``matrix.csv``, ``matrix.xlsx``)."""
@@ -100,6 +113,7 @@ header.top a:focus-visible { outline: 3px solid #f6c343; outline-offset: 2px; }
 }
 """
 
+#: The CSS of every page (served as ``/static/views/page.css``).
 CSS = HEADER_CSS + """
 :root { --ink:#1f2933; --muted:#52606d; --line:#cbd2d9; --bg:#f5f7fa; --accent:#1d4e89; --warn:#b42318; --warnbg:#fde8e8; }
 * { box-sizing: border-box; }
@@ -177,6 +191,9 @@ def render_page(
     scripts: str = "",
     switch_href: str | None = None,
     heading: bool = True,
+    styles: tuple[str, ...] = (),
+    script_files: tuple[str, ...] = (),
+    data: tuple[str, object] | None = None,
 ) -> str:
     """A whole HTML document around ``body``: header, navigation, language switch, footer.
 
@@ -190,11 +207,35 @@ def render_page(
         links: where links point (server or standalone files).
         title: the page title (also the ``<h1>`` when ``heading``).
         body: the HTML of the main content.
-        head: extra HTML for ``<head>`` (styles).
-        scripts: ``<script>`` elements put at the end of the body.
+        head: extra HTML for ``<head>`` (no inline style when served: use ``styles``).
+        scripts: extra HTML at the end of the body (no inline script when served: use
+            ``script_files``).
         switch_href: where the language switch points (default: this view in the other language).
         heading: whether to open ``<main>`` with ``<h1>title</h1>``.
+        styles: names of the site's own style sheets (``cipt_graph.visualize.static``), after
+            ``page.css``: linked when served, inline in a file.
+        script_files: names of the site's own scripts, loaded at the end of the body.
+        data: ``(id, value)``: a JSON data block (``<script type="application/json">``, never
+            executed) for the scripts.
     """
+    from .static import asset_text  # the registry imports the views, which import this module
+
+    def style(name: str) -> str:
+        if links.standalone:
+            return f"<style>{asset_text(name)}</style>"
+        return f'<link rel="stylesheet" href="{escape(links.asset(name))}">'
+
+    def script(name: str) -> str:
+        if links.standalone:
+            return f"<script>{asset_text(name)}</script>"
+        return f'<script src="{escape(links.asset(name))}"></script>'
+
+    head = "\n".join(style(n) for n in ("page.css", *styles)) + head
+    tail = []
+    if data is not None:
+        tail.append(f'<script id="{escape(data[0])}" type="application/json">{json_for_script(data[1])}</script>')
+    tail.extend(script(n) for n in script_files)
+    scripts = "\n".join(tail) + scripts
     header = site_header(view=view, lang=lang, links=links, switch_href=switch_href)
     footer = tr(lang, "footer") + ((" · " + tr(lang, "standalone")) if links.standalone else "")
     h1 = f"<h1>{escape(title)}</h1>\n" if heading else ""
@@ -204,7 +245,6 @@ def render_page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · {escape(tr(lang, "app"))}</title>
-<style>{CSS}</style>
 {head}
 </head>
 <body data-view="{view or ''}">

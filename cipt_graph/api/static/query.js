@@ -58,9 +58,27 @@
     var m = iri.match(/[^\/#]+[\/#]?$/);
     return m ? m[0] : iri;
   }
+  // The link rule of cipt_graph.safelinks: only http(s) IRIs and the site's own references
+  // become links; any other scheme (javascript:, data:, vbscript:…) is shown as text.
+  function safeHref(value) {
+    if (typeof value !== "string") return null;
+    var v = value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "").replace(/[\t\n\r]/g, "");
+    if (!v || v.indexOf("\\") >= 0) return null;
+    var m = /^([A-Za-z][A-Za-z0-9+.\-]*):/.exec(v);
+    if (m) {
+      var scheme = m[1].toLowerCase();
+      return (scheme === "http" || scheme === "https") && /^[^:]+:\/\/[^\/?#]/.test(v) ? v : null;
+    }
+    if (v.slice(0, 2) === "//" || /^[^\/?#]*:/.test(v)) return null;
+    return v;
+  }
   function href(iri) {
-    if (iri.indexOf(data.cid) === 0) return data.resource.replace("__IRI__", iri.slice(data.cid.length));
-    return /^https?:\/\//i.test(iri) ? iri : null;
+    if (iri.indexOf(data.cid) === 0 && iri.length > data.cid.length) {
+      // The IRI's path as written (percent-encodings kept), "?" and "#" encoded (safelinks.id_path).
+      var local = iri.slice(data.cid.length).replace(/\?/g, "%3F").replace(/#/g, "%23");
+      return safeHref(data.resource.replace("__IRI__", function () { return local; }));
+    }
+    return safeHref(iri);
   }
 
   function cell(term) {

@@ -1,6 +1,6 @@
 // The coverage network page: draws the nodes and edges computed by cipt_graph.visualize.network
 // at their fixed positions (no physics: the same layout at every load), with filters and a
-// details panel. Needs only vis-network, inlined in the page.
+// details panel. Needs only vis-network (inlined in a file, the site's own script when served).
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("network-data").textContent);
@@ -30,6 +30,20 @@
     Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] != null) node.setAttribute(k, attrs[k]); });
     if (text != null) node.textContent = text;
     return node;
+  }
+  // The link rule of cipt_graph.safelinks: only http(s) IRIs and the site's own references
+  // become links; any other scheme (javascript:, data:, vbscript:…) is shown as text.
+  function safeHref(value) {
+    if (typeof value !== "string") return null;
+    var v = value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "").replace(/[\t\n\r]/g, "");
+    if (!v || v.indexOf("\\") >= 0) return null;
+    var m = /^([A-Za-z][A-Za-z0-9+.\-]*):/.exec(v);
+    if (m) {
+      var scheme = m[1].toLowerCase();
+      return (scheme === "http" || scheme === "https") && /^[^:]+:\/\/[^\/?#]/.test(v) ? v : null;
+    }
+    if (v.slice(0, 2) === "//" || /^[^\/?#]*:/.test(v)) return null;
+    return v;
   }
   function linked(id, kind, outgoing) {
     return edges.get({ filter: function (e) { return e.kind === kind && (outgoing ? e.from === id : e.to === id); } });
@@ -77,7 +91,9 @@
     } else if (n.kind === "job") {
       section(box, UI["details.activities"], linked(id, "involves", true), true);
     }
-    box.appendChild(el("a", { "class": "resource", href: n.href }, UI["details.open"] + " →"));
+    var href = safeHref(n.href);
+    if (href) box.appendChild(el("a", { "class": "resource", href: href }, UI["details.open"] + " →"));
+    else box.appendChild(el("p", { "class": "iri-text" }, id));
   }
   function highlight(id) {
     var keep = {};
