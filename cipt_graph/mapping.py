@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,12 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import InputError
 from .namespaces import CID, CIPT, SCHEMA
+from .text import clean_code, clean_line, clean_text, decode_utf8, utf8_error_place
+
+#: Longest rationale (characters, after normalisation) a mapping row or a workbook cell may hold.
+MAX_RATIONALE_CHARS = 5000
+#: Longest author name or code (characters).
+MAX_SHORT_FIELD_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,19 @@ def _agent(name: str) -> URIRef:
     return CID[f"agent/{_slug(ascii_name)}"]
 
 
-def mapping_triples(path: Path, kind: LinkKind, vocab: Vocabulary) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
+def mapping_triples(
+    path: Path, kind: LinkKind, vocab: Vocabulary, *, data: bytes | None = None,
+) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
     """Read one mapping CSV into triples, checking every cell (as a list: fast for large files).
+
+    ``data``: the file's bytes when they are not (yet) on disk (a staged import); ``path`` then
+    only names the file in messages and provenance.
+
+    Text policy (``docs/text.md``): UTF-8, a leading byte-order mark dropped, CR LF and CR read
+    as LF (also inside quoted fields); the file is cut into records by the csv module, so a
+    quoted field keeps its line breaks and U+2028… Codes are :func:`~cipt_graph.text.clean_code`-d,
+    ``asserted_by`` :func:`~cipt_graph.text.clean_line`-d, ``rationale``
+    :func:`~cipt_graph.text.clean_text`-ed (NFC, line separators → LF, controls → U+FFFD).
 
     Raises:
         InputError: listing every bad cell as ``file, line N, column: what``.
@@ -95,37 +113,41 @@ def mapping_triples(path: Path, kind: LinkKind, vocab: Vocabulary) -> list[tuple
     errors: list[str] = []
     source = CID[f"source/mapping/{path.name}"]
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes() if data is None else data
+        text = decode_utf8(raw)
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from exc
+        raise InputError(f"line {utf8_error_place(raw, exc)}: not UTF-8 text (byte {exc.start})",
+                         where=str(path)) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from exc
-    reader = csv.DictReader(text.splitlines(), strict=True)
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     expected = columns_of(kind)
     try:
-        header = reader.fieldnames or []
+        header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as exc:
         raise InputError(f"line 1: {exc}", where=str(path)) from exc
+    reader.fieldnames = header
     missing = [c for c in expected if c not in header]
     extra = [c for c in header if c not in expected]
     if missing or extra:
         raise InputError(
             f"line 1: header must be {','.join(expected)}"
             + (f"; missing {', '.join(missing)}" if missing else "")
-            + (f"; unexpected {', '.join(extra)}" if extra else ""),
+            + (f"; unexpected {', '.join(repr(c) for c in extra)}" if extra else ""),
             where=str(path),
         )
     seen: dict[tuple[str, str], int] = {}
     known_targets = vocab.targets[kind.target_class]
     try:
+        last = reader.line_num
         for row in reader:
-            line = reader.line_num
+            line, last = last + 1, reader.line_num  # the line the record starts on (a quoted field may span lines)
             where = f"line {line}"
             if None in row or any(v is None for v in row.values()):
                 errors.append(f"{where}: expected {len(expected)} fields")
                 continue
-            module_code = row["module"].strip()
-            target_code = row[kind.target_column].strip()
+            module_code = clean_code(row["module"])
+            target_code = clean_code(row[kind.target_column])
             module = vocab.modules.get(module_code)
             target = known_targets.get(target_code)
             if module is None:
@@ -138,35 +160,42 @@ def mapping_triples(path: Path, kind: LinkKind, vocab: Vocabulary) -> list[tuple
             seen[key] = line
             level = hours = None
             if kind.has_level:
-                level = vocab.levels.get(row["level"].strip().casefold())
+                level = vocab.levels.get(clean_code(row["level"]).casefold())
                 if level is None:
                     errors.append(
                         f"{where}, column level: {row['level']!r} is not a level of the scale "
                         f"({', '.join(sorted({k.upper() for k in vocab.levels if len(k) == 1}))})"
                     )
-                if row["hours"].strip():
+                if clean_code(row["hours"]):
                     try:
-                        hours = Decimal(row["hours"].strip().replace(",", "."))
+                        hours = Decimal(clean_code(row["hours"]).replace(",", "."))
                         if hours < 0 or not hours.is_finite():
                             raise InvalidOperation
                     except InvalidOperation:
                         errors.append(f"{where}, column hours: {row['hours']!r} is not a number of hours ≥ 0")
                         hours = None
-            status = STATUSES.get(row["status"].strip().casefold())
+            status = STATUSES.get(clean_code(row["status"]).casefold())
             if status is None:
                 errors.append(f"{where}, column status: {row['status']!r} is not proposed or validated")
             try:
-                asserted_on = dt.date.fromisoformat(row["asserted_on"].strip())
+                asserted_on = dt.date.fromisoformat(clean_code(row["asserted_on"]))
             except ValueError:
                 errors.append(f"{where}, column asserted_on: {row['asserted_on']!r} is not a date YYYY-MM-DD")
                 asserted_on = None
-            who = row["asserted_by"].strip()
+            who = clean_line(row["asserted_by"])
             if not who:
                 errors.append(f"{where}, column asserted_by: empty")
-            rationale = row["rationale"].strip()
+            elif len(who) > MAX_SHORT_FIELD_CHARS:
+                errors.append(f"{where}, column asserted_by: {len(who)} characters (at most {MAX_SHORT_FIELD_CHARS})")
+                who = ""
+            rationale = clean_text(row["rationale"])
             if not rationale:
                 errors.append(f"{where}, column rationale: empty")
-            if module is None or target is None or status is None or asserted_on is None or not who:
+            elif len(rationale) > MAX_RATIONALE_CHARS:
+                errors.append(f"{where}, column rationale: {len(rationale)} characters "
+                              f"(at most {MAX_RATIONALE_CHARS})")
+                rationale = ""
+            if not rationale or module is None or target is None or status is None or asserted_on is None or not who:
                 continue
             if kind.has_level and level is None:
                 continue
@@ -197,14 +226,14 @@ def mapping_triples(path: Path, kind: LinkKind, vocab: Vocabulary) -> list[tuple
     return triples
 
 
-def read_mapping_file(path: Path, kind: LinkKind, vocab: Vocabulary) -> Graph:
-    """Read one mapping CSV into a graph, checking every cell.
+def read_mapping_file(path: Path, kind: LinkKind, vocab: Vocabulary, *, data: bytes | None = None) -> Graph:
+    """Read one mapping CSV (or its staged ``data``) into a graph, checking every cell.
 
     Raises:
         InputError: listing every bad cell as ``file, line N, column: what``.
     """
     graph = Graph()
-    for triple in mapping_triples(path, kind, vocab):
+    for triple in mapping_triples(path, kind, vocab, data=data):
         graph.add(triple)
     return graph
 

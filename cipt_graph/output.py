@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from .cells import csv_cell
 from .store import QueryResult, iter_records, to_python
 
 FORMATS = ("table", "csv", "json")
@@ -25,12 +26,18 @@ def to_json(result: QueryResult) -> str:
 
 
 def to_csv(result: QueryResult) -> str:
-    """CSV with a header row of the variable names."""
+    """CSV (RFC 4180 quoting, ``\n`` line ends) with a header row of the variable names.
+
+    Text cells that a spreadsheet would evaluate (first character ``=``, ``+``, ``-``, ``@``, TAB,
+    CR, or ``=``… after leading blanks) get a leading ``'`` (OWASP; :func:`cipt_graph.cells.csv_cell`);
+    numeric values are written as numbers. SPARQL CSV/TSV results of ``/sparql`` are not this
+    function: they stay raw data, as the W3C formats define them.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.variables)
+    writer.writerow([csv_cell(v) for v in result.variables])
     for row in result.rows:
-        writer.writerow([_cell(to_python(v)) for v in row])
+        writer.writerow([csv_cell(to_python(v)) for v in row])
     return buffer.getvalue()
 
 

@@ -175,6 +175,41 @@ def resolve_iri(store: Store, value: str) -> ox.NamedNode:
     raise QueryError(f"{value!r} names several resources; give the full IRI")
 
 
+_PROGRAMME_LOOKUP = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?s ?code ?path WHERE {
+  ?s a cipt:Programme .
+  OPTIONAL { ?s skos:notation ?notation . }
+  OPTIONAL { ?s dcterms:identifier ?identifier . }
+  FILTER(?s = ?path || ?notation = ?code || ?identifier = ?code)
+}
+"""
+
+
+def resolve_programme(store: Store, value: str) -> ox.NamedNode:
+    """A programme given by its IRI, its path (``programme/m2-cipt``), its code (``skos:notation``
+    or ``dcterms:identifier``: ``U007``, ``M2_CIPT``) or the last segment of its IRI (``m2-cipt``).
+
+    Raises:
+        QueryError: the value names no programme, or several.
+    """
+    value = value.strip()
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("urn:") or "/" in value:
+        return resolve_iri(store, value)
+    try:
+        path = ox.NamedNode(str(CID[f"programme/{value}"]))
+    except ValueError as exc:
+        raise QueryError(f"{value!r} is not a programme code: {exc}") from exc
+    found = select(store, _PROGRAMME_LOOKUP, {"code": ox.Literal(value), "path": path}).column("s")
+    if len(found) == 1 and isinstance(found[0], ox.NamedNode):
+        return found[0]
+    if not found:
+        raise QueryError(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)")
+    raise QueryError(f"{value!r} names several programmes; give the full IRI")
+
+
 def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -> dict[str, Term]:
     """Check the parameters given against the query's header and turn them into RDF terms.
 
@@ -190,7 +225,9 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
             if p.required:
                 raise QueryError(f"query {query.name!r} needs the parameter {p.name!r}: {p.description}")
             continue
-        if p.kind == "iri":
+        if p.kind == "iri" and p.name == "programme":
+            bound[p.name] = resolve_programme(store, value)
+        elif p.kind == "iri":
             bound[p.name] = resolve_iri(store, value)
         elif p.datatype:
             bound[p.name] = ox.Literal(value, datatype=ox.NamedNode(p.datatype))

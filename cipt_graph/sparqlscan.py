@@ -47,6 +47,21 @@ def names_dataset(sparql: str) -> bool:
     return "FROM" in keywords(sparql)
 
 
+_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+
+
+def query_form(sparql: str) -> str | None:
+    """The query's form: ``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK`` (None for anything else).
+
+    The first of these words outside strings, IRIs and comments (the prologue's ``BASE`` and
+    ``PREFIX`` hold none of them), as the SPARQL 1.1 grammar's ``Query`` production reads it.
+    """
+    for word in keywords(sparql):
+        if word in _FORMS:
+            return word
+    return None
+
+
 _MODIFIER_END = {"HAVING", "LIMIT", "OFFSET", "VALUES", "GROUP", "ORDER", "SELECT", "WHERE"}
 
 

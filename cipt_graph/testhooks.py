@@ -32,13 +32,21 @@ def pause_before_switch(what: str) -> None:
 ENV_FAIL_AT = "CIPT_TEST_FAIL_AT"
 
 
-def fail_point(step: str) -> None:
-    """Raise ``OSError(ENOSPC)`` when ``$CIPT_TEST_FAIL_AT`` names ``step`` (fault tests, issue #12).
+def fail_point(step: str, substep: str | None = None) -> None:
+    """Raise ``OSError(ENOSPC)`` when ``$CIPT_TEST_FAIL_AT`` names this step (fault tests, issue #12).
 
-    The steps of `cipt import-rncp` are listed in :data:`cipt_graph.importers.rncp_import.STEPS`.
-    Off unless set; never set it in production.
+    ``fail_point(step)``: fires when the variable is ``step``; the steps of `cipt import-rncp` are
+    listed in :data:`cipt_graph.importers.rncp_import.STEPS`. ``fail_point(what, step)``: fires
+    when it is ``what:step`` or ``what:*``; the steps of ``import-matrix`` are ``check`` (workbook
+    checked, nothing written yet), ``baseline`` (baseline version recorded), ``stage`` (new
+    mapping file written beside the old one), ``switch`` (new mapping file in place), ``record``
+    (version recorded). Off unless set; never set it in production.
     """
-    if os.environ.get(ENV_FAIL_AT, "").strip() == step:
+    wanted = os.environ.get(ENV_FAIL_AT, "").strip()
+    if not wanted:
+        return
+    names = (step,) if substep is None else (f"{step}:{substep}", f"{step}:*")
+    if wanted in names:
         import errno
 
-        raise OSError(errno.ENOSPC, f"test hook: injected failure at step {step!r}")
+        raise OSError(errno.ENOSPC, f"test hook: injected failure at step {names[0]!r}")

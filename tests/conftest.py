@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,36 @@ SHARED = ROOT.parent / "shared"
 
 #: Which store the session ``store`` fixture is (issue #7): ``memory`` (default), ``disk`` (an
 #: on-disk Oxigraph store filled by `cipt load`) or ``remote`` (a real `oxigraph serve` on
-#: 127.0.0.1, filled by `cipt load` over the Graph Store Protocol, queried over SPARQL).
+#: 127.0.0.1, filled by `cipt load` over the Graph Store Protocol, queried over SPARQL) or
+#: ``virtuoso`` (issue #16: Debian's Virtuoso 7 started by the tests on 127.0.0.1 with its own
+#: configuration, ports and database in a temporary folder; filled over its Graph Store endpoint).
 STORE_MODE = os.environ.get("CIPT_TEST_STORE", "memory")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--store-tests-only", action="store_true",
+                     help="run only the tests that use the session store (with CIPT_TEST_STORE=remote or "
+                          "virtuoso: the rest does not depend on the store mode; .ci/run uses it)")
+
+
+#: Tests that cannot hold on Virtuoso 7.2 (CIPT_TEST_STORE=virtuoso), each with the server's deviation.
+VIRTUOSO_DEVIATIONS = {
+    "tests/test_queries.py::test_results_agree_with_mapping_files[rncp_fiches]":
+        "Virtuoso 7.2 answers a boolean expression (EXISTS, comparisons) as xsd:integer 1/0, not xsd:boolean",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if STORE_MODE == "virtuoso":
+        for item in items:
+            reason = VIRTUOSO_DEVIATIONS.get(item.nodeid)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+    if not config.getoption("--store-tests-only"):
+        return
+    kept = [item for item in items if "store" in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +73,15 @@ def store(tmp_path_factory):
             done = run_cli("load", "--store", f"{base}/query", "--gsp-url", f"{base}/store")
             assert done.returncode == 0, done.stderr
             yield RemoteStore(f"{base}/query")
+    elif STORE_MODE == "virtuoso":
+        from cipt_graph.store import RemoteStore
+
+        with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as endpoint:
+            done = run_cli("load", "--store", endpoint, "--gsp-url", endpoint + "-graph-crud")
+            assert done.returncode == 0, done.stderr
+            yield RemoteStore(endpoint)
     else:
-        raise pytest.UsageError(f"CIPT_TEST_STORE must be memory, disk or remote, not {STORE_MODE!r}")
+        raise pytest.UsageError(f"CIPT_TEST_STORE must be memory, disk, remote or virtuoso, not {STORE_MODE!r}")
 
 
 @contextlib.contextmanager
@@ -77,6 +113,89 @@ def oxigraph_server(location: Path):
         process.terminate()
         try:
             process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 0
+NumberOfBuffers = 20000
+MaxDirtyBuffers = 15000
+DirsAllowed = .
+CaseMode = 2
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 10
+MaxKeepAlives = 10
+KeepAliveTimeout = 10
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 20
+MaxQueryCostEstimationTime = 0
+"""
+
+
+@contextlib.contextmanager
+def virtuoso_server(location: Path):
+    """Debian's Virtuoso 7 (`virtuoso-t`) on free loopback ports, its database in ``location``.
+
+    Never the system service: its own virtuoso.ini, ports and files. SPARQL Update is granted to
+    the endpoint's anonymous user (``isql-vt``), as a site serving writes on a private network
+    would. Stopped after (SIGTERM, then SIGKILL).
+    """
+    binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if binary is None or isql is None:
+        pytest.fail("CIPT_TEST_STORE=virtuoso needs Debian's virtuoso-opensource (virtuoso-t, isql-vt): "
+                    "python -m tests.setup_system installs it", pytrace=False)
+    sql_port, http_port = free_port(), free_port()
+    (location / "virtuoso.ini").write_text(
+        VIRTUOSO_INI.format(dir=location, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    log = open(location / "stdout.log", "w+b")
+    process = subprocess.Popen([binary, "+configfile", str(location / "virtuoso.ini"), "+foreground"],
+                               cwd=location, stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{http_port}/sparql"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(endpoint + "?query=ASK%7B%7D", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"virtuoso-t did not start: {log.read().decode(errors='replace')}", pytrace=False)
+            time.sleep(0.2)
+        grant = subprocess.run(
+            [isql, f"127.0.0.1:{sql_port}", "dba", "dba",
+             "exec=GRANT SPARQL_UPDATE TO \"SPARQL\"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);"],
+            capture_output=True, text=True, timeout=60)
+        if grant.returncode != 0 or "Error" in grant.stdout + grant.stderr:
+            pytest.fail(f"isql-vt could not grant SPARQL Update: {grant.stdout}{grant.stderr}", pytrace=False)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -197,7 +197,7 @@ def test_gaps(store, client):
     assert [m["code"] for m in got["modules_without_competency"]] == [
         r["module_code"] for r in records(store, "modules_without_competency")]
     (hours,) = records(store, "hours_declared_vs_listed")
-    assert got["hours"] == [{"declared": hours["declared"], "listed": hours["listed"],
+    assert got["hours"] == [{"programme": hours["programme"], "declared": hours["declared"], "listed": hours["listed"],
                              "difference": hours["difference"], "module_count": hours["modules"]}]
     assert got["complete"] == (not got["uncovered_competencies"] and not got["uncovered_blocks"]
                                and not got["modules_without_competency"])

@@ -343,6 +343,53 @@ def check_certification_blocks(store, mapping, facts):
     assert records(store, "certification_blocks", certification="RNCP00000") == []
 
 
+def check_module_objectives(store, mapping, facts):
+    rows = records(store, "module_objectives")
+    got = {(r["module_code"], r["objective_code"], r["status"]) for r in rows if r["module"]}
+    want = {(r["module"], r["objective"], {"proposé": "proposed", "validé": "validated"}.get(r["status"], r["status"]))
+            for r in mapping["module_objective"]}
+    assert got == want
+    g = facts["graph"]
+    objectives = {str(g.value(o, SKOS.notation)) for o in g.subjects(RDF.type, CIPT.LearningObjective)}
+    assert {r["objective_code"] for r in rows} == objectives and all(r["objective_label"] for r in rows)
+
+
+def check_programmes(store, mapping, facts):
+    """The overview's figures (issue #16), each from the files read independently."""
+    g = facts["graph"]
+    links = mapping["module_competency"]
+    (row,) = records(store, "programmes")
+    (programme,) = g.subjects(RDF.type, CIPT.Programme)
+    assert row["programme"] == str(programme)
+    assert row["programme_code"] == "M2_CIPT" and row["rncp_number"] == "RNCP38175"
+    assert row["declared"] == int(g.value(programme, CIPT.declaredHours))
+    assert row["listed"] == sum(m["hours"] for m in facts["modules"].values())
+    assert row["modules"] == len(facts["modules"])
+    assert row["competencies"] == len(facts["competencies"])
+    covered = {r["competency"] for r in links}
+    assert row["covered"] == len(covered) and row["uncovered"] == len(facts["competencies"]) - len(covered)
+    assert row["empty_modules"] == len(set(facts["modules"]) - {r["module"] for r in links})
+    assert row["links"] == len(links)
+    validated = sum(r["status"] == "validated" for r in links)
+    assert row["validated"] == validated
+    assert row["validated_percent"] == pytest.approx(round(validated * 100 / len(links), 2))
+    assert row["coverage_percent"] == pytest.approx(round(len(covered) * 100 / len(facts["competencies"]), 2))
+    assert records(store, "programmes", programme="M2_CIPT") == [row]
+
+
+def check_certification_coverage(store, mapping, facts):
+    """Per block of the programme's certification: its competencies, how many the mapping covers."""
+    rows = records(store, "certification_coverage")
+    total, covered = defaultdict(int), defaultdict(set)
+    for code, block in facts["competencies"].items():
+        total[block] += 1
+    for r in mapping["module_competency"]:
+        covered[facts["competencies"][r["competency"]]].add(r["competency"])
+    assert {r["block_code"]: (r["competencies"], r["covered"]) for r in rows} == \
+        {b: (n, len(covered[b])) for b, n in total.items()}
+    assert {(r["rncp_number"], r["programme_code"], r["programme_count"]) for r in rows} == {("RNCP38175", "M2_CIPT", 1)}
+
+
 def check_module_links(store, mapping, facts):
     rows = records(store, "module_links")
     got = {(r["link_kind"], r["module_code"], r["target_code"], r["status"], r["rationale"]) for r in rows}

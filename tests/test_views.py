@@ -194,7 +194,7 @@ def test_matrix_exports_are_the_query(http, store):
     wb = load_workbook(io.BytesIO(response.content))
     sheet = wb.worksheets[0]
     codes = [c.value for c in sheet[1]][4:-1]
-    cells = {(row[1], code, level) for row in sheet.iter_rows(min_row=2, values_only=True)
+    cells = {(row[1], code, level) for row in sheet.iter_rows(min_row=2, values_only=True) if row[1]
              for code, level in zip(codes, row[4:-1]) if level}
     assert cells == {(r["module_code"], r["competency_code"], r["level_code"]) for r in records(store, "coverage_matrix")}
     assert wb["coverage_matrix"].max_row == len(records(store, "coverage_matrix")) + 1
@@ -307,3 +307,34 @@ def test_gaps_stand_out_in_matrix_dashboard_and_jobs(gappy_store, tmp_path):
     needing = {r["job_code"] for r in records(store, "job_paths") if r["competency_code"] == "BC01-C1"}
     assert needing and jobs.count('<tr class="uncovered" data-competency="BC01-C1">') >= len(needing)
     assert len(write_views(store, tmp_path / "out")) == 6
+
+
+def test_matrix_workbook_carries_totals_and_highlights_gaps(gappy_store, store):
+    from cipt_graph.visualize.i18n import tr
+    from cipt_graph.visualize.matrix import XLSX_GAP, matrix_xlsx
+
+    wb = load_workbook(io.BytesIO(matrix_xlsx(gappy_store, "fr")))
+    sheet = wb.worksheets[0]
+    codes = [c.value for c in sheet[1]][4:-1]
+    by_label = {row[2].value: row for row in sheet.iter_rows(min_row=2) if row[2].value and not row[1].value}
+    comps = {r["competency_code"]: r for r in records(gappy_store, "hours_per_competency")}
+    per_comp = {code: cell.value for code, cell in zip(codes, by_label[tr("fr", "matrix.col_total")][4:-1])}
+    assert per_comp == {code: r["modules"] for code, r in comps.items()}
+    hours = {code: cell.value for code, cell in zip(codes, by_label[tr("fr", "matrix.comp_hours")][4:-1])}
+    assert hours == {code: pytest.approx(float(r["hours"])) for code, r in comps.items()}
+    blocks = {r["block_code"]: float(r["hours"]) for r in records(gappy_store, "hours_per_block")}
+    block_row = by_label[tr("fr", "matrix.block_hours")]
+    shown = sorted(c.value for c in block_row[4:-1] if c.value is not None)
+    assert shown == pytest.approx(sorted(h for code, h in blocks.items()
+                                         if any(r["block_code"] == code for r in comps.values())))
+    total = by_label[tr("fr", "matrix.total_hours")][3].value
+    assert total == pytest.approx(sum(float(m["module_hours"]) for m in records(gappy_store, "modules")))
+    # Gaps: the uncovered competency's column and the module covering nothing are hatched.
+    column = codes.index("BC01-C1") + 5
+    assert sheet.cell(1, column).fill.fill_type == XLSX_GAP.fill_type == "lightUp"
+    m12 = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "M12")
+    assert m12[2].fill.fill_type == "lightUp" and "ne couvre aucune compétence" in m12[2].value
+    # On the shipped data, nothing is hatched in the module rows.
+    wb = load_workbook(io.BytesIO(matrix_xlsx(store, "en")))
+    assert not any(c.fill.fill_type == "lightUp" for row in wb.worksheets[0].iter_rows(min_row=2, max_row=30)
+                   for c in row)

@@ -139,6 +139,10 @@ def _expected_network(store, lang="fr"):
         edges.add(("broader", r["competency"], blocks[r["block_code"]]))
     for r in records(store, "coverage_matrix", lang=lang):
         edges.add(("covers", r["module"], r["competency"]))
+    for r in records(store, "module_objectives", lang=lang):
+        nodes.add(r["objective"])
+        if r["module"]:
+            edges.add(("serves", r["module"], r["objective"]))
     for r in records(store, "job_paths", lang=lang):
         nodes |= {r["job"], r["activity"], r["competency"]}
         edges |= {("involves", r["job"], r["activity"]), ("requires", r["activity"], r["competency"])}
@@ -170,8 +174,11 @@ def test_network_holds_exactly_the_nodes_and_edges_of_the_graph(browser, server,
 
 
 def _click_node(page, node_id: str) -> None:
-    box = page.locator("#network").bounding_box()
+    """Click a node where it is drawn, scrolling the page first when it is below the window."""
     point = page.evaluate("id => network.canvasToDOM(network.getPosition(id))", node_id)
+    top = page.evaluate("document.getElementById('network').getBoundingClientRect().top + window.scrollY")
+    page.evaluate("y => window.scrollTo(0, y)", max(0, top + point["y"] - 300))
+    box = page.locator("#network").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
 
@@ -273,4 +280,138 @@ def test_matrix_cells_in_the_browser_equal_the_query(served, server, store):
         "td[data-level]", "els => els.map(e => [e.dataset.module, e.dataset.competency, e.textContent.trim()])")
     want = {(r["module_code"], r["competency_code"], r["level_code"]) for r in records(store, "coverage_matrix", lang="en")}
     assert {tuple(c) for c in cells} == want and len(cells) == len(want)
+    served.assert_clean()
+
+
+# --- a network a person can read (issue #15) -------------------------------------------------------
+
+LABEL_SIZES = """() => {
+  const scale = network.getScale();
+  const box = document.getElementById('network').getBoundingClientRect();
+  return network.body.data.nodes.get({filter: n => !n.hidden}).map(n => {
+    const p = network.canvasToDOM(network.getPosition(n.id));
+    const b = network.getBoundingBox(n.id);
+    const left = network.canvasToDOM({x: b.left, y: b.top}).x, right = network.canvasToDOM({x: b.right, y: b.top}).x;
+    return {id: n.id, px: network.body.nodes[n.id].options.font.size * scale, left: left, right: right,
+            width: box.width};
+  });
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1400, 1000)])
+def test_network_labels_are_readable_at_the_default_zoom(browser, server, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/graph")
+        page.wait_for_selector("#network[data-ready='1']", timeout=30000)
+        labels = page.evaluate(LABEL_SIZES)
+        assert len(labels) == len(page.evaluate("network.body.data.nodes.getIds()"))
+        small = [(l["id"], round(l["px"], 1)) for l in labels if l["px"] < 12]
+        assert small == [], f"labels under 12 px at {size}: {small[:5]}"
+        # Every column fits across the canvas: no node is cut at the left or right edge.
+        cut = [l["id"] for l in labels if l["left"] < -1 or l["right"] > l["width"] + 1]
+        assert cut == [], f"nodes outside the canvas at {size}: {cut[:5]}"
+        # Hover shows the full label: the node's title holds it.
+        node = page.evaluate("network.body.data.nodes.get({filter: n => n.kind === 'competency'})[0]")
+        assert node["full"] in node["title"] and node["label"] != node["code"] + " " + node["full"]
+    finally:
+        context.close()
+
+
+def _selection(page):
+    return {"selected": page.evaluate("network.getSelectedNodes()"),
+            "panel": page.get_attribute("#details", "data-node"),
+            "picker": page.input_value("#node-picker"),
+            "focus": page.get_attribute("#network", "data-focus")}
+
+
+EMPTY = {"selected": [], "panel": None, "picker": "", "focus": None}
+
+
+def test_every_filter_and_show_all_reset_the_selection_and_the_panel(served, server, store):
+    page = served.open(f"{server.url}/graph")
+    m01 = next(m for m in records(store, "modules") if m["module_code"] == "M01")["module"]
+    for action in ("block", "job", "period", "reset", "reset-after-filter"):
+        page.click("#filter-reset")
+        _click_node(page, m01)
+        page.wait_for_selector(f'#details[data-node="{m01}"]')
+        assert _selection(page)["selected"] == [m01]
+        # The selected node shows its full label.
+        full = page.evaluate("id => network.body.data.nodes.get(id)", m01)
+        assert full["label"] == f'M01 {full["full"]}'
+        if action == "block":
+            page.select_option("#filter-block", "BC03")
+        elif action == "job":
+            page.select_option("#filter-job", "J1")
+        elif action == "period":
+            page.select_option("#filter-period", "P1")
+        elif action == "reset":
+            page.click("#filter-reset")
+        else:
+            page.click("#focus-toggle")
+            assert page.get_attribute("#network", "data-focus") == "1"
+            page.select_option("#filter-period", "P2")
+        assert _selection(page) == EMPTY, action
+        assert page.evaluate("id => network.body.data.nodes.get(id).label", m01).startswith("M01 ")
+        assert page.locator("#details p.note").count() == 1, action
+    served.assert_clean()
+
+
+def test_focus_mode_lays_out_the_node_and_its_neighbours_large(served, server, store):
+    page = served.open(f"{server.url}/graph")
+    comp = records(store, "hours_per_competency")[0]
+    page.select_option("#node-picker", comp["competency"])
+    page.wait_for_selector(f'#details[data-node="{comp["competency"]}"]')
+    page.click("#focus-toggle")
+    visible = _visible(page)
+    neighbours = set(page.evaluate("id => network.getConnectedNodes(id)", comp["competency"]))
+    assert visible == neighbours | {comp["competency"]}
+    labels = page.evaluate(LABEL_SIZES)
+    assert min(l["px"] for l in labels) >= 12
+    # In focus, every label is the full one.
+    for node in page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden})"):
+        assert node["label"] == f'{node["code"]} {node["full"]}'
+    page.click("#focus-toggle")
+    assert len(_visible(page)) == len(page.evaluate("network.body.data.nodes.getIds()"))
+    assert page.evaluate("id => network.getPosition(id)", comp["competency"]) == \
+        page.evaluate("id => { const n = network.body.data.nodes.get(id); return {x: n.x, y: n.y}; }", comp["competency"])
+    served.assert_clean()
+
+
+def test_network_is_usable_from_the_keyboard(served, server, store):
+    page = served.open(f"{server.url}/graph")
+    for selector in ("#filter-block", "#filter-job", "#filter-period", "#filter-reset", "#node-picker",
+                     "#zoom-in", "#zoom-out", "#zoom-fit", "#network"):
+        label = page.evaluate("""s => { const e = document.querySelector(s);
+            return e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].textContent) || e.textContent; }""",
+                              selector)
+        assert label.strip(), f"{selector} has no accessible name"
+    page.focus("#node-picker")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    chosen = page.input_value("#node-picker")
+    assert chosen and page.get_attribute("#details", "data-node") == chosen
+    page.focus("#details li button")
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#details", "data-node") != chosen
+    page.focus("#network")
+    scale = page.evaluate("network.getScale()")
+    page.keyboard.press("+")
+    assert page.evaluate("network.getScale()") > scale
+    page.keyboard.press("Escape")
+    assert _selection(page) == EMPTY
+    served.assert_clean()
+
+
+def test_network_shows_the_objectives(served, server, store):
+    page = served.open(f"{server.url}/graph?lang=en")
+    rows = records(store, "module_objectives", lang="en")
+    shown = {n["id"]: n for n in page.evaluate("network.body.data.nodes.get({filter: n => n.kind === 'objective'})")}
+    assert set(shown) == {r["objective"] for r in rows}
+    assert {r["objective"]: r["objective_label"] for r in rows} == {k: v["full"] for k, v in shown.items()}
+    _click_node(page, rows[0]["objective"])
+    page.wait_for_selector(f'#details[data-node="{rows[0]["objective"]}"]')
+    listed = page.eval_on_selector_all('#details li[data-kind="module"]', "els => els.map(e => e.dataset.code)")
+    assert sorted(listed) == sorted(r["module_code"] for r in rows if r["objective"] == rows[0]["objective"] and r["module"])
     served.assert_clean()

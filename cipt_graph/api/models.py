@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 IRI = Field(description="IRI of the resource in the graph (resolvable under /id/…)")
+#: Rows of answers that may span several programmes name theirs (issue #16).
+PROGRAMME = Field(None, description="IRI of the programme this row belongs to")
 
 
 class Programme(BaseModel):
@@ -29,6 +31,7 @@ class Programme(BaseModel):
 class ModuleSummary(BaseModel):
     """A module (course) of the programme."""
 
+    programme: str | None = PROGRAMME
     iri: str = IRI
     code: str = Field(description="Module code (M01)")
     label: str
@@ -63,6 +66,7 @@ class ModuleDetail(ModuleSummary):
 class CompetencySummary(BaseModel):
     """A competency of the certification."""
 
+    programme: str | None = PROGRAMME
     iri: str = IRI
     code: str = Field(description="Competency code (BC05-C1)")
     label: str
@@ -97,6 +101,7 @@ class CompetencyDetail(CompetencySummary):
 class Block(BaseModel):
     """A competency block of the certification, with its hours (rule of `hours_per_block`)."""
 
+    programme: str | None = PROGRAMME
     iri: str = IRI
     code: str = Field(description="Block code (BC01)")
     label: str
@@ -116,6 +121,7 @@ class BlockDetail(Block):
 class JobSummary(BaseModel):
     """A target job."""
 
+    programme: str | None = PROGRAMME
     iri: str = IRI
     code: str = Field(description="Job code (J1)")
     label: str
@@ -162,6 +168,7 @@ class JobDetail(JobSummary):
 class MatrixModule(BaseModel):
     """A row of the coverage matrix."""
 
+    programme: str | None = PROGRAMME
     code: str
     label: str
     period_code: str | None
@@ -179,6 +186,7 @@ class MatrixCompetency(BaseModel):
 class MatrixLink(BaseModel):
     """A cell of the coverage matrix: a module covers a competency at a level."""
 
+    programme: str | None = PROGRAMME
     module_code: str
     competency_code: str
     level_code: str
@@ -199,6 +207,7 @@ class CoverageMatrix(BaseModel):
 
 
 class GapCompetency(BaseModel):
+    programme: str | None = PROGRAMME
     iri: str
     code: str
     label: str
@@ -206,6 +215,7 @@ class GapCompetency(BaseModel):
 
 
 class GapBlock(BaseModel):
+    programme: str | None = PROGRAMME
     iri: str
     code: str
     label: str
@@ -213,6 +223,7 @@ class GapBlock(BaseModel):
 
 
 class GapModule(BaseModel):
+    programme: str | None = PROGRAMME
     iri: str
     code: str
     label: str
@@ -223,6 +234,7 @@ class GapModule(BaseModel):
 class HoursBalance(BaseModel):
     """Declared hours against the sum of the listed modules' hours."""
 
+    programme: str | None = PROGRAMME
     declared: int
     listed: int
     difference: int

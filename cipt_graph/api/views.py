@@ -2,20 +2,29 @@
 CSV and XLSX exports), ``/jobs`` job readiness; ``?lang=en`` for English (else
 ``Accept-Language`` picks, French by default).
 
-The pages come from ``cipt_graph.visualize``; this router only picks the language and the links.
+The pages come from ``cipt_graph.visualize``; this router only picks the language, the links and
+the programme (issue #16): every view takes ``?programme=`` (its code or IRI, 404 when it names
+none). Without it, a dataset of one programme shows that one; with several, ``/`` is the
+university overview (``/programmes``) and the other views send there (303) to pick one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import QueryError
+from ..queries import resolve_programme
+from ..store import select
 from ..visualize import render_view
+from ..visualize.data import programme_scope
 from ..visualize.matrix import matrix_csv, matrix_xlsx
+from ..visualize.overview import render_overview
+from .errors import ApiError
 from .pages import LANG, Lang, html_page, page_lang, site_links
 from ..visualize.static import asset_media_type, asset_names, asset_text
 
@@ -35,51 +44,81 @@ async def _run(request: Request, work: Callable[[object], T]) -> T:
     return await run_in_threadpool(work, store)
 
 
-async def _page(request: Request, view: str, lang: str | None) -> HTMLResponse:
+PROGRAMME = Query(None, description="The programme (its code, such as M2_CIPT or U007, or its IRI); "
+                                    "the dataset's only programme when absent")
+_TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
+
+
+def several_programmes(store) -> bool:
+    """True when the dataset holds more than one programme (the views then need one named)."""
+    return len(select(store, _TWO_PROGRAMMES)) > 1
+
+
+def scoped(store, programme: str | None, work: Callable[[object], T]) -> T:
+    """``work(store)`` with the views' queries scoped to ``programme`` (404 when it names none)."""
+    if programme is not None:
+        try:
+            resolve_programme(store, programme)
+        except QueryError as exc:
+            raise ApiError(404, exc.message) from exc
+    with programme_scope(programme):
+        return work(store)
+
+
+async def _page(request: Request, view: str, lang: str | None, programme: str | None) -> Response:
     lang = page_lang(request, lang)
     links = site_links(request, lang)
-    html = await _run(request, lambda store: render_view(store, view, lang, links))
+
+    def work(store):
+        if programme is None and several_programmes(store):
+            if view == "dashboard":
+                return render_overview(store, lang, links)
+            return None
+        return scoped(store, programme, lambda s: render_view(s, view, lang, links))
+    html = await _run(request, work)
+    if html is None:
+        return RedirectResponse(links.url("/programmes", lang), status_code=303)
     return html_page(html, lang)
 
 
 @router.get("/", response_class=HTMLResponse, summary="Dashboard")
-async def dashboard(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
+async def dashboard(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
     """The programme on one screen: key figures (modules, hours declared vs listed, blocks covered,
     gaps), hours per block, links to every view, to the SPARQL page and to the API docs."""
-    return await _page(request, "dashboard", lang)
+    return await _page(request, "dashboard", lang, programme)
 
 
 @router.get("/graph", response_class=HTMLResponse, summary="Coverage network")
-async def graph(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
+async def graph(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
     """Interactive network of modules, competencies, blocks, activities and jobs (vis-network,
     inlined: the page loads nothing else). Filters by block, job and period (also as ``?block=``,
     ``?job=``, ``?period=``); clicking a node shows its details and a link to its ``/id/…`` page."""
-    return await _page(request, "graph", lang)
+    return await _page(request, "graph", lang, programme)
 
 
 @router.get("/matrix", response_class=HTMLResponse, summary="Coverage matrix")
-async def matrix(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
+async def matrix(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
     """The course × competency matrix: modules by period, competencies by block, the level in each
     cell (colour and letter), totals, hours per block; prints on A4 landscape."""
-    return await _page(request, "matrix", lang)
+    return await _page(request, "matrix", lang, programme)
 
 
 @router.get("/matrix.csv", summary="Coverage matrix as CSV", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-async def matrix_as_csv(request: Request, lang: Lang | None = LANG) -> Response:
+async def matrix_as_csv(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
     """The ``coverage_matrix`` named query as CSV: one row per module → competency link."""
     lang = page_lang(request, lang)
-    text = await _run(request, lambda store: matrix_csv(store, lang))
+    text = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_csv(s, lang)))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.csv"'})
 
 
 @router.get("/matrix.xlsx", summary="Coverage matrix as XLSX", response_class=Response,
             responses={200: {"content": {XLSX: {}}}})
-async def matrix_as_xlsx(request: Request, lang: Lang | None = LANG) -> Response:
+async def matrix_as_xlsx(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
     """A workbook: the matrix as shown (levels coloured) and the ``coverage_matrix`` rows."""
     lang = page_lang(request, lang)
-    data = await _run(request, lambda store: matrix_xlsx(store, lang))
+    data = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_xlsx(s, lang)))
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.xlsx"'})
 
 
@@ -93,7 +132,23 @@ async def view_asset(name: str) -> Response:
 
 
 @router.get("/jobs", response_class=HTMLResponse, summary="Job readiness")
-async def jobs(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
+async def jobs(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
     """For each target job: its activities, the competencies they need, the modules that build them
     with their hours, and what is missing."""
-    return await _page(request, "jobs", lang)
+    return await _page(request, "jobs", lang, programme)
+
+
+@router.get("/programmes", response_class=HTMLResponse, summary="University overview")
+async def programmes(request: Request, lang: Lang | None = LANG,
+                     q: str = Query("", max_length=200, description="Search in the programmes' codes, labels and RNCP numbers"),
+                     sort: Literal["code", "label", "rncp", "declared", "listed", "modules", "coverage", "uncovered",
+                                   "empty", "validated"] = Query("code", description="Column to sort by"),
+                     order: Literal["asc", "desc"] = Query("asc", description="Sort order"),
+                     page: int = Query(1, ge=1, le=100_000, description="Page of the table (50 programmes a page)")) -> HTMLResponse:
+    """Every programme with its key figures (hours declared and listed, coverage, gaps, share of
+    links validated: query `programmes`), searchable, sortable and paged; then the certifications
+    several programmes share, block by block (query `certification_coverage`)."""
+    lang = page_lang(request, lang)
+    links = site_links(request, lang)
+    html = await _run(request, lambda store: render_overview(store, lang, links, query=q, sort=sort, order=order, page=page))
+    return html_page(html, lang)

@@ -162,9 +162,9 @@ async def _refresh(request: Request, workspace) -> None:
 
 async def _run_import(request: Request, work, payload) -> Response:
     """Run an import in a worker thread, one at a time; map its errors to answers."""
-    from ..spreadsheet import MatrixError
-
     from ..importers import LimitError
+    from ..spreadsheet import LimitError as SheetLimitError
+    from ..spreadsheet import MatrixError
     from ..versions import WorkspaceBusy
 
     lock = request.app.state.write_lock
@@ -179,6 +179,8 @@ async def _run_import(request: Request, work, payload) -> Response:
             result = await run_in_threadpool(work)
         except WorkspaceBusy as exc:
             return error_response(request, 503, exc.message, {"Retry-After": str(exc.retry_after)})
+        except SheetLimitError as exc:
+            return _limit_response(exc)
         except LimitError as exc:
             return error_response(request, exc.status, _public(str(exc)))
         except MatrixError as exc:
@@ -204,6 +206,15 @@ def _public(message: str) -> str:
     return re.sub(r"(?:[^\s:]*/)?" + re.escape(UPLOAD_PREFIX) + r"[^/\s]*/", "", message)
 
 
+def _limit_response(exc) -> Response:
+    """A workbook past a limit: 413 for a size (bytes), 400 for a count; the limit, its setting and
+    the place in the body."""
+    status = 413 if exc.limit in exc.SIZE_LIMITS else 400
+    body = {"status": status, "error": "Payload Too Large" if status == 413 else "Bad Request",
+            "message": exc.message, **exc.as_dict()}
+    return JSONResponse(body, status_code=status)
+
+
 @router.post("/matrix", responses=_WRITE_RESPONSES, openapi_extra={"requestBody": {
     "required": True, "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 async def import_matrix_upload(request: Request, author: str | None = None, message: str = "",
@@ -214,8 +225,12 @@ async def import_matrix_upload(request: Request, author: str | None = None, mess
     The body is the workbook itself (`Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
     Every cell is checked and nothing is applied unless the whole workbook is valid (400 lists
     every error with its sheet and cell). The answer is `cipt import-matrix --format json`'s.
+    A workbook past a limit (`CIPT_XLSX_*` settings, SECURITY.md) is refused before it is parsed
+    and before the write lock is taken: 413 for bytes, 400 for counts (rows, cells, merged
+    ranges…), with `limit`, `value`, `found` and `place` (`Matrice!A5001`) in the body.
     """
-    from ..spreadsheet import import_matrix
+    from ..spreadsheet import LimitError, import_matrix
+    from ..spreadsheet.reader import check_container
 
     _authorize(request)
     workspace = _workspace(request)
@@ -225,6 +240,12 @@ async def import_matrix_upload(request: Request, author: str | None = None, mess
     try:
         path = await _receive(request, folder, _safe_name(filename, "matrice", ".xlsx"))
         _check_magic(path, "zip")
+        try:  # limits first, outside the write lock: a hostile workbook never holds it
+            await run_in_threadpool(check_container, path)
+        except LimitError as exc:
+            return _limit_response(exc)
+        except InputError as exc:
+            return error_response(request, 400, exc.message)
 
         def payload(result) -> dict:
             return {**result.as_dict(), "_changed": result.applied}

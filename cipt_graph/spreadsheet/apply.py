@@ -14,20 +14,22 @@ Rules (also in the workbook's Instructions sheet and in the README):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import CiptError, InputError
+from ..errors import CiptError, InputError, StoreError
 from ..mapping import STATUSES, Vocabulary, read_mapping_file
 from ..namespaces import CIPT
 from ..paths import Workspace
-from ..testhooks import pause_before_switch
-from ..versions import Version, default_agent, ensure_baseline, record_version, workspace_lock
-from .model import MAPPING_KIND, MatrixModel, format_rows
-from .reader import EditedLink, MatrixEdit, check_workbook, open_workbook, workbook_lang
+from ..testhooks import fail_point, pause_before_switch
+from ..versions import Version, default_agent, ensure_baseline, record_version, workspace_lock, write_atomic
+from ..text import clean_line
+from .model import MAPPING_KIND, MatrixModel, format_rows, row_key
+from .reader import EditedLink, MatrixEdit, check_workbook, exported_rationale, open_workbook, workbook_lang
 
 
 @dataclass
@@ -80,7 +82,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
     out: list[dict[str, str]] = []
     kept: set[tuple[str, str]] = set()
     for row in model.rows:
-        key = (row["module"].strip(), row["competency"].strip())
+        key = row_key(row)
         link = edit.links.get(key)
         if link is None:
             result.removed.append(dict(row))
@@ -108,7 +110,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
         # Insert after the last row that sorts before it: a sorted file stays sorted.
         at = 0
         for i, row in enumerate(out):
-            if rank(row["module"].strip(), row["competency"].strip()) <= rank(*key):
+            if rank(*row_key(row)) <= rank(*key):
                 at = i + 1
         out.insert(at, new)
         result.added.append(dict(new))
@@ -118,7 +120,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
 def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: str, today: str) -> dict[str, str]:
     same_level = model.level_of(row["level"]) == link.level
     same_hours = _hours(row["hours"]) == link.hours
-    same_rationale = row["rationale"].strip().replace("\r\n", "\n") == (link.rationale or "")
+    same_rationale = exported_rationale(row["rationale"]) == (link.rationale or "")
     old_status = _status(row["status"])
     new_status = _status(link.status)
     status_changed = new_status is not None and new_status != old_status
@@ -139,8 +141,8 @@ def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: s
     }
 
 
-def _check_rows(path: Path, data: bytes, workspace: Workspace) -> None:
-    """Check the new CSV with the builder's own reader before it replaces the old one."""
+def _check_rows(target: Path, data: bytes, workspace: Workspace, source: Path) -> None:
+    """Check the staged CSV bytes with the builder's own reader before they replace the old file."""
     from rdflib import Graph
 
     from ..build import parse_turtle
@@ -148,12 +150,52 @@ def _check_rows(path: Path, data: bytes, workspace: Workspace) -> None:
     graph = Graph()
     for ttl in sorted(workspace.root.glob("*.ttl")):
         graph += parse_turtle(ttl)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.check")
     try:
-        tmp.write_bytes(data)
-        read_mapping_file(tmp, MAPPING_KIND, Vocabulary.from_graph(graph))
-    finally:
-        tmp.unlink(missing_ok=True)
+        read_mapping_file(target, MAPPING_KIND, Vocabulary.from_graph(graph), data=data)
+    except InputError as exc:
+        raise InputError(f"le classeur donnerait un fichier mapping/{target.name} invalide, rien n'a été appliqué "
+                         f"({exc.message})", where=str(source)) from exc
+
+
+class _Undo:
+    """What an import may change, as it was before: restored byte for byte on any failure.
+
+    Keeps the bytes of the mapping file and of the version index, and the names of the files under
+    the mapping and versions folders; :meth:`restore` puts the bytes back and removes every file
+    and folder that appeared since (staged files, snapshot blobs, version records).
+    """
+
+    def __init__(self, workspace: Workspace, target: Path) -> None:
+        self.keep = {path: (path.read_bytes() if path.exists() else None)
+                     for path in (target, workspace.versions_dir / "index.json")}
+        self.roots = [target.parent, workspace.versions_dir]
+        self.before = {root: self._tree(root) for root in self.roots}
+
+    @staticmethod
+    def _tree(root: Path) -> set[Path]:
+        if not root.exists():
+            return set()
+        return {root, *root.rglob("*")}
+
+    def restore(self) -> None:
+        for path, data in self.keep.items():
+            current = path.read_bytes() if path.exists() else None
+            if current == data:
+                continue
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, data)
+        for root in self.roots:
+            new = sorted(self._tree(root) - self.before[root], key=lambda p: len(p.parts), reverse=True)
+            for path in new:
+                if path in self.keep:
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    with contextlib.suppress(OSError):
+                        path.rmdir()
+                else:
+                    path.unlink(missing_ok=True)
 
 
 def import_matrix(
@@ -168,23 +210,27 @@ def import_matrix(
 ) -> ImportResult:
     """Check an edited workbook and, when all of it is valid, apply it to the workspace's mapping.
 
-    The new ``mapping/module_competency.csv`` is written atomically (temporary file, then
-    ``os.replace``) and kept as a version (kind ``matrix-import``); before the first change a
-    ``baseline`` version keeps the state it replaces.
+    The workbook is inspected and read before the workspace lock is taken (a hostile file cannot
+    hold the lock; see :mod:`.inspect`). Under the lock: the new ``mapping/module_competency.csv``
+    is checked with the mapping reader, staged beside the old one and switched in with
+    ``os.replace``, then kept as a version (kind ``matrix-import``); before the first change a
+    ``baseline`` version keeps the state it replaces. A failure at any step (a full disk, a bug)
+    restores every file it touched byte for byte: the workspace is as before.
 
     Raises:
-        CiptError: no workspace. InputError: the file is not an XLSX workbook.
+        CiptError: no workspace. InputError: the file is not an XLSX workbook, or is past a limit.
         MatrixError: the workbook has errors (all listed; nothing is written).
         InputError: the mapping changed since the workbook was exported (unless ``force``).
+        StoreError: the workspace could not be written (nothing was changed).
     """
     if workspace.read_only:
         raise CiptError("no workspace to import into: create one with `cipt init DIR`, then pass --data DIR "
                         "(or set CIPT_DATA); the shipped data is read-only")
     path = Path(path)
-    who = (author or "").strip() or default_agent()
+    who = clean_line(author) or default_agent()
     day = (today or dt.date.today()).isoformat()
+    workbook = open_workbook(path)
     with workspace_lock(workspace):
-        workbook = open_workbook(path)
         model = MatrixModel.from_workspace(workspace, lang=workbook_lang(workbook))
         edit = check_workbook(workbook, model, where=str(path))
         rows, result = merge_rows(model, edit, author=who, today=day)
@@ -197,15 +243,32 @@ def import_matrix(
                 "modifications, ou utilisez --force pour écraser", where=str(path))
         data = format_rows(rows)
         target = workspace.mapping_dir / MAPPING_KIND.file_name
-        _check_rows(target, data, workspace)
-        result.baseline = ensure_baseline(workspace, agent=who)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        pause_before_switch("import-matrix")  # test hook (issue #8), off unless set
-        os.replace(tmp, target)
+        _check_rows(target, data, workspace, path)
+        undo = _Undo(workspace, target)
+        try:
+            fail_point("import-matrix", "check")
+            result.baseline = ensure_baseline(workspace, agent=who)
+            fail_point("import-matrix", "baseline")
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            fail_point("import-matrix", "stage")
+            pause_before_switch("import-matrix")  # test hook (issue #8), off unless set
+            os.replace(tmp, target)
+            fail_point("import-matrix", "switch")
+            result.version = record_version(workspace, kind="matrix-import", source=path, agent=who, message=message)
+            fail_point("import-matrix", "record")
+        except BaseException as exc:
+            undo.restore()
+            result.baseline = result.version = None
+            if isinstance(exc, OSError):
+                raise StoreError(f"l'espace de travail n'a pas pu être écrit ({exc.strerror or exc}) : l'import est "
+                                 "annulé, rien n'a été modifié", where=str(workspace.root)) from exc
+            if isinstance(exc, StoreError):
+                raise StoreError(f"{exc.message} : l'import est annulé, rien n'a été modifié",
+                                 where=exc.where) from exc
+            raise
         result.applied = True
-        result.version = record_version(workspace, kind="matrix-import", source=path, agent=who, message=message)
     return result

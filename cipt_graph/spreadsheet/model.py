@@ -16,6 +16,7 @@ from ..mapping import LINK_KINDS, columns_of
 from ..paths import Workspace
 from ..queries import run_query
 from ..store import iter_records
+from ..text import clean_code, decode_utf8
 
 #: The workbook format this package writes and reads (kept in the hidden meta sheet).
 FORMAT = "cipt-matrix/1"
@@ -213,8 +214,28 @@ class MatrixModel:
             aliases[level.code.casefold()] = level.code
         path = workspace.mapping_dir / MAPPING_KIND.file_name
         data = path.read_bytes() if path.exists() else b""
-        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8")))) if data else []
+        rows = read_rows(data)
         return cls(lang, modules, blocks, levels, aliases, rows, data)
+
+
+def read_rows(data: bytes) -> list[dict[str, str]]:
+    """The rows of a mapping CSV as the csv module reads them (a leading BOM dropped, CR LF → LF,
+    header names trimmed); the values are kept as they are (see :func:`row_key`). Bad UTF-8 gives
+    no rows: the mapping reader names the place when the workspace is built."""
+    if not data:
+        return []
+    try:
+        text = decode_utf8(data)
+    except UnicodeDecodeError:
+        return []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+    return [{k: (v if isinstance(v, str) else "") for k, v in row.items() if k is not None} for row in reader]
+
+
+def row_key(row: dict[str, str]) -> tuple[str, str]:
+    """(module, competency) codes of a mapping row, normalised as the mapping reader does."""
+    return clean_code(row.get("module")), clean_code(row.get("competency"))
 
 
 def format_rows(rows: list[dict[str, str]]) -> bytes:

@@ -7,20 +7,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..cells import decode_ooxml, xlsx_text
 from ..errors import InputError
-from ..mapping import STATUSES
+from ..mapping import MAX_RATIONALE_CHARS, STATUSES
+from ..text import clean_code, clean_text
+from .inspection import Inspection, LimitError, SheetLimits, inspect_workbook
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT, ROW_BLOCKS,
-    ROW_CODES, SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, TEXT, MatrixModel,
+    ROW_CODES, SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, TEXT, MatrixModel, row_key,
 )
 
-#: Limits on an uploaded workbook (it is untrusted input).
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_ZIP_MEMBERS = 1000
-MAX_ROWS = 5000
-MAX_COLUMNS = 500
-MAX_TEXT = 5000
+#: Longest rationale (characters); the limits on the file itself are :class:`.inspection.SheetLimits`.
+MAX_TEXT = MAX_RATIONALE_CHARS
 MAX_ERRORS_SHOWN = 200
 
 
@@ -75,19 +73,24 @@ class MatrixEdit:
         return self.meta.get("mapping_sha256")
 
 
-def check_container(path: Path) -> None:
-    """Refuse what is not a plain XLSX workbook of reasonable size, before any XML is parsed.
+def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection:
+    """Refuse what is not a plain XLSX workbook within ``limits``, before openpyxl parses any XML.
+
+    Returns the :class:`~.inspection.Inspection` (sheets, counts, exact shared-string texts).
 
     Raises:
-        InputError: missing, too big, another format (xls, ods, csv…), a macro workbook or a zip bomb.
+        LimitError: past a limit (file or unzipped bytes, members, sheets, rows, columns, cells,
+            merged or hyperlinked ranges, shared strings, characters per cell), with its place.
+        InputError: missing, another format (xls, ods, csv…), a macro workbook, damaged.
     """
+    limits = limits or SheetLimits.from_env()
     where = str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(f"fichier illisible : {exc.strerror}", where=where) from exc
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"fichier trop gros ({size} octets ; au plus {MAX_FILE_BYTES})", where=where)
+    if size > limits.max_bytes:
+        raise LimitError("max_bytes", limits.max_bytes, "fichier trop gros (octets)", found=size, where=where)
     with open(path, "rb") as handle:
         magic = handle.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
@@ -99,40 +102,46 @@ def check_container(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            names = {m.filename for m in members}
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise InputError(f"archive suspecte : {len(members)} fichiers", where=where)
-            total = sum(m.file_size for m in members)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise InputError(f"archive suspecte : {total} octets une fois décompressée "
-                                 f"(au plus {MAX_UNCOMPRESSED_BYTES})", where=where)
-            if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
+            if len(members) > limits.max_members:
+                raise LimitError("max_members", limits.max_members, "trop de fichiers dans l'archive",
+                                 found=len(members), where=where)
+            sizes = {m.filename: m.file_size for m in members}
+            if "mimetype" in sizes and sizes["mimetype"] < 1000 and b"opendocument" in archive.read("mimetype"):
                 raise InputError("format OpenDocument (.ods) non pris en charge : enregistrez le classeur au format .xlsx",
                                  where=where)
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            if "[Content_Types].xml" not in sizes or "xl/workbook.xml" not in sizes:
                 raise InputError("archive zip qui n'est pas un classeur .xlsx", where=where)
+            if sizes["[Content_Types].xml"] > limits.max_part_bytes:
+                raise LimitError("max_part_bytes", limits.max_part_bytes, "partie du classeur trop grosse (octets)",
+                                 found=sizes["[Content_Types].xml"], place="[Content_Types].xml", where=where)
             content_types = archive.read("[Content_Types].xml")
     except zipfile.BadZipFile as exc:
         raise InputError(f"classeur .xlsx endommagé : {exc}", where=where) from exc
     if b"macroEnabled" in content_types:
         raise InputError("classeur avec macros (.xlsm) refusé : enregistrez-le au format .xlsx", where=where)
+    return inspect_workbook(path, limits)
 
 
-def open_workbook(path: Path):
-    """Open a checked workbook with openpyxl, whose XML parsing goes through defusedxml.
+def open_workbook(path: Path, limits: SheetLimits | None = None):
+    """Open a workbook with openpyxl (whose XML parsing goes through defusedxml), once
+    :func:`check_container` found it within the limits.
+
+    Shared-string cells get their exact text back (openpyxl drops ``x005F_``; see
+    :mod:`.inspection`), so every text cell holds its text with Excel's escapes, decoded by :func:`_text`.
 
     Raises:
-        InputError: defusedxml is not in use, or the workbook cannot be read (entities, bad XML…).
+        LimitError, InputError: see :func:`check_container`; or defusedxml is not in use, or the
+            workbook cannot be read (entities, bad XML…).
     """
     import openpyxl
     from openpyxl.xml import DEFUSEDXML
 
-    check_container(path)
+    inspection = check_container(path, limits)
     if not DEFUSEDXML:
         raise InputError("defusedxml est requis pour lire un classeur sans risque (pip install defusedxml ; "
                          "et OPENPYXL_DEFUSEDXML ne doit pas valoir False)", where=str(path))
     try:
-        return openpyxl.load_workbook(path, data_only=False, keep_links=False, keep_vba=False)
+        wb = openpyxl.load_workbook(path, data_only=False, keep_links=False, keep_vba=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, XML errors, defusedxml's)
         from defusedxml import DefusedXmlException
 
@@ -143,14 +152,41 @@ def open_workbook(path: Path):
             raise InputError(f"classeur illisible : il déclare des entités XML ou une DTD ({cause}), refusées "
                              "par sécurité", where=str(path)) from exc
         raise InputError(f"classeur illisible ({type(exc).__name__}: {exc})", where=str(path)) from exc
+    for (title, ref), text in inspection.shared_cells.items():
+        if title in wb.sheetnames and hasattr(wb[title], "_cells"):
+            cell = wb[title][ref]
+            if cell.data_type == "s" and isinstance(cell.value, str):
+                cell._value = text
+    return wb
 
 
 def _text(value: object) -> str:
+    """A cell's value as text: Excel's ``_xHHHH_`` escapes decoded, then :func:`~cipt_graph.text.clean_text`
+    (CR LF, CR, U+2028… → LF; controls → U+FFFD; NFC; trimmed)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str):
+        return clean_text(decode_ooxml(value))
     return str(value).strip()
+
+
+def _code(value: object) -> str:
+    """A code cell (module, competency, status, level): :func:`_text`, then :func:`~cipt_graph.text.clean_code`."""
+    return clean_code(_text(value))
+
+
+def _as_written(text: str) -> str:
+    """What :func:`_text` reads back from a cell the writer filled with ``text``."""
+    return _text(xlsx_text(text))
+
+
+def exported_rationale(raw: str | None) -> str:
+    """A mapping row's rationale as the workbook shows it and reads it back: the normalised text
+    (:func:`~cipt_graph.text.clean_text`, what the graph holds) as an XLSX cell can hold it. An
+    unchanged cell reads back equal to this, so an unchanged link stays unchanged."""
+    return _as_written(clean_text(raw))
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -177,7 +213,15 @@ def _read_meta(wb) -> dict[str, str]:
 
 
 def _is_formula(cell) -> bool:
-    return cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("="))
+    """A formula cell of the file (``<f>``), whatever its text."""
+    return cell.data_type == "f"
+
+
+def _formula_text(cell, text: str, before: str | None) -> bool:
+    """Text that a spreadsheet would run once edited: first non-blank character ``=``, unless the
+    cell is marked as text (Excel's ``'`` prefix, ``quotePrefix``) or the text is the value the
+    workspace already holds (``before``: a rationale that starts with ``=`` round-trips)."""
+    return text.startswith("=") and not getattr(cell, "quotePrefix", False) and text != before
 
 
 def read_matrix(path: str | Path, model: MatrixModel) -> MatrixEdit:
@@ -214,9 +258,10 @@ def check_workbook(wb, model: MatrixModel, *, where: str) -> MatrixEdit:
                              f"{', '.join(wb.sheetnames)}) : ce n'est pas une matrice exportée par cipt export-matrix")
                    for name in missing]
         raise MatrixError(errors, where=where)
+    limits = SheetLimits.from_env()
     for name in (SHEET_MATRIX, SHEET_RATIONALE):
         ws = wb[name]
-        if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
+        if ws.max_row > limits.max_rows or ws.max_column > limits.max_columns:
             errors.append(CellError(name, "", f"feuille trop grande ({ws.max_row} lignes × {ws.max_column} colonnes)"))
     if errors:
         raise MatrixError(errors, where=where)
@@ -249,18 +294,18 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
         errors.append(CellError(name, gone, "l'en-tête de bloc n'est plus fusionné sur ses compétences "
                                 "(colonnes déplacées ?) : réexportez la matrice"))
     for col, code in block_start.items():
-        value = _text(ws.cell(ROW_BLOCKS, col).value)
-        if not value.startswith(code):
+        value = _code(ws.cell(ROW_BLOCKS, col).value)
+        if not value.startswith(clean_code(code)):
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_BLOCKS}",
                                     f"en-tête de bloc déplacé : attendu {code!r}, trouvé {value!r}"))
     for col, title in zip((COL_PERIOD, COL_MODULE, COL_LABEL, COL_HOURS), text["matrix_headers"]):
-        value = _text(ws.cell(ROW_CODES, col).value)
+        value = _code(ws.cell(ROW_CODES, col).value)
         if value != title:
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
                                     f"en-tête déplacé ou modifié : attendu {title!r}, trouvé {value!r}"))
     for col, comp in enumerate(comps, start=FIRST_COMPETENCY_COL):
-        value = _text(ws.cell(ROW_CODES, col).value)
-        if value != comp.code:
+        value = _code(ws.cell(ROW_CODES, col).value)
+        if value != clean_code(comp.code):
             known = any(value == c.code for c in comps)
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
                                     f"en-tête de compétence {'déplacé' if known else 'inconnu'} : attendu "
@@ -279,7 +324,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
         cells = [ws.cell(row, c) for c in range(1, last_col + 1)]
         if not any(_text(c.value) for c in cells):
             continue
-        code = _text(ws.cell(row, COL_MODULE).value)
+        code = _code(ws.cell(row, COL_MODULE).value)
         level_cells = cells[FIRST_COMPETENCY_COL - 1:]
         if not code:
             if _text(ws.cell(row, COL_PERIOD).value) in periods and not any(_text(c.value) for c in level_cells):
@@ -296,6 +341,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
         seen[code] = row
         edit.modules_read.add(code)
         for col, expected in ((COL_PERIOD, module.period), (COL_LABEL, module.label), (COL_HOURS, str(module.hours))):
+            expected = _as_written(expected)
             if _text(ws.cell(row, col).value) != expected:
                 errors.append(CellError(name, f"{get_column_letter(col)}{row}",
                                         f"valeur en lecture seule modifiée : attendu {expected!r}, trouvé "
@@ -337,15 +383,19 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
                                     "colonne inattendue : retirez ce contenu"))
     modules = {m.code for m in model.modules}
     comps = {c.code for c in model.competencies}
+    before = {row_key(r): exported_rationale(r.get("rationale")) for r in model.rows}
     seen: dict[tuple[str, str], int] = {}
     for row in range(2, ws.max_row + 1):
         values = [ws.cell(row, c).value for c in range(1, len(headers) + 1)]
         if not any(_text(v) for v in values):
             continue
+        formula = False
         for col in range(1, len(headers) + 1):
             if _is_formula(ws.cell(row, col)):
-                errors.append(CellError(name, f"{get_column_letter(col)}{row}", "formule non acceptée"))
-        module, comp = _text(values[0]), _text(values[1])
+                errors.append(CellError(name, f"{get_column_letter(col)}{row}", "formule non acceptée : saisissez "
+                                        "du texte"))
+                formula = True
+        module, comp = _code(values[0]), _code(values[1])
         bad = False
         if module not in modules:
             errors.append(CellError(name, f"A{row}", f"module inconnu {module!r}"))
@@ -371,12 +421,17 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
             link.hours = _decimal(values[2])
         except ValueError:
             errors.append(CellError(name, f"C{row}", f"{_text(values[2])!r} n'est pas un nombre d'heures ≥ 0"))
-        status = _text(values[3])
+        status = _code(values[3])
         if status and status.casefold() not in STATUSES:
             errors.append(CellError(name, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)"))
         link.status = status.casefold() or None
-        rationale = _text(values[6]).replace("\r\n", "\n")
-        if not rationale:
+        rationale = _text(values[6])
+        if formula:
+            continue
+        if _formula_text(ws.cell(row, 7), rationale, before.get(key)):
+            errors.append(CellError(name, f"G{row}", "justification qui commence par « = » : un tableur la prendrait "
+                                    "pour une formule ; reformulez-la (ou précédez-la d'une apostrophe dans Excel)"))
+        elif not rationale:
             errors.append(CellError(name, f"G{row}", f"justification vide pour le lien {module} → {comp}"))
         elif len(rationale) > MAX_TEXT:
             errors.append(CellError(name, f"G{row}", f"justification trop longue ({len(rationale)} caractères)"))

@@ -13,10 +13,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..cells import csv_cell, put, xlsx_text
+from ..text import clean_code, clean_line, clean_text
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT,
     INSTRUCTIONS_EN, INSTRUCTIONS_FR, ROW_BLOCKS, ROW_CODES, ROW_LABELS, SHEET_INSTRUCTIONS, SHEET_LEVELS,
-    SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, STATUS_CHOICES, TEXT, MatrixModel,
+    SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, STATUS_CHOICES, TEXT, MatrixModel, row_key,
 )
 
 _BOLD = Font(bold=True)
@@ -33,30 +35,30 @@ def matrix_cells(model: MatrixModel) -> dict[tuple[str, str], str]:
     """(module, competency) → level notation, from the mapping rows."""
     out = {}
     for row in model.rows:
-        out[(row["module"].strip(), row["competency"].strip())] = model.level_of(row["level"]) or row["level"]
+        out[row_key(row)] = model.level_of(row["level"]) or row["level"]
     return out
 
 
 def _write_matrix(wb: Workbook, model: MatrixModel) -> None:
     text = TEXT[model.lang]
     ws = wb.create_sheet(SHEET_MATRIX)
-    ws.cell(ROW_BLOCKS, COL_LABEL, text["blocks"]).font = _BOLD
+    put(ws, ROW_BLOCKS, COL_LABEL, text["blocks"]).font = _BOLD
     for col, title in zip((COL_PERIOD, COL_MODULE, COL_LABEL, COL_HOURS), text["matrix_headers"]):
-        cell = ws.cell(ROW_CODES, col, title)
+        cell = put(ws, ROW_CODES, col, title)
         cell.font, cell.fill = _BOLD, _HEAD_FILL
-    ws.cell(ROW_LABELS, COL_LABEL, text["labels_row"]).font = _GREY
+    put(ws, ROW_LABELS, COL_LABEL, text["labels_row"]).font = _GREY
     col = FIRST_COMPETENCY_COL
     for i, block in enumerate(model.blocks):
         first, last = col, col + len(block.competencies) - 1
         fill = PatternFill("solid", fgColor=_BLOCK_FILLS[i % 2])
-        head = ws.cell(ROW_BLOCKS, first, f"{block.code} — {block.label}")
+        head = put(ws, ROW_BLOCKS, first, f"{block.code} — {block.label}")
         head.font, head.fill, head.alignment = _BOLD, fill, Alignment(horizontal="center", wrap_text=True)
         if last > first:
             ws.merge_cells(start_row=ROW_BLOCKS, start_column=first, end_row=ROW_BLOCKS, end_column=last)
         for comp in block.competencies:
-            code = ws.cell(ROW_CODES, col, comp.code)
+            code = put(ws, ROW_CODES, col, comp.code)
             code.font, code.fill, code.alignment = _BOLD, fill, _CENTER
-            label = ws.cell(ROW_LABELS, col, comp.label)
+            label = put(ws, ROW_LABELS, col, comp.label)
             label.alignment, label.font = Alignment(wrap_text=True, vertical="top", text_rotation=0), _GREY
             ws.column_dimensions[get_column_letter(col)].width = 14
             col += 1
@@ -80,19 +82,19 @@ def _write_matrix(wb: Workbook, model: MatrixModel) -> None:
     for module in model.modules:
         if module.period != period:
             period = module.period
-            ws.cell(row, COL_PERIOD, module.period).font = _BOLD
-            heading = ws.cell(row, COL_LABEL, module.period_label or module.period)
+            put(ws, row, COL_PERIOD, module.period).font = _BOLD
+            heading = put(ws, row, COL_LABEL, module.period_label or module.period)
             heading.font = _BOLD
             for c in range(COL_PERIOD, last_col + 1):
                 ws.cell(row, c).fill = _PERIOD_FILL
             row += 1
-        ws.cell(row, COL_PERIOD, module.period)
-        ws.cell(row, COL_MODULE, module.code).font = _BOLD
-        ws.cell(row, COL_LABEL, module.label)
-        ws.cell(row, COL_HOURS, module.hours)
+        put(ws, row, COL_PERIOD, module.period)
+        put(ws, row, COL_MODULE, module.code).font = _BOLD
+        put(ws, row, COL_LABEL, module.label)
+        put(ws, row, COL_HOURS, module.hours)
         ws.row_dimensions[row].outlineLevel = 1
         for c, comp in enumerate(model.competencies, start=FIRST_COMPETENCY_COL):
-            cell = ws.cell(row, c, cells.get((module.code, comp.code)))
+            cell = put(ws, row, c, cells.get((module.code, comp.code)))
             cell.alignment, cell.border = _CENTER, Border(_THIN, _THIN, _THIN, _THIN)
         validation.add(f"{get_column_letter(FIRST_COMPETENCY_COL)}{row}:{get_column_letter(last_col)}{row}")
         row += 1
@@ -116,20 +118,22 @@ def _write_rationale(wb: Workbook, model: MatrixModel) -> None:
     text = TEXT[model.lang]
     ws = wb.create_sheet(SHEET_RATIONALE)
     for col, title in enumerate(text["rationale_headers"], start=1):
-        cell = ws.cell(1, col, title)
+        cell = put(ws, 1, col, title)
         cell.font, cell.fill = _BOLD, _HEAD_FILL
     labels = {m.code: m.label for m in model.modules} | {c.code: c.label for c in model.competencies}
     for r, row in enumerate(model.rows, start=2):
-        values = (row["module"], row["competency"], _number(row["hours"]), row["status"], row["asserted_by"],
-                  row["asserted_on"], row["rationale"])
+        # Normalised as the mapping reader normalises them (docs/text.md): the workbook shows what the graph holds.
+        values = (clean_code(row["module"]), clean_code(row["competency"]), _number(row["hours"]),
+                  clean_code(row["status"]), clean_line(row["asserted_by"]), clean_code(row["asserted_on"]),
+                  clean_text(row["rationale"]))
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(r, col, value)
+            cell = put(ws, r, col, value)
             if col in (5, 6):
                 cell.font = _GREY
         ws.cell(r, 7).alignment = _WRAP
         for col, code in ((1, row["module"]), (2, row["competency"])):
             if code in labels:
-                ws.cell(r, col).comment = Comment(labels[code], "cipt-graph", width=240, height=60)
+                ws.cell(r, col).comment = Comment(xlsx_text(labels[code]), "cipt-graph", width=240, height=60)
     hours = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showInputMessage=True, prompt=text["hours_prompt"])
     status = DataValidation(type="list", formula1='"' + ",".join(STATUS_CHOICES) + '"', allow_blank=True,
@@ -148,10 +152,10 @@ def _write_rationale(wb: Workbook, model: MatrixModel) -> None:
 def _write_levels(wb: Workbook, model: MatrixModel) -> None:
     ws = wb.create_sheet(SHEET_LEVELS)
     for col, title in enumerate(TEXT[model.lang]["levels_headers"], start=1):
-        ws.cell(1, col, title).font = _BOLD
+        put(ws, 1, col, title).font = _BOLD
     for r, level in enumerate(model.levels, start=2):
         for col, value in enumerate((level.code, level.label, level.rank, level.definition), start=1):
-            ws.cell(r, col, value).alignment = _WRAP
+            put(ws, r, col, value).alignment = _WRAP
     ws.column_dimensions["B"].width = 20
     ws.column_dimensions["D"].width = 90
 
@@ -163,7 +167,7 @@ def _write_instructions(wb: Workbook, model: MatrixModel) -> None:
     if model.lang == "en":
         text += "\n" + INSTRUCTIONS_EN.format(levels=shown)
     for r, line in enumerate(text.splitlines(), start=1):
-        cell = ws.cell(r, 1, line or None)
+        cell = put(ws, r, 1, line or None)
         if r == 1 or (line and not line.startswith(("•", " ")) and len(line) < 40):
             cell.font = _BOLD
     ws.column_dimensions["A"].width = 120
@@ -176,8 +180,8 @@ def _write_meta(wb: Workbook, model: MatrixModel) -> None:
     for r, (key, value) in enumerate((("format", FORMAT), ("lang", model.lang), ("exported_at", now),
                                       ("mapping_sha256", model.mapping_sha256),
                                       ("levels", ",".join(model.level_codes))), start=1):
-        ws.cell(r, 1, key)
-        ws.cell(r, 2, value)
+        put(ws, r, 1, key)
+        put(ws, r, 2, value)
 
 
 def write_matrix_xlsx(model: MatrixModel) -> bytes:
@@ -201,6 +205,8 @@ def write_matrix_xlsx(model: MatrixModel) -> bytes:
 def write_matrix_csv(model: MatrixModel) -> bytes:
     """The same matrix as CSV: one row per module, one column per competency code, levels in the cells.
 
+    Text cells are neutralised against formula injection (:func:`cipt_graph.cells.csv_cell`).
+
     The long format (one row per link, with hours, status, provenance and rationale) is the
     workspace's ``mapping/module_competency.csv`` itself.
     """
@@ -208,8 +214,9 @@ def write_matrix_csv(model: MatrixModel) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     head = ["period", "module", "module_label", "module_hours"] if model.lang == "en" else \
         ["periode", "module", "intitule", "heures"]
-    writer.writerow(head + [c.code for c in model.competencies])
+    writer.writerow([csv_cell(v) for v in head + [c.code for c in model.competencies]])
     cells = matrix_cells(model)
     for m in model.modules:
-        writer.writerow([m.period, m.code, m.label, m.hours] + [cells.get((m.code, c.code), "") for c in model.competencies])
+        row = [m.period, m.code, m.label, m.hours] + [cells.get((m.code, c.code), "") for c in model.competencies]
+        writer.writerow([csv_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8")

@@ -9,9 +9,24 @@ Two things the embedded store does that a remote server does not, and how they a
 - **Union default graph.** Queries see the union of the named graphs, as in the embedded store:
   each query names the server's graphs as ``default-graph-uri`` and ``named-graph-uri`` (the
   list is cached a few seconds), so no server setting is needed. ``union_default_graph=True``
-  skips this for a server whose default graph already is the union (Oxigraph's
-  ``--union-default-graph``, GraphDB, Virtuoso, Fuseki's ``unionDefaultGraph``).
+  skips this for a server whose default graph already is the union of the data's graphs
+  (Oxigraph's ``--union-default-graph``, GraphDB, Fuseki's ``unionDefaultGraph``; not Virtuoso,
+  whose default graph also holds its system graphs).
 - **Parameters** are bound by inline ``VALUES`` blocks (see :mod:`cipt_graph.stores.binding`).
+
+How a query is sent (``query_method``, or ``$CIPT_QUERY_METHOD``), after SPARQL 1.1 Protocol §2.1:
+``auto`` (the default) uses ``GET`` while the whole URL stays under ``max_get_url`` characters
+(2,000: what every server and proxy accepts) and a form ``POST`` beyond; ``get``, ``post`` (form)
+and ``direct`` (``application/sparql-query`` body) force one way. Direct POST is never the
+default: Virtuoso 7 never answers it (openlink/virtuoso-opensource issue #842), while every
+server tested answers GET and forms.
+
+Each server's graph conventions: Virtuoso keeps system graphs (its RDF views
+``http://www.openlinksw.com/schemas/virtrdf#``, LDP, the URIQA host's ``…/sparql`` and
+``…/DAV/``) next to the data and puts them in its default graph; they are recognised by the
+``Server: Virtuoso/…`` header and left out of :meth:`RemoteStore.graph_names`, hence of the union
+the queries see. An empty ``GRAPH ?g { }`` answers one unbound row there; the graphs are then
+listed by a scan.
 """
 
 from __future__ import annotations
@@ -27,7 +42,7 @@ from urllib.parse import urlencode, urlsplit
 import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
-from ..sparqlscan import names_dataset
+from ..sparqlscan import names_dataset, query_form
 from .binding import bind_values
 
 _RESULT_FORMATS = {
@@ -46,6 +61,15 @@ _ACCEPT = (
     "application/sparql-results+json, application/n-triples;q=0.95, "
     "application/sparql-results+xml;q=0.8, text/turtle;q=0.8"
 )
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+ENV_QUERY_METHOD = "CIPT_QUERY_METHOD"
+#: How queries may be sent: see the module's documentation.
+QUERY_METHODS = ("auto", "get", "post", "direct")
+_FORM = "application/x-www-form-urlencoded"
+#: Graphs a Virtuoso server keeps for itself (IRI prefixes), and the paths of its host graphs.
+VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp", "http://www.w3.org/2002/07/owl",
+                          "urn:activitystreams-owl:", "urn:core:services:", "http://localuriqaserver/")
+VIRTUOSO_HOST_GRAPH_PATHS = ("/sparql", "/DAV/")
 _GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 _GRAPHS_QUERY_SCAN = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -55,6 +79,8 @@ class _Http:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self._local = threading.local()
+        #: The ``Server`` header of the last answer ("" when none was sent).
+        self.server = ""
         # A query process forked by the server (api/runner.py) opens its own connections.
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (http := ref()) is not None and http._forget())
@@ -80,6 +106,7 @@ class _Http:
             try:
                 conn.request(method, target, body=body, headers=dict(headers or {}))
                 response = conn.getresponse()
+                self.server = response.getheader("Server", "") or self.server
                 return response.status, response.getheader("Content-Type", ""), response.read()
             except TimeoutError as exc:
                 conn.close()
@@ -105,6 +132,12 @@ class RemoteStore:
         write_timeout: seconds to wait for the answer to a write (a large load takes a while).
         union_default_graph: the server's default graph already is the union of its graphs.
         headers: extra HTTP headers on every request (an ``Authorization`` header, say).
+        query_method: ``auto``, ``get``, ``post`` or ``direct`` (default ``$CIPT_QUERY_METHOD``,
+            else ``auto``): how queries are sent, see the module's documentation.
+        max_get_url: the longest URL (characters) ``auto`` sends by GET.
+
+    Raises:
+        StoreError: a URL is not http(s), or ``query_method`` is not one of :data:`QUERY_METHODS`.
     """
 
     #: Seconds the list of the server's graphs is kept before asking again.
@@ -120,10 +153,18 @@ class RemoteStore:
         write_timeout: float = 600.0,
         union_default_graph: bool = False,
         headers: Mapping[str, str] | None = None,
+        query_method: str | None = None,
+        max_get_url: int = 2000,
     ) -> None:
         for url in (query_url, update_url, gsp_url):
             if url is not None and not url.startswith(("http://", "https://")):
                 raise StoreError("a remote store URL starts with http:// or https://", where=url)
+        method = (query_method or os.environ.get(ENV_QUERY_METHOD) or "auto").strip().lower()
+        if method not in QUERY_METHODS:
+            raise StoreError(f"the query method is one of {', '.join(QUERY_METHODS)}, not {method!r}",
+                             where=f"${ENV_QUERY_METHOD}" if query_method is None else "query_method")
+        self.query_method = method
+        self.max_get_url = max_get_url
         self.query_url = query_url
         self.update_url = update_url
         self.gsp_url = gsp_url
@@ -172,9 +213,27 @@ class RemoteStore:
     def raw_query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None):
         text = bind_values(sparql, substitutions) if substitutions else sparql
         params = self._dataset_params(sparql, default_graph, named_graphs)
-        url = self.query_url + (("&" if "?" in self.query_url else "?") + urlencode(params) if params else "")
-        ctype, data = self._post(url, text.encode("utf-8"), "application/sparql-query; charset=utf-8", _ACCEPT)
-        return self._parse(ctype, data)
+        return self._parse(*self._send_query(text, params))
+
+    def _with_params(self, params: list[tuple[str, str]]) -> str:
+        if not params:
+            return self.query_url
+        return self.query_url + ("&" if "?" in self.query_url else "?") + urlencode(params)
+
+    def _send_query(self, text: str, params: list[tuple[str, str]]) -> tuple[str, bytes]:
+        """Send a query the configured way; the answer's media type and body."""
+        accept = _GRAPH_ACCEPT if query_form(text) in ("CONSTRUCT", "DESCRIBE") else _ACCEPT
+        if self.query_method == "direct":
+            return self._post(self._with_params(params), text.encode("utf-8"),
+                              "application/sparql-query; charset=utf-8", accept)
+        form = [("query", text), *params]
+        if self.query_method in ("auto", "get"):
+            url = self._with_params(form)
+            if self.query_method == "get" or len(url) <= self.max_get_url:
+                status, ctype, data = self._http.request("GET", url, None, {**self.headers, "Accept": accept})
+                self._check(status, data, self.query_url)
+                return ctype, data
+        return self._post(self.query_url, urlencode(form).encode("ascii"), _FORM, accept)
 
     def _parse(self, ctype: str, data: bytes):
         media = ctype.split(";")[0].strip().lower()
@@ -196,21 +255,31 @@ class RemoteStore:
             return self._graphs[1]
         names: list[str] = []
         for query in (_GRAPHS_QUERY, _GRAPHS_QUERY_SCAN):  # some servers do not match an empty GRAPH
-            ctype, data = self._post(self.query_url, query.encode(), "application/sparql-query", _ACCEPT)
-            names = sorted(s["g"].value for s in self._parse(ctype, data) if isinstance(s["g"], ox.NamedNode))
+            found = self._parse(*self._send_query(query, []))
+            names = sorted(g.value for g in (s["g"] for s in found)
+                           if isinstance(g, ox.NamedNode) and not self._system_graph(g.value))
             if names:
                 break
         self._graphs = (now, names)
         return names
+
+    def _system_graph(self, iri: str) -> bool:
+        """True for a graph the server keeps for itself (Virtuoso's, see the module's documentation)."""
+        if not self._http.server.startswith("Virtuoso"):
+            return False
+        return iri.startswith(VIRTUOSO_SYSTEM_GRAPHS) or urlsplit(iri).path in VIRTUOSO_HOST_GRAPH_PATHS \
+            or urlsplit(iri).path.startswith("/DAV/")
 
     def is_empty(self) -> bool:
         """True when the server holds no quad in a named graph."""
         return not self.graph_names()
 
     def __len__(self) -> int:
+        graphs = self.graph_names()
+        if not graphs:
+            return 0
         query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-        ctype, data = self._post(self.query_url, query.encode(), "application/sparql-query", _ACCEPT)
-        return int(next(iter(self._parse(ctype, data)))["n"].value)
+        return int(next(iter(self.raw_query(query, default_graph=[], named_graphs=graphs)))["n"].value)
 
     def dump(self, fmt: ox.RdfFormat) -> bytes:
         """The named graphs (or their union, for triple formats) in ``fmt``."""
@@ -251,19 +320,20 @@ class RemoteStore:
         With an update URL this is one SPARQL Update request (one transaction on the servers
         named above); with only a Graph Store URL, one PUT per graph.
         """
+        blanks = set()
         for iri, data in graphs.items():
             try:
-                for _ in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
-                    pass
+                for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+                    if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+                        blanks.add(iri)
             except SyntaxError as exc:
                 raise StoreError(f"invalid N-Triples for graph <{iri}>: {exc}") from exc
             ox.NamedNode(iri)
         if self.update_url:
             parts = []
             for iri, data in graphs.items():
-                parts.append(f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{\n".encode())
-                parts.append(data)
-                parts.append(b"\n} } ;\n")
+                parts.append(f"DROP SILENT GRAPH <{iri}> ;\n".encode() + _insert(iri, data, iri in blanks))
+                parts.append(b" ;\n")
             self._update(b"".join(parts).rstrip(b" ;\n"))
         elif self.gsp_url:
             for iri, data in graphs.items():
@@ -302,4 +372,16 @@ class RemoteStore:
                 elif n == 0:
                     self.replace_graphs({graph.value: body})
                 else:
-                    self._update(f"INSERT DATA {{ GRAPH <{graph.value}> {{\n".encode() + body + b"\n} }")
+                    self._update(_insert(graph.value, body, blanks=False))
+
+
+def _insert(iri: str, ntriples: bytes, blanks: bool) -> bytes:
+    """A SPARQL Update operation adding N-Triples to a graph.
+
+    ``INSERT DATA`` when no triple holds a blank node; else ``INSERT { … } WHERE { }`` (the same
+    triples, the labels read as one fresh node each): Virtuoso refuses blank nodes in
+    ``INSERT DATA`` ("not allowed in a constant clause"), which SPARQL 1.1 Update §3.1.1 allows.
+    """
+    head = "INSERT DATA {{ GRAPH <{0}> {{\n" if not blanks else "INSERT {{ GRAPH <{0}> {{\n"
+    tail = b"\n} }" if not blanks else b"\n} } WHERE { }"
+    return head.format(iri).encode() + ntriples + tail

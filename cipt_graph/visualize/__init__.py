@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..errors import CiptError
 from ..store import Store
+from ..queries import resolve_programme
 from .dashboard import render_dashboard
+from .data import programme_scope
 from .i18n import DEFAULT_LANG, LANGS, check_lang
 from .jobs import render_jobs
 from .matrix import matrix_csv, matrix_xlsx, render_matrix
@@ -32,9 +34,19 @@ RENDERERS: dict[str, Callable[[Store, str, Links], str]] = {
 FILE_NAMES = {"dashboard": "index.html", "graph": "graph.html", "matrix": "matrix.html", "jobs": "jobs.html"}
 
 
-def render_view(store: Store, view: str, lang: str = DEFAULT_LANG, links: Links | None = None) -> str:
-    """The HTML of one view (``dashboard``, ``graph``, ``matrix``, ``jobs``) in ``lang``."""
-    return RENDERERS[view](store, check_lang(lang), links or Links())
+def render_view(store: Store, view: str, lang: str = DEFAULT_LANG, links: Links | None = None,
+                programme: str | None = None) -> str:
+    """The HTML of one view (``dashboard``, ``graph``, ``matrix``, ``jobs``) in ``lang``, about
+    ``programme`` (its code or IRI; None: every programme of the dataset, which is its only one
+    in the usual case).
+
+    Raises:
+        QueryError: ``programme`` names no programme.
+    """
+    with programme_scope(programme):
+        if programme is not None:
+            resolve_programme(store, programme)  # an unknown programme is an error, not an empty page
+        return RENDERERS[view](store, check_lang(lang), links or Links())
 
 
 def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_LANG) -> list[Path]:

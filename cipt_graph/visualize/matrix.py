@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..cells import append_row, set_text
 from ..output import to_csv
 from ..queries import run_query
 from ..store import Store
@@ -249,39 +250,100 @@ def matrix_csv(store: Store, lang: str = "fr") -> str:
     return to_csv(run_query(store, "coverage_matrix", {"lang": lang}))
 
 
+#: Fills of what stands out in the workbook: a gap (hatched red, readable in black and white too).
+XLSX_GAP = PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8")
+XLSX_TOTAL = PatternFill("solid", fgColor="F5F7FA")
+
+
 def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
-    """A workbook of the matrix: the table as shown (levels coloured) and the ``coverage_matrix`` rows."""
+    """A workbook of the matrix as the page shows it: levels coloured, totals (competencies per
+    module, modules and hours per competency, hours per block, total hours), gaps highlighted
+    (uncovered competencies and modules covering nothing, hatched red); and the
+    ``coverage_matrix`` rows. Hours follow the rule of the ``hours_per_competency`` and
+    ``hours_per_block`` queries."""
     matrix = build_matrix(store, lang)
     wb = Workbook()
     ws = wb.active
     ws.title = tr(lang, "nav.matrix")
     bold = Font(bold=True)
-    heads = [tr(lang, "matrix.period"), tr(lang, "matrix.module"), "", tr(lang, "matrix.hours")]
-    ws.append(heads + [c["competency_code"] for c in matrix.competencies] + [tr(lang, "matrix.total")])
+    comps = matrix.competencies
+    first_comp, total_col = 5, 5 + len(comps)
+    heads = [tr(lang, "matrix.period"), tr(lang, "matrix.module"), tr(lang, "matrix.label"), tr(lang, "matrix.hours")]
+    append_row(ws, heads + [c["competency_code"] for c in comps] + [tr(lang, "matrix.total")])
     for cell in ws[1]:
         cell.font, cell.alignment = bold, Alignment(horizontal="center", wrap_text=True)
+    gap_cols = {col for col, c in enumerate(comps, start=first_comp) if c["competency"] in matrix.uncovered}
+    for col in gap_cols:
+        ws.cell(1, col).fill = XLSX_GAP
+        ws.cell(1, col).font = Font(bold=True, color="B42318")
     for code, _, modules in matrix.periods:
         for m in modules:
             row = [code, m["module_code"], m["module_label"], m["module_hours"]]
-            row += [(matrix.cells.get((m["module"], c["competency"])) or {}).get("level_code") for c in matrix.competencies]
-            ws.append(row + [m["competencies"]])
-            for col, comp in enumerate(matrix.competencies, start=5):
+            row += [(matrix.cells.get((m["module"], c["competency"])) or {}).get("level_code") for c in comps]
+            r = append_row(ws, row + [m["competencies"]])
+            for col, comp in enumerate(comps, start=first_comp):
                 link = matrix.cells.get((m["module"], comp["competency"]))
+                cell = ws.cell(r, col)
                 if link:
-                    cell = ws.cell(ws.max_row, col)
                     cell.fill = PatternFill("solid", fgColor=XLSX_FILLS.get(int(link["level_rank"]), "FFFFFF"))
                     cell.font = Font(bold=True, color="FFFFFF" if int(link["level_rank"]) >= 3 else "000000")
                     cell.alignment = Alignment(horizontal="center")
-    for letter, width in (("A", 8), ("B", 8), ("C", 46), ("D", 7)):
+                elif col in gap_cols:
+                    cell.fill = XLSX_GAP
+            if m["module"] in matrix.empty_modules:
+                for col in range(1, total_col + 1):
+                    if not ws.cell(r, col).value or col in (2, 3, total_col):
+                        ws.cell(r, col).fill = XLSX_GAP
+                set_text(ws.cell(r, 3), f'{m["module_label"]} — {tr(lang, "matrix.empty_module")}')
+    last_module_row = ws.max_row
+    counts = {c["competency"]: 0 for c in comps}
+    for (_, comp) in matrix.cells:
+        if comp in counts:
+            counts[comp] += 1
+    totals = [
+        [None, None, tr(lang, "matrix.col_total"), None] + [counts[c["competency"]] for c in comps] + [len(matrix.cells)],
+        [None, None, tr(lang, "matrix.comp_hours"), None] + [float(c["hours"]) for c in comps] + [None],
+        [None, None, tr(lang, "matrix.block_hours"), None] + [None] * len(comps) + [None],
+        [None, None, tr(lang, "matrix.total_hours"), sum(float(m["module_hours"]) for m in matrix.modules)]
+        + [None] * len(comps) + [None],
+    ]
+    first_total = last_module_row + 2  # after one empty row
+    for offset, row in enumerate(totals):
+        for col, value in enumerate(row, start=1):
+            if isinstance(value, str):
+                set_text(ws.cell(first_total + offset, col), value)
+            elif value is not None:
+                ws.cell(first_total + offset, col, value)
+    col = first_comp
+    block_row = first_total + 2
+    for b, block_comps in matrix.blocks:
+        if block_comps:
+            cell = ws.cell(block_row, col, float(b["hours"]))
+            cell.alignment = Alignment(horizontal="center")
+            if len(block_comps) > 1:
+                ws.merge_cells(start_row=block_row, start_column=col, end_row=block_row,
+                               end_column=col + len(block_comps) - 1)
+            col += len(block_comps)
+    for r in range(first_total, first_total + len(totals)):
+        for c in range(1, total_col + 1):
+            ws.cell(r, c).fill = XLSX_TOTAL
+        ws.cell(r, 3).font = bold
+    for c_index, comp in enumerate(comps, start=first_comp):
+        ws.cell(first_total + 1, c_index).number_format = "0.##"
+        if comp["competency"] in matrix.uncovered:
+            ws.cell(first_total, c_index).fill = XLSX_GAP
+    ws.cell(first_total + 3, 4).font = bold
+    for letter, width in (("A", 8), ("B", 8), ("C", 46), ("D", 8)):
         ws.column_dimensions[letter].width = width
-    for col in range(5, 5 + len(matrix.competencies)):
-        ws.column_dimensions[get_column_letter(col)].width = 9
+    for c in range(first_comp, total_col + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 9
     ws.freeze_panes = "E2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(total_col)}{last_module_row}"
     result = run_query(store, "coverage_matrix", {"lang": lang})
     links = wb.create_sheet("coverage_matrix")
-    links.append(result.variables)
+    append_row(links, result.variables)
     for record in records(store, "coverage_matrix", lang=lang):
-        links.append([record[v] for v in result.variables])
+        append_row(links, [record[v] for v in result.variables])
     for cell in links[1]:
         cell.font = bold
     buffer = io.BytesIO()

@@ -31,22 +31,46 @@ KIND_STYLE = {
     "module": {"background": "#eef2f7", "border": "#52606d", "font": "#1f2933"},
     "activity": {"background": "#fff4d6", "border": "#b7791f", "font": "#1f2933"},
     "job": {"background": "#4c2a85", "border": "#2d1650", "font": "#ffffff"},
+    "objective": {"background": "#e3f4ea", "border": "#1e6b3a", "font": "#1f2933"},
 }
 #: Edge width by level rank (1 = lowest).
-LEVEL_WIDTH = {1: 1.5, 2: 3.5, 3: 6.0}
-COLUMN_HEADINGS = {"module": "col.modules", "competency": "col.competencies", "block": "col.blocks",
-                   "activity": "col.activities", "job": "col.jobs"}
-COLUMN_X = {"module": 0, "competency": 560, "block": 865, "activity": 1185, "job": 1525}
+LEVEL_WIDTH = {1: 2.5, 2: 6.0, 3: 10.0}
+COLUMN_HEADINGS = {"objective": "col.objectives", "module": "col.modules", "competency": "col.competencies",
+                   "block": "col.blocks", "activity": "col.activities", "job": "col.jobs"}
+
+#: The page draws the whole network at ``DEFAULT_SCALE`` (canvas units → CSS pixels) or larger:
+#: labels are ``FONT`` units, so at least ``FONT * DEFAULT_SCALE`` = 12 px on screen (issue #15).
+FONT = 24
+DEFAULT_SCALE = 0.5
+#: Column widths in CSS pixels at the default scale, left to right, and the gap between columns:
+#: 924 px in all, which fits beside the details panel in a 1280 px wide window.
+COLUMN_PX = {"objective": 48, "module": 262, "competency": 176, "block": 64, "activity": 146, "job": 128}
+GAP_PX = 20
+#: Characters of a label shown in each column (the full label shows on hover, selection, focus).
+LABEL_CHARS = {"module": 21, "competency": 13, "activity": 15, "job": 13}
+ROW = 40.0  # height of a one-line box, in units (12 px text and its margins at the default scale)
+
+
+def _column_x() -> dict[str, float]:
+    x, out = 0.0, {}
+    for kind, px in COLUMN_PX.items():
+        out[kind] = (x + px / 2) / DEFAULT_SCALE
+        x += px + GAP_PX
+    return out
+
+
+COLUMN_X = _column_x()
+COLUMN_WIDTH = {kind: px / DEFAULT_SCALE for kind, px in COLUMN_PX.items()}
 VIS_VERSION = "vis-9.1.2"
 
 
 def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
     """The coverage network, from the named queries ``modules``, ``hours_per_block``,
-    ``hours_per_competency``, ``coverage_matrix`` and ``job_paths``.
+    ``hours_per_competency``, ``coverage_matrix``, ``module_objectives`` and ``job_paths``.
 
     Node attributes: ``kind``, ``code``, ``label``, ``hours`` and, for modules, ``period``,
     ``sequence``; for competencies, ``block``. Edge attributes: ``kind`` (``covers``, ``broader``,
-    ``requires``, ``involves``) and, for coverage, ``level``, ``rank``, ``level_label``,
+    ``requires``, ``involves``, ``serves``: module → objective) and, for coverage, ``level``, ``rank``, ``level_label``,
     ``rationale``.
     """
     graph = nx.DiGraph()
@@ -66,6 +90,10 @@ def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
     for r in records(store, "coverage_matrix", lang=lang):
         graph.add_edge(r["module"], r["competency"], kind="covers", level=r["level_code"], rank=r["level_rank"],
                        level_label=r["level_label"], rationale=r["rationale"] or "")
+    for r in records(store, "module_objectives", lang=lang):
+        graph.add_node(r["objective"], kind="objective", code=r["objective_code"], label=r["objective_label"])
+        if r["module"] in graph:
+            graph.add_edge(r["module"], r["objective"], kind="serves", status=r["status"])
     for r in records(store, "job_paths", lang=lang):
         graph.add_node(r["job"], kind="job", code=r["job_code"], label=r["job_label"], rome=r["rome_code"])
         graph.add_node(r["activity"], kind="activity", code=r["activity_code"], label=r["activity_label"])
@@ -121,6 +149,10 @@ def filter_keys(graph: nx.DiGraph) -> dict[str, dict[str, list[str]]]:
     for a in _of_kind(graph, "activity"):
         keys[a] = union(_linked(graph, a, "requires", outgoing=True))
         keys[a]["jobs"] = {graph.nodes[j]["code"] for j in _linked(graph, a, "involves", outgoing=False)}
+    for o in _of_kind(graph, "objective"):
+        modules = _linked(graph, o, "serves", outgoing=False)
+        keys[o] = union([c for m in modules for c in _linked(graph, m, "covers", outgoing=True)])
+        keys[o]["periods"] = {graph.nodes[m]["period"] for m in modules} - {None}
     for j in _of_kind(graph, "job"):
         keys[j] = union([c for a in _linked(graph, j, "involves", outgoing=True)
                          for c in _linked(graph, a, "requires", outgoing=True)])
@@ -129,29 +161,51 @@ def filter_keys(graph: nx.DiGraph) -> dict[str, dict[str, list[str]]]:
 
 
 def module_height(hours: object) -> float:
-    """The height of a module's box, proportional to its hours (modules are sized by hours)."""
-    return max(26.0, 1.6 * float(hours or 0))
+    """The height of a module's box in units, proportional to its hours (modules are sized by
+    hours), never less than one line of text."""
+    return max(ROW, 2.2 * float(hours or 0))
+
+
+def _spread(nodes: list[str], top: float, bottom: float, pos: dict, x: float, minimum: float) -> None:
+    """Place ``nodes`` (in order) evenly from ``top`` to ``bottom``, at least ``minimum`` apart."""
+    if not nodes:
+        return
+    step = max((bottom - top) / max(len(nodes) - 1, 1), minimum) if len(nodes) > 1 else 0.0
+    start = (top + bottom) / 2 - step * (len(nodes) - 1) / 2
+    for i, n in enumerate(nodes):
+        pos[n] = (x, start + i * step)
 
 
 def layout_network(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
-    """A deterministic layered layout: one column per kind, competencies grouped by block.
+    """A deterministic layered layout: one column per kind, left to right objectives, modules,
+    competencies (grouped by block), blocks, activities, jobs.
 
-    Modules (by period, each period ordered by the mean position of the competencies it covers,
-    which keeps crossings few), then competencies, blocks (beside their competencies), activities
-    and jobs (each ordered by the mean position of what they link to). Same graph, same layout.
+    Modules stack by period (each period ordered by the mean position of the competencies it
+    covers, which keeps crossings few), sized by hours; competencies spread over the same height
+    in block order, each block beside its competencies; objectives, activities and jobs spread
+    over that height, each ordered by the mean position of what it links to. Same graph, same layout.
     """
     pos: dict[str, tuple[float, float]] = {}
     comps = sorted(_of_kind(graph, "competency"),
                    key=lambda c: (graph.nodes[c].get("block") or "~", graph.nodes[c]["code"]))
-    y, previous_block = 0.0, None
+    periods = sorted({graph.nodes[m]["period"] or "~" for m in _of_kind(graph, "module")})
+    groups = [[m for m in _of_kind(graph, "module") if (graph.nodes[m]["period"] or "~") == p] for p in periods]
+    total = (sum(module_height(graph.nodes[m]["hours"]) + 8 for g in groups for m in g)
+             + 60 * max(len(groups) - 1, 0))
+    span = max(total, len(comps) * (ROW + 8) + 30 * len({graph.nodes[c].get("block") for c in comps}), ROW)
+    # Competencies first (the modules are ordered by them): blocks separated by a wider gap.
+    blocks = [b for i, b in enumerate(graph.nodes[c].get("block") for c in comps)
+              if i == 0 or graph.nodes[comps[i - 1]].get("block") != b]
+    gap = 30.0
+    step = max((span - gap * (len(blocks) - 1)) / max(len(comps) - 1, 1), ROW + 8) if len(comps) > 1 else 0.0
+    y, previous = 0.0, None
     for c in comps:
         block = graph.nodes[c].get("block")
-        if previous_block is not None and block != previous_block:
-            y += 30
+        if previous is not None:
+            y += step + (gap if block != previous else 0.0)
         pos[c] = (COLUMN_X["competency"], y)
-        y += 58
-        previous_block = block
-    span = max(y - 58, 1.0)
+        previous = block
+    span = max(span, y)
 
     def centre(nodes: list[str]) -> float:
         ys = [pos[n][1] for n in nodes if n in pos]
@@ -159,27 +213,19 @@ def layout_network(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
 
     for b in _of_kind(graph, "block"):
         pos[b] = (COLUMN_X["block"], centre(_linked(graph, b, "broader", outgoing=False)))
-    periods = sorted({graph.nodes[m]["period"] or "~" for m in _of_kind(graph, "module")})
-    module_column = []
-    for period in periods:
-        members = [m for m in _of_kind(graph, "module") if (graph.nodes[m]["period"] or "~") == period]
-        members.sort(key=lambda m: (centre(_linked(graph, m, "covers", outgoing=True)), graph.nodes[m]["sequence"]))
-        module_column.append(members)
-    heights = sum(module_height(graph.nodes[m]["hours"]) + 10 for group in module_column for m in group)
-    y = span / 2 - (heights + 70 * (len(module_column) - 1)) / 2
-    for group in module_column:
+    y = span / 2 - total / 2
+    for group in groups:
+        group.sort(key=lambda m: (centre(_linked(graph, m, "covers", outgoing=True)), graph.nodes[m]["sequence"]))
         for m in group:
             h = module_height(graph.nodes[m]["hours"])
             pos[m] = (COLUMN_X["module"], y + h / 2)
-            y += h + 10
-        y += 70
-    for kind, link, outgoing in (("activity", "requires", True), ("job", "involves", True)):
+            y += h + 8
+        y += 60
+    for kind, link, outgoing in (("objective", "serves", False), ("activity", "requires", True),
+                                 ("job", "involves", True)):
         nodes = sorted(_of_kind(graph, kind),
                        key=lambda n: (centre(_linked(graph, n, link, outgoing=outgoing)), graph.nodes[n]["code"]))
-        step = max(span / max(len(nodes) - 1, 1), 70.0) if len(nodes) > 1 else 0.0
-        top = span / 2 - step * (len(nodes) - 1) / 2
-        for i, n in enumerate(nodes):
-            pos[n] = (COLUMN_X[kind], top + i * step)
+        _spread(nodes, 0.0, span, pos, COLUMN_X[kind], ROW + 30)
     return pos
 
 
@@ -193,30 +239,33 @@ def _tint(hex_colour: str, amount: float = 0.82) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in (r, g, b))
 
 
+def _box(kind: str) -> dict:
+    width = COLUMN_WIDTH[kind]
+    return {"widthConstraint": {"minimum": width, "maximum": width}}
+
+
 def _node_style(graph: nx.DiGraph, node: str, colours: dict[str, str], lang: str) -> dict:
+    """The drawing of a node: a short label (the full one is the node's ``full``), colours, size."""
     data = graph.nodes[node]
     kind, code, label = data["kind"], data["code"], data["label"]
     if kind == "module":
         style = KIND_STYLE["module"]
-        return {"label": f"{code}  {shorten(label, 36)} · {hours_text(data['hours'], lang)} h",
-                "widthConstraint": {"minimum": 460, "maximum": 460},
-                "heightConstraint": {"minimum": module_height(data["hours"]), "valign": "middle"},
+        return {"label": f"{code} {shorten(label, LABEL_CHARS['module'])} ·\u00a0{hours_text(data['hours'], lang)}\u00a0h",
+                **_box(kind), "heightConstraint": {"minimum": module_height(data["hours"]) - 8, "valign": "middle"},
                 "color": {"background": style["background"], "border": style["border"]},
-                "font": {"color": style["font"], "align": "left", "size": 15}}
+                "font": {"color": style["font"], "align": "left"}}
     if kind == "competency":
         colour = colours.get(data.get("block") or "", "#7b8794")
-        return {"label": f"{code}\n{shorten(label, 33)}", "widthConstraint": {"minimum": 300, "maximum": 300},
-                "color": {"background": _tint(colour), "border": colour}, "borderWidth": 2,
-                "font": {"align": "left", "multi": False}}
+        return {"label": f"{code} {shorten(label, LABEL_CHARS['competency'])}", **_box(kind),
+                "color": {"background": _tint(colour), "border": colour}, "borderWidth": 3,
+                "font": {"align": "left"}}
     if kind == "block":
         colour = colours[code]
-        return {"label": f"{code}\n{shorten(label, 60)}", "widthConstraint": {"minimum": 190, "maximum": 190},
-                "color": {"background": colour, "border": colour}, "font": {"color": "#ffffff", "bold": True}}
+        return {"label": code, **_box(kind), "color": {"background": colour, "border": colour},
+                "font": {"color": "#ffffff", "bold": True}}
     style = KIND_STYLE[kind]
-    text = f"{code}  {shorten(label, 46)}"
-    if kind == "job" and data.get("rome"):
-        text += f"\n{tr(lang, 'jobs.rome')} {data['rome']}"
-    return {"label": text, "widthConstraint": {"minimum": 250, "maximum": 250}, "font": {"color": style["font"]},
+    text = code if kind == "objective" else f"{code} {shorten(label, LABEL_CHARS[kind])}"
+    return {"label": text, **_box(kind), "font": {"color": style["font"], "align": "left" if kind != "objective" else "center"},
             "color": {"background": style["background"], "border": style["border"]}}
 
 
@@ -246,9 +295,11 @@ def to_pyvis(graph: nx.DiGraph, pos: dict[str, tuple[float, float]], links: Link
                               f"({data['level']})\n{data['rationale']}".strip())
         elif kind == "broader":
             colour = colours.get(graph.nodes[v]["code"], "#7b8794")
-            edge.update(width=2.5, color={"color": colour, "highlight": colour, "opacity": 0.9})
+            edge.update(width=4.0, color={"color": colour, "highlight": colour, "opacity": 0.9})
+        elif kind == "serves":
+            edge.update(width=2.4, dashes=[6, 6], color={"color": "#1e6b3a", "highlight": "#1e6b3a", "opacity": 0.5})
         else:
-            edge.update(width=1.2, dashes=kind == "requires",
+            edge.update(width=2.4, dashes=kind == "requires",
                         color={"color": "#7b8794", "highlight": "#1f2933", "opacity": 0.6})
         net.add_edge(u, v, **edge)
     return net
@@ -257,9 +308,13 @@ def to_pyvis(graph: nx.DiGraph, pos: dict[str, tuple[float, float]], links: Link
 NETWORK_OPTIONS = {
     "physics": {"enabled": False},
     "layout": {"randomSeed": 7, "improvedLayout": False},
-    "interaction": {"hover": True, "tooltipDelay": 120, "dragNodes": True, "zoomView": True},
-    "nodes": {"shape": "box", "margin": 7, "borderWidth": 1.5, "shapeProperties": {"borderRadius": 4},
-              "font": {"face": "DejaVu Sans, Segoe UI, Arial, sans-serif", "size": 16, "color": "#1f2933"}},
+    # The wheel scrolls the page (the canvas is as tall as the network at the default scale);
+    # zooming is by the buttons, the keyboard (+/-) or a pinch.
+    "interaction": {"hover": True, "tooltipDelay": 150, "dragNodes": False, "zoomView": False, "dragView": True,
+                    "keyboard": {"enabled": True, "bindToWindow": False}, "navigationButtons": False},
+    "nodes": {"shape": "box", "margin": {"top": 8, "bottom": 8, "left": 10, "right": 10}, "borderWidth": 2,
+              "shapeProperties": {"borderRadius": 6},
+              "font": {"face": "DejaVu Sans, Segoe UI, Arial, sans-serif", "size": FONT, "color": "#1f2933"}},
     "edges": {"smooth": {"type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.45},
               "selectionWidth": 2, "hoverWidth": 1},
 }
@@ -278,8 +333,20 @@ def _select(name: str, label: str, all_label: str, options: list[tuple[str, str]
             f'<option value="">{escape(all_label)}</option>{items}</select></label>')
 
 
+def _node_picker(graph: nx.DiGraph, lang: str) -> str:
+    """A list of every node, grouped by kind: the keyboard and screen-reader way to the details."""
+    groups = []
+    for kind in ("module", "competency", "block", "objective", "activity", "job"):
+        nodes = sorted(_of_kind(graph, kind), key=lambda n: graph.nodes[n]["code"])
+        options = "".join(f'<option value="{escape(n)}">{escape(graph.nodes[n]["code"])} — '
+                          f'{escape(shorten(graph.nodes[n]["label"], 70))}</option>' for n in nodes)
+        groups.append(f'<optgroup label="{escape(tr(lang, COLUMN_HEADINGS[kind]))}">{options}</optgroup>')
+    return (f'<label>{escape(tr(lang, "filter.node"))} <select id="node-picker">'
+            f'<option value="">{escape(tr(lang, "filter.none"))}</option>{"".join(groups)}</select></label>')
+
+
 def render_network(store: Store, lang: str, links: Links) -> str:
-    """The network page: filters, the vis-network canvas, a details panel; self-contained."""
+    """The network page: filters, a node list, the vis-network canvas, a details panel; self-contained."""
     graph = build_network(store, lang)
     pos = layout_network(graph)
     net = to_pyvis(graph, pos, links, lang)
@@ -289,34 +356,41 @@ def render_network(store: Store, lang: str, links: Links) -> str:
     jobs = sorted((graph.nodes[j]["code"], graph.nodes[j]["label"]) for j in _of_kind(graph, "job"))
     periods = sorted({(graph.nodes[m]["period"], graph.nodes[m]["period_label"] or graph.nodes[m]["period"])
                       for m in _of_kind(graph, "module") if graph.nodes[m]["period"]})
-    tops = {kind: min((pos[n][1] for n in _of_kind(graph, kind)), default=0) for kind in COLUMN_X}
-    top = min(tops.values()) - 60
-    headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])}
-                for kind, x in COLUMN_X.items()]
+    top = min((y - module_height(graph.nodes[n].get("hours")) / 2 if graph.nodes[n]["kind"] == "module" else y - ROW / 2)
+              for n, (_, y) in pos.items()) - 70
+    headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()
+                if kind != "objective"]
+    headings.append({"x": COLUMN_X["objective"], "y": top, "text": "O", "title": tr(lang, "col.objectives")})
     for code, plabel in periods:
         first = min((pos[m][1] - module_height(graph.nodes[m]["hours"]) / 2 for m in _of_kind(graph, "module")
                      if graph.nodes[m]["period"] == code))
-        headings.append({"x": COLUMN_X["module"], "y": first - 12, "text": plabel, "small": True})
+        headings.append({"x": COLUMN_X["module"], "y": first - 14, "text": plabel, "small": True})
+    ui = {k: v for k, v in UI[lang].items() if isinstance(v, str)}
+    ui.update({k: v for k, v in UI[lang].items() if isinstance(v, dict)})
     data = {"nodes": nodes, "edges": edges, "options": NETWORK_OPTIONS, "headings": headings,
-            "ui": UI[lang], "lang": lang}
+            "ui": ui, "lang": lang, "font": FONT, "scale": DEFAULT_SCALE}
     filters = "".join([
         _select("block", tr(lang, "filter.block"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in blocks]),
         _select("job", tr(lang, "filter.job"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in jobs]),
         _select("period", tr(lang, "filter.period"), tr(lang, "filter.all_f"), periods),
     ])
     order = sorted(colours)
-    legend = "".join(
-        f'<span class="chip blk-{order.index(c) % len(BLOCK_COLOURS)}">{escape(c)}</span>'
-        for c, _ in blocks)
-    legend += "".join(f'<span class="chip chip-{k}">{escape(tr(lang, "kind." + k))}</span>' for k in ("module", "activity", "job"))
-    legend += f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}: ' + "".join(
-        f'<i class="w-{rank}"></i>{r}' for r, rank in zip("IRM", LEVEL_WIDTH)) + "</span>"
+    legend = "".join(f'<span class="chip blk-{order.index(c) % len(BLOCK_COLOURS)}">{escape(c)}</span>'
+                     for c, _ in blocks)
+    legend += "".join(f'<span class="chip chip-{k}">{escape(tr(lang, "kind." + k))}</span>'
+                      for k in ("module", "objective", "activity", "job"))
+    colon = " : " if lang == "fr" else ": "
+    legend += (f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}{colon}'
+               + "".join(f'<i class="w-{rank}"></i>{r}' for r, rank in zip("IRM", LEVEL_WIDTH)) + "</span>")
     body = f"""<p class="lead">{escape(tr(lang, "graph.lead"))}</p>
-<div class="toolbar no-print">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
-<span class="legend">{legend}</span></div>
+<div class="toolbar no-print" role="group">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
+{_node_picker(graph, lang)}
+<button type="button" id="focus-toggle" aria-pressed="false" disabled>{escape(tr(lang, "focus.on"))}</button>
+<span class="zoom"><button type="button" id="zoom-out" aria-label="{escape(tr(lang, "zoom.out"))}" title="{escape(tr(lang, "zoom.out"))}">−</button><button type="button" id="zoom-in" aria-label="{escape(tr(lang, "zoom.in"))}" title="{escape(tr(lang, "zoom.in"))}">+</button><button type="button" id="zoom-fit">{escape(tr(lang, "zoom.fit"))}</button></span></div>
+<p class="legend no-print">{legend}</p>
 <div class="network-wrap">
-  <div id="network" role="img" aria-label="{escape(tr(lang, "graph.title"))}"></div>
-  <aside id="details" aria-live="polite"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>
+  <div id="network" role="img" tabindex="0" aria-label="{escape(tr(lang, "graph.canvas"))}"></div>
+  <aside id="details" aria-live="polite" aria-label="{escape(tr(lang, "details.title"))}"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>
 </div>"""
     return render_page(view="graph", lang=lang, links=links, title=tr(lang, "graph.title"), body=body,
                        styles=("vis-network.css", "network.css"), data=("network-data", data),
@@ -324,7 +398,8 @@ def render_network(store: Store, lang: str, links: Links) -> str:
 
 
 def legend_css() -> str:
-    """The legend's block colours as classes ``.chip.blk-0`` … (no style attribute in pages)."""
+    """The legend's block colours as classes ``.chip.blk-0`` … and the edge key's widths
+    ``.edge-key i.w-1`` … (no style attribute in pages)."""
     return "\n".join(f".chip.blk-{i} {{ background: {_tint(c)}; border-color: {c}; }}"
                       for i, c in enumerate(BLOCK_COLOURS)) + "\n" + "\n".join(
-        f".edge-key i.w-{rank} {{ height: {w}px; }}" for rank, w in LEVEL_WIDTH.items()) + "\n"
+        f".edge-key i.w-{rank} {{ height: {max(1.0, w / 2)}px; }}" for rank, w in LEVEL_WIDTH.items()) + "\n"

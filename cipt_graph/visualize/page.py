@@ -99,7 +99,8 @@ header.top { display: flex; align-items: center; gap: 1.5rem; padding: .6rem 1.5
 header.top .brand { font-weight: 700; font-size: 1.05rem; color: #fff; text-decoration: none; }
 header.top .brand small { display: block; font-weight: 400; font-size: .78rem; opacity: .85; }
 header.top nav { display: flex; gap: .25rem; flex-wrap: wrap; flex: 1; }
-header.top nav a { color: #fff; text-decoration: none; padding: .35rem .7rem; border-radius: 4px; }
+header.top nav a { color: #fff; text-decoration: none; padding: .3rem .55rem; border-radius: 4px; }
+@media (max-width: 1500px) { header.top .brand small { display: none; } header.top { gap: 1rem; } }
 header.top nav a:hover { background: rgba(255,255,255,.15); }
 header.top nav a[aria-current="page"] { background: #fff; color: #1d4e89; font-weight: 600; }
 header.top a.lang { color: #fff; border: 1px solid rgba(255,255,255,.6); padding: .25rem .6rem; border-radius: 4px; text-decoration: none; font-size: .85rem; }

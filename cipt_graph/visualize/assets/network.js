@@ -1,29 +1,45 @@
 // The coverage network page: draws the nodes and edges computed by cipt_graph.visualize.network
-// at their fixed positions (no physics: the same layout at every load), with filters and a
-// details panel. Needs only vis-network (inlined in a file, the site's own script when served).
+// at their fixed positions (no physics: the same layout at every load), at a scale where labels
+// are at least 12 px; filters, a node list, a details panel and a focus mode (the selected node
+// and its neighbours laid out large). Needs only vis-network, shipped with the page.
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("network-data").textContent);
   var UI = DATA.ui;
+  var MIN_SCALE = DATA.scale;               // labels of DATA.font units are >= 12 px at this scale
   var nodes = new vis.DataSet(DATA.nodes);
   var edges = new vis.DataSet(DATA.edges);
   var container = document.getElementById("network");
+  var details = document.getElementById("details");
+  var picker = document.getElementById("node-picker");
+  var focusButton = document.getElementById("focus-toggle");
+  var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-filter]"));
+  var original = {}, home = {}, shortLabel = {}, widths = {};
+  DATA.nodes.forEach(function (n) {
+    home[n.id] = { x: n.x, y: n.y };
+    shortLabel[n.id] = n.label;
+    widths[n.id] = n.widthConstraint;
+  });
+  DATA.edges.forEach(function (e) { original[e.id] = e.color; });
+
+  // The canvas is as tall as the network at the smallest readable scale: the page scrolls.
+  var ys = DATA.nodes.map(function (n) { return n.y; });
+  var spanY = Math.max.apply(null, ys) - Math.min.apply(null, ys) + 220;
+  container.style.height = Math.max(420, Math.round(spanY * MIN_SCALE)) + "px";
+
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, DATA.options);
   window.network = network;
-  var original = {};
-  edges.forEach(function (e) { original[e.id] = e.color; });
 
   network.on("beforeDrawing", function (ctx) {
     ctx.save();
     ctx.textAlign = "center";
     DATA.headings.forEach(function (h) {
-      ctx.font = h.small ? "italic 15px DejaVu Sans, Arial, sans-serif" : "bold 19px DejaVu Sans, Arial, sans-serif";
+      ctx.font = h.small ? "italic 26px DejaVu Sans, Arial, sans-serif" : "bold 30px DejaVu Sans, Arial, sans-serif";
       ctx.fillStyle = h.small ? "#52606d" : "#1f2933";
-      ctx.fillText(h.text, h.x, h.y);
+      if (!focused) ctx.fillText(h.text, h.x, h.y);
     });
     ctx.restore();
   });
-  network.once("afterDrawing", function () { container.setAttribute("data-ready", "1"); });
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -45,6 +61,39 @@
     if (v.slice(0, 2) === "//" || /^[^\/?#]*:/.test(v)) return null;
     return v;
   }
+  function numberText(v) { return new Intl.NumberFormat(DATA.lang, { maximumFractionDigits: 2 }).format(v); }
+
+  // --- view: the whole (visible) network at a readable scale ------------------------------------
+  function show(ids) {
+    // The bounding box of the shown nodes (their boxes, not only their centres) and the headings.
+    var list = ids && ids.length ? ids : nodes.getIds();
+    var box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
+    list.forEach(function (id) {
+      var b = network.getBoundingBox(id);
+      if (!b) return;
+      box.left = Math.min(box.left, b.left); box.right = Math.max(box.right, b.right);
+      box.top = Math.min(box.top, b.top); box.bottom = Math.max(box.bottom, b.bottom);
+    });
+    if (!isFinite(box.left)) return;
+    box.top -= focused ? 20 : 115;   // room for the column headings
+    box.left -= 12; box.right += 12; box.bottom += 20;
+    var cw = container.clientWidth, ch = container.clientHeight;
+    // The part of the canvas on screen: the canvas may be taller than the window.
+    var rect = container.getBoundingClientRect();
+    var visTop = Math.max(rect.top, 0), visBottom = Math.min(rect.bottom, window.innerHeight);
+    var vh = focused && visBottom - visTop > 150 ? visBottom - visTop : ch;
+    var offset = focused && vh !== ch ? visTop - rect.top : 0;
+    var w = box.right - box.left, h = box.bottom - box.top;
+    var scale = Math.min(cw / w, vh / h, focused ? 1.0 : 1.2);
+    if (scale < MIN_SCALE) scale = MIN_SCALE;
+    // Centred when it fits; else from the left / from the top.
+    var x = w * scale <= cw ? (box.left + box.right) / 2 : box.left + cw / scale / 2;
+    var y = h * scale <= vh ? (box.top + box.bottom) / 2 : box.top + vh / scale / 2;
+    y -= (offset + vh / 2 - ch / 2) / scale;
+    network.moveTo({ position: { x: x, y: y }, scale: scale, animation: false });
+  }
+
+  // --- selection, details panel ------------------------------------------------------------------
   function linked(id, kind, outgoing) {
     return edges.get({ filter: function (e) { return e.kind === kind && (outgoing ? e.from === id : e.to === id); } });
   }
@@ -61,69 +110,152 @@
     if (!items.length) ul.appendChild(el("li", { "class": "note" }, UI["details.none"]));
     items.forEach(function (it) {
       var li = el("li", { "data-kind": it.node.kind, "data-iri": it.node.id, "data-code": it.node.code });
+      var button = el("button", { type: "button" });
       if (it.edge.level) {
-        li.appendChild(el("span", { "class": "badge lvl-" + it.edge.rank, title: it.edge.title }, it.edge.level));
+        button.appendChild(el("span", { "class": "badge lvl-" + it.edge.rank, title: it.edge.title }, it.edge.level));
       }
-      li.appendChild(document.createTextNode(it.node.code + " " + it.node.full));
-      li.addEventListener("click", function () { select(it.node.id); });
+      button.appendChild(document.createTextNode(it.node.code + " " + it.node.full));
+      button.addEventListener("click", function () { select(it.node.id); });
+      li.appendChild(button);
       ul.appendChild(li);
     });
     box.appendChild(ul);
   }
+  function emptyDetails() {
+    details.replaceChildren(el("p", { "class": "note" }, UI["details.empty"]));
+    details.removeAttribute("data-node");
+  }
   function showDetails(id) {
     var n = nodes.get(id);
-    var box = document.getElementById("details");
-    box.replaceChildren();
-    box.setAttribute("data-node", id);
-    box.appendChild(el("p", { "class": "kind" }, UI["kind." + n.kind]));
-    box.appendChild(el("h2", {}, n.code + " — " + n.full));
-    if (n.hours != null) box.appendChild(el("p", {}, n.hours + " " + UI["hours"]));
+    details.replaceChildren();
+    details.setAttribute("data-node", id);
+    details.appendChild(el("p", { "class": "kind" }, UI["kind." + n.kind]));
+    details.appendChild(el("h2", {}, n.code + " — " + n.full));
+    if (n.hours != null && n.kind !== "block") {
+      details.appendChild(el("p", {}, UI["details.hours"] + (DATA.lang === "fr" ? " : " : ": ") +
+                                      numberText(Number(n.hours)) + "\u202fh"));
+    }
     if (n.kind === "module") {
-      section(box, UI["details.covers"], linked(id, "covers", true), true);
+      section(details, UI["details.covers"], linked(id, "covers", true), true);
+      section(details, UI["details.objectives"], linked(id, "serves", true), true);
     } else if (n.kind === "competency") {
-      section(box, UI["details.covered_by"], linked(id, "covers", false), false);
-      section(box, UI["details.required_by"], linked(id, "requires", false), false);
+      section(details, UI["details.covered_by"], linked(id, "covers", false), false);
+      section(details, UI["details.required_by"], linked(id, "requires", false), false);
     } else if (n.kind === "block") {
-      section(box, UI["details.competencies"], linked(id, "broader", false), false);
+      section(details, UI["details.competencies"], linked(id, "broader", false), false);
     } else if (n.kind === "activity") {
-      section(box, UI["details.needs"], linked(id, "requires", true), true);
-      section(box, UI["details.jobs"], linked(id, "involves", false), false);
+      section(details, UI["details.needs"], linked(id, "requires", true), true);
+      section(details, UI["details.jobs"], linked(id, "involves", false), false);
     } else if (n.kind === "job") {
-      section(box, UI["details.activities"], linked(id, "involves", true), true);
+      section(details, UI["details.activities"], linked(id, "involves", true), true);
+    } else if (n.kind === "objective") {
+      section(details, UI["details.modules"], linked(id, "serves", false), false);
     }
     var href = safeHref(n.href);
-    if (href) box.appendChild(el("a", { "class": "resource", href: href }, UI["details.open"] + " →"));
-    else box.appendChild(el("p", { "class": "iri-text" }, id));
+    if (href) details.appendChild(el("a", { "class": "resource", href: href }, UI["details.open"] + " →"));
+    else details.appendChild(el("p", { "class": "iri-text" }, id));
   }
-  function highlight(id) {
+  function fullLabel(n) { return n.code + " " + n.full; }
+  var selected = null, focused = false;
+  function neighbours(id) {
     var keep = {};
-    if (id != null) {
-      keep[id] = true;
-      network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
-    }
-    nodes.update(nodes.get().map(function (n) { return { id: n.id, opacity: id == null || keep[n.id] ? 1 : 0.35 }; }));
+    keep[id] = true;
+    network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
+    return keep;
+  }
+  function paint(id) {
+    // Full labels on the selected node (and, in focus mode, on its neighbours); others short.
+    var keep = id == null ? null : neighbours(id);
+    nodes.update(nodes.get().map(function (n) {
+      var full = id != null && (n.id === id || (focused && keep[n.id]));
+      return { id: n.id, opacity: keep == null || keep[n.id] ? 1 : 0.3,
+               label: full ? fullLabel(n) : shortLabel[n.id],
+               widthConstraint: full ? { minimum: widths[n.id].minimum, maximum: Math.max(widths[n.id].maximum, 420) } : widths[n.id] };
+    }));
     edges.update(edges.get().map(function (e) {
       var on = id == null || e.from === id || e.to === id;
       var c = Object.assign({}, original[e.id]);
-      c.opacity = on ? (id == null ? c.opacity : 0.95) : 0.12;
+      c.opacity = on ? (id == null ? c.opacity : 0.95) : 0.1;
       return { id: e.id, color: c };
     }));
   }
   function select(id) {
+    if (focused && selected !== id) leaveFocus(false);
+    selected = id;
     network.selectNodes([id]);
-    highlight(id);
+    paint(id);
     showDetails(id);
+    picker.value = id;
+    focusButton.disabled = false;
+    container.setAttribute("data-selected", id);
   }
-  network.on("click", function (params) {
-    if (params.nodes.length) { select(params.nodes[0]); }
-    else if (!params.edges.length) {
-      highlight(null);
-      document.getElementById("details").replaceChildren(el("p", { "class": "note" }, UI["details.empty"]));
+  function clearSelection() {
+    if (focused) leaveFocus(false);
+    selected = null;
+    network.unselectAll();
+    paint(null);
+    emptyDetails();
+    picker.value = "";
+    focusButton.disabled = true;
+    container.removeAttribute("data-selected");
+  }
+
+  // --- focus mode: the selected node and its neighbours, laid out large -------------------------
+  function enterFocus() {
+    if (selected == null) return;
+    focused = true;
+    var keep = neighbours(selected);
+    var left = [], right = [];
+    edges.get().forEach(function (e) {
+      if (e.from === selected && keep[e.to] && right.indexOf(e.to) < 0) right.push(e.to);
+      if (e.to === selected && keep[e.from] && left.indexOf(e.from) < 0) left.push(e.from);
+    });
+    function place(list, x) {
+      list.sort(function (a, b) { return home[a].y - home[b].y; });
+      list.forEach(function (id, i) { network.moveNode(id, x, (i - (list.length - 1) / 2) * 130); });
     }
+    nodes.update(nodes.get().map(function (n) { return { id: n.id, hidden: !keep[n.id] }; }));
+    network.moveNode(selected, 0, 0);
+    place(left, -560);
+    place(right, 560);
+    paint(selected);
+    var rect = container.getBoundingClientRect();
+    if (rect.top < 0 || rect.top > window.innerHeight - 200) container.scrollIntoView({ block: "start" });
+    show(Object.keys(keep));
+    focusButton.setAttribute("aria-pressed", "true");
+    focusButton.textContent = UI["focus.off"];
+    container.setAttribute("data-focus", "1");
+  }
+  function leaveFocus(refit) {
+    focused = false;
+    Object.keys(home).forEach(function (id) { network.moveNode(id, home[id].x, home[id].y); });
+    focusButton.setAttribute("aria-pressed", "false");
+    focusButton.textContent = UI["focus.on"];
+    container.removeAttribute("data-focus");
+    applyFilters(true);
+    if (selected != null) paint(selected);
+    if (refit) show(visibleIds());
+  }
+  focusButton.addEventListener("click", function () { if (focused) leaveFocus(true); else enterFocus(); });
+
+  network.on("click", function (params) {
+    if (params.nodes.length) select(params.nodes[0]);
+    else if (!params.edges.length) clearSelection();
+  });
+  network.on("doubleClick", function (params) {
+    if (params.nodes.length) { select(params.nodes[0]); enterFocus(); }
+  });
+  picker.addEventListener("change", function () {
+    if (!picker.value) { clearSelection(); return; }
+    var n = nodes.get(picker.value);
+    if (n && n.hidden && !focused) resetFilters(false);
+    select(picker.value);
+    if (!focused) network.focus(picker.value, { scale: Math.max(network.getScale(), MIN_SCALE), animation: false });
   });
 
-  var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-filter]"));
-  function applyFilters() {
+  // --- filters: each change, and "Show all", resets the selection and the panel ------------------
+  function visibleIds() { return nodes.getIds({ filter: function (n) { return !n.hidden; } }); }
+  function applyFilters(keepSelection) {
     var f = {};
     selects.forEach(function (s) { f[s.getAttribute("data-filter")] = s.value; });
     var shown = {};
@@ -135,23 +267,40 @@
       return { id: n.id, hidden: !ok };
     }));
     edges.update(edges.get().map(function (e) { return { id: e.id, hidden: !(shown[e.from] && shown[e.to]) }; }));
-    network.fit({ nodes: visible, animation: false });
-    network.moveTo({ scale: network.getScale() * 0.96, animation: false });
     container.setAttribute("data-visible", String(visible.length));
+    if (!keepSelection) { clearSelection(); show(visible); }
   }
-  selects.forEach(function (s) { s.addEventListener("change", applyFilters); });
-  document.getElementById("filter-reset").addEventListener("click", function () {
+  function resetFilters(refit) {
     selects.forEach(function (s) { s.value = ""; });
-    applyFilters();
+    applyFilters(false);
+    if (refit === false) return;
+  }
+  selects.forEach(function (s) { s.addEventListener("change", function () { applyFilters(false); }); });
+  document.getElementById("filter-reset").addEventListener("click", function () { resetFilters(true); });
+
+  // --- zoom: buttons and keys (+, -, 0) ----------------------------------------------------------
+  function zoom(factor) {
+    network.moveTo({ scale: Math.min(Math.max(network.getScale() * factor, 0.15), 2.5), animation: false });
+  }
+  document.getElementById("zoom-in").addEventListener("click", function () { zoom(1.25); });
+  document.getElementById("zoom-out").addEventListener("click", function () { zoom(0.8); });
+  document.getElementById("zoom-fit").addEventListener("click", function () {
+    network.fit({ nodes: visibleIds(), animation: false });
   });
+  container.addEventListener("keydown", function (event) {
+    if (event.key === "+" || event.key === "=") { zoom(1.25); event.preventDefault(); }
+    else if (event.key === "-") { zoom(0.8); event.preventDefault(); }
+    else if (event.key === "Escape") { clearSelection(); }
+  });
+
   // Filters may come from the address: graph.html?block=BC04, /graph?job=J1&lang=en.
   var params = new URLSearchParams(window.location.search);
-  var preset = false;
   selects.forEach(function (s) {
     var v = params.get(s.getAttribute("data-filter"));
-    if (v && s.querySelector('option[value="' + v.replace(/"/g, "") + '"]')) { s.value = v; preset = true; }
+    if (v && s.querySelector('option[value="' + v.replace(/"/g, "") + '"]')) s.value = v;
   });
-  if (preset) { applyFilters(); } else { network.fit({ animation: false }); }
-  // Leave room around the nodes for the column headings drawn above them.
-  network.moveTo({ scale: network.getScale() * 0.96, animation: false });
+  network.once("afterDrawing", function () {
+    applyFilters(false);
+    container.setAttribute("data-ready", "1");
+  });
 })();

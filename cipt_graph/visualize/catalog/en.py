@@ -228,4 +228,8 @@ MESSAGES = {
     "query.modules_for_competency": "Modules covering a competency",
     "query.programme_identity": "Identity and certification of a programme",
     "query.stats": "Key figures of the graph",
+    "query.module_links": "Module → activity and module → objective links",
+    "query.referential_items": "The competency referential as items, for the interchange formats",
+    "query.rncp_fiches": "RNCP fiches (the programmes' certifications and the fiches imported)",
+    "query.rncp_reconciliation": "Reconciliation of the programmes' blocks with the official RNCP fiches",
 }

@@ -240,4 +240,8 @@ MESSAGES = {
     "query.modules_for_competency": "Modules qui couvrent une compétence",
     "query.programme_identity": "Identité et certification d'un programme",
     "query.stats": "Chiffres clés du graphe",
+    "query.module_links": "Liens module → activité et module → objectif",
+    "query.referential_items": "Le référentiel de compétences en éléments, pour les formats d'échange",
+    "query.rncp_fiches": "Fiches RNCP (certifications des programmes et fiches importées)",
+    "query.rncp_reconciliation": "Rapprochement des blocs des programmes avec les fiches RNCP officielles",
 }

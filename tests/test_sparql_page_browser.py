@@ -1,0 +1,109 @@
+"""The /sparql page in a real Chromium (Debian's, through Playwright) at 1280×720 (issue #15): a
+CodeMirror editor with SPARQL highlighting shipped with the package, the named queries as
+examples, results as a table that never widens the page (IRIs shown by short forms), and
+downloads in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from rdflib import Graph
+
+from cipt_graph.api.query_page import FORMATS
+from cipt_graph.queries import run_query
+from test_views import LiveServer
+from test_views_browser import Watched, browser  # noqa: F401  (the module's browser fixture)
+
+CONSTRUCT = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+             "CONSTRUCT { ?m skos:notation ?code } WHERE { ?m a <https://w3id.org/cipt-graph/ontology#Module> ; "
+             "skos:notation ?code }")
+
+
+@pytest.fixture(scope="module")
+def site(store):
+    from cipt_graph.api.app import create_app
+
+    with LiveServer(create_app(store)) as live:
+        yield live
+
+
+@pytest.fixture
+def page(browser, site):  # noqa: F811
+    watched = Watched(browser, site.url + "/")
+    watched.context.set_default_timeout(60_000)
+    watched.page.set_viewport_size({"width": 1280, "height": 720})
+    yield watched
+    watched.close()
+
+
+def _set_query(page, text: str) -> None:
+    page.click(".cm-content")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)
+
+
+def test_editor_highlights_sparql_and_results_never_widen_the_page(page, site, store):
+    p = page.page
+    p.goto(f"{site.url}/sparql?lang=fr")
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+    assert p.is_hidden("#query"), "the editor replaces the plain textarea"
+    # Highlighting: the keyword SELECT is drawn in another colour than the variables around it.
+    colours = p.evaluate("""() => {
+        const spans = [...document.getElementById('editor').shadowRoot.querySelectorAll('.cm-content span')];
+        const kw = spans.find(s => s.textContent === 'SELECT');
+        const other = spans.find(s => s.textContent.startsWith('?'));
+        return [kw && getComputedStyle(kw).color, other && getComputedStyle(other).color];
+    }""")
+    assert colours[0] and colours[1] and colours[0] != colours[1]
+    p.click("button[data-name='coverage_matrix']")
+    p.click("button.run")
+    p.wait_for_selector("#results tbody tr")  # (wait_for_function would need eval, which the CSP forbids)
+    assert p.locator("#results tbody tr").count() == len(run_query(store, "coverage_matrix", {}))
+    assert p.evaluate("document.documentElement.scrollWidth") <= 1280, "the results widen the page"
+    first = p.locator("#results a.iri").first
+    assert first.inner_text() != first.get_attribute("title") and first.get_attribute("title").startswith("https://")
+    assert "/" in first.inner_text() and len(first.inner_text()) < 40
+    p.check("#full-iris")
+    assert p.locator("#results a.iri").first.inner_text().startswith("https://")
+    assert p.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert "lignes" in p.inner_text("#status")
+    # Ctrl+Enter runs the query from the editor.
+    p.click("button[data-name='modules_without_competency']")
+    p.click(".cm-content")
+    p.keyboard.press("Control+Enter")
+    p.wait_for_selector("#status:text-matches('^0 ligne [(]')")
+    page.assert_clean()
+
+
+@pytest.mark.parametrize("media", sorted(FORMATS))
+def test_results_download_in_every_format(page, site, store, media):
+    p = page.page
+    p.goto(f"{site.url}/sparql?lang=fr")
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+    graph_format = media in ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
+    if graph_format:
+        _set_query(p, CONSTRUCT)
+    else:
+        p.click("button[data-name='modules']")
+    p.select_option("#accept", media)
+    with p.expect_download() as info:
+        p.click("#download")
+    data = open(info.value.path(), "rb").read().decode("utf-8")
+    modules = len(run_query(store, "modules", {}))
+    if media == "application/sparql-results+json":
+        assert len(json.loads(data)["results"]["bindings"]) == modules
+    elif media == "application/sparql-results+xml":
+        assert data.count("<result>") == modules
+    elif media in ("text/csv", "text/tab-separated-values"):
+        rows = list(csv.reader(io.StringIO(data), delimiter="," if media == "text/csv" else "\t"))
+        assert len(rows) == modules + 1
+    else:
+        fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
+               "application/rdf+xml": "xml"}[media]
+        assert len(Graph().parse(data=data, format=fmt)) == modules
+    assert info.value.suggested_filename.startswith("results.")
+    page.assert_clean()
