@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from ..audit import build_audit_report
+from .errors import ApiError
+from ..errors import QueryError
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
 from ..audit import shapes as audit_shapes
@@ -34,6 +36,8 @@ async def get_audit(
                                              "Accept-Language prefers, else fr)"),
     format: Literal["html", "json", "md"] = Query(
         "html", description="`html` (printable, A4), `json` (the schema of docs/audit-json.md) or `md`"),
+    programme: str | None = Query(None, description="Audit one programme (its code, such as M2_CIPT or U007, "
+                                                    "or its IRI); the whole graph when absent"),
 ) -> Response:
     """The accreditation audit report of the graph served.
 
@@ -45,8 +49,13 @@ async def get_audit(
     base_url = public_base_url(request)  # never the Host header
     store = request.app.state.store
 
-    def work(deadline) -> tuple[str, dict[str, str]]:  # in a query process: the limits of queries apply
-        report = build_audit_report(store, lang=lang, base_url=base_url)
+    def work(deadline):  # in a query process: killed past the reports' time limit
+        try:
+            report = build_audit_report(store, lang=lang, base_url=base_url, programme=programme)
+        except QueryError as exc:
+            if programme is None:
+                raise
+            raise ApiError(404, exc.message) from exc
         render = {"html": render_html, "json": render_json, "md": render_md}[format]
         counts = report.counts()
         return render(report), {"X-Cipt-Audit-Violations": str(counts["violation"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -115,6 +117,8 @@ class AuditReport:
     checks: list[Check]
     queries: list[NamedQuery]
     version: str = __version__
+    #: The IRI of the programme audited (None: the whole dataset).
+    programme: str | None = None
 
     def counts(self) -> dict[str, int]:
         """The number of findings (offending rows and SHACL results) per severity."""
@@ -130,7 +134,11 @@ class AuditReport:
 
     def source_of(self, query: NamedQuery) -> Source:
         """The source of a cited query, with the parameters the report ran it with."""
-        return Source("query", query.name, report_params(query, self.lang), file=query.path.name)
+        token = AUDIT_PROGRAMME.set(self.programme)
+        try:
+            return Source("query", query.name, report_params(query, self.lang), file=query.path.name)
+        finally:
+            AUDIT_PROGRAMME.reset(token)
 
     def links(self, source: Source) -> dict[str, str] | None:
         """URLs running a query on the service: ``api`` and ``sparql`` (None without a base URL)."""
@@ -175,9 +183,19 @@ def inline_parameters(query: NamedQuery, params: Mapping[str, str]) -> str:
     return body[: match.end()] + values + body[match.end():]
 
 
+#: The programme (IRI) an audit is about, set by ``build_audit_report(programme=…)`` (issue #16).
+AUDIT_PROGRAMME: ContextVar[str | None] = ContextVar("cipt_audit_programme", default=None)
+
+
 def report_params(query: NamedQuery, lang: str) -> dict[str, str]:
-    """The parameters the report runs a query with: its language, when the query takes one."""
-    return {"lang": lang} if any(p.name == "lang" for p in query.params) else {}
+    """The parameters the report runs a query with: its language, and the audited programme,
+    when the query takes them."""
+    names = {p.name for p in query.params}
+    params = {"lang": lang} if "lang" in names else {}
+    programme = AUDIT_PROGRAMME.get()
+    if programme is not None and "programme" in names:
+        params["programme"] = programme
+    return params
 
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from ..errors import CiptError
 from ..paths import SHAPES_FILES
-from ..queries import NamedQuery, load_queries, run_query
+from ..queries import NamedQuery, load_queries, resolve_programme, run_query
 from ..store import Store, iter_records
 from .labels import LANGS
-from .model import (SEVERITIES, AuditReport, BlockAudit, Check, CompetencyAudit, Source, Table, compact,
+from .model import (AUDIT_PROGRAMME, SEVERITIES, AuditReport, BlockAudit, Check, CompetencyAudit, Source, Table, compact,
                     query_links, report_params)
 from .shapes import load_shape_graphs, run_shapes
 
@@ -116,7 +116,7 @@ def _blocks(store: Store, queries: Mapping[str, NamedQuery], lang: str) -> tuple
 
 def build_audit_report(store: Store, *, lang: str = "fr", base_url: str | None = None,
                        queries: Mapping[str, NamedQuery] | None = None,
-                       shapes: Sequence[Path] | None = None) -> AuditReport:
+                       shapes: Sequence[Path] | None = None, programme: str | None = None) -> AuditReport:
     """Run every query and shape the audit needs, and gather their results.
 
     Args:
@@ -126,12 +126,24 @@ def build_audit_report(store: Store, *, lang: str = "fr", base_url: str | None =
             links that run it at ``/api/queries/NAME`` and ``/sparql``.
         queries: the named queries (the shipped ``queries/`` folder by default).
         shapes: the SHACL shapes files (the ontology's ``shapes-*.ttl`` by default).
+        programme: the programme audited (its code or IRI): every query that takes a programme
+            runs for it alone (issue #16); None: the whole dataset.
 
     Raises:
         CiptError: an unknown language, a missing query, or a check query with a bad severity.
+        QueryError: ``programme`` names no programme.
     """
     if lang not in LANGS:
         raise CiptError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    token = AUDIT_PROGRAMME.set(resolve_programme(store, programme).value if programme is not None else None)
+    try:
+        return _build(store, lang, base_url, queries, shapes)
+    finally:
+        AUDIT_PROGRAMME.reset(token)
+
+
+def _build(store: Store, lang: str, base_url: str | None, queries: Mapping[str, NamedQuery] | None,
+           shapes: Sequence[Path] | None) -> AuditReport:
     queries = queries if queries is not None else load_queries()
     identity = _table(store, queries, IDENTITY_QUERY, lang)
     hours = _table(store, queries, HOURS_QUERY, lang)
@@ -154,4 +166,5 @@ def build_audit_report(store: Store, *, lang: str = "fr", base_url: str | None =
         mapping_status=mapping,
         checks=checks,
         queries=[queries[name] for name in sorted(cited)],
+        programme=AUDIT_PROGRAMME.get(),
     )
