@@ -82,3 +82,11 @@ def upload(url: str, path: str, data: bytes, media: str, token: str | None = TOK
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return httpx.post(f"{url}{path}", content=data, headers=headers, params=params, timeout=120)
+
+
+def tree_digest_of(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (relative path → SHA-256): to check that nothing was written."""
+    import hashlib
+
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}

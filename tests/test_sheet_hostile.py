@@ -215,3 +215,31 @@ def test_http_import_refuses_hostile_workbooks_and_stays_writable(base, ws, tmp_
         assert response.status_code == 200 and response.json()["valid"] is True  # the write path is free
         assert httpx.get(f"{server.url}/api/modules", timeout=30).status_code == 200
     assert tree_digest(ws.root) == before
+
+
+# --- the team's reference files themselves, when ../shared is there (read, never copied) ----------
+
+
+@pytest.mark.parametrize("name, limit", [("merged_full.xlsx", "max_columns"),
+                                         ("cells_550000rows.xlsx", "max_unzipped_bytes"),
+                                         ("sst_5000000.xlsx", "max_unzipped_bytes")])
+def test_reference_hostile_workbooks_are_refused(shared_dir, name, limit):
+    error, seconds, peak = inspect_measured(shared_dir / "cases" / "hostile" / name)
+    assert error.limit == limit and seconds < INSPECT_SECONDS and peak < INSPECT_PEAK_MB
+
+
+def test_reference_text_workbooks_and_leading_space(shared_dir, ws):
+    from cipt_graph.spreadsheet import MatrixError, import_matrix
+
+    before = tree_digest(ws.root)
+    with pytest.raises(MatrixError) as caught:
+        import_matrix(ws, shared_dir / "cases" / "hostile" / "leading_space.xlsx", author="T", force=True)
+    assert {e.sheet + "!" + e.cell for e in caught.value.errors} >= {"Justifications!G2"}
+    assert tree_digest(ws.root) == before
+    for name in ("05_rationale_with_line_break.xlsx", "06_rationale_with_unicode_line_separator.xlsx",
+                 "07b_rationale_x000D_in_sharedStrings.xlsx"):
+        result = import_matrix(ws, shared_dir / "cases" / "text" / name, author="T", force=True)
+        assert not result.empty or result.applied is False
+        rationale = next(c["after"]["rationale"] for c in result.changed if "rationale" in c["fields"]) \
+            if result.changed else None
+        assert rationale is None or ("\n" in rationale and "_x000D_" not in rationale and "\u2028" not in rationale)

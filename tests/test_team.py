@@ -267,3 +267,15 @@ def test_workbook_upload_without_csrf_token_is_refused(team_server, team_ws, tmp
         refused = editor.post("/edit/upload", data=data, files=files)
         assert refused.status_code == 403 and "CSRF" in _alert(refused.text)
     assert (team_ws / "mapping" / "module_competency.csv").read_bytes() == before
+
+
+def test_serving_a_workspace_without_accounts_writes_nothing_into_it(tmp_path):
+    from serve_helpers import tree_digest_of
+
+    workspace = tmp_path / "ws"
+    assert run_cli("init", str(workspace)).returncode == 0
+    before = tree_digest_of(workspace)
+    with serving(["--data", str(workspace), "--allow-writes"], tmp_path / "serve.log", writer_env()) as server:
+        assert httpx.get(f"{server.url}/review", timeout=60).status_code == 200
+        assert httpx.get(f"{server.url}/login", timeout=60).status_code == 404
+    assert tree_digest_of(workspace) == before

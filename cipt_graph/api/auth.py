@@ -7,7 +7,8 @@
   8 hours. It holds the username only: the account (and its role) is read again at every request,
   so removing an account or changing its role takes effect at once.
 - The signing secret is ``$CIPT_SESSION_SECRET``, else ``<workspace>/.session-secret`` (created
-  once, mode 0600), else a random one per process (sessions then end at restart).
+  once, mode 0600, when the workspace has accounts), else a random one per process (sessions
+  then end at restart). A workspace without accounts is never written to.
 - Every form that changes something (sign-in, sign-out, edits, reviews, uploads) carries a CSRF
   token checked by ``asgi-csrf`` (double-submit cookie, signed); a POST to those paths without it
   is refused with 403. Other POSTs (``/sparql``, ``/api/…``) are not form endpoints and are not
@@ -29,6 +30,7 @@ from asgi_csrf import asgi_csrf
 from fastapi import Request
 from starlette.middleware.sessions import SessionMiddleware
 
+from ..accounts import FILE_NAME as ACCOUNTS_FILE
 from ..accounts import Account, AccountStore
 from ..errors import CiptError
 
@@ -49,7 +51,8 @@ def session_secret(workspace) -> str:
     given = os.environ.get(ENV_SESSION_SECRET, "").strip()
     if given:
         return given
-    if workspace is None or workspace.read_only:
+    if workspace is None or workspace.read_only or not (Path(workspace.root) / ACCOUNTS_FILE).exists():
+        # Nobody can sign in (no accounts): nothing to keep across restarts, nothing written.
         return secrets.token_urlsafe(48)
     path = Path(workspace.root) / SECRET_FILE
     try:
@@ -164,7 +167,8 @@ def install_sessions(app, workspace, base_url: str | None) -> None:
 
 
 def account_store(request: Request) -> AccountStore | None:
-    """The accounts of the served workspace, or None (shipped data: nobody can sign in)."""
+    """The accounts of the served workspace, or None when nobody can sign in (shipped data, no
+    account, or an accounts file that does not read)."""
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is None or workspace.read_only:
         return None
@@ -175,7 +179,10 @@ def account_store(request: Request) -> AccountStore | None:
         except CiptError:
             return None
         request.app.state.accounts = cached
-    return cached
+    try:
+        return cached if cached.list() else None
+    except CiptError:
+        return None
 
 
 def current_account(request: Request) -> Account | None:

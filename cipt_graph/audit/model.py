@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,10 +96,50 @@ class Check:
     description: str
     columns: list[str]
     rows: list[dict[str, object]]
+    duplicate_of: str | None = None
+    structural: bool = False
 
     @property
     def passed(self) -> bool:
         return not self.rows
+
+    @property
+    def counted(self) -> bool:
+        """False for a shape whose findings a check query already reports (counted once)."""
+        return self.duplicate_of is None
+
+
+@dataclass
+class Evidence:
+    """The state of the evidence, stated first in the report (issue #14).
+
+    Attributes:
+        links, validated, proposed: mapping links (``mapping_status``, kind ``all``).
+        inferred_statements: statements built on an inference or a judgement
+            (``inferred_statements``, kind ``statement``).
+        inferred_resources: resources whose own status is inferred or a judgement.
+        blocks, blocks_inferred_assessment: blocks, and those whose every assessment is inferred.
+    """
+
+    links: int = 0
+    validated: int = 0
+    proposed: int = 0
+    inferred_statements: int = 0
+    inferred_resources: int = 0
+    blocks: int = 0
+    blocks_inferred_assessment: int = 0
+
+    def percent(self, part: int) -> float:
+        return round(100 * part / self.links, 1) if self.links else 0.0
+
+
+@dataclass
+class Verdict:
+    """``conforme`` only when the blocking rules hold on validated data; otherwise
+    ``provisoire``, with the reasons (each ``{"key": label key, "args": its values}``)."""
+
+    status: str
+    reasons: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -115,12 +157,22 @@ class AuditReport:
     checks: list[Check]
     queries: list[NamedQuery]
     version: str = __version__
+    evidence: Evidence = field(default_factory=Evidence)
+    verdict: Verdict = field(default_factory=lambda: Verdict("provisoire"))
+    data_version: dict[str, object] = field(default_factory=dict)
+    data_status: Table | None = None
+    assessment: Table | None = None
+    hours_split: Table | None = None
+    #: The IRI of the programme audited (None: the whole dataset).
+    programme: str | None = None
 
     def counts(self) -> dict[str, int]:
-        """The number of findings (offending rows and SHACL results) per severity."""
+        """The number of findings (offending rows and SHACL results) per severity; a finding that
+        a check query and a shape both report is counted once (the query's)."""
         counts = dict.fromkeys(SEVERITIES, 0)
         for check in self.checks:
-            counts[check.severity] = counts.get(check.severity, 0) + len(check.rows)
+            if check.counted:
+                counts[check.severity] = counts.get(check.severity, 0) + len(check.rows)
         return counts
 
     @property
@@ -130,7 +182,11 @@ class AuditReport:
 
     def source_of(self, query: NamedQuery) -> Source:
         """The source of a cited query, with the parameters the report ran it with."""
-        return Source("query", query.name, report_params(query, self.lang), file=query.path.name)
+        token = AUDIT_PROGRAMME.set(self.programme)
+        try:
+            return Source("query", query.name, report_params(query, self.lang), file=query.path.name)
+        finally:
+            AUDIT_PROGRAMME.reset(token)
 
     def links(self, source: Source) -> dict[str, str] | None:
         """URLs running a query on the service: ``api`` and ``sparql`` (None without a base URL)."""
@@ -175,9 +231,19 @@ def inline_parameters(query: NamedQuery, params: Mapping[str, str]) -> str:
     return body[: match.end()] + values + body[match.end():]
 
 
+#: The programme (IRI) an audit is about, set by ``build_audit_report(programme=…)`` (issue #16).
+AUDIT_PROGRAMME: ContextVar[str | None] = ContextVar("cipt_audit_programme", default=None)
+
+
 def report_params(query: NamedQuery, lang: str) -> dict[str, str]:
-    """The parameters the report runs a query with: its language, when the query takes one."""
-    return {"lang": lang} if any(p.name == "lang" for p in query.params) else {}
+    """The parameters the report runs a query with: its language, and the audited programme,
+    when the query takes them."""
+    names = {p.name for p in query.params}
+    params = {"lang": lang} if "lang" in names else {}
+    programme = AUDIT_PROGRAMME.get()
+    if programme is not None and "programme" in names:
+        params["programme"] = programme
+    return params
 
 
 

@@ -24,7 +24,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise CiptError(f"--base-url must be an http:// or https:// URL, got {args.base_url!r}")
     if args.out and not Path(args.out).resolve().parent.is_dir():
         raise CiptError("the folder to write the report in does not exist", where=args.out)
-    report = build_audit_report(open_data(args), lang=args.lang, base_url=args.base_url)
+    report = build_audit_report(open_data(args), lang=args.lang, base_url=args.base_url, programme=args.programme)
     render = {"html": render_html, "md": render_md, "json": render_json}[args.format]
     text = render(report)
     if args.out:
@@ -51,5 +51,7 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the report (default: the global --lang, else LC_ALL/LANG)")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="audit one programme (its code, such as M2_CIPT or U007, or its IRI); default: the whole data")
     p.add_argument("--base-url", metavar="URL",
                    help="root URL of a running `cipt serve`: adds links running each query there")

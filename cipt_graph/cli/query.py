@@ -46,12 +46,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from ..queries import run_query
     from ..store import iter_records
 
-    record = next(iter(iter_records(run_query(open_data(args), "stats"))))
+    params = {"programme": args.programme} if args.programme else {}
+    records = list(iter_records(run_query(open_data(args), "stats", params)))
     if args.format == "json":
-        print(json.dumps(record, ensure_ascii=False, indent=2))
+        # One programme (the usual case, or --programme): its object, as always; several: a list.
+        print(json.dumps(records[0] if len(records) == 1 else records, ensure_ascii=False, indent=2))
     else:
-        for key, value in record.items():
-            print(f"{key:16} {value}")
+        for n, record in enumerate(records):
+            if n:
+                print()
+            for key, value in record.items():
+                print(f"{key:16} {value}")
     return EXIT_OK
 
 
@@ -68,3 +73,5 @@ def register(commands: CommandAdder) -> None:
 
     p = commands.add("stats", cmd_stats)
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="one programme's figures (its code, such as M2_CIPT or U007, or its IRI); default: every programme")

@@ -15,7 +15,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     """
     from ..visualize import write_views
 
-    written = write_views(open_data(args), args.out, args.lang)
+    written = write_views(open_data(args), args.out, args.lang, programme=args.programme)
     print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written))
     return EXIT_OK
 
@@ -26,3 +26,6 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the HTML files into (created if missing)")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the pages (default: the global --lang, else LC_ALL/LANG)")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="the programme the views are about (its code, such as M2_CIPT or U007, or its IRI); "
+                        "needed when the data holds several")

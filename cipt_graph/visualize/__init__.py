@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import CiptError
-from ..store import Store
+from ..store import Store, select
 from ..queries import resolve_programme
 from .dashboard import render_dashboard
 from .data import programme_scope
@@ -21,6 +21,8 @@ from .jobs import render_jobs
 from .matrix import matrix_csv, matrix_xlsx, render_matrix
 from .network import render_network
 from .page import Links
+
+_TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
 
 #: View name → renderer ``(store, lang, links) -> HTML``.
 RENDERERS: dict[str, Callable[[Store, str, Links], str]] = {
@@ -37,36 +39,49 @@ FILE_NAMES = {"dashboard": "index.html", "graph": "graph.html", "matrix": "matri
 def render_view(store: Store, view: str, lang: str = DEFAULT_LANG, links: Links | None = None,
                 programme: str | None = None) -> str:
     """The HTML of one view (``dashboard``, ``graph``, ``matrix``, ``jobs``) in ``lang``, about
-    ``programme`` (its code or IRI; None: every programme of the dataset, which is its only one
-    in the usual case).
+    ``programme`` (its code or IRI; None: the programme of an enclosing ``programme_scope``, else
+    every programme of the dataset, which is its only one in the usual case).
 
     Raises:
         QueryError: ``programme`` names no programme.
     """
+    if programme is None:  # unscoped, or inside a caller's programme_scope
+        return RENDERERS[view](store, check_lang(lang), links or Links())
+    resolve_programme(store, programme)  # an unknown programme is an error, not an empty page
     with programme_scope(programme):
-        if programme is not None:
-            resolve_programme(store, programme)  # an unknown programme is an error, not an empty page
         return RENDERERS[view](store, check_lang(lang), links or Links())
 
 
-def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_LANG) -> list[Path]:
+def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_LANG,
+                programme: str | None = None) -> list[Path]:
     """Write every view as a standalone HTML file (plus ``matrix.csv`` and ``matrix.xlsx``) into ``out``.
+
+    With ``programme`` (code or IRI), the views are about that programme; without it the data
+    must hold only one.
 
     Every file is rendered before any is written, and each is written to a temporary name then
     renamed: a failure leaves no half-written file.
 
     Raises:
-        CiptError: ``out`` exists and is not a folder, or cannot be written.
+        CiptError: ``out`` exists and is not a folder, or cannot be written; several programmes
+            and none given.
+        QueryError: ``programme`` names no programme.
     """
     check_lang(lang)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise CiptError("not a folder", where=str(folder))
     links = Links(standalone=True)
-    contents: dict[str, bytes] = {name: RENDERERS[view](store, lang, links).encode("utf-8")
-                                  for view, name in FILE_NAMES.items()}
-    contents["matrix.csv"] = matrix_csv(store, lang).encode("utf-8")
-    contents["matrix.xlsx"] = matrix_xlsx(store, lang)
+    if programme is None and len(select(store, _TWO_PROGRAMMES)) > 1:
+        raise CiptError("the data holds several programmes: give the one the views are about "
+                        "(--programme, its code or IRI; `cipt query programmes` lists them)")
+    with programme_scope(programme):
+        if programme is not None:
+            resolve_programme(store, programme)
+        contents: dict[str, bytes] = {name: RENDERERS[view](store, lang, links).encode("utf-8")
+                                      for view, name in FILE_NAMES.items()}
+        contents["matrix.csv"] = matrix_csv(store, lang).encode("utf-8")
+        contents["matrix.xlsx"] = matrix_xlsx(store, lang)
     written = []
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from ..output import to_csv
 from ..queries import run_query
 from ..store import Store
 from ..i18n import hours as fmt_hours
-from .data import hours_text, records, shorten
+from .data import current_programme, hours_text, records, shorten
 from .i18n import tr
 from .page import Links, render_page
 
@@ -247,7 +247,7 @@ dl.key { font-size: .82rem; margin: 0; } dl.key dt { font-weight: 700; margin-to
 
 def matrix_csv(store: Store, lang: str = "fr") -> str:
     """The ``coverage_matrix`` query as CSV: one row per module → competency link."""
-    return to_csv(run_query(store, "coverage_matrix", {"lang": lang}))
+    return to_csv(run_query(store, "coverage_matrix", _params(lang)))
 
 
 #: Fills of what stands out in the workbook: a gap (hatched red, readable in black and white too).
@@ -339,7 +339,7 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
         ws.column_dimensions[get_column_letter(c)].width = 9
     ws.freeze_panes = "E2"
     ws.auto_filter.ref = f"A1:{get_column_letter(total_col)}{last_module_row}"
-    result = run_query(store, "coverage_matrix", {"lang": lang})
+    result = run_query(store, "coverage_matrix", _params(lang))
     links = wb.create_sheet("coverage_matrix")
     append_row(links, result.variables)
     for record in records(store, "coverage_matrix", lang=lang):
@@ -349,3 +349,9 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _params(lang: str) -> dict[str, str]:
+    """The exports' query parameters: the language and the programme being drawn (if any)."""
+    programme = current_programme()
+    return {"lang": lang, **({"programme": programme} if programme is not None else {})}

@@ -1,0 +1,159 @@
+"""A university in one dataset (issue #16): every view, API route and command scoped by programme
+gives exactly that programme's figures (compared with the named queries run for it), and the
+overview lists every programme.
+
+The dataset is the shipped programme plus three generated ones (``bench/generate.py``'s
+university generator, small), two of them sharing a certification.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+
+import httpx
+import pytest
+
+from conftest import ROOT, serve_app
+
+from cipt_graph.api.app import create_app
+from cipt_graph.build import build_store
+from cipt_graph.queries import run_query
+from cipt_graph.store import iter_records
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("cipt_bench_generate", ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("cipt_bench_generate", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def university(tmp_path_factory):
+    out = tmp_path_factory.mktemp("university") / "ws"
+    counts = _generator().generate_university(out, programmes=3, certifications=2, seed=11)
+    assert counts["programmes"] == 4
+    return out
+
+
+@pytest.fixture(scope="module")
+def ustore(university):
+    return build_store(university)
+
+
+@pytest.fixture(scope="module")
+def url(ustore):
+    with serve_app(create_app(ustore)) as base:
+        yield base
+
+
+def rows(store, name, **params):
+    return list(iter_records(run_query(store, name, params)))
+
+
+def codes(store):
+    return [r["programme_code"] for r in rows(store, "programmes")]
+
+
+def test_overview_query_lists_every_programme(ustore):
+    got = rows(ustore, "programmes")
+    assert sorted(r["programme_code"] for r in got) == ["M2_CIPT", "U001", "U002", "U003"]
+    for r in got:  # each figure is the programme's own, from the programme-scoped queries
+        (stats,) = rows(ustore, "stats", programme=r["programme"])
+        assert (r["modules"], r["listed"], r["declared"], r["links"]) == \
+            (stats["modules"], stats["hours_listed"], stats["hours_declared"], stats["coverage_links"])
+        assert r["uncovered"] == len(rows(ustore, "uncovered_competencies", programme=r["programme"]))
+        assert r["empty_modules"] == len(rows(ustore, "modules_without_competency", programme=r["programme"]))
+
+
+def test_rows_of_every_programme_name_their_programme(ustore):
+    everything = rows(ustore, "modules")
+    assert {r["programme"] for r in everything} == {r["programme"] for r in rows(ustore, "programmes")}
+    for p in {r["programme"] for r in everything}:
+        assert [r for r in everything if r["programme"] == p] == rows(ustore, "modules", programme=p)
+
+
+@pytest.mark.parametrize("code", ["M2_CIPT", "U002"])
+def test_api_routes_scoped_by_programme(ustore, url, code):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        modules = client.get("/api/modules", params={"programme": code}).json()
+        want = rows(ustore, "modules", programme=code)
+        assert [m["code"] for m in modules] == [r["module_code"] for r in want]
+        assert {m["programme"] for m in modules} == {want[0]["programme"]}
+        gaps = client.get("/api/gaps", params={"programme": code}).json()
+        assert [c["code"] for c in gaps["uncovered_competencies"]] == \
+            [r["competency_code"] for r in rows(ustore, "uncovered_competencies", programme=code)]
+        (hours,) = gaps["hours"]
+        (want_hours,) = rows(ustore, "hours_declared_vs_listed", programme=code)
+        assert (hours["declared"], hours["listed"], hours["programme"]) == \
+            (want_hours["declared"], want_hours["listed"], want_hours["programme"])
+        matrix = client.get("/api/coverage-matrix", params={"programme": code}).json()
+        assert len(matrix["links"]) == len(rows(ustore, "coverage_matrix", programme=code))
+        assert {link["programme"] for link in matrix["links"]} == {want[0]["programme"]}
+        blocks = client.get("/api/blocks", params={"programme": code}).json()
+        assert [b["code"] for b in blocks] == [r["block_code"] for r in rows(ustore, "hours_per_block", programme=code)]
+        assert client.get("/api/modules", params={"programme": "NOPE"}).status_code == 404
+
+
+@pytest.mark.parametrize("code", ["M2_CIPT", "U003"])
+def test_views_scoped_by_programme(ustore, url, code):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        (stats,) = rows(ustore, "stats", programme=code)
+        page = client.get("/", params={"programme": code, "lang": "en"})
+        assert page.status_code == 200
+        assert re.search(rf'data-figure="modules"><div class="value">{stats["modules"]}<', page.text)
+        matrix = client.get("/matrix", params={"programme": code})
+        assert matrix.status_code == 200
+        own = {r["module_code"] for r in rows(ustore, "modules", programme=code)}
+        others = {r["module_code"] for r in rows(ustore, "modules")} - own
+        assert all(m in matrix.text for m in own) and not any(f">{m}<" in matrix.text for m in others)
+        csv_text = client.get("/matrix.csv", params={"programme": code}).text
+        assert len(csv_text.strip().splitlines()) - 1 == len(rows(ustore, "coverage_matrix", programme=code))
+        assert client.get("/jobs", params={"programme": code}).status_code == 200
+        assert client.get("/graph", params={"programme": code}).status_code == 200
+        assert client.get("/matrix", params={"programme": "NOPE"}).status_code == 404
+
+
+def test_without_a_programme_the_views_send_to_the_overview(ustore, url):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        home = client.get("/")
+        assert home.status_code == 200
+        for code in codes(ustore):
+            assert f">{code}</a>" in home.text
+        r = client.get("/matrix", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/programmes")
+
+
+def test_overview_search_sort_and_shared_certifications(ustore, url):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        page = client.get("/programmes", params={"q": "u00", "sort": "modules", "order": "desc"}).text
+        shown = re.findall(r'<th scope="row"><a href="[^"]*">([^<]+)</a>', page)
+        assert sorted(shown) == ["U001", "U002", "U003"]
+        want = sorted((r for r in rows(ustore, "programmes") if r["programme_code"].startswith("U")),
+                      key=lambda r: -r["modules"])
+        assert [r["modules"] for r in want] == sorted((r["modules"] for r in want), reverse=True)
+        assert shown[0] == want[0]["programme_code"] or want[0]["modules"] == want[1]["modules"]
+        shared = {r["rncp_number"] for r in rows(ustore, "certification_coverage") if r["programme_count"] > 1}
+        assert shared and all(f"{n} — " in page for n in shared)
+        assert client.get("/programmes", params={"sort": "nope"}).status_code == 400  # the app answers 400 for bad parameters
+
+
+def test_commands_take_the_programme(university, ustore, cli):
+    done = cli("stats", "--programme", "U001", "--format", "json", "--data", str(university))
+    assert done.returncode == 0, done.stderr
+    (want,) = rows(ustore, "stats", programme="U001")
+    assert json.loads(done.stdout) == want
+    everything = cli("stats", "--format", "json", "--data", str(university))
+    assert len(json.loads(everything.stdout)) == 4
+    bad = cli("stats", "--programme", "NOPE", "--data", str(university))
+    assert bad.returncode == 2 and "NOPE" in bad.stderr
+    audit = cli("audit", "--programme", "U002", "--format", "json", "--data", str(university))
+    assert audit.returncode in (0, 1), audit.stderr
+    report = json.loads(audit.stdout)
+    (hours,) = rows(ustore, "hours_declared_vs_listed", programme="U002")
+    assert json.dumps(report).count(hours["programme"]) > 0
+    assert hours["programme"] in json.dumps(report["hours"]) and "m2-cipt" not in json.dumps(report["hours"])
