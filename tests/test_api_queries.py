@@ -176,6 +176,19 @@ def test_jobs_and_each_with_its_paths(store, client):
         flat = {(a["code"], c["code"], m["code"]) for a in detail["activities"] for c in a["competencies"]
                 for m in c["modules"]}
         assert flat == {(p["activity_code"], p["competency_code"], p["module_code"]) for p in paths if p["module_code"]}
+        # Hours along the chain (issue #14), as the /jobs page: per competency the estimate of
+        # hours_per_competency, per module its hours; every link carries its status.
+        estimates = {r["competency_code"]: r["hours"] for r in records(store, "hours_per_competency")}
+        module_hours = {r["module_code"]: r["module_hours"] for r in records(store, "modules")}
+        for a in detail["activities"]:
+            assert a["link_status"] in ("inferred", "judgement")
+            for c in a["competencies"]:
+                assert c["estimated_hours"] == pytest.approx(estimates[c["code"]]), c["code"]
+                assert c["link_status"] == "inferred"
+                assert all(m["hours"] == module_hours[m["code"]] for m in c["modules"])
+        needed = {c["code"] for a in detail["activities"] for c in a["competencies"]}
+        assert detail["estimated_hours"] == pytest.approx(sum(estimates[c] for c in needed), abs=0.01)
+        assert detail["rome_status"] == ("judgement" if job["code"] == "J5" else "inferred")
 
 
 def test_coverage_matrix(store, client):

@@ -76,14 +76,20 @@ def test_block_competency_counts(store):
 
 
 def test_rome_codes_and_judgement(store):
+    # The status is the statement's (job → ROME code), not the job's: the job's label is stated.
     found = rows(store, """
         SELECT ?job ?code ?status WHERE {
-          ?job a cipt:TargetJob ; schema:occupationalCategory/schema:codeValue ?code .
-          OPTIONAL { ?job cipt:dataStatus ?status } }""")
+          ?job a cipt:TargetJob ; schema:occupationalCategory ?category .
+          ?category schema:codeValue ?code .
+          OPTIONAL { ?mark <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?job ;
+                           <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> schema:occupationalCategory ;
+                           <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?category ;
+                           cipt:dataStatus ?status } }""")
     codes = {r["code"] for r in found}
     assert {"K1423", "E1109", "E1112", "E1103", "K1809"} <= codes
     judged = {r["job"] for r in found if r["status"] == "https://w3id.org/cipt-graph/ontology#Judgement"}
     assert len(judged) == 1
+    assert all(r["status"] for r in found), "every ROME code of a job is marked inferred or judgement"
 
 
 def test_certification_facts(store):

@@ -329,7 +329,27 @@ def _unknown_in_rationale(wb):
     just.cell(2, 2).value = "BC07-C1"
 
 
+def _justification_rows(wb, module: str) -> list[int]:
+    just = wb["Justifications"]
+    return [r for r in range(2, just.max_row + 1) if just.cell(r, 1).value == module]
+
+
+def _hours_above_module(wb):
+    # 500 h on a link of a 20 h module (issue #14): refused, not only flagged by the audit.
+    (row, *_) = _justification_rows(wb, "M01")
+    wb["Justifications"].cell(row, 3).value = 500
+
+
+def _hours_summing_above_module(wb):
+    # Each link of the 30 h module fits, their sum does not.
+    first, second, *_ = _justification_rows(wb, "M22")
+    wb["Justifications"].cell(first, 3).value = 20
+    wb["Justifications"].cell(second, 3).value = 20
+
+
 @pytest.mark.parametrize("change, expected", [
+    (_hours_above_module, ["500 h sur un lien du module M01, qui n'a que 20 h"]),
+    (_hours_summing_above_module, ["les heures des liens du module M22", "totalisent 40 h, plus que ses 30 h"]),
     (_swap_headers, ["Matrice!E2", "Matrice!F2", "déplacé"]),
     (_unknown_competency, ["Matrice!E2", "inconnu", "'BC09-C9'"]),
     (_merge_cells, ["Matrice!E6:F6", "fusionn"]),
@@ -337,7 +357,7 @@ def _unknown_in_rationale(wb):
     (_unknown_module, ["module inconnu 'M99'", "module M04 absent"]),
     (_wrong_sheet, ["feuille 'Matrice' absente"]),
     (_unknown_in_rationale, ["Justifications!B2", "compétence inconnue 'BC07-C1'"]),
-], ids=["moved-headers", "unknown-competency", "merged-cells", "level-off-scale", "unknown-module",
+], ids=["hours-above-module", "hours-summing-above-module", "moved-headers", "unknown-competency", "merged-cells", "level-off-scale", "unknown-module",
         "wrong-sheet", "unknown-in-rationale"])
 def test_invalid_workbook_lists_errors_and_applies_nothing(workspace, exported, capsys, tmp_path, change, expected):
     before_csv = (workspace.mapping_dir / CSV_NAME).read_bytes()

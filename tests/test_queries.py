@@ -31,7 +31,8 @@ def facts(data_dir):
     for m in g.subjects(RDF.type, CIPT.Module):
         code = str(g.value(m, SCHEMA.courseCode))
         period = g.value(m, CIPT.period)
-        modules[code] = {"hours": int(g.value(m, CIPT.hours)), "period": str(g.value(period, SKOS.notation))}
+        modules[code] = {"hours": int(g.value(m, CIPT.hours)), "period": str(g.value(period, SKOS.notation)),
+                         "assessment": (m, RDF.type, CIPT.AssessmentSession) in g}
     competencies = {}
     for c in g.subjects(RDF.type, CIPT.Competency):
         competencies[str(g.value(c, SKOS.notation))] = str(g.value(g.value(c, SKOS.broader), SKOS.notation))
@@ -97,7 +98,8 @@ def check_uncovered_blocks(store, mapping, facts):
 def check_modules_without_competency(store, mapping, facts):
     linked = {r["module"] for r in mapping["module_competency"]}
     got = {r["module_code"] for r in records(store, "modules_without_competency")}
-    assert got == set(facts["modules"]) - linked
+    teaching = {code for code, m in facts["modules"].items() if not m["assessment"]}
+    assert got == teaching - linked
 
 
 def check_hours_per_competency(store, mapping, facts):
@@ -141,6 +143,13 @@ def check_job_paths(store, mapping, facts):
         assert modules == covering[comp], comp
     one = records(store, "job_paths", job="J1")
     assert one and {r["job_code"] for r in one} == {"J1"}
+    # Hours along the chain (issue #14): the module's hours, the competency's estimate.
+    want = allocated_hours(mapping, facts)
+    for r in rows:
+        assert r["competency_hours"] == pytest.approx(float(want.get(r["competency_code"], 0)), abs=0.01), r
+        if r["module_code"]:
+            assert r["module_hours"] == facts["modules"][r["module_code"]]["hours"]
+        assert r["activity_status"] == "inferred" and r["competency_status"] == "inferred"
 
 
 def check_competency_progression(store, mapping, facts):
@@ -343,6 +352,111 @@ def check_certification_blocks(store, mapping, facts):
     assert records(store, "certification_blocks", certification="RNCP00000") == []
 
 
+def check_inferred_statements(store, mapping, facts):
+    g = facts["graph"]
+    rows = records(store, "inferred_statements")
+    marked = set(g.subjects(RDF.type, CIPT.StatementStatus))
+    assert {r["mark"] for r in rows if r["statement_kind"] == "statement"} == {str(m) for m in marked}
+
+
+def _code(g, node):
+    return str(g.value(node, SKOS.notation))
+
+
+def _assessed(g):
+    """Competency codes assessed directly, and through their block (issue #14)."""
+    direct = {_code(g, c) for c in g.objects(None, CIPT.assessesCompetency)}
+    blocks = set(g.objects(None, CIPT.assessesBlock))
+    via_block = {_code(g, c) for c in g.subjects(RDF.type, CIPT.Competency) if g.value(c, SKOS.broader) in blocks}
+    return direct, via_block
+
+
+def _taught(mapping, facts):
+    return {r["competency"] for r in mapping["module_competency"] if not facts["modules"][r["module"]]["assessment"]}
+
+
+def check_assessment_per_competency(store, mapping, facts):
+    rows = records(store, "assessment_per_competency")
+    assert {r["competency_code"] for r in rows} == set(facts["competencies"]) and len(rows) == len(facts["competencies"])
+    direct, via_block = _assessed(facts["graph"])
+    for r in rows:
+        modules = {row["module"] for row in mapping["module_competency"] if row["competency"] == r["competency_code"]
+                   and not facts["modules"][row["module"]]["assessment"]}
+        assert r["teaching_modules"] == len(modules), r
+        assert {s.split(" ")[0] for s in (r["taught_by"] or "").split(" / ") if s} == modules, r
+        assert bool(r["assessed_by"]) == (r["competency_code"] in direct | via_block), r
+        assert bool(r["named_by_assessment"]) == (r["competency_code"] in direct), r
+
+
+def check_taught_not_assessed(store, mapping, facts):
+    direct, via_block = _assessed(facts["graph"])
+    got = {r["competency_code"] for r in records(store, "taught_not_assessed")}
+    assert got == _taught(mapping, facts) - direct - via_block
+
+
+def check_assessed_not_taught(store, mapping, facts):
+    g = facts["graph"]
+    direct, via_block = _assessed(g)
+    partly = {_code(g, c) for c in g.subjects(CIPT.untaughtAspect, None)}
+    rows = records(store, "assessed_not_taught")
+    want = {c for c in direct | via_block if c not in _taught(mapping, facts) or c in partly}
+    assert {r["competency_code"] for r in rows} == want
+    assert all((r["problem"] == "partly") == (r["competency_code"] in _taught(mapping, facts)) for r in rows)
+
+
+def check_activities_without_module(store, mapping, facts):
+    g = facts["graph"]
+    activities = {_code(g, a) for a in g.subjects(RDF.type, CIPT.Activity)}
+    got = {r["activity_code"] for r in records(store, "activities_without_module")}
+    assert got == activities - {r["activity"] for r in mapping["module_activity"]}
+
+
+def check_objectives_without_module(store, mapping, facts):
+    g = facts["graph"]
+    objectives = {_code(g, o) for o in g.subjects(RDF.type, CIPT.LearningObjective)}
+    got = {r["objective_code"] for r in records(store, "objectives_without_module")}
+    assert got == objectives - {r["objective"] for r in mapping["module_objective"]}
+
+
+def check_jobs_with_unprepared_activities(store, mapping, facts):
+    g = facts["graph"]
+    prepared = {r["activity"] for r in mapping["module_activity"]}
+    want = {(_code(g, j), _code(g, a)) for j in g.subjects(RDF.type, CIPT.TargetJob)
+            for a in g.objects(j, CIPT.involvesActivity) if _code(g, a) not in prepared}
+    got = {(r["job_code"], r["activity_code"]) for r in records(store, "jobs_with_unprepared_activities")}
+    assert got == want
+
+
+def check_impossible_link_hours(store, mapping, facts):
+    stated = defaultdict(list)
+    for r in mapping["module_competency"]:
+        if r["hours"].strip():
+            stated[r["module"]].append((r["competency"], Decimal(r["hours"].replace(",", "."))))
+    want = set()
+    for module, links in stated.items():
+        hours = facts["modules"][module]["hours"]
+        want |= {(module, "link", c) for c, h in links if h > hours}
+        if len(links) > 1 and sum(h for _, h in links) > hours:
+            want.add((module, "sum", None))
+    got = {(r["module_code"], r["problem"], r["competency_code"]) for r in records(store, "impossible_link_hours")}
+    assert got == want
+
+
+def check_data_version(store, mapping, facts):
+    (row,) = records(store, "data_version")
+    assert row["source_modified"] == "2025-09-08" and row["official_source_issued"] == "2025-01-31"
+    dates = [r["asserted_on"] for rows in mapping.values() for r in rows]
+    assert row["last_assertion"] == max(dates)
+    assert row["links"] == sum(len(rows) for rows in mapping.values())
+    assert row["triples"] > 1000
+
+
+def check_hours_teaching_assessment(store, mapping, facts):
+    (row,) = records(store, "hours_teaching_assessment")
+    sessions = sum(m["hours"] for m in facts["modules"].values() if m["assessment"])
+    assert row["listed"] == sum(m["hours"] for m in facts["modules"].values()) == 457
+    assert (row["assessment_hours"], row["teaching_hours"]) == (sessions, 457 - sessions) == (7, 450)
+    assert row["declared"] == 487 and float(row["workplace_share"]) == 75.0
 def check_module_objectives(store, mapping, facts):
     rows = records(store, "module_objectives")
     got = {(r["module_code"], r["objective_code"], r["status"]) for r in rows if r["module"]}

@@ -139,29 +139,41 @@ class JobModule(BaseModel):
     label: str
     level_code: str
     level_rank: int
+    hours: int | None = None
 
 
 class JobCompetency(BaseModel):
-    """A competency an activity rests on, and the modules building it (empty: a gap)."""
+    """A competency an activity rests on, and the modules building it (empty: a gap).
+
+    ``estimated_hours``: its teaching hours by the equal-split rule of ``hours_per_competency``
+    (an estimate, as on the /jobs page); ``link_status``: whether the activity → competency link
+    is stated, inferred or a judgement."""
 
     iri: str
     code: str
     label: str
+    estimated_hours: float = 0.0
+    link_status: str | None = None
     modules: list[JobModule]
 
 
 class JobActivity(BaseModel):
-    """A professional activity a job involves."""
+    """A professional activity a job involves (``link_status``: of the job → activity link)."""
 
     iri: str
     code: str
     label: str
+    link_status: str | None = None
     competencies: list[JobCompetency]
 
 
 class JobDetail(JobSummary):
-    """A job → activities → competencies → modules."""
+    """A job → activities → competencies → modules, with hours along the chain (query
+    ``job_paths``): ``estimated_hours`` sums the estimated hours of the distinct competencies the
+    job needs; ``rome_status`` says whether its ROME code is inferred or a judgement."""
 
+    rome_status: str | None = None
+    estimated_hours: float = 0.0
     activities: list[JobActivity]
 
 

@@ -196,18 +196,26 @@ async def job(code: str, request: Request, lang: Lang = LANG, programme: str | N
             raise _missing("job", code)
         activities: dict[str, m.JobActivity] = {}
         comps: dict[tuple[str, str], m.JobCompetency] = {}
+        needed: dict[str, float] = {}
+        rome_status = None
         for r in _records(store, "job_paths", job=found[0]["job"], lang=lang):
+            rome_status = r["rome_status"]
             act = activities.setdefault(r["activity"], m.JobActivity(
-                iri=r["activity"], code=r["activity_code"], label=r["activity_label"], competencies=[]))
+                iri=r["activity"], code=r["activity_code"], label=r["activity_label"],
+                link_status=r["activity_status"], competencies=[]))
             key = (r["activity"], r["competency"])
             if key not in comps:
                 comps[key] = m.JobCompetency(iri=r["competency"], code=r["competency_code"],
-                                             label=r["competency_label"], modules=[])
+                                             label=r["competency_label"], estimated_hours=r["competency_hours"],
+                                             link_status=r["competency_status"], modules=[])
                 act.competencies.append(comps[key])
+                needed[r["competency"]] = float(r["competency_hours"] or 0)
             if r["module"]:
                 comps[key].modules.append(m.JobModule(iri=r["module"], code=r["module_code"], label=r["module_label"],
-                                                      level_code=r["level_code"], level_rank=r["level_rank"]))
-        return m.JobDetail(**_job(found[0]).model_dump(), activities=list(activities.values()))
+                                                      level_code=r["level_code"], level_rank=r["level_rank"],
+                                                      hours=r["module_hours"]))
+        return m.JobDetail(**_job(found[0]).model_dump(), activities=list(activities.values()),
+                           rome_status=rome_status, estimated_hours=round(sum(needed.values()), 2))
     return await _run(request, work, programme)
 
 

@@ -96,10 +96,50 @@ class Check:
     description: str
     columns: list[str]
     rows: list[dict[str, object]]
+    duplicate_of: str | None = None
+    structural: bool = False
 
     @property
     def passed(self) -> bool:
         return not self.rows
+
+    @property
+    def counted(self) -> bool:
+        """False for a shape whose findings a check query already reports (counted once)."""
+        return self.duplicate_of is None
+
+
+@dataclass
+class Evidence:
+    """The state of the evidence, stated first in the report (issue #14).
+
+    Attributes:
+        links, validated, proposed: mapping links (``mapping_status``, kind ``all``).
+        inferred_statements: statements built on an inference or a judgement
+            (``inferred_statements``, kind ``statement``).
+        inferred_resources: resources whose own status is inferred or a judgement.
+        blocks, blocks_inferred_assessment: blocks, and those whose every assessment is inferred.
+    """
+
+    links: int = 0
+    validated: int = 0
+    proposed: int = 0
+    inferred_statements: int = 0
+    inferred_resources: int = 0
+    blocks: int = 0
+    blocks_inferred_assessment: int = 0
+
+    def percent(self, part: int) -> float:
+        return round(100 * part / self.links, 1) if self.links else 0.0
+
+
+@dataclass
+class Verdict:
+    """``conforme`` only when the blocking rules hold on validated data; otherwise
+    ``provisoire``, with the reasons (each ``{"key": label key, "args": its values}``)."""
+
+    status: str
+    reasons: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -117,14 +157,22 @@ class AuditReport:
     checks: list[Check]
     queries: list[NamedQuery]
     version: str = __version__
+    evidence: Evidence = field(default_factory=Evidence)
+    verdict: Verdict = field(default_factory=lambda: Verdict("provisoire"))
+    data_version: dict[str, object] = field(default_factory=dict)
+    data_status: Table | None = None
+    assessment: Table | None = None
+    hours_split: Table | None = None
     #: The IRI of the programme audited (None: the whole dataset).
     programme: str | None = None
 
     def counts(self) -> dict[str, int]:
-        """The number of findings (offending rows and SHACL results) per severity."""
+        """The number of findings (offending rows and SHACL results) per severity; a finding that
+        a check query and a shape both report is counted once (the query's)."""
         counts = dict.fromkeys(SEVERITIES, 0)
         for check in self.checks:
-            counts[check.severity] = counts.get(check.severity, 0) + len(check.rows)
+            if check.counted:
+                counts[check.severity] = counts.get(check.severity, 0) + len(check.rows)
         return counts
 
     @property

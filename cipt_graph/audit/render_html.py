@@ -8,7 +8,8 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .labels import column, text
+from .labels import TEXT, column, text
+from .evidence import status_groups
 from .model import AuditReport, compact
 
 #: Columns never shown in tables: the language echo, and IRIs when a code column says the same.
@@ -68,6 +69,42 @@ def level_legend(report: AuditReport) -> str:
     return ", ".join(f"{code} = {label}" for _, code, label in sorted(levels))
 
 
+#: Rows of a findings table shown in the printed report (all of them in Markdown and JSON).
+MAX_ROWS = 15
+
+
+def report_context(report: AuditReport) -> dict[str, object]:
+    """What the HTML and Markdown forms share beyond the report: the data version, the hours
+    split, the assessment per competency, the assessment status per block, the status groups."""
+    lang = report.lang
+    version = {k: format_value(v, lang) for k, v in report.data_version.items()}
+    for key in ("digest", "source_modified", "official_source_issued", "last_assertion", "links"):
+        version.setdefault(key, "—")
+    split = report.hours_split.rows[0] if report.hours_split and report.hours_split.rows else {}
+    hours_split = {k: format_value(split.get(k), lang) for k in ("teaching_hours", "assessment_hours", "workplace_share")}
+    assessment = {str(r["competency_code"]): r for r in (report.assessment.rows if report.assessment else [])}
+    block_status: dict[str, set[str]] = {}
+    for row in assessment.values():
+        for status in str(row.get("assessment_status") or "").split():
+            if status:
+                block_status.setdefault(str(row["block_code"]), set()).add(status)
+    return {
+        "version": version,
+        "hours_split": hours_split,
+        "assessment": assessment,
+        "assessment_source": report.assessment.source if report.assessment else None,
+        "block_status": {k: ", ".join(sorted(v)) for k, v in block_status.items()},
+        "groups": status_groups(report),
+        "reasons": [(r["key"], {k: format_value(v, lang) for k, v in r["args"].items()}) for r in report.verdict.reasons],
+        "max_rows": MAX_ROWS,
+        "sessions": set(),
+        "status_name": lambda codes: ", ".join(text(lang, f"status_{c}") if f"status_{c}" in TEXT["fr"] else c
+                                                for c in sorted(str(codes or "").replace(",", " ").split())),
+        "query_title": lambda q: ((q.header.get("title") or {}).get(lang) if isinstance(q.header.get("title"), dict)
+                                  else None) or q.summary,
+    }
+
+
 def render_html(report: AuditReport) -> str:
     """The report as a standalone HTML document (French by default, styles inline)."""
     lang = report.lang
@@ -78,7 +115,9 @@ def render_html(report: AuditReport) -> str:
         return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
     template = _environment().get_template("report.html.j2")
+    context = report_context(report)
     return template.render(
+        **context,
         r=report,
         counts=report.counts(),
         programme_label=identity.get("programme_label", ""),

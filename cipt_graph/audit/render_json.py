@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from .model import AuditReport, Source, Table
@@ -37,6 +38,11 @@ def report_dict(report: AuditReport) -> dict[str, object]:
         "base_url": report.base_url,
         "status": {"exit_code": report.exit_code, "violations": counts["violation"],
                    "warnings": counts["warning"], "infos": counts["info"]},
+        "evidence": {**dataclasses.asdict(report.evidence),
+                     "validated_percent": report.evidence.percent(report.evidence.validated),
+                     "proposed_percent": report.evidence.percent(report.evidence.proposed)},
+        "verdict": {"status": report.verdict.status, "reasons": report.verdict.reasons},
+        "data_version": report.data_version,
         "identity": _table(report, report.identity),
         "hours": _table(report, report.hours),
         "blocks": {
@@ -58,10 +64,13 @@ def report_dict(report: AuditReport) -> dict[str, object]:
             ],
         },
         "mapping_status": _table(report, report.mapping_status),
+        "assessment": _table(report, report.assessment) if report.assessment else None,
+        "data_status": _table(report, report.data_status) if report.data_status else None,
+        "hours_split": _table(report, report.hours_split) if report.hours_split else None,
         "checks": [
             {"source": source_dict(report, c.source), "severity": c.severity, "title": c.title,
-             "description": c.description, "passed": c.passed, "count": len(c.rows), "columns": c.columns,
-             "rows": c.rows}
+             "description": c.description, "passed": c.passed, "count": len(c.rows), "counted": c.counted,
+             "duplicate_of": c.duplicate_of, "structural": c.structural, "columns": c.columns, "rows": c.rows}
             for c in report.checks
         ],
         "queries": [

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from .labels import column, text
-from .render_html import format_value, level_legend, visible_columns
+from .render_html import format_value, level_legend, report_context, visible_columns
 from .model import AuditReport, Source, compact
 
 
@@ -59,17 +59,28 @@ def _cite(report: AuditReport, source: Source) -> str:
 
 
 def render_md(report: AuditReport) -> str:
-    """The report as one Markdown document, sections in the order of the HTML report."""
+    """The report as one Markdown document, sections in the order of the HTML report; findings
+    tables in full and the full text of every cited query in the appendix."""
     lang = report.lang
     t = lambda key, **values: text(lang, key, **values)  # noqa: E731
     fmt = lambda value: format_value(value, lang)  # noqa: E731
+    ctx = report_context(report)
     counts = report.counts()
+    ev = report.evidence
     identity = report.identity.rows[0] if report.identity.rows else {}
     out = [f"# {t('title')}", "", f"**{md_text(identity.get('programme_label', ''))}**", "", t("subtitle"), "",
            f"{t('generated')} {report.generated_at} — {t('version')} {report.version}", "",
-           f"> **{t('verdict_ko') if report.exit_code else t('verdict_ok')}** "
-           + t("summary_sentence", violation=counts["violation"], warning=counts["warning"],
-               info=counts["info"], exit_code=report.exit_code), ""]
+           t("data_version", **ctx["version"]), "",
+           f"## {t('evidence')}", "",
+           t("evidence_mapping", links=ev.links, validated=ev.validated, proposed=ev.proposed,
+             validated_percent=fmt(ev.percent(ev.validated)), proposed_percent=fmt(ev.percent(ev.proposed))), "",
+           t("evidence_inferred", statements=ev.inferred_statements, resources=ev.inferred_resources), "",
+           t("evidence_referential"), "",
+           f"> **{t('verdict_ok') if report.verdict.status == 'conforme' else t('verdict_ko')}**"
+           + (f" {t('verdict_reasons')}" if ctx["reasons"] else "")]
+    out += [f"> - {t(key, **args)}" for key, args in ctx["reasons"]]
+    out += [">", "> " + t("summary_sentence", violation=counts["violation"], warning=counts["warning"],
+                              info=counts["info"], exit_code=report.exit_code), ""]
 
     out += [f"## {t('identity')}", ""]
     for row in report.identity.rows:
@@ -81,26 +92,41 @@ def render_md(report: AuditReport) -> str:
     for row in report.hours.rows:
         out += [t("hours_sentence", declared=fmt(row["declared"]), listed=fmt(row["listed"]),
                   difference=fmt(row["difference"]), modules=fmt(row["modules"])), ""]
+    out += [f"**{t('hours_gap_title')}.** " + t("hours_gap", **ctx["hours_split"]), ""]
     out.append(_cite(report, report.hours.source))
 
     out += [f"## {t('summary')}", "", t("checks_table"), ""]
+    shown_checks = [c for c in report.checks if c.counted and not c.structural]
     out += _table([t("severity"), t("check"), t("source"), t("count")], [
-        [t(c.severity), c.title, _Md(f"{md_text(t(c.source.kind))} `{c.source.name}`"), len(c.rows)] for c in report.checks])
+        [t(c.severity), c.title, _Md(f"{md_text(t(c.source.kind))} `{c.source.name}`") if c.source.kind == "query" else t("shape"),
+         len(c.rows)] for c in shown_checks])
+    structural = [c for c in report.checks if c.structural]
+    out += [t("structural_line", count=len(structural), failed=sum(len(c.rows) for c in structural)), ""]
 
     out += [f"## {t('blocks')}", "", t("blocks_intro") + " " + t("levels_legend", levels=level_legend(report)), ""]
+    assessment = ctx["assessment"]
     for b in report.blocks:
+        status = ctx["block_status"].get(b.block_code)
         out += [f"### {md_text(b.block_code)} — {md_text(b.block_label)}", "",
                 f"{t('hours_h')} : {fmt(b.hours)} — {t('covered')} : {b.covered_competencies} / {b.competencies}"
-                f" — {t('modules')} : {b.modules} — {t('assessed')} : {fmt(b.assessed)}", ""]
-        out += _table(
-            [t("code"), column(lang, "competency_label"), t("modules_levels"), t("hours_h"), t("max_level"),
-             t("reaches_top"), t("in_order"), t("steps")],
-            [[c.competency_code, c.competency_label,
-              ", ".join(f"{m['module_code']} ({m['level_code']})" for m in c.modules) or t("none"),
-              fmt(c.hours), f"{c.max_level} ({c.max_rank}/{c.top_rank})" if c.max_rank is not None else "—",
-              fmt(c.reaches_top), fmt(c.in_order), " ".join(c.steps)] for c in b.competency_details])
+                f" — {t('modules')} : {b.modules} — {t('assessed')} : {fmt(b.assessed)}"
+                + (f" ({ctx['status_name'](status)})" if status else ""), ""]
+        rows = []
+        for c in b.competency_details:
+            a = assessment.get(c.competency_code, {})
+            label = c.competency_label + (f" — {t('untaught_part')} : {a['untaught_aspect']}" if a.get("untaught_aspect") else "")
+            rows.append([c.competency_code, label,
+                         ", ".join(f"{m['module_code']} ({m['level_code']})" for m in c.modules) or t("none"),
+                         fmt(c.hours), f"{c.max_level} ({c.max_rank}/{c.top_rank})" if c.max_rank is not None else "—",
+                         fmt(c.reaches_top), fmt(c.in_order),
+                         f"{a.get('assessment_kinds') or '—'} ({ctx['status_name'](a.get('assessment_status'))})" if a.get("assessed_by") else t("none"),
+                         fmt(a.get("workplace")) if a else "—"])
+        out += _table([t("code"), column(lang, "competency_label"), t("taught"), t("hours_h"), t("max_level"),
+                       t("reaches_top"), t("in_order"), t("assessed"), t("workplace")], rows)
     for key in ("block", "assessed", "hours", "modules", "progression"):
         out.append(_cite(report, report.block_sources[key]))
+    if report.assessment:
+        out.append(_cite(report, report.assessment.source))
 
     out += [f"## {t('findings')}", ""]
     for c in report.checks:
@@ -115,13 +141,19 @@ def render_md(report: AuditReport) -> str:
         out.append(_cite(report, c.source))
 
     out += [f"## {t('shacl')}", ""]
-    failing = [c for c in report.checks if c.source.kind == "shape" and not c.passed]
+    failing = [c for c in report.checks if c.source.kind == "shape" and c.counted and not c.passed]
     if not failing:
         out += [t("shacl_none"), ""]
     for c in failing:
-        out += [f"### {md_text(c.source.name)} ({t(c.severity)}, {len(c.rows)})", "", md_text(c.title), ""]
-        out += _table([t("focus"), t("message")], [[compact(str(f["focus"])), f["message"]] for f in c.rows])
-        out.append(_cite(report, c.source))
+        out += [f"### {md_text(c.title)} ({t(c.severity)}, {len(c.rows)})", ""]
+        out += _table([t("focus"), t("message")], [[f.get("item") or compact(str(f["focus"])), f["message"]]
+                                                   for f in c.rows])
+
+    out += [f"## {t('data_status')}", "", t("data_status_intro"), ""]
+    out += _table([t("kind_of_fact"), t("statements_n"), t("status"), t("reason")],
+                  [[g["label"], g["count"], g["status"], g["reason"]] for g in ctx["groups"]])
+    if report.data_status:
+        out.append(_cite(report, report.data_status.source))
 
     out += [f"## {t('mapping')}", ""]
     for row in report.mapping_status.rows:

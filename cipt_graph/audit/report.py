@@ -17,11 +17,12 @@ from ..paths import SHAPES_FILES
 from ..queries import NamedQuery, load_queries, resolve_programme, run_query
 from ..store import Store, iter_records
 from .labels import LANGS
-from .model import (AUDIT_PROGRAMME, SEVERITIES, AuditReport, BlockAudit, Check, CompetencyAudit, Source, Table, compact,
-                    query_links, report_params)
+from .evidence import data_version, evidence_of, name_findings, verdict_of
+from .model import (AUDIT_PROGRAMME, SEVERITIES, AuditReport, BlockAudit, Check, CompetencyAudit, Evidence, Source, Table,
+                    Verdict, compact, query_links, report_params)
 from .shapes import load_shape_graphs, run_shapes
 
-__all__ = ["SEVERITIES", "AuditReport", "BlockAudit", "Check", "CompetencyAudit", "Source", "Table",
+__all__ = ["SEVERITIES", "AuditReport", "BlockAudit", "Check", "CompetencyAudit", "Evidence", "Source", "Table", "Verdict",
            "build_audit_report", "check_queries", "compact", "load_shape_graphs", "query_links"]
 
 CHECK_TAG = "check"
@@ -35,6 +36,10 @@ COMPETENCY_HOURS_QUERY = "hours_per_competency"
 MATRIX_QUERY = "coverage_matrix"
 PROGRESSION_QUERY = "competency_progression"
 MAPPING_QUERY = "mapping_status"
+INFERENCE_QUERY = "inferred_statements"
+ASSESSMENT_TABLE_QUERY = "assessment_per_competency"
+VERSION_QUERY = "data_version"
+SPLIT_QUERY = "hours_teaching_assessment"
 
 
 def _table(store: Store, queries: Mapping[str, NamedQuery], name: str, lang: str) -> Table:
@@ -150,11 +155,20 @@ def _build(store: Store, lang: str, base_url: str | None, queries: Mapping[str, 
     blocks, block_sources = _blocks(store, queries, lang)
     mapping = _table(store, queries, MAPPING_QUERY, lang)
     shape_files = shapes if shapes is not None else SHAPES_FILES
-    checks = _run_check_queries(store, queries, lang) + run_shapes(store, lang, shape_files)
+    query_checks = _run_check_queries(store, queries, lang)
+    shape_checks = run_shapes(store, lang, shape_files)
+    _mark_duplicates(query_checks, shape_checks, queries)
+    name_findings(store, shape_checks, lang)
+    checks = query_checks + shape_checks
     order = {s: i for i, s in enumerate(SEVERITIES)}
     checks.sort(key=lambda c: (c.passed, order.get(c.severity, 9), c.source.kind != "query", c.source.name))
-    cited = {IDENTITY_QUERY, HOURS_QUERY, MAPPING_QUERY, *(s.name for s in block_sources.values()),
-             *(c.source.name for c in checks if c.source.kind == "query")}
+    inferred = _table(store, queries, INFERENCE_QUERY, lang)
+    assessment = _table(store, queries, ASSESSMENT_TABLE_QUERY, lang)
+    version = _table(store, queries, VERSION_QUERY, lang)
+    split = _table(store, queries, SPLIT_QUERY, lang)
+    evidence = evidence_of(mapping, inferred, assessment, blocks)
+    cited = {IDENTITY_QUERY, HOURS_QUERY, MAPPING_QUERY, INFERENCE_QUERY, ASSESSMENT_TABLE_QUERY, VERSION_QUERY, SPLIT_QUERY,
+             *(s.name for s in block_sources.values()), *(c.source.name for c in checks if c.source.kind == "query")}
     return AuditReport(
         lang=lang,
         generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
@@ -166,5 +180,24 @@ def _build(store: Store, lang: str, base_url: str | None, queries: Mapping[str, 
         mapping_status=mapping,
         checks=checks,
         queries=[queries[name] for name in sorted(cited)],
+        evidence=evidence,
+        verdict=verdict_of(evidence, checks),
+        data_version=data_version(store, version),
+        data_status=inferred,
+        assessment=assessment,
+        hours_split=split,
         programme=AUDIT_PROGRAMME.get(),
     )
+
+
+def _mark_duplicates(query_checks: list[Check], shape_checks: list[Check], queries: Mapping[str, NamedQuery]) -> None:
+    """A shape that a check query names in its ``#+ shape:`` header reports the same findings:
+    mark it so that they are counted once. Structural shapes (integrity of the data, no
+    accreditation meaning) are marked too, for the report to group them."""
+    by_name = {c.source.name: c for c in shape_checks}
+    for check in query_checks:
+        shape = queries[check.source.name].header.get("shape")
+        if shape in by_name:
+            by_name[shape].duplicate_of = check.source.name
+    for check in shape_checks:
+        check.structural = check.duplicate_of is None and check.source.file == "shapes-violations.ttl"

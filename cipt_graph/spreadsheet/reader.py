@@ -385,6 +385,7 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
     comps = {c.code for c in model.competencies}
     before = {row_key(r): exported_rationale(r.get("rationale")) for r in model.rows}
     seen: dict[tuple[str, str], int] = {}
+    stated_hours: dict[str, list[tuple[int, Decimal]]] = {}
     for row in range(2, ws.max_row + 1):
         values = [ws.cell(row, c).value for c in range(1, len(headers) + 1)]
         if not any(_text(v) for v in values):
@@ -421,6 +422,8 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
             link.hours = _decimal(values[2])
         except ValueError:
             errors.append(CellError(name, f"C{row}", f"{_text(values[2])!r} n'est pas un nombre d'heures ≥ 0"))
+        if link.hours is not None:
+            stated_hours.setdefault(module, []).append((row, link.hours))
         status = _code(values[3])
         if status and status.casefold() not in STATUSES:
             errors.append(CellError(name, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)"))
@@ -436,8 +439,26 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
         elif len(rationale) > MAX_TEXT:
             errors.append(CellError(name, f"G{row}", f"justification trop longue ({len(rationale)} caractères)"))
         link.rationale = rationale
+    errors.extend(_impossible_hours(name, model, stated_hours))
     for key, link in edit.links.items():
         if key not in seen:
             errors.append(CellError(SHEET_MATRIX, link.cell,
                                     f"le lien {key[0]} → {key[1]} n'a pas de justification : ajoutez une ligne "
                                     f"dans la feuille {SHEET_RATIONALE}"))
+
+def _impossible_hours(sheet: str, model, stated: dict[str, list[tuple[int, Decimal]]]) -> list[CellError]:
+    """Link hours a module cannot hold (issue #14): one link above the module's hours, or the
+    stated hours of its links summing above them. Cells ``C<row>`` of the rationale sheet."""
+    out = []
+    for module in model.modules:
+        cells = stated.get(module.code, [])
+        for row, hours in cells:
+            if hours > module.hours:
+                out.append(CellError(sheet, f"C{row}", f"{hours} h sur un lien du module {module.code}, "
+                                                       f"qui n'a que {module.hours} h"))
+        total = sum((h for _, h in cells), Decimal(0))
+        if len(cells) > 1 and total > module.hours:
+            rows = ", ".join(f"C{row}" for row, _ in cells)
+            out.append(CellError(sheet, f"C{cells[0][0]}", f"les heures des liens du module {module.code} ({rows}) "
+                                                         f"totalisent {total} h, plus que ses {module.hours} h"))
+    return out

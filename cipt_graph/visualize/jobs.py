@@ -37,6 +37,8 @@ class JobReadiness:
     label: str
     rome: str | None
     activities: list[tuple[str, str, str, list[Need]]] = field(default_factory=list)
+    rome_status: str | None = None
+    inferred_links: bool = False
 
     def needs(self) -> dict[str, Need]:
         """Each competency the job needs, once."""
@@ -59,7 +61,9 @@ def build_jobs(store: Store, lang: str = "fr") -> list[JobReadiness]:
     jobs: dict[str, JobReadiness] = {}
     needs: dict[tuple[str, str, str], Need] = {}
     for r in records(store, "job_paths", lang=lang):
-        job = jobs.setdefault(r["job"], JobReadiness(r["job"], r["job_code"], r["job_label"], r["rome_code"]))
+        job = jobs.setdefault(r["job"], JobReadiness(r["job"], r["job_code"], r["job_label"], r["rome_code"],
+                                                     rome_status=r.get("rome_status")))
+        job.inferred_links |= "inferred" in (r.get("activity_status"), r.get("competency_status"))
         if not job.activities or job.activities[-1][0] != r["activity"]:
             job.activities.append((r["activity"], r["activity_code"], r["activity_label"], []))
         key = (r["job"], r["activity"], r["competency"])
@@ -109,13 +113,18 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
         items += [f'<li data-competency="{escape(n.code)}">{escape(n.code)} {escape(n.label)} — '
                   f'{escape(tr(lang, "jobs.below_top", top=top_label))}</li>' for n in below]
         missing = f'<h3>{escape(tr(lang, "jobs.missing"))}</h3><ul class="missing">{"".join(items)}</ul>'
-    rome = f' <span class="rome">{escape(tr(lang, "jobs.rome"))} {escape(job.rome)}</span>' if job.rome else ""
+    status = (f' ({escape(tr(lang, "status." + job.rome_status))})'
+              if job.rome_status in ("inferred", "judgement") else "")
+    rome = (f' <span class="rome" data-status="{escape(job.rome_status or "stated")}">{escape(tr(lang, "jobs.rome"))} '
+            f'{escape(job.rome)}{status}</span>' if job.rome else "")
     summary = " · ".join([tr(lang, "count.activities", len(job.activities)),
                           tr(lang, "count.competencies", len(needs)), tr(lang, "jobs.covered", covered),
                           tr(lang, "jobs.teaching", hours=fmt_hours(total, lang))])
     return (f'<section class="job" id="job-{escape(job.code)}" data-job="{escape(job.code)}">'
             f'<h2>{links.resource_link(job.job, job.code)} — {escape(job.label)}{rome}</h2>'
             f'<p class="summary">{escape(summary)}</p>'
+            + (f'<p class="note" data-status="inferred">{escape(tr(lang, "jobs.inferred_links"))}</p>'
+               if job.inferred_links else "") +
             f'<table class="readiness"><thead><tr><th>{escape(tr(lang, "jobs.activity"))}</th>'
             f'<th>{escape(tr(lang, "jobs.competency"))}</th><th>{escape(tr(lang, "jobs.modules"))}</th>'
             f'<th>{escape(tr(lang, "jobs.best"))}</th><th class="num">{escape(tr(lang, "jobs.hours"))}</th></tr></thead>'
