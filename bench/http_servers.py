@@ -13,6 +13,10 @@ text (the `coverage_matrix` named query with its example parameters written in):
 Each round runs every target with `wrk` at 1 then 8 connections; the table gives the median over
 rounds and the ratio to Oxigraph's server at the same number of connections. The load average of
 the machine is recorded before and after (`uptime`).
+
+Status (issue #11): not yet run to completion — on the shared machine at load 10–15, `wrk` with 8
+connections on `POST /sparql` still saw refusals (non-2xx) from `cipt serve`; to investigate
+before publishing figures.
 """
 
 from __future__ import annotations
@@ -89,7 +93,8 @@ def compare(seconds: float, rounds: int, out: Path, run_wrk) -> None:
         for label, extra in (("cipt serve (memory)", []), ("cipt serve --store DIR", ["--store", str(store)]),
                              ("cipt serve --store DIR, no cache", ["--store", str(store), "--cache-bytes", "0"])):
             port = _free_port()
-            processes.append(_start(cli + ["serve", "--port", str(port), "--log-level", "warning", *extra], port,
+            processes.append(_start(cli + ["serve", "--port", str(port), "--log-level", "warning",
+                                          "--max-client-queries", "8", "--max-sparql-running", "8", *extra], port,
                                     "/api/gaps"))
             base = f"http://127.0.0.1:{port}"
             servers += [(label, "POST /sparql", f"{base}/sparql", lua),
