@@ -2,6 +2,7 @@
 in-process, in requests per second and p50/p99 latency.
 
     python bench/bench_http.py [--seconds 10] [--out bench/results/http.md]
+    python bench/bench_http.py --compare [--seconds 5] [--rounds 3]   # against Oxigraph's server (issue #11)
 
 In-process: the named query through ``run_query`` + JSON rows (what `cipt query` does), and the
 SPARQL text through the endpoint's own path (Oxigraph, row limits, SPARQL Results JSON), one
@@ -111,8 +112,19 @@ def run_python_client(url: str, seconds: float, body: bytes | None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10, help="duration of each HTTP run")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "http.md"))
+    parser.add_argument("--out", default=None, help="Markdown results (default: bench/results/http.md, or "
+                                                    "http-servers.md with --compare)")
+    parser.add_argument("--compare", action="store_true",
+                        help="compare cipt serve with Oxigraph's server instead (see bench/http_servers.py)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the comparison")
     args = parser.parse_args()
+    if args.compare:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from http_servers import compare
+
+        compare(args.seconds, args.rounds, Path(args.out or ROOT / "bench" / "results" / "http-servers.md"), run_wrk)
+        return
+    args.out = args.out or str(ROOT / "bench" / "results" / "http.md")
 
     load_before = os.getloadavg()[0]
     store = build_store()

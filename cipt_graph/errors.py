@@ -11,6 +11,16 @@ class CiptError(Exception):
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
 
+    def __reduce__(self):  # picklable with its parts: errors come back from query processes
+        return (_rebuild, (type(self), self.message, self.where, self.__dict__))
+
+
+def _rebuild(cls, message, where, state):
+    error = cls.__new__(cls)
+    CiptError.__init__(error, message, where=where)
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(CiptError):
     """A data file (Turtle, CSV, spreadsheet, XML) is malformed or refers to unknown things."""

@@ -71,3 +71,139 @@ def app_from_env():
     if not raw:
         raise CiptError(f"{ENV_SERVE_CONFIG} is not set: start the service with `cipt serve`")
     return build_service(json.loads(raw))
+
+
+# --- the HTTP server: bound socket, slow clients, graceful stop (issue #11) ------------------------
+
+#: Seconds a client has to send a request's headers, then its body; past it the connection closes.
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 30.0
+#: Most connections open at once (per process); more are closed as they arrive.
+MAX_CONNECTIONS = 512
+#: Seconds in-flight requests get to finish after SIGTERM / Ctrl-C before the server stops anyway.
+GRACEFUL_SECONDS = 2.0
+
+
+def bind_socket(host: str, port: int):
+    """A listening TCP socket on ``host:port``.
+
+    Raises:
+        CiptError: the port is in use or the address cannot be used (`cipt serve` exits 2).
+    """
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named: asyncio then sets TCP_NODELAY on accepted connections (no 40 ms Nagle delays).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise CiptError(f"port {port} is already in use (another `cipt serve`?): stop that process or "
+                            "choose another port with --port", where=f"{host}:{port}") from None
+        raise CiptError(f"cannot listen on this address: {exc.strerror or exc}", where=f"{host}:{port}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _guarded_protocol():
+    """uvicorn's h11 protocol with header and body read timeouts and a cap on open connections."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        header_timeout = HEADER_TIMEOUT
+        body_timeout = BODY_TIMEOUT
+        max_connections = MAX_CONNECTIONS
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._read_timer = None
+            if len(self.connections) > self.max_connections:
+                self.logger.warning("more than %d connections open: closing a new one", self.max_connections)
+                transport.close()
+                return
+            self._arm(self.header_timeout)
+
+        def _arm(self, seconds: float) -> None:
+            self._disarm()
+            self._read_timer = self.loop.call_later(seconds, self._read_timed_out)
+
+        def _disarm(self) -> None:
+            timer = getattr(self, "_read_timer", None)
+            if timer is not None:
+                timer.cancel()
+                self._read_timer = None
+
+        def _read_timed_out(self) -> None:
+            self._read_timer = None
+            if self.transport.is_closing():
+                return
+            waiting = self.cycle is None or self.cycle.response_complete or self.cycle.more_body
+            if waiting:
+                self.logger.info("closing a connection that sent no complete request in time")
+                self.transport.close()
+
+        def data_received(self, data: bytes) -> None:
+            idle = self.cycle is None or self.cycle.response_complete
+            if idle and getattr(self, "_read_timer", None) is None:
+                self._arm(self.header_timeout)  # the next request on a kept-alive connection
+            super().data_received(data)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            cycle = self.cycle
+            if cycle is None or cycle.response_complete:
+                return  # between requests: the header timer (or keep-alive) runs
+            if cycle.more_body:
+                if getattr(self, "_phase", None) is not cycle:
+                    self._phase = cycle  # headers in: the body has its own time
+                    self._arm(self.body_timeout)
+            else:
+                self._disarm()  # the whole request is in: the application's limits apply
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol
+
+
+def raise_open_files_limit(wanted: int = 8192) -> None:
+    """Raise the soft limit on open files towards ``wanted`` (connections are files)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory: bool = False) -> None:
+    """Serve ``app`` (an ASGI app, or with ``factory`` an import string) on the bound ``sock``.
+
+    uvicorn with: HTTP/1.1 by h11 with header ({HEADER_TIMEOUT} s) and body ({BODY_TIMEOUT} s)
+    read timeouts and at most {MAX_CONNECTIONS} connections; keep-alive 5 s; SIGTERM / Ctrl-C
+    stop it within {GRACEFUL_SECONDS} s plus the time to kill running queries.
+    """
+    import uvicorn
+
+    raise_open_files_limit()
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        app, host=host, port=port, factory=factory, workers=workers, log_level=log_level,
+        http=_guarded_protocol(), ws="none", lifespan="on", timeout_keep_alive=5,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS, h11_max_incomplete_event_size=64 * 1024,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, target=server.run, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])

@@ -244,7 +244,7 @@ def cli():
 # --- a real HTTP server (issue #3) ----------------------------------------------------------------
 
 #: Limits of the session's `cipt serve`: small enough for the tests to cross each one quickly.
-SERVER_LIMITS = {"--timeout": "1.5", "--max-rows": "5000", "--max-body-bytes": "65536",
+SERVER_LIMITS = {"--timeout": "5", "--max-rows": "5000", "--max-body-bytes": "65536",
                  "--max-query-length": "4000", "--cors-origin": "http://allowed.example"}
 
 

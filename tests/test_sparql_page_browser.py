@@ -75,7 +75,9 @@ def test_editor_highlights_sparql_and_results_never_widen_the_page(page, site, s
     p.click("button[data-name='modules_without_competency']")
     p.click(".cm-content")
     p.keyboard.press("Control+Enter")
-    p.wait_for_selector("#status:text-matches('^0 ligne [(]')")
+    n = len(run_query(store, "modules_without_competency", {}))
+    assert n != len(run_query(store, "coverage_matrix", {}))
+    p.wait_for_selector(f"#status:text-matches('^{n} lignes? [(]')")
     page.assert_clean()
 
 

@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..queries import load_queries
 from ..store import Store
 from . import docs, linked_data, named_queries, resources, sparql
 from . import versions as versions_api
@@ -23,11 +24,13 @@ from . import audit as audit_api
 from . import team as team_api
 from . import writes as writes_api
 from . import interchange as interchange_api
+from .cache import DataVersion, LruCache, ResponseCache
 from .errors import install_error_handlers
-from .limits import BodySizeLimit, HeadAsGet
+from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .runner import QueryRunner
 from .security import SecurityHeaders
 from .settings import Settings
+from .watch import DataWatcher
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -42,12 +45,19 @@ and every IRI of the graph as a page or RDF (`/id/…`).
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The HTTP service over ``store`` (already built), with ``settings`` (defaults otherwise)."""
     settings = settings or Settings()
-    runner = QueryRunner(settings.query_timeout, settings.max_running_queries)
+    runner = QueryRunner(settings.query_timeout, settings.max_running_queries,
+                         max_sparql=settings.max_sparql_running, per_client=settings.max_client_queries,
+                         memory_bytes=settings.max_query_memory)
+    load_queries()  # parsed once here: the query processes inherit them
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        runner.shutdown()
+        watching = asyncio.create_task(watcher.run())
+        try:
+            yield
+        finally:
+            watching.cancel()
+            runner.shutdown()
 
     app = FastAPI(
         title="cipt-graph", version=__version__, description=DESCRIPTION,
@@ -56,6 +66,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
+    app.state.data_version = DataVersion()
+    app.state.cache = LruCache(settings.cache_bytes)
+    watcher = app.state.watcher = DataWatcher(app.state)
     app.state.write_lock = asyncio.Lock()  # one HTTP import at a time in this process
     install_error_handlers(app)
 
@@ -74,10 +87,12 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
 
+    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version)
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
+    app.add_middleware(RequestFraming)
     if settings.cors_origins:
         # Added last, so outermost: refusals (413…) carry CORS headers too.
         app.add_middleware(

@@ -12,10 +12,13 @@ from .errors import ApiError
 from ..errors import QueryError
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
+from ..audit import shapes as audit_shapes
 from ..audit.render_md import render_md
 from .security import policy_for_own_document
 from ..visualize.page import HEADER_CSS, site_header
 from .pages import page_lang, site_links, switch_href
+from .runner import run_limited
+from .settings import public_base_url
 
 router = APIRouter(tags=["Audit"])
 
@@ -27,7 +30,7 @@ _MEDIA = {"html": "text/html; charset=utf-8", "json": "application/json",
     200: {"description": "The report; `X-Cipt-Audit-Violations` and `X-Cipt-Audit-Warnings` count the findings",
           "content": {"application/json": {}, "text/markdown": {}}},
 })
-def get_audit(
+async def get_audit(
     request: Request,
     lang: Literal["fr", "en"] | None = Query(None, description="Language of the report (default: the one "
                                              "Accept-Language prefers, else fr)"),
@@ -43,26 +46,35 @@ def get_audit(
     needs no JavaScript. The report is built on each request (it runs the SHACL validation).
     """
     lang = page_lang(request, lang)
-    base_url = str(request.base_url).rstrip("/")
-    try:
-        report = build_audit_report(request.app.state.store, lang=lang, base_url=base_url, programme=programme)
-    except QueryError as exc:
-        if programme is None:
-            raise
-        raise ApiError(404, exc.message) from exc
-    render = {"html": render_html, "json": render_json, "md": render_md}[format]
-    counts = report.counts()
-    headers = {"X-Cipt-Audit-Violations": str(counts["violation"]),
-               "X-Cipt-Audit-Warnings": str(counts["warning"]),
-               "Content-Language": lang}
-    text = render(report)
+    base_url = public_base_url(request)  # never the Host header
+    store = request.app.state.store
+
+    def work(deadline):  # in a query process: killed past the reports' time limit
+        try:
+            report = build_audit_report(store, lang=lang, base_url=base_url, programme=programme)
+        except QueryError as exc:
+            if programme is None:
+                raise
+            raise ApiError(404, exc.message) from exc
+        render = {"html": render_html, "json": render_json, "md": render_md}[format]
+        counts = report.counts()
+        return render(report), {"X-Cipt-Audit-Violations": str(counts["violation"]),
+                                "X-Cipt-Audit-Warnings": str(counts["warning"]),
+                                "Content-Language": lang}, dict(audit_shapes._VALIDATIONS)
+
+    text, headers, validations = await run_limited(request, work, report=True)
+    # The SHACL run (the slow part) was made in a query process: keep its result here, so that the
+    # next report (another language or format) forked from this process reuses it.
+    for key, value in validations.items():
+        audit_shapes._VALIDATIONS.setdefault(key, value)
+    while len(audit_shapes._VALIDATIONS) > audit_shapes._VALIDATIONS_KEPT:
+        audit_shapes._VALIDATIONS.popitem(last=False)
     if format == "html":
         text = with_site_header(text, request, lang)
         headers["Vary"] = "Accept-Language"
         # The report keeps its inline style (it is also a standalone file): allowed by hash.
         headers["Content-Security-Policy"] = policy_for_own_document(text)
     return Response(text, media_type=_MEDIA[format], headers=headers)
-
 
 def with_site_header(html: str, request: Request, lang: str) -> str:
     """The report with the site's header and navigation on top (screen only: it does not print).

@@ -30,6 +30,9 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers or {}
 
+    def __reduce__(self):  # picklable: errors come back from query processes (runner.py)
+        return (type(self), (self.status, self.message, self.headers))
+
 
 def _wants_html(request: Request) -> bool:
     """A browser asking for a page (``text/html`` named in ``Accept``), outside the SPARQL protocol."""

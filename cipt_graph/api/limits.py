@@ -88,3 +88,25 @@ class HeadAsGet:
         if scope["type"] == "http" and scope["method"] == "HEAD":
             scope = dict(scope, method="GET")
         await self.app(scope, receive, send)
+
+
+class RequestFraming:
+    """Refuse a request with both ``Content-Length`` and ``Transfer-Encoding`` (RFC 9112 §6.3: a
+    smuggling attempt or a broken proxy), or with two ``Content-Length`` values: 400 and the
+    connection closed (``Connection: close``), so nothing after it on the connection is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            names = [name for name, _ in scope.get("headers", ())]
+            if b"transfer-encoding" in names and b"content-length" in names or names.count(b"content-length") > 1:
+                body = (b"400 Bad Request: a request may not carry both Content-Length and Transfer-Encoding "
+                        b"(or two Content-Length headers)\n")
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                        (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

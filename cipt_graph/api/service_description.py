@@ -10,6 +10,8 @@ from ..namespaces import FORMATS, RDF, SD
 from . import results as res
 from .conneg import negotiate
 from .pages import html_page, page_lang, site_links, switch_href
+from .runner import run_limited
+from .settings import public_base_url
 from .query_page import render_query_page
 
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
@@ -46,17 +48,21 @@ def service_triples(endpoint: str, graph_names: list[str]) -> list[ox.Triple]:
     return triples
 
 
-def describe_service(request: Request) -> Response:
+async def describe_service(request: Request) -> Response:
     """Turtle (or another RDF format) for programs; the HTML query page for a browser."""
     offered = ["text/turtle", "text/html", *[t for t in res.GRAPH_TYPES if t != "text/turtle"]]
     media = negotiate(request.headers.get("accept"), offered) or offered[0]
     if media == "text/html":
         asked = request.query_params.get("lang")
         lang = page_lang(request, asked if asked in ("fr", "en") else None)
-        html = render_query_page(request.app.state.store, lang, site_links(request, lang),
-                                 switch_href(request, "en" if lang == "fr" else "fr"))
+        links, switch = site_links(request, lang), switch_href(request, "en" if lang == "fr" else "fr")
+        store = request.app.state.store
+        html = await run_limited(request, lambda deadline: render_query_page(store, lang, links, switch))
         return html_page(html, lang, headers={"Vary": "Accept, Accept-Language"})
-    endpoint = str(request.url.replace(query="", fragment=""))
-    triples = service_triples(endpoint, request.app.state.store.graph_names())
+    # The endpoint's address comes from the configured public URL, never from the Host header.
+    endpoint = public_base_url(request) + "/sparql"
+    store = request.app.state.store
+    names = await run_limited(request, lambda deadline: store.graph_names())
+    triples = service_triples(endpoint, names)
     return Response(res.serialize_triples(triples, res.GRAPH_TYPES[media]),
                     media_type=res.content_type(media), headers={"Vary": "Accept"})

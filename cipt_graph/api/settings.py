@@ -20,6 +20,12 @@ ENV = {
     "allow_writes": "CIPT_ALLOW_WRITES",
     "write_token": "CIPT_WRITE_TOKEN",
     "max_upload_bytes": "CIPT_MAX_UPLOAD_BYTES",
+    "max_sparql_running": "CIPT_MAX_SPARQL_RUNNING",
+    "max_client_queries": "CIPT_MAX_CLIENT_QUERIES",
+    "max_query_memory": "CIPT_MAX_QUERY_MEMORY",
+    "cache_bytes": "CIPT_CACHE_BYTES",
+    "base_url": "CIPT_BASE_URL",
+    "report_timeout": "CIPT_REPORT_TIMEOUT",
 }
 
 #: Shortest bearer token accepted for writes (a guessable token is no protection).
@@ -48,6 +54,18 @@ class Settings:
             compared in constant time; required with ``allow_writes``. Only from the
             environment (``CIPT_WRITE_TOKEN``), never a command-line argument others can see.
         max_upload_bytes: largest uploaded file (413 past it); other bodies keep ``max_body_bytes``.
+        max_sparql_running: ad-hoc SPARQL queries (``/sparql``) running at once, on slots of their
+            own (``max_running_queries`` is for pages, the JSON API and the named queries).
+        max_client_queries: ad-hoc SPARQL queries one client (IP address) may run at once
+            (429 past it); default half of ``max_sparql_running``.
+        max_query_memory: bytes of memory a query (its process) may take beyond the server's
+            (503 past it); 0 for no cap.
+        cache_bytes: size of the in-memory cache of answers, in bytes (0: no cache).
+        base_url: the service's public URL (``https://example.org/cipt``), the base of the links
+            and of the service description; never taken from the ``Host`` header. Default: the
+            address the server listens on.
+        report_timeout: seconds the audit report or a diff of versions may take (their process
+            is killed past it, as a query's is past ``query_timeout``); their answers are cached.
     """
 
     query_timeout: float = 10.0
@@ -60,12 +78,29 @@ class Settings:
     allow_writes: bool = False
     write_token: str | None = field(default=None, repr=False)
     max_upload_bytes: int = 50 * 1_048_576
+    max_sparql_running: int = 4
+    max_client_queries: int | None = None
+    max_query_memory: int = 1 << 30
+    cache_bytes: int = 64 << 20
+    base_url: str | None = None
+    report_timeout: float = 60.0
 
     def __post_init__(self) -> None:
-        for name in ("query_timeout", "max_rows", "max_body_bytes", "max_query_length", "max_running_queries",
+        for name in ("query_timeout", "report_timeout", "max_rows", "max_body_bytes", "max_query_length", "max_running_queries",
                      "max_upload_bytes"):
             if getattr(self, name) <= 0:
                 raise CiptError(f"{name} must be positive, got {getattr(self, name)!r}")
+        for name in ("max_query_memory", "cache_bytes"):
+            if getattr(self, name) < 0:
+                raise CiptError(f"{name} must be 0 or more, got {getattr(self, name)!r}")
+        if self.max_sparql_running <= 0 or (self.max_client_queries is not None and self.max_client_queries <= 0):
+            raise CiptError("max_sparql_running and max_client_queries must be positive")
+        if self.base_url is not None:
+            from urllib.parse import urlsplit
+            parts = urlsplit(self.base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                raise CiptError(f"not an http(s) URL without query: {self.base_url!r}", where="--base-url")
+            object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
         if self.allow_writes and len(self.write_token or "") < MIN_TOKEN_LENGTH:
             raise CiptError(f"writes over HTTP need a bearer token of at least {MIN_TOKEN_LENGTH} characters in "
                             "CIPT_WRITE_TOKEN (e.g. `export CIPT_WRITE_TOKEN=$(python -c 'import secrets; "
@@ -93,9 +128,9 @@ class Settings:
 
 def _convert(name: str, raw: str, where: str) -> object:
     try:
-        if name == "query_timeout":
+        if name in ("query_timeout", "report_timeout"):
             return float(raw)
-        if name == "write_token":
+        if name in ("write_token", "base_url"):
             return raw.strip()
         if name in ("truncate_results", "allow_writes"):
             if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
@@ -106,3 +141,16 @@ def _convert(name: str, raw: str, where: str) -> object:
         return int(raw)
     except ValueError:
         raise CiptError(f"cannot read {raw!r} as a value of {name}", where=where) from None
+
+
+def public_base_url(request) -> str:
+    """The service's public URL without a final slash: ``--base-url``, else the address the server
+    listens on (the ASGI ``server`` of the connection) — never the client's ``Host`` header."""
+    configured = getattr(getattr(request.app.state, "settings", None), "base_url", None)
+    if configured:
+        return configured
+    server = request.scope.get("server") or ("127.0.0.1", 8000)
+    host, port = server[0], server[1]
+    if ":" in str(host):
+        host = f"[{host}]"
+    return f"http://{host}" + (f":{port}" if port not in (None, 80) else "")

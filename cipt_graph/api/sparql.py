@@ -18,7 +18,7 @@ from ..text import strip_bom
 from . import results as res
 from .conneg import acceptable
 from .errors import ApiError
-from .runner import Deadline
+from .runner import SPARQL, Deadline
 from .service_description import describe_service
 
 router = APIRouter(tags=["SPARQL"])
@@ -134,7 +134,8 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
             headers["X-Cipt-Truncated"] = f"max-rows={settings.max_rows}"
         return Response(body, media_type=res.content_type(media), headers=headers)
 
-    return await app.runner.run(work)
+    client = request.client.host if request.client else None
+    return await app.runner.run(work, lane=SPARQL, client=client)
 
 
 def _read(reader, results, deadline: Deadline, settings):
@@ -160,7 +161,7 @@ async def sparql_get(request: Request) -> Response:
     if query is None:
         if pairs and any(k in ("default-graph-uri", "named-graph-uri") for k, _ in pairs):
             raise ApiError(400, "missing 'query' parameter")
-        return describe_service(request)
+        return await describe_service(request)
     return await _answer(request, query, pairs, in_url=True)
 
 

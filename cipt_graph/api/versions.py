@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..paths import Workspace, resolve_workspace
 from ..versions import diff_versions, get_version, list_versions
 from .errors import ApiError
+from .runner import run_limited
 
 router = APIRouter(prefix="/api/versions", tags=["Versions"])
 
@@ -49,7 +50,7 @@ def versions(request: Request) -> list[dict]:
 
 
 @router.get("/diff", summary="Compare two versions")
-def diff(
+async def diff(
     request: Request,
     a: str = Query(description="A version id (`v1`…), `latest` or `current` (the workspace's files now)",
                    max_length=40),
@@ -63,10 +64,15 @@ def diff(
     rationale), `modules` (title, hours, period), `reconciliation` (brochure block ↔ official
     RNCP block matches) and `fiches` (imported RNCP fiches). Same JSON as
     `cipt diff A B --format json`."""
-    try:
-        return diff_versions(_workspace(request), a, b, lang=lang).as_dict()
-    except InputError as exc:
-        raise ApiError(404, exc.message) from exc
+    workspace = _workspace(request)
+
+    def work(deadline) -> dict:  # in a query process: killed past the reports' time limit
+        try:
+            return diff_versions(workspace, a, b, lang=lang).as_dict()
+        except InputError as exc:
+            raise ApiError(404, exc.message) from exc
+
+    return await run_limited(request, work, report=True)
 
 
 @router.get("/{version_id}", response_model=VersionInfo, summary="One version")

@@ -149,9 +149,11 @@ def _check_magic(path: Path, kind: str) -> None:
 async def _refresh(request: Request, workspace) -> None:
     """Reload the served store from the workspace (all or nothing, readers never see half of it)."""
     from ..load import load_workspace
+    from .watch import data_changed
 
     try:
         await run_in_threadpool(load_workspace, request.app.state.store, workspace)
+        data_changed(request.app.state)  # cached answers of the old data are not reused
     except CiptError as exc:
         log.error("import recorded but the store refresh failed: %s", exc)
         raise ApiError(503, f"the import was applied to the workspace and recorded, but the served store could "

@@ -13,8 +13,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     (/api/...), resource pages (/id/...), OpenAPI docs (/docs). Listens on 127.0.0.1 by default.
 
     Limits come from the options, else from CIPT_QUERY_TIMEOUT, CIPT_MAX_ROWS,
-    CIPT_TRUNCATE_RESULTS, CIPT_MAX_BODY_BYTES, CIPT_MAX_QUERY_LENGTH, CIPT_MAX_RUNNING_QUERIES
-    and CIPT_CORS_ORIGINS (comma-separated), else from the defaults.
+    CIPT_TRUNCATE_RESULTS, CIPT_MAX_BODY_BYTES, CIPT_MAX_QUERY_LENGTH, CIPT_MAX_RUNNING_QUERIES,
+    CIPT_MAX_SPARQL_RUNNING, CIPT_MAX_CLIENT_QUERIES, CIPT_MAX_QUERY_MEMORY, CIPT_CACHE_BYTES,
+    CIPT_BASE_URL and CIPT_CORS_ORIGINS (comma-separated), else from the defaults. Every query
+    runs in a process of its own, killed at the time or memory limit.
+
+    A port already in use stops it with exit status 2. SIGTERM or Ctrl-C stop it within 5 s.
 
     Read-only by default. --allow-writes (or CIPT_ALLOW_WRITES=1) turns on the uploads that change
     data (POST /api/imports/matrix, /api/imports/rncp) on a workspace (--data DIR); they then
@@ -26,16 +30,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import json
     import os
 
-    import uvicorn
-
     from ..api import Settings
-    from ..serving import ENV_SERVE_CONFIG, FACTORY, build_service, settings_to_config
+    from ..serving import ENV_SERVE_CONFIG, FACTORY, bind_socket, build_service, run_server, settings_to_config
 
     settings = Settings.from_env(
         query_timeout=args.timeout, max_rows=args.max_rows, truncate_results=args.truncate_results,
         max_body_bytes=args.max_body_bytes, max_query_length=args.max_query_length,
         max_running_queries=args.max_running, cors_origins=args.cors_origin or None,
         allow_writes=args.allow_writes, max_upload_bytes=args.max_upload_bytes,
+        max_sparql_running=args.max_sparql_running, max_client_queries=args.max_client_queries,
+        max_query_memory=args.max_query_memory, cache_bytes=args.cache_bytes, base_url=args.base_url,
+        report_timeout=args.report_timeout,
     )
     if args.workers < 1:
         raise CiptError(f"--workers must be at least 1, got {args.workers}")
@@ -48,16 +53,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = open_data(args)  # reads and checks every data file now: exit 2 before the server starts
     config = {"data": args.data, "store": spec, "update_url": args.update_url, "gsp_url": args.gsp_url,
               "settings": settings_to_config(settings)}
+    app = build_service(config, store) if args.workers == 1 else None  # ready before the port opens
+    sock = bind_socket(args.host, args.port)  # a port in use: exit 2, before saying "serving"
     mode = "read-write (bearer token)" if settings.allow_writes else "read-only"
     print(f"cipt-graph: serving on http://{args.host}:{args.port}/ (SPARQL endpoint at /sparql; {mode}; "
           f"{args.workers} worker{'s' if args.workers > 1 else ''})", file=sys.stderr)
-    if args.workers == 1:
-        uvicorn.run(build_service(config, store), host=args.host, port=args.port, log_level=args.log_level)
+    if app is not None:
+        run_server(app, sock, log_level=args.log_level)
         return EXIT_OK
     del store  # each worker opens (or builds) its own
     os.environ[ENV_SERVE_CONFIG] = json.dumps(config)
-    uvicorn.run(FACTORY, factory=True, workers=args.workers, host=args.host, port=args.port,
-                log_level=args.log_level)
+    run_server(FACTORY, sock, workers=args.workers, log_level=args.log_level, factory=True)
     return EXIT_OK
 
 
@@ -67,12 +73,26 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="query time limit (default: 10)")
+    p.add_argument("--report-timeout", type=float, metavar="SECONDS",
+                   help="time limit of the audit report and of a diff of versions (default: 60)")
     p.add_argument("--max-rows", type=int, metavar="N", help="most rows a SPARQL result may have (default: 10000)")
     p.add_argument("--truncate-results", action="store_true", default=None,
                    help="past --max-rows, send the first rows with an X-Cipt-Truncated header instead of 413")
     p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request body (default: 1048576)")
     p.add_argument("--max-query-length", type=int, metavar="N", help="longest query, in characters (default: 50000)")
-    p.add_argument("--max-running", type=int, metavar="N", help="queries running at once (default: 4)")
+    p.add_argument("--max-running", type=int, metavar="N",
+                   help="pages, API and named queries computed at once (default: 4)")
+    p.add_argument("--max-sparql-running", type=int, metavar="N",
+                   help="ad-hoc SPARQL queries (/sparql) running at once, on slots of their own (default: 4)")
+    p.add_argument("--max-client-queries", type=int, metavar="N",
+                   help="ad-hoc SPARQL queries one client may run at once (default: half of --max-sparql-running)")
+    p.add_argument("--max-query-memory", type=int, metavar="BYTES",
+                   help="memory a query may use, in bytes; 0: no cap (default: 1073741824, 1 GiB)")
+    p.add_argument("--cache-bytes", type=int, metavar="BYTES",
+                   help="size of the in-memory cache of answers; 0: off (default: 67108864, 64 MiB)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="the service's public URL, base of its links and service description "
+                        "(default: the address it listens on; never the Host header)")
     p.add_argument("--cors-origin", action="append", metavar="ORIGIN",
                    help="allow cross-origin requests from ORIGIN (repeatable; * for any); CORS is off by default")
     p.add_argument("--workers", type=int, default=1, metavar="N",

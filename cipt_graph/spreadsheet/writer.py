@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..cells import csv_cell, put, xlsx_text
 from ..text import clean_code, clean_line, clean_text
+from .totals import write_totals
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT,
     INSTRUCTIONS_EN, INSTRUCTIONS_FR, ROW_BLOCKS, ROW_CODES, ROW_LABELS, SHEET_INSTRUCTIONS, SHEET_LEVELS,
@@ -191,6 +192,7 @@ def write_matrix_xlsx(model: MatrixModel) -> bytes:
     wb.remove(wb.active)
     _write_matrix(wb, model)
     _write_rationale(wb, model)
+    write_totals(wb, model)
     _write_levels(wb, model)
     _write_instructions(wb, model)
     _write_meta(wb, model)

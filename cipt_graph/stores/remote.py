@@ -35,6 +35,7 @@ import http.client
 import os
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit
 
@@ -80,6 +81,12 @@ class _Http:
         self._local = threading.local()
         #: The ``Server`` header of the last answer ("" when none was sent).
         self.server = ""
+        # A query process forked by the server (api/runner.py) opens its own connections.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (http := ref()) is not None and http._forget())
+
+    def _forget(self) -> None:
+        self._local = threading.local()
 
     def _connection(self, scheme: str, netloc: str, fresh: bool) -> http.client.HTTPConnection:
         pool = self._local.__dict__.setdefault("pool", {})

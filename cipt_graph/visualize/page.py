@@ -9,6 +9,8 @@ Neither loads anything from the network.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from html import escape
@@ -143,6 +145,19 @@ footer { padding: .6rem 1.5rem; color: var(--muted); font-size: .8rem; border-to
 """
 
 
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def file_policy(styles: list[str], scripts: list[str]) -> str:
+    """The Content-Security-Policy of a ``cipt viz`` file: only its own inline styles and scripts
+    (by SHA-256 hash, CSP Level 3), images as ``data:``, nothing else loaded or run."""
+    script_src = " ".join(sorted({_sha256(t) for t in scripts})) or "'none'"
+    style_src = " ".join(sorted({_sha256(t) for t in styles})) or "'none'"
+    return (f"default-src 'none'; script-src {script_src}; style-src {style_src}; img-src data:; "
+            "base-uri 'none'; form-action 'none'")
+
+
 def json_for_script(value: object) -> str:
     """JSON safe to put inside a ``<script>`` element (no ``</script>`` can close it early)."""
     text = json.dumps(value, ensure_ascii=False)
@@ -231,6 +246,11 @@ def render_page(
             return f"<script>{asset_text(name)}</script>"
         return f'<script src="{escape(links.asset(name))}"></script>'
 
+    policy = ""
+    if links.standalone and not head and not scripts:
+        # A file has no headers: its policy is a <meta> allowing exactly its own inline files.
+        policy = file_policy([asset_text(n) for n in ("page.css", *styles)], [asset_text(n) for n in script_files])
+        policy = f'<meta http-equiv="Content-Security-Policy" content="{escape(policy)}">\n'
     head = "\n".join(style(n) for n in ("page.css", *styles)) + head
     tail = []
     if data is not None:
@@ -244,7 +264,7 @@ def render_page(
 <html lang="{lang}">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+{policy}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · {escape(tr(lang, "app"))}</title>
 {head}
 </head>

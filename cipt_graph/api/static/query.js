@@ -101,7 +101,12 @@
       } else if (/#boolean$/.test(dt)) {
         value = value === "true" ? t.yes : t.no;
       }
-      td.textContent = value;
+      if (value.length > 90) {
+        // Long text (a rationale, a definition): three lines, the whole on hover.
+        td.appendChild(el("span", { "class": "clamp", title: value }, value));
+      } else {
+        td.textContent = value;
+      }
       if (term["xml:lang"]) td.appendChild(el("span", { "class": "lang-tag" }, "@" + term["xml:lang"]));
     }
     return td;

@@ -235,4 +235,6 @@ MESSAGES = {
     "query.referential_items": "The competency referential as items, for the interchange formats",
     "query.rncp_fiches": "RNCP fiches (the programmes' certifications and the fiches imported)",
     "query.rncp_reconciliation": "Reconciliation of the programmes' blocks with the official RNCP fiches",
+    "query.certification_coverage": "Certifications the programmes award, block by block (which programmes cover what)",
+    "query.programmes": "Programmes and their key figures (the university overview)",
 }

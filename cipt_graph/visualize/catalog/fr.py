@@ -247,4 +247,6 @@ MESSAGES = {
     "query.referential_items": "Le référentiel de compétences en éléments, pour les formats d'échange",
     "query.rncp_fiches": "Fiches RNCP (certifications des programmes et fiches importées)",
     "query.rncp_reconciliation": "Rapprochement des blocs des programmes avec les fiches RNCP officielles",
+    "query.certification_coverage": "Certifications délivrées par les programmes, bloc par bloc (quel programme couvre quoi)",
+    "query.programmes": "Programmes et leurs chiffres clés (vue d'ensemble de l'université)",
 }

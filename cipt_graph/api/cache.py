@@ -1,0 +1,238 @@
+"""Answers reused until the data changes (issue #11): an in-memory LRU cache of whole responses.
+
+The data changes only on imports and loads, so every read is cached, keyed on the data's version
+(:class:`DataVersion`, moved on by :mod:`cipt_graph.api.watch` whenever the served data may have
+changed), the normalised request (path, sorted parameters, the SPARQL text of a POST) and what
+the answer depends on in the request (``Accept``, ``Accept-Language``). Bounded in bytes, least
+recently used first out.
+
+Every cacheable answer (200 to a read) gets ``ETag`` (a hash of its body), ``Last-Modified``
+(when the data last changed) and ``Cache-Control: no-cache`` (a client may keep it but asks
+again, cheaply: ``If-None-Match``/``If-Modified-Since`` get 304). ``X-Cipt-Cache: hit`` or
+``miss`` tells where an answer came from. Requests with a ``Cookie`` or ``Authorization``
+header (the team's sessions) and answers that set a cookie or say ``private``/``no-store`` are
+never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Paths never cached (writes, and what changes without a data change).
+UNCACHED_PREFIXES = ("/api/imports",)
+#: POST paths that are reads (the SPARQL protocol's query by POST).
+POST_READS = ("/sparql",)
+CACHE_CONTROL = b"no-cache"
+HEADER = b"x-cipt-cache"
+
+
+class DataVersion:
+    """The version of the served data: a token that changes whenever the data may have changed.
+
+    Attributes:
+        token: an integer, increased by :meth:`bump`.
+        changed_at: when it last changed (seconds since the epoch), for ``Last-Modified``.
+    """
+
+    def __init__(self) -> None:
+        self.token = 1
+        self.changed_at = int(time.time())
+
+    def bump(self) -> None:
+        """The data changed (or may have): answers cached before are not reused."""
+        self.token += 1
+        self.changed_at = int(time.time())
+
+
+@dataclass
+class _Entry:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 200
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    not_modified: int = 0
+    entries: int = 0
+    bytes: int = 0
+    evicted: int = 0
+    stored_versions: set = field(default_factory=set)
+
+
+class LruCache:
+    """Responses by key, at most ``max_bytes`` in all; an entry over an eighth of it is not kept."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self.stats = CacheStats()
+
+    def get(self, key: tuple) -> _Entry | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple, entry: _Entry) -> None:
+        if entry.size > self.max_bytes // 8:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.stats.bytes -= old.size
+        self._entries[key] = entry
+        self.stats.bytes += entry.size
+        while self.stats.bytes > self.max_bytes and self._entries:
+            _, dropped = self._entries.popitem(last=False)
+            self.stats.bytes -= dropped.size
+            self.stats.evicted += 1
+        self.stats.entries = len(self._entries)
+
+    def drop_older_than(self, token: int) -> None:
+        """Forget entries of earlier data versions (they can never be hit again)."""
+        for key in [k for k in self._entries if k[0] < token]:
+            self.stats.bytes -= self._entries.pop(key).size
+        self.stats.entries = len(self._entries)
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value
+    return b""
+
+
+def _http_date(seconds: int) -> bytes:
+    return formatdate(seconds, usegmt=True).encode()
+
+
+def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
+    """RFC 9110 §13.1: If-None-Match (weak comparison) first, else If-Modified-Since."""
+    inm = _header(scope, b"if-none-match")
+    if inm:
+        if inm.strip() == b"*":
+            return True
+        tags = [t.strip().removeprefix(b"W/") for t in inm.split(b",")]
+        return etag in tags
+    ims = _header(scope, b"if-modified-since")
+    if ims:
+        try:
+            return changed_at <= int(parsedate_to_datetime(ims.decode("latin-1")).timestamp())
+        except (TypeError, ValueError, OverflowError):
+            return False
+    return False
+
+
+class ResponseCache:
+    """ASGI middleware: serve reads from :class:`LruCache`; add validators; answer 304."""
+
+    def __init__(self, app: ASGIApp, cache: LruCache, version: DataVersion) -> None:
+        self.app = app
+        self.cache = cache
+        self.version = version
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method")
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or path.startswith(UNCACHED_PREFIXES)
+                or not (method == "GET" or method == "POST" and path in POST_READS)
+                or _header(scope, b"cookie") or _header(scope, b"authorization")):
+            # A request with credentials (a session, a CSRF cookie, a token) may get an answer
+            # made for it alone: never served from, nor stored in, the shared cache.
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        if method == "POST":
+            chunks = []
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+        token, changed_at = self.version.token, self.version.changed_at
+        params = sorted(p for p in scope.get("query_string", b"").split(b"&") if p)
+        content_type = _header(scope, b"content-type").split(b";")[0].strip().lower()
+        if method == "POST" and content_type == b"application/x-www-form-urlencoded":
+            params = sorted(params + [p for p in body.split(b"&") if p])
+            digest = b""
+        else:
+            digest = hashlib.blake2b(body, digest_size=16).digest() if body else b""
+        key = (token, method, path, tuple(params), content_type if body else b"", digest,
+               _header(scope, b"accept"), _header(scope, b"accept-language"))
+        entry = self.cache.get(key) if self.cache.max_bytes else None
+        if entry is not None:
+            self.cache.stats.hits += 1
+            await self._send(scope, send, entry, changed_at, b"hit")
+            return
+
+        sent_body = False
+
+        async def replay() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        start: Message | None = None
+        parts: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+            else:  # pragma: no cover - trailers, push: pass through
+                await send(message)
+
+        await self.app(scope, replay if method == "POST" else receive, capture)
+        if start is None:
+            return
+        content = b"".join(parts)
+        headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+        status = start["status"]
+        cacheable = status == 200 and not any(
+            k == b"set-cookie" or k == b"cache-control" and (b"no-store" in v or b"private" in v) for k, v in headers)
+        if not cacheable:
+            await send({**start, "headers": headers + [(b"content-length", str(len(content)).encode())]})
+            await send({"type": "http.response.body", "body": content})
+            return
+        entry = _Entry(status, headers, content, b'"' + hashlib.blake2b(content, digest_size=12).hexdigest().encode() + b'"')
+        self.cache.stats.misses += 1
+        if self.cache.max_bytes and token == self.version.token:
+            self.cache.drop_older_than(token)
+            self.cache.put(key, entry)
+        await self._send(scope, send, entry, changed_at, b"miss")
+
+    async def _send(self, scope: Scope, send: Send, entry: _Entry, changed_at: int, origin: bytes) -> None:
+        validators = [(b"etag", entry.etag), (b"last-modified", _http_date(changed_at)),
+                      (HEADER, origin)]
+        if not any(k == b"cache-control" for k, _ in entry.headers):
+            validators.append((b"cache-control", CACHE_CONTROL))
+        if _not_modified(scope, entry.etag, changed_at):
+            self.cache.stats.not_modified += 1
+            keep = [(k, v) for k, v in entry.headers if k in (b"vary", b"content-location", b"cache-control",
+                                                              b"expires", b"link")]
+            await send({"type": "http.response.start", "status": 304, "headers": keep + validators})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = entry.headers + validators + [(b"content-length", str(len(entry.body)).encode())]
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": entry.body})
