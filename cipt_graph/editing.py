@@ -34,7 +34,7 @@ from rdflib.namespace import SKOS
 from .errors import CiptError, InputError
 from .mapping import LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file
 from .paths import Workspace
-from .text import clean_line, clean_text
+from .text import clean_code, clean_line, clean_text
 from .versions import Version, ensure_baseline, record_version, workspace_lock
 
 #: The kinds of link, by the name used in forms and URLs.
@@ -183,7 +183,7 @@ def _prepare(workspace: Workspace, kind_name: str, module: str, target: str, lan
         raise _error("kind", lang, "kind", v=kind_name)
     graph = _graph(workspace)
     vocab = Vocabulary.from_graph(graph)
-    module, target = clean_line(module), clean_line(target)
+    module, target = clean_code(module), clean_code(target)
     if module not in vocab.modules:
         raise _error("module", lang, "module", v=module)
     if target not in vocab.targets[kind.target_class]:
