@@ -45,6 +45,8 @@ NEW_MODULE = """
     cipt:sequence 99 ;
     dcterms:source <source/brochure> ;
     cipt:dataStatus cipt:Stated .
+
+<programme/m2-cipt> schema:hasCourse <module/M99> .
 """
 
 
