@@ -245,7 +245,7 @@ def cli():
 
 #: Limits of the session's `cipt serve`: small enough for the tests to cross each one quickly.
 SERVER_LIMITS = {"--timeout": "5", "--max-rows": "5000", "--max-body-bytes": "65536",
-                 "--max-query-length": "4000", "--cors-origin": "http://allowed.example"}
+                 "--max-query-length": "8000", "--cors-origin": "http://allowed.example"}
 
 
 def free_port() -> int:
