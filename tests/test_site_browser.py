@@ -129,8 +129,6 @@ def test_every_page_is_entirely_in_the_chosen_language(browser, site, lang):  # 
     _check_language(browser, site, lang, [p for p in PAGES if p != AUDIT])
 
 
-@pytest.mark.xfail(reason="the audit report (issue #14) shows named queries' English summaries in French",
-                   strict=False)
 def test_the_audit_report_is_entirely_in_french(browser, site):  # noqa: F811
     _check_language(browser, site, "fr", [AUDIT])
 

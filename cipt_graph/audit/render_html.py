@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .labels import TEXT, column, text
 from .evidence import status_groups
 from .model import AuditReport, compact
+from .report import query_title
 
 #: Columns never shown in tables: the language echo, and IRIs when a code column says the same.
 _HIDDEN = {"lang"}
@@ -100,8 +101,7 @@ def report_context(report: AuditReport) -> dict[str, object]:
         "sessions": set(),
         "status_name": lambda codes: ", ".join(text(lang, f"status_{c}") if f"status_{c}" in TEXT["fr"] else c
                                                 for c in sorted(str(codes or "").replace(",", " ").split())),
-        "query_title": lambda q: ((q.header.get("title") or {}).get(lang) if isinstance(q.header.get("title"), dict)
-                                  else None) or q.summary,
+        "query_title": lambda q: query_title(q, lang),
     }
 
 

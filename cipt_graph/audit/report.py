@@ -58,6 +58,17 @@ def _localized(value: object, lang: str, fallback: str) -> str:
     return str(value) if value else fallback
 
 
+def query_title(query: NamedQuery, lang: str) -> str:
+    """A named query's title in ``lang``: its ``#+ title`` header, else the site's title for it
+    (the SPARQL page's catalog, ``query.NAME``), else its summary (English)."""
+    header = query.header.get("title")
+    if isinstance(header, Mapping) and header.get(lang):
+        return str(header[lang])
+    from ..visualize.i18n import UI
+
+    return str(UI.get(lang, {}).get(f"query.{query.name}") or _localized(header, lang, query.summary))
+
+
 def check_queries(queries: Mapping[str, NamedQuery]) -> list[NamedQuery]:
     """The named queries tagged ``check``, each with a valid severity.
 
@@ -81,7 +92,7 @@ def _run_check_queries(store: Store, queries: Mapping[str, NamedQuery], lang: st
     for query in check_queries(queries):
         table = _table(store, queries, query.name, lang)
         out.append(Check(table.source, str(query.header.get("severity", "warning")).lower(),
-                         _localized(query.header.get("title"), lang, query.summary),
+                         query_title(query, lang),
                          _localized(query.header.get("rule"), lang, query.description), table.columns, table.rows))
     return out
 
