@@ -74,7 +74,9 @@ def test_the_command_fails_cleanly_and_the_workspace_still_validates(template, e
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "injected failure" in result.stderr and "Traceback" not in result.stderr
     assert tree_digest(ws) == before
-    assert run_cli("validate", "--data", str(ws), "--fail-on", "violation").returncode == 0
+    # The shipped data itself has findings (exit 1, issue #14); 2 would mean the workspace no longer reads.
+    checked = run_cli("validate", "--data", str(ws), "--fail-on", "violation")
+    assert checked.returncode in (0, 1) and "Traceback" not in checked.stderr, checked.stderr
 
 
 def test_failures_over_http_leave_the_workspace_identical_and_the_service_serving(template, exports, tmp_path):

@@ -79,8 +79,11 @@ def test_11_csv_export_vertical_tab_in_block_label(ws, tmp_path):
     assert result.returncode == 0, result.stderr
     graph = turtle_of(ws, "RNCP509")
     assert fr(graph, str(CID["rncp/RNCP509/RNCP509BC01"]), SKOS.prefLabel) == ["Piloter un projet"]
-    for command in (["diff", "v1", "current"], ["stats"], ["validate", "--fail-on", "violation"]):
+    for command in (["diff", "v1", "current"], ["stats"]):
         assert run_cli(*command, "--data", str(ws.root)).returncode == 0, command
+    # The shipped data itself has findings (exit 1, issue #14); 2 would mean the workspace no longer reads.
+    checked = run_cli("validate", "--fail-on", "violation", "--data", str(ws.root))
+    assert checked.returncode in (0, 1) and "Traceback" not in checked.stderr, checked.stderr
 
 
 def test_12_xml_line_separator_in_block_label_gives_valid_output(ws, tmp_path):

@@ -49,7 +49,7 @@ class SheetLimits:
     max_unzipped_bytes: int = 32 * MiB
     max_part_bytes: int = 4 * MiB  #: any part but worksheets and shared strings (styles, comments…)
     max_members: int = 1000
-    max_sheets: int = 20
+    max_sheets: int = 32
     max_rows: int = 5000  #: highest row number of a sheet
     max_columns: int = 500  #: highest column number of a sheet
     max_cells: int = 100_000  #: cells of the whole workbook
