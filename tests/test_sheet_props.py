@@ -34,7 +34,7 @@ from cipt_graph.store import iter_records
 from cipt_graph.text import clean_line, clean_text
 
 CSV_NAME = "module_competency.csv"
-LINK = ("M01", "BC03-C2")  # the first mapping row: Justifications row 2
+LINK = ("M01", "BC05-C1")  # the first mapping row: Justifications row 2
 
 SPECIAL = list("\r\n\t\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00\x01\x08\x1b\x1f\x7f\x80\x9f\ufeff\u200b\u00a0"
                "\u202f\u00ad\ufffe\uffff=+-@ '\"&<>;,_") + ["_x000D_", "_x005F_", "_x0041_", "e\u0301", "&lt;p&gt;"]
@@ -172,7 +172,7 @@ def test_any_rationale_and_author_through_the_mapping_csv(template, tmp_path, ra
     assert seen["xlsx_rationale"] == xlsx_visible(want_rationale)
     assert seen["xlsx_author"] == xlsx_visible(want_author)
     names = {s["name"].value for s in seen["store"].oxigraph.query(
-        "SELECT ?name WHERE { GRAPH ?g { <https://w3id.org/cipt-graph/id/coverage/M01--BC03-C2> "
+        "SELECT ?name WHERE { GRAPH ?g { <https://w3id.org/cipt-graph/id/coverage/M01--BC05-C1> "
         "<http://www.w3.org/ns/prov#wasAttributedTo> ?a } GRAPH ?h { ?a <http://www.w3.org/2000/01/rdf-schema#label> "
         "?name } }")}
     assert want_author in names

@@ -27,7 +27,7 @@ from cipt_graph.spreadsheet import MatrixModel, import_matrix, write_matrix_csv,
 from cipt_graph.store import iter_records
 
 CSV_NAME = "module_competency.csv"
-LINK = ("M01", "BC03-C2")  # the first row of the shipped mapping: Justifications!G2
+LINK = ("M01", "BC05-C1")  # the first row of the shipped mapping: Justifications!G2
 
 
 @pytest.fixture()

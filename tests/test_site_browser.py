@@ -25,7 +25,7 @@ from test_views_browser import Watched, browser  # noqa: F401  (the module's bro
 
 PAGES = ["/", "/graph", "/matrix", "/jobs", "/sparql", "/audit", "/docs", "/versions", "/review", "/interchange",
          "/ontology",
-         "/id/module/M01", "/id/coverage/M01--BC03-C2", "/id/competency/RNCP38175-BC03-C2", "/no/such/page"]
+         "/id/module/M01", "/id/coverage/M01--BC05-C1", "/id/competency/RNCP38175-BC03-C2", "/no/such/page"]
 NAV = ["/", "/graph", "/matrix", "/jobs", *(f"/{name}" for name in EXTRAS)]
 
 

@@ -107,17 +107,17 @@ def test_editor_edits_a_cell_uploads_workbooks_and_signs_out(browser, site):
             "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "M", "rationale": "forgé"})
         assert refused.status == 403
 
-        # Edit a cell: M01 → BC03-C2 to level R with hours and a rationale.
+        # Edit a cell: M01 → BC05-C1 to level R with hours and a rationale.
         page.goto(f"{server.url}/review?module=M01")
-        row = page.locator("tr#link-M01-BC03-C2")
+        row = page.locator("tr#link-M01-BC05-C1")
         row.locator("summary").click()
         row.locator("select[name=level]").select_option("R")
         row.locator("input[name=hours]").fill("2,5")
         row.locator("textarea[name=rationale]").fill("Aborde la parole institutionnelle en séance.")
         row.locator("form.edit button[type=submit]").click()
         page.wait_for_selector(".flash")
-        assert "M01 → BC03-C2" in page.locator(".flash").inner_text()
-        link = next(r for r in _rows(workspace) if (r["module"], r["competency"]) == ("M01", "BC03-C2"))
+        assert "M01 → BC05-C1" in page.locator(".flash").inner_text()
+        link = next(r for r in _rows(workspace) if (r["module"], r["competency"]) == ("M01", "BC05-C1"))
         assert (link["level"], link["hours"], link["asserted_by"], link["status"]) == ("R", "2.5", "edith", "proposed")
 
         # Download the editable workbook from the page.
