@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -19,12 +17,10 @@ import pytest
 from conftest import run_cli
 from serve_helpers import serving, writer_env
 
-CHROMIUM = os.environ.get("CIPT_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 USERS = {"edith": ("editor", "edith-secret-0001"), "victor": ("validator", "victor-secret-0002")}
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
+pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
+from test_views_browser import browser  # noqa: E402,F401  (the shared Chromium fixture)
 
 
 def _rows(workspace: Path) -> list[dict[str, str]]:
@@ -36,16 +32,6 @@ def _locate(ws, module: str, competency: str) -> tuple[int, int]:
     col = next(c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value == competency)
     row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value == module)
     return row, col
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium)", pytrace=False)
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
