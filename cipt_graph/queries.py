@@ -210,6 +210,38 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     raise QueryError(f"{value!r} names several programmes; give the full IRI")
 
 
+_PROGRAMMES = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+SELECT DISTINCT ?p WHERE { ?p a cipt:Programme . } ORDER BY ?p LIMIT 2
+"""
+
+
+def choose_programme(store: Store, value: str | None, *, option: str = "--programme",
+                     needed: bool = True) -> ox.NamedNode | None:
+    """The programme a command works on: ``value`` (code, path or IRI, see :func:`resolve_programme`),
+    else the dataset's only programme.
+
+    Returns None when ``value`` is None and the dataset holds no programme, or several and
+    ``needed`` is False (the command then works on every programme).
+
+    Raises:
+        QueryError: ``value`` names no programme (or several); ``value`` is None, the dataset holds
+            several programmes and ``needed`` — each message names ``option``.
+    """
+    if value is not None and value.strip():
+        try:
+            return resolve_programme(store, value)
+        except QueryError as exc:
+            raise QueryError(f"{option} {value!r}: {exc.message}; `cipt query programmes` lists them") from exc
+    found = select(store, _PROGRAMMES).column("p")
+    if len(found) == 1 and isinstance(found[0], ox.NamedNode):
+        return found[0]
+    if len(found) > 1 and needed:
+        raise QueryError(f"the data holds several programmes: give {option} (its code, such as M2_CIPT or "
+                         "U007, or its IRI; `cipt query programmes` lists them)")
+    return None
+
+
 def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -> dict[str, Term]:
     """Check the parameters given against the query's header and turn them into RDF terms.
 
