@@ -151,7 +151,21 @@ def test_english_cell_page_and_unknown_cell(site):
     assert unknown.status_code == 404 and "M99" in unknown.text
 
 
-def test_matrix_shows_each_link_status_with_a_legend(site):
+def _network(page: str) -> dict[tuple[str, str], dict]:
+    """The network page's covers edges, by (module code, competency code)."""
+    data = json.loads(html.unescape(re.search(r'<script id="network-data" type="application/json">(.*?)</script>',
+                                              page, re.S).group(1)))
+    codes = {n["id"]: n["code"] for n in data["nodes"]}
+    return {(codes[e["from"]], codes[e["to"]]): e for e in data["edges"] if e["kind"] == "covers"}
+
+
+def _audit_links(page: str, competency: str) -> dict[str, str]:
+    """The audit's covering modules of one competency, module code → status."""
+    row = re.search(rf'<tr data-competency="{competency}">(.*?)</tr>', page, re.S).group(1)
+    return {m: s for s, m in re.findall(r'<span class="link \w+" data-status="(\w+)">(\w+) \(', row)}
+
+
+def test_matrix_network_and_audit_show_each_link_status(site):
     server, workspace = site
     rows = _rows(workspace)
     page = httpx.get(f"{server.url}/matrix", timeout=60).text
@@ -170,3 +184,20 @@ def test_matrix_shows_each_link_status_with_a_legend(site):
     assert done.status_code == 303
     cell = _cell(httpx.get(f"{server.url}/matrix?lang=en", timeout=60).text, target["module"], target["competency"])
     assert 'data-status="validated"' in cell and "validated" in cell and " proposed" not in cell
+    # The network: validated links plain, proposed ones dashed, with the status in the tooltip and a key.
+    network = httpx.get(f"{server.url}/graph", timeout=60).text
+    edges = _network(network)
+    validated = {(r["module"], r["competency"]) for r in _rows(workspace) if r["status"] in ("validated", "validé")}
+    assert (target["module"], target["competency"]) in validated and len(edges) >= len(_rows(workspace)) - 5
+    for key, edge in edges.items():
+        status = "validated" if key in validated else "proposed"
+        assert edge["status"] == status and bool(edge["dashes"]) == (status == "proposed"), key
+        assert ("validé" if status == "validated" else "proposé") in edge["title"]
+    assert 'class="st-proposed" data-status="proposed"' in network and "Statut des liens" in network
+    # The audit: each covering module with its status, proposed ones starred, and the legend.
+    audit = httpx.get(f"{server.url}/audit", timeout=120).text
+    shown = _audit_links(audit, target["competency"])
+    assert shown[target["module"]] == "validated"
+    for module, status in shown.items():
+        assert status == ("validated" if (module, target["competency"]) in validated else "proposed")
+    assert f'data-status="proposed">' in audit and 'data-field="status_legend"' in audit

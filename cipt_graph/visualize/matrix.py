@@ -121,8 +121,8 @@ def _cell(matrix: Matrix, module: dict, comp: dict, lang: str, links: Links) -> 
     if edit:
         label = tr(lang, "matrix.edit_cell", module=m_code, competency=c_code)
         content = f'<a class="cell-edit" href="{escape(edit)}" aria-label="{escape(label)}">{content}</a>'
-    return (f'<td class="{" ".join(classes)}" {attrs} data-level="{escape(row["level_code"])}" '
-            f'data-status="{status}" title="{escape(title)}">{content}</td>')
+    return (f'<td class="{" ".join(classes)}" {attrs} data-status="{status}" '
+            f'data-level="{escape(row["level_code"])}" title="{escape(title)}">{content}</td>')
 
 
 def _table(matrix: Matrix, lang: str, links: Links) -> str:
@@ -230,8 +230,8 @@ table.matrix td.c.b1 { background: #f5f7fa; }
 td.lvl-1 { background: #dbe9f6; color: #0b2545; }
 td.lvl-2 { background: #7fb0dc; color: #0b2545; }
 td.lvl-3 { background: #1d4e89; color: #fff; }
-td.lvl.proposed, .badge.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.7) 3px 6px); }
-td.lvl-3.proposed, .badge.lvl-3.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.45) 3px 6px); }
+td.lvl.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.7) 3px 6px); }
+td.lvl-3.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.45) 3px 6px); }
 td.lvl.proposed { font-style: italic; }
 a.cell-edit { display: block; min-height: 1.3em; color: inherit; text-decoration: none; }
 a.cell-edit:hover, a.cell-edit:focus-visible { outline: 2px solid #f6c343; background: #fff8; }

@@ -144,6 +144,8 @@ table { border-collapse: collapse; }
 .lvl-1 { background: #dbe9f6; color: #0b2545; }
 .lvl-2 { background: #7fb0dc; color: #0b2545; }
 .lvl-3 { background: #1d4e89; color: #fff; }
+.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.7) 3px 6px); }
+.lvl-3.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.45) 3px 6px); }
 .warn { color: var(--warn); font-weight: 600; }
 footer { padding: .6rem 1.5rem; color: var(--muted); font-size: .8rem; border-top: 1px solid var(--line); }
 @media print {

@@ -122,6 +122,7 @@ MESSAGES = {
     "jobs.rome": "ROME",
     "status.inferred": "inferred",
     "status.judgement": "judgement",
+    "legend.status": "Link status",
     "status.proposed": "proposed",
     "status.validated": "validated",
     "matrix.status.proposed": "link proposed, not yet validated by the teaching team (hatched cell, letter in italics)",

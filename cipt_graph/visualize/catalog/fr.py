@@ -128,6 +128,7 @@ MESSAGES = {
     "jobs.rome": "ROME",
     "status.inferred": "déduit",
     "status.judgement": "jugement",
+    "legend.status": "Statut des liens",
     "status.proposed": "proposé",
     "status.validated": "validé",
     "matrix.status.proposed": "lien proposé, pas encore validé par l'équipe pédagogique (cellule hachurée, lettre en italique)",
