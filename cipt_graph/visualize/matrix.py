@@ -102,7 +102,7 @@ def _cell(matrix: Matrix, module: dict, comp: dict, lang: str, links: Links) -> 
     row = matrix.cells.get((module["module"], comp["competency"]))
     edit = links.edit_cell(m_code, c_code, lang)
     if edit:
-        attrs += f' id="cell-{escape(m_code)}-{escape(c_code)}"'
+        attrs = f'id="cell-{escape(m_code)}-{escape(c_code)}" ' + attrs
     if row is None:
         if edit:
             label = tr(lang, "matrix.edit_add", module=m_code, competency=c_code)
@@ -121,8 +121,8 @@ def _cell(matrix: Matrix, module: dict, comp: dict, lang: str, links: Links) -> 
     if edit:
         label = tr(lang, "matrix.edit_cell", module=m_code, competency=c_code)
         content = f'<a class="cell-edit" href="{escape(edit)}" aria-label="{escape(label)}">{content}</a>'
-    return (f'<td class="{" ".join(classes)}" {attrs} data-status="{status}" '
-            f'data-level="{escape(row["level_code"])}" title="{escape(title)}">{content}</td>')
+    return (f'<td class="{" ".join(classes)}" {attrs} data-level="{escape(row["level_code"])}" '
+            f'title="{escape(title)}" data-status="{status}">{content}</td>')
 
 
 def _table(matrix: Matrix, lang: str, links: Links) -> str:
