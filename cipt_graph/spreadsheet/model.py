@@ -162,6 +162,7 @@ class MatrixModel:
     level_aliases: dict[str, str]
     rows: list[dict[str, str]] = field(default_factory=list)
     mapping_bytes: bytes = b""
+    links: "LinkData | None" = None  #: the module → activity and → objective links (:mod:`.links`)
 
     @property
     def competencies(self) -> list[Competency]:
@@ -215,7 +216,9 @@ class MatrixModel:
         path = workspace.mapping_dir / MAPPING_KIND.file_name
         data = path.read_bytes() if path.exists() else b""
         rows = read_rows(data)
-        return cls(lang, modules, blocks, levels, aliases, rows, data)
+        from .links import LinkData
+
+        return cls(lang, modules, blocks, levels, aliases, rows, data, LinkData.from_workspace(workspace, store, lang))
 
 
 def read_rows(data: bytes) -> list[dict[str, str]]:
