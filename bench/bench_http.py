@@ -2,7 +2,8 @@
 in-process, in requests per second and p50/p99 latency.
 
     python bench/bench_http.py [--seconds 10] [--out bench/results/http.md]
-    python bench/bench_http.py --compare [--seconds 5] [--rounds 3]   # against Oxigraph's server (issue #11)
+    python bench/bench_http.py --compare [--seconds 4] [--rounds 3] [--scales programme,university]
+        # against Oxigraph's server and rdflib-endpoint, two scales (issue #11; see bench/http_servers.py)
 
 In-process: the named query through ``run_query`` + JSON rows (what `cipt query` does), and the
 SPARQL text through the endpoint's own path (Oxigraph, row limits, SPARQL Results JSON), one
@@ -117,12 +118,15 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true",
                         help="compare cipt serve with Oxigraph's server instead (see bench/http_servers.py)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the comparison")
+    parser.add_argument("--scales", default="programme,university",
+                        help="scales of the comparison, comma-separated (programme, university)")
     args = parser.parse_args()
     if args.compare:
         sys.path.insert(0, str(ROOT / "bench"))
         from http_servers import compare
 
-        compare(args.seconds, args.rounds, Path(args.out or ROOT / "bench" / "results" / "http-servers.md"), run_wrk)
+        compare(args.seconds, args.rounds, Path(args.out or ROOT / "bench" / "results" / "http-servers.md"),
+                tuple(s.strip() for s in args.scales.split(",") if s.strip()))
         return
     args.out = args.out or str(ROOT / "bench" / "results" / "http.md")
 

@@ -37,14 +37,6 @@ def pytest_addoption(parser):
 VIRTUOSO_DEVIATIONS = {
     "tests/test_queries.py::test_results_agree_with_mapping_files[rncp_fiches]":
         "Virtuoso 7.2 answers a boolean expression (EXISTS, comparisons) as xsd:integer 1/0, not xsd:boolean",
-    "tests/test_queries.py::test_runs_with_its_example[assessed_not_taught]": 'Virtuoso 7.2 fails to compile this query (SQ156 "Internal Optimized compiler error", sqlo.c:1075)',
-    "tests/test_queries.py::test_results_agree_with_mapping_files[assessed_not_taught]": 'Virtuoso 7.2 fails to compile this query (SQ156 "Internal Optimized compiler error", sqlo.c:1075)',
-    "tests/test_queries.py::test_runs_with_its_example[hours_teaching_assessment]": 'Virtuoso 7.2 fails to compile this query (SQ156 "Internal Optimized compiler error", sqlo.c:1075)',
-    "tests/test_queries.py::test_results_agree_with_mapping_files[hours_teaching_assessment]": 'Virtuoso 7.2 fails to compile this query (SQ156 "Internal Optimized compiler error", sqlo.c:1075)',
-    "tests/test_queries.py::test_results_agree_with_mapping_files[job_paths]":
-        "results differ from Oxigraph's on Virtuoso 7.2 since the query's rework (issue #14): not yet investigated",
-    "tests/test_queries.py::test_results_agree_with_mapping_files[programmes]":
-        "results differ from Oxigraph's on Virtuoso 7.2 since the assessment sessions (issue #14): not yet investigated",
 }
 
 

@@ -23,7 +23,9 @@ import psutil
 import pytest
 from serve_helpers import serving
 
-TIMEOUT = 3.0
+#: The queries' time limit in these tests. Pages computed beside 8 heavy queries take up to ~0.5 s on
+#: a busy machine (bench/results/heavy.md, cache off): 5 s keeps them 10× within it.
+TIMEOUT = 5.0
 MEMORY = 384 << 20
 SHARED_HOSTILE = Path(__file__).resolve().parents[1].parent / "shared" / "cases" / "hostile"
 if not SHARED_HOSTILE.is_dir():
@@ -128,7 +130,7 @@ def test_heavy_queries_are_stopped_while_pages_answer_then_sigterm_stops_the_ser
             assert r.status_code == 503, f"{name}: {r.status_code} {r.text[:200]}"
             assert "time limit" in r.text or "memory" in r.text, f"{name}: {r.text[:200]}"
             assert r.headers["retry-after"]
-        assert done < TIMEOUT + 30, f"the heavy queries were answered after {done:.1f} s"
+        assert done < 10 * (TIMEOUT + 1), f"the heavy queries were answered after {done:.1f} s"
         assert pages and all(status == 200 for _, status, _ in pages), pages
         # The killed queries use no CPU: the server and its children are back to idle.
         cpu, children = tree_cpu(process, 1.0)
@@ -148,7 +150,7 @@ def test_heavy_queries_are_stopped_while_pages_answer_then_sigterm_stops_the_ser
             server.process.send_signal(signal.SIGTERM)
             server.process.wait(timeout=30)
             stopped = time.monotonic() - t
-        assert stopped < 5, f"SIGTERM took {stopped:.1f} s"
+        assert stopped < 5, f"SIGTERM took {stopped:.1f} s"  # the issue's bound; ~0.3 s normally
         gone, alive = psutil.wait_procs(children, timeout=5)
         assert not alive, f"query processes outlived the server: {alive}"
 
@@ -184,7 +186,7 @@ def test_shared_hostile_cases(heavy_server, name):
     with cf.ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda _: ask(heavy_server.url, path.read_text()), range(4)))
     assert all(r.status_code == 503 and r.headers["retry-after"] for r in answers), [r.text[:100] for r in answers]
-    assert time.monotonic() - started < TIMEOUT + 30
+    assert time.monotonic() - started < 10 * (TIMEOUT + 1)
     assert httpx.get(f"{heavy_server.url}/api/gaps", timeout=60).status_code == 200
     cpu, children = tree_cpu(process, 1.0)
     assert children == [] and cpu < 10, (cpu, children)

@@ -177,3 +177,41 @@ def test_validator_validates_and_sees_it_in_versions_and_diff(browser, site):
         assert "M03" in page.locator("main").inner_text() and target in page.locator("main").inner_text()
     finally:
         context.close()
+
+
+def test_editor_edits_a_cell_on_the_matrix_page(browser, site):
+    server, workspace, _ = site
+    context, page = _page(browser, server)
+    try:
+        _sign_in(page, server, "edith")
+        page.goto(f"{server.url}/matrix")
+        existing = next(r for r in _rows(workspace) if r["module"] == "M04")
+        new_level = "M" if existing["level"] != "M" else "I"
+        cell = page.locator(f"td[data-module='M04'][data-competency='{existing['competency']}']")
+        assert cell.get_attribute("data-level") == existing["level"]
+        cell.locator("a.cell-edit").click()
+        page.wait_for_url(f"{server.url}/edit/cell**")
+        # A refused value first: named beside its field, nothing written.
+        page.select_option("#level", new_level)
+        page.fill("#hours", "-3")
+        page.fill("#message", "Niveau revu en réunion")
+        page.click("#cell-form button[type=submit]")
+        page.wait_for_selector("#err-hours")
+        assert "heures" in page.locator("#err-hours").inner_text()
+        assert page.locator("#hours").input_value() == "-3"
+        # Then a good one: back on the matrix, at the cell, with its new level.
+        page.fill("#hours", "3,5")
+        page.fill("#rationale", "Mise en situation complète.")
+        page.click("#cell-form button[type=submit]")
+        page.wait_for_url(f"{server.url}/matrix**")
+        assert page.url.endswith(f"#cell-M04-{existing['competency']}")
+        cell = page.locator(f"td[data-module='M04'][data-competency='{existing['competency']}']")
+        assert cell.get_attribute("data-level") == new_level and cell.inner_text().strip() == new_level
+        assert cell.get_attribute("data-status") == "proposed"
+        assert "M04 → " + existing["competency"] in page.locator(".flash").inner_text()
+
+        page.goto(f"{server.url}/versions")
+        first = page.locator("tbody tr").first
+        assert "edith" in first.inner_text() and "Niveau revu en réunion" in first.inner_text()
+    finally:
+        context.close()

@@ -22,6 +22,7 @@ from . import versions_page
 from . import views as views_api
 from . import audit as audit_api
 from . import team as team_api
+from . import team_cell as team_cell_api
 from . import writes as writes_api
 from . import interchange as interchange_api
 from .cache import DataVersion, LruCache, ResponseCache
@@ -83,6 +84,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(writes_api.router)
     app.include_router(team_api.router)
+    app.include_router(team_cell_api.router)
     interchange_api.install(app)
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")

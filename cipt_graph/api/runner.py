@@ -30,6 +30,7 @@ import signal
 import stat
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -47,6 +48,8 @@ SPARQL, APP = "sparql", "app"
 #: How much lower the CPU priority of ad-hoc SPARQL children is.
 SPARQL_NICE = 10
 _PR_SET_PDEATHSIG = 1
+#: Every runner of this process, for :func:`stop_all_queries`.
+_RUNNERS: weakref.WeakSet = weakref.WeakSet()
 
 
 class QueryTimeout(Exception):
@@ -219,6 +222,9 @@ class QueryRunner:
         self._clients: dict[str, int] = {}
         self._children: set[int] = set()
         self.stats = RunnerStats()
+        #: Set by :meth:`stop` (the server is stopping): no new work, running work killed.
+        self.stopping = False
+        _RUNNERS.add(self)
 
     # --- answers ---------------------------------------------------------------------------------
 
@@ -229,6 +235,9 @@ class QueryRunner:
         return ApiError(503, f"the query ran past the time limit of {seconds or self.timeout:g} s and was stopped; "
                              "narrow it (a LIMIT, more selective patterns) or ask for a longer limit",
                         self._retry_after())
+
+    def _stopping_error(self) -> ApiError:
+        return ApiError(503, "the server is stopping; try again shortly", self._retry_after())
 
     def _memory_error(self) -> ApiError:
         return ApiError(503, f"the query needed more memory than this service's limit of "
@@ -248,6 +257,9 @@ class QueryRunner:
             ApiError: 503 (busy, time limit, memory limit), 429 (this client runs too many
                 ad-hoc queries), 413 (result too large); each with ``Retry-After`` when retrying helps.
         """
+        if self.stopping:
+            raise self._stopping_error()
+        arrived = time.monotonic()
         counted = lane == SPARQL and client is not None
         if counted:
             if self._clients.get(client, 0) >= self.per_client:
@@ -268,7 +280,10 @@ class QueryRunner:
                                self._retry_after()) from None
             self.stats.running[lane] += 1
             try:
-                return await self._fork(work, lane, limit_s)
+                # Ad-hoc SPARQL: the limit counts from the request's arrival (its wait for a slot, at most
+                # ``sparql_wait``, included), so a heavy query stops using CPU at the limit as its client
+                # sees it; other work gets its whole limit once it has a slot.
+                return await self._fork(work, lane, limit_s, arrived if lane == SPARQL else None)
             finally:
                 self.stats.running[lane] -= 1
                 slots.release()
@@ -280,9 +295,11 @@ class QueryRunner:
                 else:
                     self._clients.pop(client, None)
 
-    async def _fork(self, work: Callable[[Deadline], T], lane: str, seconds: float) -> T:
+    async def _fork(self, work: Callable[[Deadline], T], lane: str, seconds: float, since: float | None = None) -> T:
         loop = asyncio.get_running_loop()
         deadline = Deadline(seconds)
+        if since is not None:
+            deadline.at = since + seconds
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child
@@ -344,6 +361,8 @@ class QueryRunner:
             self._reap_later(pid)  # the answer need not wait for the child's exit
         else:
             status = await self._reap(pid)
+            if self.stopping:
+                raise self._stopping_error()
             if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS) \
                     or os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
                 # Rust aborts when an allocation fails under RLIMIT_AS.
@@ -351,7 +370,12 @@ class QueryRunner:
                 raise self._memory_error()
             log.error("a query process ended without an answer (status %s)", status)
             raise ApiError(500, "internal error (logged on the server)")
-        kind, value = pickle.loads(data)
+        try:
+            kind, value = pickle.loads(data)
+        except Exception:
+            if self.stopping:  # killed while it was sending its answer
+                raise self._stopping_error() from None
+            raise
         if kind == "ok":
             return value
         if kind == "mem":
@@ -408,6 +432,13 @@ class QueryRunner:
 
         loop.add_reader(pidfd, exited)
 
+    def stop(self) -> None:
+        """The server is stopping: refuse new work and kill the running work now (its requests get
+        503 at once), so that answers in flight do not hold the graceful stop; reaped as usual."""
+        self.stopping = True
+        for pid in list(self._children):
+            self._kill(pid)
+
     def shutdown(self) -> None:
         """Kill every running child (the server is stopping)."""
         for pid in list(self._children):
@@ -417,6 +448,12 @@ class QueryRunner:
             except ChildProcessError:
                 pass
         self._children.clear()
+
+
+def stop_all_queries() -> None:
+    """Call :meth:`QueryRunner.stop` on every runner of this process (on SIGTERM / Ctrl-C)."""
+    for runner in list(_RUNNERS):
+        runner.stop()
 
 
 async def run_limited(request, work: Callable[[Deadline], T], *, report: bool = False) -> T:

@@ -49,7 +49,7 @@ def _lang(request: Request, form: dict | None = None) -> str:
 
 
 #: The navigation entry each page marks as current.
-_VIEW = {"review.html.j2": "review", "upload.html.j2": "review", "diff.html.j2": "versions"}
+_VIEW = {"review.html.j2": "review", "upload.html.j2": "review", "diff.html.j2": "versions", "cell.html.j2": "matrix"}
 
 
 def _render(request: Request, name: str, lang: str, title_key: str, status: int = 200, **context) -> HTMLResponse:
@@ -178,12 +178,14 @@ async def review_page(request: Request) -> Response:
                    count_text=t["n_links"](len(rows)), back=back)
 
 
-async def _apply(request: Request, work, form: dict, lang: str, done_key: str) -> Response:
+async def _apply(request: Request, work, form: dict, lang: str, done_key: str, on_error=None) -> Response:
     lock = request.app.state.write_lock
     async with lock:
         try:
             result = await run_in_threadpool(work)
         except InputError as exc:
+            if on_error is not None:
+                return await on_error(exc)
             return _render(request, "base.html.j2", lang, "refused", status=400, error=exc.message, errors=[])
         if result.changed:
             from .writes import _refresh
@@ -222,11 +224,20 @@ async def edit_cell(request: Request) -> Response:
         account = _need(request, "edit", lang)
     except _Refusal as exc:
         return _refused(request, exc, lang)
+    on_error = None
+    if form.get("form") == "cell" and form.get("kind") == "competency":  # the matrix's cell editor
+        from .team_cell import render_cell
+
+        async def on_error(exc: InputError) -> Response:
+            return await render_cell(request, lang, str(form.get("module", ""))[:40], str(form.get("target", ""))[:40],
+                                     status=400, error=exc, typed=form)
+    level = str(form.get("level", ""))
     return await _apply(request, lambda: edit_link(
         request.app.state.workspace, str(form.get("kind", "")), str(form.get("module", "")),
-        str(form.get("target", "")), level=str(form.get("level", "")), hours=str(form.get("hours", "")),
-        rationale=str(form.get("rationale", "")), remove=form.get("remove") == "1",
-        author=account.display_name, message=str(form.get("message", ""))[:1000], lang=lang), form, lang, "saved")
+        str(form.get("target", "")), level=level, hours=str(form.get("hours", "")),
+        rationale=str(form.get("rationale", "")), remove=form.get("remove") == "1" or level == "none",
+        author=account.display_name, message=str(form.get("message", ""))[:1000], lang=lang), form, lang, "saved",
+        on_error)
 
 
 # Workbook ----------------------------------------------------------------------------------------

@@ -90,6 +90,11 @@ TEXT: dict[str, dict] = {
         "field_title": "titre", "field_state": "état", "field_active": "active",
         "field_registration_date": "date d'enregistrement", "field_registration_end_date": "fin d'enregistrement",
         "field_source_title": "export", "field_blocks": "blocs", "field_competencies": "compétences",
+        "edit_cell": "Modifier une cellule de la matrice", "edit_cell_title": "Modifier la cellule {module} × {competency}",
+        "unknown_cell": "Cellule inconnue : module {module}, compétence {competency}.",
+        "no_link": "aucun lien", "cell_refused": "Modification refusée ; rien n'a été enregistré. Corrigez le champ signalé.",
+        "level_none": "— aucun lien (retirer) —", "hours_help": "décimale avec virgule, vide si inconnu",
+        "back_to_matrix": "Retour à la matrice",
     },
     "en": {
         "nav": "Site navigation", "dashboard": "Dashboard", "matrix": "Matrix", "graph": "Network",
@@ -143,5 +148,10 @@ TEXT: dict[str, dict] = {
         "field_title": "title", "field_state": "state", "field_active": "active",
         "field_registration_date": "registration date", "field_registration_end_date": "registration end",
         "field_source_title": "export", "field_blocks": "blocks", "field_competencies": "competencies",
+        "edit_cell": "Edit a matrix cell", "edit_cell_title": "Edit the cell {module} × {competency}",
+        "unknown_cell": "Unknown cell: module {module}, competency {competency}.",
+        "no_link": "no link", "cell_refused": "Change refused; nothing was saved. Correct the field shown.",
+        "level_none": "— no link (remove) —", "hours_help": "decimal, empty when unknown",
+        "back_to_matrix": "Back to the matrix",
     },
 }

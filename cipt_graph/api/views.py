@@ -11,6 +11,7 @@ university overview (``/programmes``) and the other views send there (303) to pi
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
@@ -68,6 +69,15 @@ def scoped(store, programme: str | None, work: Callable[[object], T]) -> T:
 async def _page(request: Request, view: str, lang: str | None, programme: str | None) -> Response:
     lang = page_lang(request, lang)
     links = site_links(request, lang)
+    flash = None
+    if view == "matrix":  # a signed-in editor's matrix links each cell to its editor (issue #15)
+        from dataclasses import replace
+
+        from .team_cell import matrix_editor
+
+        if matrix_editor(request) is not None:
+            links = replace(links, editable=True)
+            flash = request.session.pop("flash", None)
 
     def work(store):
         if programme is None and several_programmes(store):
@@ -78,6 +88,10 @@ async def _page(request: Request, view: str, lang: str | None, programme: str | 
     html = await _run(request, work)
     if html is None:
         return RedirectResponse(links.url("/programmes", lang), status_code=303)
+    if links.editable:
+        if flash:
+            html = html.replace('<p class="lead">', f'<p class="flash" role="status">{escape(flash)}</p><p class="lead">', 1)
+        return html_page(html, lang, headers={"Cache-Control": "no-store"})
     return html_page(html, lang)
 
 

@@ -67,6 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
         "item": "Élément",
         "file": "Fichier",
         "levels_legend": "Niveaux : {levels}. Étapes : période:niveau de chaque module.",
+        "status_legend": "* lien proposé, pas encore validé par l'équipe pédagogique (en italique) ; sans astérisque : validé.",
         "column_sources": "Colonnes : bloc (heures, compétences, modules) — {hours_per_block} ; évalué — "
                           "{blocks_without_assessment} ; heures par compétence — {hours_per_competency} ; "
                           "modules et niveaux — {coverage_matrix} ; niveau max., sommet, ordre, étapes — "
@@ -162,6 +163,7 @@ TEXT: dict[str, dict[str, str]] = {
         "item": "Item",
         "file": "File",
         "levels_legend": "Levels: {levels}. Steps: period:level of each module.",
+        "status_legend": "* link proposed, not yet validated by the teaching team (in italics); no asterisk: validated.",
         "column_sources": "Columns: block (hours, competencies, modules) — {hours_per_block}; assessed — "
                           "{blocks_without_assessment}; hours per competency — {hours_per_competency}; "
                           "modules and levels — {coverage_matrix}; highest level, top, order, steps — "

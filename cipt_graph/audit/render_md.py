@@ -103,7 +103,7 @@ def render_md(report: AuditReport) -> str:
     structural = [c for c in report.checks if c.structural]
     out += [t("structural_line", count=len(structural), failed=sum(len(c.rows) for c in structural)), ""]
 
-    out += [f"## {t('blocks')}", "", t("blocks_intro") + " " + t("levels_legend", levels=level_legend(report)), ""]
+    out += [f"## {t('blocks')}", "", t("blocks_intro") + " " + t("levels_legend", levels=level_legend(report)) + " " + t("status_legend"), ""]
     assessment = ctx["assessment"]
     for b in report.blocks:
         status = ctx["block_status"].get(b.block_code)
@@ -116,7 +116,8 @@ def render_md(report: AuditReport) -> str:
             a = assessment.get(c.competency_code, {})
             label = c.competency_label + (f" — {t('untaught_part')} : {a['untaught_aspect']}" if a.get("untaught_aspect") else "")
             rows.append([c.competency_code, label,
-                         ", ".join(f"{m['module_code']} ({m['level_code']})" for m in c.modules) or t("none"),
+                         ", ".join(f"{m['module_code']} ({m['level_code']}{'*' if m.get('status') == 'proposed' else ''})"
+                                   for m in c.modules) or t("none"),
                          fmt(c.hours), f"{c.max_level} ({c.max_rank}/{c.top_rank})" if c.max_rank is not None else "—",
                          fmt(c.reaches_top), fmt(c.in_order),
                          f"{a.get('assessment_kinds') or '—'} ({ctx['status_name'](a.get('assessment_status'))})" if a.get("assessed_by") else t("none"),

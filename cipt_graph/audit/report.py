@@ -107,8 +107,9 @@ def _blocks(store: Store, queries: Mapping[str, NamedQuery], lang: str) -> tuple
     modules: dict[str, list[dict[str, object]]] = {}
     for row in matrix.rows:
         modules.setdefault(str(row["competency_code"]), []).append(
-            {k: row[k] for k in ("module_code", "module_label", "period_code", "level_code", "level_rank",
-                                   "level_label")})
+            {**{k: row[k] for k in ("module_code", "module_label", "period_code", "level_code", "level_rank",
+                                    "level_label")},
+             "status": "validated" if row.get("status") == "validated" else "proposed"})
     steps = {str(r["competency_code"]): r for r in progression.rows}
     out = []
     for row in blocks.rows:

@@ -86,6 +86,11 @@ Feuille « Justifications »
 • Les colonnes Auteur et Date sont remplies à l'import : tout lien ajouté ou modifié reçoit l'auteur de l'import
   et la date du jour.
 
+Feuilles « Activités » et « Objectifs »
+• Une ligne par lien module → activité (ou module → objectif) : code module, code de l'activité (ou de
+  l'objectif), statut, justification. L'intitulé (colonne C) est là pour la lecture : il n'est pas relu.
+• Pour un nouveau lien, ajoutez une ligne ; pour supprimer un lien, supprimez sa ligne.
+
 Règles de l'import
 • Toutes les cases sont vérifiées : module ou compétence inconnus, niveau hors échelle, en-têtes déplacés
   ou fusionnés, feuille manquante. Toutes les erreurs sont listées avec leur feuille et leur case
@@ -106,7 +111,8 @@ Edit the levels in « Matrice » ({levels}; empty = no link) and the hours, stat
 in « Justifications » (every link needs a rationale; add a row for a new link, delete the row of a removed
 link). Do not move, insert, merge or delete rows or columns. Import with: cipt import-matrix FILE --data DIR.
 Changed links go back to « proposed » unless you also change their status. Nothing is applied unless the
-whole file is valid.
+whole file is valid. The « Activités » and « Objectifs » sheets hold the module → activity and module →
+objective links, one row per link (add a row to add a link, delete it to remove the link; column C is not read).
 """
 
 
@@ -166,6 +172,7 @@ class MatrixModel:
     level_aliases: dict[str, str]
     rows: list[dict[str, str]] = field(default_factory=list)
     mapping_bytes: bytes = b""
+    links: "LinkData | None" = None  #: the module → activity and → objective links (:mod:`.links`)
     programme: str | None = None
     all_rows: list[dict[str, str]] = field(default_factory=list)
 
@@ -192,19 +199,7 @@ class MatrixModel:
         rows go where its first row was (at the end when it had none)."""
         if self.programme is None:
             return rows
-        mine = {id(r) for r in self.rows}
-        out: list[dict[str, str]] = []
-        placed = False
-        for row in self.all_rows:
-            if id(row) in mine:
-                if not placed:
-                    out.extend(rows)
-                    placed = True
-                continue
-            out.append(row)
-        if not placed:
-            out.extend(rows)
-        return out
+        return merge_back(self.all_rows, self.rows, rows)
 
     def level_of(self, text: str) -> str | None:
         """The notation a cell or CSV value names (``r``, ``R``, ``Approfondissement``…), else None."""
@@ -255,14 +250,38 @@ class MatrixModel:
         path = workspace.mapping_dir / MAPPING_KIND.file_name
         data = path.read_bytes() if path.exists() else b""
         all_rows = read_rows(data)
+        from .links import LinkData
+
+        links = LinkData.from_workspace(workspace, store, lang)
         if several and chosen is not None:
             own = {m.code for m in modules}
             rows = [r for r in all_rows if row_key(r)[0] in own]
-            return cls(lang, modules, blocks, levels, aliases, rows, data, chosen.value, all_rows)
-        return cls(lang, modules, blocks, levels, aliases, all_rows, data, None, all_rows)
+            return cls(lang, modules, blocks, levels, aliases, rows, data, links=links.scoped(own, chosen.value),
+                       programme=chosen.value, all_rows=all_rows)
+        return cls(lang, modules, blocks, levels, aliases, all_rows, data, links=links, all_rows=all_rows)
 
 
 _TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
+
+
+def merge_back(all_rows: list[dict[str, str]], own: list[dict[str, str]],
+               new: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``all_rows`` with ``own`` (some of its rows, the same objects) replaced by ``new``: the other
+    rows are kept as they are, in place; ``new`` goes where the first of ``own`` was (at the end
+    when there was none)."""
+    mine = {id(r) for r in own}
+    out: list[dict[str, str]] = []
+    placed = False
+    for row in all_rows:
+        if id(row) in mine:
+            if not placed:
+                out.extend(new)
+                placed = True
+            continue
+        out.append(row)
+    if not placed:
+        out.extend(new)
+    return out
 
 
 def read_rows(data: bytes) -> list[dict[str, str]]:

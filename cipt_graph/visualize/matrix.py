@@ -89,24 +89,40 @@ def _short_code(code: str, block: str) -> str:
     return code[len(block) + 1:] if code.startswith(block + "-") else code
 
 
-def _cell(matrix: Matrix, module: dict, comp: dict, lang: str) -> str:
-    attrs = f'data-module="{escape(module["module_code"])}" data-competency="{escape(comp["competency_code"])}"'
+def _cell(matrix: Matrix, module: dict, comp: dict, lang: str, links: Links) -> str:
+    """One cell: the level (colour and letter), hatched while the link is only proposed; for an
+    editor, a link to the cell's editor (``Links.edit_cell``)."""
+    m_code, c_code = module["module_code"], comp["competency_code"]
+    attrs = f'data-module="{escape(m_code)}" data-competency="{escape(c_code)}"'
     classes = ["c"]
     if comp is _first_of_block(matrix, comp):
         classes.append("bstart")
     if comp["competency"] in matrix.uncovered:
         classes.append("uncovered-col")
     row = matrix.cells.get((module["module"], comp["competency"]))
+    edit = links.edit_cell(m_code, c_code, lang)
+    if edit:
+        attrs = f'id="cell-{escape(m_code)}-{escape(c_code)}" ' + attrs
     if row is None:
+        if edit:
+            label = tr(lang, "matrix.edit_add", module=m_code, competency=c_code)
+            return (f'<td class="{" ".join(classes)}" {attrs}><a class="cell-edit" href="{escape(edit)}" '
+                    f'aria-label="{escape(label)}" title="{escape(label)}"></a></td>')
         return f'<td class="{" ".join(classes)}" {attrs}></td>'
-    title = f'{module["module_code"]} × {comp["competency_code"]} — {row["level_label"]} ({row["level_code"]})'
+    status = "validated" if row.get("status") == "validated" else "proposed"
+    title = (f'{m_code} × {c_code} — {row["level_label"]} ({row["level_code"]}) · '
+             f'{tr(lang, "status." + status)}')
     if row.get("coverage_hours") is not None:
         title += f' · {fmt_hours(row["coverage_hours"], lang)}'
     if row.get("rationale"):
         title += f'\n{row["rationale"]}'
-    classes.append(f'lvl lvl-{row["level_rank"]}')
+    classes.append(f'lvl lvl-{row["level_rank"]} {status}')
+    content = escape(row["level_code"])
+    if edit:
+        label = tr(lang, "matrix.edit_cell", module=m_code, competency=c_code)
+        content = f'<a class="cell-edit" href="{escape(edit)}" aria-label="{escape(label)}">{content}</a>'
     return (f'<td class="{" ".join(classes)}" {attrs} data-level="{escape(row["level_code"])}" '
-            f'title="{escape(title)}">{escape(row["level_code"])}</td>')
+            f'title="{escape(title)}" data-status="{status}">{content}</td>')
 
 
 def _table(matrix: Matrix, lang: str, links: Links) -> str:
@@ -134,7 +150,7 @@ def _table(matrix: Matrix, lang: str, links: Links) -> str:
                     f'{escape(label)} · {escape(tr(lang, "count.modules", len(modules)))} · {fmt_hours(hours, lang)}</th></tr>')
         for m in modules:
             empty = m["module"] in matrix.empty_modules
-            cells = "".join(_cell(matrix, m, c, lang) for c in matrix.competencies)
+            cells = "".join(_cell(matrix, m, c, lang, links) for c in matrix.competencies)
             note = f' <span class="flag">! {escape(tr(lang, "matrix.empty_module"))}</span>' if empty else ""
             row_class = ' class="empty"' if empty else ""
             body.append(f'<tr data-module="{escape(m["module_code"])}"{row_class}>'
@@ -177,6 +193,10 @@ def render_matrix(store: Store, lang: str, links: Links) -> str:
     matrix = build_matrix(store, lang)
     legend = "".join(f'<li><span class="badge lvl-{l["level_rank"]}">{escape(l["level_code"])}</span> '
                      f'<b>{escape(l["level_label"])}</b> — {escape(l["level_definition"] or "")}</li>' for l in matrix.levels)
+    top = matrix.levels[-1]["level_rank"] if matrix.levels else 1
+    legend += "".join(f'<li class="status-key" data-status="{s}"><span class="badge lvl-{top} {s}">&nbsp;</span> '
+                      f'<b>{escape(tr(lang, "status." + s))}</b> — {escape(tr(lang, "matrix.status." + s))}</li>'
+                      for s in ("proposed", "validated"))
     key = "".join(
         f'<dt>{escape(b["block_code"])} — {escape(b["block_label"])}</dt>'
         + "".join(f'<dd><b>{escape(c["competency_code"])}</b> {escape(c["competency_label"])}</dd>' for c in comps)
@@ -184,6 +204,8 @@ def render_matrix(store: Store, lang: str, links: Links) -> str:
     downloads = (f'<p class="downloads no-print">{escape(tr(lang, "matrix.download"))} : '
                  f'<a href="{escape(links.download("matrix.csv", lang))}" download>{escape(tr(lang, "matrix.csv"))}</a> · '
                  f'<a href="{escape(links.download("matrix.xlsx", lang))}" download>{escape(tr(lang, "matrix.xlsx"))}</a></p>')
+    if links.editable:
+        downloads += f'<p class="edit-hint no-print">{escape(tr(lang, "matrix.edit_hint"))}</p>'
     body = (f'<p class="lead">{escape(tr(lang, "matrix.lead"))}</p>{downloads}'
             f'<div class="matrix-wrap">{_table(matrix, lang, links)}</div>{_gaps(matrix, lang)}'
             f'<div class="keys"><section><h2>{escape(tr(lang, "matrix.legend"))}</h2><ul class="levels">{legend}</ul></section>'
@@ -208,6 +230,13 @@ table.matrix td.c.b1 { background: #f5f7fa; }
 td.lvl-1 { background: #dbe9f6; color: #0b2545; }
 td.lvl-2 { background: #7fb0dc; color: #0b2545; }
 td.lvl-3 { background: #1d4e89; color: #fff; }
+td.lvl.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.7) 3px 6px); }
+td.lvl-3.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.45) 3px 6px); }
+td.lvl.proposed { font-style: italic; }
+a.cell-edit { display: block; min-height: 1.3em; color: inherit; text-decoration: none; }
+a.cell-edit:hover, a.cell-edit:focus-visible { outline: 2px solid #f6c343; background: #fff8; }
+.flash { background: #e5f4ea; border-left: 4px solid #2e7d4f; padding: .5rem .8rem; }
+.edit-hint { background: #fff8e1; border-left: 4px solid #f6c343; padding: .3rem .8rem; }
 table.matrix td.mod-label { min-width: 15rem; }
 table.matrix th.mod-code { text-align: left; white-space: nowrap; }
 table.matrix th.mod-code a { color: inherit; }

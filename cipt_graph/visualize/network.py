@@ -89,7 +89,8 @@ def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
             graph.add_edge(c["competency"], block_iri[c["block_code"]], kind="broader")
     for r in records(store, "coverage_matrix", lang=lang):
         graph.add_edge(r["module"], r["competency"], kind="covers", level=r["level_code"], rank=r["level_rank"],
-                       level_label=r["level_label"], rationale=r["rationale"] or "")
+                       level_label=r["level_label"], rationale=r["rationale"] or "",
+                       status="validated" if r["status"] == "validated" else "proposed")
     for r in records(store, "module_objectives", lang=lang):
         graph.add_node(r["objective"], kind="objective", code=r["objective_code"], label=r["objective_label"])
         if r["module"] in graph:
@@ -289,15 +290,20 @@ def to_pyvis(graph: nx.DiGraph, pos: dict[str, tuple[float, float]], links: Link
         edge = {"id": f"{kind}|{u}|{v}", "kind": kind, "arrows": {"to": {"enabled": False}}}
         if kind == "covers":
             colour = colours.get(graph.nodes[v].get("block") or "", "#7b8794")
+            # A proposed link is dashed, a validated one plain (the matrix hatches the former).
             edge.update(width=LEVEL_WIDTH.get(int(data["rank"]), 2.0), level=data["level"], rank=data["rank"],
+                        status=data["status"], dashes=[5, 4] if data["status"] == "proposed" else False,
                         color={"color": colour, "highlight": colour, "opacity": 0.55},
                         title=f"{graph.nodes[u]['code']} → {graph.nodes[v]['code']} : {data['level_label']} "
-                              f"({data['level']})\n{data['rationale']}".strip())
+                              f"({data['level']}) · {tr(lang, 'status.' + data['status'])}\n{data['rationale']}".strip())
         elif kind == "broader":
             colour = colours.get(graph.nodes[v]["code"], "#7b8794")
             edge.update(width=4.0, color={"color": colour, "highlight": colour, "opacity": 0.9})
         elif kind == "serves":
-            edge.update(width=2.4, dashes=[6, 6], color={"color": "#1e6b3a", "highlight": "#1e6b3a", "opacity": 0.5})
+            status = "validated" if data.get("status") == "validated" else "proposed"
+            edge.update(width=2.4, dashes=[6, 6] if status == "proposed" else False, status=status,
+                        title=f"{graph.nodes[u]['code']} → {graph.nodes[v]['code']} · {tr(lang, 'status.' + status)}",
+                        color={"color": "#1e6b3a", "highlight": "#1e6b3a", "opacity": 0.5})
         else:
             edge.update(width=2.4, dashes=kind == "requires",
                         color={"color": "#7b8794", "highlight": "#1f2933", "opacity": 0.6})
@@ -382,6 +388,9 @@ def render_network(store: Store, lang: str, links: Links) -> str:
     colon = " : " if lang == "fr" else ": "
     legend += (f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}{colon}'
                + "".join(f'<i class="w-{rank}"></i>{r}' for r, rank in zip("IRM", LEVEL_WIDTH)) + "</span>")
+    legend += (f'<span class="edge-key status-key">{escape(tr(lang, "legend.status"))}{colon}'
+               + "".join(f'<i class="st-{s}" data-status="{s}"></i>{escape(tr(lang, "status." + s))}'
+                         for s in ("validated", "proposed")) + "</span>")
     body = f"""<p class="lead">{escape(tr(lang, "graph.lead"))}</p>
 <div class="toolbar no-print" role="group">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
 {_node_picker(graph, lang)}

@@ -41,12 +41,15 @@ class Links:
         extras: names of optional server pages that exist (``audit``, ``versions``, ``sparql``, ``docs``).
         lang: the language links to resource pages carry (None: none).
         keep: other query parameters every server link carries, as ``(name, value)`` pairs.
+        editable: True when the reader is a signed-in editor on a service that accepts changes:
+            the matrix then links each cell to its editor (:meth:`edit_cell`).
     """
 
     standalone: bool = False
     extras: frozenset[str] = frozenset({"sparql", "docs"})
     lang: str | None = None
     keep: tuple[tuple[str, str], ...] = ()
+    editable: bool = False
 
     def url(self, path: str, lang: str | None, **params: str) -> str:
         """``path`` with the language, the kept parameters and ``params`` as its query string."""
@@ -86,6 +89,12 @@ class Links:
         if self.standalone:
             return name
         return self.url(_DOWNLOADS[name], lang)
+
+    def edit_cell(self, module: str, competency: str, lang: str) -> str | None:
+        """The link to the editor of one matrix cell (``/edit/cell``), or None when not editable."""
+        if self.standalone or not self.editable:
+            return None
+        return self.url("/edit/cell", lang, module=module, competency=competency)
 
     def extra(self, name: str, lang: str) -> str | None:
         """The link to an optional server page (``audit``, ``versions``, ``sparql``, ``docs``), or None."""
@@ -135,6 +144,8 @@ table { border-collapse: collapse; }
 .lvl-1 { background: #dbe9f6; color: #0b2545; }
 .lvl-2 { background: #7fb0dc; color: #0b2545; }
 .lvl-3 { background: #1d4e89; color: #fff; }
+.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.7) 3px 6px); }
+.lvl-3.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.45) 3px 6px); }
 .warn { color: var(--warn); font-weight: 600; }
 footer { padding: .6rem 1.5rem; color: var(--muted); font-size: .8rem; border-top: 1px solid var(--line); }
 @media print {

@@ -112,7 +112,8 @@
       var li = el("li", { "data-kind": it.node.kind, "data-iri": it.node.id, "data-code": it.node.code });
       var button = el("button", { type: "button" });
       if (it.edge.level) {
-        button.appendChild(el("span", { "class": "badge lvl-" + it.edge.rank, title: it.edge.title }, it.edge.level));
+        button.appendChild(el("span", { "class": "badge lvl-" + it.edge.rank + " " + (it.edge.status || ""),
+                                        "data-status": it.edge.status || "", title: it.edge.title }, it.edge.level));
       }
       button.appendChild(document.createTextNode(it.node.code + " " + it.node.full));
       button.addEventListener("click", function () { select(it.node.id); });

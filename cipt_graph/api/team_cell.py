@@ -1,0 +1,101 @@
+"""Editing one cell of the matrix from the matrix page (issue #15).
+
+A signed-in editor's ``/matrix`` links every cell (module × competency) to ``GET /edit/cell``:
+a form with the level (I, R, M… or none: the link is removed), the hours and the rationale,
+posted with its CSRF token to ``POST /edit/link`` (:mod:`cipt_graph.api.team`), which applies it
+through :func:`cipt_graph.editing.edit_link` (the checks of the workbook import, one version
+authored by the signed-in person). A refused value brings the form back (400) with the error
+beside the field it names and the values typed kept; a saved one goes back to the matrix, at
+the cell. No script: the page works with plain forms (the service's CSP allows no inline script).
+
+Errors: 401 (not signed in: redirected to ``/login``), 403 (not an editor, or writes off),
+404 (unknown module or competency).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..accounts import Account
+from ..errors import CiptError, InputError
+from .auth import current_account
+from .team_text import TEXT
+
+router = APIRouter(include_in_schema=False)
+
+
+def matrix_editor(request: Request) -> Account | None:
+    """The signed-in account when it may edit the mapping on this service (editor role, writes
+    on, a workspace), else None: the matrix then shows no edit control."""
+    account = current_account(request)
+    if account is None or not account.can("edit"):
+        return None
+    workspace = getattr(request.app.state, "workspace", None)
+    if not request.app.state.settings.allow_writes or workspace is None or workspace.read_only:
+        return None
+    return account
+
+
+def cell_anchor(module: str, competency: str) -> str:
+    """The id of a matrix cell (``cell-M01-BC03-C2``), where the matrix page scrolls back to."""
+    return f"cell-{module}-{competency}"
+
+
+def back_to_matrix(lang: str, module: str, competency: str) -> str:
+    """The matrix page in ``lang``, at the cell."""
+    return f"/matrix?lang={lang}#{cell_anchor(module, competency)}"
+
+
+def _cell_context(workspace, lang: str, module: str, competency: str) -> dict | None:
+    from .team_data import catalogue, link_rows
+
+    cat = catalogue(workspace, lang)
+    mod = next((m for m in cat.modules if m["code"] == module), None)
+    comp = next((c for c in cat.targets["competency"] if c["code"] == competency), None)
+    if mod is None or comp is None:
+        return None
+    row = next((r for r in link_rows(workspace, cat, "competency", module=module) if r["target"] == competency), None)
+    return {"mod": mod, "comp": comp, "row": row, "levels": cat.levels}
+
+
+async def render_cell(request: Request, lang: str, module: str, competency: str, *, status: int = 200,
+                      error: InputError | None = None, typed: dict | None = None) -> Response:
+    """The cell's form: current values (or those ``typed``), with ``error`` beside its field."""
+    from .team import _render
+
+    t = TEXT[lang]
+    workspace = request.app.state.workspace
+    try:
+        context = await run_in_threadpool(_cell_context, workspace, lang, module, competency)
+    except CiptError as exc:
+        return _render(request, "base.html.j2", lang, "edit_cell", status=503, error=exc.message)
+    if context is None:
+        return _render(request, "base.html.j2", lang, "edit_cell", status=404,
+                       error=t["unknown_cell"].format(module=module, competency=competency))
+    row = context["row"] or {}
+    values = {"level": row.get("level", "none") or "none", "hours": row.get("hours", ""),
+              "rationale": row.get("rationale", ""), "message": ""}
+    if typed:
+        values.update({k: str(typed.get(k, "")) for k in values})
+    field = None
+    if error is not None:
+        field = error.where if error.where in ("level", "hours", "rationale") else None
+    title = t["edit_cell_title"].format(module=module, competency=competency)
+    return _render(request, "cell.html.j2", lang, "edit_cell", status=status, title=title,
+                   error=error.message if error is not None and field is None else None,
+                   field_error=(field, error.message) if field else None, values=values,
+                   back=back_to_matrix(lang, module, competency), **context)
+
+
+@router.get("/edit/cell", response_class=HTMLResponse)
+async def cell_page(request: Request, module: str = "", competency: str = "") -> Response:
+    from .team import _lang, _need, _Refusal, _refused
+
+    lang = _lang(request)
+    try:
+        _need(request, "edit", lang)
+    except _Refusal as exc:
+        return _refused(request, exc, lang)
+    return await render_cell(request, lang, module.strip()[:40], competency.strip()[:40])
