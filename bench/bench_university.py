@@ -8,10 +8,10 @@
 Starts a real `cipt serve --store DIR` on 127.0.0.1, twice: without its answer cache
 (`--cache-bytes 0`: every request runs its named queries) and with it (the default; the first
 request of each URL fills the cache, the ones measured are answered from it). Measures, over
-HTTP with one client, each programme-scoped page (`/`, `/matrix`, `/graph`, `/jobs`, `/audit`,
+HTTP with one client, each programme-scoped page (`/`, `/matrix`, `/graph`, `/jobs`,
 `/api/gaps`, `/api/modules`, each `?programme=CODE`) for a few programmes, and the overview
-`/programmes`; then, in process, the audit of one programme (`build_audit_report`), and
-`cipt stats --programme X` as a command (wall time of the whole process). Writes a Markdown
+`/programmes`; then the audit of one programme (`cipt audit --programme X`, bounded) and
+`cipt stats --programme X` as commands (wall time of the whole process). Writes a Markdown
 table with the targets and the machine's load (`uptime` before and after), and the raw times as
 JSON beside it.
 """
@@ -38,7 +38,9 @@ from cipt_graph.queries import run_query  # noqa: E402
 from cipt_graph.store import iter_records, open_store  # noqa: E402
 
 TARGETS = {"page": 0.3, "overview": 2.0, "audit": 5.0, "stats": 1.0}
-PAGES = ("/", "/matrix", "/graph", "/jobs", "/audit", "/api/gaps", "/api/modules")
+PAGES = ("/", "/matrix", "/graph", "/jobs", "/api/gaps", "/api/modules")
+#: The audit is measured as a command (`cipt audit --programme X`), bounded by AUDIT_LIMIT seconds.
+AUDIT_LIMIT = 300
 
 
 def free_port() -> int:
@@ -144,14 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     uncached = measure_pages(args.store, picked, args.runs, cached=False)
     cached = measure_pages(args.store, picked, args.runs, cached=True)
 
-    from cipt_graph.audit import build_audit_report
-
-    audit_times = []
-    for code in picked[:2]:
-        t = time.perf_counter()
-        build_audit_report(store, programme=code)
-        audit_times.append(time.perf_counter() - t)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    audit_times = []
+    for code in picked[:1]:
+        t = time.perf_counter()
+        try:
+            subprocess.run([sys.executable, "-m", "cipt_graph.cli", "audit", "--store", str(args.store),
+                            "--programme", code, "--format", "json"], env=env, capture_output=True,
+                           timeout=AUDIT_LIMIT)
+            audit_times.append(time.perf_counter() - t)
+        except subprocess.TimeoutExpired:
+            audit_times.append(float("inf"))
     stats_times = []
     for code in picked[:3]:
         t = time.perf_counter()
@@ -163,8 +168,6 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for path in (*PAGES, "/programmes"):
         target = TARGETS["overview"] if path == "/programmes" else TARGETS["page"]
-        if path == "/audit":
-            target = TARGETS["audit"]
         for label, results in (("uncached", uncached), ("cached", cached)):
             times = [t for t, *_ in results[path]]
             statuses = sorted({s for _, s, *_ in results[path]})
@@ -173,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                          "runs": len(times), "p50": statistics.median(times), "max": max(times),
                          "statuses": statuses, "bytes": size, "target": target,
                          "met": statistics.median(times) <= target and statuses == [200]})
-    rows.append({"what": "audit of one programme, in process (`build_audit_report`)", "mode": "uncached",
+    rows.append({"what": f"`cipt audit --store DIR --programme X --format json` (wall; inf: over {AUDIT_LIMIT} s)",
+                 "mode": "uncached",
                  "runs": len(audit_times), "p50": statistics.median(audit_times), "max": max(audit_times),
                  "statuses": [], "bytes": 0, "target": TARGETS["audit"],
                  "met": statistics.median(audit_times) <= TARGETS["audit"]})
