@@ -72,3 +72,15 @@ def test_validate_counts_follow_the_language(cli):
     assert re.search(r"^\d+ violations?, \d+ warnings?, \d+ infos?$", english.stdout, re.M), english.stdout[-500:]
     if "Warning:" in english.stdout:
         assert "Avertissement : " in french.stdout and "    règle : " in french.stdout
+
+
+def test_both_languages_have_the_same_messages_and_placeholders():
+    from cipt_graph.cli.messages import MESSAGES
+
+    fr, en = MESSAGES["fr"], MESSAGES["en"]
+    assert set(fr) == set(en) and len(fr) > 15
+    for key in fr:
+        assert isinstance(fr[key], dict) == isinstance(en[key], dict), key
+        texts = [*(fr[key].values() if isinstance(fr[key], dict) else [fr[key]]),
+                 *(en[key].values() if isinstance(en[key], dict) else [en[key]])]
+        assert len({frozenset(re.findall(r"{(\w+)}", t)) for t in texts}) == 1, key

@@ -7,6 +7,16 @@ from decimal import Decimal
 
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
+from babel.plural import PluralRule
+
+_PLURAL = {"fr": PluralRule({"one": "n in 0..1"}), "en": PluralRule({"one": "n is 1"})}
+
+
+def _plural(lang: str, one: str, other: str):
+    def choose(n: int) -> str:
+        form = one if _PLURAL[lang](n) == "one" else other
+        return form.format(n=format_decimal(n, locale=lang))
+    return choose
 
 
 def format_hours(value: object, lang: str) -> str:
@@ -26,51 +36,122 @@ def format_datetime(iso: str, lang: str) -> str:
     return _babel_datetime(when, format="medium", tzinfo=dt.timezone.utc, locale=lang) + " UTC"
 
 
-#: Names the team templates use for strings the site's catalogs already hold (one text, one place).
-ALIASES: dict[str, str] = {
-    'dashboard': 'nav.dashboard',
-    'matrix': 'nav.matrix',
-    'graph': 'nav.graph',
-    'jobs': 'nav.jobs',
-    'versions': 'nav.versions',
-    'other_lang': 'switch',
-    'kind_competency': 'kind.competency',
-    'kind_activity': 'kind.activity',
-    'kind_objective': 'kind.objective',
-    'block': 'kind.block',
-    'module': 'kind.module',
-    'all': 'filter.all',
-    'status_proposed': 'status.proposed',
-    'status_validated': 'status.validated',
-    'hours': 'matrix.hours',
-    'author': 'versions.agent',
-    'field_level': 'cli.field.level',
-    'field_hours': 'cli.field.hours',
-    'field_rationale': 'cli.field.rationale',
-    'field_status': 'cli.field.status',
-    'from': 'versions.a',
-    'to': 'versions.b',
-    'current': 'versions.current',
-    'compare': 'versions.compare',
-    'version': 'versions.id',
-    'date': 'versions.created',
-    'diff': 'versions.diff',
-    'modules': 'col.modules',
-    'edit_cell_title': 'matrix.edit_cell',
+TEXT: dict[str, dict] = {
+    "fr": {
+        "nav": "Navigation du site", "dashboard": "Tableau de bord", "matrix": "Matrice", "graph": "Réseau",
+        "jobs": "Métiers", "review": "Relecture de la correspondance", "versions": "Versions",
+        "sign_in": "Se connecter", "sign_out": "Se déconnecter", "other_lang": "English",
+        "username": "Identifiant", "password": "Mot de passe",
+        "role_reader": "lecture", "role_editor": "édition", "role_validator": "validation",
+        "refused": "Action refusée",
+        "bad_csrf": "Formulaire refusé : jeton anti-falsification (CSRF) absent ou invalide. Rechargez la page.", "need_sign_in": "Connectez-vous pour continuer.",
+        "need_read": "Connectez-vous pour continuer.",
+        "need_edit": "Votre compte ne permet pas de modifier la correspondance (rôle « édition » requis).",
+        "need_validate": "Votre compte ne permet pas de valider des liens (rôle « validation » requis).",
+        "writes_off": "Les modifications sont désactivées sur ce service (lancez-le avec --data DIR --allow-writes).",
+        "no_accounts": "Aucun compte sur ce service : créez-en avec « cipt users add NOM --data DIR ».",
+        "too_many": "Trop d'essais de connexion : réessayez dans {s} s.",
+        "bad_login": "Identifiant ou mot de passe incorrect.",
+        "signed_in": "Connecté·e : {name}.", "signed_out": "Vous êtes déconnecté·e.",
+        "kind": "Type de lien", "kind_competency": "Compétence", "kind_activity": "Activité",
+        "kind_objective": "Objectif", "block": "Bloc", "module": "Module", "status": "Statut", "all": "Tous",
+        "status_proposed": "proposé", "status_validated": "validé", "filter": "Filtrer",
+        "n_links": _plural("fr", "{n} lien", "{n} liens"),
+        "download_workbook": "Télécharger le classeur modifiable",
+        "upload_workbook": "Déposer un classeur modifié", "level": "Niveau", "hours": "Heures",
+        "author": "Auteur", "rationale": "Justification", "actions": "Actions", "comment": "Commentaire",
+        "validate": "Valider", "reject": "Rejeter", "edit": "Modifier", "remove": "Supprimer ce lien",
+        "save": "Enregistrer", "add_link": "Ajouter un lien", "add": "Ajouter",
+        "saved": "Lien {link} enregistré (version {version}).", "validated": "Lien {link} validé (version {version}).",
+        "rejected": "Lien {link} rejeté et retiré (version {version}).", "nothing_changed": "Aucun changement pour {link}.",
+        "field_level": "niveau", "field_hours": "heures", "field_rationale": "justification", "field_module": "module",
+        "field_competency": "compétence", "field_activity": "activité", "field_objective": "objectif",
+        "field_status": "statut", "field_kind": "type de lien", "field_decision": "décision",
+        "upload_help": "Déposez le classeur téléchargé depuis cette page (ou produit par cipt export-matrix) après "
+                       "l'avoir modifié : chaque cellule est vérifiée ; rien n'est appliqué si une seule est en erreur.",
+        "message": "Message (facultatif)", "workbook": "Classeur (.xlsx)", "send": "Vérifier et appliquer",
+        "no_file": "Choisissez un classeur .xlsx.", "workbook_errors": "Le classeur {name} contient des erreurs ; rien n'a été appliqué :",
+        "workbook_applied": "Classeur appliqué : version {version} enregistrée.",
+        "workbook_unchanged": "Classeur valide : aucun changement.", "changes": "Changements",
+        "no_versions": "Aucune version enregistrée pour l'instant (la première l'est au premier changement).",
+        "from": "De", "to": "à", "current": "fichiers actuels", "compare": "Comparer", "version": "Version",
+        "date": "Date", "who": "Qui", "what": "Quoi", "source": "Origine", "links": "Liens", "diff": "différences",
+        "vkind_baseline": "état initial", "vkind_matrix-import": "import du classeur", "vkind_rncp-import": "import RNCP",
+        "vkind_edit": "modification", "vkind_review": "relecture",
+        "diff_title": "Différences de {a} à {b}", "no_change": "Aucune différence.",
+        "added": "Liens ajoutés", "removed": "Liens retirés", "changed": "Liens modifiés", "before": "Avant",
+        "after": "Après", "per_block": "Effet par bloc", "covered": "Compétences couvertes", "modules": "Modules",
+        "dk_activity_links": "Liens module → activité", "dk_objective_links": "Liens module → objectif",
+        "dk_modules": "Modules (intitulé, heures, période)",
+        "dk_reconciliation": "Rapprochement avec la fiche RNCP (bloc ↔ bloc officiel)",
+        "dk_fiches": "Fiches RNCP importées", "dk_added": "Ajouts", "dk_removed": "Retraits",
+        "dk_changed": "Modifications", "field_label": "intitulé", "field_period": "période",
+        "field_official_label": "intitulé officiel", "field_matched_competencies": "compétences identiques",
+        "field_title": "titre", "field_state": "état", "field_active": "active",
+        "field_registration_date": "date d'enregistrement", "field_registration_end_date": "fin d'enregistrement",
+        "field_source_title": "export", "field_blocks": "blocs", "field_competencies": "compétences",
+        "edit_cell": "Modifier une cellule de la matrice", "edit_cell_title": "Modifier la cellule {module} × {competency}",
+        "unknown_cell": "Cellule inconnue : module {module}, compétence {competency}.",
+        "no_link": "aucun lien", "cell_refused": "Modification refusée ; rien n'a été enregistré. Corrigez le champ signalé.",
+        "level_none": "— aucun lien (retirer) —", "hours_help": "décimale avec virgule, vide si inconnu",
+        "back_to_matrix": "Retour à la matrice",
+    },
+    "en": {
+        "nav": "Site navigation", "dashboard": "Dashboard", "matrix": "Matrix", "graph": "Network",
+        "jobs": "Jobs", "review": "Mapping review", "versions": "Versions",
+        "sign_in": "Sign in", "sign_out": "Sign out", "other_lang": "Français",
+        "username": "Username", "password": "Password",
+        "role_reader": "reader", "role_editor": "editor", "role_validator": "validator",
+        "refused": "Not allowed",
+        "bad_csrf": "Form refused: missing or invalid anti-forgery (CSRF) token. Reload the page.", "need_sign_in": "Sign in to go on.", "need_read": "Sign in to go on.",
+        "need_edit": "Your account may not change the mapping (the editor role is needed).",
+        "need_validate": "Your account may not validate links (the validator role is needed).",
+        "writes_off": "Changes are off on this service (start it with --data DIR --allow-writes).",
+        "no_accounts": "No accounts on this service: create some with `cipt users add NAME --data DIR`.",
+        "too_many": "Too many sign-in attempts: try again in {s} s.",
+        "bad_login": "Wrong username or password.",
+        "signed_in": "Signed in: {name}.", "signed_out": "You are signed out.",
+        "kind": "Kind of link", "kind_competency": "Competency", "kind_activity": "Activity",
+        "kind_objective": "Objective", "block": "Block", "module": "Module", "status": "Status", "all": "All",
+        "status_proposed": "proposed", "status_validated": "validated", "filter": "Filter",
+        "n_links": _plural("en", "{n} link", "{n} links"),
+        "download_workbook": "Download the editable workbook",
+        "upload_workbook": "Upload an edited workbook", "level": "Level", "hours": "Hours",
+        "author": "Author", "rationale": "Rationale", "actions": "Actions", "comment": "Comment",
+        "validate": "Validate", "reject": "Reject", "edit": "Edit", "remove": "Remove this link",
+        "save": "Save", "add_link": "Add a link", "add": "Add",
+        "saved": "Link {link} saved (version {version}).", "validated": "Link {link} validated (version {version}).",
+        "rejected": "Link {link} rejected and removed (version {version}).", "nothing_changed": "No change for {link}.",
+        "field_level": "level", "field_hours": "hours", "field_rationale": "rationale", "field_module": "module",
+        "field_competency": "competency", "field_activity": "activity", "field_objective": "objective",
+        "field_status": "status", "field_kind": "kind of link", "field_decision": "decision",
+        "upload_help": "Upload the workbook downloaded from this page (or made by cipt export-matrix) once edited: "
+                       "every cell is checked; nothing is applied if a single one is wrong.",
+        "message": "Message (optional)", "workbook": "Workbook (.xlsx)", "send": "Check and apply",
+        "no_file": "Choose an .xlsx workbook.", "workbook_errors": "The workbook {name} has errors; nothing was applied:",
+        "workbook_applied": "Workbook applied: version {version} recorded.",
+        "workbook_unchanged": "Valid workbook: no change.", "changes": "Changes",
+        "no_versions": "No version recorded yet (the first one is at the first change).",
+        "from": "From", "to": "to", "current": "current files", "compare": "Compare", "version": "Version",
+        "date": "Date", "who": "Who", "what": "What", "source": "Source", "links": "Links", "diff": "differences",
+        "vkind_baseline": "baseline", "vkind_matrix-import": "workbook import", "vkind_rncp-import": "RNCP import",
+        "vkind_edit": "edit", "vkind_review": "review",
+        "diff_title": "Differences from {a} to {b}", "no_change": "No difference.",
+        "added": "Links added", "removed": "Links removed", "changed": "Links changed", "before": "Before",
+        "after": "After", "per_block": "Effect per block", "covered": "Competencies covered", "modules": "Modules",
+        "dk_activity_links": "Module → activity links", "dk_objective_links": "Module → objective links",
+        "dk_modules": "Modules (title, hours, period)",
+        "dk_reconciliation": "Reconciliation with the RNCP fiche (block ↔ official block)",
+        "dk_fiches": "Imported RNCP fiches", "dk_added": "Added", "dk_removed": "Removed",
+        "dk_changed": "Changed", "field_label": "title", "field_period": "period",
+        "field_official_label": "official title", "field_matched_competencies": "identical competencies",
+        "field_title": "title", "field_state": "state", "field_active": "active",
+        "field_registration_date": "registration date", "field_registration_end_date": "registration end",
+        "field_source_title": "export", "field_blocks": "blocks", "field_competencies": "competencies",
+        "edit_cell": "Edit a matrix cell", "edit_cell_title": "Edit the cell {module} × {competency}",
+        "unknown_cell": "Unknown cell: module {module}, competency {competency}.",
+        "no_link": "no link", "cell_refused": "Change refused; nothing was saved. Correct the field shown.",
+        "level_none": "— no link (remove) —", "hours_help": "decimal, empty when unknown",
+        "back_to_matrix": "Back to the matrix",
+    },
 }
-
-
-def _text(lang: str) -> dict:
-    from ..visualize.catalog import CATALOGS
-    from ..visualize.i18n import tr
-
-    catalog = CATALOGS[lang]
-    out: dict = {key[5:]: value for key, value in catalog.items() if key.startswith("team.") and isinstance(value, str)}
-    out.update({name: catalog[key] for name, key in ALIASES.items()})
-    out["n_links"] = lambda n: tr(lang, "team.n_links", n)
-    return out
-
-
-#: The words of the team's pages by language: the catalogs' ``team.*`` strings (``catalog/team_fr.py``,
-#: ``team_en.py``) and the site's own strings under the names of :data:`ALIASES`; ``n_links(n)`` a plural.
-TEXT: dict[str, dict] = {lang: _text(lang) for lang in ("fr", "en")}

@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import CiptError
 from ..i18n import env_lang
 from . import audit, data, interchange, mapping, query, rncp, serve, users, views
-from ..visualize.i18n import tr
+from .messages import tr
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CommandAdder, common_options, error_text
 
 #: The groups of commands, in the order `cipt --help` lists them.

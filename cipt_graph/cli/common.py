@@ -90,7 +90,7 @@ def error_text(exc: CiptError, lang: str) -> str:
     """An error as the command line prints it in ``lang``: a workbook's errors (``MatrixError``)
     get their heading from the catalogs (``cli.errors``), each cell as ``sheet!cell: message``."""
     from ..spreadsheet.reader import MAX_ERRORS_SHOWN, MatrixError
-    from ..visualize.i18n import tr
+    from .messages import tr
 
     if not isinstance(exc, MatrixError):
         return str(exc)

@@ -73,11 +73,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps({"conforms": report.conforms, "counts": report.counts(),
                           "findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
     else:
-        from ..visualize.i18n import UI, tr
+        from .messages import MESSAGES, tr
 
         lang = args.lang
         for f in report.findings:
-            severity = tr(lang, f"cli.severity.{f.severity}") if f"cli.severity.{f.severity}" in UI[lang] else f.severity
+            severity = tr(lang, f"cli.severity.{f.severity}") if f"cli.severity.{f.severity}" in MESSAGES[lang] else f.severity
             colon = " : " if lang == "fr" else ": "
             print(f"{severity}{colon}{f.message(lang)}\n    {tr(lang, 'cli.validate.focus')}{colon}{f.focus}\n"
                   f"    {tr(lang, 'cli.validate.shape')}{colon}{f.shape}")

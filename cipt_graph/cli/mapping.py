@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CiptError
-from ..visualize.i18n import tr
+from .messages import tr
 from .common import EXIT_OK, CommandAdder, writable_workspace
 
 def cmd_export_matrix(args: argparse.Namespace) -> int:

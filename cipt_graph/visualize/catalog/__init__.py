@@ -3,10 +3,9 @@
 Each module holds ``MESSAGES``: key → text, or key → ``{"one": …, "other": …}`` for words that
 take a plural (chosen by the CLDR plural rules of the language, through Babel); ``{n}`` is the
 count as the locale writes it, other ``{placeholders}`` are filled by the caller.
-Both languages must have exactly the same keys (a test compares them). The team pages' own
-strings (``team.*``) live in ``team_fr.py`` and ``team_en.py``.
+Both languages must have exactly the same keys (a test compares them).
 """
 
-from . import en, fr, team_en, team_fr
+from . import en, fr
 
-CATALOGS = {"fr": {**fr.MESSAGES, **team_fr.MESSAGES}, "en": {**en.MESSAGES, **team_en.MESSAGES}}
+CATALOGS = {"fr": fr.MESSAGES, "en": en.MESSAGES}
