@@ -63,11 +63,18 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate the dataset against the SHACL shapes (structure and accreditation rules)."""
+    """Validate the dataset against the SHACL shapes (structure and accreditation rules).
+
+    With several programmes in the data, each finding names the programmes it is about;
+    --programme keeps the findings about that programme (and about what no programme owns).
+    """
     from ..paths import resolve_workspace
+    from ..queries import choose_programme
     from ..validate import text_findings, validate_store
 
-    report = validate_store(open_data(args))
+    store = open_data(args)
+    chosen = choose_programme(store, args.programme, needed=False)
+    report = validate_store(store, programme=chosen.value if chosen is not None and args.programme else None)
     report.findings.extend(text_findings(resolve_workspace(args.data)))  # docs/text.md (issue #12)
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "counts": report.counts(),
@@ -80,7 +87,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             severity = tr(lang, f"cli.severity.{f.severity}") if f"cli.severity.{f.severity}" in MESSAGES[lang] else f.severity
             colon = " : " if lang == "fr" else ": "
             print(f"{severity}{colon}{f.message(lang)}\n    {tr(lang, 'cli.validate.focus')}{colon}{f.focus}\n"
-                  f"    {tr(lang, 'cli.validate.shape')}{colon}{f.shape}")
+                  f"    {tr(lang, 'cli.validate.shape')}{colon}{f.shape}"
+                  + "".join(f"\n    {tr(lang, 'cli.validate.programme')}{colon}{p}" for p in f.programmes))
         counts = report.counts()
         print(", ".join(tr(lang, f"cli.count.{s}", counts[s]) for s in ("Violation", "Warning", "Info")))
     failing = report.violations if args.fail_on == "violation" else report.findings
@@ -115,3 +123,6 @@ def register(commands: CommandAdder) -> None:
                    help="language of the messages (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--fail-on", choices=("warning", "violation"), default="warning",
                    help="exit 1 on any finding (warning, the default) or on violations only")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="the findings about one programme (its code, such as M2_CIPT or U007, or its IRI); "
+                        "default: every programme's, each finding naming its programmes")
