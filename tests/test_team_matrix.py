@@ -201,3 +201,51 @@ def test_matrix_network_and_audit_show_each_link_status(site):
     for module, status in shown.items():
         assert status == ("validated" if (module, target["competency"]) in validated else "proposed")
     assert f'data-status="proposed">' in audit and 'data-field="status_legend"' in audit
+
+
+def test_upload_reads_the_activity_and_objective_sheets(site, tmp_path):
+    import openpyxl
+
+    server, workspace = site
+    editor = _sign_in(server, "ed")
+    answer = editor.get("/edit/workbook.xlsx")
+    assert answer.status_code == 200
+    (tmp_path / "exported.xlsx").write_bytes(answer.content)
+    path = tmp_path / "w.xlsx"
+    wb = openpyxl.load_workbook(tmp_path / "exported.xlsx")
+    assert {"Activités", "Objectifs"} <= set(wb.sheetnames)
+    before = {p.name: p.read_bytes() for p in (workspace / "mapping").glob("*.csv")}
+
+    def upload(book) -> httpx.Response:
+        book.save(path)
+        token = _token(editor.get("/edit/upload").text)
+        with open(path, "rb") as handle:
+            return editor.post("/edit/upload", data={"csrftoken": token, "message": "objectifs"},
+                               files={"workbook": ("w.xlsx", handle, "application/octet-stream")})
+
+    wb["Activités"].cell(2, 2).value = "A99"
+    refused = upload(wb)
+    assert refused.status_code == 400 and "Activités!B2" in html.unescape(refused.text) and "A99" in refused.text
+    assert {p.name: p.read_bytes() for p in (workspace / "mapping").glob("*.csv")} == before
+
+    wb = openpyxl.load_workbook(tmp_path / "exported.xlsx")
+    wb["Objectifs"].delete_rows(2)
+    done = upload(wb)
+    assert done.status_code == 200, done.text[:2000]
+    assert "− " + _first_pair(before["module_objective.csv"]) in html.unescape(done.text)
+    assert len(_csv(workspace, "module_objective.csv")) == len(_csv_bytes(before["module_objective.csv"])) - 1
+    version = _versions(workspace)[-1]
+    assert (version["kind"], version["agent"], version["message"]) == ("matrix-import", "ed", "objectifs")
+
+
+def _csv_bytes(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def _csv(workspace, name: str) -> list[dict[str, str]]:
+    return _csv_bytes((workspace / "mapping" / name).read_bytes())
+
+
+def _first_pair(data: bytes) -> str:
+    row = _csv_bytes(data)[0]
+    return f'{row["module"]} → {row["objective"]}'

@@ -61,15 +61,19 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
     if result.empty:
         print("matrice valide : aucun changement (rien n'a été écrit)")
         return EXIT_OK
+    def target(row: dict) -> str:  # a competency link, or an activity / objective one (row["kind"])
+        kind = row.get("kind", "competency")
+        return f"{row['module']} → {row[kind]}" + (f"  niveau {row['level']}" if "level" in row else "")
+
     for row in result.added:
-        print(f"+ {row['module']} → {row['competency']}  niveau {row['level']}")
+        print(f"+ {target(row)}")
     for row in result.removed:
-        print(f"- {row['module']} → {row['competency']}  niveau {row['level']}")
+        print(f"- {target(row)}")
     for change in result.changed:
         names = {"level": "niveau", "hours": "heures", "status": "statut", "rationale": "justification"}
         what = ", ".join(f"{names[f]} {change['before'][f]!r} → {change['after'][f]!r}" if f != "rationale"
                          else names[f] for f in change["fields"])
-        print(f"~ {change['module']} → {change['competency']}  {what}")
+        print(f"~ {change['module']} → {change[change.get('kind', 'competency')]}  {what}")
     summary = (f"{len(result.added)} ajouté(s), {len(result.removed)} supprimé(s), "
                f"{len(result.changed)} modifié(s)")
     if result.applied and result.version is not None:

@@ -15,7 +15,9 @@ Rules (also in the workbook's Instructions sheet and in the README):
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -117,6 +119,28 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
     return out, result
 
 
+def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, author: str, today: str) -> dict[str, bytes]:
+    """Merge the activity and objective sheets (:mod:`.links`) into ``result``; the new CSV bytes
+    of each kind that changed."""
+    from ..mapping import columns_of
+    from .links import KINDS, merge_link_rows
+
+    files = {}
+    for kind, edited in edit.others.items():
+        rows, added, removed, changed = merge_link_rows(kind, model.links.rows[kind], edited, author=author, today=today)
+        if not (added or removed or changed):
+            continue
+        result.added += added
+        result.removed += removed
+        result.changed += changed
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns_of(KINDS[kind]), lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        files[kind] = buffer.getvalue().encode("utf-8")
+    return files
+
+
 def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: str, today: str) -> dict[str, str]:
     same_level = model.level_of(row["level"]) == link.level
     same_hours = _hours(row["hours"]) == link.hours
@@ -141,7 +165,7 @@ def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: s
     }
 
 
-def _check_rows(target: Path, data: bytes, workspace: Workspace, source: Path) -> None:
+def _check_rows(target: Path, data: bytes, workspace: Workspace, source: Path, kind=MAPPING_KIND) -> None:
     """Check the staged CSV bytes with the builder's own reader before they replace the old file."""
     from rdflib import Graph
 
@@ -151,7 +175,7 @@ def _check_rows(target: Path, data: bytes, workspace: Workspace, source: Path) -
     for ttl in sorted(workspace.root.glob("*.ttl")):
         graph += parse_turtle(ttl)
     try:
-        read_mapping_file(target, MAPPING_KIND, Vocabulary.from_graph(graph), data=data)
+        read_mapping_file(target, kind, Vocabulary.from_graph(graph), data=data)
     except InputError as exc:
         raise InputError(f"le classeur donnerait un fichier mapping/{target.name} invalide, rien n'a été appliqué "
                          f"({exc.message})", where=str(source)) from exc
@@ -165,10 +189,10 @@ class _Undo:
     and folder that appeared since (staged files, snapshot blobs, version records).
     """
 
-    def __init__(self, workspace: Workspace, target: Path) -> None:
+    def __init__(self, workspace: Workspace, targets: list[Path]) -> None:
         self.keep = {path: (path.read_bytes() if path.exists() else None)
-                     for path in (target, workspace.versions_dir / "index.json")}
-        self.roots = [target.parent, workspace.versions_dir]
+                     for path in (*targets, workspace.versions_dir / "index.json")}
+        self.roots = [workspace.mapping_dir, workspace.versions_dir]
         self.before = {root: self._tree(root) for root in self.roots}
 
     @staticmethod
@@ -234,29 +258,45 @@ def import_matrix(
         model = MatrixModel.from_workspace(workspace, lang=workbook_lang(workbook))
         edit = check_workbook(workbook, model, where=str(path))
         rows, result = merge_rows(model, edit, author=who, today=day)
+        competency_changed = not result.empty
+        files = _merge_others(model, edit, result, who, day)
         if result.empty or dry_run:
             return result
-        if edit.base_sha256 and edit.base_sha256 != model.mapping_sha256 and not force:
+        stale = competency_changed and edit.base_sha256 and edit.base_sha256 != model.mapping_sha256
+        stale = stale or any(edit.meta.get(f"{kind}_sha256") not in (None, model.links.sha256(kind)) for kind in files)
+        if stale and not force:
             raise InputError(
                 "la correspondance de l'espace de travail a changé depuis l'export de ce classeur : l'importer "
                 "annulerait ces changements. Réexportez la matrice (cipt export-matrix) et reportez-y vos "
                 "modifications, ou utilisez --force pour écraser", where=str(path))
-        data = format_rows(rows)
-        target = workspace.mapping_dir / MAPPING_KIND.file_name
-        _check_rows(target, data, workspace, path)
-        undo = _Undo(workspace, target)
+        writes: list[tuple[Path, bytes]] = []
+        if competency_changed:
+            writes.append((workspace.mapping_dir / MAPPING_KIND.file_name, format_rows(rows)))
+        for kind, data in files.items():
+            from .links import KINDS
+
+            target = workspace.mapping_dir / KINDS[kind].file_name
+            _check_rows(target, data, workspace, path, KINDS[kind])
+            writes.append((target, data))
+        if competency_changed:
+            _check_rows(writes[0][0], writes[0][1], workspace, path)
+        undo = _Undo(workspace, [target for target, _ in writes])
         try:
             fail_point("import-matrix", "check")
             result.baseline = ensure_baseline(workspace, agent=who)
             fail_point("import-matrix", "baseline")
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            staged = []
+            for target, data in writes:
+                tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                with open(tmp, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                staged.append((tmp, target))
             fail_point("import-matrix", "stage")
             pause_before_switch("import-matrix")  # test hook (issue #8), off unless set
-            os.replace(tmp, target)
+            for tmp, target in staged:
+                os.replace(tmp, target)
             fail_point("import-matrix", "switch")
             result.version = record_version(workspace, kind="matrix-import", source=path, agent=who, message=message)
             fail_point("import-matrix", "record")

@@ -86,6 +86,11 @@ Feuille « Justifications »
 • Les colonnes Auteur et Date sont remplies à l'import : tout lien ajouté ou modifié reçoit l'auteur de l'import
   et la date du jour.
 
+Feuilles « Activités » et « Objectifs »
+• Une ligne par lien module → activité (ou module → objectif) : code module, code de l'activité (ou de
+  l'objectif), statut, justification. L'intitulé (colonne C) est là pour la lecture : il n'est pas relu.
+• Pour un nouveau lien, ajoutez une ligne ; pour supprimer un lien, supprimez sa ligne.
+
 Règles de l'import
 • Toutes les cases sont vérifiées : module ou compétence inconnus, niveau hors échelle, en-têtes déplacés
   ou fusionnés, feuille manquante. Toutes les erreurs sont listées avec leur feuille et leur case
@@ -106,7 +111,8 @@ Edit the levels in « Matrice » ({levels}; empty = no link) and the hours, stat
 in « Justifications » (every link needs a rationale; add a row for a new link, delete the row of a removed
 link). Do not move, insert, merge or delete rows or columns. Import with: cipt import-matrix FILE --data DIR.
 Changed links go back to « proposed » unless you also change their status. Nothing is applied unless the
-whole file is valid.
+whole file is valid. The « Activités » and « Objectifs » sheets hold the module → activity and module →
+objective links, one row per link (add a row to add a link, delete it to remove the link; column C is not read).
 """
 
 
@@ -162,6 +168,7 @@ class MatrixModel:
     level_aliases: dict[str, str]
     rows: list[dict[str, str]] = field(default_factory=list)
     mapping_bytes: bytes = b""
+    links: "LinkData | None" = None  #: the module → activity and → objective links (:mod:`.links`)
 
     @property
     def competencies(self) -> list[Competency]:
@@ -215,7 +222,9 @@ class MatrixModel:
         path = workspace.mapping_dir / MAPPING_KIND.file_name
         data = path.read_bytes() if path.exists() else b""
         rows = read_rows(data)
-        return cls(lang, modules, blocks, levels, aliases, rows, data)
+        from .links import LinkData
+
+        return cls(lang, modules, blocks, levels, aliases, rows, data, LinkData.from_workspace(workspace, store, lang))
 
 
 def read_rows(data: bytes) -> list[dict[str, str]]:

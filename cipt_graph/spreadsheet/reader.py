@@ -67,6 +67,8 @@ class MatrixEdit:
     links: dict[tuple[str, str], EditedLink] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     modules_read: set[str] = field(default_factory=set)
+    #: The activity and objective links of the sheets the workbook has (:func:`.links.read_link_sheets`).
+    others: dict[str, dict] = field(default_factory=dict)
 
     @property
     def base_sha256(self) -> str | None:
@@ -267,6 +269,10 @@ def check_workbook(wb, model: MatrixModel, *, where: str) -> MatrixEdit:
         raise MatrixError(errors, where=where)
     _check_matrix(wb[SHEET_MATRIX], model, TEXT[lang], edit, errors)
     _check_rationale(wb[SHEET_RATIONALE], model, TEXT[lang], edit, errors)
+    if model.links is not None:
+        from .links import read_link_sheets
+
+        edit.others = read_link_sheets(wb, model.links, {m.code for m in model.modules}, lang, errors)
     if errors:
         raise MatrixError(errors, where=where)
     return edit

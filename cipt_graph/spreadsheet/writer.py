@@ -180,18 +180,25 @@ def _write_meta(wb: Workbook, model: MatrixModel) -> None:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     for r, (key, value) in enumerate((("format", FORMAT), ("lang", model.lang), ("exported_at", now),
                                       ("mapping_sha256", model.mapping_sha256),
-                                      ("levels", ",".join(model.level_codes))), start=1):
+                                      ("levels", ",".join(model.level_codes)),
+                                      *((f"{kind}_sha256", model.links.sha256(kind))
+                                        for kind in (model.links.data if model.links else ()))), start=1):
         put(ws, r, 1, key)
         put(ws, r, 2, value)
 
 
 def write_matrix_xlsx(model: MatrixModel) -> bytes:
     """The workbook: Instructions, Matrice (levels), Justifications (hours, status, provenance,
-    rationale of each link), Niveaux (the scale) and a hidden sheet of metadata."""
+    rationale of each link), Activités and Objectifs (the module → activity and → objective
+    links, :mod:`.links`), Totaux, Niveaux (the scale) and a hidden sheet of metadata."""
     wb = Workbook()
     wb.remove(wb.active)
     _write_matrix(wb, model)
     _write_rationale(wb, model)
+    if model.links is not None:
+        from .links import write_link_sheets
+
+        write_link_sheets(wb, model.links, model.lang)
     write_totals(wb, model)
     _write_levels(wb, model)
     _write_instructions(wb, model)
