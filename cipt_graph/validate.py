@@ -30,6 +30,9 @@ class Finding:
     path: str | None
     value: str | None
     messages: dict[str, str]
+    #: The programmes (IRIs) the focus node belongs to, when the data holds several; empty when
+    #: it belongs to none (a level, a period) or the data holds one programme.
+    programmes: tuple[str, ...] = ()
 
     def message(self, lang: str = "fr") -> str:
         return self.messages.get(lang) or self.messages.get("") or next(iter(self.messages.values()), "")
@@ -44,6 +47,7 @@ class Finding:
             "value": self.value,
             "message_fr": self.message("fr"),
             "message_en": self.message("en"),
+            **({"programmes": list(self.programmes)} if self.programmes else {}),
         }
 
 
@@ -156,6 +160,98 @@ def text_findings(workspace) -> list[Finding]:
     return findings
 
 
-def validate_store(store: Store) -> ValidationReport:
-    """Validate the whole dataset of a store."""
-    return validate_graph(store_graph(store))
+#: What belongs to a programme: itself, its modules, certification, blocks and competencies,
+#: the coverage links of its modules, its activities, target jobs and objectives.
+_OWNED = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?programme ?r WHERE {
+  ?programme a cipt:Programme .
+  { ?r a cipt:Programme . BIND(?r AS ?programme) }
+  UNION { ?programme schema:hasCourse ?r . }
+  UNION { ?programme cipt:certification ?r . }
+  UNION { ?programme cipt:certification ?c . ?r cipt:inCertification ?c . }
+  UNION { ?programme cipt:certification ?c . ?b cipt:inCertification ?c . ?r skos:broader ?b . }
+  UNION { ?programme schema:hasCourse ?m . ?r cipt:module ?m . }
+  UNION { ?programme cipt:activity ?r . }
+  UNION { ?programme cipt:targetJob ?r . }
+  UNION { ?programme cipt:objective ?r . }
+}
+"""
+
+
+#: What one programme owns (the branches of ``_OWNED``, the programme bound), the statements
+#: about those resources, one hop further (levels, periods, agents, sources…) and the marks
+#: (``rdf:subject``) of inferred statements about them; plus the class hierarchy.
+_PROGRAMME_GRAPH = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?s ?p ?o . } WHERE {
+  {
+    SELECT DISTINCT ?programme ?r WHERE {
+      { ?r a cipt:Programme . BIND(?r AS ?programme) }
+      UNION { ?programme schema:hasCourse ?r . }
+      UNION { ?programme cipt:certification ?r . }
+      UNION { ?programme cipt:certification ?c . ?r cipt:inCertification ?c . }
+      UNION { ?programme cipt:certification ?c . ?b cipt:inCertification ?c . ?r skos:broader ?b . }
+      UNION { ?programme schema:hasCourse ?m . ?r cipt:module ?m . }
+      UNION { ?programme cipt:activity ?r . }
+      UNION { ?programme cipt:targetJob ?r . }
+      UNION { ?programme cipt:objective ?r . }
+    }
+  }
+  { ?r ?p ?o . BIND(?r AS ?s) }
+  UNION { ?r ?any ?s . FILTER(!ISLITERAL(?s)) ?s ?p ?o . }
+  UNION { ?s rdf:subject ?r ; ?p ?o . }
+}
+"""
+_CLASSES = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+CONSTRUCT { ?c rdfs:subClassOf ?d . } WHERE { ?c rdfs:subClassOf ?d . }
+"""
+
+
+def programme_graph(store: Store, programme: str) -> Graph:
+    """One programme's part of the data (see ``_PROGRAMME_GRAPH``) as an rdflib graph: what the
+    audit of one programme validates with SHACL (the whole university would take minutes)."""
+    triples: set[ox.Triple] = set()
+    bound = {"programme": ox.NamedNode(programme)}
+    for text, subs in ((_PROGRAMME_GRAPH, bound), (_CLASSES, None)):
+        triples.update(store.raw_query(text, substitutions=subs))
+    graph = Graph()
+    graph.parse(data=ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
+    return graph
+
+
+def programme_owners(store: Store) -> dict[str, set[str]]:
+    """Resource IRI → the IRIs of the programmes it belongs to (see ``_OWNED``)."""
+    from .store import select
+
+    owners: dict[str, set[str]] = {}
+    for programme, resource in select(store, _OWNED).rows:
+        owners.setdefault(resource.value, set()).add(programme.value)
+    return owners
+
+
+def validate_store(store: Store, programme: str | None = None) -> ValidationReport:
+    """Validate the whole dataset of a store.
+
+    With several programmes in the data, each finding names the programmes its focus node
+    belongs to (:attr:`Finding.programmes`). With ``programme`` (an IRI), only the findings about
+    that programme's resources are kept, and those about resources no programme owns (levels,
+    periods…): the shapes always run on the whole dataset, as a rule may look across it.
+    """
+    from dataclasses import replace
+
+    report = validate_graph(store_graph(store))
+    owners = programme_owners(store)
+    if len({p for ps in owners.values() for p in ps}) <= 1:
+        return report
+    named = [replace(f, programmes=tuple(sorted(owners.get(f.focus, ())))) for f in report.findings]
+    if programme is not None:
+        named = [f for f in named if not f.programmes or programme in f.programmes]
+    return ValidationReport(named)

@@ -69,7 +69,6 @@ def open_data(args: argparse.Namespace):
     import os
 
     from ..errors import StoreError
-    from ..load import load_workspace
     from ..store import ENV_STORE, RemoteStore, is_empty
     from ..store import open_store as open_spec
 
@@ -77,8 +76,12 @@ def open_data(args: argparse.Namespace):
     store = open_spec(spec, update_url=getattr(args, "update_url", None), gsp_url=getattr(args, "gsp_url", None))
     data = getattr(args, "data", None)
     if spec is None:
+        from ..load import load_workspace  # (imported only when needed: it brings rdflib, ~0.5 s)
+
         load_workspace(store, data)
     elif data is not None or is_empty(store):
+        from ..load import load_workspace
+
         if isinstance(store, RemoteStore) and not (store.update_url or store.gsp_url):
             raise StoreError("the remote store is empty (or --data asks to reload it): fill it with "
                              "`cipt load --store URL --gsp-url URL` or give --update-url/--gsp-url", where=spec)

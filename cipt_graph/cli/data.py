@@ -63,18 +63,26 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate the dataset against the SHACL shapes (structure and accreditation rules)."""
+    """Validate the dataset against the SHACL shapes (structure and accreditation rules).
+
+    With several programmes in the data, each finding names the programmes it is about;
+    --programme keeps the findings about that programme (and about what no programme owns).
+    """
     from ..paths import resolve_workspace
+    from ..queries import choose_programme
     from ..validate import text_findings, validate_store
 
-    report = validate_store(open_data(args))
+    store = open_data(args)
+    chosen = choose_programme(store, args.programme, needed=False)
+    report = validate_store(store, programme=chosen.value if chosen is not None and args.programme else None)
     report.findings.extend(text_findings(resolve_workspace(args.data)))  # docs/text.md (issue #12)
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "counts": report.counts(),
                           "findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
     else:
         for f in report.findings:
-            print(f"{f.severity}: {f.message(args.lang)}\n    focus: {f.focus}\n    shape: {f.shape}")
+            print(f"{f.severity}: {f.message(args.lang)}\n    focus: {f.focus}\n    shape: {f.shape}"
+                  + "".join(f"\n    programme: {p}" for p in f.programmes))
         counts = report.counts()
         print(f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), {counts['Info']} info")
     failing = report.violations if args.fail_on == "violation" else report.findings
@@ -109,3 +117,6 @@ def register(commands: CommandAdder) -> None:
                    help="language of the messages (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--fail-on", choices=("warning", "violation"), default="warning",
                    help="exit 1 on any finding (warning, the default) or on violations only")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="the findings about one programme (its code, such as M2_CIPT or U007, or its IRI); "
+                        "default: every programme's, each finding naming its programmes")

@@ -16,11 +16,12 @@ def cmd_export_matrix(args: argparse.Namespace) -> int:
     The XLSX workbook has the matrix (blocks over their competencies, modules by period, a level
     drop-down in each cell), a Justifications sheet (hours, status, author, date and rationale of
     each link), the level scale and instructions in French. Edit it, then `cipt import-matrix`.
+    When the workspace holds several programmes, the matrix is one programme's (--programme).
     """
     from ..paths import resolve_workspace
     from ..spreadsheet import MatrixModel, write_matrix_csv, write_matrix_xlsx
 
-    model = MatrixModel.from_workspace(resolve_workspace(args.data), lang=args.lang)
+    model = MatrixModel.from_workspace(resolve_workspace(args.data), lang=args.lang, programme=args.programme)
     data = write_matrix_xlsx(model) if args.format == "xlsx" else write_matrix_csv(model)
     if args.out:
         from ..versions import write_atomic
@@ -42,14 +43,16 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
     headers, missing sheet, missing rationale); all errors are listed with their sheet and cell
     and nothing is applied unless the whole file is valid (exit 2). Unchanged links are kept as
     they are; new and changed links get --author (else $USER) and today's date. Each accepted
-    import is recorded as a version (see `cipt versions`).
+    import is recorded as a version (see `cipt versions`). When the workspace holds several
+    programmes, only the rows of the workbook's programme change (the one it was exported for,
+    or --programme).
     """
     from ..spreadsheet import MatrixError, import_matrix
 
     workspace = writable_workspace(args, "import-matrix")
     try:
         result = import_matrix(workspace, args.file, author=args.author, message=args.message,
-                               dry_run=args.dry_run, force=args.force)
+                               dry_run=args.dry_run, force=args.force, programme=args.programme)
     except MatrixError as exc:
         if args.format == "json":
             print(json.dumps({"valid": False, "applied": False, "file": args.file,
@@ -112,11 +115,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     Shows the links added, removed and changed (in level, hours, status or rationale), and the
     effect on coverage per block: competencies covered, hours (rule of the `hours_per_block`
-    query) and modules, before and after.
+    query) and modules, before and after. --programme limits it to one programme; without it,
+    with several programmes, each link and block names its programme.
     """
     from ..versions import diff_versions, render_diff
 
-    diff = diff_versions(writable_workspace(args, "diff"), args.a, args.b, lang=args.lang)
+    diff = diff_versions(writable_workspace(args, "diff"), args.a, args.b, lang=args.lang, programme=args.programme)
     if args.format == "json":
         print(json.dumps(diff.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -131,6 +135,9 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the labels and headers (default: the global --lang, else LC_ALL/LANG)")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="the programme whose matrix to export (its code, such as M2_CIPT or U007, or its IRI); "
+                        "needed when the workspace holds several")
 
     p = commands.add("import-matrix", cmd_import_matrix)
     p.add_argument("file", help="the edited workbook (.xlsx)")
@@ -140,6 +147,9 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--force", action="store_true",
                    help="apply even if the mapping changed since the workbook was exported")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="the programme the workbook is about (its code, such as M2_CIPT or U007, or its IRI); "
+                        "default: the one it was exported for, else the workspace's only programme")
 
     p = commands.add("versions", cmd_versions)
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -150,3 +160,6 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the labels (default: the global --lang, else LC_ALL/LANG)")
+    p.add_argument("--programme", metavar="CODE|IRI",
+                   help="the changes of one programme (its code, such as M2_CIPT or U007, or its IRI); "
+                        "default: every programme's, each link and block naming its programme")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import CiptError, InputError, StoreError
+from ..errors import CiptError, InputError, QueryError, StoreError
 from ..mapping import STATUSES, Vocabulary, read_mapping_file
 from ..namespaces import CIPT
 from ..paths import Workspace
@@ -31,7 +31,8 @@ from ..testhooks import fail_point, pause_before_switch
 from ..versions import Version, default_agent, ensure_baseline, record_version, workspace_lock, write_atomic
 from ..text import clean_line
 from .model import MAPPING_KIND, MatrixModel, format_rows, row_key
-from .reader import EditedLink, MatrixEdit, check_workbook, exported_rationale, open_workbook, workbook_lang
+from .reader import (EditedLink, MatrixEdit, check_workbook, exported_rationale, open_workbook, workbook_lang,
+                     workbook_programme)
 
 
 @dataclass
@@ -130,6 +131,7 @@ def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, au
         rows, added, removed, changed = merge_link_rows(kind, model.links.rows[kind], edited, author=author, today=today)
         if not (added or removed or changed):
             continue
+        rows = model.links.file_rows(kind, rows)  # with several programmes, the others' rows kept
         result.added += added
         result.removed += removed
         result.changed += changed
@@ -231,6 +233,7 @@ def import_matrix(
     dry_run: bool = False,
     force: bool = False,
     today: dt.date | None = None,
+    programme: str | None = None,
 ) -> ImportResult:
     """Check an edited workbook and, when all of it is valid, apply it to the workspace's mapping.
 
@@ -241,11 +244,17 @@ def import_matrix(
     ``baseline`` version keeps the state it replaces. A failure at any step (a full disk, a bug)
     restores every file it touched byte for byte: the workspace is as before.
 
+    When the workspace holds several programmes the workbook is about one of them: ``programme``
+    (code, path or IRI), else the one recorded in the workbook at its export. Only that
+    programme's rows change; the other programmes' rows are kept byte for byte.
+
     Raises:
         CiptError: no workspace. InputError: the file is not an XLSX workbook, or is past a limit.
         MatrixError: the workbook has errors (all listed; nothing is written).
         InputError: the mapping changed since the workbook was exported (unless ``force``).
         StoreError: the workspace could not be written (nothing was changed).
+        QueryError: ``programme`` names no programme, differs from the workbook's, or is missing
+            while the workspace holds several and the workbook names none.
     """
     if workspace.read_only:
         raise CiptError("no workspace to import into: create one with `cipt init DIR`, then pass --data DIR "
@@ -255,9 +264,15 @@ def import_matrix(
     day = (today or dt.date.today()).isoformat()
     workbook = open_workbook(path)
     with workspace_lock(workspace):
-        model = MatrixModel.from_workspace(workspace, lang=workbook_lang(workbook))
+        recorded = workbook_programme(workbook)
+        model = MatrixModel.from_workspace(workspace, lang=workbook_lang(workbook),
+                                           programme=programme if programme is not None else recorded)
+        if recorded is not None and model.programme is not None and recorded != model.programme:
+            raise QueryError(f"--programme {programme!r} is {model.programme}, but the workbook was exported "
+                             f"for {recorded}: import it for that programme", where=str(path))
         edit = check_workbook(workbook, model, where=str(path))
         rows, result = merge_rows(model, edit, author=who, today=day)
+        rows = model.merged_file_rows(rows)
         competency_changed = not result.empty
         files = _merge_others(model, edit, result, who, day)
         if result.empty or dry_run:

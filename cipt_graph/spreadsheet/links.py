@@ -54,8 +54,32 @@ class LinkData:
     data: dict[str, bytes] = field(default_factory=dict)
     targets: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    #: With several programmes in the workspace: the programme (IRI) ``rows`` are limited to, and
+    #: every row of each file (``rows`` are some of them, the same objects).
+    programme: str | None = None
+    all_rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
     def sha256(self, kind: str) -> str:
+        """The hash the workbook keeps to detect a change since the export: of the whole file, or
+        (several programmes) of the programme's rows only."""
+        if self.programme is not None:
+            text = "\n".join(repr(sorted(r.items())) for r in self.rows.get(kind, []))
+            return hashlib.sha256(f"{self.programme}\n{text}".encode()).hexdigest()
         return hashlib.sha256(self.data.get(kind, b"")).hexdigest()
+
+    def scoped(self, modules: set[str], programme: str) -> "LinkData":
+        """The links of ``modules`` (one programme's, ``programme``) only."""
+        return LinkData(rows={k: [r for r in rows if clean_code(r.get("module")) in modules]
+                              for k, rows in self.rows.items()},
+                        data=self.data, targets=self.targets, programme=programme, all_rows=dict(self.rows))
+
+    def file_rows(self, kind: str, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Every row of ``kind``'s file once ``rows`` replace the (programme's) rows read."""
+        if self.programme is None:
+            return rows
+        from .model import merge_back
+
+        return merge_back(self.all_rows.get(kind, []), self.rows.get(kind, []), rows)
 
     @classmethod
     def from_workspace(cls, workspace: Workspace, store, lang: str) -> "LinkData":

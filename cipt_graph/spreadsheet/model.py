@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from ..build import build_store
 from ..mapping import LINK_KINDS, columns_of
 from ..paths import Workspace
-from ..queries import run_query
-from ..store import iter_records
+from ..queries import choose_programme, run_query
+from ..store import iter_records, select
 from ..text import clean_code, decode_utf8
 
 #: The workbook format this package writes and reads (kept in the hidden meta sheet).
@@ -157,8 +157,12 @@ class MatrixModel:
         blocks: in code order, each with its competencies in code order.
         levels: lowest first.
         level_aliases: casefolded notation or label (any language) → notation.
-        rows: the rows of ``mapping/module_competency.csv`` as read, in file order.
+        rows: the rows of ``mapping/module_competency.csv`` as read, in file order (when the
+            workspace holds several programmes: the rows of ``programme``'s modules only).
         mapping_bytes: that file's bytes (hashed to detect a change since the export).
+        programme: the IRI of the programme the matrix is about when the workspace holds several
+            (None with one programme: then the matrix is the whole mapping, as always).
+        all_rows: every row of the file, in file order (``rows`` is a subset of it).
     """
 
     lang: str
@@ -169,6 +173,8 @@ class MatrixModel:
     rows: list[dict[str, str]] = field(default_factory=list)
     mapping_bytes: bytes = b""
     links: "LinkData | None" = None  #: the module → activity and → objective links (:mod:`.links`)
+    programme: str | None = None
+    all_rows: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def competencies(self) -> list[Competency]:
@@ -180,30 +186,52 @@ class MatrixModel:
 
     @property
     def mapping_sha256(self) -> str:
+        """The hash the workbook keeps to detect a change since the export: of the whole file, or
+        (several programmes) of the programme's rows only, so that another programme's import
+        does not refuse this one's."""
+        if self.programme is not None:
+            return hashlib.sha256(self.programme.encode() + b"\n" + format_rows(self.rows)).hexdigest()
         return hashlib.sha256(self.mapping_bytes).hexdigest()
+
+    def merged_file_rows(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Every row of the file once ``rows`` (the programme's rows after an edit) replace the
+        programme's: the other programmes' rows are kept as they are, in place; the programme's
+        rows go where its first row was (at the end when it had none)."""
+        if self.programme is None:
+            return rows
+        return merge_back(self.all_rows, self.rows, rows)
 
     def level_of(self, text: str) -> str | None:
         """The notation a cell or CSV value names (``r``, ``R``, ``Approfondissement``…), else None."""
         return self.level_aliases.get(text.strip().casefold())
 
     @classmethod
-    def from_workspace(cls, workspace: Workspace, lang: str = "fr") -> "MatrixModel":
+    def from_workspace(cls, workspace: Workspace, lang: str = "fr", programme: str | None = None,
+                       *, option: str = "--programme") -> "MatrixModel":
         """Read the matrix of a workspace (or of the shipped data).
+
+        ``programme`` (code, path or IRI) picks the programme when the workspace holds several
+        (it is needed then); with one programme it may be omitted.
 
         Raises:
             InputError: a data file of the workspace is malformed.
+            QueryError: ``programme`` names none, or is missing while the workspace holds several
+                (the message names ``option``).
         """
         store = build_store(workspace)
+        chosen = choose_programme(store, programme, option=option)
+        several = len(select(store, _TWO_PROGRAMMES)) > 1
+        scope = {"lang": lang, **({"programme": chosen.value} if several and chosen is not None else {})}
         modules = [
             Module(str(r["module_code"]), str(r["module_label"]), int(r["module_hours"]),  # type: ignore[arg-type]
                    str(r["period_code"] or ""), str(r["period_label"] or ""))
-            for r in iter_records(run_query(store, "modules", {"lang": lang}))
+            for r in iter_records(run_query(store, "modules", scope))
         ]
         block_labels = {str(r["block_code"]): str(r["block_label"])
-                        for r in iter_records(run_query(store, "hours_per_block", {"lang": lang}))}
+                        for r in iter_records(run_query(store, "hours_per_block", scope))}
         by_block: dict[str, list[Competency]] = {code: [] for code in sorted(block_labels)}
         seen: set[str] = set()
-        for r in iter_records(run_query(store, "hours_per_competency", {"lang": lang})):
+        for r in iter_records(run_query(store, "hours_per_competency", scope)):
             comp = Competency(str(r["competency_code"]), str(r["competency_label"]), str(r["block_code"]))
             if comp.code not in seen:  # one row per programme when the workspace holds several
                 seen.add(comp.code)
@@ -221,10 +249,39 @@ class MatrixModel:
             aliases[level.code.casefold()] = level.code
         path = workspace.mapping_dir / MAPPING_KIND.file_name
         data = path.read_bytes() if path.exists() else b""
-        rows = read_rows(data)
+        all_rows = read_rows(data)
         from .links import LinkData
 
-        return cls(lang, modules, blocks, levels, aliases, rows, data, LinkData.from_workspace(workspace, store, lang))
+        links = LinkData.from_workspace(workspace, store, lang)
+        if several and chosen is not None:
+            own = {m.code for m in modules}
+            rows = [r for r in all_rows if row_key(r)[0] in own]
+            return cls(lang, modules, blocks, levels, aliases, rows, data, links=links.scoped(own, chosen.value),
+                       programme=chosen.value, all_rows=all_rows)
+        return cls(lang, modules, blocks, levels, aliases, all_rows, data, links=links, all_rows=all_rows)
+
+
+_TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
+
+
+def merge_back(all_rows: list[dict[str, str]], own: list[dict[str, str]],
+               new: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``all_rows`` with ``own`` (some of its rows, the same objects) replaced by ``new``: the other
+    rows are kept as they are, in place; ``new`` goes where the first of ``own`` was (at the end
+    when there was none)."""
+    mine = {id(r) for r in own}
+    out: list[dict[str, str]] = []
+    placed = False
+    for row in all_rows:
+        if id(row) in mine:
+            if not placed:
+                out.extend(new)
+                placed = True
+            continue
+        out.append(row)
+    if not placed:
+        out.extend(new)
+    return out
 
 
 def read_rows(data: bytes) -> list[dict[str, str]]:

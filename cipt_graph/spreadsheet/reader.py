@@ -237,6 +237,12 @@ def read_matrix(path: str | Path, model: MatrixModel) -> MatrixEdit:
     return check_workbook(open_workbook(path), model, where=str(path))
 
 
+def workbook_programme(wb) -> str | None:
+    """The IRI of the programme the workbook was exported for (its hidden meta sheet), when the
+    workspace held several programmes; else None."""
+    return _read_meta(wb).get("programme") or None
+
+
 def workbook_lang(wb) -> str:
     """The language the workbook was exported in (its hidden meta sheet), ``fr`` by default."""
     lang = _read_meta(wb).get("lang", "fr")

@@ -178,11 +178,12 @@ def _write_meta(wb: Workbook, model: MatrixModel) -> None:
     ws = wb.create_sheet(SHEET_META)
     ws.sheet_state = "hidden"
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    for r, (key, value) in enumerate((("format", FORMAT), ("lang", model.lang), ("exported_at", now),
-                                      ("mapping_sha256", model.mapping_sha256),
-                                      ("levels", ",".join(model.level_codes)),
-                                      *((f"{kind}_sha256", model.links.sha256(kind))
-                                        for kind in (model.links.data if model.links else ()))), start=1):
+    rows = [("format", FORMAT), ("lang", model.lang), ("exported_at", now),
+            ("mapping_sha256", model.mapping_sha256), ("levels", ",".join(model.level_codes)),
+            *((f"{kind}_sha256", model.links.sha256(kind)) for kind in (model.links.data if model.links else ()))]
+    if model.programme is not None:  # several programmes in the workspace: the one this matrix is about
+        rows.append(("programme", model.programme))
+    for r, (key, value) in enumerate(rows, start=1):
         put(ws, r, 1, key)
         put(ws, r, 2, value)
 

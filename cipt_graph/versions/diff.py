@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..queries import run_query
+from ..errors import QueryError
+from ..queries import choose_programme, run_query
 from ..paths import Workspace
-from ..store import Store, iter_records
-from .diff_kinds import KindChanges, compare_other_kinds, render_kinds
+from ..store import Store, iter_records, select
+from .diff_kinds import KindChanges, Scope, compare_other_kinds, render_kinds
 from .record import snapshot_of, store_of
 
 #: Link fields compared, with the coverage_matrix variable each comes from.
@@ -27,6 +28,9 @@ class VersionDiff:
 
     Attributes:
         a, b: the versions compared.
+        programme: the IRI of the programme the diff is about, when the data holds several and
+            one was chosen; None otherwise (with several programmes, each link and block entry
+            then names its ``programme``).
         added, removed: module → competency links only in ``b`` / only in ``a``.
         changed: links in both whose level, hours, status or rationale differ; each has
             ``level_before``, ``level_after`` and ``fields`` (the names of what differs).
@@ -48,6 +52,7 @@ class VersionDiff:
     changed: list[dict[str, object]] = field(default_factory=list)
     blocks: list[dict[str, object]] = field(default_factory=list)
     others: dict[str, KindChanges] = field(default_factory=dict)
+    programme: str | None = None
 
     def _kind(self, name: str) -> KindChanges:
         return self.others.get(name) or KindChanges()
@@ -76,36 +81,57 @@ class VersionDiff:
         return not (self.added or self.removed or self.changed) and all(k.empty for k in self.others.values())
 
     def as_dict(self) -> dict[str, object]:
-        return {"a": self.a, "b": self.b, "summary": self.summary(), "added": self.added,
+        return {"a": self.a, "b": self.b, **({"programme": self.programme} if self.programme else {}),
+                "summary": self.summary(), "added": self.added,
                 "removed": self.removed, "changed": self.changed, "blocks": self.blocks,
                 **{name: changes.as_dict() for name, changes in self.others.items()}}
 
 
-def _links(store: Store, lang: str) -> dict[tuple[str, str], dict[str, object]]:
+def _params(lang: str, scope: Scope) -> dict[str, str]:
+    return {"lang": lang, **({"programme": scope.programme} if scope.programme else {})}
+
+
+def _links(store: Store, lang: str, scope: Scope) -> dict[tuple[str, str], dict[str, object]]:
     out = {}
-    for row in iter_records(run_query(store, "coverage_matrix", {"lang": lang})):
+    for row in iter_records(run_query(store, "coverage_matrix", _params(lang, scope))):
         link = {
             "module": row["module_code"], "module_label": row["module_label"],
             "competency": row["competency_code"], "competency_label": row["competency_label"],
             "block": row["block_code"],
         }
+        if scope.several and not scope.programme:
+            link["programme"] = row["programme"]
         link.update({name: row[var] for name, var in LINK_FIELDS.items()})
         out[(str(row["module_code"]), str(row["competency_code"]))] = link
     return out
 
 
-def _blocks(store: Store, lang: str) -> dict[str, dict[str, object]]:
-    return {str(r["block_code"]): r for r in iter_records(run_query(store, "hours_per_block", {"lang": lang}))}
+def _blocks(store: Store, lang: str, scope: Scope) -> dict[tuple[str, str], dict[str, object]]:
+    """Per (programme, block code) → the ``hours_per_block`` row (one programme: programme is '')."""
+    return {(str(r["programme"]) if scope.several and not scope.programme else "", str(r["block_code"])): r
+            for r in iter_records(run_query(store, "hours_per_block", _params(lang, scope)))}
 
 
 def _order(link: dict[str, object]) -> tuple[str, str]:
     return str(link["module"]), str(link["competency"])
 
 
-def compare_stores(a: str, store_a: Store, b: str, store_b: Store, *, lang: str = "fr") -> VersionDiff:
-    """The diff between two stores holding two states of the dataset."""
-    before, after = _links(store_a, lang), _links(store_b, lang)
-    diff = VersionDiff(a, b)
+def compare_stores(a: str, store_a: Store, b: str, store_b: Store, *, lang: str = "fr",
+                   programme: str | None = None) -> VersionDiff:
+    """The diff between two stores holding two states of the dataset.
+
+    ``programme`` (code, path or IRI) limits it to that programme when the data holds several:
+    its links, its certification's blocks, its modules and their activity and objective links,
+    its certification's reconciliation and fiche. Without it, every programme's (each link and
+    block entry naming its programme when there are several).
+
+    Raises:
+        QueryError: ``programme`` names no programme in either version (the message names
+            ``--programme``).
+    """
+    scope = _scope(store_a, store_b, programme)
+    before, after = _links(store_a, lang, scope), _links(store_b, lang, scope)
+    diff = VersionDiff(a, b, programme=scope.programme)
     diff.added = sorted((after[k] for k in after.keys() - before.keys()), key=_order)
     diff.removed = sorted((before[k] for k in before.keys() - after.keys()), key=_order)
     for key in sorted(before.keys() & after.keys()):
@@ -113,16 +139,18 @@ def compare_stores(a: str, store_a: Store, b: str, store_b: Store, *, lang: str 
         fields = [name for name in LINK_FIELDS if old[name] != new[name]]
         if fields:
             diff.changed.append({
+                **({"programme": new["programme"]} if "programme" in new else {}),
                 "module": new["module"], "module_label": new["module_label"], "competency": new["competency"],
                 "competency_label": new["competency_label"], "block": new["block"],
                 "level_before": old["level"], "level_after": new["level"], "fields": fields,
                 "before": {name: old[name] for name in fields}, "after": {name: new[name] for name in fields},
             })
-    blocks_a, blocks_b = _blocks(store_a, lang), _blocks(store_b, lang)
-    for code in sorted(blocks_a.keys() | blocks_b.keys()):
-        old, new = blocks_a.get(code, {}), blocks_b.get(code, {})
+    blocks_a, blocks_b = _blocks(store_a, lang, scope), _blocks(store_b, lang, scope)
+    for key in sorted(blocks_a.keys() | blocks_b.keys()):
+        old, new = blocks_a.get(key, {}), blocks_b.get(key, {})
         entry = {
-            "block": code,
+            **({"programme": key[0]} if key[0] else {}),
+            "block": key[1],
             "block_label": (new or old).get("block_label"),
             "competencies_before": old.get("competencies", 0), "competencies_after": new.get("competencies", 0),
             "covered_before": old.get("covered_competencies", 0), "covered_after": new.get("covered_competencies", 0),
@@ -132,19 +160,62 @@ def compare_stores(a: str, store_a: Store, b: str, store_b: Store, *, lang: str 
         entry["changed"] = any(entry[f"{k}_before"] != entry[f"{k}_after"]
                                for k in ("competencies", "covered", "hours", "modules"))
         diff.blocks.append(entry)
-    diff.others = compare_other_kinds(store_a, store_b, lang)
+    diff.others = compare_other_kinds(store_a, store_b, lang, scope)
     return diff
 
 
-def diff_versions(workspace: Workspace, a: str, b: str, *, lang: str = "fr") -> VersionDiff:
-    """Compare two versions of a workspace: ids (``v2``), ``latest`` or ``current`` (the files now).
+_MODULES_OF = """
+PREFIX schema: <https://schema.org/>
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+SELECT ?code ?rncp WHERE {
+  { ?programme schema:hasCourse ?module . ?module schema:courseCode ?code . }
+  UNION { ?programme cipt:certification ?certification . ?certification cipt:rncpNumber ?rncp . }
+}
+"""
+_TWO = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
+
+
+def _scope(store_a: Store, store_b: Store, programme: str | None) -> Scope:
+    several = any(len(select(s, _TWO)) > 1 for s in (store_a, store_b))
+    if not several:
+        if programme is not None:  # an unknown programme is an error, even with one programme
+            try:
+                choose_programme(store_b, programme)
+            except QueryError:
+                choose_programme(store_a, programme)
+        return Scope()
+    try:
+        chosen = choose_programme(store_b, programme, needed=False)
+    except QueryError:
+        if programme is None:
+            raise
+        chosen = choose_programme(store_a, programme, needed=False)  # a programme the later version removed
+    if chosen is None:
+        return Scope(several=True)
+    codes: set[str] = set()
+    certifications: set[str] = set()
+    for store in (store_a, store_b):
+        for row in iter_records(select(store, _MODULES_OF, {"programme": chosen})):
+            if row.get("code") is not None:
+                codes.add(str(row["code"]))
+            if row.get("rncp") is not None:
+                certifications.add(str(row["rncp"]))
+    return Scope(several=True, programme=chosen.value, modules=frozenset(codes),
+                 certifications=frozenset(certifications))
+
+
+def diff_versions(workspace: Workspace, a: str, b: str, *, lang: str = "fr",
+                  programme: str | None = None) -> VersionDiff:
+    """Compare two versions of a workspace: ids (``v2``), ``latest`` or ``current`` (the files now);
+    of one programme with ``programme`` (see :func:`compare_stores`).
 
     Raises:
-        InputError: an unknown version. CiptError: no workspace.
+        InputError: an unknown version. CiptError: no workspace. QueryError: an unknown programme.
     """
     label_a, graphs_a = snapshot_of(workspace, a)
     label_b, graphs_b = snapshot_of(workspace, b)
-    return compare_stores(label_a, store_of(label_a, graphs_a), label_b, store_of(label_b, graphs_b), lang=lang)
+    return compare_stores(label_a, store_of(label_a, graphs_a), label_b, store_of(label_b, graphs_b), lang=lang,
+                          programme=programme)
 
 
 def _fmt_number(lang: str):
@@ -167,7 +238,7 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
         else "Coverage per block (competencies covered, hours, modules: before → after)",
         "level": "niveau" if fr else "level",
     }
-    lines = [t["title"].format(a=diff.a, b=diff.b), ""]
+    lines = [t["title"].format(a=diff.a, b=diff.b) + (f" ({diff.programme})" if diff.programme else ""), ""]
     if diff.empty:
         lines.append(t["none"])
     for key, links in (("added", diff.added), ("removed", diff.removed)):
@@ -190,7 +261,7 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
     for b in diff.blocks:
         mark = "*" if b["changed"] else " "
         lines.append(
-            f" {mark} {b['block']}  {b['covered_before']}/{b['competencies_before']} → "
+            f" {mark} {b['programme'] + '  ' if 'programme' in b else ''}{b['block']}  {b['covered_before']}/{b['competencies_before']} → "
             f"{b['covered_after']}/{b['competencies_after']}  "
             f"{number(b['hours_before'])} h → {number(b['hours_after'])} h  "
             f"{b['modules_before']} → {b['modules_after']} modules  {b['block_label']}")

@@ -38,6 +38,35 @@ class KindChanges:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which part of the data a diff is about.
+
+    Attributes:
+        several: the data holds several programmes.
+        programme: the IRI of the one programme chosen (None: every programme).
+        modules: the codes of that programme's modules (in either version).
+        certifications: the RNCP numbers of the certification it awards (in either version).
+    """
+
+    several: bool = False
+    programme: str | None = None
+    modules: frozenset[str] = frozenset()
+    certifications: frozenset[str] = frozenset()
+
+    def keeps(self, row: Row) -> bool:
+        """Whether a row of the other kinds belongs to the programme (always, without one)."""
+        if self.programme is None:
+            return True
+        if "module_code" in row:
+            return str(row["module_code"]) in self.modules
+        if "certification" in row:
+            return str(row["certification"]) in self.certifications
+        if "number" in row:
+            return str(row["number"]) in self.certifications
+        return True
+
+
+@dataclass(frozen=True)
 class Kind:
     """How one kind is read and compared.
 
@@ -103,16 +132,18 @@ def compare_kind(before: dict[tuple, Row], after: dict[tuple, Row], kind: Kind) 
     return out
 
 
-def compare_other_kinds(store_a: Store, store_b: Store, lang: str) -> dict[str, KindChanges]:
+def compare_other_kinds(store_a: Store, store_b: Store, lang: str, scope: Scope | None = None) -> dict[str, KindChanges]:
     """Every kind but module → competency links: ``activity_links``, ``objective_links``,
-    ``modules``, ``reconciliation``, ``fiches`` → their changes from ``store_a`` to ``store_b``."""
+    ``modules``, ``reconciliation``, ``fiches`` → their changes from ``store_a`` to ``store_b``
+    (the rows of ``scope``'s programme only, when it names one)."""
+    scope = scope or Scope()
     out: dict[str, KindChanges] = {}
     for name, link_kind in (("activity_links", "activity"), ("objective_links", "objective")):
         def only(row: Row, link_kind: str = link_kind) -> bool:
-            return row.get("link_kind") == link_kind
+            return row.get("link_kind") == link_kind and scope.keeps(row)
         out[name] = compare_kind(_rows(store_a, LINKS, lang, only), _rows(store_b, LINKS, lang, only), LINKS)
     for name, kind in (("modules", MODULES), ("reconciliation", RECONCILIATION), ("fiches", FICHES)):
-        out[name] = compare_kind(_rows(store_a, kind, lang), _rows(store_b, kind, lang), kind)
+        out[name] = compare_kind(_rows(store_a, kind, lang, scope.keeps), _rows(store_b, kind, lang, scope.keeps), kind)
     return out
 
 

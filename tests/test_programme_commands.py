@@ -1,0 +1,247 @@
+"""A programme on every command (issue #16): `validate`, `export-matrix`, `import-matrix` and
+`diff` take `--programme` and give exactly that programme's figures, compared with the named
+queries run for it; the rows of multi-programme answers name their programme; an unknown
+programme, or none when several exist and it matters, is a clear exit 2 naming the option.
+
+The dataset is the shipped programme plus three generated ones (``bench/generate.py``'s university
+generator, small), two of them sharing a certification.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import shutil
+import sys
+
+import openpyxl
+import pytest
+
+from conftest import ROOT
+
+from cipt_graph.build import build_store
+from cipt_graph.queries import resolve_programme, run_query
+from cipt_graph.store import iter_records
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("cipt_bench_generate", ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("cipt_bench_generate", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def university(tmp_path_factory):
+    out = tmp_path_factory.mktemp("university") / "ws"
+    counts = _generator().generate_university(out, programmes=3, certifications=2, seed=11)
+    assert counts["programmes"] == 4
+    return out
+
+
+@pytest.fixture(scope="module")
+def ustore(university):
+    return build_store(university)
+
+
+def rows(store, name, **params):
+    return list(iter_records(run_query(store, name, params)))
+
+
+def iri(store, code):
+    return resolve_programme(store, code).value
+
+
+PROGRAMMES = ("M2_CIPT", "U001", "U002", "U003")
+
+
+# --- validate -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def validated(university, cli):
+    """`cipt validate` of the whole data, and of U002 only (SHACL is slow: run once each)."""
+    whole = cli("validate", "--format", "json", "--data", str(university))
+    scoped = cli("validate", "--format", "json", "--programme", "U002", "--data", str(university))
+    assert whole.returncode == 1 and scoped.returncode == 1, whole.stderr + scoped.stderr
+    return json.loads(whole.stdout), json.loads(scoped.stdout)
+
+
+def test_validate_findings_name_their_programmes(validated, ustore):
+    whole, _ = validated
+    every = {iri(ustore, code) for code in PROGRAMMES}
+    named = [f for f in whole["findings"] if f.get("programmes")]
+    assert named and {p for f in named for p in f["programmes"]} == every
+    for code in PROGRAMMES:  # a module covering nothing is a finding of its programme, and only of it
+        p = iri(ustore, code)
+        want = {str(r["module"]) for r in rows(ustore, "modules_without_competency", programme=p)}
+        got = {f["focus"] for f in whole["findings"]
+               if f["shape"].endswith("ModuleCoversCompetencyShape") and f.get("programmes") == [p]}
+        assert got == want
+
+
+def test_validate_programme_keeps_its_findings(validated, ustore):
+    whole, scoped = validated
+    p = iri(ustore, "U002")
+    want = [f for f in whole["findings"] if not f.get("programmes") or p in f["programmes"]]
+    assert scoped["findings"] == want and scoped["counts"]["Violation"] < whole["counts"]["Violation"]
+    (hours,) = rows(ustore, "hours_declared_vs_listed", programme=p)
+    mismatch = [f for f in scoped["findings"] if f["shape"].endswith("ProgrammeHoursSumShape")]
+    assert [f["focus"] for f in mismatch] == ([p] if hours["declared"] != hours["listed"] else [])
+
+
+def test_validate_unknown_programme(university, cli):
+    done = cli("validate", "--programme", "NOPE", "--data", str(university))
+    assert done.returncode == 2 and "--programme" in done.stderr and "NOPE" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --- export-matrix --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["M2_CIPT", "U003"])
+def test_export_matrix_of_one_programme(university, ustore, cli, code):
+    done = cli("export-matrix", "--format", "csv", "--programme", code, "--data", str(university))
+    assert done.returncode == 0, done.stderr
+    table = list(csv.reader(io.StringIO(done.stdout)))
+    p = iri(ustore, code)
+    assert [r[1] for r in table[1:]] == [r["module_code"] for r in rows(ustore, "modules", programme=p)]
+    competencies = {r["competency_code"] for r in rows(ustore, "hours_per_competency", programme=p)}
+    assert sorted(table[0][4:]) == sorted(competencies)
+    links = sum(1 for r in table[1:] for cell in r[4:] if cell)
+    assert links == len(rows(ustore, "coverage_matrix", programme=p))
+
+
+def test_export_matrix_needs_the_programme_when_several(university, cli, tmp_path):
+    done = cli("export-matrix", "--format", "csv", "--data", str(university))
+    assert done.returncode == 2 and "--programme" in done.stderr and "several programmes" in done.stderr
+    done = cli("export-matrix", "--out", str(tmp_path / "m.xlsx"), "--programme", "NOPE", "--data", str(university))
+    assert done.returncode == 2 and "--programme 'NOPE'" in done.stderr
+    assert not (tmp_path / "m.xlsx").exists()
+
+
+def test_export_matrix_one_programme_needs_no_option(cli):
+    done = cli("export-matrix", "--format", "csv")  # the shipped data: its only programme
+    assert done.returncode == 0 and done.stdout.count("\n") > 10, done.stderr
+
+
+# --- import-matrix and diff -----------------------------------------------------------------------
+
+def _change_first_level(path, out):
+    """Change the first non-empty level of the workbook's matrix; returns (module, competency, old, new)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Matrice"]
+    for r in range(4, ws.max_row + 1):
+        for c in range(5, ws.max_column + 1):
+            old = ws.cell(r, c).value
+            if old:
+                new = "M" if old != "M" else "I"
+                ws.cell(r, c).value = new
+                wb.save(out)
+                return ws.cell(r, 2).value, ws.cell(2, c).value, old, new
+    raise AssertionError("no link in the matrix")
+
+
+@pytest.fixture()
+def workspace(university, tmp_path):
+    ws = tmp_path / "ws"
+    shutil.copytree(university, ws)
+    return ws
+
+
+def test_import_matrix_changes_only_its_programme(workspace, ustore, cli, tmp_path):
+    book, edited = tmp_path / "u001.xlsx", tmp_path / "u001-edited.xlsx"
+    assert cli("export-matrix", "--out", str(book), "--programme", "U001", "--data", str(workspace)).returncode == 0
+    module, competency, old, new = _change_first_level(book, edited)
+    target = workspace / "mapping" / "module_competency.csv"
+    before = target.read_text(encoding="utf-8").splitlines()
+
+    wrong = cli("import-matrix", str(edited), "--programme", "U002", "--data", str(workspace))
+    assert wrong.returncode == 2 and "--programme" in wrong.stderr and "u001" in wrong.stderr
+    assert target.read_text(encoding="utf-8").splitlines() == before
+
+    done = cli("import-matrix", str(edited), "--format", "json", "--author", "Test", "--data", str(workspace))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["summary"] == {"added": 0, "removed": 0, "changed": 1}
+    after = target.read_text(encoding="utf-8").splitlines()
+    differing = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after) and len(differing) == 1
+    assert differing[0][1].startswith(f"{module},{competency},{new},")
+
+    p = iri(ustore, "U001")
+    now = build_store(workspace)
+    (link,) = [r for r in rows(now, "coverage_matrix", programme=p)
+               if (r["module_code"], r["competency_code"]) == (module, competency)]
+    assert link["level_code"] == new
+    for other in ("M2_CIPT", "U002", "U003"):  # the other programmes' links are as they were
+        q = iri(ustore, other)
+        assert rows(now, "coverage_matrix", programme=q) == rows(ustore, "coverage_matrix", programme=q)
+
+    diff = cli("diff", "v1", "current", "--programme", "U001", "--format", "json", "--data", str(workspace))
+    assert diff.returncode == 0, diff.stderr
+    d = json.loads(diff.stdout)
+    assert d["programme"] == p
+    assert [(c["module"], c["competency"], c["level_before"], c["level_after"]) for c in d["changed"]] == \
+        [(module, competency, old, new)]
+    assert [b["block"] for b in d["blocks"]] == [r["block_code"] for r in rows(now, "hours_per_block", programme=p)]
+    assert {b["covered_after"] for b in d["blocks"]} <= {r["covered_competencies"] for r in
+                                                         rows(now, "hours_per_block", programme=p)}
+    assert all("programme" not in b for b in d["blocks"])
+    other = cli("diff", "v1", "current", "--programme", "U002", "--format", "json", "--data", str(workspace))
+    assert json.loads(other.stdout)["summary"]["changed"] == 0
+
+    whole = json.loads(cli("diff", "v1", "current", "--format", "json", "--data", str(workspace)).stdout)
+    assert [c["programme"] for c in whole["changed"]] == [p]
+    per_programme = rows(now, "hours_per_block")
+    assert sorted((b["programme"], b["block"]) for b in whole["blocks"]) == \
+        sorted((str(r["programme"]), r["block_code"]) for r in per_programme)
+
+    bad = cli("diff", "v1", "current", "--programme", "NOPE", "--data", str(workspace))
+    assert bad.returncode == 2 and "--programme 'NOPE'" in bad.stderr
+
+
+def test_import_matrix_of_another_programme_after_one(workspace, cli, tmp_path):
+    """Two teams export their programme's matrix; each import applies, whatever the other did."""
+    for code in ("U001", "U002"):
+        assert cli("export-matrix", "--out", str(tmp_path / f"{code}.xlsx"), "--programme", code,
+                   "--data", str(workspace)).returncode == 0
+    for code in ("U001", "U002"):
+        _change_first_level(tmp_path / f"{code}.xlsx", tmp_path / f"{code}-e.xlsx")
+        done = cli("import-matrix", str(tmp_path / f"{code}-e.xlsx"), "--format", "json", "--data", str(workspace))
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["summary"]["changed"] == 1
+
+
+def test_import_matrix_without_programme_in_the_workbook_needs_one(workspace, cli, tmp_path):
+    book = tmp_path / "u003.xlsx"
+    assert cli("export-matrix", "--out", str(book), "--programme", "U003", "--data", str(workspace)).returncode == 0
+    wb = openpyxl.load_workbook(book)
+    meta = wb["_cipt"]
+    for r in range(1, meta.max_row + 1):
+        if meta.cell(r, 1).value == "programme":
+            meta.cell(r, 1).value = meta.cell(r, 2).value = None
+    wb.save(book)
+    done = cli("import-matrix", str(book), "--data", str(workspace))
+    assert done.returncode == 2 and "--programme" in done.stderr and "several programmes" in done.stderr
+    done = cli("import-matrix", str(book), "--programme", "U003", "--dry-run", "--data", str(workspace))
+    assert done.returncode == 0, done.stderr
+
+
+# --- audit ------------------------------------------------------------------------------------------
+
+def test_audit_of_one_programme_validates_its_part_of_the_data(university, ustore, cli):
+    """The shapes of `cipt audit --programme` run on that programme's part of the data: a module
+    covering nothing is found for its own programme only."""
+    done = cli("audit", "--programme", "U001", "--format", "json", "--data", str(university))
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    text = json.dumps(report)
+    (check,) = [c for c in report["checks"] if str(c.get("source", {}).get("name", "")).endswith("ModuleCoversCompetencyShape")]
+    p = iri(ustore, "U001")
+    want = {str(r["module"]) for r in rows(ustore, "modules_without_competency", programme=p)}
+    assert {r["focus"] for r in check["rows"]} == want
+    others = {str(r["module"]) for code in ("U002", "U003") for r in
+              rows(ustore, "modules_without_competency", programme=iri(ustore, code))}
+    assert not any(m in text for m in others)
