@@ -181,6 +181,52 @@ SELECT DISTINCT ?programme ?r WHERE {
 """
 
 
+#: What one programme owns (the branches of ``_OWNED``, the programme bound), the statements
+#: about those resources, one hop further (levels, periods, agents, sources…) and the marks
+#: (``rdf:subject``) of inferred statements about them; plus the class hierarchy.
+_PROGRAMME_GRAPH = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?s ?p ?o . } WHERE {
+  {
+    SELECT DISTINCT ?programme ?r WHERE {
+      { ?r a cipt:Programme . BIND(?r AS ?programme) }
+      UNION { ?programme schema:hasCourse ?r . }
+      UNION { ?programme cipt:certification ?r . }
+      UNION { ?programme cipt:certification ?c . ?r cipt:inCertification ?c . }
+      UNION { ?programme cipt:certification ?c . ?b cipt:inCertification ?c . ?r skos:broader ?b . }
+      UNION { ?programme schema:hasCourse ?m . ?r cipt:module ?m . }
+      UNION { ?programme cipt:activity ?r . }
+      UNION { ?programme cipt:targetJob ?r . }
+      UNION { ?programme cipt:objective ?r . }
+    }
+  }
+  { ?r ?p ?o . BIND(?r AS ?s) }
+  UNION { ?r ?any ?s . FILTER(!ISLITERAL(?s)) ?s ?p ?o . }
+  UNION { ?s rdf:subject ?r ; ?p ?o . }
+}
+"""
+_CLASSES = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+CONSTRUCT { ?c rdfs:subClassOf ?d . } WHERE { ?c rdfs:subClassOf ?d . }
+"""
+
+
+def programme_graph(store: Store, programme: str) -> Graph:
+    """One programme's part of the data (see ``_PROGRAMME_GRAPH``) as an rdflib graph: what the
+    audit of one programme validates with SHACL (the whole university would take minutes)."""
+    triples: set[ox.Triple] = set()
+    bound = {"programme": ox.NamedNode(programme)}
+    for text, subs in ((_PROGRAMME_GRAPH, bound), (_CLASSES, None)):
+        triples.update(store.raw_query(text, substitutions=subs))
+    graph = Graph()
+    graph.parse(data=ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
+    return graph
+
+
 def programme_owners(store: Store) -> dict[str, set[str]]:
     """Resource IRI → the IRIs of the programmes it belongs to (see ``_OWNED``)."""
     from .store import select

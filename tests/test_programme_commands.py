@@ -227,3 +227,21 @@ def test_import_matrix_without_programme_in_the_workbook_needs_one(workspace, cl
     assert done.returncode == 2 and "--programme" in done.stderr and "several programmes" in done.stderr
     done = cli("import-matrix", str(book), "--programme", "U003", "--dry-run", "--data", str(workspace))
     assert done.returncode == 0, done.stderr
+
+
+# --- audit ------------------------------------------------------------------------------------------
+
+def test_audit_of_one_programme_validates_its_part_of_the_data(university, ustore, cli):
+    """The shapes of `cipt audit --programme` run on that programme's part of the data: a module
+    covering nothing is found for its own programme only."""
+    done = cli("audit", "--programme", "U001", "--format", "json", "--data", str(university))
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    text = json.dumps(report)
+    (check,) = [c for c in report["checks"] if str(c.get("source", {}).get("name", "")).endswith("ModuleCoversCompetencyShape")]
+    p = iri(ustore, "U001")
+    want = {str(r["module"]) for r in rows(ustore, "modules_without_competency", programme=p)}
+    assert {r["focus"] for r in check["rows"]} == want
+    others = {str(r["module"]) for code in ("U002", "U003") for r in
+              rows(ustore, "modules_without_competency", programme=iri(ustore, code))}
+    assert not any(m in text for m in others)

@@ -168,7 +168,7 @@ def _build(store: Store, lang: str, base_url: str | None, queries: Mapping[str, 
     mapping = _table(store, queries, MAPPING_QUERY, lang)
     shape_files = shapes if shapes is not None else SHAPES_FILES
     query_checks = _run_check_queries(store, queries, lang)
-    shape_checks = run_shapes(store, lang, shape_files)
+    shape_checks = run_shapes(store, lang, shape_files, AUDIT_PROGRAMME.get())  # one programme: its part of the data
     _mark_duplicates(query_checks, shape_checks, queries)
     name_findings(store, shape_checks, lang)
     checks = query_checks + shape_checks

@@ -59,9 +59,18 @@ _VALIDATIONS: OrderedDict[str, ValidationReport] = OrderedDict()
 _VALIDATIONS_KEPT = 4
 
 
-def validate_cached(store: Store, shapes: Graph, files: Sequence[Path]) -> ValidationReport:
-    """The SHACL validation of the store's data, reused while data and shapes files are unchanged."""
-    data = store.dump(ox.RdfFormat.N_TRIPLES)
+def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programme: str | None = None) -> ValidationReport:
+    """The SHACL validation of the store's data (of one programme's part of it with ``programme``,
+    an IRI: :func:`cipt_graph.validate.programme_graph`), reused while data and shapes files are
+    unchanged."""
+    if programme is not None:
+        from ..validate import programme_graph
+
+        graph = programme_graph(store, programme)
+        data = graph.serialize(format="nt", encoding="utf-8")
+    else:
+        graph = None
+        data = store.dump(ox.RdfFormat.N_TRIPLES)
     digest = hashlib.sha256(data)
     for path in files:
         digest.update(Path(path).read_bytes())
@@ -69,8 +78,9 @@ def validate_cached(store: Store, shapes: Graph, files: Sequence[Path]) -> Valid
     if key in _VALIDATIONS:
         _VALIDATIONS.move_to_end(key)
         return _VALIDATIONS[key]
-    graph = Graph()
-    graph.parse(data=data, format="nt")
+    if graph is None:
+        graph = Graph()
+        graph.parse(data=data, format="nt")
     report = validate_graph(graph, shapes)
     _VALIDATIONS[key] = report
     while len(_VALIDATIONS) > _VALIDATIONS_KEPT:
@@ -78,9 +88,9 @@ def validate_cached(store: Store, shapes: Graph, files: Sequence[Path]) -> Valid
     return report
 
 
-def run_shapes(store: Store, lang: str, files: Sequence[Path]) -> list[Check]:
+def run_shapes(store: Store, lang: str, files: Sequence[Path], programme: str | None = None) -> list[Check]:
     shapes, infos = load_shape_graphs(files)
-    report = validate_cached(store, shapes, files)
+    report = validate_cached(store, shapes, files, programme)
     by_shape: dict[str, list[dict[str, object]]] = {}
     severities: dict[str, str] = {}
     for finding in report.findings:

@@ -196,21 +196,105 @@ def snapshot_workspace(workspace: Workspace) -> dict[str, bytes]:
     Raises:
         InputError: a data file of the workspace is malformed (nothing is recorded then).
     """
-    from ..build import load_sources
+    return dict(iter_snapshot(workspace))
 
-    return {str(s.graph_iri): canonical_ntriples(s.graph) for s in load_sources(workspace)
-            if s.graph_iri != GRAPH_ONTOLOGY}
+
+_OFFICIAL = (ox.NamedNode(str(CIPT.dataStatus)), ox.NamedNode(str(CIPT.Official)))
+
+
+def _oxigraph_ntriples(path: Path, official: set[str]) -> bytes | None:
+    """An imported fiche's graph as canonical N-Triples, parsed by Oxigraph (fast, one file in
+    memory); None when it holds blank nodes (rdflib's canonical relabelling is needed then).
+    Adds to ``official`` the subjects it marks ``cipt:dataStatus cipt:Official``."""
+    from ..build import read_turtle_bytes, turtle_error
+
+    data = read_turtle_bytes(path)
+    try:
+        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+    except SyntaxError as exc:
+        raise turtle_error(path, exc) from None
+    triples = []
+    for q in quads:
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            return None
+        if (q.predicate, q.object) == _OFFICIAL:
+            official.add(q.subject.value)
+        triples.append(ox.Triple(q.subject, q.predicate, q.object))
+    text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+    lines = sorted({line for line in text.split("\n") if line.strip()})
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def iter_snapshot(workspace: Workspace) -> Iterator[tuple[str, bytes]]:
+    """``(graph IRI, canonical N-Triples)`` of each source graph, one at a time (what
+    :func:`snapshot_workspace` gathers): the imported RNCP fiches first, each parsed by Oxigraph and
+    dropped once yielded, so that recording a version of a workspace holding the whole national
+    referential (30,000 fiches) takes seconds and little memory; then the programme's own graphs
+    (rdflib, as the builder reads them, with the inferred statuses the fiches supersede dropped).
+
+    Raises:
+        InputError: a data file of the workspace is malformed (nothing is recorded then).
+    """
+    from ..build import RNCP_DIR, Source, parse_turtle, rncp_files
+    from ..mapping import Vocabulary, read_mapping
+    from ..namespaces import GRAPH_MAPPING
+
+    official: set[str] = set()
+    fallback: list[Source] = []
+    for path in rncp_files(workspace):
+        iri = str(CID[f"graph/{RNCP_DIR}/{path.stem}"])
+        data = _oxigraph_ntriples(path, official)
+        if data is None:
+            graph = parse_turtle(path)
+            official.update(str(s) for s in graph.subjects(CIPT.dataStatus, CIPT.Official))
+            fallback.append(Source(URIRef(iri), str(path), graph))
+            continue
+        yield iri, data
+    for source in fallback:
+        yield str(source.graph_iri), canonical_ntriples(source.graph)
+    data_graph = Graph()
+    own: list[tuple[str, Graph]] = []
+    turtle_files = sorted(workspace.root.glob("*.ttl"))
+    if not turtle_files:
+        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
+    for path in turtle_files:
+        graph = parse_turtle(path)
+        own.append((str(CID[f"graph/{path.stem}"]), graph))
+        data_graph += graph
+    own.append((str(GRAPH_MAPPING), read_mapping(workspace.mapping_dir, Vocabulary.from_graph(data_graph))))
+    for iri, graph in own:  # the rule of build.supersede_inferred, on the subjects gathered above
+        if official:
+            for subject in list(graph.subjects(CIPT.dataStatus, CIPT.Inferred)):
+                if str(subject) in official:
+                    graph.remove((subject, CIPT.dataStatus, CIPT.Inferred))
+        yield iri, canonical_ntriples(graph)
 
 
 def _count_links(graphs: Mapping[str, bytes]) -> dict[str, int]:
-    store = ox.Store()
-    for iri, data in graphs.items():
-        store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri))
-    rdf_type = ox.NamedNode(str(RDF.type))
-    counts = {key: sum(1 for _ in store.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), None))
-              for key, cls in LINK_CLASSES.items()}
-    counts["triples"] = len(store)
+    counts = dict.fromkeys([*LINK_CLASSES, "triples"], 0)
+    for data in graphs.values():
+        _count_into(counts, data)
     return counts
+
+
+_TYPE_OF = {key: f"> <{RDF.type}> <{cls}> .\n".encode() for key, cls in LINK_CLASSES.items()}
+
+
+def _count_into(counts: dict[str, int], data: bytes) -> None:
+    """Add one graph's links (typed coverage nodes) and triples to ``counts``, from its canonical
+    N-Triples (one statement a line, each once)."""
+    counts["triples"] += data.count(b"\n")
+    for key, tail in _TYPE_OF.items():
+        counts[key] += data.count(tail)
+
+
+def _file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB pieces (an RNCP export is hundreds of MiB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _sha256(data: bytes) -> str:
@@ -331,19 +415,22 @@ def record_version(
         StoreError: the versions folder cannot be written.
     """
     vdir = _versions_dir(workspace)
-    snapshot = dict(graphs) if graphs is not None else snapshot_workspace(workspace)
+    snapshot = iter(graphs.items()) if graphs is not None else iter_snapshot(workspace)
     source_path = Path(source) if Path(source).is_file() else None
-    source_sha = _sha256(source_path.read_bytes()) if source_path is not None else None
+    source_sha = _file_sha256(source_path) if source_path is not None else None
     with workspace_lock(workspace):
         existing = _read_index(workspace)
         number = max((int(_ID.match(v.id).group(1)) for v in existing if _ID.match(v.id)), default=0) + 1
         hashes: dict[str, str] = {}
-        for iri, data in sorted(snapshot.items()):
+        counts = dict.fromkeys([*LINK_CLASSES, "triples"], 0)
+        for iri, data in snapshot:  # one graph in memory at a time
             sha = _sha256(data)
             hashes[iri] = sha
+            _count_into(counts, data)
             blob = _blob_path(workspace, sha)
             if not blob.exists():
                 write_atomic(blob, gzip.compress(data, mtime=0))
+        hashes = dict(sorted(hashes.items()))
         version = Version(
             id=f"v{number}",
             created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -353,7 +440,7 @@ def record_version(
             source_sha256=source_sha,
             message=message,
             parent=existing[-1].id if existing else None,
-            counts=_count_links(snapshot),
+            counts=counts,
             graphs=hashes,
         )
         write_atomic(vdir / f"{version.id}.nq", _prov_record(version, source_path.resolve() if source_path else None))
