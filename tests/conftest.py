@@ -29,8 +29,17 @@ STORE_MODE = os.environ.get("CIPT_TEST_STORE", "memory")
 
 def pytest_addoption(parser):
     parser.addoption("--store-tests-only", action="store_true",
-                     help="run only the tests that use the session store (with CIPT_TEST_STORE=remote or "
-                          "virtuoso: the rest does not depend on the store mode; .ci/run uses it)")
+                     help="run only the tests that use the session store (the default with CIPT_TEST_STORE="
+                          "disk, remote or virtuoso: the other tests do not depend on the store mode)")
+    parser.addoption("--all-tests", action="store_true",
+                     help="with CIPT_TEST_STORE other than memory, run the tests that do not use the store too")
+
+
+def pytest_report_header(config):
+    if STORE_MODE != "memory" and not config.getoption("--all-tests"):
+        return (f"CIPT_TEST_STORE={STORE_MODE}: only the tests that use the session store run (the others "
+                "do not depend on the store and run in the embedded run; --all-tests runs them too)")
+    return None
 
 
 #: Tests that cannot hold on Virtuoso 7.2 (CIPT_TEST_STORE=virtuoso), each with the server's deviation.
@@ -46,7 +55,9 @@ def pytest_collection_modifyitems(config, items):
             reason = VIRTUOSO_DEVIATIONS.get(item.nodeid)
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
-    if not config.getoption("--store-tests-only"):
+    store_only = config.getoption("--store-tests-only") or (STORE_MODE != "memory"
+                                                           and not config.getoption("--all-tests"))
+    if not store_only:
         return
     kept = [item for item in items if "store" in getattr(item, "fixturenames", ())]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])

@@ -161,28 +161,42 @@ def script_links(html: str) -> list[str]:
     return [n["href"] for n in data.get("nodes", []) if n.get("href")]
 
 
-def crawl(client, base: str, seeds: list[str], *, limit: int = 6000, on_page=None) -> dict[str, int]:
+def crawl(client, base: str, seeds: list[str], *, limit: int = 6000, on_page=None,
+          workers: int = 4) -> dict[str, int]:
     """Follow every internal link (``href``, ``src``, and the links the network page's script
-    writes) from ``seeds``, breadth first, with GET; returns URL → status. ``on_page(url,
-    response)`` is called for every answer."""
+    writes) from ``seeds``, breadth first, level by level with ``workers`` GETs at a time (the
+    httpx client is thread-safe); returns URL → status. ``on_page(url, response)`` is called for
+    every answer, in the calling thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import time
+
+    def fetch(url: str):
+        for _ in range(10):  # a refusal for capacity (429/503 with Retry-After) is retried, not followed
+            response = client.get(url)
+            if response.status_code not in (429, 503) or "retry-after" not in response.headers:
+                return response
+            time.sleep(min(2.0, float(response.headers["retry-after"] or 1)))
+        return response
+
     seen: dict[str, int] = {}
-    queue = [urljoin(base, s) for s in seeds]
-    while queue:
-        url = queue.pop(0)
-        if url in seen:
-            continue
-        if len(seen) >= limit:
-            raise AssertionError(f"more than {limit} internal URLs: the crawl does not end")
-        response = client.get(url)
-        seen[url] = response.status_code
-        if on_page is not None:
-            on_page(url, response)
-        if response.status_code == 200 and response.headers.get("content-type", "").startswith("text/html"):
-            html = response.text
-            targets = internal_targets(base, url, html)
-            for href in script_links(html):
-                targets += internal_targets(base, url, f'<a href="{_attr(href)}"></a>')
-            queue.extend(t for t in targets if t not in seen)
+    level = list(dict.fromkeys(urljoin(base, s) for s in seeds))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while level:
+            if len(seen) + len(level) > limit:
+                raise AssertionError(f"more than {limit} internal URLs: the crawl does not end")
+            following: list[str] = []
+            for url, response in zip(level, pool.map(fetch, level)):
+                seen[url] = response.status_code
+                if on_page is not None:
+                    on_page(url, response)
+                if response.status_code == 200 and response.headers.get("content-type", "").startswith("text/html"):
+                    html = response.text
+                    targets = internal_targets(base, url, html)
+                    for href in script_links(html):
+                        targets += internal_targets(base, url, f'<a href="{_attr(href)}"></a>')
+                    following.extend(targets)
+            level = [t for t in dict.fromkeys(following) if t not in seen]
     return seen
 
 

@@ -102,7 +102,8 @@ VISIBLE_TEXT = """() => {
     if (foreign(el) || el.closest(SKIP_ATTR)) return;
     ['title', 'aria-label', 'placeholder', 'alt'].forEach(a => {
       const v = el.getAttribute(a);
-      if (v && !/^https?:\\/\\//.test(v)) out.push(v);  // an IRI in a title is an identifier
+      // an IRI or a CURIE (cipt:rationale) in a title is an identifier, not UI
+      if (v && !/^https?:\\/\\//.test(v) && !/^[a-z][\\w-]*:[\\w.-]+$/i.test(v)) out.push(v);
     });
   });
   return out.join('\\n');

@@ -185,10 +185,13 @@ class _Namer:
     def value(self, term, prop: str | None = None) -> str:
         if isinstance(term, ox.NamedNode):
             target = href(term.value, self.lang, self.links)
+            name = self.name(term.value)
+            # A resource without a label shows its path (statement/M01-period): an identifier, not words.
+            ident = ' translate="no"' if name in (term.value[len(str(CID)):], compact(term.value)) else ""
             if target is None:
-                return f'<span class="iri-text" title="{escape(term.value)}">{escape(self.name(term.value))}</span>'
-            return (f'<a href="{escape(target)}" title="{escape(term.value)}">'
-                    f'{escape(self.name(term.value))}</a>')
+                return f'<span class="iri-text" title="{escape(term.value)}"{ident}>{escape(name)}</span>'
+            return (f'<a href="{escape(target)}" title="{escape(term.value)}"{ident}>'
+                    f'{escape(name)}</a>')
         if isinstance(term, ox.BlankNode):
             by_property: dict[str, list] = defaultdict(list)
             for p, o in self.nested.get(term.value, []):

@@ -17,7 +17,8 @@ from .. import __version__
 from ..errors import CiptError
 from ..i18n import env_lang
 from . import audit, data, interchange, mapping, query, rncp, serve, users, views
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CommandAdder, common_options
+from .messages import tr
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CommandAdder, common_options, error_text
 
 #: The groups of commands, in the order `cipt --help` lists them.
 GROUPS = (data, query, audit, mapping, rncp, interchange, views, serve, users)
@@ -38,8 +39,6 @@ Typical uses:
 Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…).
 """
 
-#: The command line's own words, by language (the messages of the checks carry their own).
-MESSAGES = {"fr": {"error": "erreur : "}, "en": {"error": "error: "}}
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
 
@@ -67,10 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = getattr(args, "lang", None) or args.global_lang or env_lang()
     if hasattr(args, "lang"):
         args.lang = lang
+    args.ui_lang = lang  # the language of the messages, for commands without their own --lang
     try:
         return args.func(args)
     except CiptError as exc:
-        print(f"cipt: {MESSAGES[lang]['error']}{exc}", file=sys.stderr)
+        print(f"cipt: {tr(lang, 'cli.error')}{error_text(exc, lang)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK

@@ -89,6 +89,21 @@ def open_data(args: argparse.Namespace):
     return store
 
 
+def error_text(exc: CiptError, lang: str) -> str:
+    """An error as the command line prints it in ``lang``: a workbook's errors (``MatrixError``)
+    get their heading from the catalogs (``cli.errors``), each cell as ``sheet!cell: message``."""
+    from ..spreadsheet.reader import MAX_ERRORS_SHOWN, MatrixError
+    from .messages import tr
+
+    if not isinstance(exc, MatrixError):
+        return str(exc)
+    shown = [str(e) for e in exc.errors[:MAX_ERRORS_SHOWN]]
+    if len(exc.errors) > MAX_ERRORS_SHOWN:
+        shown.append(tr(lang, "cli.more_errors", len(exc.errors) - MAX_ERRORS_SHOWN))
+    head = tr(lang, "cli.errors", len(exc.errors))
+    return (f"{exc.where}: " if exc.where else "") + head + "\n  " + "\n  ".join(shown)
+
+
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:

@@ -80,11 +80,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps({"conforms": report.conforms, "counts": report.counts(),
                           "findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
     else:
+        from .messages import MESSAGES, tr
+
+        lang = args.lang
         for f in report.findings:
-            print(f"{f.severity}: {f.message(args.lang)}\n    focus: {f.focus}\n    shape: {f.shape}"
-                  + "".join(f"\n    programme: {p}" for p in f.programmes))
+            severity = tr(lang, f"cli.severity.{f.severity}") if f"cli.severity.{f.severity}" in MESSAGES[lang] else f.severity
+            colon = " : " if lang == "fr" else ": "
+            print(f"{severity}{colon}{f.message(lang)}\n    {tr(lang, 'cli.validate.focus')}{colon}{f.focus}\n"
+                  f"    {tr(lang, 'cli.validate.shape')}{colon}{f.shape}"
+                  + "".join(f"\n    {tr(lang, 'cli.validate.programme')}{colon}{p}" for p in f.programmes))
         counts = report.counts()
-        print(f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), {counts['Info']} info")
+        print(", ".join(tr(lang, f"cli.count.{s}", counts[s]) for s in ("Violation", "Warning", "Info")))
     failing = report.violations if args.fail_on == "violation" else report.findings
     return EXIT_FINDINGS if failing else EXIT_OK
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CiptError
+from .messages import tr
 from .common import EXIT_OK, CommandAdder, writable_workspace
 
 def cmd_export_matrix(args: argparse.Namespace) -> int:
@@ -61,29 +62,30 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
+    lang = getattr(args, "ui_lang", "fr")
     if result.empty:
-        print("matrice valide : aucun changement (rien n'a été écrit)")
+        print(tr(lang, "cli.import.unchanged"))
         return EXIT_OK
+
     def target(row: dict) -> str:  # a competency link, or an activity / objective one (row["kind"])
         kind = row.get("kind", "competency")
-        return f"{row['module']} → {row[kind]}" + (f"  niveau {row['level']}" if "level" in row else "")
+        return f"{row['module']} → {row[kind]}" + (f"  {tr(lang, 'cli.import.level', level=row['level'])}"
+                                                   if "level" in row else "")
 
     for row in result.added:
         print(f"+ {target(row)}")
     for row in result.removed:
         print(f"- {target(row)}")
     for change in result.changed:
-        names = {"level": "niveau", "hours": "heures", "status": "statut", "rationale": "justification"}
-        what = ", ".join(f"{names[f]} {change['before'][f]!r} → {change['after'][f]!r}" if f != "rationale"
-                         else names[f] for f in change["fields"])
+        what = ", ".join(f"{tr(lang, 'cli.field.' + f)} {change['before'][f]!r} → {change['after'][f]!r}"
+                         if f != "rationale" else tr(lang, "cli.field." + f) for f in change["fields"])
         print(f"~ {change['module']} → {change[change.get('kind', 'competency')]}  {what}")
-    summary = (f"{len(result.added)} ajouté(s), {len(result.removed)} supprimé(s), "
-               f"{len(result.changed)} modifié(s)")
+    summary = ", ".join(tr(lang, f"cli.{k}", len(getattr(result, k))) for k in ("added", "removed", "changed"))
     if result.applied and result.version is not None:
-        print(f"matrice appliquée : {summary} ; version {result.version.id} enregistrée "
-              f"(cipt diff {result.version.parent or result.version.id} {result.version.id})")
+        print(tr(lang, "cli.import.applied", summary=summary, version=result.version.id,
+                 parent=result.version.parent or result.version.id))
     else:
-        print(f"matrice valide (essai, rien n'a été écrit) : {summary}")
+        print(tr(lang, "cli.import.dry_run", summary=summary))
     return EXIT_OK
 
 
@@ -97,7 +99,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
         print(json.dumps([v.as_dict() for v in versions], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not versions:
-        print("aucune version enregistrée (la première l'est au premier import)")
+        print(tr(getattr(args, "ui_lang", "fr"), "cli.versions.none"))
         return EXIT_OK
     head = ("id", "date", "who", "kind", "source", "competency", "activity", "objective")
     rows = [(v.id, v.created, v.agent, v.kind, v.source, str(v.counts.get("competency_links", "")),
