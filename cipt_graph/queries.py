@@ -215,7 +215,10 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     """
     value = value.strip()
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("urn:") or "/" in value:
-        return resolve_iri(store, value)
+        iri = resolve_iri(store, value)
+        if not select(store, _IS_PROGRAMME, {"p": iri}).column("p"):
+            raise QueryError(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)")
+        return iri
     try:
         path = ox.NamedNode(f"{CID_BASE}programme/{value}")
     except ValueError as exc:
@@ -227,6 +230,11 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
         raise QueryError(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)")
     raise QueryError(f"{value!r} names several programmes; give the full IRI")
 
+
+_IS_PROGRAMME = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+SELECT ?p WHERE { ?p a cipt:Programme . } LIMIT 1
+"""
 
 _PROGRAMMES = """
 PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>

@@ -95,6 +95,14 @@ def test_validate_programme_keeps_its_findings(validated, ustore):
 def test_validate_unknown_programme(university, cli):
     done = cli("validate", "--programme", "NOPE", "--data", str(university))
     assert done.returncode == 2 and "--programme" in done.stderr and "NOPE" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["https://evil.example/x", "module/M01",
+                                   "https://w3id.org/cipt-graph/id/module/M01"])
+def test_an_iri_or_path_that_is_not_a_programme_is_refused(university, cli, value):
+    """Found by a tester: anything with a "/" was taken as the programme, and every row came back."""
+    done = cli("validate", "--programme", value, "--data", str(university))
+    assert done.returncode == 2 and f"--programme {value!r}" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 
 

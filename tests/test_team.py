@@ -279,3 +279,60 @@ def test_serving_a_workspace_without_accounts_writes_nothing_into_it(tmp_path):
         assert httpx.get(f"{server.url}/review", timeout=60).status_code == 200
         assert httpx.get(f"{server.url}/login", timeout=60).status_code == 404
     assert tree_digest_of(workspace) == before
+
+
+def test_sign_in_limit_counts_every_spelling_of_a_name_as_one_account(team_server, team_ws):
+    """Five wrong passwords for " noe", "NOE\\t"… lock noe: the limiter normalises names as the
+    account store does (found by a tester: whitespace variants were separate counters)."""
+    done = run_cli("users", "add", "noe", "--password-stdin", "--data", str(team_ws), input="lecteur-secret-55555\n")
+    assert done.returncode == 0, done.stderr
+    client = httpx.Client(base_url=team_server.url, follow_redirects=False, timeout=60)
+    for spelling in (" noe", "noe ", "NOE\t", "\u2003noe", "Noe"):
+        page = client.get("/login")
+        answer = client.post("/login", data={"csrftoken": _token(page.text), "username": spelling,
+                                             "password": "mauvais-mot-de-passe"})
+        assert answer.status_code == 401, answer.status_code
+    page = client.get("/login")
+    locked = client.post("/login", data={"csrftoken": _token(page.text), "username": "noe\t",
+                                         "password": "lecteur-secret-55555"})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+
+
+def test_an_editor_workbook_cannot_validate_links_a_validator_one_can(team_server, team_ws, tmp_path):
+    import openpyxl
+
+    def upload(client, book_path):
+        token = _token(client.get("/edit/upload").text)
+        with open(book_path, "rb") as handle:
+            return client.post("/edit/upload", data={"csrftoken": token, "message": "statuts"},
+                               files={"workbook": ("w.xlsx", handle, "application/octet-stream")})
+
+    editor, validator = sign_in(team_server, "ed"), sign_in(team_server, "vera")
+    exported = tmp_path / "exported.xlsx"
+    exported.write_bytes(editor.get("/edit/workbook.xlsx").content)
+    before = {p.name: p.read_bytes() for p in (team_ws / "mapping").glob("*.csv")}
+    for sheet in ("Justifications", "Activités"):
+        book = openpyxl.load_workbook(exported)
+        rows = book[sheet]
+        status_col = [c.value for c in rows[1]].index("Statut") + 1
+        row = next(r for r in range(2, rows.max_row + 1) if rows.cell(r, status_col).value == "proposed")
+        pair = f"{rows.cell(row, 1).value} → {rows.cell(row, 2).value}"
+        rows.cell(row, status_col).value = "validated"
+        book.save(tmp_path / f"{sheet}.xlsx")
+        refused = upload(editor, tmp_path / f"{sheet}.xlsx")
+        assert refused.status_code == 403 and pair in html_unescape(_alert(refused.text)), refused.text[:1500]
+        assert {p.name: p.read_bytes() for p in (team_ws / "mapping").glob("*.csv")} == before
+    done = upload(validator, tmp_path / "Justifications.xlsx")
+    assert done.status_code == 200, done.text[:1500]
+    assert sum(r["status"] == "validated" for r in _rows(team_ws)) == \
+        sum(r["status"] == "validated" for r in _csv_text(before["module_competency.csv"])) + 1
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def _csv_text(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))

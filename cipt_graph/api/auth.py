@@ -80,6 +80,11 @@ class SignInLimiter:
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _user_key(username: str) -> str:
+        # The account store's own normalisation (``AccountStore.get``): " marie\t" is marie.
+        return "u:" + username.strip().casefold()
+
     def _recent(self, key: str, now: float) -> deque[float]:
         times = self._failures.setdefault(key, deque())
         while times and times[0] <= now - self.window:
@@ -91,7 +96,7 @@ class SignInLimiter:
         now = time.monotonic()
         with self._lock:
             waits = []
-            for key, limit in ((f"c:{client}", self.per_client), (f"u:{username.casefold()}", self.per_user)):
+            for key, limit in ((f"c:{client}", self.per_client), (self._user_key(username), self.per_user)):
                 times = self._recent(key, now)
                 if len(times) >= limit:
                     waits.append(int(times[0] + self.window - now) + 1)
@@ -100,14 +105,17 @@ class SignInLimiter:
     def failed(self, client: str, username: str) -> None:
         now = time.monotonic()
         with self._lock:
-            if len(self._failures) > 100_000:  # bounded memory under a flood of names
-                self._failures.clear()
-            for key in (f"c:{client}", f"u:{username.casefold()}"):
+            if len(self._failures) > 100_000:  # bounded memory under a flood of names:
+                for key in [k for k, times in self._failures.items() if not times or times[-1] <= now - self.window]:
+                    del self._failures[key]  # expired entries go first, lockouts in force stay…
+                while len(self._failures) > 100_000:  # …then the oldest names
+                    del self._failures[next(iter(self._failures))]
+            for key in (f"c:{client}", self._user_key(username)):
                 self._recent(key, now).append(now)
 
     def succeeded(self, username: str) -> None:
         with self._lock:
-            self._failures.pop(f"u:{username.casefold()}", None)
+            self._failures.pop(self._user_key(username), None)
 
 
 #: Multipart forms (file uploads) whose token the route checks itself with :func:`check_form_token`

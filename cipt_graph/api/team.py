@@ -291,6 +291,14 @@ async def upload(request: Request) -> Response:
         message = str(form.get("message", ""))[:1000]
         async with request.app.state.write_lock:
             try:
+                if not account.can("validate"):  # an editor's workbook may not validate links
+                    preview = await run_in_threadpool(lambda: import_matrix(
+                        request.app.state.workspace, path, author=account.display_name, dry_run=True))
+                    validating = _validated_by(preview)
+                    if validating:
+                        return _render(request, "upload.html.j2", lang, "upload_workbook", status=403,
+                                       error=t["upload_validates"].format(links=", ".join(validating[:10])),
+                                       errors=[], result=None)
                 result = await run_in_threadpool(lambda: import_matrix(
                     request.app.state.workspace, path, author=account.display_name, message=message))
             except MatrixError as exc:
@@ -310,6 +318,14 @@ async def upload(request: Request) -> Response:
         return _render_upload_done(request, lang, flash, result)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _validated_by(result) -> list[str]:
+    """The links a workbook would add or turn ``validated`` (``module → target``): the
+    validator's decision, which an editor's upload may not make."""
+    rows = [r for r in result.added if r.get("status") == "validated"]
+    rows += [c for c in result.changed if (c.get("after") or {}).get("status") == "validated"]
+    return [f"{r.get('module')} → {r.get('competency') or r.get('activity') or r.get('objective')}" for r in rows]
 
 
 def _render_upload_done(request: Request, lang: str, flash: str, result) -> HTMLResponse:
