@@ -336,3 +336,27 @@ def html_unescape(text: str) -> str:
 
 def _csv_text(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def test_a_copied_cookie_is_refused_after_sign_out_and_after_a_new_password(team_server, team_ws):
+    """Found by a tester: the cookie is signed, not stored, so a copy kept before sign-out (or a
+    password change) still edited. Sign-out now revokes the session id; a new password ends the
+    sessions opened with the old one."""
+    done = run_cli("users", "add", "ines", "--role", "editor", "--password-stdin", "--data", str(team_ws),
+                   input="editrice-secret-666666\n")
+    assert done.returncode == 0, done.stderr
+    first = sign_in(team_server, "ines", "editrice-secret-666666")
+    copied = dict(first.cookies)
+    assert first.get("/edit/upload").status_code == 200
+    token = _token(first.get("/edit/upload").text)
+    assert first.post("/logout", data={"csrftoken": token}).status_code == 303
+    thief = httpx.Client(base_url=team_server.url, cookies=copied, follow_redirects=False, timeout=60)
+    assert thief.get("/edit/upload").status_code in (302, 303, 307)  # sent to sign in: the session is gone
+
+    second = sign_in(team_server, "ines", "editrice-secret-666666")
+    assert second.get("/edit/upload").status_code == 200
+    done = run_cli("users", "add", "ines", "--role", "editor", "--replace", "--password-stdin", "--data",
+                   str(team_ws), input="nouveau-secret-7777777\n")
+    assert done.returncode == 0, done.stderr
+    assert second.get("/edit/upload").status_code in (302, 303, 307)
+    assert sign_in(team_server, "ines", "nouveau-secret-7777777").get("/edit/upload").status_code == 200

@@ -4,8 +4,11 @@
   ``/api/imports/…`` stays for other systems and is unaffected.
 - The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous), ``HttpOnly``,
   ``SameSite=Lax``, ``Secure`` when the service's public URL (``--base-url``) is https, valid
-  8 hours. It holds the username only: the account (and its role) is read again at every request,
-  so removing an account or changing its role takes effect at once.
+  8 hours. It holds the username, a key of the account's credential and a random session id: the
+  account (and its role) is read again at every request, so removing an account or changing its
+  role takes effect at once; a new password ends the sessions opened with the old one; signing
+  out revokes the session id (kept in ``<workspace>/.revoked-sessions``, mode 0600, for the 8
+  hours a cookie lives), so a copied cookie is refused after sign-out, restarts included.
 - The signing secret is ``$CIPT_SESSION_SECRET``, else ``<workspace>/.session-secret`` (created
   once, mode 0600, when the workspace has accounts), else a random one per process (sessions
   then end at restart). A workspace without accounts is never written to.
@@ -19,6 +22,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import threading
@@ -38,6 +42,7 @@ SESSION_COOKIE = "cipt_session"
 SESSION_SECONDS = 8 * 3600
 ENV_SESSION_SECRET = "CIPT_SESSION_SECRET"
 SECRET_FILE = ".session-secret"
+REVOKED_FILE = ".revoked-sessions"
 #: Paths whose POSTs are HTML forms that change something: CSRF-protected.
 FORM_PATHS = ("/login", "/logout", "/edit/", "/review/")
 
@@ -163,11 +168,75 @@ class CsrfProtection:
         await self.app(scope, receive, send)
 
 
+def credential_key(account: Account) -> str:
+    """A short digest of the account's credential (its password hash, or its external identity):
+    a session holds it, and a changed password no longer matches."""
+    material = account.password_hash or f"{account.provider}:{account.subject or account.username}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:24]
+
+
+class SessionRevocations:
+    """Session ids signed out before their cookie expires: in memory, and appended to
+    ``<workspace>/.revoked-sessions`` (``id expiry`` per line, mode 0600) when the workspace is
+    writable, so a restart keeps them; expired lines are dropped at load."""
+
+    def __init__(self, workspace=None, lifetime: float = SESSION_SECONDS):
+        self.lifetime = lifetime
+        self.path = None if workspace is None or workspace.read_only else Path(workspace.root) / REVOKED_FILE
+        self._revoked: dict[str, float] = {}
+        self._lock = threading.Lock()
+        now = time.time()
+        try:
+            lines = self.path.read_text(encoding="ascii").splitlines() if self.path else []
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for line in lines:
+            sid, _, expiry = line.partition(" ")
+            try:
+                if float(expiry) > now:
+                    self._revoked[sid] = float(expiry)
+            except ValueError:
+                continue
+
+    def revoke(self, sid: str) -> None:
+        expiry = time.time() + self.lifetime
+        with self._lock:
+            self._revoked = {k: v for k, v in self._revoked.items() if v > time.time()}
+            self._revoked[sid] = expiry
+            if self.path is not None:
+                try:
+                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                    with os.fdopen(fd, "a", encoding="ascii") as handle:
+                        handle.write(f"{sid} {expiry:.0f}\n")
+                except OSError:
+                    pass  # still revoked in memory until the process ends
+
+    def __contains__(self, sid: object) -> bool:
+        return isinstance(sid, str) and self._revoked.get(sid, 0) > time.time()
+
+
+def open_session(request: Request, account: Account) -> None:
+    """Start a signed-in session for ``account`` (after a successful sign-in)."""
+    request.session.clear()
+    request.session.update({"user": account.username, "key": credential_key(account),
+                            "sid": secrets.token_urlsafe(18)})
+
+
+def close_session(request: Request) -> None:
+    """Sign out: the session id is revoked, then the cookie emptied."""
+    sid = request.session.get("sid")
+    revocations = getattr(request.app.state, "revoked_sessions", None)
+    if sid and revocations is not None:
+        revocations.revoke(sid)
+    request.session.clear()
+
+
 def install_sessions(app, workspace, base_url: str | None) -> None:
     """Add the session and CSRF middlewares to ``app`` (call before the app starts)."""
     secure = bool(base_url and base_url.startswith("https://"))
     secret = session_secret(workspace)
     app.state.sign_in_limiter = SignInLimiter()
+    app.state.revoked_sessions = SessionRevocations(workspace)
     app.state.csrf_secret = secret + ":csrf"
     app.add_middleware(CsrfProtection, secret=app.state.csrf_secret, secure=secure)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
@@ -202,8 +271,11 @@ def current_account(request: Request) -> Account | None:
     if not username or store is None:
         return None
     account = store.get(username)
-    if account is None:
-        request.session.clear()
+    revoked = getattr(request.app.state, "revoked_sessions", None)
+    if (account is None or request.session.get("key") != credential_key(account)
+            or (revoked is not None and request.session.get("sid") in revoked)):
+        request.session.clear()  # removed account, new password, or signed out
+        return None
     return account
 
 

@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts import Account
 from ..errors import CiptError, InputError
 from ..visualize.page import render_page
-from .auth import account_store, check_form_token, csrf_token, current_account
+from .auth import account_store, check_form_token, close_session, csrf_token, current_account, open_session
 from .pages import html_page, page_lang, site_links, switch_href
 from .team_text import TEXT, format_hours
 
@@ -138,8 +138,7 @@ async def login(request: Request) -> Response:
         return _render(request, "login.html.j2", lang, "sign_in", status=401, error=t["bad_login"],
                        next=_local(form.get("next")), username=username)
     limiter.succeeded(username)
-    request.session.clear()
-    request.session["user"] = account.username
+    open_session(request, account)
     request.session["flash"] = t["signed_in"].format(name=account.display_name)
     return RedirectResponse(_local(form.get("next")), status_code=303)
 
@@ -147,7 +146,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     form = await _form(request)
-    request.session.clear()
+    close_session(request)
     request.session["flash"] = TEXT[_lang(request, form)]["signed_out"]
     return RedirectResponse("/review" + ("?lang=en" if _lang(request, form) == "en" else ""), status_code=303)
 
