@@ -275,6 +275,8 @@ def test_stale_workbook_is_refused_unless_forced(workspace, exported, cli, tmp_p
     lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
     csv_path.write_text("".join(lines[:-1]), encoding="utf-8")  # the workspace changed since the export
     stale = csv_path.read_bytes()
+    dry = cli("import-matrix", str(path), "--data", str(workspace.root), "--dry-run")
+    assert dry.returncode == 2 and "réexportez" in dry.stderr.lower()  # a dry run answers as the real run would
     result = cli("import-matrix", str(path), "--data", str(workspace.root))
     assert result.returncode == 2
     assert "réexportez" in result.stderr.lower()

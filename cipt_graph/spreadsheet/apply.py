@@ -275,15 +275,17 @@ def import_matrix(
         rows = model.merged_file_rows(rows)
         competency_changed = not result.empty
         files = _merge_others(model, edit, result, who, day)
-        if result.empty or dry_run:
+        if result.empty:
             return result
         stale = competency_changed and edit.base_sha256 and edit.base_sha256 != model.mapping_sha256
         stale = stale or any(edit.meta.get(f"{kind}_sha256") not in (None, model.links.sha256(kind)) for kind in files)
-        if stale and not force:
+        if stale and not force:  # a dry run says so too: it answers what the real run would do
             raise InputError(
                 "la correspondance de l'espace de travail a changé depuis l'export de ce classeur : l'importer "
                 "annulerait ces changements. Réexportez la matrice (cipt export-matrix) et reportez-y vos "
                 "modifications, ou utilisez --force pour écraser", where=str(path))
+        if dry_run:
+            return result
         writes: list[tuple[Path, bytes]] = []
         if competency_changed:
             writes.append((workspace.mapping_dir / MAPPING_KIND.file_name, format_rows(rows)))
