@@ -88,14 +88,22 @@ class _Http:
     def _forget(self) -> None:
         self._local = threading.local()
 
+    #: A kept-alive connection idle longer than this (seconds) is not reused: servers end idle
+    #: connections, and Oxigraph's server 0.5 writes an unsolicited "500 Resource temporarily
+    #: unavailable (os error 11)" on one idle for 60 s, which the next request would read as its
+    #: answer (measured; it failed a test of the remote store run).
+    MAX_IDLE = 1.0
+
     def _connection(self, scheme: str, netloc: str, fresh: bool) -> http.client.HTTPConnection:
         pool = self._local.__dict__.setdefault("pool", {})
+        used = self._local.__dict__.setdefault("used", {})
         key = (scheme, netloc)
-        if fresh and key in pool:
+        if key in pool and (fresh or time.monotonic() - used.get(key, 0.0) > self.MAX_IDLE):
             pool.pop(key).close()
         if key not in pool:
             cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
             pool[key] = cls(netloc, timeout=self.timeout)
+        used[key] = time.monotonic()
         return pool[key]
 
     def request(self, method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None):
@@ -107,7 +115,9 @@ class _Http:
                 conn.request(method, target, body=body, headers=dict(headers or {}))
                 response = conn.getresponse()
                 self.server = response.getheader("Server", "") or self.server
-                return response.status, response.getheader("Content-Type", ""), response.read()
+                answer = response.status, response.getheader("Content-Type", ""), response.read()
+                self._local.__dict__.setdefault("used", {})[(parts.scheme, parts.netloc)] = time.monotonic()
+                return answer
             except TimeoutError as exc:
                 conn.close()
                 raise StoreError(f"no answer within {self.timeout:g} s", where=url) from exc
