@@ -46,6 +46,9 @@ def pytest_report_header(config):
 VIRTUOSO_DEVIATIONS = {
     "tests/test_queries.py::test_results_agree_with_mapping_files[rncp_fiches]":
         "Virtuoso 7.2 answers a boolean expression (EXISTS, comparisons) as xsd:integer 1/0, not xsd:boolean",
+    "tests/test_queries.py::test_results_agree_with_mapping_files[stats]":
+        "Virtuoso 7.2 does not join a sub-select row whose ?programme is unbound with the outer ?programme "
+        "(an SQL NULL join): `triples` comes back empty; to rework in stats.rq",
 }
 
 
