@@ -162,13 +162,8 @@ def text_findings(workspace) -> list[Finding]:
 
 #: What belongs to a programme: itself, its modules, certification, blocks and competencies,
 #: the coverage links of its modules, its activities, target jobs and objectives.
-_OWNED = """
-PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?programme ?r WHERE {
-  ?programme a cipt:Programme .
-  { ?r a cipt:Programme . BIND(?r AS ?programme) }
+#: The resources a programme owns, one UNION branch per kind (?programme → ?r).
+_OWNED_BRANCHES = """{ ?r a cipt:Programme . BIND(?r AS ?programme) }
   UNION { ?programme schema:hasCourse ?r . }
   UNION { ?programme cipt:certification ?r . }
   UNION { ?programme cipt:certification ?c . ?r cipt:inCertification ?c . }
@@ -176,9 +171,17 @@ SELECT DISTINCT ?programme ?r WHERE {
   UNION { ?programme schema:hasCourse ?m . ?r cipt:module ?m . }
   UNION { ?programme cipt:activity ?r . }
   UNION { ?programme cipt:targetJob ?r . }
-  UNION { ?programme cipt:objective ?r . }
+  UNION { ?programme cipt:objective ?r . }"""
+
+_OWNED = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?programme ?r WHERE {
+  ?programme a cipt:Programme .
+  %s
 }
-"""
+""" % _OWNED_BRANCHES
 
 
 #: What one programme owns (the branches of ``_OWNED``, the programme bound), the statements
@@ -193,22 +196,14 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 CONSTRUCT { ?s ?p ?o . } WHERE {
   {
     SELECT DISTINCT ?programme ?r WHERE {
-      { ?r a cipt:Programme . BIND(?r AS ?programme) }
-      UNION { ?programme schema:hasCourse ?r . }
-      UNION { ?programme cipt:certification ?r . }
-      UNION { ?programme cipt:certification ?c . ?r cipt:inCertification ?c . }
-      UNION { ?programme cipt:certification ?c . ?b cipt:inCertification ?c . ?r skos:broader ?b . }
-      UNION { ?programme schema:hasCourse ?m . ?r cipt:module ?m . }
-      UNION { ?programme cipt:activity ?r . }
-      UNION { ?programme cipt:targetJob ?r . }
-      UNION { ?programme cipt:objective ?r . }
+      %s
     }
   }
   { ?r ?p ?o . BIND(?r AS ?s) }
   UNION { ?r ?any ?s . FILTER(!ISLITERAL(?s)) ?s ?p ?o . }
   UNION { ?s rdf:subject ?r ; ?p ?o . }
 }
-"""
+""" % _OWNED_BRANCHES.replace("\n", "\n    ")
 _CLASSES = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 CONSTRUCT { ?c rdfs:subClassOf ?d . } WHERE { ?c rdfs:subClassOf ?d . }
