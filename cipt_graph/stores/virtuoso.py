@@ -15,6 +15,11 @@ Measured on Debian's ``virtuoso-opensource`` 7.2:
   the duration's canonical form (XSD 1.1 §3.3.6.2, as the embedded Oxigraph store returns it).
   A duration mixing months and seconds (``P1Y2M3DT4H``) and one with a fractional second only
   (``PT0.5S``) are kept by Virtuoso as written, and left alone here.
+- **Booleans.** Every boolean expression (``true``, ``EXISTS``, a comparison) comes back as
+  ``xsd:integer`` 1 or 0 (SPARQL 1.1 Query §17.4 says ``xsd:boolean``): the named queries cast
+  the booleans they return with ``xsd:boolean(…)``, which Virtuoso answers as ``"1"`` or ``"0"``
+  typed ``xsd:boolean``, a valid but not canonical form, which :func:`fix_literals` writes
+  ``"true"`` or ``"false"`` (XSD 1.1 §3.3.2.2), as the embedded store returns it.
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ SYSTEM_GRAPHS = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp", "http
 HOST_GRAPH_PATHS = ("/sparql", "/DAV/")
 
 XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_IN_XML = re.compile(rf'(<literal datatype="{re.escape(XSD_DURATION)}">)({_NUMBER})(</literal>)'.encode())
-_IN_TRIPLES = re.compile(rf'"({_NUMBER})"(\^\^(?:<{re.escape(XSD_DURATION)}>|xsd:duration))'.encode())
+_TYPES = rf"({re.escape(XSD_DURATION)}|{re.escape(XSD_BOOLEAN)})"
+_IN_XML = re.compile(rf'(<literal datatype="{_TYPES}">)({_NUMBER})(</literal>)'.encode())
+_IN_TRIPLES = re.compile(rf'"({_NUMBER})"\^\^(<{_TYPES}>|xsd:(duration|boolean))'.encode())
 
 
 def is_server(server_header: str) -> bool:
@@ -75,29 +82,30 @@ def duration_from_number(number: str) -> str | None:
     return sign + "P" + (f"{int(days)}D" if days else "") + (f"T{time}" if time else "")
 
 
-def fix_durations(media: str, data: bytes) -> bytes:
-    """A Virtuoso answer (``media``: its media type) with each number-written duration canonical.
+def _canonical(datatype: str, value: str) -> str:
+    if datatype.endswith("boolean"):
+        return {"1": "true", "0": "false"}.get(value, value)
+    return duration_from_number(value) or value
+
+
+def fix_literals(media: str, data: bytes) -> bytes:
+    """A Virtuoso answer (``media``: its media type) with each number-written duration and each
+    1/0 boolean in canonical form (see the module's documentation).
 
     SPARQL results in JSON and XML, N-Triples and Turtle; other media types are returned as is.
     """
-    if XSD_DURATION.encode() not in data and b"xsd:duration" not in data:
+    if not any(marker in data for marker in (b"#duration", b"xsd:duration", b"#boolean", b"xsd:boolean")):
         return data
     if media in ("application/sparql-results+json", "application/json"):
         answer = json.loads(data)
         for row in answer.get("results", {}).get("bindings", ()):
             for term in row.values():
-                if term.get("datatype") == XSD_DURATION:
-                    term["value"] = duration_from_number(term["value"]) or term["value"]
+                if term.get("datatype") in (XSD_DURATION, XSD_BOOLEAN):
+                    term["value"] = _canonical(term["datatype"], term["value"])
         return json.dumps(answer).encode()
-
-    def fixed(match: re.Match, group: int) -> bytes:
-        number = match.group(group).decode()
-        parts = list(match.groups())
-        parts[group - 1] = (duration_from_number(number) or number).encode()
-        return (b'"%s"%s' % tuple(parts)) if group == 1 else b"".join(parts)
-
     if media == "application/sparql-results+xml":
-        return _IN_XML.sub(lambda m: fixed(m, 2), data)
+        return _IN_XML.sub(lambda m: m[1] + _canonical(m[2].decode(), m[3].decode()).encode() + m[4], data)
     if media in ("application/n-triples", "text/turtle", "application/n-quads"):
-        return _IN_TRIPLES.sub(lambda m: fixed(m, 1), data)
+        return _IN_TRIPLES.sub(
+            lambda m: b'"' + _canonical((m[3] or m[4]).decode(), m[1].decode()).encode() + b'"^^' + m[2], data)
     return data
