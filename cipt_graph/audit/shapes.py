@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, SH
 from ..build import parse_turtle
 from ..paths import SHAPES_FILES
 from ..store import Store
-from ..validate import ValidationReport, validate_graph
+from ..validate import ValidationReport, memory_store, programme_triples, validate_graph
 from .model import Check, Source
 
 
@@ -61,15 +61,11 @@ _VALIDATIONS_KEPT = 4
 
 def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programme: str | None = None) -> ValidationReport:
     """The SHACL validation of the store's data (of one programme's part of it with ``programme``,
-    an IRI: :func:`cipt_graph.validate.programme_graph`), reused while data and shapes files are
+    an IRI: :func:`cipt_graph.validate.programme_triples`), reused while data and shapes files are
     unchanged."""
     if programme is not None:
-        from ..validate import programme_graph
-
-        graph = programme_graph(store, programme)
-        data = graph.serialize(format="nt", encoding="utf-8")
+        data = ox.serialize(programme_triples(store, programme), format=ox.RdfFormat.N_TRIPLES) or b""
     else:
-        graph = None
         data = store.dump(ox.RdfFormat.N_TRIPLES)
     digest = hashlib.sha256(data)
     for path in files:
@@ -78,10 +74,7 @@ def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programm
     if key in _VALIDATIONS:
         _VALIDATIONS.move_to_end(key)
         return _VALIDATIONS[key]
-    if graph is None:
-        graph = Graph()
-        graph.parse(data=data, format="nt")
-    report = validate_graph(graph, shapes)
+    report = validate_graph(memory_store(data), shapes)
     _VALIDATIONS[key] = report
     while len(_VALIDATIONS) > _VALIDATIONS_KEPT:
         _VALIDATIONS.popitem(last=False)
