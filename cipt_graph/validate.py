@@ -280,6 +280,11 @@ def programme_triples(store: Store, programme: str) -> list[ox.Triple]:
     return sorted(triples, key=str)
 
 
+def programme_ntriples(store: Store, programme: str) -> bytes:
+    """:func:`programme_triples` as N-Triples (one line each, sorted)."""
+    return ox.serialize(programme_triples(store, programme), format=ox.RdfFormat.N_TRIPLES) or b""
+
+
 def programme_graph(store: Store, programme: str) -> Graph:
     """:func:`programme_triples` as an rdflib graph."""
     graph = Graph()

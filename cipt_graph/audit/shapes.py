@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, SH
 from ..build import parse_turtle
 from ..paths import SHAPES_FILES
 from ..store import Store
-from ..validate import ValidationReport, memory_store, programme_triples, validate_graph
+from ..validate import ValidationReport, memory_store, programme_ntriples, validate_graph
 from .model import Check, Source
 
 
@@ -59,14 +59,13 @@ _VALIDATIONS: OrderedDict[str, ValidationReport] = OrderedDict()
 _VALIDATIONS_KEPT = 4
 
 
-def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programme: str | None = None) -> ValidationReport:
+def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programme: str | None = None,
+                    data: bytes | None = None) -> ValidationReport:
     """The SHACL validation of the store's data (of one programme's part of it with ``programme``,
     an IRI: :func:`cipt_graph.validate.programme_triples`), reused while data and shapes files are
-    unchanged."""
-    if programme is not None:
-        data = ox.serialize(programme_triples(store, programme), format=ox.RdfFormat.N_TRIPLES) or b""
-    else:
-        data = store.dump(ox.RdfFormat.N_TRIPLES)
+    unchanged. ``data``: that part as N-Triples, when the caller has it already."""
+    if data is None:
+        data = programme_ntriples(store, programme) if programme is not None else store.dump(ox.RdfFormat.N_TRIPLES)
     digest = hashlib.sha256(data)
     for path in files:
         digest.update(Path(path).read_bytes())
@@ -81,9 +80,12 @@ def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programm
     return report
 
 
-def run_shapes(store: Store, lang: str, files: Sequence[Path], programme: str | None = None) -> list[Check]:
+def run_shapes(store: Store, lang: str, files: Sequence[Path], programme: str | None = None,
+               data: bytes | None = None) -> list[Check]:
+    """The shapes' checks, on the programme's part of the data (``data``, its N-Triples, when
+    given) or the whole data."""
     shapes, infos = load_shape_graphs(files)
-    report = validate_cached(store, shapes, files, programme)
+    report = validate_cached(store, shapes, files, programme, data)
     by_shape: dict[str, list[dict[str, object]]] = {}
     severities: dict[str, str] = {}
     for finding in report.findings:
