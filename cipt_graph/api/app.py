@@ -43,6 +43,14 @@ and every IRI of the graph as a page or RDF (`/id/…`).
 """
 
 
+def _generation(state) -> object:
+    """What the query workers' data depends on: the data version, but for a remote store (the
+    workers hold none of its data; its version moves every second)."""
+    if getattr(state.store, "query_url", None):
+        return 0
+    return state.data_version.token
+
+
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The HTTP service over ``store`` (already built), with ``settings`` (defaults otherwise)."""
     settings = settings or Settings()
@@ -54,6 +62,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         watching = asyncio.create_task(watcher.run())
+        # Two SPARQL workers forked once the server runs (a fork per request is what the pool avoids).
+        asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
         try:
             yield
         finally:
@@ -68,6 +78,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.runner = runner
     app.state.data_version = DataVersion()
+    runner.attach(lambda: app.state.store, lambda: _generation(app.state))
+    app.state.data_version.listeners.append(runner.pool.recycle)
     app.state.cache = LruCache(settings.cache_bytes)
     watcher = app.state.watcher = DataWatcher(app.state)
     app.state.write_lock = asyncio.Lock()  # one HTTP import at a time in this process

@@ -43,11 +43,15 @@ class DataVersion:
     def __init__(self) -> None:
         self.token = 1
         self.changed_at = int(time.time())
+        #: Called after each :meth:`bump` (the query workers' pool recycles its idle workers).
+        self.listeners: list = []
 
     def bump(self) -> None:
         """The data changed (or may have): answers cached before are not reused."""
         self.token += 1
         self.changed_at = int(time.time())
+        for listener in self.listeners:
+            listener()
 
 
 @dataclass

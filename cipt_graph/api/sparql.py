@@ -105,37 +105,46 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
     if uses_service(query):
         raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs")
     default, named = _graphs(pairs)
-    accept = request.headers.get("accept")
-
-    def work(deadline: Deadline) -> Response:
-        results = app.store.raw_query(query, default_graph=default, named_graphs=named)
-        headers = {"Vary": "Accept"}
-        # The formats the client accepts, best first: a later one answers when an earlier one
-        # cannot hold the result (RDF/XML, XML 1.0 characters); none can: 406.
-        try:
-            if isinstance(results, ox.QueryTriples):
-                medias = acceptable(accept, list(res.GRAPH_TYPES)) or [DEFAULT_GRAPH_TYPE]
-                triples, truncated = _read(res.read_triples, results, deadline, settings)
-                media, body = res.first_representable(
-                    medias, lambda m: res.serialize_triples(triples, res.GRAPH_TYPES[m]))
-            else:
-                medias = acceptable(accept, list(res.SOLUTION_TYPES)) or [DEFAULT_SOLUTION_TYPE]
-                if isinstance(results, ox.QueryBoolean):
-                    media = medias[0]
-                    body, truncated = res.serialize_boolean(bool(results), res.SOLUTION_TYPES[media]), False
-                else:
-                    solutions = _read(res.read_solutions, results, deadline, settings)
-                    media, body = res.first_representable(
-                        medias, lambda m: res.serialize_solutions(solutions, res.SOLUTION_TYPES[m]))
-                    truncated = solutions.truncated
-        except res.Unrepresentable as exc:
-            raise ApiError(406, str(exc)) from None
-        if truncated:
-            headers["X-Cipt-Truncated"] = f"max-rows={settings.max_rows}"
-        return Response(body, media_type=res.content_type(media), headers=headers)
-
     client = request.client.host if request.client else None
-    return await app.runner.run(work, lane=SPARQL, client=client)
+    body, content_type, headers = await app.runner.call(
+        answer, query, default, named, request.headers.get("accept"), settings, lane=SPARQL, client=client)
+    return Response(body, media_type=content_type, headers=headers)
+
+
+def answer(store, deadline: Deadline, query: str, default: list[str] | None, named: list[str] | None,
+           accept: str | None, settings) -> tuple[bytes, str, dict[str, str]]:
+    """The answer to ``query`` over ``store`` (in a query worker): body, ``Content-Type``, headers.
+
+    The formats the client accepts (``accept``), best first: a later one answers when an earlier
+    one cannot hold the result (RDF/XML, XML 1.0 characters); none can: 406.
+
+    Raises:
+        ApiError: 406 (no acceptable format can hold the result), 413 (too many rows).
+        QueryError, StoreError: from the store (400, 503).
+    """
+    results = store.raw_query(query, default_graph=default, named_graphs=named)
+    headers = {"Vary": "Accept"}
+    try:
+        if isinstance(results, ox.QueryTriples):
+            medias = acceptable(accept, list(res.GRAPH_TYPES)) or [DEFAULT_GRAPH_TYPE]
+            triples, truncated = _read(res.read_triples, results, deadline, settings)
+            media, body = res.first_representable(
+                medias, lambda m: res.serialize_triples(triples, res.GRAPH_TYPES[m]))
+        else:
+            medias = acceptable(accept, list(res.SOLUTION_TYPES)) or [DEFAULT_SOLUTION_TYPE]
+            if isinstance(results, ox.QueryBoolean):
+                media = medias[0]
+                body, truncated = res.serialize_boolean(bool(results), res.SOLUTION_TYPES[media]), False
+            else:
+                solutions = _read(res.read_solutions, results, deadline, settings)
+                media, body = res.first_representable(
+                    medias, lambda m: res.serialize_solutions(solutions, res.SOLUTION_TYPES[m]))
+                truncated = solutions.truncated
+    except res.Unrepresentable as exc:
+        raise ApiError(406, str(exc)) from None
+    if truncated:
+        headers["X-Cipt-Truncated"] = f"max-rows={settings.max_rows}"
+    return body, res.content_type(media), headers
 
 
 def _read(reader, results, deadline: Deadline, settings):
