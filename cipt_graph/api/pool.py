@@ -16,7 +16,7 @@ this pool lives across requests instead:
   allocation fails, it ends, the request gets 503 and it is replaced; a result larger than the
   limit is cut the same way;
 - a worker whose memory grew past ``max_growth`` since its first answer, that served
-  ``MAX_REQUESTS``, or whose request ran past ``NICE_AFTER`` (its CPU priority was lowered then,
+  ``MAX_REQUESTS``, or whose request used ``NICE_AFTER`` seconds of CPU (its priority was lowered then,
   and a process cannot raise it back) is retired after its answer;
 - workers belong to a generation of the data (the data version; one for a remote store, whose
   data the worker does not hold): when the data changes, idle workers of older generations are
@@ -41,9 +41,11 @@ from . import procs
 #: Length of the pickled outcome, then the worker's resident and virtual memory (bytes).
 _ANSWER = struct.Struct("!QQQ")
 _REQUEST = struct.Struct("!Q")
-#: Seconds a request runs at the worker's normal priority; past them its priority is lowered
-#: (so pages and named queries keep the CPU) and the worker is retired after answering.
+#: Seconds of CPU a request may use at the worker's normal priority; past them its priority is
+#: lowered (so pages and named queries keep the CPU) and the worker is retired after answering.
+#: CPU, not wall time: eight light queries sharing two cores are not heavy ones.
 NICE_AFTER = 0.25
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 #: Requests a worker serves before it is replaced (bounds what slow leaks could add up to).
 MAX_REQUESTS = 10_000
 
@@ -88,6 +90,17 @@ class _Worker:
     niced: bool = False
     base_rss: int | None = None
     reaped: bool = False
+    watch: asyncio.TimerHandle | None = None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process used so far, from ``/proc/PID/stat``; 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:
@@ -159,7 +172,7 @@ class WorkerPool:
         generation_of: the data's generation now; workers of another one are not used.
         memory_bytes: address space a worker may add to what it holds when it starts (0: no cap).
         max_result_bytes: largest pickled outcome accepted (``ResultTooLarge`` past it).
-        nice: how much a request's priority is lowered past ``NICE_AFTER`` seconds (0: never).
+        nice: how much a request's priority is lowered past ``NICE_AFTER`` seconds of CPU (0: never).
         max_growth: resident memory a worker may gain over its first answer before it is retired.
     """
 
@@ -260,7 +273,8 @@ class WorkerPool:
             worker = self._spawn()
             procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
         loop = asyncio.get_running_loop()
-        lower = loop.call_later(NICE_AFTER, self._lower_priority, worker) if self.nice else None
+        if self.nice:
+            worker.watch = loop.call_later(NICE_AFTER, self._watch_cpu, worker, _cpu_seconds(worker.pid))
         why = "cancelled"
         try:
             payload, rss = await self._receive(worker, deadline)
@@ -277,8 +291,9 @@ class WorkerPool:
                 raise PoolStopping from None
             raise
         finally:
-            if lower is not None:
-                lower.cancel()
+            if worker.watch is not None:
+                worker.watch.cancel()
+                worker.watch = None
             if why:
                 self._retire(worker, why)
         self.stats.served += 1
@@ -300,7 +315,14 @@ class WorkerPool:
             self._idle.append(worker)
         return kind, value
 
-    def _lower_priority(self, worker: _Worker) -> None:
+    def _watch_cpu(self, worker: _Worker, since: float) -> None:
+        """Lower the worker's priority once its request used NICE_AFTER seconds of CPU; else look again."""
+        worker.watch = None
+        if worker.pid not in self._workers or worker.reaped:
+            return
+        if _cpu_seconds(worker.pid) - since < NICE_AFTER:
+            worker.watch = asyncio.get_running_loop().call_later(NICE_AFTER, self._watch_cpu, worker, since)
+            return
         try:
             os.setpriority(os.PRIO_PROCESS, worker.pid, self.nice)
             worker.niced = True
