@@ -25,8 +25,9 @@ from . import team as team_api
 from . import team_cell as team_cell_api
 from . import writes as writes_api
 from . import interchange as interchange_api
-from .cache import DataVersion, LruCache, ResponseCache
+from .cache import DataVersion, LruCache, ResponseCache, route_parameters
 from .errors import install_error_handlers
+from .pages import KEPT_PARAMS
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .runner import QueryRunner
 from .security import SecurityHeaders
@@ -101,7 +102,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
 
-    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version)
+    # Junk query parameters neither reach a route nor make another cache entry (see cache.py).
+    parameters = route_parameters(app, always=("lang", *KEPT_PARAMS),
+                                  raw=tuple(m.__name__ for m in (sparql, named_queries, team_api, team_cell_api, writes_api)))
+    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters)
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})
