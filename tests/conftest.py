@@ -249,6 +249,9 @@ def shared_dir() -> Path:
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None):
     """Run the installed `cipt` command as a user would, in a subprocess."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("CIPT_DATA", "CIPT_STORE")}
+    # The messages follow the locale (issue #15): the tests' default is the users' one, French,
+    # whatever the machine running them says; a test passing LANG/LC_ALL… in env chooses.
+    full_env.update({"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""})
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "cipt_graph.cli", *args],

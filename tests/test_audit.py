@@ -449,13 +449,13 @@ def test_cli_writes_the_html_file(cli, tmp_path):
     assert result.returncode in (0, 1), result.stderr  # 1: the shipped data has a violation
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert f"{BASE}/api/queries/" in out.read_text(encoding="utf-8")
-    assert "warning" in result.stderr and not (tmp_path / "audit.html.tmp").exists()
+    assert "avertissement" in result.stderr and not (tmp_path / "audit.html.tmp").exists()
 
 
 @pytest.mark.parametrize("args, complaint", [
     (["--lang", "de"], "invalid choice"),
     (["--format", "pdf"], "invalid choice"),
-    (["--base-url", "ftp://x"], "--base-url must be an http"),
+    (["--base-url", "ftp://x"], "--base-url doit être une URL http"),
     (["--out", "/nonexistent-dir/audit.html"], "/nonexistent-dir/audit.html"),
 ])
 def test_cli_errors_exit_2(cli, args, complaint):
