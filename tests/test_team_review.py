@@ -218,3 +218,58 @@ def test_in_the_browser_own_links_wait_and_a_rejection_asks_why(browser, team):
         assert (last["agent"], last["kind"]) == ("vera", "review") and "Hors du champ du module" in last["message"]
     finally:
         context.close()
+
+
+def _team_foreign(lang: str) -> set[str]:
+    """Patterns of the other language's strings (the site's catalogs, the audit's words and the
+    team pages' own, ``cipt_graph.api.team_text``) whose text never occurs in ``lang``'s."""
+    from cipt_graph.api.team_text import TEXT
+    from cipt_graph.audit.labels import TEXT as AUDIT_TEXT
+    from cipt_graph.visualize.catalog import CATALOGS
+    from test_site_browser import _patterns, _texts
+
+    other = "en" if lang == "fr" else "fr"
+
+    def strings(code: str) -> list[str]:
+        team = [v for v in TEXT[code].values() if isinstance(v, str)]
+        return _texts(CATALOGS[code]) + list(AUDIT_TEXT[code].values()) + team
+
+    mine = "\n".join(strings(lang))
+    return {p for t in strings(other) for p in _patterns(t) if not re.search(p.replace(r"\d[\d\s.,]*", r"{n}"), mine)}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_team_pages_signed_in_are_entirely_in_the_chosen_language(browser, team, lang):  # noqa: F811
+    """What a signed-in validator sees (review with its forms, cell editor, upload, versions, a
+    diff, a refusal) holds no string of the other language."""
+    from test_site_browser import PROPER_NAMES, VISIBLE_TEXT
+
+    server, workspace, _ = team
+    foreign = _team_foreign(lang)
+    assert len(foreign) > 150
+    versions = json.loads(run_cli("versions", "--format", "json", "--data", str(workspace)).stdout)
+    assert len(versions) >= 2
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort())
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{server.url}/login?lang={lang}")
+        text = page.evaluate(VISIBLE_TEXT)
+        assert not sorted(p for p in foreign if re.search(p, text)), "/login"
+        page.fill("#username", "vera")
+        page.fill("#password", PASSWORDS["vera"])
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_load_state("load")
+        for path in ("/review", "/review?kind=activity&status=proposed", "/review?kind=objective",
+                     "/edit/cell?module=M01&competency=BC01-C1", "/edit/upload", "/versions",
+                     f"/versions/diff?a={versions[0]['id']}&b={versions[-1]['id']}", "/matrix"):
+            page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert page.locator("html").get_attribute("lang") == lang, path
+            text = page.evaluate(VISIBLE_TEXT)
+            for name in PROPER_NAMES:
+                text = text.replace(name, "")
+            left = sorted(p for p in foreign if re.search(p, text))
+            assert left == [], f"{path} ({lang}) shows strings of the other language: {left}"
+    finally:
+        context.close()
