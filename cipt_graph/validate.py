@@ -108,10 +108,13 @@ def _message_language(shapes: Graph, shape, message: str) -> str:
 
 def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport:
     """Validate a data graph against the shapes (both files by default)."""
+    from .sparql_prepared import prepared_queries
+
     shapes = shapes if shapes is not None else load_shapes()
-    _, results, _ = shacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-    )
+    with prepared_queries():  # pyshacl runs each sh:sparql query once per focus node
+        _, results, _ = shacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        )
     findings = []
     for result in results.subjects(predicate=SH.resultSeverity):
         severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
