@@ -81,6 +81,7 @@ class Tab:
 
         self.context.route("**/*", route)
         self.page = self.context.new_page()
+        self.page.set_default_navigation_timeout(120000)  # the audit page on a busy machine
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
