@@ -14,8 +14,8 @@ Servers (each started once per scale, all on 127.0.0.1):
 
 - ``cipt serve`` in memory and ``cipt serve --store DIR`` (cache on: repeated requests are served
   from it) on ``POST /sparql``, the named query ``GET /api/queries/coverage_matrix`` and the
-  dashboard ``GET /``; ``cipt serve --store DIR --cache-bytes 0`` (every request computed in a
-  forked query process: the uncached case). These run with ``--max-sparql-running 8
+  dashboard ``GET /``; ``cipt serve --store DIR --cache-bytes 0`` (every request computed: ad-hoc
+  SPARQL in a pool worker, the named query and the page in a forked process: the uncached case). These run with ``--max-sparql-running 8
   --max-client-queries 8`` so that one ``wrk`` client with 8 connections is within its limits;
 - ``cipt serve --store DIR --cache-bytes 0`` with the *default* limits (4 SPARQL slots, 2 per
   client), programme scale only: one client with 8 connections is over its per-client limit by
@@ -26,7 +26,7 @@ Servers (each started once per scale, all on 127.0.0.1):
   same quads, served by uvicorn as its own CLI does) on ``POST /sparql``.
 
 Each round runs every target with Debian's ``wrk`` at 1 then 8 connections (``--timeout 30s``);
-between two runs the bench waits until the server has no query process left (requests of the
+between two runs the bench waits until the server's query processes use no CPU (requests of the
 previous run that ``wrk`` abandoned when it stopped would otherwise hold slots). The table gives
 the median over rounds of req/s, p50 and p99, the non-2xx answers and socket errors (summed over
 rounds; ``wrk`` counts them in req/s too, so a row with non-2xx measures refusals as well), and the
@@ -135,16 +135,21 @@ def run_wrk(url: str, connections: int, seconds: float, script: Path | None) -> 
 
 
 def _wait_idle(process: subprocess.Popen, limit: float = 60) -> None:
-    """Until ``process`` has no child (a query process of `cipt serve`) for 0.3 s."""
+    """Until ``process``'s children (query processes and workers of `cipt serve`) use no CPU for
+    0.3 s: a request ``wrk`` abandoned is no longer computed. Idle pool workers stay."""
     import psutil
 
     end = time.monotonic() + limit
     quiet_since = None
     while time.monotonic() < end:
         try:
-            busy = bool(psutil.Process(process.pid).children())
+            children = psutil.Process(process.pid).children()
+            for child in children:
+                child.cpu_percent(None)
+            time.sleep(0.1)
+            busy = sum(child.cpu_percent(None) for child in children) > 5
         except psutil.Error:
-            return
+            busy = True  # a child ended meanwhile: look again
         now = time.monotonic()
         if busy:
             quiet_since = None
@@ -152,7 +157,6 @@ def _wait_idle(process: subprocess.Popen, limit: float = 60) -> None:
             quiet_since = now
         elif now - quiet_since >= 0.3:
             return
-        time.sleep(0.05)
 
 
 def _rows(url: str, text: str) -> int | str:

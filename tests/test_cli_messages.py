@@ -84,3 +84,136 @@ def test_both_languages_have_the_same_messages_and_placeholders():
         texts = [*(fr[key].values() if isinstance(fr[key], dict) else [fr[key]]),
                  *(en[key].values() if isinstance(en[key], dict) else [en[key]])]
         assert len({frozenset(re.findall(r"{(\w+)}", t)) for t in texts}) == 1, key
+
+
+# --- every command, in French and in English: no string of the other language left ---------------
+
+def _fragments(lang: str) -> set[str]:
+    """The literal parts (placeholders cut out) of the command line's strings in ``lang``."""
+    from cipt_graph.cli.messages import MESSAGES
+
+    out: set[str] = set()
+    for text in MESSAGES[lang].values():
+        for form in (text.values() if isinstance(text, dict) else [text]):
+            for part in re.split(r"{\w+}|\|", form):
+                part = part.strip(" :;,.()\n")
+                if len(part) >= 5 and re.search(r"[^\W\d_]{3}", part):
+                    out.add(part)
+    return out
+
+
+def _has(text: str, fragment: str) -> bool:
+    """``fragment`` in ``text`` as whole words (``graph`` is not in ``graphe``)."""
+    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text) is not None
+
+
+def _run(argv: list[str], capsys, stdin: str = "") -> tuple[int, str]:
+    """`cipt ARGV` run in this process (the same `main` the `cipt` script runs), its output."""
+    import io
+    import sys
+
+    from cipt_graph.cli import main
+
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        code = main(argv)
+    finally:
+        sys.stdin = old
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _every_command(root, lang_args: list[str]) -> list[tuple[list[str], set[int], str]]:
+    """(argv, accepted exit codes, stdin) of every command, the language given by ``lang_args``
+    placed after the sub-command (the rest of the test passes it before, or by the environment)."""
+    from pathlib import Path
+
+    ws = str(root / "ws")
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "rncp"
+    data = ["--data", ws]
+    return [
+        (["init", ws], {0}, ""),
+        (["build", *data, "--out", str(root / "g.ttl")], {0}, ""),
+        (["load", *data, "--store", str(root / "store")], {0}, ""),
+        (["load", *data], {2}, ""),
+        (["validate", *data], {0, 1}, ""),
+        (["stats", *data], {0}, ""),
+        (["query", "stats", "--param", "nothing", *data], {2}, ""),
+        (["audit", *data, "--out", str(root / "audit.html")], {0, 1}, ""),
+        (["audit", *data, "--base-url", "ftp://x"], {2}, ""),
+        (["export-matrix", *data, "--out", str(root / "m.xlsx")], {0}, ""),
+        (["import-matrix", str(root / "m.xlsx"), *data], {0}, ""),
+        (["import-matrix", str(root / "edited.xlsx"), *data, "--dry-run"], {0}, ""),
+        (["import-matrix", str(root / "edited.xlsx"), *data, "-m", "essai"], {0}, ""),
+        (["import-matrix", str(root / "bad.xlsx"), *data], {2}, ""),
+        (["import-matrix", str(root / "m.xlsx")], {2}, ""),
+        (["versions", *data], {0}, ""),
+        (["diff", "v1", "current", *data], {0}, ""),
+        (["import-rncp", str(fixtures / "RNCP38175_crafted.xml"), *data], {0}, ""),
+        (["export-case", *data, "--out", str(root / "case.json")], {0}, ""),
+        (["export-moodle", *data, "--out", str(root / "moodle.csv")], {0}, ""),
+        (["export-elm", *data, "--out", str(root / "elm.json")], {0}, ""),
+        (["viz", *data, "--out", str(root / "views")], {0}, ""),
+        (["users", "list", *data], {0}, ""),
+        (["users", "add", "marie", "--role", "validator", "--password-stdin", *data], {0}, "un-mot-de-passe-long\n"),
+        (["users", "list", *data], {0}, ""),
+        (["users", "remove", "marie", *data], {0}, ""),
+        (["users", "remove", *data], {2}, ""),
+        (["serve", "--workers", "0", *data], {2}, ""),
+    ]
+
+
+@pytest.mark.parametrize("lang, how", [("fr", "env"), ("en", "env"), ("fr", "option"), ("en", "option")])
+def test_every_command_speaks_one_language(tmp_path, capsys, monkeypatch, lang, how):
+    """Each command's output in ``lang`` holds none of the other language's strings, and some of its own.
+
+    The language comes from the environment (LANG) or from ``--lang`` placed after the sub-command
+    (with the environment saying the other language, so the option must win)."""
+    other = "en" if lang == "fr" else "fr"
+    env_lang = {"fr": "fr_FR.UTF-8", "en": "en_GB.UTF-8"}[lang if how == "env" else other]
+    for name, value in _env(env_lang).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CIPT_DATA", raising=False)
+    monkeypatch.delenv("CIPT_STORE", raising=False)
+    foreign = _fragments(other) - _fragments(lang)
+    own = _fragments(lang) - _fragments(other)
+    assert len(foreign) > 60 and len(own) > 60
+    lang_args = ["--lang", lang] if how == "option" else []
+    for argv, codes, stdin in _every_command(tmp_path, lang_args):
+        if argv[0] == "import-matrix" and argv[1].endswith("edited.xlsx") and not (tmp_path / "edited.xlsx").exists():
+            wb = openpyxl.load_workbook(tmp_path / "m.xlsx")
+            wb["Objectifs"].delete_rows(2)
+            wb.save(tmp_path / "edited.xlsx")
+            wb["Activités"].cell(2, 2).value = "A99"
+            wb.save(tmp_path / "bad.xlsx")
+        argv = [argv[0], *lang_args, *argv[1:]]
+        code, out = _run(argv, capsys, stdin)
+        if argv[0] == "import-rncp":  # the fiche's and the brochure's labels are data, in French
+            out = re.sub(r"(↔ \S+|: ).*$", r"\1", out, flags=re.M)
+        out = re.sub(r"--[\w-]+|\S*[/#]\S*|\w+\.[a-z]{2,5}\b", " ", out)  # options, IRIs, paths, files: names in no language
+        assert code in codes, (argv, out[-2000:])
+        left = sorted(f for f in foreign if _has(out, f))
+        assert not left, (argv, left, out[-2000:])
+        if argv[0] not in ("stats", "diff"):  # (their words are the data's and the diff report's)
+            assert any(_has(out, f) for f in own), (argv, out[-1000:])
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_serve_says_where_it_listens_in_the_language(cli, lang):
+    """The real `cipt serve` (a subprocess): its first line, in French or English, then stopped."""
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, **_env("C"), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "cipt_graph.cli", "serve", "--lang", lang, "--port", "0",
+                                "--log-level", "warning"], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stderr.close()
+    want = {"fr": "cipt-graph : service sur http://127.0.0.1:0/ (point d'accès SPARQL : /sparql ; lecture seule ; 1 processus)",
+            "en": "cipt-graph: serving on http://127.0.0.1:0/ (SPARQL endpoint at /sparql; read-only; 1 worker)"}
+    assert line.strip() == want[lang]

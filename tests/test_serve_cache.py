@@ -137,3 +137,22 @@ def test_cipt_load_into_an_on_disk_store_is_served_within_2_s(workspace, tmp_pat
         assert r.returncode == 0, r.stderr
         seen = wait_for_level(server.url, link["module"], link["competency"], level, time.monotonic())
         assert seen < SEEN_WITHIN, f"seen after {seen:.2f} s"
+
+
+def test_junk_parameters_neither_defeat_the_cache_nor_reach_the_answer(server_url):
+    """A parameter a route does not read is cut before the route and the cache key: `/matrix?zz=1`
+    is `/matrix` (served from the cache, byte for byte), so junk cannot force a fresh computation of
+    a costly page nor appear in it; a named query refuses a parameter it does not have (400)."""
+    for path in ("/matrix?lang=en", "/api/gaps", "/audit?lang=en"):
+        first = httpx.get(f"{server_url}{path}", timeout=120)
+        assert first.status_code == 200, first.text[:300]
+        sep = "&" if "?" in path else "?"
+        for junk in (f"zz={time.time_ns()}", "x=%3Cb%3Ejunk%3C%2Fb%3E", f"programme_typo={time.time_ns()}"):
+            again = httpx.get(f"{server_url}{path}{sep}{junk}", timeout=120)
+            assert again.status_code == 200 and again.headers["x-cipt-cache"] == "hit", (path, junk)
+            assert again.content == first.content and b"junk" not in again.content
+    # What a route reads is still part of the key.
+    assert httpx.get(f"{server_url}/matrix?lang=fr", timeout=120).content != \
+        httpx.get(f"{server_url}/matrix?lang=en", timeout=120).content
+    r = httpx.get(f"{server_url}/api/queries/modules", params={"lang": "en", "zz": "1"}, timeout=60)
+    assert r.status_code == 400 and "'zz'" in r.text

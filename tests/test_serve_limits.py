@@ -75,6 +75,12 @@ def ask(base: str, query: str, timeout: float = 60) -> httpx.Response:
     return httpx.post(f"{base}/sparql", data={"query": query}, timeout=timeout)
 
 
+def idle_workers(children: list[int], pool_size: int) -> bool:
+    """The server's children left after the heavy queries are at most its idle SPARQL workers (the
+    pool's; the killed ones are gone, the CPU check says they are idle)."""
+    return len(children) <= pool_size
+
+
 def tree_cpu(process: psutil.Process, seconds: float = 1.0) -> tuple[float, list[int]]:
     """CPU of a process and its children over ``seconds`` (percent of one core), and the children."""
     procs = [process] + process.children(recursive=True)
@@ -134,7 +140,7 @@ def test_heavy_queries_are_stopped_while_pages_answer_then_sigterm_stops_the_ser
         assert pages and all(status == 200 for _, status, _ in pages), pages
         # The killed queries use no CPU: the server and its children are back to idle.
         cpu, children = tree_cpu(process, 1.0)
-        assert children == [] and cpu < 10, (cpu, children)
+        assert idle_workers(children, 8) and cpu < 10, (cpu, children)
         assert process.memory_info().rss < rss_before + (64 << 20)
 
         # SIGTERM while heavy queries run: stopped within 5 s, their processes with it.
@@ -142,7 +148,7 @@ def test_heavy_queries_are_stopped_while_pages_answer_then_sigterm_stops_the_ser
             for q in list(queries.values())[:4]:
                 pool.submit(ask, base, q + " ", 30)
             deadline = time.monotonic() + 30
-            while len(process.children()) < 2:
+            while len(process.children()) < 4:  # four queries running, a worker each
                 assert time.monotonic() < deadline, "the heavy queries did not start"
                 time.sleep(0.05)
             children = process.children(recursive=True)
@@ -170,7 +176,7 @@ def test_memory_bombs_are_stopped_and_memory_returns(tmp_path):
             assert time.monotonic() - started < 60
         assert ask(base, concat_bomb(4)).status_code == 200  # a small one is fine
         cpu, children = tree_cpu(process, 1.0)
-        assert children == [] and cpu < 10, (cpu, children)
+        assert idle_workers(children, 4) and cpu < 10, (cpu, children)
         assert process.memory_info().rss < rss_before + (64 << 20)
         assert ask(base, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").status_code == 200
 
@@ -189,7 +195,7 @@ def test_shared_hostile_cases(heavy_server, name):
     assert time.monotonic() - started < 10 * (TIMEOUT + 1)
     assert httpx.get(f"{heavy_server.url}/api/gaps", timeout=60).status_code == 200
     cpu, children = tree_cpu(process, 1.0)
-    assert children == [] and cpu < 10, (cpu, children)
+    assert idle_workers(children, 8) and cpu < 10, (cpu, children)
     assert process.memory_info().rss < rss_before + (64 << 20)
 
 

@@ -89,8 +89,8 @@ def test_writes_are_off_by_default(server_url, path, media):
 @pytest.mark.parametrize("args, env, message", [
     (["--allow-writes"], {}, "CIPT_WRITE_TOKEN"),
     (["--allow-writes"], {"CIPT_WRITE_TOKEN": "short"}, "at least 16 characters"),
-    (["--allow-writes"], writer_env(), "needs a workspace"),
-    (["--allow-writes", "--workers", "2", "--data", "{ws}"], writer_env(), "shared store"),
+    (["--allow-writes"], writer_env(), "demande un espace de travail"),
+    (["--allow-writes", "--workers", "2", "--data", "{ws}"], writer_env(), "entrepôt partagé"),
 ])
 def test_writes_need_a_token_a_workspace_and_one_copy_of_the_data(workspace, args, env, message):
     args = [a.replace("{ws}", str(workspace.root)) for a in args]

@@ -25,8 +25,9 @@ from . import team as team_api
 from . import team_cell as team_cell_api
 from . import writes as writes_api
 from . import interchange as interchange_api
-from .cache import DataVersion, LruCache, ResponseCache
+from .cache import DataVersion, LruCache, ResponseCache, route_parameters
 from .errors import install_error_handlers
+from .pages import KEPT_PARAMS
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .runner import QueryRunner
 from .security import SecurityHeaders
@@ -43,6 +44,14 @@ and every IRI of the graph as a page or RDF (`/id/…`).
 """
 
 
+def _generation(state) -> object:
+    """What the query workers' data depends on: the data version, but for a remote store (the
+    workers hold none of its data; its version moves every second)."""
+    if getattr(state.store, "query_url", None):
+        return 0
+    return state.data_version.token
+
+
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The HTTP service over ``store`` (already built), with ``settings`` (defaults otherwise)."""
     settings = settings or Settings()
@@ -54,6 +63,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         watching = asyncio.create_task(watcher.run())
+        # Two SPARQL workers forked once the server runs (a fork per request is what the pool avoids).
+        asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
         try:
             yield
         finally:
@@ -68,6 +79,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.runner = runner
     app.state.data_version = DataVersion()
+    runner.attach(lambda: app.state.store, lambda: _generation(app.state))
+    app.state.data_version.listeners.append(runner.pool.recycle)
     app.state.cache = LruCache(settings.cache_bytes)
     watcher = app.state.watcher = DataWatcher(app.state)
     app.state.write_lock = asyncio.Lock()  # one HTTP import at a time in this process
@@ -89,7 +102,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
     app.mount("/api/static", StaticFiles(directory=STATIC_DIR), name="api-assets")
 
-    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version)
+    # Junk query parameters neither reach a route nor make another cache entry (see cache.py).
+    parameters = route_parameters(app, always=("lang", *KEPT_PARAMS),
+                                  raw=tuple(m.__name__ for m in (sparql, named_queries, team_api, team_cell_api, writes_api)))
+    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters)
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})

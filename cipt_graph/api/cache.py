@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,11 +44,15 @@ class DataVersion:
     def __init__(self) -> None:
         self.token = 1
         self.changed_at = int(time.time())
+        #: Called after each :meth:`bump` (the query workers' pool recycles its idle workers).
+        self.listeners: list = []
 
     def bump(self) -> None:
         """The data changed (or may have): answers cached before are not reused."""
         self.token += 1
         self.changed_at = int(time.time())
+        for listener in self.listeners:
+            listener()
 
 
 @dataclass
@@ -136,13 +141,78 @@ def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
     return False
 
 
-class ResponseCache:
-    """ASGI middleware: serve reads from :class:`LruCache`; add validators; answer 304."""
+def route_parameters(app, always: tuple[str, ...] = (), raw: tuple[str, ...] = ()):
+    """For :class:`ResponseCache`: a function of an ASGI scope giving its route (or ``None``) and
+    the names of the query parameters the route reads — the ones it declares (FastAPI ``Query``
+    parameters, its dependencies' included) and ``always`` (read by every page: the language, the
+    kept ``programme``) — or ``None`` for a route that reads its query string itself (``raw``:
+    the endpoint's module names, such as the SPARQL protocol's or the named queries', which refuse
+    what they do not know)."""
+    from fastapi.routing import APIRoute
+    from starlette.routing import Match
 
-    def __init__(self, app: ASGIApp, cache: LruCache, version: DataVersion) -> None:
+    table: list | None = None
+
+    def flat(routes) -> list:
+        out = []
+        for route in routes:
+            included = getattr(route, "original_router", None)  # FastAPI >= 0.16x keeps routers whole
+            if included is not None:
+                out += flat(included.routes)
+            elif isinstance(route, APIRoute):
+                out.append(route)
+        return out
+
+    def build() -> list:
+        rows = []
+        for route in flat(app.router.routes):
+            if getattr(route.endpoint, "__module__", "") in raw:
+                rows.append((route, None))
+                continue
+            names: set[str] = set()
+            todo = [route.dependant]
+            while todo:
+                dependant = todo.pop()
+                names.update(field.alias for field in dependant.query_params)
+                todo.extend(dependant.dependencies)
+            rows.append((route, frozenset(names | set(always))))
+        return rows
+
+    def of(scope: Scope) -> tuple[object, frozenset | None]:
+        nonlocal table
+        if table is None:
+            table = build()
+        probe = {**scope, "method": "GET"}
+        for route, names in table:
+            if route.matches(probe)[0] == Match.FULL:
+                return route, names
+        return None, None
+
+    return of
+
+
+def _same_route(a, b) -> bool:
+    return a is b or (getattr(a, "endpoint", 0) is getattr(b, "endpoint", 1) and getattr(a, "path", 0) == getattr(b, "path", 1))
+
+
+def _name(pair: bytes) -> str:
+    return unquote_to_bytes(pair.partition(b"=")[0].replace(b"+", b" ")).decode("utf-8", "replace")
+
+
+class ResponseCache:
+    """ASGI middleware: serve reads from :class:`LruCache`; add validators; answer 304.
+
+    With ``parameters`` (see :func:`route_parameters`), a request's query string is cut to the
+    parameters its route reads before the route sees it and before it makes the key: ``/matrix?zz=1``
+    is ``/matrix`` (one computation, one cache entry, the same answer), so junk parameters can
+    neither defeat the cache nor show up in an answer (a language link, say).
+    """
+
+    def __init__(self, app: ASGIApp, cache: LruCache, version: DataVersion, parameters=None) -> None:
         self.app = app
         self.cache = cache
         self.version = version
+        self.parameters = parameters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method")
@@ -166,7 +236,16 @@ class ResponseCache:
                     break
             body = b"".join(chunks)
         token, changed_at = self.version.token, self.version.changed_at
-        params = sorted(p for p in scope.get("query_string", b"").split(b"&") if p)
+        pairs = [p for p in scope.get("query_string", b"").split(b"&") if p]
+        route = None
+        if pairs and self.parameters is not None:
+            route, names = self.parameters(scope)
+            if names is not None:
+                kept = [p for p in pairs if _name(p) in names]
+                if len(kept) != len(pairs):
+                    pairs = kept
+                    scope = {**scope, "query_string": b"&".join(kept)}
+        params = sorted(pairs)
         content_type = _header(scope, b"content-type").split(b";")[0].strip().lower()
         if method == "POST" and content_type == b"application/x-www-form-urlencoded":
             params = sorted(params + [p for p in body.split(b"&") if p])
@@ -208,7 +287,8 @@ class ResponseCache:
         content = b"".join(parts)
         headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         status = start["status"]
-        cacheable = status == 200 and not any(
+        # A request cut for a route that did not answer it (never seen: a safety net) is not kept.
+        cacheable = (route is None or _same_route(route, scope.get("route"))) and status == 200 and not any(
             k == b"set-cookie" or k == b"cache-control" and (b"no-store" in v or b"private" in v) for k, v in headers)
         if not cacheable:
             await send({**start, "headers": headers + [(b"content-length", str(len(content)).encode())]})

@@ -117,6 +117,7 @@ async def run_named_query(name: str, request: Request) -> Response:
         if key in params:
             raise ApiError(400, f"parameter {key!r} given twice")
         params[key] = value
+        query.param(key)  # an unknown parameter: 400 naming it, before any work
     state = request.app.state
     result = await state.runner.run(lambda deadline: run_query(state.store, query, params))
     headers = {"Vary": "Accept"}

@@ -1,72 +1,51 @@
-"""Running store work in a child process that is killed at the time limit (issue #11).
+"""Running store work in processes that are killed at the time limit (issue #11).
 
 pyoxigraph cannot interrupt a query, and a query can ask for unbounded memory (nested
-``REPLACE``). So every piece of work that touches the store — a SPARQL query, a named query, a
-page, an export, the audit, a diff of versions — runs in a process forked for it:
+``REPLACE``). So every piece of work that touches the store runs in another process, killed
+(``SIGKILL``) at its time limit, its address space capped (``RLIMIT_AS``, see
+:mod:`cipt_graph.api.procs`):
 
-- the child inherits the served store as it is at that moment (copy-on-write pages: no copy,
-  no serialisation), runs the work in a thread with a 256 MiB stack (deep parser recursion
-  stays inside the child), and sends the pickled result back through a pipe;
-- its address space is capped (``RLIMIT_AS``: its size at fork plus ``memory_bytes``): a query
-  past the cap fails its allocation and the child dies; the answer is 503, the server lives;
-- at the time limit the parent kills it (``SIGKILL``): its CPU and memory are released at once,
-  whatever it was doing; a result larger than ``max_result_bytes`` is cut the same way (413);
-- the children of ad-hoc SPARQL (lane ``sparql``) run at a lower CPU priority (``nice``) and on
-  their own slots, with a per-client cap: pages, the JSON API and the named queries (lane
-  ``app``) never wait behind them.
+- **ad-hoc SPARQL** (lane ``sparql``) is described as data — a module-level function, its
+  arguments — and runs in a long-lived worker of :class:`~cipt_graph.api.pool.WorkerPool`
+  (:meth:`QueryRunner.call`): no fork per request, a warm store; a worker killed at the limit
+  or past its memory is replaced;
+- everything else (pages, the JSON API, named queries, exports, the audit, a diff of versions:
+  closures over the request) runs in a process forked for it (:meth:`QueryRunner.run`): the child
+  inherits the served store copy-on-write, runs the work and sends the pickled result back through
+  a pipe.
 
-A refusal says why and when to retry (``Retry-After``). Children die with the server
-(``PR_SET_PDEATHSIG``) and are killed when it stops.
+The two lanes have their own slots; ad-hoc SPARQL has a per-client cap and a lower CPU priority
+(at once in a forked child, past ``pool.NICE_AFTER`` in a worker): pages, the JSON API and the named
+queries never wait behind it. A refusal says why and when to retry (``Retry-After``). Query
+processes die with the server (``PR_SET_PDEATHSIG``) and are killed when it stops.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
 import pickle
-import resource
-import signal
-import stat
-import threading
 import time
 import weakref
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..errors import CiptError
+from . import procs
 from .errors import ApiError, log
+from .pool import PoolStopping, ResultTooLarge, WorkerDied, WorkerPool, WorkerTimedOut
+from .procs import QUERY_THREAD_STACK, Deadline, QueryTimeout  # noqa: F401 - the runner's public names
 
 T = TypeVar("T")
 
-#: Stack size of the thread that runs the work in the child (Oxigraph parses recursively: a long
-#: chain of operators overflows a default 8 MiB stack, issue #8).
-QUERY_THREAD_STACK = 256 * 1024 * 1024
 #: Lanes of work: ad-hoc SPARQL, and everything else (pages, JSON API, named queries, exports).
 SPARQL, APP = "sparql", "app"
-#: How much lower the CPU priority of ad-hoc SPARQL children is.
+#: How much lower the CPU priority of ad-hoc SPARQL processes is.
 SPARQL_NICE = 10
-_PR_SET_PDEATHSIG = 1
 #: Every runner of this process, for :func:`stop_all_queries`.
 _RUNNERS: weakref.WeakSet = weakref.WeakSet()
-
-
-class QueryTimeout(Exception):
-    """Raised inside the work when the deadline has passed (a cooperative check)."""
-
-
-class Deadline:
-    """A point in time the work must not run past."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-
-    def check(self) -> None:
-        """Raises QueryTimeout once the deadline has passed."""
-        if time.monotonic() > self.at:
-            raise QueryTimeout
 
 
 class _ResultTooLarge(Exception):
@@ -75,7 +54,7 @@ class _ResultTooLarge(Exception):
 
 @dataclass
 class RunnerStats:
-    """Counters of the runner, for tests and monitoring (``/api/service/stats``)."""
+    """Counters of the runner, for tests and monitoring."""
 
     started: int = 0
     finished: int = 0
@@ -86,109 +65,17 @@ class RunnerStats:
     running: dict[str, int] = field(default_factory=lambda: {SPARQL: 0, APP: 0})
 
 
-def _libc_prctl(option: int, value: int) -> None:
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-
-def _close_inherited_sockets(keep: int) -> None:
-    """Close the sockets the child inherited (listening socket, client connections): the server's
-    connections then close when the server says so, not when a child ends."""
-    try:
-        fds = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:  # pragma: no cover - no /proc
-        return
-    for fd in fds:
-        if fd <= 2 or fd == keep:
-            continue
-        try:
-            if stat.S_ISSOCK(os.fstat(fd).st_mode):
-                os.close(fd)
-        except OSError:
-            pass
-
-
-def _vm_size() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[0]) * resource.getpagesize()
-
-
-def _raise_stack_limit() -> bool:
-    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
-    if soft == resource.RLIM_INFINITY or soft >= QUERY_THREAD_STACK:
-        return True
-    if hard != resource.RLIM_INFINITY and hard < QUERY_THREAD_STACK:
-        return False
-    try:
-        resource.setrlimit(resource.RLIMIT_STACK, (QUERY_THREAD_STACK, hard))
-        return True
-    except (ValueError, OSError):
-        return False
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
 def _child_main(work: Callable[[Deadline], object], deadline: Deadline, out: int, memory_bytes: int,
                 nice: int) -> None:
     """In the forked child: run ``work`` and send ``("ok", value)`` or ``("err", exception)``; never returns."""
     code = 0
     try:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_DFL)
-        try:
-            signal.set_wakeup_fd(-1)
-        except (ValueError, OSError):
-            pass
-        _libc_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the server died between fork and prctl
-            os._exit(1)
-        _close_inherited_sockets(out)
-        if nice:
-            os.nice(nice)
-        box: list = []
-
-        def target() -> None:
-            try:
-                box.append(("ok", work(deadline)))
-            except MemoryError:
-                box.append(("mem", None))
-            except BaseException as exc:  # sent to the parent, which answers for it
-                exc.__traceback__ = exc.__context__ = exc.__cause__ = None
-                box.append(("err", exc))
-
-        # The main thread's stack grows up to RLIMIT_STACK, read when it grows: raise it in place of a
-        # thread with a large stack (a thread costs milliseconds per request).
-        in_main = threading.current_thread() is threading.main_thread() and _raise_stack_limit()
-        if memory_bytes:
-            limit = _vm_size() + QUERY_THREAD_STACK + memory_bytes
-            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            if hard != resource.RLIM_INFINITY:
-                limit = min(limit, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        if in_main:
-            target()
-        else:
-            threading.stack_size(QUERY_THREAD_STACK)
-            thread = threading.Thread(target=target, name="cipt-query")
-            thread.start()
-            thread.join()
-        kind, value = box[0] if box else ("err", RuntimeError("no result"))
-        try:
-            payload = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            payload = pickle.dumps(("mem", None))
-        except Exception as exc:  # an unpicklable value or exception
-            payload = pickle.dumps(("err", RuntimeError(f"unpicklable result: {type(exc).__name__}: {exc}")))
-        _write_all(out, payload)
+        procs.become_query_process((out,), nice)
+        procs.cap_memory(memory_bytes)
+        kind, value = procs.run_on_big_stack(lambda: work(deadline))
+        procs.write_all(out, procs.dump_outcome(kind, value))
     except MemoryError:
-        code = 3
+        code = procs.EXIT_MEMORY
     except BaseException:  # pragma: no cover - last resort: the parent sees no result
         code = 1
     finally:
@@ -196,15 +83,16 @@ def _child_main(work: Callable[[Deadline], object], deadline: Deadline, out: int
 
 
 class QueryRunner:
-    """Runs store work in killable child processes, within time, memory and concurrency limits.
+    """Runs store work in killable processes, within time, memory and concurrency limits.
 
     Args:
-        timeout: seconds a piece of work may take (the child is killed past it).
-        max_running: children running at once for pages, API and named queries (lane ``app``).
-        max_sparql: children running at once for ad-hoc SPARQL (lane ``sparql``); default ``max_running``.
+        timeout: seconds a piece of work may take (its process is killed past it).
+        max_running: processes running at once for pages, API and named queries (lane ``app``).
+        max_sparql: ad-hoc SPARQL queries running at once (lane ``sparql``), and the pool's
+            number of workers; default ``max_running``.
         per_client: ad-hoc SPARQL queries one client (IP address) may run at once.
-        memory_bytes: address space a child may add to what it inherited (0: no cap).
-        max_result_bytes: largest result a child may send back (413 past it).
+        memory_bytes: address space a process may add to what it holds when it starts (0: no cap).
+        max_result_bytes: largest result a process may send back (413 past it).
         sparql_wait: seconds an ad-hoc query waits for a free slot before 503.
     """
 
@@ -222,9 +110,19 @@ class QueryRunner:
         self._clients: dict[str, int] = {}
         self._children: set[int] = set()
         self.stats = RunnerStats()
+        #: The workers of :meth:`call`, once :meth:`attach` gave the store (else :meth:`call` forks).
+        self.pool: WorkerPool | None = None
+        self._store_of: Callable[[], object] | None = None
         #: Set by :meth:`stop` (the server is stopping): no new work, running work killed.
         self.stopping = False
         _RUNNERS.add(self)
+
+    def attach(self, store_of: Callable[[], object], generation_of: Callable[[], object]) -> None:
+        """Give the served store (``store_of()``) and its data generation: :meth:`call` then runs in
+        long-lived workers (:class:`~cipt_graph.api.pool.WorkerPool`)."""
+        self._store_of = store_of
+        self.pool = WorkerPool(store_of, generation_of, memory_bytes=self.memory_bytes,
+                               max_result_bytes=self.max_result_bytes, nice=SPARQL_NICE)
 
     # --- answers ---------------------------------------------------------------------------------
 
@@ -232,6 +130,7 @@ class QueryRunner:
         return {"Retry-After": str(max(1, round(self.timeout)))}
 
     def _timeout_error(self, seconds: float | None = None) -> ApiError:
+        self.stats.timed_out += 1
         return ApiError(503, f"the query ran past the time limit of {seconds or self.timeout:g} s and was stopped; "
                              "narrow it (a LIMIT, more selective patterns) or ask for a longer limit",
                         self._retry_after())
@@ -240,23 +139,40 @@ class QueryRunner:
         return ApiError(503, "the server is stopping; try again shortly", self._retry_after())
 
     def _memory_error(self) -> ApiError:
+        self.stats.out_of_memory += 1
         return ApiError(503, f"the query needed more memory than this service's limit of "
                              f"{self.memory_bytes // (1 << 20)} MiB and was stopped; narrow it",
                         self._retry_after())
 
-    # --- running ---------------------------------------------------------------------------------
+    def _too_large_error(self) -> ApiError:
+        return ApiError(413, f"the result is larger than {self.max_result_bytes} bytes, this service's limit; "
+                             "page through it with LIMIT and OFFSET")
 
-    async def run(self, work: Callable[[Deadline], T], *, lane: str = APP, client: str | None = None,
-                  timeout: float | None = None) -> T:
-        """Run ``work(deadline)`` in a child process, once a slot of ``lane`` is free.
+    def _died_error(self, status: int) -> ApiError:
+        if self.stopping:
+            return self._stopping_error()
+        if procs.died_of_memory(status):
+            return self._memory_error()
+        log.error("a query process ended without an answer (status %s)", status)
+        return ApiError(500, "internal error (logged on the server)")
 
-        Returns what ``work`` returns (it must be picklable), or raises what it raised.
-        ``timeout`` replaces the runner's time limit for this work (the reports' longer limit).
+    def _outcome(self, kind: str, value, seconds: float):
+        """The value of a process's outcome, or the error it stands for."""
+        if kind == "ok":
+            return value
+        if kind == "mem" or isinstance(value, MemoryError):
+            raise self._memory_error()
+        if isinstance(value, QueryTimeout):
+            raise self._timeout_error(seconds)
+        if not isinstance(value, (ApiError, CiptError)):
+            log.error("unexpected error in a query: %s: %s", type(value).__name__, value)
+        raise value
 
-        Raises:
-            ApiError: 503 (busy, time limit, memory limit), 429 (this client runs too many
-                ad-hoc queries), 413 (result too large); each with ``Retry-After`` when retrying helps.
-        """
+    # --- admission -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _admitted(self, lane: str, client: str | None, timeout: float | None):
+        """A slot of ``lane`` (and of the client's share): yields the work's :class:`Deadline`."""
         if self.stopping:
             raise self._stopping_error()
         arrived = time.monotonic()
@@ -283,7 +199,7 @@ class QueryRunner:
                 # Ad-hoc SPARQL: the limit counts from the request's arrival (its wait for a slot, at most
                 # ``sparql_wait``, included), so a heavy query stops using CPU at the limit as its client
                 # sees it; other work gets its whole limit once it has a slot.
-                return await self._fork(work, lane, limit_s, arrived if lane == SPARQL else None)
+                yield Deadline(limit_s, arrived if lane == SPARQL else None)
             finally:
                 self.stats.running[lane] -= 1
                 slots.release()
@@ -295,11 +211,52 @@ class QueryRunner:
                 else:
                     self._clients.pop(client, None)
 
-    async def _fork(self, work: Callable[[Deadline], T], lane: str, seconds: float, since: float | None = None) -> T:
+    # --- running ---------------------------------------------------------------------------------
+
+    async def call(self, function: Callable[..., T], *args, lane: str = SPARQL, client: str | None = None,
+                   timeout: float | None = None) -> T:
+        """``function(store, deadline, *args)`` in a pool worker, once a slot of ``lane`` is free.
+
+        ``function`` must be a module-level function (it is sent by name) and ``args`` and its
+        result picklable. Without :meth:`attach`, the work is forked as :meth:`run` does.
+
+        Raises:
+            ApiError: as :meth:`run`.
+        """
+        async with self._admitted(lane, client, timeout) as deadline:
+            if self.pool is None:
+                store = self._store_of() if self._store_of else None
+                return await self._fork(lambda d: function(store, d, *args), lane, deadline)
+            self.stats.started += 1
+            try:
+                kind, value = await self.pool.call(function, args, deadline)
+            except WorkerTimedOut:
+                raise self._timeout_error(deadline.seconds) from None
+            except ResultTooLarge:
+                raise self._too_large_error() from None
+            except PoolStopping:
+                raise self._stopping_error() from None
+            except WorkerDied as died:
+                raise self._died_error(died.status) from None
+            self.stats.finished += 1
+            return self._outcome(kind, value, deadline.seconds)
+
+    async def run(self, work: Callable[[Deadline], T], *, lane: str = APP, client: str | None = None,
+                  timeout: float | None = None) -> T:
+        """Run ``work(deadline)`` in a child process, once a slot of ``lane`` is free.
+
+        Returns what ``work`` returns (it must be picklable), or raises what it raised.
+        ``timeout`` replaces the runner's time limit for this work (the reports' longer limit).
+
+        Raises:
+            ApiError: 503 (busy, time limit, memory limit), 429 (this client runs too many
+                ad-hoc queries), 413 (result too large); each with ``Retry-After`` when retrying helps.
+        """
+        async with self._admitted(lane, client, timeout) as deadline:
+            return await self._fork(work, lane, deadline)
+
+    async def _fork(self, work: Callable[[Deadline], T], lane: str, deadline: Deadline) -> T:
         loop = asyncio.get_running_loop()
-        deadline = Deadline(seconds)
-        if since is not None:
-            deadline.at = since + seconds
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child
@@ -340,12 +297,10 @@ class QueryRunner:
             await asyncio.wait_for(asyncio.shield(done), max(0.0, deadline.at - time.monotonic()))
         except asyncio.TimeoutError:
             killed = True
-            self.stats.timed_out += 1
-            raise self._timeout_error(seconds) from None
+            raise self._timeout_error(deadline.seconds) from None
         except _ResultTooLarge:
             killed = True
-            raise ApiError(413, f"the result is larger than {self.max_result_bytes} bytes, this service's limit; "
-                                "page through it with LIMIT and OFFSET") from None
+            raise self._too_large_error() from None
         except BaseException:
             killed = True  # cancelled (the client left, the server stops)
             raise
@@ -353,101 +308,49 @@ class QueryRunner:
             loop.remove_reader(read_fd)
             os.close(read_fd)
             if killed:
-                self._kill(pid)
+                procs.kill(pid)
                 self._reap_later(pid)
         data = b"".join(chunks)
         self.stats.finished += 1
         if data:
             self._reap_later(pid)  # the answer need not wait for the child's exit
         else:
-            status = await self._reap(pid)
-            if self.stopping:
-                raise self._stopping_error()
-            if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS) \
-                    or os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
-                # Rust aborts when an allocation fails under RLIMIT_AS.
-                self.stats.out_of_memory += 1
-                raise self._memory_error()
-            log.error("a query process ended without an answer (status %s)", status)
-            raise ApiError(500, "internal error (logged on the server)")
+            try:
+                status = await procs.reap(pid)
+            finally:
+                self._children.discard(pid)
+            raise self._died_error(status)
         try:
             kind, value = pickle.loads(data)
         except Exception:
             if self.stopping:  # killed while it was sending its answer
                 raise self._stopping_error() from None
             raise
-        if kind == "ok":
-            return value
-        if kind == "mem":
-            self.stats.out_of_memory += 1
-            raise self._memory_error()
-        if isinstance(value, QueryTimeout):
-            self.stats.timed_out += 1
-            raise self._timeout_error()
-        if isinstance(value, MemoryError):
-            self.stats.out_of_memory += 1
-            raise self._memory_error()
-        if not isinstance(value, (ApiError, CiptError)):
-            log.error("unexpected error in a query: %s: %s", type(value).__name__, value)
-        raise value
-
-    def _kill(self, pid: int) -> None:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    async def _reap(self, pid: int) -> int:
-        """Wait for the child's end without blocking the event loop; its wait status."""
-        delay = 0.0005
-        try:
-            while True:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    return status
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.05)
-        except ChildProcessError:
-            return 0
-        finally:
-            self._children.discard(pid)
+        return self._outcome(kind, value, deadline.seconds)
 
     def _reap_later(self, pid: int) -> None:
-        """Reap the child when it exits, from the event loop (a pidfd), without waiting for it."""
-        loop = asyncio.get_running_loop()
-        try:
-            pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):  # pragma: no cover - old kernel: poll instead
-            loop.create_task(self._reap(pid))
-            return
-
-        def exited() -> None:
-            loop.remove_reader(pidfd)
-            os.close(pidfd)
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-            self._children.discard(pid)
-
-        loop.add_reader(pidfd, exited)
+        procs.reap_later(pid, lambda: self._children.discard(pid))
 
     def stop(self) -> None:
         """The server is stopping: refuse new work and kill the running work now (its requests get
         503 at once), so that answers in flight do not hold the graceful stop; reaped as usual."""
         self.stopping = True
         for pid in list(self._children):
-            self._kill(pid)
+            procs.kill(pid)
+        if self.pool is not None:
+            self.pool.stop()
 
     def shutdown(self) -> None:
-        """Kill every running child (the server is stopping)."""
+        """Kill every running process (the server is stopping)."""
         for pid in list(self._children):
-            self._kill(pid)
+            procs.kill(pid)
             try:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
         self._children.clear()
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
 def stop_all_queries() -> None:

@@ -7,12 +7,14 @@ fetched); SPARQL Update and federated ``SERVICE`` calls are refused.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ..errors import QueryError, StoreError
 from ..sparqlscan import nesting_depth, uses_service
 from ..text import strip_bom
 from . import results as res
@@ -34,6 +36,10 @@ DEFAULT_GRAPH_TYPE = "text/turtle"
 #: Deepest nesting of {…}, (…) and […] accepted (issue #8): far beyond any real query, far below
 #: what would exhaust a parser's stack.
 MAX_NESTING = 100
+#: The solutions format Oxigraph writes itself (see :func:`_native`), and the largest answer it
+#: writes so: a larger one is written again row by row, within the row limit.
+NATIVE_TYPE = "application/sparql-results+json"
+NATIVE_BUDGET = 1 << 20
 _READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
 _PROTOCOL = {"responses": {
     200: {"description": "Query results (SPARQL Results JSON/XML/CSV/TSV, or an RDF graph)"},
@@ -105,37 +111,95 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
     if uses_service(query):
         raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs")
     default, named = _graphs(pairs)
-    accept = request.headers.get("accept")
-
-    def work(deadline: Deadline) -> Response:
-        results = app.store.raw_query(query, default_graph=default, named_graphs=named)
-        headers = {"Vary": "Accept"}
-        # The formats the client accepts, best first: a later one answers when an earlier one
-        # cannot hold the result (RDF/XML, XML 1.0 characters); none can: 406.
-        try:
-            if isinstance(results, ox.QueryTriples):
-                medias = acceptable(accept, list(res.GRAPH_TYPES)) or [DEFAULT_GRAPH_TYPE]
-                triples, truncated = _read(res.read_triples, results, deadline, settings)
-                media, body = res.first_representable(
-                    medias, lambda m: res.serialize_triples(triples, res.GRAPH_TYPES[m]))
-            else:
-                medias = acceptable(accept, list(res.SOLUTION_TYPES)) or [DEFAULT_SOLUTION_TYPE]
-                if isinstance(results, ox.QueryBoolean):
-                    media = medias[0]
-                    body, truncated = res.serialize_boolean(bool(results), res.SOLUTION_TYPES[media]), False
-                else:
-                    solutions = _read(res.read_solutions, results, deadline, settings)
-                    media, body = res.first_representable(
-                        medias, lambda m: res.serialize_solutions(solutions, res.SOLUTION_TYPES[m]))
-                    truncated = solutions.truncated
-        except res.Unrepresentable as exc:
-            raise ApiError(406, str(exc)) from None
-        if truncated:
-            headers["X-Cipt-Truncated"] = f"max-rows={settings.max_rows}"
-        return Response(body, media_type=res.content_type(media), headers=headers)
-
     client = request.client.host if request.client else None
-    return await app.runner.run(work, lane=SPARQL, client=client)
+    body, content_type, headers = await app.runner.call(
+        answer, query, default, named, request.headers.get("accept"), settings, lane=SPARQL, client=client)
+    return Response(body, media_type=content_type, headers=headers)
+
+
+def answer(store, deadline: Deadline, query: str, default: list[str] | None, named: list[str] | None,
+           accept: str | None, settings) -> tuple[bytes, str, dict[str, str]]:
+    """The answer to ``query`` over ``store`` (in a query worker): body, ``Content-Type``, headers.
+
+    The formats the client accepts (``accept``), best first: a later one answers when an earlier
+    one cannot hold the result (RDF/XML, XML 1.0 characters); none can: 406.
+
+    Raises:
+        ApiError: 406 (no acceptable format can hold the result), 413 (too many rows).
+        QueryError, StoreError: from the store (400, 503).
+    """
+    results = store.raw_query(query, default_graph=default, named_graphs=named)
+    headers = {"Vary": "Accept"}
+    if isinstance(results, ox.QuerySolutions) and (acceptable(accept, list(res.SOLUTION_TYPES))
+                                                   or [DEFAULT_SOLUTION_TYPE])[0] == NATIVE_TYPE:
+        body = _native(results, settings)
+        deadline.check()
+        if body is not None:
+            return body, res.content_type(NATIVE_TYPE), headers
+        results = store.raw_query(query, default_graph=default, named_graphs=named)  # the long way
+    try:
+        if isinstance(results, ox.QueryTriples):
+            medias = acceptable(accept, list(res.GRAPH_TYPES)) or [DEFAULT_GRAPH_TYPE]
+            triples, truncated = _read(res.read_triples, results, deadline, settings)
+            media, body = res.first_representable(
+                medias, lambda m: res.serialize_triples(triples, res.GRAPH_TYPES[m]))
+        else:
+            medias = acceptable(accept, list(res.SOLUTION_TYPES)) or [DEFAULT_SOLUTION_TYPE]
+            if isinstance(results, ox.QueryBoolean):
+                media = medias[0]
+                body, truncated = res.serialize_boolean(bool(results), res.SOLUTION_TYPES[media]), False
+            else:
+                solutions = _read(res.read_solutions, results, deadline, settings)
+                media, body = res.first_representable(
+                    medias, lambda m: res.serialize_solutions(solutions, res.SOLUTION_TYPES[m]))
+                truncated = solutions.truncated
+    except res.Unrepresentable as exc:
+        raise ApiError(406, str(exc)) from None
+    if truncated:
+        headers["X-Cipt-Truncated"] = f"max-rows={settings.max_rows}"
+    return body, res.content_type(media), headers
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _Budget:
+    """A binary output that refuses to grow past ``NATIVE_BUDGET`` bytes."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > NATIVE_BUDGET:
+            raise _OverBudget
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _native(results: ox.QuerySolutions, settings) -> bytes | None:
+    """SPARQL Results JSON written by Oxigraph itself (the same document as
+    :func:`~cipt_graph.api.results.serialize_solutions`, without a Python object per term), or
+    ``None`` when the answer is over ``NATIVE_BUDGET`` bytes or ``max_rows`` rows: the query is
+    then answered the long way, which truncates or refuses (413) as the settings say."""
+    out = _Budget()
+    try:
+        results.serialize(out, format=ox.QueryResultsFormat.JSON)
+    except _OverBudget:
+        return None
+    except OSError as exc:
+        raise StoreError(f"store read failed: {exc}") from exc
+    except (RuntimeError, ValueError) as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+    body = b"".join(out.parts)
+    if len(json.loads(body)["results"]["bindings"]) > settings.max_rows:
+        return None
+    return body
 
 
 def _read(reader, results, deadline: Deadline, settings):

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = CommandAdder(sub, common_options())
     for group in GROUPS:
         group.register(commands)
+    for command in sub.choices.values():  # `cipt COMMAND --lang en` as well as `cipt --lang en COMMAND`
+        if "--lang" not in command._option_string_actions:
+            command.add_argument("--lang", choices=("fr", "en"), default=None,
+                                 help="language of the messages: fr or en (default: the global --lang, "
+                                      "else LANGUAGE / LC_ALL / LC_MESSAGES / LANG, else fr)")
     return parser
 
 
@@ -63,9 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `cipt` with ``argv`` (default: the process's arguments); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    lang = getattr(args, "lang", None) or args.global_lang or env_lang()
-    if hasattr(args, "lang"):
-        args.lang = lang
+    lang = args.lang or args.global_lang or env_lang()
+    args.lang = lang
     args.ui_lang = lang  # the language of the messages, for commands without their own --lang
     try:
         return args.func(args)

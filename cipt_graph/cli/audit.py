@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import CiptError
 from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data
+from .messages import tr
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Accreditation audit report (HTML, Markdown or JSON): every figure cites its named query.
@@ -21,9 +22,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ..audit.render_md import render_md
 
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
-        raise CiptError(f"--base-url must be an http:// or https:// URL, got {args.base_url!r}")
+        raise CiptError(tr(args.lang, "cli.audit.base_url", url=repr(args.base_url)))
     if args.out and not Path(args.out).resolve().parent.is_dir():
-        raise CiptError("the folder to write the report in does not exist", where=args.out)
+        raise CiptError(tr(args.lang, "cli.audit.no_folder"), where=args.out)
     report = build_audit_report(open_data(args), lang=args.lang, base_url=args.base_url, programme=args.programme)
     render = {"html": render_html, "md": render_md, "json": render_json}[args.format]
     text = render(report)
@@ -35,10 +36,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
             tmp.replace(out)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise CiptError(f"cannot write the report: {exc.strerror}", where=str(out)) from exc
+            raise CiptError(tr(args.lang, "cli.write_failed", reason=exc.strerror), where=str(out)) from exc
         counts = report.counts()
-        print(f"wrote the audit to {out} ({args.format}): {counts['violation']} violation(s), "
-              f"{counts['warning']} warning(s)", file=sys.stderr)
+        print(tr(args.lang, "cli.audit.wrote", out=out, format=args.format,
+                 violations=tr(args.lang, "cli.count.Violation", counts["violation"]),
+                 warnings=tr(args.lang, "cli.count.Warning", counts["warning"])), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_FINDINGS if report.exit_code else EXIT_OK

@@ -83,8 +83,9 @@ def open_data(args: argparse.Namespace):
         from ..load import load_workspace
 
         if isinstance(store, RemoteStore) and not (store.update_url or store.gsp_url):
-            raise StoreError("the remote store is empty (or --data asks to reload it): fill it with "
-                             "`cipt load --store URL --gsp-url URL` or give --update-url/--gsp-url", where=spec)
+            from .messages import tr
+
+            raise StoreError(tr(getattr(args, "ui_lang", "fr"), "cli.store.empty_remote"), where=spec)
         load_workspace(store, data)
     return store
 
@@ -104,12 +105,15 @@ def error_text(exc: CiptError, lang: str) -> str:
     return (f"{exc.where}: " if exc.where else "") + head + "\n  " + "\n  ".join(shown)
 
 
-def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+def parse_params(pairs: Sequence[str], lang: str = "fr") -> dict[str, str]:
+    """``["key=value", …]`` as a dict; raises :class:`QueryError` (in ``lang``) on a pair without ``=``."""
+    from .messages import tr
+
     params: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise QueryError(f"--param takes key=value, got {pair!r}")
+            raise QueryError(tr(lang, "cli.param", pair=repr(pair)))
         params[key.strip()] = value
     return params
 
@@ -118,16 +122,20 @@ def writable_workspace(args: argparse.Namespace, what: str):
     """The workspace named by --data / $CIPT_DATA; refuses the read-only shipped data."""
     from ..paths import resolve_workspace
 
+    from .messages import tr
+
     workspace = resolve_workspace(args.data)
     if workspace.read_only:
-        raise CiptError(f"{what} needs a workspace: create one with `cipt init DIR`, then pass --data DIR "
-                        "(or set CIPT_DATA=DIR); the shipped data is read-only")
+        raise CiptError(tr(getattr(args, "ui_lang", "fr"), "cli.needs_workspace", what=what))
     return workspace
 
 
-def progress_printer():
-    """A progress line on stderr while an export is read (only on a terminal)."""
+def progress_printer(lang: str = "fr"):
+    """A progress line on stderr while an export is read (only on a terminal), in ``lang``."""
     import time
+
+    from ..i18n import number, percent
+    from .messages import tr
 
     if not sys.stderr.isatty():
         return None
@@ -138,7 +146,9 @@ def progress_printer():
         if now - last[0] < 0.2 and (not total or done < total):
             return
         last[0] = now
-        share = f"{100 * done // total:3d} % ({done / 1e6:.0f} Mo sur {total / 1e6:.0f} Mo), " if total else ""
-        print(f"\rimport-rncp : {share}{fiches} fiche(s) lue(s)", end="", file=sys.stderr, flush=True)
+        share = tr(lang, "cli.rncp.share", pct=percent(100 * done // total, lang, 0), done=number(done / 1e6, lang, 0),
+                   total=number(total / 1e6, lang, 0)) if total else ""
+        print(f"\rimport-rncp{' :' if lang == 'fr' else ':'} {tr(lang, 'cli.rncp.progress', fiches, share=share)}",
+              end="", file=sys.stderr, flush=True)
 
     return show

@@ -8,14 +8,16 @@ import sys
 from pathlib import Path
 
 from ..errors import CiptError
+from ..i18n import number
 from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data
+from .messages import tr
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a workspace holding a copy of the shipped programme data, to edit."""
     from ..paths import init_workspace
 
     workspace = init_workspace(args.dir, force=args.force)
-    print(f"workspace created in {workspace.root}; use it with --data {args.dir} or CIPT_DATA={args.dir}")
+    print(tr(args.ui_lang, "cli.init.done", root=workspace.root, dir=args.dir))
     return EXIT_OK
 
 
@@ -30,7 +32,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         tmp = out.with_name(out.name + ".tmp")
         tmp.write_bytes(data)
         tmp.replace(out)
-        print(f"wrote {len(store)} quads to {out} ({args.format})", file=sys.stderr)
+        print(tr(args.ui_lang, "cli.build.wrote", len(store), out=out, format=args.format), file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
     return EXIT_OK
@@ -51,14 +53,16 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     spec = args.store or os.environ.get(ENV_STORE) or None
     if spec is None:
-        raise CiptError("cipt load needs a persistent store: --store PATH|URL (or $CIPT_STORE)")
+        raise CiptError(tr(args.ui_lang, "cli.load.needs_store"))
     report = load_workspace(open_store(spec, update_url=args.update_url, gsp_url=args.gsp_url), args.data)
     if args.format == "json":
         print(json.dumps({"store": report.store, "workspace": report.workspace, "quads": report.quads,
                           "graphs": report.graphs, "seconds": round(report.seconds, 3)}, indent=2))
     else:
-        print(f"loaded {report.quads} quads in {len(report.graphs)} graphs from {report.workspace} "
-              f"into {report.store} in {report.seconds:.1f} s")
+        lang = args.ui_lang
+        print(tr(lang, "cli.load.done", quads=tr(lang, "cli.quads", report.quads),
+                 graphs=tr(lang, "cli.graphs", len(report.graphs)), workspace=report.workspace,
+                 store=report.store, seconds=number(report.seconds, lang, 1)))
     return EXIT_OK
 
 
@@ -80,7 +84,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps({"conforms": report.conforms, "counts": report.counts(),
                           "findings": [f.as_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
     else:
-        from .messages import MESSAGES, tr
+        from .messages import MESSAGES
 
         lang = args.lang
         for f in report.findings:

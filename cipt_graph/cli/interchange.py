@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .common import EXIT_OK, CommandAdder, open_data
+from .messages import tr
 
 
 def _emit(args: argparse.Namespace, data: bytes, what: str) -> int:
@@ -15,7 +16,7 @@ def _emit(args: argparse.Namespace, data: bytes, what: str) -> int:
         from ..versions import write_atomic
 
         write_atomic(Path(args.out), data)
-        print(f"wrote {what} to {args.out}", file=sys.stderr)
+        print(tr(args.ui_lang, "cli.wrote", what=what, out=args.out), file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -38,8 +39,9 @@ def cmd_export_case(args: argparse.Namespace) -> int:
     ref = load_referential(open_data(args))
     package = build_package(ref, args.lang or "fr")
     data = (json.dumps(package, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    return _emit(args, data, f"the CASE package ({len(package['CFItems'])} items, "
-                             f"{len(package['CFAssociations'])} associations)")
+    lang = args.ui_lang
+    return _emit(args, data, tr(lang, "cli.case.what", items=tr(lang, "cli.items", len(package["CFItems"])),
+                                associations=tr(lang, "cli.associations", len(package["CFAssociations"]))))
 
 
 def cmd_export_moodle(args: argparse.Namespace) -> int:
@@ -56,7 +58,7 @@ def cmd_export_moodle(args: argparse.Namespace) -> int:
     from ..interchange.moodle import build_csv
 
     ref = load_referential(open_data(args))
-    return _emit(args, build_csv(ref).encode("utf-8"), f"the Moodle framework ({len(ref.items)} competencies)")
+    return _emit(args, build_csv(ref).encode("utf-8"), tr(args.ui_lang, "cli.moodle.what", competencies=tr(args.ui_lang, "cli.competencies", len(ref.items))))
 
 
 def cmd_export_elm(args: argparse.Namespace) -> int:
@@ -71,7 +73,7 @@ def cmd_export_elm(args: argparse.Namespace) -> int:
 
     ref = load_referential(open_data(args))
     data = (json.dumps(build_qualification(ref), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    return _emit(args, data, "the ELM qualification")
+    return _emit(args, data, tr(args.ui_lang, "cli.elm.what"))
 
 
 def register(commands: CommandAdder) -> None:

@@ -28,10 +28,12 @@ def cmd_export_matrix(args: argparse.Namespace) -> int:
         from ..versions import write_atomic
 
         write_atomic(Path(args.out), data)
-        print(f"wrote the matrix ({len(model.modules)} modules × {len(model.competencies)} competencies, "
-              f"{len(model.rows)} links) to {args.out}", file=sys.stderr)
+        lang = args.ui_lang
+        print(tr(lang, "cli.matrix.wrote", out=args.out, modules=tr(lang, "cli.modules", len(model.modules)),
+                 competencies=tr(lang, "cli.competencies", len(model.competencies)),
+                 links=tr(lang, "cli.links", len(model.rows))), file=sys.stderr)
     elif args.format == "xlsx" and sys.stdout.isatty():
-        raise CiptError("an XLSX workbook is binary: give --out FILE (or redirect the output to a file)")
+        raise CiptError(tr(args.ui_lang, "cli.matrix.binary"))
     else:
         sys.stdout.buffer.write(data)
     return EXIT_OK
@@ -91,6 +93,7 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
 
 def cmd_versions(args: argparse.Namespace) -> int:
     """List the recorded versions of the workspace: id, date, who, kind, source and link counts."""
+    from ..i18n import datetime
     from ..versions import list_versions, matching_version
 
     workspace = writable_workspace(args, "versions")
@@ -101,14 +104,15 @@ def cmd_versions(args: argparse.Namespace) -> int:
     if not versions:
         print(tr(getattr(args, "ui_lang", "fr"), "cli.versions.none"))
         return EXIT_OK
-    head = ("id", "date", "who", "kind", "source", "competency", "activity", "objective")
-    rows = [(v.id, v.created, v.agent, v.kind, v.source, str(v.counts.get("competency_links", "")),
+    lang = args.ui_lang
+    head = tuple(tr(lang, "cli.versions.head").split("|"))
+    rows = [(v.id, datetime(v.created, lang), v.agent, v.kind, v.source, str(v.counts.get("competency_links", "")),
              str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", ""))) for v in versions]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     if matching_version(workspace) is None:
-        print(f"note: the workspace's files differ from {versions[-1].id} (see `cipt diff {versions[-1].id} current`)")
+        print(tr(lang, "cli.versions.differ", version=versions[-1].id))
     return EXIT_OK
 
 

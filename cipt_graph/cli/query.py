@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from ..i18n import number
+from .messages import MESSAGES, tr
 from .common import EXIT_OK, CommandAdder, open_data, parse_params
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -13,7 +15,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     from ..output import format_result
     from ..queries import run_query
 
-    params = parse_params(args.param)
+    params = parse_params(args.param, args.ui_lang)
     store = open_data(args)
     result = run_query(store, args.name, params)
     text = format_result(result, args.format)
@@ -55,8 +57,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         for n, record in enumerate(records):
             if n:
                 print()
-            for key, value in record.items():
-                print(f"{key:16} {value}")
+            for key, value in record.items():  # names and numbers in the language (Babel)
+                shown = number(value, args.ui_lang) if isinstance(value, (int, float)) else value
+                name = tr(args.ui_lang, f"cli.stats.{key}") if f"cli.stats.{key}" in MESSAGES["fr"] else key
+                print(f"{name:20} {shown}")
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from .common import EXIT_OK, CommandAdder, progress_printer, writable_workspace
+from .messages import tr
 
 def cmd_import_rncp(args: argparse.Namespace) -> int:
     """Import France Compétences' RNCP export (XML V4.1 .xml/.zip, or CSV zip) into the workspace.
@@ -22,7 +23,8 @@ def cmd_import_rncp(args: argparse.Namespace) -> int:
     from ..importers import import_rncp
 
     workspace = writable_workspace(args, "import-rncp")
-    printer = progress_printer()
+    lang = args.ui_lang
+    printer = progress_printer(lang)
     try:
         report = import_rncp(args.file, workspace, fiches=args.fiche, progress=printer, agent=args.author)
     finally:
@@ -32,31 +34,32 @@ def cmd_import_rncp(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
     shown = ", ".join(report.fiches[:10]) + (" …" if len(report.fiches) > 10 else "")
-    print(f"{len(report.fiches)} fiche(s) importée(s) de {report.source} ({report.format}) : {shown}")
-    print(f"  {report.blocks} bloc(s), {report.competencies} compétence(s) ; "
-          f"{len(report.replaced)} fiche(s) mise(s) à jour ; écrit dans {workspace.root / 'rncp'}")
+    print(tr(lang, "cli.rncp.imported", len(report.fiches), source=report.source, format=report.format, shown=shown))
+    print(tr(lang, "cli.rncp.counts", blocks=tr(lang, "cli.blocks", report.blocks),
+             competencies=tr(lang, "cli.competencies", report.competencies),
+             replaced=tr(lang, "cli.rncp.replaced", len(report.replaced)), folder=workspace.root / "rncp"))
     if report.skipped_not_rncp:
         skipped = report.skipped_not_rncp
-        print(f"  {len(skipped)} fiche(s) du répertoire spécifique ignorée(s) "
-              f"({', '.join(skipped[:5])}{' …' if len(skipped) > 5 else ''})")
+        print(tr(lang, "cli.rncp.skipped", len(skipped),
+                 codes=", ".join(skipped[:5]) + (" …" if len(skipped) > 5 else "")))
     rec = report.reconciliation
     if rec is not None:
-        print(f"rapprochement avec les blocs du programme ({rec.certification}) :")
+        print(tr(lang, "cli.rncp.reconciliation", certification=rec.certification))
         for m in rec.matched:
             print(f"  = {m['block']} ↔ {m['official_code']}  {m['label']}")
         for m in rec.unmatched_brochure:
-            print(f"  ? {m['block']} sans bloc officiel de même intitulé (code toujours déduit) : {m['label']}")
+            print(tr(lang, "cli.rncp.unmatched_brochure", block=m["block"], label=m["label"]))
         for m in rec.unmatched_official:
-            print(f"  + {m['official_code']} absent de la brochure : {m['label']}")
+            print(tr(lang, "cli.rncp.unmatched_official", code=m["official_code"], label=m["label"]))
         for d in rec.competencies_differing:
-            print(f"  ~ {d['competency']} formulée autrement :\n      brochure : {d['brochure']}\n"
-                  f"      officiel : {d['official']}")
+            print(tr(lang, "cli.rncp.differing", competency=d["competency"], brochure=d["brochure"],
+                     official=d["official"]))
         for d in rec.competencies_only_brochure:
-            print(f"  - {d['competency']} absente de la fiche officielle : {d['label']}")
+            print(tr(lang, "cli.rncp.only_brochure", competency=d["competency"], label=d["label"]))
         for d in rec.competencies_only_official:
-            print(f"  + compétence du bloc {d['official_code']} absente de la brochure : {d['label']}")
+            print(tr(lang, "cli.rncp.only_official", code=d["official_code"], label=d["label"]))
     if report.version:
-        print(f"version {report.version} enregistrée (voir `cipt versions`)")
+        print(tr(lang, "cli.rncp.version", version=report.version))
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ import sys
 
 from ..errors import CiptError
 from .common import EXIT_OK, CommandAdder, open_data, writable_workspace
+from .messages import tr
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the graph over HTTP: SPARQL 1.1 endpoint (/sparql), named queries and JSON API
@@ -43,21 +44,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         report_timeout=args.report_timeout,
     )
     if args.workers < 1:
-        raise CiptError(f"--workers must be at least 1, got {args.workers}")
+        raise CiptError(tr(args.ui_lang, "cli.serve.bad_workers", workers=args.workers))
     spec = args.store or os.environ.get("CIPT_STORE") or None
     if settings.allow_writes:
         writable_workspace(args, "--allow-writes")
         if args.workers > 1 and spec is None:
-            raise CiptError("--allow-writes with several --workers needs a shared store (--store DIR): each "
-                            "worker would otherwise keep its own in-memory copy, and only one would see a write")
+            raise CiptError(tr(args.ui_lang, "cli.serve.shared_store"))
     store = open_data(args)  # reads and checks every data file now: exit 2 before the server starts
     config = {"data": args.data, "store": spec, "update_url": args.update_url, "gsp_url": args.gsp_url,
               "settings": settings_to_config(settings)}
     app = build_service(config, store) if args.workers == 1 else None  # ready before the port opens
     sock = bind_socket(args.host, args.port)  # a port in use: exit 2, before saying "serving"
-    mode = "read-write (bearer token)" if settings.allow_writes else "read-only"
-    print(f"cipt-graph: serving on http://{args.host}:{args.port}/ (SPARQL endpoint at /sparql; {mode}; "
-          f"{args.workers} worker{'s' if args.workers > 1 else ''})", file=sys.stderr)
+    lang = args.ui_lang
+    mode = tr(lang, "cli.serve.read_write" if settings.allow_writes else "cli.serve.read_only")
+    print(tr(lang, "cli.serve.listening", host=args.host, port=args.port, mode=mode,
+             workers=tr(lang, "cli.serve.workers", args.workers)), file=sys.stderr)
     if app is not None:
         run_server(app, sock, log_level=args.log_level)
         return EXIT_OK

@@ -9,16 +9,18 @@ import sys
 
 from ..errors import CiptError
 from .common import EXIT_OK, CommandAdder, writable_workspace
+from .messages import tr
 
 
 def _password(args: argparse.Namespace) -> str:
+    lang = args.ui_lang
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise CiptError("give the password on standard input with --password-stdin (no terminal to ask on)")
-    first = getpass.getpass("mot de passe : ")
-    if first != getpass.getpass("mot de passe (encore) : "):
-        raise CiptError("the two passwords differ")
+        raise CiptError(tr(lang, "cli.users.stdin"))
+    first = getpass.getpass(tr(lang, "cli.users.prompt"))
+    if first != getpass.getpass(tr(lang, "cli.users.again")):
+        raise CiptError(tr(lang, "cli.users.differ"))
     return first
 
 
@@ -36,26 +38,29 @@ def cmd_users(args: argparse.Namespace) -> int:
     """
     from ..accounts import AccountStore
 
+    from ..i18n import date
+
+    lang = args.ui_lang
     store = AccountStore(writable_workspace(args, "users"))
     if args.action == "list":
         accounts = store.list()
         if args.format == "json":
             print(json.dumps([a.public() for a in accounts], ensure_ascii=False, indent=2))
         elif not accounts:
-            print("aucun compte (créez-en un avec `cipt users add NOM --role editor`)")
+            print(tr(lang, "cli.users.none"))
         else:
             for a in accounts:
-                print(f"{a.username:24} {a.role:10} {a.display_name}  (créé le {a.created})")
+                print(f"{a.username:24} {a.role:10} {a.display_name}  ({tr(lang, 'cli.users.created', date=date(a.created, lang))})")
         return EXIT_OK
     if not args.username:
-        raise CiptError(f"`cipt users {args.action}` needs a username")
+        raise CiptError(tr(lang, "cli.users.needs_name", action=args.action))
     if args.action == "add":
         account = store.add(args.username, args.role, _password(args), display_name=args.name or "",
                             replace=args.replace)
-        print(f"compte {account.username} ({account.role}) enregistré dans {store.path}")
+        print(tr(lang, "cli.users.added", user=account.username, role=account.role, path=store.path))
     else:
         account = store.remove(args.username)
-        print(f"compte {account.username} supprimé")
+        print(tr(lang, "cli.users.removed", user=account.username))
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .common import EXIT_OK, CommandAdder, open_data
+from .messages import tr
 
 def cmd_viz(args: argparse.Namespace) -> int:
     """Write the coverage views as standalone HTML files that open from disk, with no server and no network.
@@ -16,7 +17,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     from ..visualize import write_views
 
     written = write_views(open_data(args), args.out, args.lang, programme=args.programme)
-    print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written))
+    print(tr(args.lang, "cli.viz.wrote", len(written), out=args.out, names=", ".join(p.name for p in written)))
     return EXIT_OK
 
 

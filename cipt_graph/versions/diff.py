@@ -237,6 +237,9 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
         "blocks": "Couverture par bloc (compétences couvertes, heures, modules : avant → après)" if fr
         else "Coverage per block (competencies covered, hours, modules: before → after)",
         "level": "niveau" if fr else "level",
+        "hours": "heures" if fr else "hours",
+        "status": "statut" if fr else "status",
+        "rationale": "justification" if fr else "rationale",
     }
     lines = [t["title"].format(a=diff.a, b=diff.b) + (f" ({diff.programme})" if diff.programme else ""), ""]
     if diff.empty:
@@ -251,7 +254,7 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
         lines.append(f"{t['changed']} ({len(diff.changed)})")
         for c in diff.changed:
             what = ", ".join(
-                f"{t['level']} {c['level_before']} → {c['level_after']}" if f == "level" else f
+                f"{t['level']} {c['level_before']} → {c['level_after']}" if f == "level" else t.get(f, f)
                 for f in c["fields"])
             lines.append(f"  ~ {c['module']} → {c['competency']}  {what}")
         lines.append("")

@@ -1,0 +1,408 @@
+"""A pool of long-lived query worker processes, for ad-hoc SPARQL (issue #11).
+
+Forking a process per query kept every guarantee but cost its price per request: 19 ms to fork
+a 150 MiB server on this machine, and a cold RocksDB block cache in every child. A worker of
+this pool lives across requests instead:
+
+- it is forked from the server (in memory: copy-on-write, the data as served at that moment; on
+  disk: it opens the store read-only itself, so its block cache warms over its requests; remote:
+  its own connections) and then only reads requests from a pipe;
+- a request is data, never a closure: a module-level function (pickled by name), its arguments
+  and the :class:`~cipt_graph.api.procs.Deadline`; the worker calls ``function(store, deadline,
+  *arguments)`` and sends back the pickled outcome (``ok`` value, ``err`` exception, ``mem``),
+  with its resident and virtual memory after the work;
+- at the time limit the server kills it (``SIGKILL``: its CPU stops at once) and forks a new
+  one for the next request; past its memory cap (``RLIMIT_AS``, set once when it starts) its
+  allocation fails, it ends, the request gets 503 and it is replaced; a result larger than the
+  limit is cut the same way;
+- a worker whose memory grew past ``max_growth`` since its first answer, that served
+  ``MAX_REQUESTS``, or whose request used ``NICE_AFTER`` seconds of CPU (its priority was lowered then,
+  and a process cannot raise it back) is retired after its answer;
+- workers belong to a generation of the data (the data version; one for a remote store, whose
+  data the worker does not hold): when the data changes, idle workers of older generations are
+  killed at once and busy ones when they finish, so no answer comes from old data.
+
+The caller (:class:`~cipt_graph.api.runner.QueryRunner`) bounds how many requests run at once
+(its lane's slots): the pool forks a worker when none of the current generation is idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import procs
+
+#: Length of the pickled outcome, then the worker's resident and virtual memory (bytes).
+_ANSWER = struct.Struct("!QQQ")
+_REQUEST = struct.Struct("!Q")
+#: Seconds of CPU a request may use at the worker's normal priority; past them its priority is
+#: lowered (so pages and named queries keep the CPU) and the worker is retired after answering.
+#: CPU, not wall time: eight light queries sharing two cores are not heavy ones.
+NICE_AFTER = 0.25
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+#: Requests a worker serves before it is replaced (bounds what slow leaks could add up to).
+MAX_REQUESTS = 10_000
+
+
+class WorkerTimedOut(Exception):
+    """The request ran past its deadline; its worker was killed."""
+
+
+class ResultTooLarge(Exception):
+    """The outcome was larger than the pool's limit; its worker was killed."""
+
+
+class PoolStopping(Exception):
+    """The server is stopping; the worker was killed."""
+
+
+class WorkerDied(Exception):
+    """The worker ended without an answer; ``status`` is its wait status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass
+class PoolStats:
+    """Counters of the pool, for tests and monitoring."""
+
+    spawned: int = 0
+    served: int = 0
+    #: Workers ended, by reason: time, memory, died, too_large, cancelled, data, priority, growth, worn, stop.
+    retired: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Worker:
+    pid: int
+    requests: int  # write end of the requests pipe
+    answers: int  # read end of the answers pipe (non-blocking)
+    generation: object
+    served: int = 0
+    niced: bool = False
+    base_rss: int | None = None
+    reaped: bool = False
+    watch: asyncio.TimerHandle | None = None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process used so far, from ``/proc/PID/stat``; 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _worker_store(store):
+    """The store as the worker reads it: an on-disk store opened again by the worker (its own
+    RocksDB handle and block cache); in memory and remote, the inherited object."""
+    from ..stores.embedded import OxigraphStore
+
+    if isinstance(store, OxigraphStore) and store.path is not None:
+        try:
+            return OxigraphStore(store.path, read_only=True)
+        except Exception:  # the inherited handle still reads
+            return store
+    return store
+
+
+def _worker_main(store, requests: int, answers: int, memory_bytes: int, others: list[int]) -> None:
+    """In the worker: serve requests until the pipe closes; never returns."""
+    code = 0
+    try:
+        for fd in others:  # the other workers' pipe ends: their EOF must not depend on this process
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        procs.become_query_process((requests, answers))
+        store = _worker_store(store)
+        procs.raise_stack_limit()
+        procs.cap_memory(memory_bytes)
+        while True:
+            head = _read_exact(requests, _REQUEST.size)
+            if head is None:
+                break
+            body = _read_exact(requests, _REQUEST.unpack(head)[0])
+            if body is None:
+                break
+            function, args, deadline = pickle.loads(body)
+            kind, value = procs.run_on_big_stack(lambda: function(store, deadline, *args))
+            payload = procs.dump_outcome(kind, value)
+            procs.write_all(answers, _ANSWER.pack(len(payload), procs.rss(), procs.vm_size()))
+            procs.write_all(answers, payload)
+            del value, payload
+            if kind == "mem":
+                code = procs.EXIT_MEMORY
+                break
+    except MemoryError:
+        code = procs.EXIT_MEMORY
+    except BaseException:  # pragma: no cover - last resort: the server sees no answer
+        code = 1
+    finally:
+        os._exit(code)
+
+
+class WorkerPool:
+    """Long-lived query workers (see the module's doc).
+
+    Args:
+        store_of: the served store now (workers are forked with it).
+        generation_of: the data's generation now; workers of another one are not used.
+        memory_bytes: address space a worker may add to what it holds when it starts (0: no cap).
+        max_result_bytes: largest pickled outcome accepted (``ResultTooLarge`` past it).
+        nice: how much a request's priority is lowered past ``NICE_AFTER`` seconds of CPU (0: never).
+        max_growth: resident memory a worker may gain over its first answer before it is retired.
+    """
+
+    def __init__(self, store_of: Callable[[], object], generation_of: Callable[[], object], *,
+                 memory_bytes: int, max_result_bytes: int, nice: int = 10, max_growth: int | None = None) -> None:
+        self._store_of = store_of
+        self._generation_of = generation_of
+        self.memory_bytes = memory_bytes
+        self.max_result_bytes = max_result_bytes
+        self.nice = nice
+        self.max_growth = max_growth or min(256 << 20, max(64 << 20, memory_bytes // 4 if memory_bytes else 256 << 20))
+        self._idle: list[_Worker] = []
+        self._workers: dict[int, _Worker] = {}
+        self.stats = PoolStats()
+        self.stopping = False
+
+    # --- workers ---------------------------------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        generation = self._generation_of()  # read before the fork: a worker is never newer than its tag
+        store = self._store_of()
+        req_r, req_w = os.pipe()
+        ans_r, ans_w = os.pipe()
+        others = [fd for w in self._workers.values() for fd in (w.requests, w.answers)]
+        pid = os.fork()
+        if pid == 0:
+            os.close(req_w)
+            os.close(ans_r)
+            _worker_main(store, req_r, ans_w, self.memory_bytes, others)
+        os.close(req_r)
+        os.close(ans_w)
+        os.set_blocking(ans_r, False)
+        worker = _Worker(pid, req_w, ans_r, generation)
+        self._workers[pid] = worker
+        self.stats.spawned += 1
+        return worker
+
+    def _retire(self, worker: _Worker, why: str) -> None:
+        """Kill the worker (it may be dead already) and reap it in the background."""
+        if self._workers.pop(worker.pid, None) is None:
+            return
+        self.stats.retired[why] = self.stats.retired.get(why, 0) + 1
+        for fd in (worker.requests, worker.answers):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if worker.reaped:  # its pid may belong to another process by now
+            return
+        procs.kill(worker.pid)
+        try:
+            procs.reap_later(worker.pid)
+        except RuntimeError:  # no running loop (shutdown): reap now
+            try:
+                os.waitpid(worker.pid, 0)
+            except ChildProcessError:
+                pass
+
+    def recycle(self) -> None:
+        """Kill the idle workers of older generations (the data changed)."""
+        generation = self._generation_of()
+        for worker in [w for w in self._idle if w.generation != generation]:
+            self._idle.remove(worker)
+            self._retire(worker, "data")
+
+    def prestart(self, count: int) -> None:
+        """Fork ``count`` idle workers now (so the first requests do not pay for it)."""
+        while len(self._idle) < count and not self.stopping:
+            self._idle.append(self._spawn())
+
+    def _take(self) -> _Worker:
+        self.recycle()
+        if self._idle:
+            return self._idle.pop()
+        return self._spawn()
+
+    @property
+    def pids(self) -> list[int]:
+        """The workers alive (idle or busy)."""
+        return list(self._workers)
+
+    # --- requests --------------------------------------------------------------------------------
+
+    async def call(self, function: Callable, args: tuple, deadline: procs.Deadline) -> tuple[str, object]:
+        """``function(store, deadline, *args)`` in a worker; its outcome ``(kind, value)``.
+
+        Raises:
+            WorkerTimedOut, ResultTooLarge, WorkerDied (status), PoolStopping.
+        """
+        if self.stopping:
+            raise PoolStopping
+        request = pickle.dumps((function, args, deadline), protocol=pickle.HIGHEST_PROTOCOL)
+        worker = self._take()
+        try:
+            procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
+        except OSError:  # it died while idle (killed from outside): one more, fresh
+            self._retire(worker, "died")
+            worker = self._spawn()
+            procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
+        loop = asyncio.get_running_loop()
+        if self.nice:
+            worker.watch = loop.call_later(NICE_AFTER, self._watch_cpu, worker, _cpu_seconds(worker.pid))
+        why = "cancelled"
+        try:
+            payload, rss = await self._receive(worker, deadline)
+            why = ""
+        except asyncio.TimeoutError:
+            why = "time"
+            raise WorkerTimedOut from None
+        except ResultTooLarge:
+            why = "too_large"
+            raise
+        except WorkerDied as died:
+            why = "memory" if procs.died_of_memory(died.status) else "died"
+            if self.stopping:
+                raise PoolStopping from None
+            raise
+        finally:
+            if worker.watch is not None:
+                worker.watch.cancel()
+                worker.watch = None
+            if why:
+                self._retire(worker, why)
+        self.stats.served += 1
+        worker.served += 1
+        if worker.base_rss is None:
+            worker.base_rss = rss
+        try:
+            kind, value = pickle.loads(payload)
+        except BaseException:
+            self._retire(worker, "died")
+            raise
+        why = ("memory" if kind == "mem" else "stop" if self.stopping else "priority" if worker.niced
+               else "data" if worker.generation != self._generation_of()
+               else "growth" if rss > worker.base_rss + self.max_growth
+               else "worn" if worker.served >= MAX_REQUESTS else "")
+        if why:
+            self._retire(worker, why)
+        else:
+            self._idle.append(worker)
+        return kind, value
+
+    def _watch_cpu(self, worker: _Worker, since: float) -> None:
+        """Lower the worker's priority once its request used NICE_AFTER seconds of CPU; else look again."""
+        worker.watch = None
+        if worker.pid not in self._workers or worker.reaped:
+            return
+        if _cpu_seconds(worker.pid) - since < NICE_AFTER:
+            worker.watch = asyncio.get_running_loop().call_later(NICE_AFTER, self._watch_cpu, worker, since)
+            return
+        try:
+            os.setpriority(os.PRIO_PROCESS, worker.pid, self.nice)
+            worker.niced = True
+        except OSError:
+            pass
+
+    async def _receive(self, worker: _Worker, deadline: procs.Deadline) -> tuple[bytes, int]:
+        """The worker's answer (pickled outcome, resident memory), read without blocking the loop."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+        buffer = bytearray()
+        need: list[int] = []  # [payload length, rss] once the head is read
+        fd = worker.answers
+
+        def readable() -> None:
+            try:
+                while not done.done():
+                    want = _ANSWER.size - len(buffer) if not need else need[0] + _ANSWER.size - len(buffer)
+                    chunk = os.read(fd, min(max(want, 1), 1 << 20))
+                    if not chunk:
+                        done.set_exception(_Eof())
+                        return
+                    buffer.extend(chunk)
+                    if not need and len(buffer) >= _ANSWER.size:
+                        length, rss, _vm = _ANSWER.unpack_from(buffer)
+                        if length > self.max_result_bytes:
+                            done.set_exception(ResultTooLarge())
+                            return
+                        need[:] = [length, rss]
+                    if need and len(buffer) == need[0] + _ANSWER.size:
+                        done.set_result(None)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if not done.done():
+                    done.set_exception(exc)
+
+        loop.add_reader(fd, readable)
+        try:
+            await asyncio.wait_for(asyncio.shield(done), max(0.0, deadline.at - time.monotonic()))
+        except _Eof:
+            pass
+        else:
+            return bytes(buffer[_ANSWER.size:]), need[1]
+        finally:
+            loop.remove_reader(fd)
+        status = await procs.reap(worker.pid)  # it closed its end: it is ending, its status says why
+        worker.reaped = True  # retired (fds closed, counted) by the caller
+        raise WorkerDied(status)
+
+    # --- stopping --------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """The server is stopping: no new request; every worker killed now (busy ones' requests
+        raise PoolStopping)."""
+        self.stopping = True
+        self._idle.clear()
+        for pid, worker in list(self._workers.items()):
+            if not worker.reaped:
+                procs.kill(pid)
+
+    def shutdown(self) -> None:
+        """Kill and reap every worker."""
+        self.stopping = True
+        self._idle.clear()
+        for pid, worker in list(self._workers.items()):
+            if worker.reaped:
+                continue
+            procs.kill(pid)
+            for fd in (worker.requests, worker.answers):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        self._workers.clear()
+
+
+class _Eof(Exception):
+    pass
