@@ -169,12 +169,9 @@ def validate_graph(data: Graph | ox.Store, shapes: Graph | None = None) -> Valid
         inplace = True
     else:
         data_graph, inplace = data, False
-    from .sparql_prepared import prepared_queries
-
-    with prepared_queries():  # rdflib data: pyshacl runs each sh:sparql query once per focus node
-        _, results, _ = shacl_validate(
-            data_graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, inplace=inplace
-        )
+    _, results, _ = shacl_validate(
+        data_graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, inplace=inplace
+    )
     findings = []
     for result in results.subjects(predicate=SH.resultSeverity):
         severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
