@@ -13,6 +13,7 @@ result, and the engine starts from the bound value instead of computing the sub-
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -148,8 +149,15 @@ def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
     def block(names) -> str:
         return f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(terms[n] for n in names)}) }} "
 
-    at = where_brace(sparql)
-    points = [(at, list(terms))] + _sub_select_groups(sparql, set(terms), at)
-    for pos, names in sorted(points, reverse=True):
+    for pos, names in _binding_points(sparql, tuple(terms)):
         sparql = sparql[: pos + 1] + block(names) + sparql[pos + 1:]
     return sparql
+
+
+@functools.lru_cache(maxsize=512)
+def _binding_points(sparql: str, names: tuple[str, ...]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Where :func:`bind_values` puts its blocks (last first), for a query text and the names it
+    binds: remembered, as scanning a named query's braces in Python costs a few ms per request."""
+    at = where_brace(sparql)
+    points = [(at, list(names))] + _sub_select_groups(sparql, set(names), at)
+    return tuple((pos, tuple(n)) for pos, n in sorted(points, reverse=True))
