@@ -16,6 +16,7 @@ from ..errors import CiptError
 from ..paths import SHAPES_FILES
 from ..queries import NamedQuery, load_queries, resolve_programme, run_query
 from ..store import Store, iter_records
+from ..validate import programme_ntriples
 from .labels import LANGS
 from .evidence import data_version, evidence_of, name_findings, verdict_of
 from .model import (AUDIT_PROGRAMME, SEVERITIES, AuditReport, BlockAudit, Check, CompetencyAudit, Evidence, Source, Table,
@@ -168,7 +169,9 @@ def _build(store: Store, lang: str, base_url: str | None, queries: Mapping[str, 
     mapping = _table(store, queries, MAPPING_QUERY, lang)
     shape_files = shapes if shapes is not None else SHAPES_FILES
     query_checks = _run_check_queries(store, queries, lang)
-    shape_checks = run_shapes(store, lang, shape_files, AUDIT_PROGRAMME.get())  # one programme: its part of the data
+    programme = AUDIT_PROGRAMME.get()
+    part = programme_ntriples(store, programme) if programme is not None else None  # its part of the data
+    shape_checks = run_shapes(store, lang, shape_files, programme, part)
     _mark_duplicates(query_checks, shape_checks, queries)
     name_findings(store, shape_checks, lang)
     checks = query_checks + shape_checks
@@ -194,7 +197,7 @@ def _build(store: Store, lang: str, base_url: str | None, queries: Mapping[str, 
         queries=[queries[name] for name in sorted(cited)],
         evidence=evidence,
         verdict=verdict_of(evidence, checks),
-        data_version=data_version(store, version),
+        data_version=data_version(store, version, programme, part),
         data_status=inferred,
         assessment=assessment,
         hours_split=split,

@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, SH
 from ..build import parse_turtle
 from ..paths import SHAPES_FILES
 from ..store import Store
-from ..validate import ValidationReport, validate_graph
+from ..validate import ValidationReport, memory_store, programme_ntriples, validate_graph
 from .model import Check, Source
 
 
@@ -59,18 +59,13 @@ _VALIDATIONS: OrderedDict[str, ValidationReport] = OrderedDict()
 _VALIDATIONS_KEPT = 4
 
 
-def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programme: str | None = None) -> ValidationReport:
+def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programme: str | None = None,
+                    data: bytes | None = None) -> ValidationReport:
     """The SHACL validation of the store's data (of one programme's part of it with ``programme``,
-    an IRI: :func:`cipt_graph.validate.programme_graph`), reused while data and shapes files are
-    unchanged."""
-    if programme is not None:
-        from ..validate import programme_graph
-
-        graph = programme_graph(store, programme)
-        data = graph.serialize(format="nt", encoding="utf-8")
-    else:
-        graph = None
-        data = store.dump(ox.RdfFormat.N_TRIPLES)
+    an IRI: :func:`cipt_graph.validate.programme_triples`), reused while data and shapes files are
+    unchanged. ``data``: that part as N-Triples, when the caller has it already."""
+    if data is None:
+        data = programme_ntriples(store, programme) if programme is not None else store.dump(ox.RdfFormat.N_TRIPLES)
     digest = hashlib.sha256(data)
     for path in files:
         digest.update(Path(path).read_bytes())
@@ -78,19 +73,19 @@ def validate_cached(store: Store, shapes: Graph, files: Sequence[Path], programm
     if key in _VALIDATIONS:
         _VALIDATIONS.move_to_end(key)
         return _VALIDATIONS[key]
-    if graph is None:
-        graph = Graph()
-        graph.parse(data=data, format="nt")
-    report = validate_graph(graph, shapes)
+    report = validate_graph(memory_store(data), shapes)
     _VALIDATIONS[key] = report
     while len(_VALIDATIONS) > _VALIDATIONS_KEPT:
         _VALIDATIONS.popitem(last=False)
     return report
 
 
-def run_shapes(store: Store, lang: str, files: Sequence[Path], programme: str | None = None) -> list[Check]:
+def run_shapes(store: Store, lang: str, files: Sequence[Path], programme: str | None = None,
+               data: bytes | None = None) -> list[Check]:
+    """The shapes' checks, on the programme's part of the data (``data``, its N-Triples, when
+    given) or the whole data."""
     shapes, infos = load_shape_graphs(files)
-    report = validate_cached(store, shapes, files, programme)
+    report = validate_cached(store, shapes, files, programme, data)
     by_shape: dict[str, list[dict[str, object]]] = {}
     severities: dict[str, str] = {}
     for finding in report.findings:
