@@ -247,3 +247,24 @@ def test_every_cell_error_of_a_workbook_follows_the_language(workbook, cli, tmp_
                      "errors,", "nothing was"]
     assert not [w for w in french_words if w in english.stderr], english.stderr
     assert not [w for w in english_words if w in french.stderr], french.stderr
+
+
+def test_a_stale_workbook_is_refused_in_the_language(workbook, cli, tmp_path):
+    """A workbook exported before another import changed the mapping: refused, exit 2, in
+    French by default and in English with --lang en."""
+    workspace, path = workbook
+    wb = openpyxl.load_workbook(path)
+    wb["Objectifs"].delete_rows(2)
+    first = tmp_path / "first.xlsx"
+    wb.save(first)
+    assert cli("import-matrix", str(first), "--data", str(workspace.root)).returncode == 0
+    wb = openpyxl.load_workbook(path)
+    wb["Justifications"].cell(2, 7).value = "Une autre justification, écrite sur l'ancien export."
+    stale = tmp_path / "stale.xlsx"
+    wb.save(stale)
+    french = cli("import-matrix", str(stale), "--data", str(workspace.root))
+    english = cli("import-matrix", "--lang", "en", str(stale), "--data", str(workspace.root))
+    assert french.returncode == english.returncode == 2
+    assert "a changé depuis l'export de ce classeur" in french.stderr and "changed since" not in french.stderr
+    assert "mapping changed since this workbook was exported" in english.stderr
+    assert "Réexportez" not in english.stderr and english.stderr.startswith("cipt: error: ")
