@@ -303,7 +303,7 @@ async def upload(request: Request) -> Response:
                     # An editor's workbook may not validate links; a validator's may not validate
                     # the links they proposed (four eyes).
                     preview = await run_in_threadpool(lambda: import_matrix(
-                        workspace, path, author=account.display_name, dry_run=True))
+                        workspace, path, author=account.display_name, dry_run=True, lang=lang))
                     validating = _validated_by(preview, None if not account.can("validate") else
                                                (workspace, (account.username, account.display_name)))
                     if validating:
@@ -312,7 +312,7 @@ async def upload(request: Request) -> Response:
                                        error=t[key].format(links=", ".join(validating[:10])),
                                        errors=[], result=None)
                 result = await run_in_threadpool(lambda: import_matrix(
-                    request.app.state.workspace, path, author=account.display_name, message=message))
+                    request.app.state.workspace, path, author=account.display_name, message=message, lang=lang))
             except MatrixError as exc:
                 errors = [{"where": "!".join(p for p in (e.as_dict().get("sheet"), e.as_dict().get("cell")) if p),
                            "message": e.text(lang)} for e in exc.errors]
