@@ -7,6 +7,8 @@ write a query's parameters into its text, for tools that cannot bind them.
 
 from __future__ import annotations
 
+import functools
+
 import re
 
 # Order matters: long strings before short ones, IRIs and comments before bare words.
@@ -42,8 +44,10 @@ def uses_service(sparql: str) -> bool:
     return "SERVICE" in keywords(sparql)
 
 
+@functools.lru_cache(maxsize=512)
 def names_dataset(sparql: str) -> bool:
-    """True when the query has a ``FROM`` or ``FROM NAMED`` clause of its own."""
+    """True when the query has a ``FROM`` or ``FROM NAMED`` clause of its own (remembered for the
+    last 512 texts: named queries are scanned once, not at every request)."""
     return "FROM" in keywords(sparql)
 
 

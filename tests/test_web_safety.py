@@ -119,11 +119,36 @@ def test_crawl_shipped_data(server_url):
     assert len(ids) > 100, len(ids)  # every module, competency, block… has its page and is linked
 
 
+def import_odd_fiches(ws: Path, folder: Path, cli) -> None:
+    """Import into ``ws`` the repository's crafted fiche, and one whose block codes hold a space, a
+    slash, accents, `?`, `#` and `%`."""
+    crafted = Path(__file__).resolve().parent / "fixtures" / "rncp" / "RNCP38175_crafted.xml"
+    done = cli("import-rncp", str(crafted), "--data", str(ws), "--author", "T")
+    assert done.returncode == 0, done.stderr
+    odd = folder / "odd.xml"
+    blocks = "".join(
+        f"<BLOC_COMPETENCES><CODE>{code}</CODE><LIBELLE>Bloc {i} &lt;b&gt;</LIBELLE>"
+        f"<LISTE_COMPETENCES>- Compétence {i}.1\n- Compétence {i}.2</LISTE_COMPETENCES></BLOC_COMPETENCES>"
+        for i, code in enumerate(["RNCP90002 BC01", "RNCP90002/BC02", "RNCP90002-BÇ03", "RNCP90002 BC?4",
+                                  "RNCP90002#BC05", "RNCP90002%BC06"]))
+    odd.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<FICHES><VERSION_FLUX>4.1</VERSION_FLUX><FICHE><ID_FICHE>1</ID_FICHE><NUMERO_FICHE>RNCP90002</NUMERO_FICHE>
+<INTITULE>Fiche d'essai</INTITULE><ETAT_FICHE>Publiée</ETAT_FICHE><ACTIF>Oui</ACTIF>
+<BLOCS_COMPETENCES>{blocks}</BLOCS_COMPETENCES></FICHE></FICHES>
+""", encoding="utf-8")
+    done = cli("import-rncp", str(odd), "--data", str(ws), "--author", "T")
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.fixture(scope="module")
 def hostile_ws(tmp_path_factory, cli):
-    ws = tmp_path_factory.mktemp("hostile") / "ws"
+    """A workspace with imported fiches (odd block codes) and data full of hostile IRIs and labels:
+    one crawl checks both (every page of either kind of workspace is a page of this one)."""
+    folder = tmp_path_factory.mktemp("hostile")
+    ws = folder / "ws"
     done = cli("init", str(ws))
     assert done.returncode == 0, done.stderr
+    import_odd_fiches(ws, folder, cli)
     add_hostile_data(ws)
     return ws
 
@@ -134,9 +159,11 @@ def hostile_server(hostile_ws, tmp_path_factory):
         yield server.url
 
 
-def test_crawl_workspace_full_of_javascript_iris(hostile_server):
-    statuses = crawl_and_check(hostile_server, SEEDS)
+def test_crawl_workspace_with_javascript_iris_and_imported_fiches(hostile_server):
+    statuses = crawl_and_check(hostile_server, SEEDS + ["/id/rncp/RNCP90002"])
     assert any("/id/module/M01" in u for u in statuses)
+    odd = [u for u in statuses if "RNCP90002" in u and "/id/" in u]
+    assert len(odd) >= 7, odd  # the fiche and its six blocks, at least, each reached and answered
 
 
 def test_hostile_iris_are_shown_as_text_not_links(hostile_server):
@@ -167,38 +194,6 @@ def test_markdown_audit_carries_no_raw_tag_from_the_data(hostile_server, hostile
         html = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
         assert "<script" not in html and "<img" not in html
         assert "&lt;script&gt;window.__xss=(window.__xss||[]).concat('L1')&lt;/script&gt;" in html.replace("&#x27;", "'")
-
-
-@pytest.fixture(scope="module")
-def rncp_ws(tmp_path_factory, cli):
-    """A workspace with imported fiches: the repository's crafted fiche, and one whose block codes
-    hold a space, a slash, accents, `?`, `#` and `%`."""
-    ws = tmp_path_factory.mktemp("rncp") / "ws"
-    assert cli("init", str(ws)).returncode == 0
-    crafted = Path(__file__).resolve().parent / "fixtures" / "rncp" / "RNCP38175_crafted.xml"
-    done = cli("import-rncp", str(crafted), "--data", str(ws), "--author", "T")
-    assert done.returncode == 0, done.stderr
-    odd = tmp_path_factory.mktemp("odd") / "odd.xml"
-    blocks = "".join(
-        f"<BLOC_COMPETENCES><CODE>{code}</CODE><LIBELLE>Bloc {i} &lt;b&gt;</LIBELLE>"
-        f"<LISTE_COMPETENCES>- Compétence {i}.1\n- Compétence {i}.2</LISTE_COMPETENCES></BLOC_COMPETENCES>"
-        for i, code in enumerate(["RNCP90002 BC01", "RNCP90002/BC02", "RNCP90002-BÇ03", "RNCP90002 BC?4",
-                                  "RNCP90002#BC05", "RNCP90002%BC06"]))
-    odd.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
-<FICHES><VERSION_FLUX>4.1</VERSION_FLUX><FICHE><ID_FICHE>1</ID_FICHE><NUMERO_FICHE>RNCP90002</NUMERO_FICHE>
-<INTITULE>Fiche d'essai</INTITULE><ETAT_FICHE>Publiée</ETAT_FICHE><ACTIF>Oui</ACTIF>
-<BLOCS_COMPETENCES>{blocks}</BLOCS_COMPETENCES></FICHE></FICHES>
-""", encoding="utf-8")
-    done = cli("import-rncp", str(odd), "--data", str(ws), "--author", "T")
-    assert done.returncode == 0, done.stderr
-    return ws
-
-
-def test_crawl_workspace_with_imported_fiches(rncp_ws, tmp_path):
-    with serving(["--data", str(rncp_ws)], tmp_path / "serve.log") as server:
-        statuses = crawl_and_check(server.url, SEEDS + ["/id/rncp/RNCP90002"])
-    odd = [u for u in statuses if "RNCP90002" in u and "/id/" in u]
-    assert len(odd) >= 7, odd  # the fiche and its six blocks, at least, each reached and answered
 
 
 # --- any data: properties --------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         watching = asyncio.create_task(watcher.run())
-        # Two SPARQL workers forked once the server runs (a fork per request is what the pool avoids).
+        # Two query workers forked once the server runs (a fork per request is what the pool avoids).
         asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
         try:
             yield
