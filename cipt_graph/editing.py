@@ -15,7 +15,11 @@ The mapping lives in the workspace's long-format CSV files (``mapping/module_com
 Rules, the same as the workbook's: a changed level, hours or rationale makes the link
 ``proposed`` again, with the editor as ``asserted_by`` and today as ``asserted_on``; a review
 keeps the link's content and author: ``validate`` sets ``validated``, ``reject`` removes the link
-(the version keeps it, with the reviewer's comment).
+(the version keeps it, with the reviewer's comment, which a rejection must give).
+
+Four eyes: a validator may not validate a link they proposed themselves (its ``asserted_by`` is
+their name), unless the workspace's ``team.toml`` says ``allow_self_validation = true`` (a
+one-person team); see :func:`team_settings`.
 """
 
 from __future__ import annotations
@@ -55,11 +59,69 @@ _MESSAGES = {
     "rationale_long": ("justification : au plus {max} caractères", "rationale: at most {max} characters"),
     "missing": ("aucun lien {v} : rien à valider", "no link {v}: nothing to review"),
     "decision": ("décision inconnue : {v}", "unknown decision: {v}"),
+    "comment": ("commentaire : il est obligatoire pour rejeter un lien (dites à son auteur pourquoi)",
+                "comment: it is required to reject a link (tell its author why)"),
+    "self": ("le lien {v} a été proposé par vous ({author}) : un autre validateur doit le valider (principe des "
+             "quatre yeux). Équipe d'une seule personne : mettez allow_self_validation = true dans team.toml",
+             "the link {v} was proposed by you ({author}): another validator must validate it (four eyes). "
+             "A one-person team: set allow_self_validation = true in team.toml"),
 }
+
+#: The workspace's team settings file (TOML) and its keys with their defaults.
+TEAM_SETTINGS_FILE = "team.toml"
+TEAM_SETTINGS = {"allow_self_validation": False}
 
 
 class EditError(InputError):
     """A value of an edit is not acceptable; ``where`` names the field (``level``, ``hours``…)."""
+
+    status = 400  # the HTTP status a page answers with
+
+
+class SelfReviewError(EditError):
+    """A validator tried to validate a link they proposed (four eyes, see :func:`team_settings`)."""
+
+    status = 403
+
+
+def team_settings(workspace: Workspace, lang: str = "fr") -> dict[str, object]:
+    """The workspace's team settings: ``team.toml`` at its root, over :data:`TEAM_SETTINGS`.
+
+    ``allow_self_validation`` (bool, default false): a validator may validate the links they
+    proposed themselves, for a one-person team; otherwise another validator must.
+
+    Raises:
+        InputError: the file is not TOML, has an unknown key or a value of the wrong type
+            (naming the file).
+    """
+    import tomllib
+
+    path = workspace.root / TEAM_SETTINGS_FILE
+    settings = dict(TEAM_SETTINGS)
+    if workspace.read_only or not path.is_file():
+        return settings
+    try:
+        found = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError((f"{TEAM_SETTINGS_FILE}: not a TOML file: {exc}" if lang == "en" else
+                          f"{TEAM_SETTINGS_FILE} : ce n'est pas du TOML : {exc}"), where=str(path)) from None
+    for key, value in found.items():
+        if key not in TEAM_SETTINGS:
+            raise InputError((f"{TEAM_SETTINGS_FILE}: unknown setting {key!r} (known: {', '.join(TEAM_SETTINGS)})"
+                              if lang == "en" else f"{TEAM_SETTINGS_FILE} : réglage inconnu {key!r} (connus : "
+                              f"{', '.join(TEAM_SETTINGS)})"), where=str(path))
+        if type(value) is not type(TEAM_SETTINGS[key]):
+            raise InputError((f"{TEAM_SETTINGS_FILE}: {key} must be true or false, not {value!r}" if lang == "en"
+                              else f"{TEAM_SETTINGS_FILE} : {key} vaut true ou false, pas {value!r}"), where=str(path))
+        settings[key] = value
+    return settings
+
+
+def same_person(name: str, identities: tuple[str, ...] | list[str]) -> bool:
+    """Whether a link's ``asserted_by`` (``name``) is one of a person's ``identities`` (sign-in
+    name, name shown), compared without case or surrounding spaces."""
+    key = clean_line(name or "").casefold()
+    return bool(key) and any(key == clean_line(i or "").casefold() for i in identities)
 
 
 def _error(key: str, lang: str, where: str, **values: object) -> EditError:
@@ -257,17 +319,26 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
 
 
 def review_link(workspace: Workspace, kind_name: str, module: str, target: str, *, decision: str,
-                reviewer: str, comment: str = "", lang: str = "fr") -> EditResult:
+                reviewer: str, comment: str = "", lang: str = "fr",
+                reviewer_ids: tuple[str, ...] = ()) -> EditResult:
     """Validate (status ``validated``) or reject (remove) one link, recorded as a ``review`` version.
 
     The link's content and its author (``asserted_by``) are kept; the version's agent is the
     reviewer and its message the comment.
 
+    Args:
+        reviewer_ids: the reviewer's identities (sign-in name, name shown; ``reviewer`` is
+            always one): validating a link whose ``asserted_by`` is one of them is refused.
+
     Raises:
-        EditError: unknown decision, module, target, or no such link. CiptError: read-only data.
+        EditError: unknown decision, module, target, no such link, a rejection without a
+            comment. SelfReviewError: the reviewer proposed the link (and ``team.toml`` does
+            not allow it). CiptError: read-only data.
     """
     if decision not in DECISIONS:
         raise _error("decision", lang, "decision", v=decision)
+    if decision == "reject" and not clean_text(comment):
+        raise _error("comment", lang, "comment")
     with workspace_lock(workspace):
         kind, _, vocab, module, target = _prepare(workspace, kind_name, module, target, lang)
         rows = _read_rows(workspace.mapping_dir / kind.file_name)
@@ -281,6 +352,11 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
         else:
             if before.get("status", "").strip() in ("validated", "validé"):
                 return EditResult(kind_name, module, target, before, before)
+            author = before.get("asserted_by", "")
+            if same_person(author, (reviewer, *reviewer_ids)) and not team_settings(workspace, lang)["allow_self_validation"]:
+                fr, en = _MESSAGES["self"]
+                raise SelfReviewError((en if lang == "en" else fr).format(v=f"{module} → {target}", author=author),
+                                      where="decision")
             after = {**before, "status": "validated"}
             rows[at] = after
         word = {"validate": "validé", "reject": "rejeté"}[decision] if lang != "en" else decision + "d"

@@ -111,8 +111,15 @@ def number(value: object, lang: str, decimals: int = 2) -> str:
     n = _number(value)
     if n is None:
         return "" if value is None else str(value)
+    return _formatted(repr(round(float(n), decimals)), decimals, lang)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: str, decimals: int, lang: str) -> str:
+    """Babel's writing of the float ``value`` (its ``repr``; remembered: the university overview
+    writes ~4,000 numbers, mostly the same few, and Babel parses its pattern at every call)."""
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(round(float(n), decimals), format=pattern, locale=locale(lang))
+    return format_decimal(float(value), format=pattern, locale=locale(lang))
 
 
 def hours(value: object, lang: str, decimals: int = 2) -> str:

@@ -217,3 +217,54 @@ def test_serve_says_where_it_listens_in_the_language(cli, lang):
     want = {"fr": "cipt-graph : service sur http://127.0.0.1:0/ (point d'accès SPARQL : /sparql ; lecture seule ; 1 processus)",
             "en": "cipt-graph: serving on http://127.0.0.1:0/ (SPARQL endpoint at /sparql; read-only; 1 worker)"}
     assert line.strip() == want[lang]
+
+
+def test_every_cell_error_of_a_workbook_follows_the_language(workbook, cli, tmp_path):
+    """One workbook with a dozen kinds of cell error: in English none of their French words is
+    left, in French none of the English ones (the cells are named the same in both)."""
+    workspace, path = workbook
+    wb = openpyxl.load_workbook(path)
+    matrix, why = wb["Matrice"], wb["Justifications"]
+    matrix.cell(5, 7).value = "Z"  # not a level
+    matrix.cell(6, 7).value = "=1+1"  # a formula
+    why.cell(2, 3).value = "abc"  # hours
+    why.cell(3, 4).value = "peut-être"  # status
+    why.cell(4, 7).value = ""  # empty rationale
+    why.cell(5, 2).value = "BC99-C9"  # unknown competency
+    why.cell(7, 1).value = "M99"  # unknown module
+    wb["Activités"].cell(2, 2).value = "A99"
+    wb["Objectifs"].cell(3, 7).value = "=2"
+    bad = tmp_path / "many.xlsx"
+    wb.save(bad)
+    args = ("import-matrix", str(bad), "--data", str(workspace.root))
+    french, english = cli(*args, "--lang", "fr"), cli(*args, "--lang", "en")
+    assert french.returncode == english.returncode == 2
+    cells = lambda text: re.findall(r"^  (\w+!\w+):", text, re.M)  # noqa: E731
+    assert cells(french.stderr) == cells(english.stderr) and len(cells(english.stderr)) >= 9, english.stderr
+    french_words = ["inconnu", "justification", "n'est pas", "formule", "saisissez", "niveau", "heures", "statut",
+                    "erreur", "rien n'a été"]
+    english_words = ["unknown", "rationale", "is not", "formula", "type a", "level of", "hours ≥", "status",
+                     "errors,", "nothing was"]
+    assert not [w for w in french_words if w in english.stderr], english.stderr
+    assert not [w for w in english_words if w in french.stderr], french.stderr
+
+
+def test_a_stale_workbook_is_refused_in_the_language(workbook, cli, tmp_path):
+    """A workbook exported before another import changed the mapping: refused, exit 2, in
+    French by default and in English with --lang en."""
+    workspace, path = workbook
+    wb = openpyxl.load_workbook(path)
+    wb["Objectifs"].delete_rows(2)
+    first = tmp_path / "first.xlsx"
+    wb.save(first)
+    assert cli("import-matrix", str(first), "--data", str(workspace.root)).returncode == 0
+    wb = openpyxl.load_workbook(path)
+    wb["Justifications"].cell(2, 7).value = "Une autre justification, écrite sur l'ancien export."
+    stale = tmp_path / "stale.xlsx"
+    wb.save(stale)
+    french = cli("import-matrix", str(stale), "--data", str(workspace.root))
+    english = cli("import-matrix", "--lang", "en", str(stale), "--data", str(workspace.root))
+    assert french.returncode == english.returncode == 2
+    assert "a changé depuis l'export de ce classeur" in french.stderr and "changed since" not in french.stderr
+    assert "mapping changed since this workbook was exported" in english.stderr
+    assert "Réexportez" not in english.stderr and english.stderr.startswith("cipt: error: ")

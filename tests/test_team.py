@@ -91,7 +91,7 @@ def test_users_command_refuses_bad_input(team_ws):
     again = run_cli("users", "add", "vera", "--password-stdin", "--data", str(team_ws), input="x" * 12 + "\n")
     assert again.returncode == 2 and "exists" in again.stderr
     shipped = run_cli("users", "list")
-    assert shipped.returncode == 2 and "workspace" in shipped.stderr
+    assert shipped.returncode == 2 and "espace de travail" in shipped.stderr
 
 
 def test_session_cookie_is_httponly_and_samesite(team_server):

@@ -49,8 +49,17 @@ def _examples(store: Store, lang: str) -> list[dict]:
             summary, summary_lang = tr(lang, f"query.{q.name}"), lang
         description = rule.get(lang) if isinstance(rule, dict) else (q.description if lang == "en" else "")
         examples.append({"name": q.name, "summary": summary, "summary_lang": summary_lang,
-                         "description": description or "", "sparql": example_sparql(store, q, params)})
+                         "description": description or "", "sparql": _editor_text(example_sparql(store, q, params),
+                                                                                   summary)})
     return examples
+
+
+def _editor_text(sparql: str, title: str) -> str:
+    """The query as the editor shows it: its ``#+`` front matter (the catalogue's metadata, in
+    English) replaced by one comment line with its title in the page's language."""
+    lines = sparql.splitlines()
+    body = [line for line in lines if not line.startswith("#+")]
+    return "\n".join([f"# {' '.join(title.split())}", *body]) + ("\n" if sparql.endswith("\n") else "")
 
 
 def render_query_page(store: Store, lang: str = "fr", links: Links | None = None,

@@ -14,7 +14,7 @@ Every change goes through the same functions as the command line (:mod:`cipt_gra
 ``import_matrix``): same checks, all or nothing, one version per change whose agent is the
 signed-in person. Writes need the service to run on a workspace with ``--allow-writes``.
 Errors: 401 (not signed in; pages redirect to ``/login``), 403 (role too low, writes off, bad
-CSRF token), 400 (a value refused: the field or cell named), 429 (too many failed sign-ins).
+CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the field or cell named), 429 (too many failed sign-ins).
 """
 
 from __future__ import annotations
@@ -30,10 +30,13 @@ from jinja2 import Environment, PackageLoader
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Account
+from ..editing import same_person
 from ..errors import CiptError, InputError
 from ..visualize.page import render_page
 from .auth import account_store, check_form_token, close_session, csrf_token, current_account, open_session
 from .pages import html_page, page_lang, site_links, switch_href
+from .team_data import self_validation_allowed as _self_allowed
+from .team_data import validated_by as _validated_by
 from .team_text import TEXT, format_hours
 
 router = APIRouter(tags=["Team (sign-in, review, editing)"], include_in_schema=False)
@@ -169,6 +172,10 @@ async def review_page(request: Request) -> Response:
         return _render(request, "base.html.j2", lang, "review", status=503, error=exc.message)
     rows = link_rows(workspace, cat, kind, block=params.get("block", ""), module=params.get("module", ""),
                      status=params.get("status", ""))
+    account = current_account(request)
+    if account is not None and account.can("validate") and not _self_allowed(workspace):
+        for r in rows:  # four eyes: the validator's own proposals wait for another validator
+            r["own"] = same_person(r["author"], (account.username, account.display_name))
     t = TEXT[lang]
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return _render(request, "review.html.j2", lang, "review", rows=rows, kind=kind, kinds=("competency", "activity", "objective"),
@@ -185,7 +192,8 @@ async def _apply(request: Request, work, form: dict, lang: str, done_key: str, o
         except InputError as exc:
             if on_error is not None:
                 return await on_error(exc)
-            return _render(request, "base.html.j2", lang, "refused", status=400, error=exc.message, errors=[])
+            return _render(request, "base.html.j2", lang, "refused", status=getattr(exc, "status", 400),
+                           error=exc.message, errors=[])
         if result.changed:
             from .writes import _refresh
 
@@ -209,7 +217,7 @@ async def review_decision(request: Request) -> Response:
     return await _apply(request, lambda: review_link(
         request.app.state.workspace, str(form.get("kind", "")), str(form.get("module", "")),
         str(form.get("target", "")), decision=decision, reviewer=account.display_name,
-        comment=str(form.get("comment", ""))[:1000], lang=lang), form, lang,
+        comment=str(form.get("comment", ""))[:1000], lang=lang, reviewer_ids=(account.username,)), form, lang,
         "validated" if decision == "validate" else "rejected")
 
 
@@ -290,19 +298,24 @@ async def upload(request: Request) -> Response:
         message = str(form.get("message", ""))[:1000]
         async with request.app.state.write_lock:
             try:
-                if not account.can("validate"):  # an editor's workbook may not validate links
+                workspace = request.app.state.workspace
+                if not account.can("validate") or not _self_allowed(workspace):
+                    # An editor's workbook may not validate links; a validator's may not validate
+                    # the links they proposed (four eyes).
                     preview = await run_in_threadpool(lambda: import_matrix(
-                        request.app.state.workspace, path, author=account.display_name, dry_run=True))
-                    validating = _validated_by(preview)
+                        workspace, path, author=account.display_name, dry_run=True, lang=lang))
+                    validating = _validated_by(preview, None if not account.can("validate") else
+                                               (workspace, (account.username, account.display_name)))
                     if validating:
+                        key = "upload_validates" if not account.can("validate") else "upload_self_validates"
                         return _render(request, "upload.html.j2", lang, "upload_workbook", status=403,
-                                       error=t["upload_validates"].format(links=", ".join(validating[:10])),
+                                       error=t[key].format(links=", ".join(validating[:10])),
                                        errors=[], result=None)
                 result = await run_in_threadpool(lambda: import_matrix(
-                    request.app.state.workspace, path, author=account.display_name, message=message))
+                    request.app.state.workspace, path, author=account.display_name, message=message, lang=lang))
             except MatrixError as exc:
                 errors = [{"where": "!".join(p for p in (e.as_dict().get("sheet"), e.as_dict().get("cell")) if p),
-                           "message": e.as_dict().get("message", "")} for e in exc.errors]
+                           "message": e.text(lang)} for e in exc.errors]
                 return _render(request, "upload.html.j2", lang, "upload_workbook", status=400,
                                error=t["workbook_errors"].format(name=workbook.filename), errors=errors, result=None)
             except (InputError, CiptError) as exc:
@@ -317,14 +330,6 @@ async def upload(request: Request) -> Response:
         return _render_upload_done(request, lang, flash, result)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _validated_by(result) -> list[str]:
-    """The links a workbook would add or turn ``validated`` (``module → target``): the
-    validator's decision, which an editor's upload may not make."""
-    rows = [r for r in result.added if r.get("status") == "validated"]
-    rows += [c for c in result.changed if (c.get("after") or {}).get("status") == "validated"]
-    return [f"{r.get('module')} → {r.get('competency') or r.get('activity') or r.get('objective')}" for r in rows]
 
 
 def _render_upload_done(request: Request, lang: str, flash: str, result) -> HTMLResponse:

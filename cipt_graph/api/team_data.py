@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
 
+from ..editing import same_person
+from ..errors import InputError
 from ..mapping import LINK_KINDS
 from ..paths import Workspace
 
@@ -85,3 +87,38 @@ def link_rows(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "
                     "author": row.get("asserted_by") or "", "date": row.get("asserted_on") or "",
                     "rationale": row.get("rationale") or ""})
     return out
+
+
+def self_validation_allowed(workspace: Workspace) -> bool:
+    """Whether the workspace's ``team.toml`` lets a validator validate their own proposals."""
+    from ..editing import team_settings
+
+    try:
+        return bool(team_settings(workspace)["allow_self_validation"])
+    except InputError:
+        return False  # a broken team.toml allows nothing more than the default
+
+
+def validated_by(result, own: tuple | None = None) -> list[str]:
+    """The links a workbook would add or turn ``validated`` (``module → target``): the
+    validator's decision, which an editor's upload may not make.
+
+    With ``own`` = (workspace, the uploader's identities): only those the uploader proposed —
+    new links, links whose level, hours or rationale the workbook changes (they become the
+    uploader's), and links whose current ``asserted_by`` is the uploader."""
+    def target(r: dict) -> str:
+        return r.get("competency") or r.get("activity") or r.get("objective") or ""
+
+    rows = [r for r in result.added if r.get("status") == "validated"]
+    rows += [c for c in result.changed if (c.get("after") or {}).get("status") == "validated"]
+    if own is not None:
+        workspace, ids = own
+        authors: dict[tuple[str, str], str] = {}
+        for kind in LINK_KINDS:
+            path = workspace.mapping_dir / kind.file_name
+            if path.is_file():
+                for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")):
+                    authors[(row.get("module") or "", row.get(kind.target_column) or "")] = row.get("asserted_by") or ""
+        rows = [r for r in rows if "fields" not in r or set(r["fields"]) - {"status"}
+                or same_person(authors.get((r.get("module") or "", target(r)), ""), ids)]
+    return [f"{r.get('module')} → {target(r)}" for r in rows]

@@ -63,8 +63,8 @@ def several_programmes(store) -> bool:
 def scoped(store, programme: str | None, work: Callable[[object], T]) -> T:
     """``work(store)`` with the views' queries scoped to ``programme`` (404 when it names none)."""
     if programme is not None:
-        try:
-            resolve_programme(store, programme)
+        try:  # its IRI from here on: each query then checks it in 0.2 ms, where a code lookup takes 5
+            programme = resolve_programme(store, programme).value
         except QueryError as exc:
             raise ApiError(404, exc.message) from exc
     with programme_scope(programme):

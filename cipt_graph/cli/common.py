@@ -98,7 +98,7 @@ def error_text(exc: CiptError, lang: str) -> str:
 
     if not isinstance(exc, MatrixError):
         return str(exc)
-    shown = [str(e) for e in exc.errors[:MAX_ERRORS_SHOWN]]
+    shown = [e.show(lang) for e in exc.errors[:MAX_ERRORS_SHOWN]]
     if len(exc.errors) > MAX_ERRORS_SHOWN:
         shown.append(tr(lang, "cli.more_errors", len(exc.errors) - MAX_ERRORS_SHOWN))
     head = tr(lang, "cli.errors", len(exc.errors))

@@ -55,7 +55,8 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
     workspace = writable_workspace(args, "import-matrix")
     try:
         result = import_matrix(workspace, args.file, author=args.author, message=args.message,
-                               dry_run=args.dry_run, force=args.force, programme=args.programme)
+                               dry_run=args.dry_run, force=args.force, programme=args.programme,
+                               lang=args.ui_lang)
     except MatrixError as exc:
         if args.format == "json":
             print(json.dumps({"valid": False, "applied": False, "file": args.file,

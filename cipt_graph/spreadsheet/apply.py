@@ -234,6 +234,7 @@ def import_matrix(
     force: bool = False,
     today: dt.date | None = None,
     programme: str | None = None,
+    lang: str = "fr",
 ) -> ImportResult:
     """Check an edited workbook and, when all of it is valid, apply it to the workspace's mapping.
 
@@ -268,8 +269,10 @@ def import_matrix(
         model = MatrixModel.from_workspace(workspace, lang=workbook_lang(workbook),
                                            programme=programme if programme is not None else recorded)
         if recorded is not None and model.programme is not None and recorded != model.programme:
-            raise QueryError(f"--programme {programme!r} is {model.programme}, but the workbook was exported "
-                             f"for {recorded}: import it for that programme", where=str(path))
+            raise QueryError((f"--programme {programme!r} is {model.programme}, but the workbook was exported "
+                              f"for {recorded}: import it for that programme") if lang == "en" else
+                             (f"--programme {programme!r} désigne {model.programme}, mais le classeur a été exporté "
+                              f"pour {recorded} : importez-le pour ce programme"), where=str(path))
         edit = check_workbook(workbook, model, where=str(path))
         rows, result = merge_rows(model, edit, author=who, today=day)
         rows = model.merged_file_rows(rows)
@@ -283,7 +286,10 @@ def import_matrix(
             raise InputError(
                 "la correspondance de l'espace de travail a changé depuis l'export de ce classeur : l'importer "
                 "annulerait ces changements. Réexportez la matrice (cipt export-matrix) et reportez-y vos "
-                "modifications, ou utilisez --force pour écraser", where=str(path))
+                "modifications, ou utilisez --force pour écraser" if lang != "en" else
+                "the workspace's mapping changed since this workbook was exported: importing it would undo "
+                "those changes. Export the matrix again (cipt export-matrix) and carry your edits over, or "
+                "use --force to overwrite", where=str(path))
         if dry_run:
             return result
         writes: list[tuple[Path, bytes]] = []

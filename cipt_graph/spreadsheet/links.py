@@ -173,14 +173,17 @@ def read_link_sheets(wb, links: LinkData, modules: set[str], lang: str, errors: 
             value = _text(ws.cell(1, col).value)
             if value != title:
                 errors.append(CellError(sheet, f"{get_column_letter(col)}1",
-                                        f"en-tête déplacé ou modifié : attendu {title!r}, trouvé {value!r}"))
+                                        f"en-tête déplacé ou modifié : attendu {title!r}, trouvé {value!r}",
+                                        f"header moved or changed: expected {title!r}, found {value!r}"))
         if ws.max_column > len(headers) + 20 or ws.max_row > 20_000:
-            errors.append(CellError(sheet, "", f"feuille trop grande ({ws.max_row} lignes × {ws.max_column} colonnes)"))
+            errors.append(CellError(sheet, "", f"feuille trop grande ({ws.max_row} lignes × {ws.max_column} colonnes)",
+                                    f"sheet too large ({ws.max_row} rows × {ws.max_column} columns)"))
             continue
         for col in range(len(headers) + 1, ws.max_column + 1):
             if any(_text(ws.cell(r, col).value) for r in range(1, ws.max_row + 1)):
                 letter = get_column_letter(col)
-                errors.append(CellError(sheet, f"{letter}:{letter}", "colonne inattendue : retirez ce contenu"))
+                errors.append(CellError(sheet, f"{letter}:{letter}", "colonne inattendue : retirez ce contenu",
+                                        "unexpected column: remove this content"))
         before = {key_of(r, kind): exported_rationale(r.get("rationale")) for r in links.rows.get(kind, [])}
         targets = links.targets.get(kind, {})
         seen: dict[tuple[str, str], int] = {}
@@ -192,34 +195,39 @@ def read_link_sheets(wb, links: LinkData, modules: set[str], lang: str, errors: 
             for col, cell in enumerate(cells, start=1):
                 if col != 3 and _is_formula(cell):
                     errors.append(CellError(sheet, f"{get_column_letter(col)}{row}",
-                                            "formule non acceptée : saisissez du texte"))
+                                            "formule non acceptée : saisissez du texte", "formula not accepted: type text"))
                     bad = True
             module, target = _code(cells[0].value), _code(cells[1].value)
             if module not in modules:
-                errors.append(CellError(sheet, f"A{row}", f"module inconnu {module!r}"))
+                errors.append(CellError(sheet, f"A{row}", f"module inconnu {module!r}", f"unknown module {module!r}"))
                 bad = True
             if target not in targets:
                 word = "activité inconnue" if kind == "activity" else "objectif inconnu"
-                errors.append(CellError(sheet, f"B{row}", f"{word} {target!r}"))
+                errors.append(CellError(sheet, f"B{row}", f"{word} {target!r}", f"unknown {kind} {target!r}"))
                 bad = True
             status = _code(cells[3].value)
             if status and status.casefold() not in STATUSES:
-                errors.append(CellError(sheet, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)"))
+                errors.append(CellError(sheet, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)",
+                                        f"unknown status {status!r} (proposed or validated)"))
                 bad = True
             key = (module, target)
             rationale = _text(cells[6].value)
             if not bad and _formula_text(cells[6], rationale, before.get(key)):
                 errors.append(CellError(sheet, f"G{row}", "justification qui commence par « = » : un tableur la "
-                                        "prendrait pour une formule ; reformulez-la"))
+                                        "prendrait pour une formule ; reformulez-la",
+                                        "rationale starting with '=': a spreadsheet would take it for a formula; reword it"))
                 bad = True
             elif not rationale:
-                errors.append(CellError(sheet, f"G{row}", f"justification vide pour le lien {module} → {target}"))
+                errors.append(CellError(sheet, f"G{row}", f"justification vide pour le lien {module} → {target}",
+                                        f"empty rationale for the link {module} → {target}"))
                 bad = True
             elif len(rationale) > MAX_RATIONALE_CHARS:
-                errors.append(CellError(sheet, f"G{row}", f"justification trop longue ({len(rationale)} caractères)"))
+                errors.append(CellError(sheet, f"G{row}", f"justification trop longue ({len(rationale)} caractères)",
+                                        f"rationale too long ({len(rationale)} characters)"))
                 bad = True
             if key in seen:
-                errors.append(CellError(sheet, f"A{row}", f"lien {module} → {target} en double (déjà ligne {seen[key]})"))
+                errors.append(CellError(sheet, f"A{row}", f"lien {module} → {target} en double (déjà ligne {seen[key]})",
+                                        f"link {module} → {target} twice (already row {seen[key]})"))
                 continue
             if bad:
                 continue

@@ -34,17 +34,18 @@ _SKIP = re.compile(
 )
 
 
+# A brace, unless it is inside one of _SKIP's tokens (tried first at each position).
+_SKIP_OR_BRACE = re.compile(_SKIP.pattern + r"|(?P<brace>[{}])", re.DOTALL)
+
+
 def _braces(sparql: str):
-    """Positions and kinds (``{`` or ``}``) of the query's braces, outside strings/IRIs/comments."""
-    i = 0
-    while i < len(sparql):
-        m = _SKIP.match(sparql, i)
-        if m:
-            i = m.end()
-            continue
-        if sparql[i] in "{}":
-            yield i, sparql[i]
-        i += 1
+    """Positions and kinds (``{`` or ``}``) of the query's braces, outside strings/IRIs/comments.
+
+    One regular-expression scan (a character-by-character loop in Python cost ~6 ms per query,
+    paid at every request: each view is drawn in a newly forked process)."""
+    for m in _SKIP_OR_BRACE.finditer(sparql):
+        if m.lastgroup == "brace":
+            yield m.start(), m.group()
 
 
 def where_brace(sparql: str) -> int:

@@ -459,6 +459,11 @@ def record_version(
     return version
 
 
+#: The message of a ``baseline`` version (French, as recorded; pages show it in their language).
+BASELINE_MESSAGE = "état de l'espace de travail avant la première modification enregistrée"
+BASELINE_MESSAGES = {"fr": BASELINE_MESSAGE, "en": "the workspace's state before the first recorded change"}
+
+
 def ensure_baseline(workspace: Workspace, *, agent: str | None = None) -> Version | None:
     """Record the workspace's state as a ``baseline`` version if no version exists yet.
 
@@ -466,8 +471,7 @@ def ensure_baseline(workspace: Workspace, *, agent: str | None = None) -> Versio
     """
     if list_versions(workspace):
         return None
-    return record_version(workspace, kind="baseline", source="workspace", agent=agent,
-                          message="état de l'espace de travail avant la première modification enregistrée")
+    return record_version(workspace, kind="baseline", source="workspace", agent=agent, message=BASELINE_MESSAGE)
 
 
 def get_version(workspace: Workspace, ref: str) -> Version:

@@ -47,7 +47,7 @@ def render_view(store: Store, view: str, lang: str = DEFAULT_LANG, links: Links 
     """
     if programme is None:  # unscoped, or inside a caller's programme_scope
         return RENDERERS[view](store, check_lang(lang), links or Links())
-    resolve_programme(store, programme)  # an unknown programme is an error, not an empty page
+    programme = resolve_programme(store, programme).value  # an unknown one is an error, not an empty page
     with programme_scope(programme):
         return RENDERERS[view](store, check_lang(lang), links or Links())
 
