@@ -453,8 +453,8 @@ def test_cli_writes_the_html_file(cli, tmp_path):
 
 
 @pytest.mark.parametrize("args, complaint", [
-    (["--lang", "de"], "invalid choice"),
-    (["--format", "pdf"], "invalid choice"),
+    (["--lang", "de"], "choix invalide"),
+    (["--format", "pdf"], "choix invalide"),
     (["--base-url", "ftp://x"], "--base-url doit être une URL http"),
     (["--out", "/nonexistent-dir/audit.html"], "/nonexistent-dir/audit.html"),
 ])

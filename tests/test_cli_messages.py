@@ -268,3 +268,17 @@ def test_a_stale_workbook_is_refused_in_the_language(workbook, cli, tmp_path):
     assert "a changé depuis l'export de ce classeur" in french.stderr and "changed since" not in french.stderr
     assert "mapping changed since this workbook was exported" in english.stderr
     assert "Réexportez" not in english.stderr and english.stderr.startswith("cipt: error: ")
+
+
+def test_argument_errors_follow_the_language(cli):
+    """argparse's own refusals (an unknown choice, a missing or unknown argument) get the same
+    language as the rest, from --lang wherever it is, else the environment."""
+    french = cli("audit", "--format", "pdf", env=_env("fr_FR.UTF-8"))
+    english = cli("audit", "--format", "pdf", "--lang", "en", env=_env("fr_FR.UTF-8"))
+    assert french.returncode == english.returncode == 2
+    assert "cipt audit: erreur : argument --format : choix invalide : 'pdf'" in french.stderr
+    assert "cipt audit: error: argument --format: invalid choice: 'pdf'" in english.stderr
+    missing = cli("import-matrix", env=_env("C"))
+    assert missing.returncode == 2 and "arguments obligatoires manquants : file" in missing.stderr
+    unknown = cli("--lang", "en", "stats", "--bogus", env=_env("fr_FR.UTF-8"))
+    assert unknown.returncode == 2 and "error: unrecognized arguments: --bogus" in unknown.stderr

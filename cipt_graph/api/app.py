@@ -64,7 +64,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         warm(app)  # before any request forks a process: built once, inherited by each
         watching = asyncio.create_task(watcher.run())
-        # Two SPARQL workers forked once the server runs (a fork per request is what the pool avoids).
+        # Two query workers forked once the server runs (a fork per request is what the pool avoids).
         asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
         try:
             yield

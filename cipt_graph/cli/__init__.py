@@ -42,10 +42,48 @@ Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
 
+#: argparse's own error messages (Python 3.11's wording) in French; anything else stays as it is.
+_ARGPARSE_FR = (
+    (r"invalid choice: (.+) \(choose from (.+)\)", r"choix invalide : \1 (choisir parmi \2)"),
+    (r"the following arguments are required: (.+)", r"arguments obligatoires manquants : \1"),
+    (r"unrecognized arguments: (.+)", r"arguments non reconnus : \1"),
+    (r"expected one argument", r"une valeur est attendue"),
+    (r"expected at least one argument", r"au moins une valeur est attendue"),
+    (r"invalid (\w+) value: (.+)", r"valeur invalide (\1) : \2"),
+    (r"ambiguous option: (\S+) could match (.+)", r"option ambiguë : \1 peut désigner \2"),
+    (r"^argument (\S+): ", r"argument \1 : "),
+)
+
+#: The language of the messages, known before the arguments are parsed (for argparse's errors).
+_PARSE_LANG = ["fr"]
+
+
+def _argv_lang(argv: Sequence[str]) -> str | None:
+    """The value of the first ``--lang fr|en`` (or ``--lang=…``) in ``argv``, if any."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else (arg[7:] if arg.startswith("--lang=") else None)
+        if value in ("fr", "en"):
+            return value
+    return None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its error line in the language of the messages (``cipt: erreur : …``)."""
+
+    def error(self, message: str):  # (argparse's signature; it exits)
+        import re
+
+        lang = _PARSE_LANG[0]
+        if lang == "fr":
+            for pattern, french in _ARGPARSE_FR:
+                message = re.sub(pattern, french, message)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: {tr(lang, 'cli.error')}{message}\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The `cipt` argument parser with every group's sub-commands."""
-    parser = argparse.ArgumentParser(prog="cipt", description=DESCRIPTION,
+    parser = _Parser(prog="cipt", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"cipt-graph {__version__}")
     parser.add_argument("--lang", dest="global_lang", choices=("fr", "en"), default=None,
@@ -67,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `cipt` with ``argv`` (default: the process's arguments); returns the exit status."""
     parser = build_parser()
+    _PARSE_LANG[0] = _argv_lang(sys.argv[1:] if argv is None else argv) or env_lang()
     args = parser.parse_args(argv)
     lang = args.lang or args.global_lang or env_lang()
     args.lang = lang
