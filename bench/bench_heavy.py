@@ -17,8 +17,10 @@ the 8 heavy ones).
 ``soak``: ``--soak-seconds`` of a mixed load (8 clients on their own addresses drawing from the
 mix of ``bench/load_test.py``: SPARQL, named queries, JSON API, ``/id/…`` pages, views) with one
 heavy query every 3 s (from rotating addresses), on ``cipt serve`` with its default limits.
-Measured: the server process's resident memory after warm-up, at its peak and at the end (query
-processes are short-lived children; their memory is released when they are killed), and every
+Measured: the server process's resident memory after warm-up, at its peak and at the end (forked
+query processes are short-lived children, their memory released when they are killed; the pool's
+SPARQL workers are long-lived children, not counted here: each is retired once its memory grew
+past its limit, see ``cipt_graph/api/pool.py``), and every
 answer that is not 200, apart from the heavy queries' 503 (targets: growth ≤ 64 MiB, 0 errors).
 
 Results: Markdown ``--out`` and JSON beside it, with the machine and its load (``uptime``).

@@ -15,7 +15,7 @@ Servers (each started once per scale, all on 127.0.0.1):
 - ``cipt serve`` in memory and ``cipt serve --store DIR`` (cache on: repeated requests are served
   from it) on ``POST /sparql``, the named query ``GET /api/queries/coverage_matrix`` and the
   dashboard ``GET /``; ``cipt serve --store DIR --cache-bytes 0`` (every request computed: ad-hoc
-  SPARQL in a pool worker, the named query and the page in a forked process: the uncached case). These run with ``--max-sparql-running 8
+  SPARQL and the named query in a pool worker, the page in a forked process: the uncached case). These run with ``--max-sparql-running 8
   --max-client-queries 8`` so that one ``wrk`` client with 8 connections is within its limits;
 - ``cipt serve --store DIR --cache-bytes 0`` with the *default* limits (4 SPARQL slots, 2 per
   client), programme scale only: one client with 8 connections is over its per-client limit by

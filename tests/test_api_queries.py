@@ -81,9 +81,9 @@ def test_named_query_csv(store, client, how):
 
 
 def test_named_query_json_suffix_wins_over_accept(store, client):
-    r = client.get("/api/queries/stats.json", headers={"Accept": "text/csv"})
+    r = client.get("/api/queries/programmes.json", headers={"Accept": "text/csv"})
     assert r.headers["content-type"] == "application/json"
-    assert r.json() == records(store, "stats")
+    assert r.json() == records(store, "programmes") != []
 
 
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",

@@ -27,7 +27,7 @@ from . import writes as writes_api
 from . import interchange as interchange_api
 from .cache import DataVersion, LruCache, ResponseCache, route_parameters
 from .errors import install_error_handlers
-from .pages import KEPT_PARAMS
+from .pages import KEPT_PARAMS, warm
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .runner import QueryRunner
 from .security import SecurityHeaders
@@ -62,8 +62,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        warm(app)  # before any request forks a process: built once, inherited by each
         watching = asyncio.create_task(watcher.run())
-        # Two SPARQL workers forked once the server runs (a fork per request is what the pool avoids).
+        # Two query workers forked once the server runs (a fork per request is what the pool avoids).
         asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
         try:
             yield

@@ -1,4 +1,4 @@
-"""A pool of long-lived query worker processes, for ad-hoc SPARQL (issue #11).
+"""A pool of long-lived query worker processes, for ad-hoc SPARQL and the named queries (issue #11).
 
 Forking a process per query kept every guarantee but cost its price per request: 19 ms to fork
 a 150 MiB server on this machine, and a cold RocksDB block cache in every child. A worker of
@@ -256,8 +256,10 @@ class WorkerPool:
 
     # --- requests --------------------------------------------------------------------------------
 
-    async def call(self, function: Callable, args: tuple, deadline: procs.Deadline) -> tuple[str, object]:
+    async def call(self, function: Callable, args: tuple, deadline: procs.Deadline, *,
+                   lower: bool = True) -> tuple[str, object]:
         """``function(store, deadline, *args)`` in a worker; its outcome ``(kind, value)``.
+        ``lower``: lower the worker's priority once the request used ``NICE_AFTER`` s of CPU.
 
         Raises:
             WorkerTimedOut, ResultTooLarge, WorkerDied (status), PoolStopping.
@@ -273,7 +275,7 @@ class WorkerPool:
             worker = self._spawn()
             procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
         loop = asyncio.get_running_loop()
-        if self.nice:
+        if self.nice and lower:
             worker.watch = loop.call_later(NICE_AFTER, self._watch_cpu, worker, _cpu_seconds(worker.pid))
         why = "cancelled"
         try:

@@ -5,12 +5,12 @@ pyoxigraph cannot interrupt a query, and a query can ask for unbounded memory (n
 (``SIGKILL``) at its time limit, its address space capped (``RLIMIT_AS``, see
 :mod:`cipt_graph.api.procs`):
 
-- **ad-hoc SPARQL** (lane ``sparql``) is described as data — a module-level function, its
-  arguments — and runs in a long-lived worker of :class:`~cipt_graph.api.pool.WorkerPool`
-  (:meth:`QueryRunner.call`): no fork per request, a warm store; a worker killed at the limit
-  or past its memory is replaced;
-- everything else (pages, the JSON API, named queries, exports, the audit, a diff of versions:
-  closures over the request) runs in a process forked for it (:meth:`QueryRunner.run`): the child
+- work described as data — a module-level function, its arguments: ad-hoc SPARQL (lane
+  ``sparql``) and the named queries (lane ``app``) — runs in a long-lived worker of
+  :class:`~cipt_graph.api.pool.WorkerPool` (:meth:`QueryRunner.call`): no fork per request, a
+  warm store; a worker killed at the limit or past its memory is replaced;
+- everything else (pages, the JSON API, exports, the audit, a diff of versions: closures over
+  the request) runs in a process forked for it (:meth:`QueryRunner.run`): the child
   inherits the served store copy-on-write, runs the work and sends the pickled result back through
   a pipe.
 
@@ -88,8 +88,7 @@ class QueryRunner:
     Args:
         timeout: seconds a piece of work may take (its process is killed past it).
         max_running: processes running at once for pages, API and named queries (lane ``app``).
-        max_sparql: ad-hoc SPARQL queries running at once (lane ``sparql``), and the pool's
-            number of workers; default ``max_running``.
+        max_sparql: ad-hoc SPARQL queries running at once (lane ``sparql``); default ``max_running``.
         per_client: ad-hoc SPARQL queries one client (IP address) may run at once.
         memory_bytes: address space a process may add to what it holds when it starts (0: no cap).
         max_result_bytes: largest result a process may send back (413 past it).
@@ -213,9 +212,12 @@ class QueryRunner:
 
     # --- running ---------------------------------------------------------------------------------
 
-    async def call(self, function: Callable[..., T], *args, lane: str = SPARQL, client: str | None = None,
+    async def call(self, function: Callable[..., T], *args, lane: str = APP, client: str | None = None,
                    timeout: float | None = None) -> T:
         """``function(store, deadline, *args)`` in a pool worker, once a slot of ``lane`` is free.
+
+        Both lanes share the workers (at most ``max_sparql + max_running`` are busy at once);
+        only ad-hoc SPARQL has its priority lowered when it runs long.
 
         ``function`` must be a module-level function (it is sent by name) and ``args`` and its
         result picklable. Without :meth:`attach`, the work is forked as :meth:`run` does.
@@ -229,7 +231,7 @@ class QueryRunner:
                 return await self._fork(lambda d: function(store, d, *args), lane, deadline)
             self.stats.started += 1
             try:
-                kind, value = await self.pool.call(function, args, deadline)
+                kind, value = await self.pool.call(function, args, deadline, lower=lane == SPARQL)
             except WorkerTimedOut:
                 raise self._timeout_error(deadline.seconds) from None
             except ResultTooLarge:

@@ -105,11 +105,6 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
                                                f"accepts at most {settings.max_query_length}")
     if not query.strip():
         raise ApiError(400, "the query is empty")
-    if (depth := nesting_depth(query)) > MAX_NESTING:
-        raise ApiError(400, f"the query nests groups, parentheses or brackets {depth} deep; this endpoint "
-                            f"accepts at most {MAX_NESTING} levels")
-    if uses_service(query):
-        raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs")
     default, named = _graphs(pairs)
     client = request.client.host if request.client else None
     body, content_type, headers = await app.runner.call(
@@ -128,6 +123,13 @@ def answer(store, deadline: Deadline, query: str, default: list[str] | None, nam
         ApiError: 406 (no acceptable format can hold the result), 413 (too many rows).
         QueryError, StoreError: from the store (400, 503).
     """
+    # Checked here, in the worker, not in the server: scanning the text costs about a millisecond,
+    # which the one server process would pay for every request.
+    if (depth := nesting_depth(query)) > MAX_NESTING:
+        raise ApiError(400, f"the query nests groups, parentheses or brackets {depth} deep; this endpoint "
+                            f"accepts at most {MAX_NESTING} levels")
+    if uses_service(query):
+        raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs")
     results = store.raw_query(query, default_graph=default, named_graphs=named)
     headers = {"Vary": "Accept"}
     if isinstance(results, ox.QuerySolutions) and (acceptable(accept, list(res.SOLUTION_TYPES))

@@ -22,9 +22,10 @@ default: Virtuoso 7 never answers it (openlink/virtuoso-opensource issue #842), 
 server tested answers GET and forms.
 
 Each server's conventions: Virtuoso keeps system graphs next to the data, writes an
-``xsd:duration`` as a number and a boolean as 1/0, and answers an empty ``GRAPH ?g { }`` with
-one unbound row (the graphs are then listed by a scan); it is recognised by the
-``Server: Virtuoso/…`` header and read as SPARQL 1.1 says (:mod:`cipt_graph.stores.virtuoso`).
+``xsd:duration`` as a number, a boolean as 1/0 and a blank node as ``nodeID://…``, and answers
+an empty ``GRAPH ?g { }`` with one unbound row (the graphs are then listed by a scan); it is
+recognised by the ``Server: Virtuoso/…`` header and read as SPARQL 1.1 says
+(:mod:`cipt_graph.stores.virtuoso`).
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ class RemoteStore:
     def _parse(self, ctype: str, data: bytes):
         media = ctype.split(";")[0].strip().lower()
         if virtuoso.is_server(self._http.server):
-            data = virtuoso.fix_literals(media, data)
+            data = virtuoso.fix_answer(media, data)
         try:
             if media in _RESULT_FORMATS:
                 return ox.parse_query_results(data, format=_RESULT_FORMATS[media])

@@ -20,6 +20,9 @@ Measured on Debian's ``virtuoso-opensource`` 7.2:
   the booleans they return with ``xsd:boolean(…)``, which Virtuoso answers as ``"1"`` or ``"0"``
   typed ``xsd:boolean``, a valid but not canonical form, which :func:`fix_literals` writes
   ``"true"`` or ``"false"`` (XSD 1.1 §3.3.2.2), as the embedded store returns it.
+- **Blank nodes** in SPARQL results (JSON, XML) are written ``nodeID://b10000``, no blank node
+  label (SPARQL 1.1 Query Results JSON §3.2.2 and Turtle's BLANK_NODE_LABEL): read as
+  ``b10000``, the label its N-Triples answers give the same node.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _TYPES = rf"({re.escape(XSD_DURATION)}|{re.escape(XSD_BOOLEAN)})"
 _IN_XML = re.compile(rf'(<literal datatype="{_TYPES}">)({_NUMBER})(</literal>)'.encode())
+_NODE_ID = b"nodeID://"
 _IN_TRIPLES = re.compile(rf'"({_NUMBER})"\^\^(<{_TYPES}>|xsd:(duration|boolean))'.encode())
 
 
@@ -88,13 +92,14 @@ def _canonical(datatype: str, value: str) -> str:
     return duration_from_number(value) or value
 
 
-def fix_literals(media: str, data: bytes) -> bytes:
+def fix_answer(media: str, data: bytes) -> bytes:
     """A Virtuoso answer (``media``: its media type) with each number-written duration and each
-    1/0 boolean in canonical form (see the module's documentation).
+    1/0 boolean in canonical form, and its blank nodes' labels (see the module's documentation).
 
     SPARQL results in JSON and XML, N-Triples and Turtle; other media types are returned as is.
     """
-    if not any(marker in data for marker in (b"#duration", b"xsd:duration", b"#boolean", b"xsd:boolean")):
+    markers = (b"#duration", b"xsd:duration", b"#boolean", b"xsd:boolean", _NODE_ID)
+    if not any(marker in data for marker in markers):
         return data
     if media in ("application/sparql-results+json", "application/json"):
         answer = json.loads(data)
@@ -102,8 +107,11 @@ def fix_literals(media: str, data: bytes) -> bytes:
             for term in row.values():
                 if term.get("datatype") in (XSD_DURATION, XSD_BOOLEAN):
                     term["value"] = _canonical(term["datatype"], term["value"])
+                elif term.get("type") == "bnode" and term.get("value", "").startswith("nodeID://"):
+                    term["value"] = term["value"][len("nodeID://"):]
         return json.dumps(answer).encode()
     if media == "application/sparql-results+xml":
+        data = data.replace(b"<bnode>" + _NODE_ID, b"<bnode>")
         return _IN_XML.sub(lambda m: m[1] + _canonical(m[2].decode(), m[3].decode()).encode() + m[4], data)
     if media in ("application/n-triples", "text/turtle", "application/n-quads"):
         return _IN_TRIPLES.sub(
