@@ -46,7 +46,12 @@ def turtle_error(path: Path, exc: SyntaxError) -> InputError:
               if generated else
               "fix the file at that line (`cipt versions` lists the recorded versions; `cipt diff <last> current` "
               "shows what changed since the last good one)")
+    repair_fr = ("ce fichier est produit par `cipt import-rncp` : importez l'export à nouveau, ou supprimez le fichier"
+                 if generated else
+                 "corrigez le fichier à cette ligne (`cipt versions` liste les versions enregistrées ; "
+                 "`cipt diff <dernière> current` montre ce qui a changé depuis la dernière bonne)")
     return InputError(f"malformed Turtle: {exc}. To repair: {repair}",
+                      fr=f"Turtle mal formé : {exc}. Pour réparer : {repair_fr}",
                       where=f"{path}:{line}" if line else str(path))
 
 

@@ -63,7 +63,8 @@ def resolve_workspace(data: str | os.PathLike[str] | None = None) -> Workspace:
     root = Path(chosen).expanduser().resolve()
     if not root.is_dir():
         raise CiptError(
-            f"workspace folder does not exist (create one with `cipt init {chosen}`)", where=str(root)
+            f"workspace folder does not exist (create one with `cipt init {chosen}`)", where=str(root),
+            fr=f"le dossier de l'espace de travail n'existe pas (créez-le avec `cipt init {chosen}`)",
         )
     return Workspace(root)
 
@@ -76,7 +77,8 @@ def init_workspace(target: str | os.PathLike[str], *, force: bool = False) -> Wo
     """
     root = Path(target).expanduser().resolve()
     if root.exists() and any(root.iterdir()) and not force:
-        raise CiptError("folder exists and is not empty (use --force to overwrite)", where=str(root))
+        raise CiptError("folder exists and is not empty (use --force to overwrite)", where=str(root),
+                        fr="le dossier existe et n'est pas vide (--force pour l'écraser)")
     root.mkdir(parents=True, exist_ok=True)
     for item in DATA_DIR.iterdir():
         if item.name.startswith((".", "__")):

@@ -143,8 +143,14 @@ def _shipped_query(name: str) -> NamedQuery:
     path = QUERIES_DIR / f"{name}.rq"
     if not path.is_file():
         queries = load_queries()
-        raise QueryError(f"unknown query {name!r}; known queries: {', '.join(sorted(queries))}")
+        raise _unknown_query(name, queries)
     return parse_query_file(path)
+
+
+def _unknown_query(name: str, queries) -> QueryError:
+    known = ", ".join(sorted(queries))
+    return QueryError(f"unknown query {name!r}; known queries: {known}", en=f"unknown query {name!r}; known queries: {known}",
+                      fr=f"requête inconnue {name!r} ; requêtes connues : {known}")
 
 
 def get_query(name: str, directory: Path | None = None) -> NamedQuery:
@@ -157,7 +163,7 @@ def get_query(name: str, directory: Path | None = None) -> NamedQuery:
         return _shipped_query(name)
     queries = load_queries(directory)
     if name not in queries:
-        raise QueryError(f"unknown query {name!r}; known queries: {', '.join(sorted(queries))}")
+        raise _unknown_query(name, queries)
     return queries[name]
 
 
@@ -189,7 +195,8 @@ def resolve_iri(store: Store, value: str) -> ox.NamedNode:
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]
     if not found:
-        raise QueryError(f"{value!r} is neither an IRI nor a known code (such as M01, BC05-C1, A01, J1)")
+        raise QueryError(f"{value!r} is neither an IRI nor a known code (such as M01, BC05-C1, A01, J1)",
+                         fr=f"{value!r} n'est ni une IRI ni un code connu (comme M01, BC05-C1, A01, J1)")
     raise QueryError(f"{value!r} names several resources; give the full IRI")
 
 
@@ -206,6 +213,11 @@ SELECT DISTINCT ?s ?code ?path WHERE {
 """
 
 
+def _unknown_programme(value: str) -> QueryError:
+    return QueryError(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)",
+                      fr=f"{value!r} n'est pas un programme connu (donnez son code, comme M2_CIPT ou U007, ou son IRI)")
+
+
 def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     """A programme given by its IRI, its path (``programme/m2-cipt``), its code (``skos:notation``
     or ``dcterms:identifier``: ``U007``, ``M2_CIPT``) or the last segment of its IRI (``m2-cipt``).
@@ -217,7 +229,7 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("urn:") or "/" in value:
         iri = resolve_iri(store, value)
         if not select(store, _IS_PROGRAMME, {"p": iri}).column("p"):
-            raise QueryError(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)")
+            raise _unknown_programme(value)
         return iri
     try:
         path = ox.NamedNode(f"{CID_BASE}programme/{value}")
@@ -227,7 +239,7 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]
     if not found:
-        raise QueryError(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)")
+        raise _unknown_programme(value)
     raise QueryError(f"{value!r} names several programmes; give the full IRI")
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import uvicorn
 
 from .api import Settings, create_app
-from .errors import CiptError
+from .errors import CiptError, os_reason
 
 ENV_SERVE_CONFIG = "CIPT_SERVE_CONFIG"
 FACTORY = "cipt_graph.serving:app_from_env"
@@ -107,8 +107,12 @@ def bind_socket(host: str, port: int):
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise CiptError(f"port {port} is already in use (another `cipt serve`?): stop that process or "
-                            "choose another port with --port", where=f"{host}:{port}") from None
-        raise CiptError(f"cannot listen on this address: {exc.strerror or exc}", where=f"{host}:{port}") from None
+                            "choose another port with --port", where=f"{host}:{port}",
+                            fr=f"le port {port} est déjà utilisé (un autre `cipt serve` ?) : arrêtez ce processus "
+                               "ou choisissez un autre port avec --port") from None
+        raise CiptError(f"cannot listen on this address: {exc.strerror or exc}", where=f"{host}:{port}",
+                        fr=f"impossible d'écouter sur cette adresse : {os_reason(exc, 'fr')}",
+                        en=f"cannot listen on this address: {os_reason(exc, 'en')}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

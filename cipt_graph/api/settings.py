@@ -89,12 +89,13 @@ class Settings:
         for name in ("query_timeout", "report_timeout", "max_rows", "max_body_bytes", "max_query_length", "max_running_queries",
                      "max_upload_bytes"):
             if getattr(self, name) <= 0:
-                raise CiptError(f"{name} must be positive, got {getattr(self, name)!r}")
+                raise _out_of_range(name, getattr(self, name), zero_ok=False)
         for name in ("max_query_memory", "cache_bytes"):
             if getattr(self, name) < 0:
-                raise CiptError(f"{name} must be 0 or more, got {getattr(self, name)!r}")
-        if self.max_sparql_running <= 0 or (self.max_client_queries is not None and self.max_client_queries <= 0):
-            raise CiptError("max_sparql_running and max_client_queries must be positive")
+                raise _out_of_range(name, getattr(self, name), zero_ok=True)
+        for name in ("max_sparql_running", "max_client_queries"):
+            if getattr(self, name) is not None and getattr(self, name) <= 0:
+                raise _out_of_range(name, getattr(self, name), zero_ok=False)
         if self.base_url is not None:
             from urllib.parse import urlsplit
             parts = urlsplit(self.base_url)
@@ -120,10 +121,27 @@ class Settings:
             if raw is None or raw.strip() == "":
                 continue
             values[f.name] = _convert(f.name, raw, ENV[f.name])
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values.update(given)
         if "cors_origins" in values:
             values["cors_origins"] = tuple(values["cors_origins"])  # type: ignore[arg-type]
-        return replace(cls(), **values)
+        try:
+            return replace(cls(), **values)
+        except CiptError as exc:  # a value out of range read from a variable: name the variable
+            name = getattr(exc, "field", None)
+            if name and name not in given and exc.where is None:
+                exc.where = ENV[name]
+                exc.args = (f"{exc.where}: {exc.message}",)
+            raise
+
+
+def _out_of_range(name: str, value: object, *, zero_ok: bool) -> CiptError:
+    """The error for setting ``name`` out of its range, in both languages; ``field`` names the
+    setting (the command line shows its option instead)."""
+    en, fr = ("must be 0 or more", "doit valoir 0 ou plus") if zero_ok else ("must be positive", "doit être positif")
+    error = CiptError(f"{name} {en}, got {value!r}", en=f"{name} {en}, got {value!r}", fr=f"{name} {fr}, reçu {value!r}")
+    error.field, error.zero_ok, error.value = name, zero_ok, value
+    return error
 
 
 def _convert(name: str, raw: str, where: str) -> object:

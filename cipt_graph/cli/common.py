@@ -97,7 +97,7 @@ def error_text(exc: CiptError, lang: str) -> str:
     from .messages import tr
 
     if not isinstance(exc, MatrixError):
-        return str(exc)
+        return exc.show(lang)
     shown = [e.show(lang) for e in exc.errors[:MAX_ERRORS_SHOWN]]
     if len(exc.errors) > MAX_ERRORS_SHOWN:
         shown.append(tr(lang, "cli.more_errors", len(exc.errors) - MAX_ERRORS_SHOWN))

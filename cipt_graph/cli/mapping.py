@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CiptError
-from .messages import tr
+from .messages import tr, tr_name
 from .common import EXIT_OK, CommandAdder, writable_workspace, write_stdout
 
 def cmd_export_matrix(args: argparse.Namespace) -> int:
@@ -107,7 +107,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
         return EXIT_OK
     lang = args.ui_lang
     head = tuple(tr(lang, "cli.versions.head").split("|"))
-    rows = [(v.id, datetime(v.created, lang), v.agent, v.kind, v.source, str(v.counts.get("competency_links", "")),
+    rows = [(v.id, datetime(v.created, lang), v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
              str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", ""))) for v in versions]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:

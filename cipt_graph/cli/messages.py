@@ -108,6 +108,17 @@ _FR = {
     "cli.rncp.only_brochure": "  - {competency} absente de la fiche officielle : {label}",
     "cli.rncp.only_official": "  + compétence du bloc {code} absente de la brochure : {label}",
     "cli.rncp.version": "version {version} enregistrée (voir `cipt versions`)",
+    "cli.serve.positive": "{option} doit être positif, reçu {value}",
+    "cli.serve.non_negative": "{option} doit valoir 0 ou plus, reçu {value}",
+    "cli.role.reader": "lecteur",
+    "cli.role.editor": "éditeur",
+    "cli.role.validator": "validateur",
+    "cli.kind.baseline": "état initial",
+    "cli.kind.matrix-import": "import du classeur",
+    "cli.kind.rncp-import": "import RNCP",
+    "cli.kind.edit": "modification",
+    "cli.kind.review": "relecture",
+    "cli.source.workspace": "espace de travail",
 
 }
 
@@ -209,6 +220,17 @@ _EN = {
     "cli.rncp.only_brochure": "  - {competency} missing from the official fiche: {label}",
     "cli.rncp.only_official": "  + competency of block {code} missing from the brochure: {label}",
     "cli.rncp.version": "version {version} recorded (see `cipt versions`)",
+    "cli.serve.positive": "{option} must be positive, got {value}",
+    "cli.serve.non_negative": "{option} must be 0 or more, got {value}",
+    "cli.role.reader": "reader",
+    "cli.role.editor": "editor",
+    "cli.role.validator": "validator",
+    "cli.kind.baseline": "baseline",
+    "cli.kind.matrix-import": "workbook import",
+    "cli.kind.rncp-import": "RNCP import",
+    "cli.kind.edit": "edit",
+    "cli.kind.review": "review",
+    "cli.source.workspace": "workspace",
 
 }
 
@@ -224,3 +246,10 @@ def tr(lang: str, key: str, count: float | None = None, **values: object) -> str
             raise TypeError(f"message {key!r} takes a plural: pass count=")
         text = plural(lang, count, text)
     return text.format(**values) if values else text
+
+
+def tr_name(lang: str, group: str, name: str) -> str:
+    """A name the data keeps as an identifier (a role, a version's kind…) in ``lang``:
+    ``cli.GROUP.NAME`` when the catalogs have it, else ``name`` itself."""
+    key = f"cli.{group}.{name}"
+    return tr(lang, key) if key in MESSAGES[check_lang(lang)] else name

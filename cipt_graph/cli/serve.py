@@ -9,6 +9,18 @@ from ..errors import CiptError
 from .common import EXIT_OK, CommandAdder, open_data, writable_workspace
 from .messages import tr
 
+#: Setting → (its option, the argparse name) for the limits `cipt serve` takes.
+_OPTIONS = {
+    "query_timeout": ("--timeout", "timeout"), "report_timeout": ("--report-timeout", "report_timeout"),
+    "max_rows": ("--max-rows", "max_rows"), "max_body_bytes": ("--max-body-bytes", "max_body_bytes"),
+    "max_query_length": ("--max-query-length", "max_query_length"), "max_running_queries": ("--max-running", "max_running"),
+    "max_upload_bytes": ("--max-upload-bytes", "max_upload_bytes"),
+    "max_sparql_running": ("--max-sparql-running", "max_sparql_running"),
+    "max_client_queries": ("--max-client-queries", "max_client_queries"),
+    "max_query_memory": ("--max-query-memory", "max_query_memory"), "cache_bytes": ("--cache-bytes", "cache_bytes"),
+}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the graph over HTTP: SPARQL 1.1 endpoint (/sparql), named queries and JSON API
     (/api/...), resource pages (/id/...), OpenAPI docs (/docs). Listens on 127.0.0.1 by default.
@@ -34,15 +46,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..api import Settings
     from ..serving import ENV_SERVE_CONFIG, FACTORY, bind_socket, build_service, run_server, settings_to_config
 
-    settings = Settings.from_env(
-        query_timeout=args.timeout, max_rows=args.max_rows, truncate_results=args.truncate_results,
-        max_body_bytes=args.max_body_bytes, max_query_length=args.max_query_length,
-        max_running_queries=args.max_running, cors_origins=args.cors_origin or None,
-        allow_writes=args.allow_writes, max_upload_bytes=args.max_upload_bytes,
-        max_sparql_running=args.max_sparql_running, max_client_queries=args.max_client_queries,
-        max_query_memory=args.max_query_memory, cache_bytes=args.cache_bytes, base_url=args.base_url,
-        report_timeout=args.report_timeout,
-    )
+    overrides = {field: getattr(args, dest) for field, (_option, dest) in _OPTIONS.items()}
+    try:
+        settings = Settings.from_env(
+            truncate_results=args.truncate_results, cors_origins=args.cors_origin or None,
+            allow_writes=args.allow_writes, base_url=args.base_url, **overrides,
+        )
+    except CiptError as exc:  # a limit out of range given on the command line: name its option
+        field = getattr(exc, "field", None)
+        if field in _OPTIONS and overrides.get(field) is not None:
+            key = "cli.serve.non_negative" if exc.zero_ok else "cli.serve.positive"
+            raise CiptError(tr(args.ui_lang, key, option=_OPTIONS[field][0], value=exc.value)) from None
+        raise
     if args.workers < 1:
         raise CiptError(tr(args.ui_lang, "cli.serve.bad_workers", workers=args.workers))
     if not 0 <= args.port <= 65535:

@@ -9,7 +9,7 @@ import sys
 
 from ..errors import CiptError
 from .common import EXIT_OK, CommandAdder, writable_workspace
-from .messages import tr
+from .messages import tr, tr_name
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -50,14 +50,14 @@ def cmd_users(args: argparse.Namespace) -> int:
             print(tr(lang, "cli.users.none"))
         else:
             for a in accounts:
-                print(f"{a.username:24} {a.role:10} {a.display_name}  ({tr(lang, 'cli.users.created', date=date(a.created, lang))})")
+                print(f"{a.username:24} {tr_name(lang, 'role', a.role):10} {a.display_name}  ({tr(lang, 'cli.users.created', date=date(a.created, lang))})")
         return EXIT_OK
     if not args.username:
         raise CiptError(tr(lang, "cli.users.needs_name", action=args.action))
     if args.action == "add":
         account = store.add(args.username, args.role, _password(args), display_name=args.name or "",
                             replace=args.replace)
-        print(tr(lang, "cli.users.added", user=account.username, role=account.role, path=store.path))
+        print(tr(lang, "cli.users.added", user=account.username, role=tr_name(lang, "role", account.role), path=store.path))
     else:
         account = store.remove(args.username)
         print(tr(lang, "cli.users.removed", user=account.username))

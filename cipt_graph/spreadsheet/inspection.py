@@ -177,7 +177,8 @@ def _stream(archive: zipfile.ZipFile, name: str, parser, where: str) -> None:
         raise InputError(f"classeur illisible : {name} n'est pas du XML bien formé "
                          f"(ligne {exc.lineno}, colonne {exc.offset})", where=where) from None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(f"classeur endommagé : {name} ({exc})", where=where) from None
+        raise InputError(f"classeur endommagé : {name} ({exc})", where=where,
+                         en=f"damaged workbook: {name} ({exc})") from None
 
 
 def _small_xml(archive: zipfile.ZipFile, name: str, where: str, on_start) -> None:
@@ -378,7 +379,7 @@ def inspect_workbook(path: str | os.PathLike[str], limits: SheetLimits | None = 
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"classeur .xlsx endommagé : {exc}", where=where) from None
+        raise InputError(f"classeur .xlsx endommagé : {exc}", where=where, en=f"damaged .xlsx workbook: {exc}") from None
     with archive:
         members = archive.infolist()
         if len(members) > limits.max_members:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..cells import decode_ooxml, xlsx_text
-from ..errors import InputError
+from ..errors import InputError, os_reason
 from ..mapping import MAX_RATIONALE_CHARS, STATUSES
 from ..text import clean_code, clean_text
 from .inspection import Inspection, LimitError, SheetLimits, inspect_workbook
@@ -100,7 +100,8 @@ def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError(f"fichier illisible : {exc.strerror}", where=where) from exc
+        raise InputError(f"fichier illisible : {os_reason(exc, 'fr')}", where=where,
+                         en=f"unreadable file: {os_reason(exc, 'en')}") from exc
     if size > limits.max_bytes:
         raise LimitError("max_bytes", limits.max_bytes, "fichier trop gros (octets)", found=size, where=where)
     with open(path, "rb") as handle:
@@ -128,7 +129,8 @@ def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection
                                  found=sizes["[Content_Types].xml"], place="[Content_Types].xml", where=where)
             content_types = archive.read("[Content_Types].xml")
     except zipfile.BadZipFile as exc:
-        raise InputError(f"classeur .xlsx endommagé : {exc}", where=where) from exc
+        raise InputError(f"classeur .xlsx endommagé : {exc}", where=where,
+                         en=f"damaged .xlsx workbook: {exc}") from exc
     if b"macroEnabled" in content_types:
         raise InputError("classeur avec macros (.xlsm) refusé : enregistrez-le au format .xlsx", where=where)
     return inspect_workbook(path, limits)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..errors import QueryError, StoreError
+from ..errors import QueryError, StoreError, os_reason
 from ..sparqlscan import names_dataset
 from .binding import bind_values
 
@@ -285,5 +285,7 @@ class OxigraphStore:
                     if old.name not in (name, previous) and not old.name.endswith(".tmp"):
                         shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
-            raise StoreError(f"store write failed: {exc}", where=str(root)) from exc
+            raise StoreError(f"store write failed: {exc}", where=str(root),
+                             fr=f"échec de l'écriture dans l'entrepôt : {os_reason(exc, 'fr')}",
+                             en=f"store write failed: {os_reason(exc, 'en')}") from exc
         self._store = self._open_reader()

@@ -40,7 +40,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from ..errors import QueryError, StoreError
+from ..errors import QueryError, StoreError, os_reason
 from ..sparqlscan import names_dataset, query_form
 from . import virtuoso
 from .binding import bind_values
@@ -126,7 +126,9 @@ class _Http:
                 if attempt == 0 and isinstance(exc, (http.client.RemoteDisconnected, BrokenPipeError,
                                                       ConnectionResetError)):
                     continue
-                raise StoreError(f"cannot reach the SPARQL server: {exc}", where=url) from exc
+                raise StoreError(f"cannot reach the SPARQL server: {exc}", where=url,
+                                 fr=f"impossible de joindre le serveur SPARQL : {os_reason(exc, 'fr')}",
+                                 en=f"cannot reach the SPARQL server: {os_reason(exc, 'en')}") from exc
         raise AssertionError("unreachable")
 
 

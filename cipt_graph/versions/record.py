@@ -489,8 +489,9 @@ def get_version(workspace: Workspace, ref: str) -> Version:
     for version in versions:
         if version.id == wanted:
             return version
-    known = ", ".join(v.id for v in versions) or "none recorded yet"
-    raise InputError(f"unknown version {ref!r} (versions: {known}; or `current`, `latest`)")
+    known = ", ".join(v.id for v in versions)
+    raise InputError(f"unknown version {ref!r} (versions: {known or 'none recorded yet'}; or `current`, `latest`)",
+                     fr=f"version inconnue {ref!r} (versions : {known or 'aucune enregistrée'} ; ou `current`, `latest`)")
 
 
 def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import CiptError
+from ..errors import CiptError, os_reason
 from ..store import Store, select
 from ..queries import resolve_programme
 from .dashboard import render_dashboard
@@ -92,7 +92,9 @@ def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_L
             tmp.replace(target)
             written.append(target)
     except OSError as exc:
-        raise CiptError(f"cannot write the views: {exc}", where=str(folder)) from exc
+        raise CiptError(f"cannot write the views: {exc}", where=str(folder),
+                        fr=f"impossible d'écrire les vues : {os_reason(exc, 'fr')}",
+                        en=f"cannot write the views: {os_reason(exc, 'en')}") from exc
     return written
 
 
