@@ -184,7 +184,10 @@ def test_settings_from_environment_and_options():
 
 
 @pytest.mark.parametrize("args,env,message", [
-    (["--max-rows", "0"], {}, "max_rows must be positive"),
+    (["--max-rows", "0"], {}, "--max-rows doit être positif, reçu 0"),
+    (["--lang", "en", "--timeout", "-5"], {}, "--timeout must be positive, got -5.0"),
+    (["--cache-bytes", "-1"], {}, "--cache-bytes doit valoir 0 ou plus"),
+    ([], {"CIPT_MAX_ROWS": "0"}, "CIPT_MAX_ROWS: max_rows doit être positif"),
     ([], {"CIPT_QUERY_TIMEOUT": "soon"}, "CIPT_QUERY_TIMEOUT"),
 ])
 def test_serve_refuses_bad_settings(cli, args, env, message):

@@ -68,6 +68,9 @@ def test_queries_lists_every_query(cli):
 def test_unknown_query_exit_2(cli):
     result = cli("query", "no_such_query")
     assert result.returncode == 2
+    assert "requête inconnue 'no_such_query'" in result.stderr and "coverage_matrix" in result.stderr
+    result = cli("--lang", "en", "query", "no_such_query")
+    assert result.returncode == 2
     assert "unknown query 'no_such_query'" in result.stderr and "coverage_matrix" in result.stderr
 
 
@@ -122,7 +125,7 @@ def test_build_turtle_round_trips(cli, tmp_path, store):
 
 def test_init_refuses_non_empty_folder(cli, workspace):
     result = cli("init", str(workspace))
-    assert result.returncode == 2 and "not empty" in result.stderr
+    assert result.returncode == 2 and "n'est pas vide" in result.stderr
 
 
 def test_workspace_edit_changes_results(cli, workspace):
@@ -190,7 +193,7 @@ def test_failed_build_leaves_store_intact(workspace):
 
 def test_missing_workspace_folder(cli, tmp_path):
     result = cli("stats", "--data", str(tmp_path / "nowhere"))
-    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert result.returncode == 2 and "n'existe pas" in result.stderr
 
 
 def test_runs_from_another_directory(cli, tmp_path):

@@ -282,3 +282,86 @@ def test_argument_errors_follow_the_language(cli):
     assert missing.returncode == 2 and "arguments obligatoires manquants : file" in missing.stderr
     unknown = cli("--lang", "en", "stats", "--bogus", env=_env("fr_FR.UTF-8"))
     assert unknown.returncode == 2 and "error: unrecognized arguments: --bogus" in unknown.stderr
+
+
+# --- the library's errors, printed after `cipt: erreur :`, in the language too --------------------
+
+def _error_cases(root) -> list[tuple[list[str], str, str]]:
+    """(argv, a French fragment, an English fragment) of errors raised below the command line."""
+    ws, broken = str(root / "ws"), root / "broken"
+    data = ["--data", ws]
+    return [
+        (["stats", "--programme", "XX", *data], "'XX' n'est pas un programme connu", "'XX' is not a known programme"),
+        (["query", "nosuch", *data], "requête inconnue 'nosuch' ; requêtes connues :", "unknown query 'nosuch'; known queries:"),
+        (["query", "competencies_for_module", "--param", "module=ZZZ", *data],
+         "'ZZZ' n'est ni une IRI ni un code connu", "'ZZZ' is neither an IRI nor a known code"),
+        (["diff", "current", "v99", *data], "version inconnue 'v99'", "unknown version 'v99'"),
+        (["stats", "--data", str(root / "nowhere")], "le dossier de l'espace de travail n'existe pas",
+         "workspace folder does not exist"),
+        (["stats", "--data", str(broken)], "Turtle mal formé : ", "malformed Turtle: "),
+        (["load", *data, "--store", "/proc/cipt-store"], "échec de l'écriture dans l'entrepôt : ", "store write failed: "),
+        (["stats", "--store", "http://127.0.0.1:1/sparql"], "impossible de joindre le serveur SPARQL : connexion refusée",
+         "cannot reach the SPARQL server: connection refused"),
+        (["init", ws], "le dossier existe et n'est pas vide", "folder exists and is not empty"),
+        (["viz", *data, "--out", "/proc/cipt-views"], "impossible d'écrire les vues : ", "cannot write the views: "),
+        (["serve", "--timeout", "-5"], "--timeout doit être positif, reçu -5", "--timeout must be positive, got -5"),
+        (["serve", "--cache-bytes", "-1"], "--cache-bytes doit valoir 0 ou plus", "--cache-bytes must be 0 or more"),
+        (["serve", "--max-sparql-running", "0"], "--max-sparql-running doit être positif",
+         "--max-sparql-running must be positive"),
+        (["import-matrix", str(root / "missing.xlsx"), *data], "fichier illisible : fichier ou dossier introuvable",
+         "unreadable file: no such file or folder"),
+        (["import-matrix", str(root / "junk.xlsx"), *data], "classeur .xlsx endommagé : ", "damaged .xlsx workbook: "),
+        (["import-matrix", str(root / "text.xlsx"), *data], "ce n'est pas un classeur .xlsx", "not an .xlsx workbook"),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_library_errors_follow_the_language(tmp_path, capsys, monkeypatch, lang):
+    """Each error the library raises (unknown programme, query, code, version; missing or broken
+    workspace; store, server, views; serve's limits named by their option; unreadable workbook)
+    is printed in French by default and in English with --lang en, never with the other's frame;
+    exit status 2."""
+    for name, value in _env("C.UTF-8").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CIPT_DATA", raising=False)
+    monkeypatch.delenv("CIPT_STORE", raising=False)
+    init_workspace(tmp_path / "ws")
+    broken = init_workspace(tmp_path / "broken").root
+    with open(broken / "programme.ttl", "a", encoding="utf-8") as handle:
+        handle.write("\n<urn:x> <urn:y> .\n")
+    (tmp_path / "junk.xlsx").write_bytes(b"PK\x03\x04 not really a zip archive")
+    (tmp_path / "text.xlsx").write_text("module,competency\n", encoding="utf-8")
+    lang_args = ["--lang", "en"] if lang == "en" else []
+    for argv, french, english in _error_cases(tmp_path):
+        code, out = _run([*lang_args, *argv], capsys)
+        want, other = (french, english) if lang == "fr" else (english, french)
+        assert code == 2, (argv, out)
+        head = "cipt: erreur : " if lang == "fr" else "cipt: error: "
+        assert out.startswith(head) and want in out, (argv, out)
+        assert other not in out, (argv, out)
+
+
+def test_roles_and_version_kinds_follow_the_language(tmp_path, capsys, monkeypatch):
+    """`cipt users list` and `cipt versions` show roles and kinds as words of the language."""
+    for name, value in _env("C.UTF-8").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CIPT_DATA", raising=False)
+    ws = str(init_workspace(tmp_path / "ws").root)
+    wb = tmp_path / "m.xlsx"
+    assert _run(["export-matrix", "--data", ws, "--out", str(wb)], capsys)[0] == 0
+    book = openpyxl.load_workbook(wb)
+    book["Objectifs"].delete_rows(2)
+    book.save(wb)
+    assert _run(["import-matrix", str(wb), "--data", ws], capsys)[0] == 0
+    assert _run(["users", "add", "marie", "--role", "validator", "--password-stdin", "--data", ws], capsys,
+                "un-mot-de-passe-long\n")[0] == 0
+    for lang, words, foreign in (("fr", ["validateur", "état initial", "import du classeur", "espace de travail"],
+                                  ["validator", "baseline", "matrix-import"]),
+                                 ("en", ["validator", "baseline", "workbook import", "workspace"],
+                                  ["validateur", "état initial", "matrix-import"])):
+        code_u, users = _run(["users", "list", "--lang", lang, "--data", ws], capsys)
+        code_v, versions = _run(["versions", "--lang", lang, "--data", ws], capsys)
+        assert code_u == code_v == 0
+        shown = users + versions
+        assert all(w in shown for w in words), shown
+        assert not [w for w in foreign if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", shown)], shown

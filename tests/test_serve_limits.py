@@ -214,10 +214,12 @@ def test_one_client_cannot_take_every_slot(tmp_path):
 
 def test_port_in_use_says_so_and_exits_2(heavy_server):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIPT_")}
-    r = subprocess.run([sys.executable, "-m", "cipt_graph.cli", "serve", "--port", str(heavy_server.port)],
-                       capture_output=True, text=True, timeout=120, env=env)
-    assert r.returncode == 2, r.stderr
-    assert "already in use" in r.stderr and "serving on" not in r.stderr
+    env.update({"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""})  # French, the default
+    for lang, words, listening in (("fr", "est déjà utilisé", "service sur"), ("en", "already in use", "serving on")):
+        r = subprocess.run([sys.executable, "-m", "cipt_graph.cli", "serve", "--lang", lang, "--port",
+                            str(heavy_server.port)], capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == 2, r.stderr
+        assert words in r.stderr and listening not in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "65536"])

@@ -205,7 +205,9 @@ def test_unreachable_server_gives_a_clear_error(cli):
     with pytest.raises(StoreError, match="cannot reach the SPARQL server"):
         run_query(store, "stats")
     done = cli("stats", "--store", "http://127.0.0.1:9/query")
-    assert done.returncode == 2 and "cannot reach" in done.stderr
+    assert done.returncode == 2 and "impossible de joindre le serveur SPARQL" in done.stderr
+    done = cli("--lang", "en", "stats", "--store", "http://127.0.0.1:9/query")
+    assert done.returncode == 2 and "cannot reach the SPARQL server" in done.stderr
 
 
 def test_remote_syntax_error_is_a_query_error(remote):

@@ -87,6 +87,15 @@ def setting_name(limit: str) -> str:
     return f"CIPT_XLSX_{limit.upper()}"
 
 
+#: What each limit is about, in English (the French ``what`` is given where the limit is crossed).
+_LIMIT_EN = {
+    "max_bytes": "file too large (bytes)", "max_members": "too many files in the archive",
+    "max_unzipped_bytes": "archive too large once unzipped (bytes)", "max_part_bytes": "part of the workbook too large (bytes)",
+    "max_sheets": "too many sheets", "max_columns": "too many columns", "max_rows": "too many rows",
+    "max_shared_strings": "too many shared strings", "max_cell_chars": "cell text too long (characters)",
+}
+
+
 class LimitError(InputError):
     """A workbook past one of the :class:`SheetLimits`: ``limit`` (the field), ``value`` (the limit),
     ``found`` (what the file has, when known) and ``place`` (``Sheet!A5001``, a part, or empty)."""
@@ -99,13 +108,16 @@ class LimitError(InputError):
         self.limit, self.value, self.found, self.place = limit, value, found, place
         seen = f"{found} ; " if found is not None else ""
         at = f" en {place}" if place else ""
+        en_what = _LIMIT_EN.get(limit, what)
         super().__init__(f"classeur refusé{at} : {what} ({seen}au plus {value}, réglage {setting_name(limit)})",
-                         where=where)
+                         where=where,
+                         en=f"workbook refused{f' at {place}' if place else ''}: {en_what} "
+                            f"({f'{found}; ' if found is not None else ''}at most {value}, setting {setting_name(limit)})")
 
     def located(self, where: str) -> "LimitError":
         """The same error, naming the file ``where``."""
         error = LimitError(self.limit, self.value, "", found=self.found, place=self.place, where=where)
-        error.message = self.message
+        error.message, error.en = self.message, self.en
         error.args = (f"{where}: {self.message}",)
         return error
 

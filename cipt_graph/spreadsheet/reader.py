@@ -108,10 +108,12 @@ def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection
         magic = handle.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError("format Excel 97-2003 (.xls) non pris en charge : enregistrez le classeur au format .xlsx",
-                         where=where)
+                         where=where, en="Excel 97-2003 format (.xls) not supported: save the workbook as .xlsx")
     if not magic.startswith(b"PK\x03\x04"):
         raise InputError("ce n'est pas un classeur .xlsx (attendu : un fichier Excel/LibreOffice enregistré en .xlsx ; "
-                         "pour le CSV, éditez mapping/module_competency.csv)", where=where)
+                         "pour le CSV, éditez mapping/module_competency.csv)", where=where,
+                         en="not an .xlsx workbook (expected: an Excel/LibreOffice file saved as .xlsx; "
+                            "for the CSV, edit mapping/module_competency.csv)")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -121,9 +123,10 @@ def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection
             sizes = {m.filename: m.file_size for m in members}
             if "mimetype" in sizes and sizes["mimetype"] < 1000 and b"opendocument" in archive.read("mimetype"):
                 raise InputError("format OpenDocument (.ods) non pris en charge : enregistrez le classeur au format .xlsx",
-                                 where=where)
+                                 where=where, en="OpenDocument format (.ods) not supported: save the workbook as .xlsx")
             if "[Content_Types].xml" not in sizes or "xl/workbook.xml" not in sizes:
-                raise InputError("archive zip qui n'est pas un classeur .xlsx", where=where)
+                raise InputError("archive zip qui n'est pas un classeur .xlsx", where=where,
+                                 en="a zip archive that is not an .xlsx workbook")
             if sizes["[Content_Types].xml"] > limits.max_part_bytes:
                 raise LimitError("max_part_bytes", limits.max_part_bytes, "partie du classeur trop grosse (octets)",
                                  found=sizes["[Content_Types].xml"], place="[Content_Types].xml", where=where)
@@ -132,7 +135,8 @@ def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection
         raise InputError(f"classeur .xlsx endommagé : {exc}", where=where,
                          en=f"damaged .xlsx workbook: {exc}") from exc
     if b"macroEnabled" in content_types:
-        raise InputError("classeur avec macros (.xlsm) refusé : enregistrez-le au format .xlsx", where=where)
+        raise InputError("classeur avec macros (.xlsm) refusé : enregistrez-le au format .xlsx", where=where,
+                         en="workbook with macros (.xlsm) refused: save it as .xlsx")
     return inspect_workbook(path, limits)
 
 
@@ -164,8 +168,11 @@ def open_workbook(path: Path, limits: SheetLimits | None = None):
             cause = cause.__cause__ or cause.__context__
         if cause is not None:
             raise InputError(f"classeur illisible : il déclare des entités XML ou une DTD ({cause}), refusées "
-                             "par sécurité", where=str(path)) from exc
-        raise InputError(f"classeur illisible ({type(exc).__name__}: {exc})", where=str(path)) from exc
+                             "par sécurité", where=str(path),
+                             en=f"unreadable workbook: it declares XML entities or a DTD ({cause}), refused "
+                                "for safety") from exc
+        raise InputError(f"classeur illisible ({type(exc).__name__}: {exc})", where=str(path),
+                         en=f"unreadable workbook ({type(exc).__name__}: {exc})") from exc
     for (title, ref), text in inspection.shared_cells.items():
         if title in wb.sheetnames and hasattr(wb[title], "_cells"):
             cell = wb[title][ref]
