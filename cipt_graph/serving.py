@@ -80,7 +80,9 @@ def app_from_env():
 #: Seconds a client has to send a request's headers, then its body; past it the connection closes.
 HEADER_TIMEOUT = 10.0
 BODY_TIMEOUT = 30.0
-#: Most connections open at once (per process); more are closed as they arrive.
+#: Most connections open at once (per process). Past it, a new connection takes the place of the one
+#: that has waited longest for its client (half-sent headers or body: slowloris);
+#: when every connection has a request being answered, the new one is closed.
 MAX_CONNECTIONS = 512
 #: Seconds in-flight requests get to finish after SIGTERM / Ctrl-C before the server stops anyway.
 GRACEFUL_SECONDS = 2.0
@@ -125,21 +127,42 @@ def _guarded_protocol():
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._read_timer = None
-            if len(self.connections) > self.max_connections:
-                self.logger.warning("more than %d connections open: closing a new one", self.max_connections)
+            self._waiting_since = None
+            if len(self.connections) > self.max_connections and not self._evict_a_waiting_one():
+                self.logger.warning("more than %d connections open, each with a request: closing a new one",
+                                    self.max_connections)
                 transport.close()
                 return
             self._arm(self.header_timeout)
 
+        def _evict_a_waiting_one(self) -> bool:
+            """Close the connection that has waited longest for its client (slowloris: half-sent
+            requests hold no place a real request needs); ``False`` when none is waiting."""
+            oldest = None
+            for other in self.connections:
+                since = getattr(other, "_waiting_since", None)
+                if other is not self and since is not None and not other.transport.is_closing() and (
+                        oldest is None or since < oldest._waiting_since):
+                    oldest = other
+            if oldest is None:
+                return False
+            self.logger.info("%d connections open: closing the one waiting longest for its client",
+                             len(self.connections))
+            oldest._disarm()
+            oldest.transport.close()
+            return True
+
         def _arm(self, seconds: float) -> None:
             self._disarm()
             self._read_timer = self.loop.call_later(seconds, self._read_timed_out)
+            self._waiting_since = self.loop.time()
 
         def _disarm(self) -> None:
             timer = getattr(self, "_read_timer", None)
             if timer is not None:
                 timer.cancel()
                 self._read_timer = None
+            self._waiting_since = None
 
         def _read_timed_out(self) -> None:
             self._read_timer = None
@@ -201,7 +224,8 @@ def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory:
     """Serve ``app`` (an ASGI app, or with ``factory`` an import string) on the bound ``sock``.
 
     uvicorn with: HTTP/1.1 by h11 with header ({HEADER_TIMEOUT} s) and body ({BODY_TIMEOUT} s)
-    read timeouts and at most {MAX_CONNECTIONS} connections; keep-alive 5 s; SIGTERM / Ctrl-C
+    read timeouts and at most {MAX_CONNECTIONS} connections (past it a new one replaces the one
+    waiting longest for its client); keep-alive 5 s; SIGTERM / Ctrl-C
     kill the running query processes at once (their requests answer 503) and stop it, waiting at
     most {GRACEFUL_SECONDS} s for answers still being sent (:class:`StoppingServer`).
     """

@@ -198,3 +198,21 @@ def test_runs_from_another_directory(cli, tmp_path):
     assert result.returncode == 0, result.stderr
     # The shipped data's one uncovered competency since the mapping review of #14.
     assert [r["competency_code"] for r in json.loads(result.stdout)] == ["BC02-C3"]
+
+
+def test_a_reader_that_stops_early_is_not_a_success():
+    """`cipt build | head -1`: the output was cut, so the status is 141 (128 + SIGPIPE, as a shell
+    reports for `yes | head`), never 0, and no traceback; found with `cipt validate | head -1`,
+    which reported 0 while there was a violation."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIPT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "cipt_graph.cli", "build", "--format", "ntriples"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout.readline().startswith(b"<")  # the output is far larger than a pipe's buffer
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141, stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr

@@ -156,3 +156,28 @@ def test_junk_parameters_neither_defeat_the_cache_nor_reach_the_answer(server_ur
         httpx.get(f"{server_url}/matrix?lang=en", timeout=120).content
     r = httpx.get(f"{server_url}/api/queries/modules", params={"lang": "en", "zz": "1"}, timeout=60)
     assert r.status_code == 400 and "'zz'" in r.text
+
+
+def test_sparql_cache_keys_on_what_the_endpoint_reads_and_a_normalised_accept(server_url):
+    """`/sparql?query=…&junk=N` is the entry of `?query=…` (the SPARQL protocol's parameters only
+    make the key), and the same `Accept` written differently (`;q=1`, spaces, order of equal
+    weights kept) is the same entry; a different preference is another one."""
+    query = f"# {time.time_ns()}\nASK {{ ?s ?p ?o }}"
+    first = httpx.get(f"{server_url}/sparql", params={"query": query}, timeout=60)
+    assert first.status_code == 200 and first.headers["x-cipt-cache"] == "miss"
+    for junk in ("1", "3", "<b>junk</b>"):
+        again = httpx.get(f"{server_url}/sparql", params={"query": query, "junk": junk}, timeout=60)
+        assert again.headers["x-cipt-cache"] == "hit" and again.content == first.content, junk
+    # The update parameters still reach the endpoint, which refuses them.
+    assert httpx.get(f"{server_url}/sparql", params={"update": "DROP ALL"}, timeout=60).status_code == 403
+    json_type = "application/sparql-results+json"
+    spellings = [json_type, f"{json_type};q=1", f"{json_type} ; q=1.0", f"{json_type}, text/plain;q=0.1",
+                 f"{json_type},TEXT/PLAIN; q=0.10"]
+    answers = [httpx.get(f"{server_url}/sparql", params={"query": query + " "}, headers={"Accept": a}, timeout=60)
+               for a in spellings]
+    assert [r.headers["x-cipt-cache"] for r in answers] == ["miss", "hit", "hit", "miss", "hit"]
+    xml = httpx.get(f"{server_url}/sparql", params={"query": query + " "},
+                    headers={"Accept": f"text/plain;q=0.1, {json_type};q=0.5, application/sparql-results+xml"},
+                    timeout=60)
+    assert xml.headers["x-cipt-cache"] == "miss" and xml.headers["content-type"].startswith(
+        "application/sparql-results+xml")

@@ -220,6 +220,15 @@ def test_port_in_use_says_so_and_exits_2(heavy_server):
     assert "already in use" in r.stderr and "serving on" not in r.stderr
 
 
+@pytest.mark.parametrize("port", ["99999", "-1", "65536"])
+def test_port_out_of_range_is_named_and_exits_2(port):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIPT_")}
+    r = subprocess.run([sys.executable, "-m", "cipt_graph.cli", "serve", "--port", port],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 2, r.stderr
+    assert "--port" in r.stderr and port in r.stderr and "Traceback" not in r.stderr
+
+
 def _raw(port: int, data: bytes, timeout: float = 30) -> tuple[bytes, float]:
     """Send raw bytes; everything read until the server closes, and how long it took to close."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
@@ -251,6 +260,47 @@ def test_half_sent_requests_are_cut_and_do_not_block_others(heavy_server):
         started = time.monotonic()
         assert conns[0].recv(100) == b""  # closed by the server (header timeout, 10 s)
         assert time.monotonic() - started < 100
+    finally:
+        for c in conns:
+            c.close()
+
+
+def _raise_fd_limit(wanted: int) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"this process may open {hard} files; the test needs {wanted}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def test_slowloris_past_the_connection_cap_does_not_make_the_service_unreachable(heavy_server):
+    """Issue #11: 1,100 half-sent requests (more than the 512 connections the server keeps) made the
+    service unreachable. A new connection past the cap takes the place of the one waiting longest
+    for its client: the pages keep answering while the attack goes on, the oldest half-sent
+    requests are closed at once (not at their 10 s header timeout)."""
+    _raise_fd_limit(4096)
+    conns = []
+    try:
+        for i in range(1100):
+            c = socket.create_connection(("127.0.0.1", heavy_server.port), timeout=60)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            conns.append(c)
+            if i % 275 == 274:  # during the attack, and with every connection the cap allows open
+                assert httpx.get(f"{heavy_server.url}/api/gaps", timeout=60).status_code == 200
+        started = time.monotonic()
+        for _ in range(5):
+            assert httpx.get(f"{heavy_server.url}/api/gaps", timeout=60).status_code == 200
+            assert httpx.get(f"{heavy_server.url}/", timeout=60).status_code == 200
+        oldest = conns[0]
+        oldest.settimeout(60)
+        assert oldest.recv(100) == b""  # closed to make room, long before the 10 s header timeout
+        assert time.monotonic() - started < 60
+        newest = conns[-1]
+        newest.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            newest.recv(100)  # still open: the newest waits its turn, nothing is answered to it
     finally:
         for c in conns:
             c.close()

@@ -267,8 +267,9 @@ def test_the_team_pages_signed_in_are_entirely_in_the_chosen_language(browser, t
                      f"/versions/diff?a={versions[0]['id']}&b={versions[-1]['id']}", "/matrix"):
             page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
             assert page.locator("html").get_attribute("lang") == lang, path
-            # (the rationales are data, stated in French only: not UI)
-            text = page.evaluate(VISIBLE_TEXT.replace("'script, style", "'.rationale, textarea[name=rationale], script, style"))
+            # (rationales and the versions' messages are data, written in whatever language: not UI)
+            text = page.evaluate(VISIBLE_TEXT.replace(
+                "'script, style", "'.rationale, textarea[name=rationale], td.message, script, style"))
             for name in PROPER_NAMES:
                 text = text.replace(name, "")
             left = sorted(p for p in foreign if re.search(p, text))

@@ -17,6 +17,7 @@ never cached.
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -141,13 +142,40 @@ def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
     return False
 
 
+def normalised_accept(value: bytes) -> bytes:
+    """An ``Accept`` header in one canonical form, for a cache key: media ranges lower-cased,
+    spaces dropped, ``q=1`` (the default, RFC 9110 §12.5.1) dropped, other ``q`` values written as
+    numbers, ranges ordered by falling ``q`` (equal ones keep their order). ``application/json``,
+    ``application/json;q=1`` and ``application/json ,text/plain;q=0.1`` and ``… ;q=0.10`` are then
+    two keys, not four. A header that cannot be read is kept as it is."""
+    ranges = []
+    try:
+        for index, item in enumerate(value.decode("latin-1").split(",")):
+            parts = [p.strip() for p in item.split(";")]
+            if not parts[0]:
+                continue
+            q, params = 1.0, []
+            for param in parts[1:]:
+                name, _, val = param.partition("=")
+                name = name.strip().lower()
+                if name == "q":
+                    q = float(val.strip())
+                elif name:
+                    params.append(f"{name}={val.strip()}")
+            ranges.append((-q, index, ";".join([parts[0].lower(), *params] + ([f"q={q:g}"] if q != 1.0 else []))))
+    except ValueError:
+        return value
+    return ",".join(r for _, _, r in sorted(ranges)).encode("latin-1")
+
+
 def route_parameters(app, always: tuple[str, ...] = (), raw: tuple[str, ...] = ()):
     """For :class:`ResponseCache`: a function of an ASGI scope giving its route (or ``None``) and
     the names of the query parameters the route reads — the ones it declares (FastAPI ``Query``
     parameters, its dependencies' included) and ``always`` (read by every page: the language, the
     kept ``programme``) — or ``None`` for a route that reads its query string itself (``raw``:
     the endpoint's module names, such as the SPARQL protocol's or the named queries', which refuse
-    what they do not know)."""
+    what they do not know; a raw module's ``CACHE_KEY_PARAMETERS``, when it has one, are then the
+    names kept)."""
     from fastapi.routing import APIRoute
     from starlette.routing import Match
 
@@ -166,8 +194,10 @@ def route_parameters(app, always: tuple[str, ...] = (), raw: tuple[str, ...] = (
     def build() -> list:
         rows = []
         for route in flat(app.router.routes):
-            if getattr(route.endpoint, "__module__", "") in raw:
-                rows.append((route, None))
+            module = getattr(route.endpoint, "__module__", "")
+            if module in raw:
+                keyed = getattr(sys.modules.get(module), "CACHE_KEY_PARAMETERS", None)
+                rows.append((route, frozenset(keyed) if keyed is not None else None))
                 continue
             names: set[str] = set()
             todo = [route.dependant]
@@ -253,7 +283,7 @@ class ResponseCache:
         else:
             digest = hashlib.blake2b(body, digest_size=16).digest() if body else b""
         key = (token, method, path, tuple(params), content_type if body else b"", digest,
-               _header(scope, b"accept"), _header(scope, b"accept-language"))
+               normalised_accept(_header(scope, b"accept")), _header(scope, b"accept-language"))
         entry = self.cache.get(key) if self.cache.max_bytes else None
         if entry is not None:
             self.cache.stats.hits += 1

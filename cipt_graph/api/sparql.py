@@ -25,6 +25,12 @@ from .service_description import describe_service
 
 router = APIRouter(tags=["SPARQL"])
 
+#: The query-string parameters this endpoint reads (SPARQL 1.1 Protocol §2.1 and §2.2, whose
+#: update ones it refuses; the HTML page's language and programme). The others are dropped before
+#: the route and the response cache see them: ``?query=…&junk=1`` is the entry of ``?query=…``.
+CACHE_KEY_PARAMETERS = ("query", "default-graph-uri", "named-graph-uri", "update", "using-graph-uri",
+                        "using-named-graph-uri", "lang", "programme")
+
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"

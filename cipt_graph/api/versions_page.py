@@ -70,7 +70,7 @@ def versions_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
                     f'<tr data-version="{escape(v.id)}"><th scope="row">{escape(v.id)}</th>'
                     f'<td><time datetime="{escape(v.created)}">{escape(i18n.datetime(v.created, lang))}</time></td>'
                     f'<td>{escape(v.agent)}</td><td><code>{escape(v.kind)}</code></td><td>{escape(v.source)}</td>'
-                    f'<td>{escape(_message(v, lang))}</td><td class="num">{escape(i18n.number(links, lang))}'
+                    f'<td class="message">{escape(_message(v, lang))}</td><td class="num">{escape(i18n.number(links, lang))}'
                     + (f' · <a href="{escape(diff_href(v.parent, v.id))}">{escape(tr(lang, "versions.diff"))}</a>'
                        if v.parent else "") + '</td></tr>')
             body = (f'<p class="lead">{escape(tr(lang, "versions.lead"))}</p>' + compare_form(versions, lang)

@@ -4,12 +4,14 @@ One module per group of commands (data, queries, audit, mapping, RNCP, views, se
 has a ``register(commands)`` function that adds its sub-commands. The commands are thin
 wrappers over the package's functions.
 
-Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…).
+Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…),
+141 output cut (its reader stopped before the end, as `| head` does).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -36,7 +38,8 @@ Typical uses:
   cipt import-matrix matrice.xlsx --data ws
   cipt serve                              the web views and SPARQL endpoint on http://127.0.0.1:8000/
 
-Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…).
+Exit status: 0 fine, 1 findings (validation, audit), 2 error (bad input, unknown query…),
+141 output cut (its reader stopped before the end, as `| head` does).
 """
 
 
@@ -102,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status when the output's reader went away before the command finished (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `cipt` with ``argv`` (default: the process's arguments); returns the exit status."""
     parser = build_parser()
@@ -116,4 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cipt: {tr(lang, 'cli.error')}{error_text(exc, lang)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
-        return EXIT_OK
+        # The reader stopped reading (`cipt validate | head -1`): the command did not finish, so
+        # it does not report success; 141 = 128 + SIGPIPE, what a shell reports for `yes | head`.
+        # Python's own flush at exit would fail again: stdout now points to /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

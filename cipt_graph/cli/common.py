@@ -152,3 +152,18 @@ def progress_printer(lang: str = "fr"):
               end="", file=sys.stderr, flush=True)
 
     return show
+
+
+def write_stdout(data: bytes) -> None:
+    """Write ``data`` whole to standard output.
+
+    A buffered write may write part of it and return the count when the reader goes away
+    (``| head``): the rest is written until it is all out, so a reader that stopped raises
+    BrokenPipeError (exit 141 in :func:`cipt_graph.cli.main`) instead of a silent cut output.
+    """
+    out = sys.stdout.buffer
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        view = view[written if written is not None else len(view):]
+    out.flush()

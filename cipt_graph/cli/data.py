@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import CiptError
 from ..i18n import number
-from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data
+from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data, write_stdout
 from .messages import tr
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -34,7 +34,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         tmp.replace(out)
         print(tr(args.ui_lang, "cli.build.wrote", len(store), out=out, format=args.format), file=sys.stderr)
     else:
-        sys.stdout.buffer.write(data)
+        write_stdout(data)
     return EXIT_OK
 
 

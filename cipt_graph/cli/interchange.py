@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, CommandAdder, open_data
+from .common import EXIT_OK, CommandAdder, open_data, write_stdout
 from .messages import tr
 
 
@@ -18,7 +18,7 @@ def _emit(args: argparse.Namespace, data: bytes, what: str) -> int:
         write_atomic(Path(args.out), data)
         print(tr(args.ui_lang, "cli.wrote", what=what, out=args.out), file=sys.stderr)
     else:
-        sys.stdout.buffer.write(data)
+        write_stdout(data)
         sys.stdout.flush()
     return EXIT_OK
 

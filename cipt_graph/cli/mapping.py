@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import CiptError
 from .messages import tr
-from .common import EXIT_OK, CommandAdder, writable_workspace
+from .common import EXIT_OK, CommandAdder, writable_workspace, write_stdout
 
 def cmd_export_matrix(args: argparse.Namespace) -> int:
     """Export the coverage mapping as a course × competency matrix (XLSX for editing, or CSV).
@@ -35,7 +35,7 @@ def cmd_export_matrix(args: argparse.Namespace) -> int:
     elif args.format == "xlsx" and sys.stdout.isatty():
         raise CiptError(tr(args.ui_lang, "cli.matrix.binary"))
     else:
-        sys.stdout.buffer.write(data)
+        write_stdout(data)
     return EXIT_OK
 
 

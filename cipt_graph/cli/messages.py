@@ -80,6 +80,7 @@ _FR = {
     "cli.serve.read_write": "écritures permises (comptes et jeton d'accès)",
     "cli.serve.workers": {"one": "{n} processus", "other": "{n} processus"},
     "cli.serve.bad_workers": "--workers vaut au moins 1, reçu {workers}",
+    "cli.serve.bad_port": "--port est un numéro de port de 0 à 65535 (0 : un port libre choisi par le système), reçu {port}",
     "cli.serve.shared_store": "--allow-writes avec plusieurs --workers demande un entrepôt partagé (--store DOSSIER) : "
                               "sinon chaque processus garde sa propre copie en mémoire, et un seul verrait une écriture",
     "cli.users.none": "aucun compte (créez-en un avec `cipt users add NOM --role editor`)",
@@ -180,6 +181,7 @@ _EN = {
     "cli.serve.read_write": "writes allowed (accounts and bearer token)",
     "cli.serve.workers": {"one": "{n} worker", "other": "{n} workers"},
     "cli.serve.bad_workers": "--workers must be at least 1, got {workers}",
+    "cli.serve.bad_port": "--port is a port number from 0 to 65535 (0: a free port the system chooses), got {port}",
     "cli.serve.shared_store": "--allow-writes with several --workers needs a shared store (--store DIR): each "
                               "worker would otherwise keep its own in-memory copy, and only one would see a write",
     "cli.users.none": "no account yet (create one with `cipt users add NAME --role editor`)",

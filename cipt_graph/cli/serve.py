@@ -45,6 +45,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if args.workers < 1:
         raise CiptError(tr(args.ui_lang, "cli.serve.bad_workers", workers=args.workers))
+    if not 0 <= args.port <= 65535:
+        raise CiptError(tr(args.ui_lang, "cli.serve.bad_port", port=args.port))
     spec = args.store or os.environ.get("CIPT_STORE") or None
     if settings.allow_writes:
         writable_workspace(args, "--allow-writes")
@@ -57,7 +59,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sock = bind_socket(args.host, args.port)  # a port in use: exit 2, before saying "serving"
     lang = args.ui_lang
     mode = tr(lang, "cli.serve.read_write" if settings.allow_writes else "cli.serve.read_only")
-    print(tr(lang, "cli.serve.listening", host=args.host, port=args.port, mode=mode,
+    port = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
+    print(tr(lang, "cli.serve.listening", host=args.host, port=port, mode=mode,
              workers=tr(lang, "cli.serve.workers", args.workers)), file=sys.stderr)
     if app is not None:
         run_server(app, sock, log_level=args.log_level)
