@@ -13,7 +13,7 @@ from cipt_graph.importers import import_rncp
 from cipt_graph.namespaces import GRAPH_ONTOLOGY
 from cipt_graph.paths import init_workspace
 from cipt_graph.versions import list_versions, snapshot_workspace
-from cipt_graph.versions.record import canonical_ntriples, iter_snapshot
+from cipt_graph.versions.snapshot import canonical_ntriples, iter_snapshot
 
 
 def test_snapshot_of_imported_fiches_equals_the_builders_graphs(tmp_path):

@@ -40,11 +40,9 @@ from .record import (
     matching_version,
     read_snapshot,
     record_version,
-    snapshot_workspace,
-    WorkspaceBusy,
-    workspace_lock,
-    write_atomic,
 )
+from .lock import WorkspaceBusy, workspace_lock, write_atomic
+from .snapshot import snapshot_workspace
 
 __all__ = [
     "CURRENT", "LATEST", "Version", "VersionDiff", "compare_stores", "default_agent", "diff_versions",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import getpass
 import gzip
@@ -10,21 +9,20 @@ import hashlib
 import json
 import os
 import re
-import threading
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from ..errors import CiptError, InputError, StoreError
-from ..namespaces import CID, CIPT, GRAPH_ONTOLOGY
+from ..namespaces import CID, CIPT
 from ..paths import Workspace
 from ..store import OxigraphStore
+from .lock import workspace_lock, write_atomic
+from .snapshot import iter_snapshot, snapshot_workspace
 
 INDEX_NAME = "index.json"
 GRAPHS_DIR = "graphs"
@@ -84,190 +82,6 @@ def _versions_dir(workspace: Workspace) -> Path:
             "and pass --data DIR (or set CIPT_DATA)"
         )
     return workspace.versions_dir
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StoreError(f"cannot write: {exc.strerror or exc}", where=str(path)) from exc
-
-
-_LOCK = threading.RLock()
-_HELD: dict[Path, int] = {}
-#: Seconds an import waits for another one to finish before giving up (setting).
-ENV_LOCK_TIMEOUT = "CIPT_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT = 30.0
-
-
-class WorkspaceBusy(CiptError):
-    """Another change holds the workspace lock past the timeout (HTTP 503 with ``Retry-After``)."""
-
-    def __init__(self, root: Path, timeout: float) -> None:
-        self.retry_after = max(1, int(timeout))
-        super().__init__(f"another import is changing this workspace; waited {timeout:g} s "
-                         f"({ENV_LOCK_TIMEOUT}); try again later", where=str(root))
-
-
-def lock_timeout() -> float:
-    """``$CIPT_LOCK_TIMEOUT`` seconds (default 30; a bad value gives the default)."""
-    try:
-        value = float(os.environ.get(ENV_LOCK_TIMEOUT, "") or DEFAULT_LOCK_TIMEOUT)
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT
-    return value if value >= 0 else DEFAULT_LOCK_TIMEOUT
-
-
-@contextlib.contextmanager
-def workspace_lock(workspace: Workspace, timeout: float | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on the workspace folder (``flock``) while changing its files.
-
-    Two imports into the same workspace then run one after the other, never interleaved. The lock
-    is re-entrant within a process (an import holds it while it records its version). A second
-    change waits at most ``timeout`` seconds (default :func:`lock_timeout`), then gets
-    :class:`WorkspaceBusy`: the write path never stays blocked.
-    """
-    if workspace.read_only:
-        raise CiptError("no workspace: create one with `cipt init DIR` and pass --data DIR (or set CIPT_DATA)")
-    root = workspace.root.resolve()
-    wait = lock_timeout() if timeout is None else timeout
-    deadline = time.monotonic() + wait
-    if not _LOCK.acquire(timeout=wait):
-        raise WorkspaceBusy(root, wait)
-    try:
-        if _HELD.get(root):
-            _HELD[root] += 1
-            try:
-                yield
-            finally:
-                _HELD[root] -= 1
-            return
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no advisory locks between processes
-            fcntl = None
-        # Lock the folder itself: no lock file is left in the workspace.
-        fd = os.open(root, os.O_RDONLY)
-        try:
-            if fcntl is not None:
-                while True:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() >= deadline:
-                            raise WorkspaceBusy(root, wait) from None
-                        time.sleep(0.05)
-            _HELD[root] = 1
-            try:
-                yield
-            finally:
-                _HELD.pop(root, None)
-                if fcntl is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-    finally:
-        _LOCK.release()
-
-
-def canonical_ntriples(graph: Graph) -> bytes:
-    """The graph as sorted N-Triples, blank nodes relabelled canonically: equal graphs, equal bytes."""
-    if any(isinstance(t, BNode) for triple in graph for t in triple):
-        graph = to_canonical_graph(graph)
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    # N-Triples lines end at "\n" only: str.splitlines would also cut at U+2028, U+0085… inside literals.
-    lines = sorted({line for line in text.split("\n") if line.strip()})
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-
-
-def snapshot_workspace(workspace: Workspace) -> dict[str, bytes]:
-    """The workspace's source graphs (all but the shipped ontology) as canonical N-Triples, by graph IRI.
-
-    Raises:
-        InputError: a data file of the workspace is malformed (nothing is recorded then).
-    """
-    return dict(iter_snapshot(workspace))
-
-
-_OFFICIAL = (ox.NamedNode(str(CIPT.dataStatus)), ox.NamedNode(str(CIPT.Official)))
-
-
-def _oxigraph_ntriples(path: Path, official: set[str]) -> bytes | None:
-    """An imported fiche's graph as canonical N-Triples, parsed by Oxigraph (fast, one file in
-    memory); None when it holds blank nodes (rdflib's canonical relabelling is needed then).
-    Adds to ``official`` the subjects it marks ``cipt:dataStatus cipt:Official``."""
-    from ..build import read_turtle_bytes, turtle_error
-
-    data = read_turtle_bytes(path)
-    try:
-        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
-    except SyntaxError as exc:
-        raise turtle_error(path, exc) from None
-    triples = []
-    for q in quads:
-        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
-            return None
-        if (q.predicate, q.object) == _OFFICIAL:
-            official.add(q.subject.value)
-        triples.append(ox.Triple(q.subject, q.predicate, q.object))
-    text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-    lines = sorted({line for line in text.split("\n") if line.strip()})
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-
-
-def iter_snapshot(workspace: Workspace) -> Iterator[tuple[str, bytes]]:
-    """``(graph IRI, canonical N-Triples)`` of each source graph, one at a time (what
-    :func:`snapshot_workspace` gathers): the imported RNCP fiches first, each parsed by Oxigraph and
-    dropped once yielded, so that recording a version of a workspace holding the whole national
-    referential (30,000 fiches) takes seconds and little memory; then the programme's own graphs
-    (rdflib, as the builder reads them, with the inferred statuses the fiches supersede dropped).
-
-    Raises:
-        InputError: a data file of the workspace is malformed (nothing is recorded then).
-    """
-    from ..build import RNCP_DIR, Source, parse_turtle, rncp_files
-    from ..mapping import Vocabulary, read_mapping
-    from ..namespaces import GRAPH_MAPPING
-
-    official: set[str] = set()
-    fallback: list[Source] = []
-    for path in rncp_files(workspace):
-        iri = str(CID[f"graph/{RNCP_DIR}/{path.stem}"])
-        data = _oxigraph_ntriples(path, official)
-        if data is None:
-            graph = parse_turtle(path)
-            official.update(str(s) for s in graph.subjects(CIPT.dataStatus, CIPT.Official))
-            fallback.append(Source(URIRef(iri), str(path), graph))
-            continue
-        yield iri, data
-    for source in fallback:
-        yield str(source.graph_iri), canonical_ntriples(source.graph)
-    data_graph = Graph()
-    own: list[tuple[str, Graph]] = []
-    turtle_files = sorted(workspace.root.glob("*.ttl"))
-    if not turtle_files:
-        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
-    for path in turtle_files:
-        graph = parse_turtle(path)
-        own.append((str(CID[f"graph/{path.stem}"]), graph))
-        data_graph += graph
-    own.append((str(GRAPH_MAPPING), read_mapping(workspace.mapping_dir, Vocabulary.from_graph(data_graph))))
-    for iri, graph in own:  # the rule of build.supersede_inferred, on the subjects gathered above
-        if official:
-            for subject in list(graph.subjects(CIPT.dataStatus, CIPT.Inferred)):
-                if str(subject) in official:
-                    graph.remove((subject, CIPT.dataStatus, CIPT.Inferred))
-        yield iri, canonical_ntriples(graph)
 
 
 def _count_links(graphs: Mapping[str, bytes]) -> dict[str, int]:

@@ -1,0 +1,108 @@
+"""A workspace's source graphs as canonical N-Triples: what a version records and compares.
+
+Equal graphs give equal bytes (sorted lines, blank nodes relabelled canonically by rdflib when
+there are any), so a version stores each graph once by its SHA-256 and a diff compares lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import to_canonical_graph
+
+from ..errors import InputError
+from ..namespaces import CID, CIPT
+from ..paths import Workspace
+
+
+def canonical_ntriples(graph: Graph) -> bytes:
+    """The graph as sorted N-Triples, blank nodes relabelled canonically: equal graphs, equal bytes."""
+    if any(isinstance(t, BNode) for triple in graph for t in triple):
+        graph = to_canonical_graph(graph)
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    # N-Triples lines end at "\n" only: str.splitlines would also cut at U+2028, U+0085… inside literals.
+    lines = sorted({line for line in text.split("\n") if line.strip()})
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def snapshot_workspace(workspace: Workspace) -> dict[str, bytes]:
+    """The workspace's source graphs (all but the shipped ontology) as canonical N-Triples, by graph IRI.
+
+    Raises:
+        InputError: a data file of the workspace is malformed (nothing is recorded then).
+    """
+    return dict(iter_snapshot(workspace))
+
+
+_OFFICIAL = (ox.NamedNode(str(CIPT.dataStatus)), ox.NamedNode(str(CIPT.Official)))
+
+
+def _oxigraph_ntriples(path: Path, official: set[str]) -> bytes | None:
+    """An imported fiche's graph as canonical N-Triples, parsed by Oxigraph (fast, one file in
+    memory); None when it holds blank nodes (rdflib's canonical relabelling is needed then).
+    Adds to ``official`` the subjects it marks ``cipt:dataStatus cipt:Official``."""
+    from ..build import read_turtle_bytes, turtle_error
+
+    data = read_turtle_bytes(path)
+    try:
+        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+    except SyntaxError as exc:
+        raise turtle_error(path, exc) from None
+    triples = []
+    for q in quads:
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            return None
+        if (q.predicate, q.object) == _OFFICIAL:
+            official.add(q.subject.value)
+        triples.append(ox.Triple(q.subject, q.predicate, q.object))
+    text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+    lines = sorted({line for line in text.split("\n") if line.strip()})
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def iter_snapshot(workspace: Workspace) -> Iterator[tuple[str, bytes]]:
+    """``(graph IRI, canonical N-Triples)`` of each source graph, one at a time (what
+    :func:`snapshot_workspace` gathers): the imported RNCP fiches first, each parsed by Oxigraph and
+    dropped once yielded, so that recording a version of a workspace holding the whole national
+    referential (30,000 fiches) takes seconds and little memory; then the programme's own graphs
+    (rdflib, as the builder reads them, with the inferred statuses the fiches supersede dropped).
+
+    Raises:
+        InputError: a data file of the workspace is malformed (nothing is recorded then).
+    """
+    from ..build import RNCP_DIR, Source, parse_turtle, rncp_files
+    from ..mapping import Vocabulary, read_mapping
+    from ..namespaces import GRAPH_MAPPING
+
+    official: set[str] = set()
+    fallback: list[Source] = []
+    for path in rncp_files(workspace):
+        iri = str(CID[f"graph/{RNCP_DIR}/{path.stem}"])
+        data = _oxigraph_ntriples(path, official)
+        if data is None:
+            graph = parse_turtle(path)
+            official.update(str(s) for s in graph.subjects(CIPT.dataStatus, CIPT.Official))
+            fallback.append(Source(URIRef(iri), str(path), graph))
+            continue
+        yield iri, data
+    for source in fallback:
+        yield str(source.graph_iri), canonical_ntriples(source.graph)
+    data_graph = Graph()
+    own: list[tuple[str, Graph]] = []
+    turtle_files = sorted(workspace.root.glob("*.ttl"))
+    if not turtle_files:
+        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
+    for path in turtle_files:
+        graph = parse_turtle(path)
+        own.append((str(CID[f"graph/{path.stem}"]), graph))
+        data_graph += graph
+    own.append((str(GRAPH_MAPPING), read_mapping(workspace.mapping_dir, Vocabulary.from_graph(data_graph))))
+    for iri, graph in own:  # the rule of build.supersede_inferred, on the subjects gathered above
+        if official:
+            for subject in list(graph.subjects(CIPT.dataStatus, CIPT.Inferred)):
+                if str(subject) in official:
+                    graph.remove((subject, CIPT.dataStatus, CIPT.Inferred))
+        yield iri, canonical_ntriples(graph)
