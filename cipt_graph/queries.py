@@ -65,8 +65,9 @@ class NamedQuery:
         for p in self.params:
             if p.name == name:
                 return p
-        known = ", ".join(p.name for p in self.params) or "none"
-        raise QueryError(f"query {self.name!r} has no parameter {name!r} (parameters: {known})")
+        known = ", ".join(p.name for p in self.params)
+        raise QueryError(f"query {self.name!r} has no parameter {name!r} (parameters: {known or 'none'})",
+                         fr=f"la requête {self.name!r} n'a pas de paramètre {name!r} (paramètres : {known or 'aucun'})")
 
 
 def _parse_param(name: str, spec: object, where: str) -> Parameter:
@@ -197,7 +198,8 @@ def resolve_iri(store: Store, value: str) -> ox.NamedNode:
     if not found:
         raise QueryError(f"{value!r} is neither an IRI nor a known code (such as M01, BC05-C1, A01, J1)",
                          fr=f"{value!r} n'est ni une IRI ni un code connu (comme M01, BC05-C1, A01, J1)")
-    raise QueryError(f"{value!r} names several resources; give the full IRI")
+    raise QueryError(f"{value!r} names several resources; give the full IRI",
+                     fr=f"{value!r} désigne plusieurs ressources ; donnez l'IRI complète")
 
 
 _PROGRAMME_LOOKUP = """
@@ -240,7 +242,8 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
         return found[0]
     if not found:
         raise _unknown_programme(value)
-    raise QueryError(f"{value!r} names several programmes; give the full IRI")
+    raise QueryError(f"{value!r} names several programmes; give the full IRI",
+                     fr=f"{value!r} désigne plusieurs programmes ; donnez l'IRI complète")
 
 
 _IS_PROGRAMME = """
@@ -270,13 +273,17 @@ def choose_programme(store: Store, value: str | None, *, option: str = "--progra
         try:
             return resolve_programme(store, value)
         except QueryError as exc:
-            raise QueryError(f"{option} {value!r}: {exc.message}; `cipt query programmes` lists them") from exc
+            raise QueryError(f"{option} {value!r}: {exc.message}; `cipt query programmes` lists them",
+                             fr=f"{option} {value!r} : {exc.text('fr')} ; `cipt query programmes` les liste",
+                             en=f"{option} {value!r}: {exc.text('en')}; `cipt query programmes` lists them") from exc
     found = select(store, _PROGRAMMES).column("p")
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]
     if len(found) > 1 and needed:
         raise QueryError(f"the data holds several programmes: give {option} (its code, such as M2_CIPT or "
-                         "U007, or its IRI; `cipt query programmes` lists them)")
+                         "U007, or its IRI; `cipt query programmes` lists them)",
+                         fr=f"les données contiennent plusieurs programmes : donnez {option} (son code, comme M2_CIPT "
+                            "ou U007, ou son IRI ; `cipt query programmes` les liste)")
     return None
 
 
@@ -293,7 +300,8 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
         value = given.get(p.name, p.default)
         if value is None or value == "":
             if p.required:
-                raise QueryError(f"query {query.name!r} needs the parameter {p.name!r}: {p.description}")
+                raise QueryError(f"query {query.name!r} needs the parameter {p.name!r}: {p.description}",
+                                 fr=f"la requête {query.name!r} demande le paramètre {p.name!r} : {p.description}")
             continue
         if p.kind == "iri" and p.name == "programme":
             bound[p.name] = resolve_programme(store, value)

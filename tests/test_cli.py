@@ -77,7 +77,7 @@ def test_unknown_query_exit_2(cli):
 def test_unknown_parameter_exit_2(cli):
     result = cli("query", "coverage_matrix", "--param", "colour=blue")
     assert result.returncode == 2
-    assert "no parameter 'colour'" in result.stderr
+    assert "pas de paramètre 'colour'" in result.stderr
 
 
 def test_validate_reports_hours_gap(cli):

@@ -123,7 +123,7 @@ def test_export_matrix_of_one_programme(university, ustore, cli, code):
 
 def test_export_matrix_needs_the_programme_when_several(university, cli, tmp_path):
     done = cli("export-matrix", "--format", "csv", "--data", str(university))
-    assert done.returncode == 2 and "--programme" in done.stderr and "several programmes" in done.stderr
+    assert done.returncode == 2 and "--programme" in done.stderr and "plusieurs programmes" in done.stderr
     done = cli("export-matrix", "--out", str(tmp_path / "m.xlsx"), "--programme", "NOPE", "--data", str(university))
     assert done.returncode == 2 and "--programme 'NOPE'" in done.stderr
     assert not (tmp_path / "m.xlsx").exists()
@@ -232,7 +232,7 @@ def test_import_matrix_without_programme_in_the_workbook_needs_one(workspace, cl
             meta.cell(r, 1).value = meta.cell(r, 2).value = None
     wb.save(book)
     done = cli("import-matrix", str(book), "--data", str(workspace))
-    assert done.returncode == 2 and "--programme" in done.stderr and "several programmes" in done.stderr
+    assert done.returncode == 2 and "--programme" in done.stderr and "plusieurs programmes" in done.stderr
     done = cli("import-matrix", str(book), "--programme", "U003", "--dry-run", "--data", str(workspace))
     assert done.returncode == 0, done.stderr
 
