@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from .errors import CiptError, InputError
+from .errors import CiptError, InputError, os_reason
 from .paths import Workspace
 
 ROLES = ("reader", "editor", "validator")
@@ -78,16 +78,19 @@ class Account:
 def check_role(role: str) -> str:
     """``role`` if it is one of :data:`ROLES`; raises InputError naming the choices otherwise."""
     if role not in ROLES:
-        raise InputError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}", where="role")
+        raise InputError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}", where="role",
+                         fr=f"rôle inconnu {role!r} : choisissez parmi {', '.join(ROLES)}")
     return role
 
 
 def check_password(password: str) -> str:
     """``password`` if long enough (≥ 10 characters, ≤ 1,024); raises InputError otherwise."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", where="password")
+        raise InputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", where="password",
+                         fr=f"le mot de passe doit avoir au moins {MIN_PASSWORD_LENGTH} caractères")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InputError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters", where="password")
+        raise InputError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters", where="password",
+                         fr=f"le mot de passe doit avoir au plus {MAX_PASSWORD_LENGTH} caractères")
     return password
 
 
@@ -129,7 +132,8 @@ class AccountStore:
                     accounts[account.username.casefold()] = account
             except (OSError, ValueError, TypeError, AttributeError, InputError) as exc:
                 raise InputError(f"the accounts file is not valid ({exc}); fix or remove it",
-                                 where=str(self.path)) from None
+                                 where=str(self.path),
+                                 fr=f"le fichier des comptes n'est pas valide ({exc}) ; corrigez-le ou supprimez-le") from None
         self._cache = (stamp, accounts)
         return accounts
 
@@ -174,7 +178,9 @@ class AccountStore:
             os.replace(tmp, self.path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise CiptError(f"cannot write the accounts file: {exc.strerror or exc}", where=str(self.path)) from exc
+            raise CiptError(f"cannot write the accounts file: {exc.strerror or exc}", where=str(self.path),
+                            fr=f"impossible d'écrire le fichier des comptes : {os_reason(exc, 'fr')}",
+                            en=f"cannot write the accounts file: {os_reason(exc, 'en')}") from exc
         self._cache = (None, {})
 
     def add(self, username: str, role: str, password: str, *, display_name: str = "",
@@ -187,14 +193,17 @@ class AccountStore:
         username = username.strip()
         if not _USERNAME.match(username):
             raise InputError("a username has 1 to 64 letters, digits or . _ @ - (starting with a letter or "
-                             f"digit), got {username!r}", where="username")
+                             f"digit), got {username!r}", where="username",
+                             fr="un nom d'utilisateur a de 1 à 64 lettres, chiffres ou . _ @ - (commençant par une "
+                                f"lettre ou un chiffre), reçu {username!r}")
         check_role(role)
         check_password(password)
         with _LOCK:
             accounts = dict(self._read())
             key = username.casefold()
             if key in accounts and not replace:
-                raise InputError(f"the account {username!r} exists already", where="username")
+                raise InputError(f"the account {username!r} exists already", where="username",
+                                 fr=f"le compte {username!r} existe déjà")
             account = Account(
                 username=username, role=role, display_name=display_name.strip() or username, provider="local",
                 subject=username, password_hash=_HASHER.hash(password),
@@ -209,6 +218,6 @@ class AccountStore:
             accounts = dict(self._read())
             account = accounts.pop(username.strip().casefold(), None)
             if account is None:
-                raise InputError(f"no account named {username!r}", where="username")
+                raise InputError(f"no account named {username!r}", where="username", fr=f"aucun compte nommé {username!r}")
             self._write(accounts)
         return account
