@@ -87,9 +87,9 @@ def test_users_command_stores_hashes_only_readable_by_owner(team_ws):
 
 def test_users_command_refuses_bad_input(team_ws):
     short = run_cli("users", "add", "zoe", "--password-stdin", "--data", str(team_ws), input="court\n")
-    assert short.returncode == 2 and "password" in short.stderr
+    assert short.returncode == 2 and "le mot de passe doit avoir au moins" in short.stderr
     again = run_cli("users", "add", "vera", "--password-stdin", "--data", str(team_ws), input="x" * 12 + "\n")
-    assert again.returncode == 2 and "exists" in again.stderr
+    assert again.returncode == 2 and "existe déjà" in again.stderr
     shipped = run_cli("users", "list")
     assert shipped.returncode == 2 and "espace de travail" in shipped.stderr
 
