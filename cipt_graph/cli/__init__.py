@@ -19,6 +19,7 @@ from .. import __version__
 from ..errors import CiptError
 from ..i18n import env_lang
 from . import audit, data, interchange, mapping, query, rncp, serve, users, views
+from .help_text import USAGE, localize
 from .messages import tr
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CommandAdder, common_options, error_text
 
@@ -71,7 +72,16 @@ def _argv_lang(argv: Sequence[str]) -> str | None:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its error line in the language of the messages (``cipt: erreur : …``)."""
+    """argparse, with its error line and its "usage:" in the language of the messages
+    (``cipt: erreur : …``, ``utilisation : cipt …``); the rest of the help is put in that
+    language by :func:`help_text.localize`."""
+
+    def _get_formatter(self):
+        formatter = super()._get_formatter()
+        add_usage, prefix = formatter.add_usage, USAGE[_PARSE_LANG[0]]
+        formatter.add_usage = lambda usage, actions, groups, given=None: add_usage(
+            usage, actions, groups, prefix if given is None else given)
+        return formatter
 
     def error(self, message: str):  # (argparse's signature; it exits)
         import re
@@ -84,8 +94,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: {tr(lang, 'cli.error')}{message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `cipt` argument parser with every group's sub-commands."""
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The `cipt` argument parser with every group's sub-commands, its help in ``lang`` (default:
+    the language of the messages, French unless ``main`` found another)."""
     parser = _Parser(prog="cipt", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"cipt-graph {__version__}")
@@ -102,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--lang", choices=("fr", "en"), default=None,
                                  help="language of the messages: fr or en (default: the global --lang, "
                                       "else LANGUAGE / LC_ALL / LC_MESSAGES / LANG, else fr)")
-    return parser
+    return localize(parser, lang or _PARSE_LANG[0])
 
 
 #: Exit status when the output's reader went away before the command finished (128 + SIGPIPE).
@@ -111,8 +122,8 @@ EXIT_BROKEN_PIPE = 141
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `cipt` with ``argv`` (default: the process's arguments); returns the exit status."""
-    parser = build_parser()
     _PARSE_LANG[0] = _argv_lang(sys.argv[1:] if argv is None else argv) or env_lang()
+    parser = build_parser()
     args = parser.parse_args(argv)
     lang = args.lang or args.global_lang or env_lang()
     args.lang = lang
