@@ -250,7 +250,7 @@ def test_regression_damaged_store_stops_the_server_with_a_message(tmp_path, dama
         shutil.rmtree(version)
     done = run_cli("serve", "--store", str(folder), "--port", str(free_port()))
     assert done.returncode == 2, done.stderr
-    assert "cannot open the store" in done.stderr and "Traceback" not in done.stderr
+    assert "impossible d'ouvrir l'entrepôt" in done.stderr and "Traceback" not in done.stderr
 
 
 # --- a remote store that goes away ----------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_a_folder_that_is_not_a_store_is_refused(tmp_path, cli):
     with pytest.raises(StoreError, match="not an Oxigraph store"):
         open_store(tmp_path)
     done = cli("stats", "--store", str(tmp_path))
-    assert done.returncode == 2 and "not an Oxigraph store" in done.stderr
+    assert done.returncode == 2 and "n'est pas un entrepôt Oxigraph" in done.stderr
 
 
 def test_unreachable_server_gives_a_clear_error(cli):

@@ -270,7 +270,7 @@ def test_cli_viz_refuses_a_file_as_folder_and_writes_nothing(tmp_path, cli):
     target.write_text("keep me")
     done = cli("viz", "--out", str(target))
     assert done.returncode == 2
-    assert str(target) in done.stderr and "not a folder" in done.stderr
+    assert str(target) in done.stderr and "n'est pas un dossier" in done.stderr
     assert target.read_text() == "keep me"
     bad_lang = cli("viz", "--out", str(tmp_path / "x"), "--lang", "de")
     assert bad_lang.returncode == 2 and not (tmp_path / "x").exists()

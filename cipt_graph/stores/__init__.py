@@ -52,7 +52,8 @@ def open_store(
     if is_remote_spec(chosen):
         return RemoteStore(str(chosen), update_url=update_url, gsp_url=gsp_url)
     if (update_url or gsp_url) and spec is not None:
-        raise StoreError("--update-url and --gsp-url go with a remote store (--store http(s)://…)")
+        raise StoreError("--update-url and --gsp-url go with a remote store (--store http(s)://…)",
+                         fr="--update-url et --gsp-url vont avec un entrepôt distant (--store http(s)://…)")
     if chosen is None:
         return OxigraphStore()
     return OxigraphStore(str(chosen), read_only=read_only)

@@ -101,13 +101,15 @@ class OxigraphStore:
         root = self.path
         assert root is not None
         if root.exists() and not root.is_dir():
-            raise StoreError("not a folder: --store names a folder for an on-disk store", where=str(root))
+            raise StoreError("not a folder: --store names a folder for an on-disk store", where=str(root),
+                             fr="ce n'est pas un dossier : --store nomme le dossier d'un entrepôt sur disque")
         if root.is_dir() and not _is_plain_database(root) and _active_name(root) is None:
             strangers = [p.name for p in root.iterdir() if p.name != LOCK and not p.name.startswith(VERSION_PREFIX)]
             if strangers:
                 raise StoreError(
                     f"the folder is not an Oxigraph store (it holds {', '.join(sorted(strangers)[:3])}…)",
                     where=str(root),
+                    fr=f"le dossier n'est pas un entrepôt Oxigraph (il contient {', '.join(sorted(strangers)[:3])}…)",
                 )
 
     def _open_reader(self) -> ox.Store:
@@ -125,7 +127,8 @@ class OxigraphStore:
                 return ox.Store()
             return ox.Store.read_only(str(root / name))
         except (OSError, RuntimeError) as exc:  # RocksDB reports a damaged database as RuntimeError (issue #8)
-            raise StoreError(f"cannot open the store (damaged or incomplete?): {exc}", where=str(root)) from exc
+            raise StoreError(f"cannot open the store (damaged or incomplete?): {exc}", where=str(root),
+                             fr=f"impossible d'ouvrir l'entrepôt (endommagé ou incomplet ?) : {exc}") from exc
 
     def _current(self) -> ox.Store:
         """The handle to read from, reopened when a writer switched to a new version."""
@@ -167,7 +170,7 @@ class OxigraphStore:
         try:
             return self._current().query(sparql, **kwargs)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+            raise QueryError(f"SPARQL syntax error: {exc}", fr=f"erreur de syntaxe SPARQL : {exc}") from exc
         except OSError as exc:
             raise StoreError(f"store read failed: {exc}") from exc
         except (RuntimeError, ValueError) as exc:
@@ -250,7 +253,8 @@ class OxigraphStore:
 
     def _write_version(self, change: Callable[[ox.Store, Path | None], None], *, from_active: bool) -> None:
         if self.read_only:
-            raise StoreError("the store is open read-only", where=str(self.path))
+            raise StoreError("the store is open read-only", where=str(self.path),
+                             fr="l'entrepôt est ouvert en lecture seule")
         root = self.path
         assert root is not None
         if _is_plain_database(root):
@@ -258,6 +262,8 @@ class OxigraphStore:
                 "this folder is a plain Oxigraph database made by another tool: cipt reads it but does not "
                 "write to it (load into a new folder with `cipt load --store NEWDIR`)",
                 where=str(root),
+                fr="ce dossier est une base Oxigraph créée par un autre outil : cipt la lit mais n'y écrit pas "
+                   "(chargez dans un nouveau dossier avec `cipt load --store NOUVEAU_DOSSIER`)",
             )
         try:
             root.mkdir(parents=True, exist_ok=True)

@@ -119,7 +119,8 @@ class _Http:
                 return answer
             except TimeoutError as exc:
                 conn.close()
-                raise StoreError(f"no answer within {self.timeout:g} s", where=url) from exc
+                raise StoreError(f"no answer within {self.timeout:g} s", where=url,
+                                 fr=f"pas de réponse en {self.timeout:g} s") from exc
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 # A kept-alive connection the server closed: try once on a fresh one.
@@ -169,7 +170,8 @@ class RemoteStore:
     ) -> None:
         for url in (query_url, update_url, gsp_url):
             if url is not None and not url.startswith(("http://", "https://")):
-                raise StoreError("a remote store URL starts with http:// or https://", where=url)
+                raise StoreError("a remote store URL starts with http:// or https://", where=url,
+                                 fr="l'URL d'un entrepôt distant commence par http:// ou https://")
         method = (query_method or os.environ.get(ENV_QUERY_METHOD) or "auto").strip().lower()
         if method not in QUERY_METHODS:
             raise StoreError(f"the query method is one of {', '.join(QUERY_METHODS)}, not {method!r}",
@@ -204,12 +206,16 @@ class RemoteStore:
             return
         message = data.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}"
         if status == 400:
-            raise QueryError(f"the SPARQL server refused the request: {message}")
+            raise QueryError(f"the SPARQL server refused the request: {message}",
+                             fr=f"le serveur SPARQL a refusé la requête : {message}")
         if status in (401, 403):
-            raise StoreError(f"the SPARQL server denied access (HTTP {status}): {message}", where=url)
+            raise StoreError(f"the SPARQL server denied access (HTTP {status}): {message}", where=url,
+                             fr=f"le serveur SPARQL a refusé l'accès (HTTP {status}) : {message}")
         if status == 404:
-            raise StoreError("no SPARQL endpoint at this URL (HTTP 404)", where=url)
-        raise StoreError(f"the SPARQL server failed (HTTP {status}): {message}", where=url)
+            raise StoreError("no SPARQL endpoint at this URL (HTTP 404)", where=url,
+                             fr="pas de point d'accès SPARQL à cette URL (HTTP 404)")
+        raise StoreError(f"the SPARQL server failed (HTTP {status}): {message}", where=url,
+                         fr=f"le serveur SPARQL a échoué (HTTP {status}) : {message}")
 
     def _dataset_params(self, sparql: str, default_graph, named_graphs) -> list[tuple[str, str]]:
         if default_graph is None and named_graphs is None:

@@ -70,7 +70,7 @@ def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_L
     check_lang(lang)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
-        raise CiptError("not a folder", where=str(folder))
+        raise CiptError("not a folder", where=str(folder), fr="ce n'est pas un dossier")
     links = Links(standalone=True)
     if programme is None and len(select(store, _TWO_PROGRAMMES)) > 1:
         raise CiptError("the data holds several programmes: give the one the views are about "
