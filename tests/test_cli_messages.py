@@ -284,7 +284,7 @@ def test_argument_errors_follow_the_language(cli):
     assert "cipt audit: erreur : argument --format : choix invalide : 'pdf'" in french.stderr
     assert "cipt audit: error: argument --format: invalid choice: 'pdf'" in english.stderr
     missing = cli("import-matrix", env=_env("C"))
-    assert missing.returncode == 2 and "arguments obligatoires manquants : file" in missing.stderr
+    assert missing.returncode == 2 and "arguments obligatoires manquants : fichier" in missing.stderr  # its French name
     unknown = cli("--lang", "en", "stats", "--bogus", env=_env("fr_FR.UTF-8"))
     assert unknown.returncode == 2 and "error: unrecognized arguments: --bogus" in unknown.stderr
 

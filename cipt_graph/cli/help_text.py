@@ -212,6 +212,26 @@ _FR: dict[str, str] = {
 
 
 
+#: Help for the options that have none where they are defined, by ``dest``: (French, English).
+_BY_DEST = {
+    "format": ("format de sortie", "output format"),
+    "log_level": ("niveau de détail du journal du serveur", "how much the server logs"),
+}
+_DEFAULT = {"fr": " (par défaut : %(default)s)", "en": " (default: %(default)s)"}
+
+#: The names of positional arguments in French (in the usage line and the list of arguments).
+_POSITIONAL_FR = {"dir": "dossier", "name": "requête", "file": "fichier", "username": "identifiant"}
+
+
+def _fill(action: argparse.Action, lang: str) -> None:
+    """Give ``action`` the help it lacks (``--format``…) and, in French, its positional's name."""
+    if action.help is None and action.dest in _BY_DEST:
+        text = _BY_DEST[action.dest][lang != "fr"]
+        action.help = text + (_DEFAULT[lang] if action.default is not None else "")
+    if lang == "fr" and not action.option_strings and action.metavar is None and action.choices is None:
+        action.metavar = _POSITIONAL_FR.get(action.dest)
+
+
 def help_fr(text: str) -> str:
     """``text`` (an English help string, option help, title or description) in French, or itself."""
     return _FR.get(text) or _FR.get(inspect.cleandoc(text), text)
@@ -245,6 +265,7 @@ def localize(parser: argparse.ArgumentParser, lang: str) -> argparse.ArgumentPar
             group.title = _tr(group.title, lang)
             group.description = _tr(group.description, lang)
         for action in p._actions:
+            _fill(action, lang)
             action.help = _tr(action.help, lang)
             if lang == "fr" and isinstance(action.help, str):  # "défaut : x" never cut before its colon
                 action.help = action.help.replace(" :", NBSP + ":").replace(" ;", NBSP + ";")
