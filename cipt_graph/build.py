@@ -72,7 +72,11 @@ def parse_turtle(path: Path) -> Graph:
             pass
     except SyntaxError as exc:
         raise turtle_error(path, exc) from None
-    graph.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
+    try:
+        graph.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
+    except Exception as exc:  # noqa: BLE001 - rdflib's parser raises many kinds; the file is named
+        # Valid Turtle that rdflib cannot read (a prefixed name ending in an escaped "."): say so.
+        raise turtle_error(path, SyntaxError(f"{type(exc).__name__} (rdflib)")) from None
     return graph
 
 

@@ -186,10 +186,15 @@ def turtle_document(triples: list[ox.Triple]) -> bytes:
 
     The serializer's output is cut at ``\\n`` only (never ``str.splitlines``, which would also cut
     inside a literal at U+2028, U+0085…); it escapes ``\\n`` and ``\\r`` inside literals itself.
+
+    Our resources (``cid:``, whose paths hold codes from the export) are written as full IRIs,
+    never as prefixed names: a code ending in ``.`` gives the local name ``RNCP1BC01\\.``, valid
+    Turtle 1.1 (PN_LOCAL_ESC) that rdflib's parser refuses (issue found by a property test).
     """
     order = {id(t): i for i, t in enumerate(triples)}
     ordered = sorted(triples, key=lambda t: (str(t.subject), order[id(t)]))
-    body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES) or b""
+    vocabularies = {p: iri for p, iri in TURTLE_PREFIXES.items() if p != "cid"}
+    body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=vocabularies) or b""
     # The serializer's prefix order is not guaranteed: write our own, sorted, for stable bytes.
     lines = [line for line in body.decode("utf-8").split("\n") if not line.startswith("@prefix")]
     prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(TURTLE_PREFIXES.items()))
