@@ -173,7 +173,7 @@ def test_cli_versions_and_diff(workspace, cli):
     assert listed.returncode == 0, listed.stderr
     assert [v["id"] for v in json.loads(listed.stdout)] == ["v1"]
     table = cli("versions", "--data", str(workspace.root))
-    assert "v1" in table.stdout and "baseline" in table.stdout and "diffèrent" in table.stdout
+    assert "v1" in table.stdout and "état initial" in table.stdout and "diffèrent" in table.stdout  # the kind "baseline", in French
     result = cli("diff", "v1", "current", "--data", str(workspace.root), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == json.loads(json.dumps(diff_versions(workspace, "v1", "current").as_dict()))
