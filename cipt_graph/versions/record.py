@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import gzip
 import hashlib
 import json
 import os
@@ -22,10 +21,10 @@ from ..namespaces import CID, CIPT
 from ..paths import Workspace
 from ..store import OxigraphStore
 from .lock import workspace_lock, write_atomic
+from .pack import BlobStore, PackWriter, fsync_dir, pack_path, remove_orphan_packs
 from .snapshot import iter_snapshot, snapshot_workspace
 
 INDEX_NAME = "index.json"
-GRAPHS_DIR = "graphs"
 CURRENT = "current"
 LATEST = "latest"
 _ID = re.compile(r"^v([1-9][0-9]*)$")
@@ -129,10 +128,6 @@ def _read_index(workspace: Workspace) -> list[Version]:
 def list_versions(workspace: Workspace) -> list[Version]:
     """Every recorded version of the workspace, oldest first (empty when none was recorded)."""
     return _read_index(workspace)
-
-
-def _blob_path(workspace: Workspace, sha: str) -> Path:
-    return _versions_dir(workspace) / GRAPHS_DIR / f"{sha}.nt.gz"
 
 
 def _prov_record(version: Version, source_path: Path | None) -> bytes:
@@ -245,18 +240,30 @@ def record_version(
     with workspace_lock(workspace):
         existing = _read_index(workspace)
         number = max((int(_ID.match(v.id).group(1)) for v in existing if _ID.match(v.id)), default=0) + 1
+        version_id = f"v{number}"
+        remove_orphan_packs(vdir, [v.id for v in existing])  # what an interrupted record left
+        kept = BlobStore(vdir, [v.id for v in existing])
         hashes: dict[str, str] = {}
         counts = dict.fromkeys([*LINK_CLASSES, "triples"], 0)
-        for iri, data in snapshot:  # one graph in memory at a time
-            sha = _sha256(data)
-            hashes[iri] = sha
-            _count_into(counts, data)
-            blob = _blob_path(workspace, sha)
-            if not blob.exists():
-                write_atomic(blob, gzip.compress(data, mtime=0))
+        pack = PackWriter(pack_path(vdir, version_id), version_id)
+        try:
+            for iri, data in snapshot:  # one graph in memory at a time, streamed into the pack
+                sha = _sha256(data)
+                hashes[iri] = sha
+                _count_into(counts, data)
+                if sha not in kept:
+                    pack.add(sha, data)
+        except BaseException:
+            pack.abort()
+            raise
+        if pack.blobs:
+            pack.commit()  # one fsync for every graph the version adds
+        else:
+            pack.abort()
+        del kept
         hashes = dict(sorted(hashes.items()))
         version = Version(
-            id=f"v{number}",
+            id=version_id,
             created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             agent=agent or default_agent(),
             kind=kind,
@@ -270,6 +277,7 @@ def record_version(
         write_atomic(vdir / f"{version.id}.nq", _prov_record(version, source_path.resolve() if source_path else None))
         index = {"format": 1, "versions": [v.as_dict() for v in [*existing, version]]}
         write_atomic(vdir / INDEX_NAME, (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        fsync_dir(vdir)  # the index's new name is the commit point: on disk before we return
     return version
 
 
@@ -314,17 +322,11 @@ def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:
     Raises:
         StoreError: a snapshot file is missing or does not match its hash.
     """
-    out: dict[str, bytes] = {}
-    for iri, sha in version.graphs.items():
-        path = _blob_path(workspace, sha)
-        try:
-            data = gzip.decompress(path.read_bytes())
-        except (OSError, EOFError) as exc:
-            raise StoreError(f"snapshot of {iri} for version {version.id} unreadable: {exc}", where=str(path)) from exc
-        if _sha256(data) != sha:
-            raise StoreError(f"snapshot of {iri} for version {version.id} is corrupt (hash mismatch)", where=str(path))
-        out[iri] = data
-    return out
+    versions = list_versions(workspace)
+    ids = [v.id for v in versions]
+    # Packs of this version and the ones before it (a graph is kept by the first version that had it).
+    kept = BlobStore(_versions_dir(workspace), ids[: ids.index(version.id) + 1] if version.id in ids else ids)
+    return {iri: kept.read(sha, f"snapshot of {iri} for version {version.id}") for iri, sha in version.graphs.items()}
 
 
 def snapshot_of(workspace: Workspace, ref: str) -> tuple[str, dict[str, bytes]]:
