@@ -207,10 +207,12 @@ class BlobStore:
             try:
                 with open(path, "rb") as handle:
                     handle.seek(offset)
-                    data = gzip.decompress(handle.read(length))
+                    member = handle.read(length)
             except OSError as exc:
                 raise StoreError(f"{what} unreadable: {exc.strerror or exc}", where=str(path)) from exc
-            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            try:
+                data = gzip.decompress(member)
+            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # BadGzipFile is an OSError
                 raise _corrupt(path, f"{what}: bad compressed data at byte {offset} ({exc})",
                                f"{what} : données compressées invalides à l'octet {offset} ({exc})") from None
         else:
