@@ -36,6 +36,7 @@ import zlib
 from pathlib import Path
 
 from ..errors import StoreError
+from .staged import COMPRESS_LEVEL
 
 PACKS_DIR = "packs"
 LOOSE_DIR = "graphs"
@@ -90,9 +91,13 @@ class PackWriter:
 
     def add(self, sha: str, data: bytes) -> None:
         """Append one graph (its canonical N-Triples, whose SHA-256 is ``sha``) unless already there."""
+        if sha not in self.blobs:
+            self.add_member(sha, gzip.compress(data, compresslevel=COMPRESS_LEVEL, mtime=0))
+
+    def add_member(self, sha: str, member: bytes) -> None:
+        """Append one graph already compressed (a gzip member of its canonical N-Triples)."""
         if sha in self.blobs:
             return
-        member = gzip.compress(data, compresslevel=6, mtime=0)
         try:
             self.handle.write(member)
         except OSError as exc:

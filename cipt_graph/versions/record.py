@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,19 +23,12 @@ from ..store import OxigraphStore
 from .lock import workspace_lock, write_atomic
 from .pack import BlobStore, PackWriter, fsync_dir, pack_path, remove_orphan_packs
 from .snapshot import iter_snapshot, snapshot_workspace
+from .staged import COUNT_KEYS, LINK_CLASSES, PreparedGraph, StagedGraphs, graph_counts
 
 INDEX_NAME = "index.json"
 CURRENT = "current"
 LATEST = "latest"
 _ID = re.compile(r"^v([1-9][0-9]*)$")
-
-#: Coverage node classes counted per version, by the key they get in ``Version.counts``.
-LINK_CLASSES = {
-    "competency_links": CIPT.CompetencyCoverage,
-    "activity_links": CIPT.ActivityCoverage,
-    "objective_links": CIPT.ObjectiveCoverage,
-}
-
 
 @dataclass(frozen=True)
 class Version:
@@ -83,22 +76,11 @@ def _versions_dir(workspace: Workspace) -> Path:
     return workspace.versions_dir
 
 
-def _count_links(graphs: Mapping[str, bytes]) -> dict[str, int]:
-    counts = dict.fromkeys([*LINK_CLASSES, "triples"], 0)
-    for data in graphs.values():
-        _count_into(counts, data)
-    return counts
-
-
-_TYPE_OF = {key: f"> <{RDF.type}> <{cls}> .\n".encode() for key, cls in LINK_CLASSES.items()}
-
-
 def _count_into(counts: dict[str, int], data: bytes) -> None:
     """Add one graph's links (typed coverage nodes) and triples to ``counts``, from its canonical
     N-Triples (one statement a line, each once)."""
-    counts["triples"] += data.count(b"\n")
-    for key, tail in _TYPE_OF.items():
-        counts[key] += data.count(tail)
+    for key, n in zip(COUNT_KEYS, graph_counts(data)):
+        counts[key] += n
 
 
 def _file_sha256(path: Path) -> str:
@@ -130,16 +112,21 @@ def list_versions(workspace: Workspace) -> list[Version]:
     return _read_index(workspace)
 
 
-def _prov_record(version: Version, source_path: Path | None) -> bytes:
-    """The PROV description of a version, as N-Quads in its named graph ``cid:version/<id>``.
+def _prov_record(version: Version, source_path: Path | None) -> Iterator[bytes]:
+    """The PROV description of a version, as N-Quads in its named graph ``cid:version/<id>``,
+    in pieces of bytes (written as they come: a version of the national referential has 30,000
+    parts, ~120,000 lines).
 
-    Built as Oxigraph quads directly (a version of the national referential has 30,000 parts:
-    an rdflib graph of them took hundreds of MiB)."""
+    The version's own statements come first, sorted; then, per part in graph order, its
+    ``dcterms:hasPart`` link and its three statements."""
     node = ox.NamedNode(str(version.iri))
-    lines: set[str] = set()  # N-Quads lines (a set, as the graph was); no quad object kept
+    lines: set[str] = set()
+
+    def quad(s, p, o) -> str:
+        return f"{ox.Quad(s, ox.NamedNode(str(p)), o, node)} .\n"
 
     def add(s, p, o) -> None:
-        lines.add(f"{ox.Quad(s, ox.NamedNode(str(p)), o, node)} .")
+        lines.add(quad(s, p, o))
 
     def text(value: str) -> ox.Literal:
         return ox.Literal(value)
@@ -167,13 +154,19 @@ def _prov_record(version: Version, source_path: Path | None) -> bytes:
         add(source, DCTERMS.identifier, text(f"sha256:{version.source_sha256}"))
     if source_path is not None:
         add(source, PROV.atLocation, text(str(source_path)))
+    yield "".join(sorted(lines)).encode("utf-8")
+    entity = ox.NamedNode(str(PROV.Entity))
+    seen: set[str] = set()
     for iri, sha in sorted(version.graphs.items()):
         part = ox.NamedNode(str(snapshot_graph_iri(version.id, iri)))
-        add(node, DCTERMS.hasPart, part)
-        add(part, RDF.type, ox.NamedNode(str(PROV.Entity)))
-        add(part, PROV.specializationOf, ox.NamedNode(iri))
-        add(part, DCTERMS.identifier, text(f"sha256:{sha}"))
-    return "".join(line + "\n" for line in sorted(lines)).encode("utf-8")
+        if part.value in seen:  # two graphs with one name would give the same statements (a set, as before)
+            yield (quad(part, PROV.specializationOf, ox.NamedNode(iri))
+                   + quad(part, DCTERMS.identifier, text(f"sha256:{sha}"))).encode("utf-8")
+            continue
+        seen.add(part.value)
+        yield (quad(node, DCTERMS.hasPart, part) + quad(part, RDF.type, entity)
+               + quad(part, PROV.specializationOf, ox.NamedNode(iri))
+               + quad(part, DCTERMS.identifier, text(f"sha256:{sha}"))).encode("utf-8")
 
 
 def _ox(term):
@@ -215,6 +208,7 @@ def record_version(
     agent: str | None = None,
     message: str = "",
     graphs: Mapping[str, bytes] | None = None,
+    staged: StagedGraphs | None = None,
 ) -> Version:
     """Keep the workspace's current state as a new version (call it after the change is written).
 
@@ -225,6 +219,7 @@ def record_version(
         agent: who made it; default the login name.
         message: free text.
         graphs: the snapshot to keep (graph IRI → N-Triples); default the workspace's files now.
+        staged: snapshots an import made of the files it wrote (used for the files still as written).
 
     Returns:
         The version recorded.
@@ -234,7 +229,7 @@ def record_version(
         StoreError: the versions folder cannot be written.
     """
     vdir = _versions_dir(workspace)
-    snapshot = iter(graphs.items()) if graphs is not None else iter_snapshot(workspace)
+    snapshot = iter(graphs.items()) if graphs is not None else iter_snapshot(workspace, staged)
     source_path = Path(source) if Path(source).is_file() else None
     source_sha = _file_sha256(source_path) if source_path is not None else None
     with workspace_lock(workspace):
@@ -244,10 +239,17 @@ def record_version(
         remove_orphan_packs(vdir, [v.id for v in existing])  # what an interrupted record left
         kept = BlobStore(vdir, [v.id for v in existing])
         hashes: dict[str, str] = {}
-        counts = dict.fromkeys([*LINK_CLASSES, "triples"], 0)
+        counts = dict.fromkeys(COUNT_KEYS, 0)
         pack = PackWriter(pack_path(vdir, version_id), version_id)
         try:
             for iri, data in snapshot:  # one graph in memory at a time, streamed into the pack
+                if isinstance(data, PreparedGraph):  # made by the import: not parsed nor compressed again
+                    hashes[iri] = data.sha
+                    for key, n in zip(COUNT_KEYS, data.counts):
+                        counts[key] += n
+                    if data.sha not in kept:
+                        pack.add_member(data.sha, data.member)
+                    continue
                 sha = _sha256(data)
                 hashes[iri] = sha
                 _count_into(counts, data)
