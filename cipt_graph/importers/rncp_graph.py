@@ -182,6 +182,10 @@ def fiche_turtle(fiche: Fiche, source_name: str, triples: list[ox.Triple] | None
     return banner.encode("utf-8") + turtle_document(triples)
 
 
+def _subject_key(triple: ox.Triple) -> str:
+    return str(triple.subject)
+
+
 def turtle_document(triples: list[ox.Triple]) -> bytes:
     """Triples as Turtle: a sorted prefix block, then one block per subject (sorted by subject,
     predicates in the order given), a blank line between blocks.
@@ -193,8 +197,7 @@ def turtle_document(triples: list[ox.Triple]) -> bytes:
     never as prefixed names: a code ending in ``.`` gives the local name ``RNCP1BC01\\.``, valid
     Turtle 1.1 (PN_LOCAL_ESC) that rdflib's parser refuses (issue found by a property test).
     """
-    order = {id(t): i for i, t in enumerate(triples)}
-    ordered = sorted(triples, key=lambda t: (str(t.subject), order[id(t)]))
+    ordered = sorted(triples, key=_subject_key)  # stable: predicates stay in the order given
     vocabularies = {p: iri for p, iri in TURTLE_PREFIXES.items() if p != "cid"}
     body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=vocabularies) or b""
     # The serializer's prefix order is not guaranteed: write our own, sorted, for stable bytes.

@@ -77,6 +77,7 @@ class StagedGraphs:
         self.path = folder / "graphs.gz"
         self.handle = open(self.path, "w+b")
         self.offset = 0
+        self.at_end = True
         self.checked: set[str] = set()  # the names parsed back (whether kept or not)
         self.entries: dict[str, tuple[bytes, str, tuple[int, ...], int, int, tuple[str, ...]]] = {}
 
@@ -101,7 +102,9 @@ class StagedGraphs:
         official = tuple(sorted({line[1:line.index(b">")].decode("utf-8") for line in lines
                                  if line.endswith(_OFFICIAL_TAIL) and line.startswith(b"<")}))
         member = gzip.compress(data, compresslevel=COMPRESS_LEVEL, mtime=0)
-        self.handle.seek(self.offset)
+        if not self.at_end:  # a read moved the position (seeking always would flush the buffer)
+            self.handle.seek(self.offset)
+            self.at_end = True
         self.handle.write(member)
         self.entries[name] = (hashlib.sha256(turtle).digest(), hashlib.sha256(data).hexdigest(), graph_counts(data),
                               self.offset, len(member), official)
@@ -113,7 +116,7 @@ class StagedGraphs:
         if entry is None or entry[0] != hashlib.sha256(turtle).digest():
             return None
         _, sha, counts, offset, length, official = entry
-        self.handle.flush()
+        self.at_end = False
         self.handle.seek(offset)
         return PreparedGraph(sha, counts, self.handle.read(length), official)
 
