@@ -99,12 +99,13 @@ def _why_fr(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"JSON invalide ligne {exc.lineno}, colonne {exc.colno}"
     if isinstance(exc, InputError):
-        return exc.text("fr")
+        return exc.show("fr")
     if isinstance(exc, OSError):
         return os_reason(exc, "fr")
     if isinstance(exc, UnicodeDecodeError):
         return f"ce n'est pas du texte UTF-8 (octet {exc.start})"
-    return f"un compte a un champ manquant, inconnu ou d'un mauvais type ({exc})"
+    names = re.findall(r"'(\w+)'", str(exc))  # TypeError: the fields Account() misses or does not know
+    return "un compte a un champ manquant, inconnu ou d'un mauvais type" + (f" ({', '.join(names)})" if names else "")
 
 
 class AccountStore:
