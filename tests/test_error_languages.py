@@ -94,6 +94,12 @@ def _cases(root: Path, ws: Path) -> dict[str, tuple[list[str], dict, str, str]]:
         "limit_fiches": (_import(_export(root, "many.xml", *(_fiche(number=f"RNCP{n}") for n in (5, 6, 7))), ws),
                          {"CIPT_RNCP_MAX_FICHES": "2"}, "refusé : plus de 2 fiches dans l'export",
                          "refused: more than 2 fiches in the export"),
+        "limit_field": (_import(_export(root, "long.xml", fiche_xml("RNCP5", "x" * 1500)), ws),
+                        {"CIPT_RNCP_MAX_FIELD_CHARS": "1000"},  # (French writes 1 000 with a narrow no-break space)
+                        "refusé : <INTITULE> (INTITULE) contient plus de 1\u202f000 caractères (limite d'import "
+                        "max_field_chars = 1000)",
+                        "refused: <INTITULE> (INTITULE) holds more than 1000 characters (import limit "
+                        "max_field_chars = 1000)"),
         "limit_bytes": (_import(good, ws), {"CIPT_RNCP_MAX_BYTES": "10"},
                         f"good.xml: refusé : le fichier fait {os.path.getsize(good)} octets (limite d'import max_bytes",
                         f"good.xml: refused: the file holds {os.path.getsize(good)} bytes (import limit max_bytes"),
@@ -154,8 +160,8 @@ def cases(tmp_path_factory):
 
 
 CASES = ["xml_root", "xml_dtd", "xml_malformed", "xml_no_number", "xml_block_twice", "xml_no_code", "xml_date",
-         "xml_flag", "xml_level", "xml_no_version", "limit_depth", "limit_fiches", "limit_bytes", "limit_setting",
-         "limit_members", "zip_no_xml", "one_csv", "missing_file", "fiche_absent", "no_rncp_fiche",
+         "xml_flag", "xml_level", "xml_no_version", "limit_depth", "limit_fiches", "limit_field", "limit_bytes",
+         "limit_setting", "limit_members", "zip_no_xml", "one_csv", "missing_file", "fiche_absent", "no_rncp_fiche",
          "csv_delimiter", "csv_columns", "csv_fields", "csv_utf8"]
 
 

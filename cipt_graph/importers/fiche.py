@@ -10,7 +10,7 @@ from functools import cached_property
 from ..errors import InputError
 from ..text import clean_code, clean_line, clean_text
 from .competencies import split_competencies
-from .limits import ImportLimits, LimitError
+from .limits import ImportLimits, LimitError, count_fr
 
 _LEVEL = re.compile(r"^NIV([1-8])$")
 _FICHE_NUMBER = re.compile(r"^RNCP[0-9]+$")
@@ -176,15 +176,15 @@ def check_fiche(fiche: Fiche, limits: ImportLimits) -> None:
         if len(value) > limits.max_field_chars:
             raise LimitError("max_field_chars", limits.max_field_chars,
                              f"{what} holds {len(value)} characters", where=fiche.where, status=413,
-                             fr=f"{what.replace('certifier ', 'certificateur ')} contient {len(value)} caractères")
+                             fr=f"{what.replace('certifier ', 'certificateur ')} contient {count_fr(len(value))} caractères")
     total = sum(len(value) for _, value in texts)
     if total > limits.max_fiche_chars:
         raise LimitError("max_fiche_chars", limits.max_fiche_chars,
                          f"fiche {fiche.number} holds {total} characters of text", where=fiche.where,
-                         fr=f"la fiche {fiche.number} contient {total} caractères de texte")
+                         fr=f"la fiche {fiche.number} contient {count_fr(total)} caractères de texte")
     items = (len(fiche.blocks) + len(fiche.certifiers) + len(fiche.rome) + len(fiche.nsf) + len(fiche.replaces)
              + sum(len(b.competencies) for b in fiche.blocks))
     if items > limits.max_items_per_fiche:
         raise LimitError("max_items_per_fiche", limits.max_items_per_fiche,
                          f"fiche {fiche.number} has {items} entries", where=fiche.where,
-                         fr=f"la fiche {fiche.number} a {items} entrées")
+                         fr=f"la fiche {fiche.number} a {count_fr(items)} entrées")

@@ -20,8 +20,14 @@ import os
 from dataclasses import dataclass, fields, replace
 
 from ..errors import InputError
+from ..i18n import number
 
 MiB = 1 << 20
+
+
+def count_fr(value: int) -> str:
+    """A count as French writes it (``4 294 967 296``, narrow no-break spaces)."""
+    return number(value, "fr", 0)
 
 
 class LimitError(InputError):
@@ -113,12 +119,12 @@ def check_zip(archive, limits: ImportLimits, where: str) -> None:
     if len(infos) > limits.max_zip_members:
         raise LimitError("max_zip_members", limits.max_zip_members,
                          f"the zip holds {len(infos)} members", where=where,
-                         fr=f"le zip contient {len(infos)} fichiers")
+                         fr=f"le zip contient {count_fr(len(infos))} fichiers")
     declared = sum(i.file_size for i in infos)
     if declared > limits.max_unzipped_bytes:
         raise LimitError("max_unzipped_bytes", limits.max_unzipped_bytes,
                          f"the zip declares {declared} bytes once decompressed", where=where,
-                         fr=f"le zip annonce {declared} octets une fois décompressé")
+                         fr=f"le zip annonce {count_fr(declared)} octets une fois décompressé")
 
 
 class ByteCounter:
@@ -142,7 +148,7 @@ class ByteCounter:
                 if counter.total > counter.limit:
                     raise LimitError("max_unzipped_bytes", counter.limit,
                                      f"the zip decompresses to more than {counter.limit} bytes", where=where,
-                                     fr=f"le zip se décompresse en plus de {counter.limit} octets")
+                                     fr=f"le zip se décompresse en plus de {count_fr(counter.limit)} octets")
                 buffer[:len(data)] = data
                 return len(data)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..text import BOM, clean_code, csv_error_fr
-from .limits import ByteCounter, ImportLimits, LimitError, check_zip
+from .limits import ByteCounter, ImportLimits, LimitError, check_zip, count_fr
 from .fiche import Block, Certifier, Code, Fiche, parse_bool, parse_date, parse_level
 
 #: File kinds of the export: a part of the entry name, and the columns read from it.
@@ -96,7 +96,7 @@ def _rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, columns: 
                     column = header[values.index(longest)]
                     raise LimitError("max_field_chars", limits.max_field_chars,
                                      f"column {column} holds {len(longest)} characters", where=f"{where}:{line}",
-                                     fr=f"la colonne {column} contient {len(longest)} caractères")
+                                     fr=f"la colonne {column} contient {count_fr(len(longest))} caractères")
                 yield line, dict(zip(header, values))
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text: {exc.reason}", where=where,
@@ -157,7 +157,7 @@ def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
                     if items[number] > limits.max_items_per_fiche:
                         raise LimitError("max_items_per_fiche", limits.max_items_per_fiche,
                                          f"more than {limits.max_items_per_fiche} entries for fiche {number}",
-                                         fr=f"plus de {limits.max_items_per_fiche} entrées pour la fiche {number}",
+                                         fr=f"plus de {count_fr(limits.max_items_per_fiche)} entrées pour la fiche {number}",
                                          where=f"{where}:{line}")
         info = entries["standard"]
         where_file = f"{path}!{member_name(info)}"
@@ -166,7 +166,7 @@ def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
             seen += 1
             if seen > limits.max_fiches:
                 raise LimitError("max_fiches", limits.max_fiches, f"more than {limits.max_fiches} fiches in the export",
-                                 fr=f"plus de {limits.max_fiches} fiches dans l'export",
+                                 fr=f"plus de {count_fr(limits.max_fiches)} fiches dans l'export",
                                  where=f"{where_file}:{line}")
             number = clean_code(_clean(row["Numero_Fiche"]))
             if progress is not None and seen % 1000 == 0:

@@ -28,7 +28,7 @@ from ..safefs import check_regular
 from ..testhooks import fail_point, pause_before_switch
 from ..text import clean_code
 from .fiche import Fiche, check_fiche, is_fiche_number, normalise_fiche
-from .limits import ImportLimits, LimitError
+from .limits import ImportLimits, LimitError, count_fr
 from .reconcile import Reconciliation, programme_certifications, reconcile, reconciliation_turtle
 from .rncp_csv import is_csv_export, read_csv_export
 from .rncp_graph import fiche_turtle
@@ -117,7 +117,7 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
     size = check_regular(source).st_size
     if size > limits.max_bytes:
         raise LimitError("max_bytes", limits.max_bytes, f"the file holds {size} bytes", where=str(source),
-                         fr=f"le fichier fait {size} octets")
+                         fr=f"le fichier fait {count_fr(size)} octets")
     if source.suffix.lower() == ".csv":
         raise InputError("one CSV file is not an export: give the CSV export's zip (export-fiches-csv-….zip) "
                          "or the XML export", where=str(source),

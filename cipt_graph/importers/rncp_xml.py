@@ -25,7 +25,7 @@ from defusedxml.expatreader import create_parser
 from ..errors import InputError
 from .fiche import Block, Certifier, Code, Fiche, parse_bool, parse_date, parse_level
 from ..text import clean_code
-from .limits import ByteCounter, ImportLimits, LimitError, check_zip
+from .limits import ByteCounter, ImportLimits, LimitError, check_zip, count_fr
 from .rncp_csv import member_name
 
 ROOT, FICHE = "FICHES", "FICHE"
@@ -119,7 +119,7 @@ class _Handler(ContentHandler):
         if depth > self.limits.max_xml_depth:
             raise LimitError("max_xml_depth", self.limits.max_xml_depth,
                              f"elements nested more than {self.limits.max_xml_depth} deep (<{name}>)",
-                             fr=f"éléments imbriqués sur plus de {self.limits.max_xml_depth} niveaux (<{name}>)",
+                             fr=f"éléments imbriqués sur plus de {count_fr(self.limits.max_xml_depth)} niveaux (<{name}>)",
                              where=f"{self.name}:{self.line}", status=400)
         parent = self.rels[-1] if self.rels else None
         rel = None
@@ -136,7 +136,7 @@ class _Handler(ContentHandler):
                 if self.seen > self.limits.max_fiches:
                     raise LimitError("max_fiches", self.limits.max_fiches,
                                      f"more than {self.limits.max_fiches} fiches in the export",
-                                     fr=f"plus de {self.limits.max_fiches} fiches dans l'export",
+                                     fr=f"plus de {count_fr(self.limits.max_fiches)} fiches dans l'export",
                                      where=f"{self.name}:{self.line}")
                 self._fields, self._groups, self._group, self._items = {}, {}, None, 0
                 self._fiche_chars = 0
@@ -163,13 +163,13 @@ class _Handler(ContentHandler):
                                  f"<{element.rsplit('/', 1)[-1]}> ({element}) holds more than "
                                  f"{self.limits.max_field_chars} characters",
                                  fr=f"<{element.rsplit('/', 1)[-1]}> ({element}) contient plus de "
-                                    f"{self.limits.max_field_chars} caractères",
+                                    f"{count_fr(self.limits.max_field_chars)} caractères",
                                  where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
             self._fiche_chars += len(content)
             if self._fiche_chars > self.limits.max_fiche_chars:
                 raise LimitError("max_fiche_chars", self.limits.max_fiche_chars,
                                  f"the fiche holds more than {self.limits.max_fiche_chars} characters of text",
-                                 fr=f"la fiche contient plus de {self.limits.max_fiche_chars} caractères de texte",
+                                 fr=f"la fiche contient plus de {count_fr(self.limits.max_fiche_chars)} caractères de texte",
                                  where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
             self._text.append(content)
 
@@ -196,7 +196,7 @@ class _Handler(ContentHandler):
                 if self._items > self.limits.max_items_per_fiche:
                     raise LimitError("max_items_per_fiche", self.limits.max_items_per_fiche,
                                      f"more than {self.limits.max_items_per_fiche} entries in one fiche",
-                                     fr=f"plus de {self.limits.max_items_per_fiche} entrées dans une fiche",
+                                     fr=f"plus de {count_fr(self.limits.max_items_per_fiche)} entrées dans une fiche",
                                      where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
         self._text = None
 
