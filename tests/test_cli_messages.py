@@ -321,6 +321,11 @@ def _error_cases(root) -> list[tuple[list[str], str, str]]:
          "unreadable file: no such file or folder"),
         (["import-matrix", str(root / "junk.xlsx"), *data], "classeur .xlsx endommagé : ", "damaged .xlsx workbook: "),
         (["import-matrix", str(root / "text.xlsx"), *data], "ce n'est pas un classeur .xlsx", "not an .xlsx workbook"),
+        # (more of the library's refusals, through the real `cipt`, in tests/test_error_languages.py)
+        (["import-rncp", str(root / "text.xlsx"), *data], "XML mal formé : erreur de syntaxe", "malformed XML: syntax error"),
+        (["import-rncp", str(root / "missing.xml"), *data], "fichier introuvable", "no such file"),
+        (["users", "list", "--data", str(broken)], "le fichier des comptes n'est pas valide",
+         "the accounts file is not valid"),
     ]
 
 
@@ -340,6 +345,7 @@ def test_library_errors_follow_the_language(tmp_path, capsys, monkeypatch, lang)
         handle.write("\n<urn:x> <urn:y> .\n")
     (tmp_path / "junk.xlsx").write_bytes(b"PK\x03\x04 not really a zip archive")
     (tmp_path / "text.xlsx").write_text("module,competency\n", encoding="utf-8")
+    (broken / "accounts.json").write_text("[", encoding="utf-8")
     lang_args = ["--lang", "en"] if lang == "en" else []
     for argv, french, english in _error_cases(tmp_path):
         code, out = _run([*lang_args, *argv], capsys)

@@ -35,7 +35,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import StoreError, os_reason
 from .staged import COMPRESS_LEVEL
 
 PACKS_DIR = "packs"
@@ -70,6 +70,11 @@ def _corrupt(path: Path, what_en: str, what_fr: str) -> StoreError:
                          "version from the workspace's files")
 
 
+def _write_error(path: Path, exc: OSError) -> StoreError:
+    return StoreError(f"cannot write: {exc.strerror or exc}", where=str(path),
+                      fr=f"écriture impossible : {os_reason(exc, 'fr')}", en=f"cannot write: {os_reason(exc, 'en')}")
+
+
 class PackWriter:
     """Write one version's new graphs into ``path``: :meth:`add` each, then :meth:`commit` (or
     :meth:`abort`). Nothing is visible under ``path`` before :meth:`commit` returns."""
@@ -83,7 +88,7 @@ class PackWriter:
             self.handle = open(self.tmp, "wb")
             self.handle.write(MAGIC)
         except OSError as exc:
-            raise StoreError(f"cannot write: {exc.strerror or exc}", where=str(path)) from exc
+            raise _write_error(path, exc) from exc
         self.offset = len(MAGIC)
 
     def __contains__(self, sha: str) -> bool:
@@ -102,7 +107,7 @@ class PackWriter:
             self.handle.write(member)
         except OSError as exc:
             self.abort()
-            raise StoreError(f"cannot write: {exc.strerror or exc}", where=str(self.path)) from exc
+            raise _write_error(self.path, exc) from exc
         self.blobs[sha] = (self.offset, len(member))
         self.offset += len(member)
 
@@ -120,7 +125,7 @@ class PackWriter:
             os.replace(self.tmp, self.path)
         except OSError as exc:
             self.abort()
-            raise StoreError(f"cannot write: {exc.strerror or exc}", where=str(self.path)) from exc
+            raise _write_error(self.path, exc) from exc
         fsync_dir(self.path.parent)
 
     def abort(self) -> None:
@@ -159,7 +164,8 @@ def read_pack_index(path: Path) -> dict[str, tuple[int, int]]:
         raise StoreError("version pack missing", where=str(path), fr="paquet de version introuvable",
                          en="version pack missing") from exc
     except OSError as exc:
-        raise StoreError(f"cannot read: {exc.strerror or exc}", where=str(path)) from exc
+        raise StoreError(f"cannot read: {exc.strerror or exc}", where=str(path),
+                         fr=f"lecture impossible : {os_reason(exc, 'fr')}", en=f"cannot read: {os_reason(exc, 'en')}") from exc
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise _corrupt(path, f"unreadable index ({exc})", f"index illisible ({exc})") from None
     for sha, (offset, length) in blobs.items():
@@ -195,18 +201,21 @@ class BlobStore:
     def __contains__(self, sha: str) -> bool:
         return sha in self.loose or sha in self.packed
 
-    def read(self, sha: str, what: str) -> bytes:
-        """The graph whose canonical N-Triples hash to ``sha`` (``what`` names it in errors).
+    def read(self, sha: str, what: str, what_fr: str | None = None) -> bytes:
+        """The graph whose canonical N-Triples hash to ``sha`` (``what``, ``what_fr`` name it in errors).
 
         Raises:
             StoreError: missing, unreadable or not matching its hash (the file is named).
         """
+        what_fr = what_fr or what
         if sha in self.loose:
             path = self.versions_dir / LOOSE_DIR / f"{sha}.nt.gz"
             try:
                 data = gzip.decompress(path.read_bytes())
             except (OSError, EOFError, zlib.error) as exc:
-                raise StoreError(f"{what} unreadable: {exc}", where=str(path)) from exc
+                reason = os_reason(exc, "fr") if getattr(exc, "errno", None) else "fichier gzip tronqué ou endommagé"
+                raise StoreError(f"{what} unreadable: {exc}", where=str(path),
+                                 fr=f"{what_fr} illisible : {reason}") from exc
         elif sha in self.packed:
             path, offset, length = self.packed[sha]
             try:
@@ -214,19 +223,23 @@ class BlobStore:
                     handle.seek(offset)
                     member = handle.read(length)
             except OSError as exc:
-                raise StoreError(f"{what} unreadable: {exc.strerror or exc}", where=str(path)) from exc
+                raise StoreError(f"{what} unreadable: {exc.strerror or exc}", where=str(path),
+                                 fr=f"{what_fr} illisible : {os_reason(exc, 'fr')}") from exc
             try:
                 data = gzip.decompress(member)
             except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # BadGzipFile is an OSError
-                raise _corrupt(path, f"{what}: bad compressed data at byte {offset} ({exc})",
-                               f"{what} : données compressées invalides à l'octet {offset} ({exc})") from None
+                raise _corrupt(path, f"{what} unreadable: {exc} (at byte {offset})",
+                               f"{what_fr} illisible : fichier gzip tronqué ou endommagé (à l'octet {offset})") from None
         else:
             path = self.versions_dir / PACKS_DIR
             raise StoreError(f"{what} missing: graph {sha[:12]}… is in no pack nor loose file", where=str(path),
-                             fr=f"{what} introuvable : le graphe {sha[:12]}… n'est dans aucun paquet ni fichier",
+                             fr=f"{what_fr} introuvable : le graphe {sha[:12]}… n'est dans aucun paquet ni fichier",
                              en=f"{what} missing: graph {sha[:12]}… is in no pack nor loose file")
         if hashlib.sha256(data).hexdigest() != sha:
-            raise _corrupt(path, f"{what} does not match its hash", f"{what} ne correspond pas à son empreinte")
+            if path.name.endswith(".nt.gz"):
+                raise StoreError(f"{what} is corrupt (hash mismatch)", where=str(path),
+                                 fr=f"{what_fr} corrompu (empreinte différente)")
+            raise _corrupt(path, f"{what} is corrupt (hash mismatch)", f"{what_fr} corrompu (empreinte différente)")
         return data
 
 

@@ -16,8 +16,8 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from ..errors import CiptError, InputError, StoreError
-from ..namespaces import CID, CIPT
+from ..errors import CiptError, InputError, StoreError, os_reason
+from ..namespaces import CID, CIPT, account_agent
 from ..paths import Workspace
 from ..store import OxigraphStore
 from .lock import workspace_lock, write_atomic
@@ -46,6 +46,8 @@ class Version:
         counts: coverage links per kind (``competency_links``, ``activity_links``,
             ``objective_links``) and ``triples`` (all snapshot graphs).
         graphs: source graph IRI → SHA-256 of its sorted N-Triples snapshot.
+        agent_account: the signed-in account's stable id when the change came from one (its
+            PROV agent is then ``cid:agent/account/<id>``), else None (an agent named by ``agent``).
     """
 
     id: str
@@ -58,6 +60,7 @@ class Version:
     parent: str | None
     counts: dict[str, int] = field(default_factory=dict)
     graphs: dict[str, str] = field(default_factory=dict)
+    agent_account: str | None = None
 
     @property
     def iri(self) -> URIRef:
@@ -71,7 +74,9 @@ def _versions_dir(workspace: Workspace) -> Path:
     if workspace.read_only:
         raise CiptError(
             "no workspace: versions live in a workspace; create one with `cipt init DIR` "
-            "and pass --data DIR (or set CIPT_DATA)"
+            "and pass --data DIR (or set CIPT_DATA)",
+            fr="pas d'espace de travail : les versions vivent dans un espace de travail ; créez-en un avec "
+               "`cipt init DOSSIER` et passez --data DOSSIER (ou CIPT_DATA)",
         )
     return workspace.versions_dir
 
@@ -104,7 +109,10 @@ def _read_index(workspace: Workspace) -> list[Version]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return [Version(**entry) for entry in raw["versions"]]
     except (ValueError, KeyError, TypeError) as exc:
-        raise StoreError(f"malformed version index: {exc}", where=str(path)) from exc
+        raise StoreError(f"malformed version index: {exc}", where=str(path),
+                         fr="index des versions mal formé : " + (
+                             f"JSON invalide ligne {exc.lineno}, colonne {exc.colno}" if isinstance(exc, json.JSONDecodeError)
+                             else f"champ manquant ou d'un mauvais type ({exc})")) from exc
 
 
 def list_versions(workspace: Workspace) -> list[Version]:
@@ -138,7 +146,8 @@ def _prov_record(version: Version, source_path: Path | None) -> Iterator[bytes]:
     add(node, DCTERMS.type, text(version.kind))
     created = str(Literal(version.created, datatype=XSD.dateTime))  # rdflib's lexical form, as before
     add(node, PROV.generatedAtTime, ox.Literal(created, datatype=ox.NamedNode(str(XSD.dateTime))))
-    agent = ox.NamedNode(str(CID[f"agent/{_slug(version.agent)}"]))
+    agent = ox.NamedNode(str(account_agent(version.agent_account) if version.agent_account
+                             else CID[f"agent/{_slug(version.agent)}"]))
     add(node, PROV.wasAttributedTo, agent)
     add(agent, RDF.type, ox.NamedNode(str(PROV.Agent)))
     add(agent, RDFS.label, text(version.agent))
@@ -209,6 +218,7 @@ def record_version(
     message: str = "",
     graphs: Mapping[str, bytes] | None = None,
     staged: StagedGraphs | None = None,
+    agent_account: str | None = None,
 ) -> Version:
     """Keep the workspace's current state as a new version (call it after the change is written).
 
@@ -220,6 +230,7 @@ def record_version(
         message: free text.
         graphs: the snapshot to keep (graph IRI → N-Triples); default the workspace's files now.
         staged: snapshots an import made of the files it wrote (used for the files still as written).
+        agent_account: the signed-in account's id, when the change came from one.
 
     Returns:
         The version recorded.
@@ -275,6 +286,7 @@ def record_version(
             parent=existing[-1].id if existing else None,
             counts=counts,
             graphs=hashes,
+            agent_account=agent_account or None,
         )
         write_atomic(vdir / f"{version.id}.nq", _prov_record(version, source_path.resolve() if source_path else None))
         index = {"format": 1, "versions": [v.as_dict() for v in [*existing, version]]}
@@ -328,7 +340,8 @@ def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:
     ids = [v.id for v in versions]
     # Packs of this version and the ones before it (a graph is kept by the first version that had it).
     kept = BlobStore(_versions_dir(workspace), ids[: ids.index(version.id) + 1] if version.id in ids else ids)
-    return {iri: kept.read(sha, f"snapshot of {iri} for version {version.id}") for iri, sha in version.graphs.items()}
+    return {iri: kept.read(sha, f"snapshot of {iri} for version {version.id}",
+                           f"instantané de {iri} pour la version {version.id}") for iri, sha in version.graphs.items()}
 
 
 def snapshot_of(workspace: Workspace, ref: str) -> tuple[str, dict[str, bytes]]:

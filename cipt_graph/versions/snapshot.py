@@ -105,7 +105,8 @@ def iter_snapshot(workspace: Workspace, staged: StagedGraphs | None = None) -> I
     own: list[tuple[str, Graph]] = []
     turtle_files = sorted(workspace.root.glob("*.ttl"))
     if not turtle_files:
-        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
+        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root),
+                         fr="aucun fichier de données Turtle (*.ttl) dans l'espace de travail")
     for path in turtle_files:
         graph = parse_turtle(path)
         own.append((str(CID[f"graph/{path.stem}"]), graph))
