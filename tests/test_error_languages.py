@@ -227,9 +227,9 @@ def _spoil(ws: Path, case: str, root: Path) -> tuple[list[str], dict, str, str]:
         assert _run_ok(["import-rncp", good, *data]).returncode == 0
         pack = ws / "versions" / "packs" / "v1.pack"  # the largest graph of v1 cut short
         offset, length = max(read_pack_index(pack).values(), key=lambda place: place[1])
-        data = bytearray(pack.read_bytes())
-        data[offset + 20:offset + length] = bytes(length - 20)
-        pack.write_bytes(bytes(data))
+        raw = bytearray(pack.read_bytes())
+        raw[offset + 20:offset + length] = bytes(length - 20)
+        pack.write_bytes(bytes(raw))
         return (["diff", "v1", "current", *data], {},
                 "pour la version v1 illisible : fichier gzip tronqué ou endommagé", "for version v1 unreadable: ")
     if case == "bad_username":
