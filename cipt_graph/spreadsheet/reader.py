@@ -44,19 +44,37 @@ class CellError:
         where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
         return f"{where}: {self.text(lang)}"
 
-    def as_dict(self) -> dict[str, str]:
-        return {"sheet": self.sheet, "cell": self.cell, "message": self.message}
+    def as_dict(self, lang: str = "fr") -> dict[str, str]:
+        """``{"sheet", "cell", "message"}``, the message in ``lang``."""
+        return {"sheet": self.sheet, "cell": self.cell, "message": self.text(lang)}
+
+
+#: The heading of a workbook's error list and its "… and N more" line, by language (CLDR plurals).
+_ERRORS_HEAD = {"fr": {"one": "{n} erreur, rien n'a été appliqué :", "other": "{n} erreurs, rien n'a été appliqué :"},
+                "en": {"one": "{n} error, nothing was applied:", "other": "{n} errors, nothing was applied:"}}
+_MORE = {"fr": {"one": "… et {n} autre", "other": "… et {n} autres"},
+         "en": {"one": "… and {n} more", "other": "… and {n} more"}}
+
+
+def errors_text(errors: list[CellError], lang: str) -> str:
+    """A workbook's errors in ``lang``: a heading (``3 erreurs, rien n'a été appliqué :``), then
+    one indented ``sheet!cell: message`` line each, at most :data:`MAX_ERRORS_SHOWN`."""
+    from ..i18n import plural
+
+    shown = [e.show(lang) for e in errors[:MAX_ERRORS_SHOWN]]
+    if len(errors) > MAX_ERRORS_SHOWN:
+        shown.append(plural(lang, len(errors) - MAX_ERRORS_SHOWN, _MORE[lang]))
+    return plural(lang, len(errors), _ERRORS_HEAD[lang]) + "\n  " + "\n  ".join(shown)
 
 
 class MatrixError(InputError):
-    """The workbook is not a valid matrix: ``errors`` lists every problem found."""
+    """The workbook is not a valid matrix: ``errors`` lists every problem found, each with its
+    sheet and cell; the message (``fr``, ``en``) is the list in each language (:func:`errors_text`)."""
 
     def __init__(self, errors: list[CellError], *, where: str | None = None) -> None:
         self.errors = errors
-        shown = [str(e) for e in errors[:MAX_ERRORS_SHOWN]]
-        if len(errors) > MAX_ERRORS_SHOWN:
-            shown.append(f"… et {len(errors) - MAX_ERRORS_SHOWN} autre(s)")
-        super().__init__(f"{len(errors)} erreur(s), rien n'a été appliqué :\n  " + "\n  ".join(shown), where=where)
+        french = errors_text(errors, "fr")
+        super().__init__(french, where=where, fr=french, en=errors_text(errors, "en"))
 
 
 @dataclass
