@@ -60,6 +60,12 @@ class NamedQuery:
     kind: str = "select"
     #: The whole ``#+`` header, for keys tools read beyond the ones above (``severity``, ``title``).
     header: Mapping[str, object] = field(default_factory=dict)
+    #: The summary in French (``#+ summary_fr``; ``summary`` is the English one), empty when not given.
+    summary_fr: str = ""
+
+    def summary_in(self, lang: str) -> str:
+        """The one-line summary in ``lang`` (``fr``: ``summary_fr``, else ``summary``; English otherwise)."""
+        return self.summary_fr if lang == "fr" and self.summary_fr else self.summary
 
     def param(self, name: str) -> Parameter:
         for p in self.params:
@@ -96,7 +102,8 @@ def _parse_param(name: str, spec: object, where: str) -> Parameter:
 
 
 def parse_query_file(path: Path) -> NamedQuery:
-    """Read a named query file and its ``#+`` header.
+    """Read a named query file and its ``#+`` header (YAML: ``summary`` in English and
+    ``summary_fr`` in French, ``description``, ``tags``, ``params``, ``example``…).
 
     Raises:
         QueryError: the header is malformed or lacks a summary.
@@ -125,6 +132,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         example=example,
         kind=str(header.get("kind", "select")),
         header=header,
+        summary_fr=str(header.get("summary_fr") or "").strip(),
     )
 
 

@@ -61,13 +61,13 @@ def _localized(value: object, lang: str, fallback: str) -> str:
 
 def query_title(query: NamedQuery, lang: str) -> str:
     """A named query's title in ``lang``: its ``#+ title`` header, else the site's title for it
-    (the SPARQL page's catalog, ``query.NAME``), else its summary (English)."""
+    (the SPARQL page's catalog, ``query.NAME``), else its summary in ``lang``."""
     header = query.header.get("title")
     if isinstance(header, Mapping) and header.get(lang):
         return str(header[lang])
     from ..visualize.i18n import UI
 
-    return str(UI.get(lang, {}).get(f"query.{query.name}") or _localized(header, lang, query.summary))
+    return str(UI.get(lang, {}).get(f"query.{query.name}") or _localized(header, lang, query.summary_in(lang)))
 
 
 def check_queries(queries: Mapping[str, NamedQuery]) -> list[NamedQuery]:
