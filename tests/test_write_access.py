@@ -90,7 +90,7 @@ def test_writes_are_off_by_default(server_url, path, media):
 
 @pytest.mark.parametrize("args, env, message", [
     (["--allow-writes"], {}, "CIPT_WRITE_TOKEN"),
-    (["--allow-writes"], {"CIPT_WRITE_TOKEN": "short"}, "at least 16 characters"),
+    (["--allow-writes"], {"CIPT_WRITE_TOKEN": "short"}, "au moins 16 caractères"),
     (["--allow-writes"], writer_env(), "demande un espace de travail"),
     (["--allow-writes", "--workers", "2", "--data", "{ws}"], writer_env(), "entrepôt partagé"),
 ])
