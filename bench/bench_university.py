@@ -105,14 +105,35 @@ class Server:
             self.process.kill()
 
 
+def _descendants(pid: int) -> list[int]:
+    """The live processes under ``pid`` (its query workers), from ``/proc/PID/task/*/children``."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids = [int(x) for x in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for kid in kids:
+            found += [kid, *_descendants(kid)]
+    return found
+
+
 def server_cpu(pid: int) -> float | None:
-    """CPU seconds used by the server process and its finished children (each view runs in a
-    forked child): ``utime + stime + cutime + cstime`` from ``/proc/PID/stat``; None off Linux."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    """CPU seconds used by the server process, its live children (the query workers that draw
+    pages and answer the API) and its finished ones (children forked for a report):
+    ``utime + stime + cutime + cstime`` from each ``/proc/PID/stat``; None off Linux."""
+    if not TICK:
         return None
-    return sum(int(x) for x in fields[11:15]) / TICK if TICK else None
+    total = 0
+    for i, proc in enumerate([pid, *_descendants(pid)]):
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            if i == 0:
+                return None
+            continue
+        total += sum(int(x) for x in fields[11:15])
+    return total / TICK
 
 
 def children_cpu() -> float:
@@ -237,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
              f"Machine: {machine()}, shared with other jobs while measured.", "",
              f"`uptime` before: `{load_before}`", "",
              f"`uptime` after: `{load_after}`", "",
-             "Server CPU: CPU seconds the server (and the child it forks for the answer) spent per "
+             "Server CPU: CPU seconds the server (its query workers, and the child it forks for a report) spent per "
              "request, median (for a command: the CPU seconds of its whole process) — what the load of the shared machine distorts least (the wall time "
              "waits for the CPU behind the other jobs).", "",
              "| what | mode | runs | p50 (s) | max (s) | server CPU p50 (s) | status | largest answer | target (s) | met |",

@@ -14,6 +14,13 @@ An account has a ``provider`` (``local`` today) and a ``subject`` (the identity 
 so that a university single sign-on (OIDC or CAS through a library) can later create accounts
 whose identity comes from elsewhere: such an account has no password hash and is found by
 ``(provider, subject)`` with :meth:`AccountStore.find_external`.
+
+Every account has a stable ``id`` (a UUID, given at creation, kept when the account is reset or
+renamed): what the mapping and the versions record as the person who proposed or validated
+something (its agent IRI is :func:`cipt_graph.namespaces.account_agent`), so that the four-eyes
+rule judges accounts, not the names they show. An accounts file written before ids existed gets,
+for each account, the UUID derived from ``provider:subject`` (:func:`legacy_id`): the same at
+every read.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import json
 import os
 import re
 import threading
+import uuid
 from dataclasses import asdict, dataclass
+from dataclasses import replace as _with
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -54,6 +63,8 @@ class Account:
         subject: the identity at the provider (the username for ``local``).
         password_hash: Argon2id hash (PHC string) for ``local`` accounts, else None.
         created: ISO 8601 date and time (UTC) of creation.
+        id: the account's stable identifier (a UUID in its canonical text form), never the name
+            shown; what links and versions record (``asserted_by_account``, ``agent_account``).
     """
 
     username: str
@@ -63,6 +74,7 @@ class Account:
     subject: str = ""
     password_hash: str | None = None
     created: str = ""
+    id: str = ""
 
     def can(self, action: str) -> bool:
         """Whether the role allows ``action``: ``read``, ``edit`` or ``validate``."""
@@ -72,7 +84,16 @@ class Account:
     def public(self) -> dict[str, str]:
         """The account without its password hash (for listings and JSON answers)."""
         return {"username": self.username, "role": self.role, "display_name": self.display_name,
-                "provider": self.provider, "created": self.created}
+                "provider": self.provider, "created": self.created, "id": self.id}
+
+
+#: The namespace of :func:`legacy_id` (a fixed UUID: the ids it gives never change).
+_LEGACY_NAMESPACE = uuid.UUID("4f1c5a2e-8d3b-5c7a-9e61-0b2d4c6e8f10")
+
+
+def legacy_id(provider: str, subject: str) -> str:
+    """The id of an account recorded without one: UUID v5 of ``provider:subject`` (stable)."""
+    return str(uuid.uuid5(_LEGACY_NAMESPACE, f"{provider}:{subject}"))
 
 
 def check_role(role: str) -> str:
@@ -129,6 +150,8 @@ class AccountStore:
                 for item in raw.get("accounts", []):
                     account = Account(**item)
                     check_role(account.role)
+                    if not account.id:
+                        account = _with(account, id=legacy_id(account.provider, account.subject or account.username))
                     accounts[account.username.casefold()] = account
             except (OSError, ValueError, TypeError, AttributeError, InputError) as exc:
                 raise InputError(f"the accounts file is not valid ({exc}); fix or remove it",
@@ -204,7 +227,9 @@ class AccountStore:
             if key in accounts and not replace:
                 raise InputError(f"the account {username!r} exists already", where="username",
                                  fr=f"le compte {username!r} existe déjà")
+            old = accounts.get(key)
             account = Account(
+                id=old.id if old is not None else str(uuid.uuid4()),  # a reset or a new name keeps the id
                 username=username, role=role, display_name=display_name.strip() or username, provider="local",
                 subject=username, password_hash=_HASHER.hash(password),
                 created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"))

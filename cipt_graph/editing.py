@@ -17,9 +17,14 @@ Rules, the same as the workbook's: a changed level, hours or rationale makes the
 keeps the link's content and author: ``validate`` sets ``validated``, ``reject`` removes the link
 (the version keeps it, with the reviewer's comment, which a rejection must give).
 
-Four eyes: a validator may not validate a link they proposed themselves (its ``asserted_by`` is
-their name), unless the workspace's ``team.toml`` says ``allow_self_validation = true`` (a
-one-person team); see :func:`team_settings`.
+Four eyes: a validator may not validate a link they proposed themselves, unless the workspace's
+``team.toml`` says ``allow_self_validation = true`` (a one-person team); see :func:`team_settings`.
+Who proposed a link is judged by account (:func:`proposed_by`): a link changed by a signed-in
+person records their account's stable id (column ``asserted_by_account``; in the graph,
+``prov:wasAttributedTo cid:agent/account/<id>``), so two accounts showing the same name are two
+people and a renamed account stays the same person. A link recorded without an account (the
+command line, or data from before accounts had ids) is judged by name: it is the validator's own
+when its ``asserted_by`` is their sign-in name or the name they show.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from rdflib import Graph
 from rdflib.namespace import SKOS
 
 from .errors import CiptError, InputError, os_reason
-from .mapping import LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file
+from .mapping import ACCOUNT_COLUMN, LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file
 from .paths import Workspace
 from .text import clean_code, clean_line, clean_text
 from .versions import Version, ensure_baseline, record_version, workspace_lock
@@ -124,6 +129,19 @@ def same_person(name: str, identities: tuple[str, ...] | list[str]) -> bool:
     return bool(key) and any(key == clean_line(i or "").casefold() for i in identities)
 
 
+def proposed_by(row: dict[str, str], account_id: str, identities: tuple[str, ...] | list[str]) -> bool:
+    """Whether the mapping ``row`` was proposed (last changed) by the account ``account_id``
+    whose sign-in and shown names are ``identities``.
+
+    The rule: a row with an ``asserted_by_account`` is judged by it alone (the names do not
+    count); a row without one (command line, older data) by its ``asserted_by`` name
+    (:func:`same_person`), which errs on the side of asking another validator."""
+    recorded = clean_code(row.get(ACCOUNT_COLUMN) or "")
+    if recorded:
+        return bool(account_id) and recorded == account_id
+    return same_person(row.get("asserted_by") or "", identities)
+
+
 def _error(key: str, lang: str, where: str, **values: object) -> EditError:
     fr, en = _MESSAGES[key]
     return EditError((en if lang == "en" else fr).format(**values), where=where)
@@ -166,7 +184,7 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 
 def _format(kind: LinkKind, rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns_of(kind), lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=columns_of(kind, rows), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
@@ -206,7 +224,7 @@ def _format_hours(value: Decimal | None) -> str:
 
 
 def _switch(workspace: Workspace, kind: LinkKind, rows: list[dict[str, str]], vocab: Vocabulary, *,
-            kind_name: str, agent: str, message: str, source: str) -> Version:
+            kind_name: str, agent: str, message: str, source: str, agent_account: str = "") -> Version:
     """Write ``rows`` as the kind's mapping file, checked, switched atomically, then recorded."""
     target = workspace.mapping_dir / kind.file_name
     data = _format(kind, rows)
@@ -229,7 +247,8 @@ def _switch(workspace: Workspace, kind: LinkKind, rows: list[dict[str, str]], vo
         raise CiptError(f"cannot write the mapping: {exc.strerror or exc}", where=str(target),
                         fr=f"impossible d'écrire la correspondance : {os_reason(exc, 'fr')}",
                         en=f"cannot write the mapping: {os_reason(exc, 'en')}") from exc
-    return record_version(workspace, kind=kind_name, source=source, agent=agent, message=message)
+    return record_version(workspace, kind=kind_name, source=source, agent=agent, message=message,
+                          agent_account=agent_account or None)
 
 
 def _find(rows: list[dict[str, str]], kind: LinkKind, module: str, target: str) -> int | None:
@@ -259,7 +278,7 @@ def _prepare(workspace: Workspace, kind_name: str, module: str, target: str, lan
 
 def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *, level: str = "",
               hours: str = "", rationale: str = "", remove: bool = False, author: str, message: str = "",
-              lang: str = "fr", today: dt.date | None = None) -> EditResult:
+              lang: str = "fr", today: dt.date | None = None, author_account: str = "") -> EditResult:
     """Add, change or remove one link of the mapping (``kind_name``: competency, activity, objective).
 
     Args:
@@ -267,6 +286,8 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
         hours: hours given to the link (decimal, comma or point; empty for none); competency links only.
         rationale: why the module serves the target (required unless ``remove``).
         author: who edits (the signed-in person's name): the link's ``asserted_by`` and the version's agent.
+        author_account: the signed-in account's id (``asserted_by_account``, the version's
+            ``agent_account``); empty when the change has no account (the link is then judged by name).
 
     Returns:
         The change, with the version recorded (None and ``changed`` False when nothing changed).
@@ -312,27 +333,28 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
             if before is not None and not fields:
                 return EditResult(kind_name, module, target, before, before)
             after = {**(before or {}), **new, "status": "proposed", "asserted_by": author,
-                     "asserted_on": (today or dt.date.today()).isoformat()}
+                     ACCOUNT_COLUMN: author_account, "asserted_on": (today or dt.date.today()).isoformat()}
             if at is None:
                 rows.append(after)
             else:
                 rows[at] = after
         version = _switch(workspace, kind, rows, vocab, kind_name="edit", agent=author, message=message,
-                          source=f"{module} → {target}")
+                          source=f"{module} → {target}", agent_account=author_account)
     return EditResult(kind_name, module, target, before, after, version, True, fields)
 
 
 def review_link(workspace: Workspace, kind_name: str, module: str, target: str, *, decision: str,
                 reviewer: str, comment: str = "", lang: str = "fr",
-                reviewer_ids: tuple[str, ...] = ()) -> EditResult:
+                reviewer_ids: tuple[str, ...] = (), reviewer_account: str = "") -> EditResult:
     """Validate (status ``validated``) or reject (remove) one link, recorded as a ``review`` version.
 
     The link's content and its author (``asserted_by``) are kept; the version's agent is the
     reviewer and its message the comment.
 
     Args:
-        reviewer_ids: the reviewer's identities (sign-in name, name shown; ``reviewer`` is
-            always one): validating a link whose ``asserted_by`` is one of them is refused.
+        reviewer_ids: the reviewer's names (sign-in name; ``reviewer``, the name shown, is always one).
+        reviewer_account: the reviewer's account id. Validating a link they proposed is refused,
+            judged by :func:`proposed_by`: by account when the link has one, else by these names.
 
     Raises:
         EditError: unknown decision, module, target, no such link, a rejection without a
@@ -357,7 +379,7 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
             if before.get("status", "").strip() in ("validated", "validé"):
                 return EditResult(kind_name, module, target, before, before)
             author = before.get("asserted_by", "")
-            if same_person(author, (reviewer, *reviewer_ids)) and not team_settings(workspace, lang)["allow_self_validation"]:
+            if proposed_by(before, reviewer_account, (reviewer, *reviewer_ids)) and not team_settings(workspace, lang)["allow_self_validation"]:
                 fr, en = _MESSAGES["self"]
                 raise SelfReviewError((en if lang == "en" else fr).format(v=f"{module} → {target}", author=author),
                                       where="decision")
@@ -366,6 +388,6 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
         word = {"validate": "validé", "reject": "rejeté"}[decision] if lang != "en" else decision + "d"
         message = f"{module} → {target} {word}" + (f" : {clean_text(comment)}" if clean_text(comment) else "")
         version = _switch(workspace, kind, rows, vocab, kind_name="review", agent=reviewer, message=message,
-                          source=f"{module} → {target}")
+                          source=f"{module} → {target}", agent_account=reviewer_account)
     return EditResult(kind_name, module, target, before, after, version, True, ["status" if after else "removed"])
 

@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import InputError
-from .namespaces import CID, CIPT, SCHEMA
+from .namespaces import ACCOUNT_ID, CID, CIPT, SCHEMA, account_agent
 from .text import clean_code, clean_line, clean_text, decode_utf8, utf8_error_place
 
 #: Longest rationale (characters, after normalisation) a mapping row or a workbook cell may hold.
@@ -49,10 +49,19 @@ STATUSES = {"proposed": CIPT.Proposed, "proposé": CIPT.Proposed, "validated": C
             "validé": CIPT.Validated}
 
 
-def columns_of(kind: LinkKind) -> list[str]:
-    """The header of a mapping file of this kind, in order."""
+#: The optional column naming the account (its stable id, ``cipt_graph.accounts``) that proposed
+#: or last changed a link; absent or empty for links recorded from the command line or before it.
+ACCOUNT_COLUMN = "asserted_by_account"
+
+
+def columns_of(kind: LinkKind, rows: list[dict[str, str]] | None = None) -> list[str]:
+    """The header of a mapping file of this kind, in order.
+
+    With ``rows`` (what is about to be written): :data:`ACCOUNT_COLUMN` follows ``asserted_by``
+    when one of them has an account, so that files without any stay as they were."""
     head = ["module", kind.target_column] + (["level", "hours"] if kind.has_level else [])
-    return head + ["status", "asserted_by", "asserted_on", "rationale"]
+    account = [ACCOUNT_COLUMN] if rows and any((r.get(ACCOUNT_COLUMN) or "").strip() for r in rows) else []
+    return head + ["status", "asserted_by", *account, "asserted_on", "rationale"]
 
 
 @dataclass
@@ -128,7 +137,7 @@ def mapping_triples(
         raise InputError(f"line 1: {exc}", where=str(path)) from exc
     reader.fieldnames = header
     missing = [c for c in expected if c not in header]
-    extra = [c for c in header if c not in expected]
+    extra = [c for c in header if c not in expected and c != ACCOUNT_COLUMN]
     if missing or extra:
         raise InputError(
             f"line 1: header must be {','.join(expected)}"
@@ -188,6 +197,10 @@ def mapping_triples(
             elif len(who) > MAX_SHORT_FIELD_CHARS:
                 errors.append(f"{where}, column asserted_by: {len(who)} characters (at most {MAX_SHORT_FIELD_CHARS})")
                 who = ""
+            account = clean_code(row.get(ACCOUNT_COLUMN) or "")
+            if account and not ACCOUNT_ID.match(account):
+                errors.append(f"{where}, column {ACCOUNT_COLUMN}: {account[:80]!r} is not an account id")
+                account = ""
             rationale = clean_text(row["rationale"])
             if not rationale:
                 errors.append(f"{where}, column rationale: empty")
@@ -210,7 +223,7 @@ def mapping_triples(
                 triples.append((node, CIPT.coverageHours, Literal(hours, datatype=XSD.decimal)))
             triples.append((node, CIPT.rationale, Literal(rationale, lang="fr")))
             triples.append((node, CIPT.mappingStatus, status))
-            agent = _agent(who)
+            agent = account_agent(account) if account else _agent(who)
             triples.append((node, PROV.wasAttributedTo, agent))
             triples.append((agent, RDF.type, PROV.Agent))
             triples.append((agent, RDFS.label, Literal(who)))

@@ -1,6 +1,8 @@
 """Vocabulary constants: the namespaces every other module uses."""
 
-from rdflib import Namespace
+import re
+
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 CIPT = Namespace("https://w3id.org/cipt-graph/ontology#")
@@ -29,6 +31,16 @@ PREFIXES: dict[str, Namespace] = {
     "xsd": Namespace(str(XSD)),
     "sh": Namespace(str(SH)),
 }
+
+#: What an account id (``cipt_graph.accounts``) may be: a UUID today; letters, digits, ``. _ -``.
+ACCOUNT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
+
+
+def account_agent(account_id: str) -> URIRef:
+    """The PROV agent (``prov:wasAttributedTo`` object) of a signed-in account:
+    ``cid:agent/account/<id>``, the same whatever name the account shows (W3C PROV-O, §3.1)."""
+    return CID[f"agent/account/{account_id}"]
+
 
 #: Named graphs the builder loads each source into.
 GRAPH_ONTOLOGY = CID["graph/ontology"]

@@ -41,14 +41,16 @@ def keywords(sparql: str) -> list[str]:
 
 def uses_service(sparql: str) -> bool:
     """True when the query holds a ``SERVICE`` clause (federated query)."""
-    return "SERVICE" in keywords(sparql)
+    # A word whose upper case is SERVICE is in the text's upper case (Python's upper case of a
+    # text is that of its parts): most queries are answered without the lexer.
+    return "SERVICE" in sparql.upper() and "SERVICE" in keywords(sparql)
 
 
 @functools.lru_cache(maxsize=512)
 def names_dataset(sparql: str) -> bool:
     """True when the query has a ``FROM`` or ``FROM NAMED`` clause of its own (remembered for the
     last 512 texts: named queries are scanned once, not at every request)."""
-    return "FROM" in keywords(sparql)
+    return "FROM" in sparql.upper() and "FROM" in keywords(sparql)
 
 
 _FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")

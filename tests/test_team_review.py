@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -18,37 +17,19 @@ import re
 import httpx
 import openpyxl
 import pytest
-
+import team_helpers
 from conftest import run_cli
 from serve_helpers import serving, writer_env
+from team_helpers import MAPPING, decide, propose
+from team_helpers import alert as _alert
+from team_helpers import link as _link
 
 PASSWORDS = {"vera": "validatrice-secret-1", "vince": "validateur-secret-2", "ed": "editeur-secret-33"}
 ROLES = {"vera": "validator", "vince": "validator", "ed": "editor"}
-MAPPING = "module_competency.csv"
-
-
-def _token(page: str) -> str:
-    found = re.search(r'name="csrftoken" value="([^"]+)"', page)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
-def _alert(page: str) -> str:
-    found = re.search(r'role="alert"><p>([^<]+)', page)
-    return html.unescape(found.group(1)) if found else ""
-
-
-def _rows(workspace, name=MAPPING):
-    text = (workspace / "mapping" / name).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-def _link(workspace, module, competency):
-    return next((r for r in _rows(workspace) if (r["module"], r["competency"]) == (module, competency)), None)
 
 
 def _versions(workspace) -> int:
-    return len(json.loads(run_cli("versions", "--format", "json", "--data", str(workspace)).stdout))
+    return len(team_helpers.versions(workspace))
 
 
 @pytest.fixture(scope="module")
@@ -65,26 +46,7 @@ def team(tmp_path_factory):
 
 
 def sign_in(server, user: str) -> httpx.Client:
-    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=60)
-    page = client.get("/login")
-    answer = client.post("/login", data={"csrftoken": _token(page.text), "username": user,
-                                         "password": PASSWORDS[user], "next": "/review"})
-    assert answer.status_code == 303, answer.text
-    return client
-
-
-def propose(client: httpx.Client, module: str, competency: str, level: str = "R") -> None:
-    token = _token(client.get("/review").text)
-    saved = client.post("/edit/link", data={"csrftoken": token, "kind": "competency", "module": module,
-                                            "target": competency, "level": level, "rationale": "Proposé pour relecture"})
-    assert saved.status_code == 303, saved.text
-
-
-def decide(client: httpx.Client, module: str, competency: str, decision: str, comment: str = "", lang: str = "fr"):
-    token = _token(client.get("/review").text)
-    return client.post("/review/decision", data={"csrftoken": token, "kind": "competency", "module": module,
-                                                 "target": competency, "decision": decision, "comment": comment,
-                                                 "lang": lang})
+    return team_helpers.sign_in(server, user, PASSWORDS[user])
 
 
 def test_a_rejection_needs_a_comment(team):
@@ -143,10 +105,7 @@ def test_a_workbook_does_not_validate_the_uploaders_own_proposals(team):
     before = (workspace / "mapping" / MAPPING).read_bytes()
 
     def upload(client):
-        token = _token(client.get("/edit/upload").text)
-        with open(path, "rb") as handle:
-            return client.post("/edit/upload", data={"csrftoken": token, "message": "statuts"},
-                               files={"workbook": ("matrice.xlsx", handle, "application/octet-stream")})
+        return team_helpers.upload(client, path, "statuts")
 
     refused = upload(vera)
     assert refused.status_code == 403, refused.text[:800]
@@ -179,7 +138,7 @@ def test_a_one_person_team_may_allow_it_in_team_toml(team):
 
 
 pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
-from test_views_browser import browser  # noqa: E402,F401  (the shared Chromium fixture)
+from test_views_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 
 def test_in_the_browser_own_links_wait_and_a_rejection_asks_why(browser, team):
@@ -223,10 +182,11 @@ def test_in_the_browser_own_links_wait_and_a_rejection_asks_why(browser, team):
 def _team_foreign(lang: str) -> set[str]:
     """Patterns of the other language's strings (the site's catalogs, the audit's words and the
     team pages' own, ``cipt_graph.api.team_text``) whose text never occurs in ``lang``'s."""
+    from test_site_browser import _patterns, _texts
+
     from cipt_graph.api.team_text import TEXT
     from cipt_graph.audit.labels import TEXT as AUDIT_TEXT
     from cipt_graph.visualize.catalog import CATALOGS
-    from test_site_browser import _patterns, _texts
 
     other = "en" if lang == "fr" else "fr"
 

@@ -29,6 +29,7 @@ from .cache import DataVersion, LruCache, ResponseCache, route_parameters
 from .errors import install_error_handlers
 from .pages import KEPT_PARAMS, warm
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
+from .mirror import Mirror
 from .runner import QueryRunner
 from .security import SecurityHeaders
 from .settings import Settings
@@ -66,10 +67,12 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         watching = asyncio.create_task(watcher.run())
         # Two query workers forked once the server runs (a fork per request is what the pool avoids).
         asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
+        mirror.refresh()  # a small on-disk store: the workers then read a copy in memory
         try:
             yield
         finally:
             watching.cancel()
+            mirror.stop()
             runner.shutdown()
 
     app = FastAPI(
@@ -80,8 +83,19 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.runner = runner
     app.state.data_version = DataVersion()
-    runner.attach(lambda: app.state.store, lambda: _generation(app.state))
-    app.state.data_version.listeners.append(runner.pool.recycle)
+    mirror = app.state.mirror = Mirror(lambda: app.state.store)
+    def workers_store():
+        copy = mirror.get()
+        return app.state.store if copy is None else copy
+
+    runner.attach(workers_store, lambda: (_generation(app.state), mirror.epoch))
+    app.state.data_version.listeners += [runner.pool.recycle, mirror.refresh]
+
+    def mirrored() -> None:  # idle workers replaced by ones forked from the new copy
+        runner.pool.recycle()
+        runner.pool.prestart(min(2, runner.max_sparql))
+
+    mirror.on_ready.append(mirrored)
     app.state.cache = LruCache(settings.cache_bytes)
     watcher = app.state.watcher = DataWatcher(app.state)
     app.state.write_lock = asyncio.Lock()  # one HTTP import at a time in this process

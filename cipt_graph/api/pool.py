@@ -31,16 +31,15 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import procs
+from .worker import ANSWER as _ANSWER
+from .worker import REQUEST as _REQUEST
+from .worker import worker_main as _worker_main
 
-#: Length of the pickled outcome, then the worker's resident and virtual memory (bytes).
-_ANSWER = struct.Struct("!QQQ")
-_REQUEST = struct.Struct("!Q")
 #: Seconds of CPU a request may use at the worker's normal priority; past them its priority is
 #: lowered (so pages and named queries keep the CPU) and the worker is retired after answering.
 #: CPU, not wall time: eight light queries sharing two cores are not heavy ones.
@@ -91,6 +90,7 @@ class _Worker:
     base_rss: int | None = None
     reaped: bool = False
     watch: asyncio.TimerHandle | None = None
+    cpu: float = 0.0  # CPU seconds it used up to its last answer (idle, it uses none)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -101,67 +101,6 @@ def _cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / _TICK
     except (OSError, IndexError, ValueError):
         return 0.0
-
-
-def _read_exact(fd: int, n: int) -> bytes | None:
-    chunks, left = [], n
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _worker_store(store):
-    """The store as the worker reads it: an on-disk store opened again by the worker (its own
-    RocksDB handle and block cache); in memory and remote, the inherited object."""
-    from ..stores.embedded import OxigraphStore
-
-    if isinstance(store, OxigraphStore) and store.path is not None:
-        try:
-            return OxigraphStore(store.path, read_only=True)
-        except Exception:  # the inherited handle still reads
-            return store
-    return store
-
-
-def _worker_main(store, requests: int, answers: int, memory_bytes: int, others: list[int]) -> None:
-    """In the worker: serve requests until the pipe closes; never returns."""
-    code = 0
-    try:
-        for fd in others:  # the other workers' pipe ends: their EOF must not depend on this process
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        procs.become_query_process((requests, answers))
-        store = _worker_store(store)
-        procs.raise_stack_limit()
-        procs.cap_memory(memory_bytes)
-        while True:
-            head = _read_exact(requests, _REQUEST.size)
-            if head is None:
-                break
-            body = _read_exact(requests, _REQUEST.unpack(head)[0])
-            if body is None:
-                break
-            function, args, deadline = pickle.loads(body)
-            kind, value = procs.run_on_big_stack(lambda: function(store, deadline, *args))
-            payload = procs.dump_outcome(kind, value)
-            procs.write_all(answers, _ANSWER.pack(len(payload), procs.rss(), procs.vm_size()))
-            procs.write_all(answers, payload)
-            del value, payload
-            if kind == "mem":
-                code = procs.EXIT_MEMORY
-                break
-    except MemoryError:
-        code = procs.EXIT_MEMORY
-    except BaseException:  # pragma: no cover - last resort: the server sees no answer
-        code = 1
-    finally:
-        os._exit(code)
 
 
 class WorkerPool:
@@ -205,6 +144,7 @@ class WorkerPool:
         os.close(req_r)
         os.close(ans_w)
         os.set_blocking(ans_r, False)
+        procs.widen_pipe(ans_r)
         worker = _Worker(pid, req_w, ans_r, generation)
         self._workers[pid] = worker
         self.stats.spawned += 1
@@ -276,7 +216,8 @@ class WorkerPool:
             procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
         loop = asyncio.get_running_loop()
         if self.nice and lower:
-            worker.watch = loop.call_later(NICE_AFTER, self._watch_cpu, worker, _cpu_seconds(worker.pid))
+            worker.watch = loop.call_later(NICE_AFTER, self._watch_cpu, worker,
+                                           worker.cpu if worker.served else _cpu_seconds(worker.pid))
         why = "cancelled"
         try:
             payload, rss = await self._receive(worker, deadline)
@@ -331,7 +272,7 @@ class WorkerPool:
         except OSError:
             pass
 
-    async def _receive(self, worker: _Worker, deadline: procs.Deadline) -> tuple[bytes, int]:
+    async def _receive(self, worker: _Worker, deadline: procs.Deadline) -> tuple[memoryview, int]:
         """The worker's answer (pickled outcome, resident memory), read without blocking the loop."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future = loop.create_future()
@@ -342,19 +283,21 @@ class WorkerPool:
         def readable() -> None:
             try:
                 while not done.done():
-                    want = _ANSWER.size - len(buffer) if not need else need[0] + _ANSWER.size - len(buffer)
+                    # One answer per request: reading past the head cannot take the next one.
+                    want = 1 << 20 if not need else need[0] + _ANSWER.size - len(buffer)
                     chunk = os.read(fd, min(max(want, 1), 1 << 20))
                     if not chunk:
                         done.set_exception(_Eof())
                         return
                     buffer.extend(chunk)
                     if not need and len(buffer) >= _ANSWER.size:
-                        length, rss, _vm = _ANSWER.unpack_from(buffer)
+                        length, rss, cpu = _ANSWER.unpack_from(buffer)
+                        worker.cpu = cpu / 1e6
                         if length > self.max_result_bytes:
                             done.set_exception(ResultTooLarge())
                             return
                         need[:] = [length, rss]
-                    if need and len(buffer) == need[0] + _ANSWER.size:
+                    if need and len(buffer) >= need[0] + _ANSWER.size:
                         done.set_result(None)
             except BlockingIOError:
                 return
@@ -362,14 +305,21 @@ class WorkerPool:
                 if not done.done():
                     done.set_exception(exc)
 
+        def late() -> None:
+            if not done.done():
+                done.set_exception(asyncio.TimeoutError())
+
         loop.add_reader(fd, readable)
+        # A timer on the loop, not wait_for(): no task per request.
+        timer = loop.call_later(max(0.0, deadline.at - time.monotonic()), late)
         try:
-            await asyncio.wait_for(asyncio.shield(done), max(0.0, deadline.at - time.monotonic()))
+            await done
         except _Eof:
             pass
         else:
-            return bytes(buffer[_ANSWER.size:]), need[1]
+            return memoryview(buffer)[_ANSWER.size:], need[1]
         finally:
+            timer.cancel()
             loop.remove_reader(fd)
         status = await procs.reap(worker.pid)  # it closed its end: it is ending, its status says why
         worker.reaped = True  # retired (fds closed, counted) by the caller

@@ -79,6 +79,21 @@ def rss() -> int:
         return int(handle.read().split()[1]) * resource.getpagesize()
 
 
+#: ``fcntl``'s F_SETPIPE_SZ (Linux).
+_F_SETPIPE_SZ = 1031
+
+
+def widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Let the pipe of ``fd`` hold ``size`` bytes (Linux; the default 64 KiB makes a larger answer
+    cross in several wake-ups of both processes); left as it is where refused."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, size)
+    except (OSError, ImportError):
+        pass
+
+
 def raise_stack_limit() -> bool:
     """Let the main thread's stack grow to QUERY_THREAD_STACK; False when the hard limit forbids it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_STACK)

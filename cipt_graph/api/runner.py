@@ -187,7 +187,10 @@ class QueryRunner:
             limit_s = timeout or self.timeout
             wait = self.sparql_wait if lane == SPARQL else limit_s
             try:
-                await asyncio.wait_for(slots.acquire(), wait)
+                if slots.locked():  # a free slot is taken at once, without wait_for's task
+                    await asyncio.wait_for(slots.acquire(), wait)
+                else:
+                    await slots.acquire()
             except asyncio.TimeoutError:
                 self.stats.refused_busy += 1
                 limit = self.max_sparql if lane == SPARQL else self.max_running

@@ -30,7 +30,7 @@ from jinja2 import Environment, PackageLoader
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Account
-from ..editing import same_person
+from ..editing import proposed_by
 from ..errors import CiptError, InputError
 from ..visualize.page import render_page
 from .auth import account_store, check_form_token, close_session, csrf_token, current_account, open_session
@@ -175,7 +175,7 @@ async def review_page(request: Request) -> Response:
     account = current_account(request)
     if account is not None and account.can("validate") and not _self_allowed(workspace):
         for r in rows:  # four eyes: the validator's own proposals wait for another validator
-            r["own"] = same_person(r["author"], (account.username, account.display_name))
+            r["own"] = proposed_by(r["row"], account.id, (account.username, account.display_name))
     t = TEXT[lang]
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return _render(request, "review.html.j2", lang, "review", rows=rows, kind=kind, kinds=("competency", "activity", "objective"),
@@ -217,7 +217,8 @@ async def review_decision(request: Request) -> Response:
     return await _apply(request, lambda: review_link(
         request.app.state.workspace, str(form.get("kind", "")), str(form.get("module", "")),
         str(form.get("target", "")), decision=decision, reviewer=account.display_name,
-        comment=str(form.get("comment", ""))[:1000], lang=lang, reviewer_ids=(account.username,)), form, lang,
+        comment=str(form.get("comment", ""))[:1000], lang=lang, reviewer_ids=(account.username,),
+        reviewer_account=account.id), form, lang,
         "validated" if decision == "validate" else "rejected")
 
 
@@ -243,7 +244,8 @@ async def edit_cell(request: Request) -> Response:
         request.app.state.workspace, str(form.get("kind", "")), str(form.get("module", "")),
         str(form.get("target", "")), level=level, hours=str(form.get("hours", "")),
         rationale=str(form.get("rationale", "")), remove=form.get("remove") == "1" or level == "none",
-        author=account.display_name, message=str(form.get("message", ""))[:1000], lang=lang), form, lang, "saved",
+        author=account.display_name, author_account=account.id, message=str(form.get("message", ""))[:1000],
+        lang=lang), form, lang, "saved",
         on_error)
 
 
@@ -303,16 +305,18 @@ async def upload(request: Request) -> Response:
                     # An editor's workbook may not validate links; a validator's may not validate
                     # the links they proposed (four eyes).
                     preview = await run_in_threadpool(lambda: import_matrix(
-                        workspace, path, author=account.display_name, dry_run=True, lang=lang))
+                        workspace, path, author=account.display_name, author_account=account.id, dry_run=True,
+                        lang=lang))
                     validating = _validated_by(preview, None if not account.can("validate") else
-                                               (workspace, (account.username, account.display_name)))
+                                               (workspace, account.id, (account.username, account.display_name)))
                     if validating:
                         key = "upload_validates" if not account.can("validate") else "upload_self_validates"
                         return _render(request, "upload.html.j2", lang, "upload_workbook", status=403,
                                        error=t[key].format(links=", ".join(validating[:10])),
                                        errors=[], result=None)
                 result = await run_in_threadpool(lambda: import_matrix(
-                    request.app.state.workspace, path, author=account.display_name, message=message, lang=lang))
+                    request.app.state.workspace, path, author=account.display_name, author_account=account.id,
+                    message=message, lang=lang))
             except MatrixError as exc:
                 errors = [{"where": "!".join(p for p in (e.as_dict().get("sheet"), e.as_dict().get("cell")) if p),
                            "message": e.text(lang)} for e in exc.errors]

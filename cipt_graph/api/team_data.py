@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
 
-from ..editing import same_person
+from ..editing import proposed_by
 from ..errors import InputError
 from ..mapping import LINK_KINDS
 from ..paths import Workspace
@@ -85,7 +85,7 @@ def link_rows(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "
                     "target_label": cat.label(kind, target), "level": (row.get("level") or "").strip(),
                     "hours": (row.get("hours") or "").strip(), "status": state,
                     "author": row.get("asserted_by") or "", "date": row.get("asserted_on") or "",
-                    "rationale": row.get("rationale") or ""})
+                    "rationale": row.get("rationale") or "", "row": row})
     return out
 
 
@@ -103,22 +103,23 @@ def validated_by(result, own: tuple | None = None) -> list[str]:
     """The links a workbook would add or turn ``validated`` (``module → target``): the
     validator's decision, which an editor's upload may not make.
 
-    With ``own`` = (workspace, the uploader's identities): only those the uploader proposed —
-    new links, links whose level, hours or rationale the workbook changes (they become the
-    uploader's), and links whose current ``asserted_by`` is the uploader."""
+    With ``own`` = (workspace, the uploader's account id, their names): only those the uploader
+    proposed — new links, links whose level, hours or rationale the workbook changes (they
+    become the uploader's), and links the uploader proposed (:func:`~cipt_graph.editing.proposed_by`:
+    by account, else by name for a link recorded without one)."""
     def target(r: dict) -> str:
         return r.get("competency") or r.get("activity") or r.get("objective") or ""
 
     rows = [r for r in result.added if r.get("status") == "validated"]
     rows += [c for c in result.changed if (c.get("after") or {}).get("status") == "validated"]
     if own is not None:
-        workspace, ids = own
-        authors: dict[tuple[str, str], str] = {}
+        workspace, account_id, ids = own
+        authors: dict[tuple[str, str], dict[str, str]] = {}
         for kind in LINK_KINDS:
             path = workspace.mapping_dir / kind.file_name
             if path.is_file():
                 for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")):
-                    authors[(row.get("module") or "", row.get(kind.target_column) or "")] = row.get("asserted_by") or ""
+                    authors[(row.get("module") or "", row.get(kind.target_column) or "")] = row
         rows = [r for r in rows if "fields" not in r or set(r["fields"]) - {"status"}
-                or same_person(authors.get((r.get("module") or "", target(r)), ""), ids)]
+                or proposed_by(authors.get((r.get("module") or "", target(r)), {}), account_id, ids)]
     return [f"{r.get('module')} → {target(r)}" for r in rows]

@@ -29,6 +29,8 @@ class VersionInfo(BaseModel):
     parent: str | None = Field(description="The previous version")
     counts: dict[str, int] = Field(description="Coverage links per kind and triples")
     graphs: dict[str, str] = Field(description="Source graph IRI → SHA-256 of its snapshot")
+    agent_account: str | None = Field(None, description="The stable id of the signed-in account that made "
+                                      "the change (PROV agent `cid:agent/account/<id>`), else null")
 
 
 def _workspace(request: Request) -> Workspace:

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import CiptError, InputError, QueryError, StoreError, os_reason
-from ..mapping import STATUSES, Vocabulary, read_mapping_file
+from ..mapping import ACCOUNT_COLUMN, STATUSES, Vocabulary, read_mapping_file
 from ..namespaces import CIPT
 from ..paths import Workspace
 from ..testhooks import fail_point, pause_before_switch
@@ -79,8 +79,12 @@ def _status_name(text: str | None) -> str:
     return "validated" if _status(text) == str(CIPT.Validated) else "proposed"
 
 
-def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str) -> tuple[list[dict], ImportResult]:
-    """The mapping rows after the edit, and what changed. Untouched rows are the same dict objects."""
+def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str,
+               account: str = "") -> tuple[list[dict], ImportResult]:
+    """The mapping rows after the edit, and what changed. Untouched rows are the same dict objects.
+
+    ``account``: the signed-in uploader's account id, recorded with every link they change
+    (``asserted_by_account``); empty from the command line."""
     result = ImportResult()
     out: list[dict[str, str]] = []
     kept: set[tuple[str, str]] = set()
@@ -91,7 +95,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
             result.removed.append(dict(row))
             continue
         kept.add(key)
-        new = _merged(row, link, model, author, today)
+        new = _merged(row, link, model, author, today, account)
         if new is row:
             out.append(row)
             continue
@@ -108,8 +112,8 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
     for key in sorted(edit.links.keys() - kept, key=lambda k: rank(*k)):
         link = edit.links[key]
         new = {"module": key[0], "competency": key[1], "level": link.level, "hours": _format_hours(link.hours),
-               "status": _status_name(link.status), "asserted_by": author, "asserted_on": today,
-               "rationale": link.rationale or ""}
+               "status": _status_name(link.status), "asserted_by": author, ACCOUNT_COLUMN: account,
+               "asserted_on": today, "rationale": link.rationale or ""}
         # Insert after the last row that sorts before it: a sorted file stays sorted.
         at = 0
         for i, row in enumerate(out):
@@ -120,7 +124,8 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str)
     return out, result
 
 
-def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, author: str, today: str) -> dict[str, bytes]:
+def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, author: str, today: str,
+                  account: str = "") -> dict[str, bytes]:
     """Merge the activity and objective sheets (:mod:`.links`) into ``result``; the new CSV bytes
     of each kind that changed."""
     from ..mapping import columns_of
@@ -128,7 +133,8 @@ def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, au
 
     files = {}
     for kind, edited in edit.others.items():
-        rows, added, removed, changed = merge_link_rows(kind, model.links.rows[kind], edited, author=author, today=today)
+        rows, added, removed, changed = merge_link_rows(kind, model.links.rows[kind], edited, author=author, today=today,
+                                                         account=account)
         if not (added or removed or changed):
             continue
         rows = model.links.file_rows(kind, rows)  # with several programmes, the others' rows kept
@@ -136,14 +142,15 @@ def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, au
         result.removed += removed
         result.changed += changed
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns_of(KINDS[kind]), lineterminator="\n", extrasaction="ignore")
+        writer = csv.DictWriter(buffer, fieldnames=columns_of(KINDS[kind], rows), lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
         files[kind] = buffer.getvalue().encode("utf-8")
     return files
 
 
-def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: str, today: str) -> dict[str, str]:
+def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: str, today: str,
+            account: str = "") -> dict[str, str]:
     same_level = model.level_of(row["level"]) == link.level
     same_hours = _hours(row["hours"]) == link.hours
     same_rationale = exported_rationale(row["rationale"]) == (link.rationale or "")
@@ -162,7 +169,7 @@ def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: s
     return {
         "module": row["module"], "competency": row["competency"], "level": link.level,
         "hours": row["hours"] if same_hours else _format_hours(link.hours),
-        "status": status, "asserted_by": author, "asserted_on": today,
+        "status": status, "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
         "rationale": row["rationale"] if same_rationale else (link.rationale or ""),
     }
 
@@ -231,6 +238,7 @@ def import_matrix(
     path: str | os.PathLike[str],
     *,
     author: str | None = None,
+    author_account: str | None = None,
     message: str = "",
     dry_run: bool = False,
     force: bool = False,
@@ -246,6 +254,9 @@ def import_matrix(
     ``os.replace``, then kept as a version (kind ``matrix-import``); before the first change a
     ``baseline`` version keeps the state it replaces. A failure at any step (a full disk, a bug)
     restores every file it touched byte for byte: the workspace is as before.
+
+    ``author_account``: the signed-in uploader's account id (the browser's upload): recorded
+    with each link the workbook adds or changes (``asserted_by_account``) and with the version.
 
     When the workspace holds several programmes the workbook is about one of them: ``programme``
     (code, path or IRI), else the one recorded in the workbook at its export. Only that
@@ -279,10 +290,10 @@ def import_matrix(
                       f"pour {recorded} : importez-le pour ce programme")
             raise QueryError(english if lang == "en" else french, where=str(path), fr=french, en=english)
         edit = check_workbook(workbook, model, where=str(path))
-        rows, result = merge_rows(model, edit, author=who, today=day)
+        rows, result = merge_rows(model, edit, author=who, today=day, account=author_account or "")
         rows = model.merged_file_rows(rows)
         competency_changed = not result.empty
-        files = _merge_others(model, edit, result, who, day)
+        files = _merge_others(model, edit, result, who, day, author_account or "")
         if result.empty:
             return result
         stale = competency_changed and edit.base_sha256 and edit.base_sha256 != model.mapping_sha256
@@ -326,7 +337,8 @@ def import_matrix(
             for tmp, target in staged:
                 os.replace(tmp, target)
             fail_point("import-matrix", "switch")
-            result.version = record_version(workspace, kind="matrix-import", source=path, agent=who, message=message)
+            result.version = record_version(workspace, kind="matrix-import", source=path, agent=who, message=message,
+                                            agent_account=author_account or None)
             fail_point("import-matrix", "record")
         except BaseException as exc:
             undo.restore()

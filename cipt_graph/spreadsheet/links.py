@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..cells import put
-from ..mapping import LINK_KINDS, MAX_RATIONALE_CHARS, STATUSES, LinkKind
+from ..mapping import ACCOUNT_COLUMN, LINK_KINDS, MAX_RATIONALE_CHARS, STATUSES, LinkKind
 from ..paths import Workspace
 from ..text import clean_code, clean_line, clean_text
 
@@ -241,7 +241,8 @@ def _status(text: str | None) -> str | None:
     return {"validé": "validated", "proposé": "proposed"}.get(text, text) or None
 
 
-def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, author: str, today: str):
+def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, author: str, today: str,
+                    account: str = ""):
     """The kind's CSV rows after the sheet's edit, and ``(added, removed, changed)`` lists.
 
     Untouched rows are the same dict objects (written back byte for byte); new rows come after
@@ -265,7 +266,7 @@ def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, auth
             out.append(row)
             continue
         status = new_status if status_changed else "proposed"
-        new = {**row, "status": status, "asserted_by": author, "asserted_on": today,
+        new = {**row, "status": status, "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
                "rationale": row.get("rationale", "") if same_rationale else link.rationale}
         fields = [f for f in ("status", "rationale") if new[f] != row.get(f)]
         changed.append({"kind": kind, "module": key[0], kind: key[1], "fields": fields,
@@ -275,7 +276,7 @@ def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, auth
         if key in kept:
             continue
         new = {"module": key[0], kind: key[1], "status": _status(link.status) or "proposed",
-               "asserted_by": author, "asserted_on": today, "rationale": link.rationale}
+               "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today, "rationale": link.rationale}
         out.append(new)
         added.append({"kind": kind, "module": key[0], kind: key[1]})
     return out, added, removed, changed

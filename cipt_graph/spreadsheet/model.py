@@ -307,7 +307,7 @@ def row_key(row: dict[str, str]) -> tuple[str, str]:
 def format_rows(rows: list[dict[str, str]]) -> bytes:
     """Mapping rows as the CSV file holds them: header, comma, minimal quoting, ``\\n`` line ends."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=MAPPING_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=columns_of(MAPPING_KIND, rows), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")

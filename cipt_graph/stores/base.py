@@ -78,7 +78,7 @@ def select(store: Store, sparql: str, substitutions: Mapping[str, Term] | None =
     if not isinstance(solutions, ox.QuerySolutions):
         raise QueryError("expected a SELECT query", fr="une requête SELECT était attendue")
     variables = [v.value for v in solutions.variables]
-    rows = [tuple(sol[v] for v in variables) for sol in solutions]
+    rows = [tuple(sol) for sol in solutions]  # a solution iterates its values in the variables' order (None: unbound)
     return QueryResult(variables, rows)
 
 

@@ -18,7 +18,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from ..errors import CiptError, InputError, StoreError
-from ..namespaces import CID, CIPT
+from ..namespaces import CID, CIPT, account_agent
 from ..paths import Workspace
 from ..store import OxigraphStore
 from .lock import workspace_lock, write_atomic
@@ -54,6 +54,8 @@ class Version:
         counts: coverage links per kind (``competency_links``, ``activity_links``,
             ``objective_links``) and ``triples`` (all snapshot graphs).
         graphs: source graph IRI → SHA-256 of its sorted N-Triples snapshot.
+        agent_account: the signed-in account's stable id when the change came from one (its
+            PROV agent is then ``cid:agent/account/<id>``), else None (an agent named by ``agent``).
     """
 
     id: str
@@ -66,6 +68,7 @@ class Version:
     parent: str | None
     counts: dict[str, int] = field(default_factory=dict)
     graphs: dict[str, str] = field(default_factory=dict)
+    agent_account: str | None = None
 
     @property
     def iri(self) -> URIRef:
@@ -156,7 +159,8 @@ def _prov_record(version: Version, source_path: Path | None) -> bytes:
     add(node, DCTERMS.type, text(version.kind))
     created = str(Literal(version.created, datatype=XSD.dateTime))  # rdflib's lexical form, as before
     add(node, PROV.generatedAtTime, ox.Literal(created, datatype=ox.NamedNode(str(XSD.dateTime))))
-    agent = ox.NamedNode(str(CID[f"agent/{_slug(version.agent)}"]))
+    agent = ox.NamedNode(str(account_agent(version.agent_account) if version.agent_account
+                             else CID[f"agent/{_slug(version.agent)}"]))
     add(node, PROV.wasAttributedTo, agent)
     add(agent, RDF.type, ox.NamedNode(str(PROV.Agent)))
     add(agent, RDFS.label, text(version.agent))
@@ -220,6 +224,7 @@ def record_version(
     agent: str | None = None,
     message: str = "",
     graphs: Mapping[str, bytes] | None = None,
+    agent_account: str | None = None,
 ) -> Version:
     """Keep the workspace's current state as a new version (call it after the change is written).
 
@@ -230,6 +235,7 @@ def record_version(
         agent: who made it; default the login name.
         message: free text.
         graphs: the snapshot to keep (graph IRI → N-Triples); default the workspace's files now.
+        agent_account: the signed-in account's id, when the change came from one.
 
     Returns:
         The version recorded.
@@ -266,6 +272,7 @@ def record_version(
             parent=existing[-1].id if existing else None,
             counts=counts,
             graphs=hashes,
+            agent_account=agent_account or None,
         )
         write_atomic(vdir / f"{version.id}.nq", _prov_record(version, source_path.resolve() if source_path else None))
         index = {"format": 1, "versions": [v.as_dict() for v in [*existing, version]]}
