@@ -86,7 +86,8 @@ def load_sources(workspace: Workspace) -> list[Source]:
     data = Graph()
     turtle_files = sorted(workspace.root.glob("*.ttl"))
     if not turtle_files:
-        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
+        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root),
+                         fr="aucun fichier de données Turtle (*.ttl) dans l'espace de travail")
     for path in turtle_files:
         graph = parse_turtle(path)
         sources.append(Source(CID[f"graph/{path.stem}"], str(path), graph))

@@ -335,6 +335,11 @@ def _error_cases(root) -> list[tuple[list[str], str, str]]:
          "parameter 'programme': 'x y' is not a programme code"),
         (["serve", "--base-url", "ftp://example.org/"], "--base-url: ce n'est pas une URL http(s) sans requête",
          "--base-url: not an http(s) URL without query"),
+        # (more of the library's refusals, through the real `cipt`, in tests/test_error_languages.py)
+        (["import-rncp", str(root / "text.xlsx"), *data], "XML mal formé : erreur de syntaxe", "malformed XML: syntax error"),
+        (["import-rncp", str(root / "missing.xml"), *data], "fichier introuvable", "no such file"),
+        (["users", "list", "--data", str(broken)], "le fichier des comptes n'est pas valide",
+         "the accounts file is not valid"),
     ]
 
 
@@ -374,6 +379,7 @@ def test_library_errors_follow_the_language(tmp_path, capsys, monkeypatch, lang)
     (tmp_path / "dtd.xlsx").write_bytes(_forged(exported, sheet, b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "b">]>'
                                                                   b'<worksheet/>'))
     (tmp_path / "broken-xml.xlsx").write_bytes(_forged(exported, sheet, b"<worksheet><row></worksheet>"))
+    (broken / "accounts.json").write_text("[", encoding="utf-8")
     lang_args = ["--lang", "en"] if lang == "en" else []
     for argv, french, english in _error_cases(tmp_path):
         code, out = _run([*lang_args, *argv], capsys)
