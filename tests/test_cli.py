@@ -65,6 +65,30 @@ def test_queries_lists_every_query(cli):
     assert {q["name"] for q in json.loads(result.stdout)} == set(load_queries())
 
 
+def test_queries_are_listed_in_the_language(cli):
+    """`cipt queries` prints each query's summary in French by default, in English with --lang en
+    or an English environment (issue #15); the JSON carries both."""
+    from cipt_graph.queries import load_queries
+
+    queries = load_queries()
+    french = cli("queries")
+    english = cli("--lang", "en", "queries")
+    by_env = cli("queries", env={"LANG": "en_GB.UTF-8"})
+    assert french.returncode == english.returncode == by_env.returncode == 0
+    assert english.stdout == by_env.stdout
+    lines_fr, lines_en = french.stdout.splitlines(), english.stdout.splitlines()
+    assert len(lines_fr) == len(lines_en) == len(queries)
+    for line_fr, line_en, q in zip(lines_fr, lines_en, queries.values()):
+        assert line_fr.startswith(q.name + " ") and q.summary_fr in line_fr, line_fr
+        assert q.summary not in line_fr or q.summary == q.summary_fr, line_fr  # « Modules » is both
+        assert line_en.startswith(q.name + " ") and q.summary in line_en, line_en
+    assert "Matrice de couverture (module × compétence)" in french.stdout
+    assert "Coverage matrix (module × competency)" in english.stdout
+    listed = json.loads(cli("queries", "--format", "json").stdout)
+    assert all(e["summary"] == e["summaries"]["fr"] and e["summaries"]["en"] for e in listed)
+    assert sum(e["summaries"]["fr"] != e["summaries"]["en"] for e in listed) >= len(listed) - 2
+
+
 def test_unknown_query_exit_2(cli):
     result = cli("query", "no_such_query")
     assert result.returncode == 2

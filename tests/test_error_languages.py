@@ -294,3 +294,42 @@ def test_a_locked_workspace_is_refused_in_the_language(cli, tmp_path):
            "réessayez plus tard",
            f"{ws}: another import is changing this workspace; waited 1 s (CIPT_LOCK_TIMEOUT); try again later")
     assert not (ws / "rncp").exists() and not (ws / "versions").exists()
+
+
+# --- over HTTP: `POST /api/imports/rncp` answers in the request's language ---------------------------
+
+def _post(server, data: bytes, name: str, language: str | None = None):
+    import httpx
+    from serve_helpers import TOKEN
+
+    headers = {"Content-Type": "application/xml", "Authorization": f"Bearer {TOKEN}"}
+    if language:
+        headers["Accept-Language"] = language
+    return httpx.post(f"{server.url}/api/imports/rncp", content=data, headers=headers,
+                      params={"filename": name}, timeout=120)
+
+
+def test_an_upload_is_refused_in_the_request_language(tmp_path):
+    """A broken export and a locked workspace over HTTP: French without Accept-Language, English
+    with ``Accept-Language: en``; the place named in both, never the server's upload folder."""
+    from serve_helpers import serving, writer_env
+
+    ws = init_workspace(tmp_path / "ws").root
+    broken = xml_export([_fiche("<DATE_EFFET>31/02/2024x</DATE_EFFET>")])
+    good = xml_export([_fiche()])
+    with serving(["--data", str(ws), "--allow-writes"], tmp_path / "serve.log",
+                 writer_env(CIPT_LOCK_TIMEOUT="1")) as server:
+        french, english = _post(server, broken, "date.xml"), _post(server, broken, "date.xml", "en-GB,en;q=0.9")
+        assert french.status_code == english.status_code == 400, (french.text, english.text)
+        assert french.json()["message"] == "date.xml:4 (RNCP5): DATE_EFFET : '31/02/2024x' n'est pas une date JJ/MM/AAAA"
+        assert english.json()["message"] == "date.xml:4 (RNCP5): DATE_EFFET: '31/02/2024x' is not a date DD/MM/YYYY"
+        fd = os.open(ws, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another process's import holds the workspace
+        try:
+            french, english = _post(server, good, "good.xml"), _post(server, good, "good.xml", "en")
+        finally:
+            os.close(fd)
+    assert french.status_code == english.status_code == 503 and french.headers["Retry-After"]
+    assert "un autre import modifie cet espace de travail ; attente de 1 s" in french.json()["message"]
+    assert "another import is changing this workspace; waited 1 s" in english.json()["message"]
+    assert not (ws / "rncp").exists()

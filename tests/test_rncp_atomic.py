@@ -88,7 +88,8 @@ def test_failures_over_http_leave_the_workspace_identical_and_the_service_servin
         with serving(["--data", str(ws), "--allow-writes"], tmp_path / f"{step}.log",
                      writer_env(CIPT_TEST_FAIL_AT=step)) as server:
             before = tree_digest(ws)  # after the start (the service may write its own files then)
-            answer = upload(server.url, "/api/imports/rncp", data, "application/xml", filename="second.xml")
+            answer = upload(server.url, "/api/imports/rncp", data, "application/xml", filename="second.xml",
+                            lang="en")
             assert answer.status_code == 503, answer.text
             assert "nothing was changed" in answer.json()["message"]
             assert tree_digest(ws) == before
