@@ -6,10 +6,10 @@ pyoxigraph cannot interrupt a query, and a query can ask for unbounded memory (n
 :mod:`cipt_graph.api.procs`):
 
 - work described as data — a module-level function, its arguments: ad-hoc SPARQL (lane
-  ``sparql``) and the named queries (lane ``app``) — runs in a long-lived worker of
-  :class:`~cipt_graph.api.pool.WorkerPool` (:meth:`QueryRunner.call`): no fork per request, a
-  warm store; a worker killed at the limit or past its memory is replaced;
-- everything else (pages, the JSON API, exports, the audit, a diff of versions: closures over
+  ``sparql``), the named queries, the pages and the overview (lane ``app``) — runs in a
+  long-lived worker of :class:`~cipt_graph.api.pool.WorkerPool` (:meth:`QueryRunner.call`): no
+  fork per request, a warm store; a worker killed at the limit or past its memory is replaced;
+- everything else (the JSON API, exports, the audit, a diff of versions: closures over
   the request) runs in a process forked for it (:meth:`QueryRunner.run`): the child
   inherits the served store copy-on-write, runs the work and sends the pickled result back through
   a pipe.
