@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts import Account
 from ..errors import CiptError, InputError
 from .auth import current_account
-from .team_text import TEXT
+from .team_text import TEXT, format_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +75,7 @@ async def render_cell(request: Request, lang: str, module: str, competency: str,
         return _render(request, "base.html.j2", lang, "edit_cell", status=404,
                        error=t["unknown_cell"].format(module=module, competency=competency))
     row = context["row"] or {}
-    values = {"level": row.get("level", "none") or "none", "hours": row.get("hours", ""),
+    values = {"level": row.get("level", "none") or "none", "hours": format_number(row.get("hours", ""), lang),
               "rationale": row.get("rationale", ""), "message": ""}
     if typed:
         values.update({k: str(typed.get(k, "")) for k in values})
