@@ -69,6 +69,21 @@ def test_hours_and_dates_follow_the_locale_on_the_review_and_cell_pages(site):
     assert 'id="hours" name="hours" value="2,5"' in cell
 
 
+def test_a_refused_cell_names_its_field_once(site):
+    server, workspace = site
+    edith = th.sign_in(server, "edith", USERS["edith"][1])
+    before = (workspace / "mapping" / th.MAPPING).read_bytes()
+    for lang, words in (("fr", "heures : 30 h dépasse les 20 h du module"), ("en", "hours: 30 h is more than")):
+        page = edith.get(f"/edit/cell?module=M05&competency=BC01-C1&lang={lang}").text
+        answer = edith.post("/edit/link", data={"csrftoken": th.token(page), "form": "cell", "kind": "competency",
+                                                "module": "M05", "target": "BC01-C1", "level": "M", "hours": "30",
+                                                "rationale": "x", "lang": lang})
+        assert answer.status_code == 400
+        shown = _visible(answer.text.split('id="err-hours"')[1].split("</p>")[0])
+        assert words in shown and shown.count(words.split(":")[0].strip()) == 1, shown
+    assert (workspace / "mapping" / th.MAPPING).read_bytes() == before
+
+
 def test_versions_show_their_kind_and_the_diff_its_statuses_in_words(site):
     server, workspace = site
     page = httpx.get(f"{server.url}/versions", timeout=60).text
@@ -97,6 +112,33 @@ def test_the_sign_in_page_does_not_link_to_itself(site):
     assert 'href="/login' in review  # elsewhere, an anonymous reader is offered it
 
 
+def test_a_level_off_the_scale_is_reported_once_by_its_cell(site, tmp_path):
+    """A wrong level in the matrix is one error, at its cell, not also a "link without a level"
+    in the Justifications sheet (which only follows from it)."""
+    import openpyxl
+
+    server, workspace = site
+    edith = th.sign_in(server, "edith", USERS["edith"][1])
+    data = edith.get("/edit/workbook.xlsx")
+    assert data.status_code == 200
+    path = tmp_path / "matrice.xlsx"
+    path.write_bytes(data.content)
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["Matrice"]
+    link = next(r for r in th.rows(workspace) if r["module"] == "M02")
+    row = next(r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 2).value == "M02")
+    col = next(c for c in range(1, sheet.max_column + 1) if sheet.cell(2, c).value == link["competency"])
+    sheet.cell(row, col).value = "Z"
+    wb.save(path)
+    before = (workspace / "mapping" / th.MAPPING).read_bytes()
+    answer = th.upload(edith, path, "niveau")
+    assert answer.status_code == 400, answer.text[:500]
+    box = answer.text.split('class="error" role="alert"')[1].split("</div>")[0]
+    items = [_visible(li).strip() for li in re.findall(r"<li>(.*?)</li>", box, flags=re.DOTALL)]
+    assert items == [f"Matrice!{sheet.cell(row, col).coordinate} : 'Z' n'est pas un niveau de l'échelle (I, R, M)"], items
+    assert (workspace / "mapping" / th.MAPPING).read_bytes() == before
+
+
 pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
 from test_views_browser import browser  # noqa: E402,F401  (the shared Chromium fixture)
 
@@ -117,6 +159,9 @@ def test_review_table_gives_room_to_labels_at_1280(browser, site):  # noqa: F811
         assert len(widths) == 8
         _module, target, level, hours, _status, _author, rationale, _actions = widths
         assert target >= 2 * level and rationale >= 2 * hours and target >= 200, widths
+        lines = page.evaluate("""() => [...document.querySelectorAll('table.links thead th')].map(th => {
+            const r = document.createRange(); r.selectNodeContents(th); return r.getClientRects().length; })""")
+        assert lines == [1] * 8, lines  # no heading cut inside a word ("Nivea u")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         # The cell editor: each label sits right above its field (no blank line between them).
         page.goto(f"{server.url}/edit/cell?module=M01&competency=BC05-C1")

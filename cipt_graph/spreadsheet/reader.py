@@ -77,6 +77,9 @@ class MatrixEdit:
     links: dict[tuple[str, str], EditedLink] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     modules_read: set[str] = field(default_factory=set)
+    #: (module, competency) of the matrix cells refused (a formula, a level off the scale): already
+    #: reported, so their Justifications row is not reported again as "a link without a level".
+    cells_refused: set[tuple[str, str]] = field(default_factory=set)
     #: The activity and objective links of the sheets the workbook has (:func:`.links.read_link_sheets`).
     others: dict[str, dict] = field(default_factory=dict)
 
@@ -399,6 +402,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
             if _is_formula(cell):
                 errors.append(CellError(name, ref, "formule non acceptée : saisissez un niveau",
                                         "formula not accepted: type a level"))
+                edit.cells_refused.add((code, comp.code))
                 continue
             raw = _text(cell.value)
             if not raw:
@@ -408,6 +412,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
                 errors.append(CellError(name, ref, f"{raw!r} n'est pas un niveau de l'échelle "
                                                    f"({', '.join(model.level_codes)})",
                                         f"{raw!r} is not a level of the scale ({', '.join(model.level_codes)})"))
+                edit.cells_refused.add((code, comp.code))
                 continue
             edit.links[(code, comp.code)] = EditedLink(level=level, cell=ref)
     for code in modules:
@@ -466,8 +471,8 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
             continue
         seen[key] = row
         link = edit.links.get(key)
-        if link is None and module not in edit.modules_read:
-            continue  # its matrix row is already reported
+        if link is None and (module not in edit.modules_read or key in edit.cells_refused):
+            continue  # its matrix row, or its matrix cell, is already reported
         if link is None:
             errors.append(CellError(name, f"A{row}", f"le lien {module} → {comp} n'a pas de niveau dans la feuille "
                                                      f"{SHEET_MATRIX} : donnez-lui un niveau ou supprimez cette ligne",
