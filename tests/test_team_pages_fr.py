@@ -73,14 +73,16 @@ def test_a_refused_cell_names_its_field_once(site):
     server, workspace = site
     edith = th.sign_in(server, "edith", USERS["edith"][1])
     before = (workspace / "mapping" / th.MAPPING).read_bytes()
-    for lang, words in (("fr", "heures : 30 h dépasse les 20 h du module"), ("en", "hours: 30 h is more than")):
+    for lang, words in (("fr", "<strong>heures</strong> : 30 h dépasse les 20 h du module"),
+                        ("en", "<strong>hours</strong>: 30 h is more than")):
         page = edith.get(f"/edit/cell?module=M05&competency=BC01-C1&lang={lang}").text
         answer = edith.post("/edit/link", data={"csrftoken": th.token(page), "form": "cell", "kind": "competency",
                                                 "module": "M05", "target": "BC01-C1", "level": "M", "hours": "30",
                                                 "rationale": "x", "lang": lang})
         assert answer.status_code == 400
-        shown = _visible(answer.text.split('id="err-hours"')[1].split("</p>")[0])
-        assert words in shown and shown.count(words.split(":")[0].strip()) == 1, shown
+        shown = html.unescape(answer.text.split('id="err-hours"')[1].split("</p>")[0])
+        field = words.split("</strong>")[0].removeprefix("<strong>")
+        assert words in shown and shown.count(field) == 1, shown
     assert (workspace / "mapping" / th.MAPPING).read_bytes() == before
 
 
