@@ -169,7 +169,8 @@ def test_edit_then_validate_is_recorded_with_who_and_why(team_server, team_ws):
     assert (review["kind"], review["agent"]) == ("review", "vera")
     assert "Conforme à l'intitulé du module" in review["message"]
     page = httpx.get(f"{team_server.url}/versions", timeout=60).text
-    assert "Conforme à l'intitulé du module" in html.unescape(page) and ">review<" in page and ">vera<" in page, \
+    assert "Conforme à l'intitulé du module" in html.unescape(page) and 'data-kind="review">relecture<' in page \
+        and ">vera<" in page, \
         page[page.find("<tbody>"):][:700]
     assert f'href="/versions/diff?a={edit["parent"]}&amp;b={edit["id"]}"' in page
     diff = httpx.get(f"{team_server.url}/versions/diff", params={"a": edit["parent"], "b": review["id"]}, timeout=60)
