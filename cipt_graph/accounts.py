@@ -115,6 +115,20 @@ def check_password(password: str) -> str:
     return password
 
 
+def _why_fr(exc: Exception) -> str:
+    """Why the accounts file could not be read, in French."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"JSON invalide ligne {exc.lineno}, colonne {exc.colno}"
+    if isinstance(exc, InputError):
+        return exc.show("fr")
+    if isinstance(exc, OSError):
+        return os_reason(exc, "fr")
+    if isinstance(exc, UnicodeDecodeError):
+        return f"ce n'est pas du texte UTF-8 (octet {exc.start})"
+    names = re.findall(r"'(\w+)'", str(exc))  # TypeError: the fields Account() misses or does not know
+    return "un compte a un champ manquant, inconnu ou d'un mauvais type" + (f" ({', '.join(names)})" if names else "")
+
+
 class AccountStore:
     """The accounts of one workspace (``<workspace>/accounts.json``).
 
@@ -127,7 +141,9 @@ class AccountStore:
 
     def __init__(self, workspace: Workspace):
         if workspace.read_only:
-            raise CiptError("accounts need a workspace: create one with `cipt init DIR`, then pass --data DIR")
+            raise CiptError("accounts need a workspace: create one with `cipt init DIR`, then pass --data DIR",
+                            fr="les comptes demandent un espace de travail : créez-en un avec `cipt init DOSSIER`, "
+                               "puis passez --data DOSSIER")
         self.path = workspace.root / FILE_NAME
         self._cache: tuple[tuple[int, int] | None, dict[str, Account]] = (None, {})
 
@@ -156,7 +172,8 @@ class AccountStore:
             except (OSError, ValueError, TypeError, AttributeError, InputError) as exc:
                 raise InputError(f"the accounts file is not valid ({exc}); fix or remove it",
                                  where=str(self.path),
-                                 fr=f"le fichier des comptes n'est pas valide ({exc}) ; corrigez-le ou supprimez-le") from None
+                                 fr=f"le fichier des comptes n'est pas valide ({_why_fr(exc)}) ; corrigez-le ou "
+                                    "supprimez-le") from None
         self._cache = (stamp, accounts)
         return accounts
 

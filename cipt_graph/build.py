@@ -86,7 +86,8 @@ def load_sources(workspace: Workspace) -> list[Source]:
     data = Graph()
     turtle_files = sorted(workspace.root.glob("*.ttl"))
     if not turtle_files:
-        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
+        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root),
+                         fr="aucun fichier de données Turtle (*.ttl) dans l'espace de travail")
     for path in turtle_files:
         graph = parse_turtle(path)
         sources.append(Source(CID[f"graph/{path.stem}"], str(path), graph))
@@ -129,11 +130,28 @@ def supersede_inferred(sources: list[Source]) -> None:
 def build_store(data: str | Path | Workspace | None = None, store: Store | None = None) -> Store:
     """Build the dataset of a workspace into a store (a new in-memory one by default).
 
-    Every file is parsed and checked first; the store is written only when all are valid,
-    so a failed build leaves the store as it was.
+    The workspace is read by Oxigraph's parsers (:func:`cipt_graph.load.workspace_dataset`: the
+    graphs :func:`load_sources` describes, about ten times faster than through rdflib). Every file
+    is parsed and checked first; the store is written only when all are valid, so a failed build
+    leaves the store as it was. In a given ``store``, the workspace's graphs are replaced and the
+    others kept.
+
+    Raises:
+        InputError: a file of the workspace is missing or malformed (``file:line``).
+        StoreError: the store cannot be written.
     """
+    from .load import workspace_dataset  # load reads this module's helpers: imported when called
+
     workspace = data if isinstance(data, Workspace) else resolve_workspace(data)
-    sources = load_sources(workspace)
-    target = store if store is not None else open_store()
-    target.replace_graphs({str(s.graph_iri): s.graph.serialize(format="nt", encoding="utf-8") for s in sources})
-    return target
+    dataset = workspace_dataset(workspace)
+    if store is None:
+        target = open_store()
+        target.load_dataset(dataset)
+        return target
+    loader = getattr(store, "load_dataset", None)
+    if loader is not None:
+        loader(dataset, keep_other_graphs=True)
+    else:
+        store.replace_graphs({g.value: dataset.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+                              for g in dataset.named_graphs() if isinstance(g, ox.NamedNode)})
+    return store

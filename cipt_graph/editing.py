@@ -40,7 +40,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from .errors import CiptError, InputError
+from .errors import CiptError, InputError, os_reason
 from .mapping import ACCOUNT_COLUMN, LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file
 from .paths import Workspace
 from .text import clean_code, clean_line, clean_text
@@ -244,7 +244,9 @@ def _switch(workspace: Workspace, kind: LinkKind, rows: list[dict[str, str]], vo
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise CiptError(f"cannot write the mapping: {exc.strerror or exc}", where=str(target)) from exc
+        raise CiptError(f"cannot write the mapping: {exc.strerror or exc}", where=str(target),
+                        fr=f"impossible d'écrire la correspondance : {os_reason(exc, 'fr')}",
+                        en=f"cannot write the mapping: {os_reason(exc, 'en')}") from exc
     return record_version(workspace, kind=kind_name, source=source, agent=agent, message=message,
                           agent_account=agent_account or None)
 
@@ -258,7 +260,9 @@ def _find(rows: list[dict[str, str]], kind: LinkKind, module: str, target: str) 
 
 def _prepare(workspace: Workspace, kind_name: str, module: str, target: str, lang: str):
     if workspace.read_only:
-        raise CiptError("the shipped data is read-only: edit a workspace (`cipt init DIR`, then --data DIR)")
+        raise CiptError("the shipped data is read-only: edit a workspace (`cipt init DIR`, then --data DIR)",
+                        fr="les données livrées sont en lecture seule : modifiez un espace de travail (`cipt init "
+                           "DOSSIER`, puis --data DOSSIER)")
     kind = KINDS.get(kind_name)
     if kind is None:
         raise _error("kind", lang, "kind", v=kind_name)

@@ -79,7 +79,8 @@ def workspace_dataset(data: str | Path | Workspace | None = None) -> ox.Store:
     _load_turtle(dataset, ONTOLOGY_FILE, str(GRAPH_ONTOLOGY))
     turtle_files = sorted(workspace.root.glob("*.ttl"))
     if not turtle_files:
-        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
+        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root),
+                         fr="aucun fichier de données Turtle (*.ttl) dans l'espace de travail")
     data_graphs = []
     for path in turtle_files:
         graph = str(CID[f"graph/{path.stem}"])

@@ -13,9 +13,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from .errors import InputError
+from .errors import InputError, os_reason
 from .namespaces import ACCOUNT_ID, CID, CIPT, SCHEMA, account_agent
-from .text import clean_code, clean_line, clean_text, decode_utf8, utf8_error_place
+from .text import clean_code, clean_line, clean_text, csv_error_fr, decode_utf8, utf8_error_place
 
 #: Longest rationale (characters, after normalisation) a mapping row or a workbook cell may hold.
 MAX_RATIONALE_CHARS = 5000
@@ -44,6 +44,9 @@ LINK_KINDS = (
     LinkKind("module_objective.csv", "objective", CIPT.LearningObjective, CIPT.servesObjective,
              CIPT.ObjectiveCoverage, CIPT.objective, False),
 )
+
+#: "unknown <target>" in French, by target column.
+_TARGET_FR = {"competency": "compétence inconnue", "activity": "activité inconnue", "objective": "objectif inconnu"}
 
 STATUSES = {"proposed": CIPT.Proposed, "proposé": CIPT.Proposed, "validated": CIPT.Validated,
             "validé": CIPT.Validated}
@@ -119,22 +122,24 @@ def mapping_triples(
         InputError: listing every bad cell as ``file, line N, column: what``.
     """
     triples: list[tuple[URIRef, URIRef, URIRef | Literal]] = []
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []  # (English, French), each starting with the place
     source = CID[f"source/mapping/{path.name}"]
     try:
         raw = path.read_bytes() if data is None else data
         text = decode_utf8(raw)
     except UnicodeDecodeError as exc:
-        raise InputError(f"line {utf8_error_place(raw, exc)}: not UTF-8 text (byte {exc.start})",
-                         where=str(path)) from exc
+        place = utf8_error_place(raw, exc)
+        raise InputError(f"line {place}: not UTF-8 text (byte {exc.start})", where=str(path),
+                         fr=f"ligne {place} : ce n'est pas du texte UTF-8 (octet {exc.start})") from exc
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from exc
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path), en=f"cannot read: {os_reason(exc, 'en')}",
+                         fr=f"lecture impossible : {os_reason(exc, 'fr')}") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     expected = columns_of(kind)
     try:
         header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as exc:
-        raise InputError(f"line 1: {exc}", where=str(path)) from exc
+        raise InputError(f"line 1: {exc}", where=str(path), fr=f"ligne 1 : CSV mal formé ({csv_error_fr(exc)})") from exc
     reader.fieldnames = header
     missing = [c for c in expected if c not in header]
     extra = [c for c in header if c not in expected and c != ACCOUNT_COLUMN]
@@ -144,69 +149,82 @@ def mapping_triples(
             + (f"; missing {', '.join(missing)}" if missing else "")
             + (f"; unexpected {', '.join(repr(c) for c in extra)}" if extra else ""),
             where=str(path),
+            fr=f"ligne 1 : l'en-tête doit être {','.join(expected)}"
+            + (f" ; {'manquent' if len(missing) > 1 else 'manque'} {', '.join(missing)}" if missing else "")
+            + (f" ; en trop : {', '.join(repr(c) for c in extra)}" if extra else ""),
         )
     seen: dict[tuple[str, str], int] = {}
     known_targets = vocab.targets[kind.target_class]
+    target_fr = _TARGET_FR[kind.target_column]
     try:
         last = reader.line_num
         for row in reader:
             line, last = last + 1, reader.line_num  # the line the record starts on (a quoted field may span lines)
-            where = f"line {line}"
+
+            def bad(column: str | None, en: str, fr: str) -> None:
+                errors.append((f"line {line}" + (f", column {column}" if column else "") + f": {en}",
+                               f"ligne {line}" + (f", colonne {column}" if column else "") + f" : {fr}"))
+
             if None in row or any(v is None for v in row.values()):
-                errors.append(f"{where}: expected {len(expected)} fields")
+                bad(None, f"expected {len(expected)} fields", f"{len(expected)} champs attendus")
                 continue
             module_code = clean_code(row["module"])
             target_code = clean_code(row[kind.target_column])
             module = vocab.modules.get(module_code)
             target = known_targets.get(target_code)
             if module is None:
-                errors.append(f"{where}, column module: unknown module {module_code!r}")
+                bad("module", f"unknown module {module_code!r}", f"module inconnu {module_code!r}")
             if target is None:
-                errors.append(f"{where}, column {kind.target_column}: unknown {kind.target_column} {target_code!r}")
+                bad(kind.target_column, f"unknown {kind.target_column} {target_code!r}", f"{target_fr} {target_code!r}")
             key = (module_code, target_code)
             if key in seen:
-                errors.append(f"{where}: duplicate link {module_code} → {target_code} (first on line {seen[key]})")
+                bad(None, f"duplicate link {module_code} → {target_code} (first on line {seen[key]})",
+                    f"lien en double {module_code} → {target_code} (d'abord ligne {seen[key]})")
             seen[key] = line
             level = hours = None
             if kind.has_level:
                 level = vocab.levels.get(clean_code(row["level"]).casefold())
                 if level is None:
-                    errors.append(
-                        f"{where}, column level: {row['level']!r} is not a level of the scale "
-                        f"({', '.join(sorted({k.upper() for k in vocab.levels if len(k) == 1}))})"
-                    )
+                    scale = ", ".join(sorted({k.upper() for k in vocab.levels if len(k) == 1}))
+                    bad("level", f"{row['level']!r} is not a level of the scale ({scale})",
+                        f"{row['level']!r} n'est pas un niveau de l'échelle ({scale})")
                 if clean_code(row["hours"]):
                     try:
                         hours = Decimal(clean_code(row["hours"]).replace(",", "."))
                         if hours < 0 or not hours.is_finite():
                             raise InvalidOperation
                     except InvalidOperation:
-                        errors.append(f"{where}, column hours: {row['hours']!r} is not a number of hours ≥ 0")
+                        bad("hours", f"{row['hours']!r} is not a number of hours ≥ 0",
+                            f"{row['hours']!r} n'est pas un nombre d'heures ≥ 0")
                         hours = None
             status = STATUSES.get(clean_code(row["status"]).casefold())
             if status is None:
-                errors.append(f"{where}, column status: {row['status']!r} is not proposed or validated")
+                bad("status", f"{row['status']!r} is not proposed or validated",
+                    f"{row['status']!r} n'est ni proposed (proposé) ni validated (validé)")
             try:
                 asserted_on = dt.date.fromisoformat(clean_code(row["asserted_on"]))
             except ValueError:
-                errors.append(f"{where}, column asserted_on: {row['asserted_on']!r} is not a date YYYY-MM-DD")
+                bad("asserted_on", f"{row['asserted_on']!r} is not a date YYYY-MM-DD",
+                    f"{row['asserted_on']!r} n'est pas une date AAAA-MM-JJ")
                 asserted_on = None
             who = clean_line(row["asserted_by"])
             if not who:
-                errors.append(f"{where}, column asserted_by: empty")
+                bad("asserted_by", "empty", "vide")
             elif len(who) > MAX_SHORT_FIELD_CHARS:
-                errors.append(f"{where}, column asserted_by: {len(who)} characters (at most {MAX_SHORT_FIELD_CHARS})")
+                bad("asserted_by", f"{len(who)} characters (at most {MAX_SHORT_FIELD_CHARS})",
+                    f"{len(who)} caractères (au plus {MAX_SHORT_FIELD_CHARS})")
                 who = ""
             account = clean_code(row.get(ACCOUNT_COLUMN) or "")
             if account and not ACCOUNT_ID.match(account):
-                errors.append(f"{where}, column {ACCOUNT_COLUMN}: {account[:80]!r} is not an account id")
+                bad(ACCOUNT_COLUMN, f"{account[:80]!r} is not an account id",
+                    f"{account[:80]!r} n'est pas un identifiant de compte")
                 account = ""
             rationale = clean_text(row["rationale"])
             if not rationale:
-                errors.append(f"{where}, column rationale: empty")
+                bad("rationale", "empty", "vide")
             elif len(rationale) > MAX_RATIONALE_CHARS:
-                errors.append(f"{where}, column rationale: {len(rationale)} characters "
-                              f"(at most {MAX_RATIONALE_CHARS})")
+                bad("rationale", f"{len(rationale)} characters (at most {MAX_RATIONALE_CHARS})",
+                    f"{len(rationale)} caractères (au plus {MAX_RATIONALE_CHARS})")
                 rationale = ""
             if not rationale or module is None or target is None or status is None or asserted_on is None or not who:
                 continue
@@ -230,10 +248,13 @@ def mapping_triples(
             triples.append((node, PROV.generatedAtTime, Literal(asserted_on, datatype=XSD.date)))
             triples.append((node, DCTERMS.source, source))
     except csv.Error as exc:
-        errors.append(f"line {reader.line_num}: {exc}")
+        errors.append((f"line {reader.line_num}: {exc}", f"ligne {reader.line_num} : CSV mal formé ({csv_error_fr(exc)})"))
     if errors:
-        shown = errors[:50] + ([f"… and {len(errors) - 50} more"] if len(errors) > 50 else [])
-        raise InputError(f"{len(errors)} error(s):\n  " + "\n  ".join(shown), where=str(path))
+        more = len(errors) - 50
+        shown = errors[:50] + ([(f"… and {more} more", f"… et {more} de plus")] if more > 0 else [])
+        raise InputError(f"{len(errors)} error(s):\n  " + "\n  ".join(en for en, _ in shown), where=str(path),
+                         en=f"{len(errors)} error{'s' if len(errors) > 1 else ''}:\n  " + "\n  ".join(en for en, _ in shown),
+                         fr=f"{len(errors)} erreur{'s' if len(errors) > 1 else ''} :\n  " + "\n  ".join(fr for _, fr in shown))
     triples.append((source, RDF.type, PROV.Entity))
     triples.append((source, DCTERMS.title, Literal(f"mapping/{path.name}")))
     return triples

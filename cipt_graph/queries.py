@@ -60,6 +60,12 @@ class NamedQuery:
     kind: str = "select"
     #: The whole ``#+`` header, for keys tools read beyond the ones above (``severity``, ``title``).
     header: Mapping[str, object] = field(default_factory=dict)
+    #: The summary in French (``#+ summary_fr``; ``summary`` is the English one), empty when not given.
+    summary_fr: str = ""
+
+    def summary_in(self, lang: str) -> str:
+        """The one-line summary in ``lang`` (``fr``: ``summary_fr``, else ``summary``; English otherwise)."""
+        return self.summary_fr if lang == "fr" and self.summary_fr else self.summary
 
     def param(self, name: str) -> Parameter:
         for p in self.params:
@@ -80,10 +86,12 @@ def _parse_param(name: str, spec: object, where: str) -> Parameter:
             description=spec.replace("(required)", "").strip(),
         )
     if not isinstance(spec, dict):
-        raise QueryError(f"parameter {name!r}: expected a description or a mapping", where=where)
+        raise QueryError(f"parameter {name!r}: expected a description or a mapping", where=where,
+                         fr=f"paramètre {name!r} : une description ou un dictionnaire était attendu")
     kind = str(spec.get("type", "literal"))
     if kind not in ("iri", "literal"):
-        raise QueryError(f"parameter {name!r}: type must be iri or literal", where=where)
+        raise QueryError(f"parameter {name!r}: type must be iri or literal", where=where,
+                         fr=f"paramètre {name!r} : le type doit être iri ou literal")
     default = spec.get("default")
     return Parameter(
         name=name,
@@ -96,7 +104,8 @@ def _parse_param(name: str, spec: object, where: str) -> Parameter:
 
 
 def parse_query_file(path: Path) -> NamedQuery:
-    """Read a named query file and its ``#+`` header.
+    """Read a named query file and its ``#+`` header (YAML: ``summary`` in English and
+    ``summary_fr`` in French, ``description``, ``tags``, ``params``, ``example``…).
 
     Raises:
         QueryError: the header is malformed or lacks a summary.
@@ -106,12 +115,15 @@ def parse_query_file(path: Path) -> NamedQuery:
     try:
         header = yaml.load("\n".join(header_lines), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
-        raise QueryError(f"malformed #+ header: {exc}", where=str(path)) from exc
+        raise QueryError(f"malformed #+ header: {exc}", where=str(path),
+                         fr=f"en-tête #+ mal formé : {exc}") from exc
     if not isinstance(header, dict) or not header.get("summary"):
-        raise QueryError("the #+ header needs at least a summary", where=str(path))
+        raise QueryError("the #+ header needs at least a summary", where=str(path),
+                         fr="l'en-tête #+ demande au moins un résumé (summary)")
     name = path.stem
     if not _NAME.match(name):
-        raise QueryError("a query's file name must be snake_case", where=str(path))
+        raise QueryError("a query's file name must be snake_case", where=str(path),
+                         fr="le nom de fichier d'une requête doit être en snake_case (minuscules, chiffres, _)")
     params = tuple(_parse_param(k, v, str(path)) for k, v in (header.get("params") or {}).items())
     example = {str(k): str(v) for k, v in (header.get("example") or {}).items()}
     return NamedQuery(
@@ -125,6 +137,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         example=example,
         kind=str(header.get("kind", "select")),
         header=header,
+        summary_fr=str(header.get("summary_fr") or "").strip(),
     )
 
 
@@ -186,12 +199,13 @@ def resolve_iri(store: Store, value: str) -> ox.NamedNode:
         try:
             return ox.NamedNode(value)
         except ValueError as exc:
-            raise QueryError(f"{value!r} is not a valid IRI: {exc}") from exc
+            raise QueryError(f"{value!r} is not a valid IRI: {exc}", fr=f"{value!r} n'est pas une IRI valide : {exc}") from exc
     if "/" in value:
         try:
             return ox.NamedNode(CID_BASE + value)
         except ValueError as exc:  # issue #8: a character no IRI may hold (space, quote, <…) is bad input
-            raise QueryError(f"{value!r} is not a valid IRI path under {CID_BASE}: {exc}") from exc
+            raise QueryError(f"{value!r} is not a valid IRI path under {CID_BASE}: {exc}",
+                             fr=f"{value!r} n'est pas un chemin d'IRI valide sous {CID_BASE} : {exc}") from exc
     found = select(store, _NOTATION_LOOKUP, {"code": ox.Literal(value)}).column("s")
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]
@@ -236,7 +250,8 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     try:
         path = ox.NamedNode(f"{CID_BASE}programme/{value}")
     except ValueError as exc:
-        raise QueryError(f"{value!r} is not a programme code: {exc}") from exc
+        raise QueryError(f"{value!r} is not a programme code: {exc}",
+                         fr=f"{value!r} n'est pas un code de programme : {exc}") from exc
     found = select(store, _PROGRAMME_LOOKUP, {"code": ox.Literal(value)}).column("s")
     if path not in found and select(store, _IS_PROGRAMME, {"p": path}).column("p"):
         found.append(path)
@@ -293,7 +308,8 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
     """Check the parameters given against the query's header and turn them into RDF terms.
 
     Raises:
-        QueryError: an unknown or missing parameter, or a value that does not resolve.
+        QueryError: an unknown or missing parameter, or a value that does not resolve (the
+            message names the parameter: ``parameter 'module': 'ZZZ' is neither…``).
     """
     for name in given:
         query.param(name)
@@ -305,10 +321,13 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
                 raise QueryError(f"query {query.name!r} needs the parameter {p.name!r}: {p.description}",
                                  fr=f"la requête {query.name!r} demande le paramètre {p.name!r} : {p.description}")
             continue
-        if p.kind == "iri" and p.name == "programme":
-            bound[p.name] = resolve_programme(store, value)
-        elif p.kind == "iri":
-            bound[p.name] = resolve_iri(store, value)
+        if p.kind == "iri":
+            try:
+                bound[p.name] = (resolve_programme if p.name == "programme" else resolve_iri)(store, value)
+            except QueryError as exc:  # the parameter named, in both languages
+                raise QueryError(f"parameter {p.name!r}: {exc.text('en')}", where=exc.where,
+                                 fr=f"paramètre {p.name!r} : {exc.text('fr')}",
+                                 en=f"parameter {p.name!r}: {exc.text('en')}") from exc
         elif p.datatype:
             bound[p.name] = ox.Literal(value, datatype=ox.NamedNode(p.datatype))
         else:

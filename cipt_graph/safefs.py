@@ -14,10 +14,17 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, os_reason
 
-_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
-          stat.S_IFBLK: "a block device", stat.S_IFDIR: "a folder"}
+#: What a special file is, in English and French.
+_KINDS = {stat.S_IFIFO: ("a FIFO (named pipe)", "un tube nommé (FIFO)"), stat.S_IFSOCK: ("a socket", "une socket"),
+          stat.S_IFCHR: ("a character device", "un périphérique caractère"),
+          stat.S_IFBLK: ("a block device", "un périphérique bloc"), stat.S_IFDIR: ("a folder", "un dossier")}
+
+
+def _unreadable(exc: OSError, path: Path) -> InputError:
+    return InputError(f"cannot read: {exc.strerror or exc}", where=str(path),
+                      fr=f"lecture impossible : {os_reason(exc, 'fr')}", en=f"cannot read: {os_reason(exc, 'en')}")
 
 
 def check_regular(path: Path) -> os.stat_result:
@@ -32,14 +39,18 @@ def check_regular(path: Path) -> os.stat_result:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise InputError("refused: a symbolic link that loops (it is not followed); remove it",
-                             where=str(path)) from None
+                             where=str(path),
+                             fr="refusé : un lien symbolique qui boucle (il n'est pas suivi) ; supprimez-le") from None
         if path.is_symlink():
-            raise InputError("refused: a symbolic link to nothing; remove it", where=str(path)) from None
-        raise InputError(f"cannot read: {exc.strerror or exc}", where=str(path)) from None
+            raise InputError("refused: a symbolic link to nothing; remove it", where=str(path),
+                             fr="refusé : un lien symbolique vers rien ; supprimez-le") from None
+        raise _unreadable(exc, path) from None
     if not stat.S_ISREG(st.st_mode):
-        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
-        raise InputError(f"refused: {kind}, not a data file (it is not read); remove it or rename it",
-                         where=str(path))
+        en, fr = _KINDS.get(stat.S_IFMT(st.st_mode), ("not a regular file", "pas un fichier ordinaire"))
+        raise InputError(f"refused: {en}, not a data file (it is not read); remove it or rename it",
+                         where=str(path),
+                         fr=f"refusé : {fr}, pas un fichier de données (il n'est pas lu) ; supprimez-le ou "
+                            "renommez-le")
     return st
 
 
@@ -53,10 +64,11 @@ def read_regular(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", where=str(path)) from None
+        raise _unreadable(exc, path) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError("refused: not a regular file (it changed while being opened)", where=str(path))
+            raise InputError("refused: not a regular file (it changed while being opened)", where=str(path),
+                             fr="refusé : pas un fichier ordinaire (il a changé pendant son ouverture)")
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read()
     finally:

@@ -71,7 +71,8 @@ def app_from_env():
     """uvicorn's factory for worker processes: the app described by ``$CIPT_SERVE_CONFIG``."""
     raw = os.environ.get(ENV_SERVE_CONFIG)
     if not raw:
-        raise CiptError(f"{ENV_SERVE_CONFIG} is not set: start the service with `cipt serve`")
+        raise CiptError(f"{ENV_SERVE_CONFIG} is not set: start the service with `cipt serve`",
+                        fr=f"{ENV_SERVE_CONFIG} n'est pas défini : lancez le service avec `cipt serve`")
     return build_service(json.loads(raw))
 
 

@@ -251,3 +251,18 @@ def escaped_controls(source: str) -> list[tuple[int, str]]:
         if chars:
             out.append((number, ", ".join(dict.fromkeys(describe_char(ch) for ch in chars))))
     return out
+
+
+#: The csv module's commonest complaints (``csv.Error``) in French.
+_CSV_FR = {"unexpected end of data": "fin des données inattendue (guillemet non fermé ?)",
+           "line contains NUL": "la ligne contient un caractère NUL",
+           "new-line character seen in unquoted field": "retour à la ligne dans un champ sans guillemets"}
+
+
+def csv_error_fr(exc: Exception) -> str:
+    """A :class:`csv.Error`'s message in French (its commonest ones; others as the module words them)."""
+    message = str(exc)
+    match = re.fullmatch(r"'(.)' expected after '\"'", message)
+    if match:
+        return f"'{match.group(1)}' attendu après un guillemet fermant"
+    return _CSV_FR.get(message, message)

@@ -109,10 +109,27 @@ def test_named_query_sparql_results_formats(store, client, accept):
     ("/api/queries/coverage_matrix?lang=fr&lang=en", 400, "given twice"),
 ])
 def test_named_query_errors(client, url, status, message):
-    r = client.get(url)
+    r = client.get(url, headers={"Accept-Language": "en"})
     assert r.status_code == status
     body = r.json()
     assert body["status"] == status and message in body["message"]
+
+
+@pytest.mark.parametrize("url, french, english", [
+    ("/api/queries/modules_for_competency", "demande le paramètre 'competency'", "needs the parameter 'competency'"),
+    ("/api/queries/coverage_matrix?nope=1", "n'a pas de paramètre 'nope'", "no parameter 'nope'"),
+    ("/api/queries/modules_for_competency?competency=BC99-C9", "'BC99-C9' n'est ni une IRI ni un code connu",
+     "'BC99-C9' is neither an IRI nor a known code"),
+])
+def test_named_query_errors_follow_the_language(client, url, french, english):
+    """The library's errors over HTTP (issue #15): French by default, English with
+    Accept-Language: en or ?lang=en; the parameter at fault named in both."""
+    fr = client.get(url).json()["message"]
+    en = client.get(url, headers={"Accept-Language": "en-GB,en;q=0.9"}).json()["message"]
+    assert french in fr and english not in fr, fr
+    assert english in en and french not in en, en
+    asked = client.get(url + ("&" if "?" in url else "?") + "lang=en").json()["message"]
+    assert english in asked
 
 
 # --- the JSON API ---------------------------------------------------------------------------------

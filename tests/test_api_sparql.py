@@ -447,12 +447,14 @@ def test_over_long_query_is_refused(client):
 def test_over_large_body_is_refused(client):
     body = b"query=ASK%7B%7D%23" + b"x" * 70_000  # the test server accepts 65536 bytes
     r = client.post("/sparql", content=body, headers=FORM)
-    assert r.status_code == 413 and "65536 bytes" in r.text
+    assert r.status_code == 413 and "65536 octets" in r.text  # French by default (issue #15)
+    r = client.post("/sparql", content=body, headers={**FORM, "Accept-Language": "en"})
+    assert r.status_code == 413 and "65536 bytes" in r.text and r.headers["content-language"] == "en"
     r = client.post("/api/queries/stats", content=body, headers=FORM)
     assert r.status_code == 413 and r.json()["status"] == 413
     # Without a Content-Length (chunked): refused while reading.
     r = client.post("/sparql", content=iter([body[:40_000], body[40_000:]]), headers=FORM)
-    assert r.status_code == 413 and "65536 bytes" in r.text
+    assert r.status_code == 413 and "65536 octets" in r.text
     assert_still_answering(client)
 
 

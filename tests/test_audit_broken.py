@@ -239,7 +239,7 @@ def test_level_unknown_in_the_csv_is_an_error(cli, tmp_path_factory):
     out = ws / "audit.html"
     result = cli("audit", "--data", str(ws), "--out", str(out))
     assert result.returncode == 2
-    assert "module_competency.csv" in result.stderr and "line 4, column level" in result.stderr
+    assert "module_competency.csv" in result.stderr and "ligne 4, colonne level" in result.stderr
     assert "'Z'" in result.stderr and not out.exists()
 
 

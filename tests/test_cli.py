@@ -65,6 +65,30 @@ def test_queries_lists_every_query(cli):
     assert {q["name"] for q in json.loads(result.stdout)} == set(load_queries())
 
 
+def test_queries_are_listed_in_the_language(cli):
+    """`cipt queries` prints each query's summary in French by default, in English with --lang en
+    or an English environment (issue #15); the JSON carries both."""
+    from cipt_graph.queries import load_queries
+
+    queries = load_queries()
+    french = cli("queries")
+    english = cli("--lang", "en", "queries")
+    by_env = cli("queries", env={"LANG": "en_GB.UTF-8"})
+    assert french.returncode == english.returncode == by_env.returncode == 0
+    assert english.stdout == by_env.stdout
+    lines_fr, lines_en = french.stdout.splitlines(), english.stdout.splitlines()
+    assert len(lines_fr) == len(lines_en) == len(queries)
+    for line_fr, line_en, q in zip(lines_fr, lines_en, queries.values()):
+        assert line_fr.startswith(q.name + " ") and q.summary_fr in line_fr, line_fr
+        assert q.summary not in line_fr or q.summary == q.summary_fr, line_fr  # « Modules » is both
+        assert line_en.startswith(q.name + " ") and q.summary in line_en, line_en
+    assert "Matrice de couverture (module × compétence)" in french.stdout
+    assert "Coverage matrix (module × competency)" in english.stdout
+    listed = json.loads(cli("queries", "--format", "json").stdout)
+    assert all(e["summary"] == e["summaries"]["fr"] and e["summaries"]["en"] for e in listed)
+    assert sum(e["summaries"]["fr"] != e["summaries"]["en"] for e in listed) >= len(listed) - 2
+
+
 def test_unknown_query_exit_2(cli):
     result = cli("query", "no_such_query")
     assert result.returncode == 2
@@ -159,26 +183,35 @@ def test_malformed_turtle_says_file_and_line(cli, workspace):
 
 
 @pytest.mark.parametrize(
-    "row, complaint",
+    "row, french, english",
     [
-        ("M99,BC01-C1,I,,proposed,X,2026-01-01,r", "unknown module 'M99'"),
-        ("M01,BC09-C1,I,,proposed,X,2026-01-01,r", "unknown competency 'BC09-C1'"),
-        ("M01,BC01-C1,Z,,proposed,X,2026-01-01,r", "'Z' is not a level"),
-        ("M01,BC01-C1,I,-3,proposed,X,2026-01-01,r", "'-3' is not a number of hours"),
-        ("M01,BC01-C1,I,,maybe,X,2026-01-01,r", "'maybe' is not proposed or validated"),
-        ("M01,BC01-C1,I,,proposed,X,yesterday,r", "'yesterday' is not a date"),
-        ("M01,BC01-C1,I,,proposed,X,2026-01-01", "expected 8 fields"),
+        ("M99,BC01-C1,I,,proposed,X,2026-01-01,r", "ligne 4, colonne module : module inconnu 'M99'",
+         "line 4, column module: unknown module 'M99'"),
+        ("M01,BC09-C1,I,,proposed,X,2026-01-01,r", "ligne 4, colonne competency : compétence inconnue 'BC09-C1'",
+         "line 4, column competency: unknown competency 'BC09-C1'"),
+        ("M01,BC01-C1,Z,,proposed,X,2026-01-01,r", "'Z' n'est pas un niveau de l'échelle", "'Z' is not a level"),
+        ("M01,BC01-C1,I,-3,proposed,X,2026-01-01,r", "'-3' n'est pas un nombre d'heures", "'-3' is not a number of hours"),
+        ("M01,BC01-C1,I,,maybe,X,2026-01-01,r", "'maybe' n'est ni proposed (proposé) ni validated (validé)",
+         "'maybe' is not proposed or validated"),
+        ("M01,BC01-C1,I,,proposed,X,yesterday,r", "'yesterday' n'est pas une date AAAA-MM-JJ",
+         "'yesterday' is not a date YYYY-MM-DD"),
+        ("M01,BC01-C1,I,,proposed,X,2026-01-01", "ligne 4 : 8 champs attendus", "line 4: expected 8 fields"),
     ],
 )
-def test_malformed_mapping_csv_says_file_line_and_what(cli, workspace, row, complaint):
+def test_malformed_mapping_csv_says_file_line_and_what(cli, workspace, row, french, english):
+    """In French by default (1 erreur), in English with --lang en (1 error)."""
     path = workspace / "mapping" / "module_competency.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines.insert(3, row)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("stats", "--data", str(workspace))
     assert result.returncode == 2
-    assert "module_competency.csv" in result.stderr and "line 4" in result.stderr
-    assert complaint in result.stderr
+    assert "module_competency.csv: 1 erreur :" in result.stderr and "ligne 4" in result.stderr
+    assert french in result.stderr and english not in result.stderr, result.stderr
+    result = cli("stats", "--lang", "en", "--data", str(workspace))
+    assert result.returncode == 2
+    assert "module_competency.csv: 1 error:" in result.stderr and "line 4" in result.stderr
+    assert english in result.stderr and french not in result.stderr, result.stderr
 
 
 def test_failed_build_leaves_store_intact(workspace):

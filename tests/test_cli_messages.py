@@ -321,7 +321,38 @@ def _error_cases(root) -> list[tuple[list[str], str, str]]:
          "unreadable file: no such file or folder"),
         (["import-matrix", str(root / "junk.xlsx"), *data], "classeur .xlsx endommagé : ", "damaged .xlsx workbook: "),
         (["import-matrix", str(root / "text.xlsx"), *data], "ce n'est pas un classeur .xlsx", "not an .xlsx workbook"),
+        # Issue #15, the spreadsheet, queries, stores and service settings: the place in both languages.
+        (["import-matrix", str(root / "dtd.xlsx"), *data],
+         "classeur illisible : il déclare une DTD ou des entités XML, refusées par sécurité (xl/worksheets/sheet1.xml)",
+         "unreadable workbook: it declares a DTD or XML entities, refused for safety (xl/worksheets/sheet1.xml)"),
+        (["import-matrix", str(root / "broken-xml.xlsx"), *data],
+         "classeur illisible : xl/worksheets/sheet1.xml n'est pas du XML bien formé (ligne 1, colonne",
+         "unreadable workbook: xl/worksheets/sheet1.xml is not well-formed XML (line 1, column"),
+        (["query", "competencies_for_module", "--param", "module=a b/c", *data],
+         "paramètre 'module' : 'a b/c' n'est pas un chemin d'IRI valide sous https://w3id.org/cipt-graph/id/",
+         "parameter 'module': 'a b/c' is not a valid IRI path under https://w3id.org/cipt-graph/id/"),
+        (["stats", "--programme", "x y", *data], "paramètre 'programme' : 'x y' n'est pas un code de programme",
+         "parameter 'programme': 'x y' is not a programme code"),
+        (["serve", "--base-url", "ftp://example.org/"], "--base-url: ce n'est pas une URL http(s) sans requête",
+         "--base-url: not an http(s) URL without query"),
+        # (more of the library's refusals, through the real `cipt`, in tests/test_error_languages.py)
+        (["import-rncp", str(root / "text.xlsx"), *data], "XML mal formé : erreur de syntaxe", "malformed XML: syntax error"),
+        (["import-rncp", str(root / "missing.xml"), *data], "fichier introuvable", "no such file"),
+        (["users", "list", "--data", str(broken)], "le fichier des comptes n'est pas valide",
+         "the accounts file is not valid"),
     ]
+
+
+def _forged(exported: bytes, part: str, xml: bytes) -> bytes:
+    """The workbook ``exported`` with its ``part`` replaced by ``xml``."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(exported)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, xml if info.filename == part else source.read(info.filename))
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -340,6 +371,15 @@ def test_library_errors_follow_the_language(tmp_path, capsys, monkeypatch, lang)
         handle.write("\n<urn:x> <urn:y> .\n")
     (tmp_path / "junk.xlsx").write_bytes(b"PK\x03\x04 not really a zip archive")
     (tmp_path / "text.xlsx").write_text("module,competency\n", encoding="utf-8")
+    from cipt_graph.paths import Workspace
+    from cipt_graph.spreadsheet import MatrixModel, write_matrix_xlsx
+
+    exported = write_matrix_xlsx(MatrixModel.from_workspace(Workspace(tmp_path / "ws")))
+    sheet = "xl/worksheets/sheet1.xml"
+    (tmp_path / "dtd.xlsx").write_bytes(_forged(exported, sheet, b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "b">]>'
+                                                                  b'<worksheet/>'))
+    (tmp_path / "broken-xml.xlsx").write_bytes(_forged(exported, sheet, b"<worksheet><row></worksheet>"))
+    (broken / "accounts.json").write_text("[", encoding="utf-8")
     lang_args = ["--lang", "en"] if lang == "en" else []
     for argv, french, english in _error_cases(tmp_path):
         code, out = _run([*lang_args, *argv], capsys)
@@ -374,3 +414,24 @@ def test_roles_and_version_kinds_follow_the_language(tmp_path, capsys, monkeypat
         shown = users + versions
         assert all(w in shown for w in words), shown
         assert not [w for w in foreign if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", shown)], shown
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_settings_errors_follow_the_language(cli, tmp_path, lang):
+    """Settings read from the environment (a workbook limit, the remote store's query method),
+    refused in the language of the messages — French by default, English with --lang en — with
+    the setting named; exit status 2 (the real `cipt`, a subprocess)."""
+    workspace = init_workspace(tmp_path / "ws")
+    lang_args = ["--lang", "en"] if lang == "en" else []
+    cases = [
+        ({"CIPT_XLSX_MAX_ROWS": "-3"}, ["import-matrix", str(tmp_path / "m.xlsx"), "--data", str(workspace.root)],
+         "CIPT_XLSX_MAX_ROWS doit être un entier positif, pas '-3'", "CIPT_XLSX_MAX_ROWS must be a positive integer, not '-3'"),
+        ({"CIPT_QUERY_METHOD": "bogus"}, ["stats", "--store", "http://127.0.0.1:1/sparql"],
+         "$CIPT_QUERY_METHOD: la méthode de requête est l'une de auto, get, post, direct, pas 'bogus'",
+         "$CIPT_QUERY_METHOD: the query method is one of auto, get, post, direct, not 'bogus'"),
+    ]
+    for env, argv, french, english in cases:
+        done = cli(*lang_args, *argv, env=env)
+        want, other = (french, english) if lang == "fr" else (english, french)
+        assert done.returncode == 2, done.stderr
+        assert want in done.stderr and other not in done.stderr, done.stderr

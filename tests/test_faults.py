@@ -292,7 +292,9 @@ def test_remote_store_that_goes_away_gives_503_and_recovers(tmp_path):
                              ("/id/module/M01", {}), ("/api/modules", {})):
             response = httpx.get(server.url + path, params=params, timeout=30)
             assert response.status_code == 503, f"{path}: {response.status_code} {response.text[:300]}"
-            assert "store is unavailable" in response.text and "cannot reach the SPARQL server" in response.text
+            # French by default (issue #15), the store's own error inside the frame.
+            assert "l'entrepôt est indisponible" in response.text, response.text
+            assert "impossible de joindre le serveur SPARQL" in response.text
             assert "Traceback" not in response.text and response.headers.get("retry-after")
 
         oxigraph = start_oxigraph(location, port, tmp_path / "oxigraph.log")

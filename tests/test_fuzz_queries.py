@@ -144,4 +144,8 @@ def test_regression_iri_param_with_invalid_characters_over_http(server_url):
     """Issue #8: `?module=a b/c` answered 500 (an uncaught ValueError); now 400 with a message."""
     response = httpx.get(f"{server_url}/api/queries/competencies_for_module", params={"module": "a b/c"}, timeout=30)
     assert response.status_code == 400
-    assert "not a valid IRI" in response.json()["message"]
+    # French by default, English on request (issue #15); the parameter named in both.
+    assert "paramètre 'module' : 'a b/c' n'est pas un chemin d'IRI valide" in response.json()["message"]
+    english = httpx.get(f"{server_url}/api/queries/competencies_for_module", params={"module": "a b/c"},
+                        headers={"Accept-Language": "en"}, timeout=30)
+    assert english.status_code == 400 and "parameter 'module': 'a b/c' is not a valid IRI" in english.json()["message"]

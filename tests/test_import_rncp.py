@@ -263,7 +263,8 @@ def test_malformed_xml_says_file_and_line_and_changes_nothing(cli, ws_with_impor
     before = tree(ws_with_import.root)
     result = cli("import-rncp", str(bad), "--data", str(ws_with_import.root))
     assert result.returncode == 2
-    assert f"{bad}:{broken_line + 1}:" in result.stderr and "malformed XML" in result.stderr
+    assert f"{bad}:{broken_line + 1}:" in result.stderr
+    assert "XML mal formé : balise fermante qui ne correspond pas" in result.stderr, result.stderr
     assert tree(ws_with_import.root) == before
 
 

@@ -96,7 +96,11 @@ def test_api_routes_scoped_by_programme(ustore, url, code):
         assert {link["programme"] for link in matrix["links"]} == {want[0]["programme"]}
         blocks = client.get("/api/blocks", params={"programme": code}).json()
         assert [b["code"] for b in blocks] == [r["block_code"] for r in rows(ustore, "hours_per_block", programme=code)]
-        assert client.get("/api/modules", params={"programme": "NOPE"}).status_code == 404
+        nope = client.get("/api/modules", params={"programme": "NOPE"})
+        assert nope.status_code == 404  # the message in French by default, English on request (issue #15)
+        assert "'NOPE' n'est pas un programme connu" in nope.json()["message"], nope.text
+        nope_en = client.get("/api/modules", params={"programme": "NOPE", "lang": "en"})
+        assert nope_en.status_code == 404 and "'NOPE' is not a known programme" in nope_en.json()["message"]
 
 
 @pytest.mark.parametrize("code", ["M2_CIPT", "U003"])

@@ -543,6 +543,11 @@ CHECKS = {name[len("check_"):]: func for name, func in globals().items() if name
 def test_header_parses(name):
     q = get_query(name)
     assert q.summary and q.description, "summary and description are required"
+    # Both languages (issue #15): `summary` in English, `summary_fr` in French, each one line.
+    assert q.summary_fr, "every query has a French summary (#+ summary_fr)"
+    assert q.summary_fr != q.summary or " " not in q.summary, "a French text, not the English copied (« Modules » is both)"
+    assert "\n" not in q.summary + q.summary_fr
+    assert q.summary_in("fr") == q.summary_fr and q.summary_in("en") == q.summary
     assert re.search(r"^SELECT|^\s*SELECT", q.text, re.M)
 
 

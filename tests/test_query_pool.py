@@ -163,3 +163,35 @@ def test_a_data_change_reaches_the_workers(kind, tmp_path):
         assert seen < SEEN_WITHIN, f"seen after {seen:.2f} s"
         assert sum(int(row["n"]["value"]) for row in now) == sum(int(row["n"]["value"]) for row in before)
         assert not pool & workers(process)  # the workers of the old data are gone
+
+
+def sized_answer(store, deadline, size: int) -> bytes:
+    """In a worker: ``size`` bytes that depend on the store (its number of quads)."""
+    seed = str(len(store)).encode()
+    return (seed * (size // len(seed) + 1))[:size]
+
+
+@pytest.mark.parametrize("size", [10, 3 << 20])
+def test_answers_small_and_large_cross_the_pipe_intact(size):
+    """A small answer goes with its head in one write, a large one (past the 1 MiB pipe) in two;
+    both arrive whole, and the worker is reused."""
+    import asyncio
+
+    from cipt_graph.api.pool import WorkerPool
+    from cipt_graph.api.procs import Deadline
+    from cipt_graph.build import build_store
+
+    store = build_store()
+    expected = sized_answer(store, None, size)
+
+    async def run() -> None:
+        pool = WorkerPool(lambda: store, lambda: 1, memory_bytes=1 << 30, max_result_bytes=64 << 20)
+        try:
+            for _ in range(3):
+                kind, value = await pool.call(sized_answer, (size,), Deadline(60))
+                assert kind == "ok" and value == expected
+            assert pool.stats.spawned == 1 and pool.stats.served == 3
+        finally:
+            pool.shutdown()
+
+    asyncio.run(run())

@@ -72,7 +72,9 @@ def test_the_command_fails_cleanly_and_the_workspace_still_validates(template, e
     result = run_cli("import-rncp", str(exports["csv"]), "--data", str(ws), "--author", "T",
                      env={"CIPT_TEST_FAIL_AT": step})
     assert result.returncode == 2, (result.stdout, result.stderr)
-    assert "injected failure" in result.stderr and "Traceback" not in result.stderr
+    # (the injected failure is an ENOSPC: its meaning in French, the default)
+    assert "rien n'a été modifié : plus de place sur le disque" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
     assert tree_digest(ws) == before
     # The shipped data itself has findings (exit 1, issue #14); 2 would mean the workspace no longer reads.
     checked = run_cli("validate", "--data", str(ws), "--fail-on", "violation")
@@ -86,7 +88,8 @@ def test_failures_over_http_leave_the_workspace_identical_and_the_service_servin
         with serving(["--data", str(ws), "--allow-writes"], tmp_path / f"{step}.log",
                      writer_env(CIPT_TEST_FAIL_AT=step)) as server:
             before = tree_digest(ws)  # after the start (the service may write its own files then)
-            answer = upload(server.url, "/api/imports/rncp", data, "application/xml", filename="second.xml")
+            answer = upload(server.url, "/api/imports/rncp", data, "application/xml", filename="second.xml",
+                            lang="en")
             assert answer.status_code == 503, answer.text
             assert "nothing was changed" in answer.json()["message"]
             assert tree_digest(ws) == before

@@ -220,7 +220,7 @@ def test_fifo_and_symlink_loop_are_refused_with_their_path_not_waited_on(ws):
     loop = ws.root / "loop.ttl"
     loop.symlink_to("loop.ttl")
     result = run_cli("stats", "--data", str(ws.root))
-    assert result.returncode == 2 and "loop.ttl" in result.stderr and "loops" in result.stderr, result.stderr
+    assert result.returncode == 2 and "loop.ttl" in result.stderr and "qui boucle" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -238,7 +238,7 @@ def test_a_second_import_waits_a_bounded_time_then_is_told_to_retry(ws, tmp_path
         elapsed = time.monotonic() - started
     finally:
         os.close(fd)
-    assert result.returncode == 2 and "another import" in result.stderr, result.stderr
+    assert result.returncode == 2 and "un autre import modifie cet espace de travail" in result.stderr, result.stderr
     assert elapsed < 60
     assert tree_digest(ws.root) == before
     assert run_cli("import-rncp", str(path), "--data", str(ws.root)).returncode == 0

@@ -179,7 +179,7 @@ def test_bad_utf8_in_mapping_csv_names_line_and_column(ws, capsys):
     lines[3] = lines[3] + b"\xff"
     path.write_bytes(b"\n".join(lines))
     done = run_main(capsys, "validate", "--data", str(ws.root))
-    assert done.returncode == 2 and f"{CSV_NAME}: line 4:" in done.stderr and "UTF-8" in done.stderr
+    assert done.returncode == 2 and f"{CSV_NAME}: ligne 4:" in done.stderr and "UTF-8" in done.stderr
 
 
 # --- 19: a label XML 1.0 cannot hold --------------------------------------------------------------

@@ -109,3 +109,23 @@ def test_results_download_in_every_format(page, site, store, media):
         assert len(Graph().parse(data=data, format=fmt)) == modules
     assert info.value.suggested_filename.startswith("results.")
     page.assert_clean()
+
+
+@pytest.mark.parametrize("lang, find, error", [("fr", "Rechercher", "erreur de syntaxe SPARQL"),
+                                               ("en", "Find", "SPARQL syntax error")])
+def test_editor_words_and_endpoint_errors_follow_the_page_language(page, site, lang, find, error):
+    """Issue #15: the editor's own search panel (Ctrl+F) and the endpoint's error for a bad query
+    are in the page's language, whatever the browser's Accept-Language."""
+    p = page.page
+    p.goto(f"{site.url}/sparql?lang={lang}")
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+    _set_query(p, "SELECT WHERE {")
+    p.keyboard.press("Control+f")
+    panel = p.wait_for_selector("#editor >> .cm-search")
+    assert find in (panel.get_attribute("aria-label") or "") + " " + panel.inner_html(), panel.inner_html()[:500]
+    p.keyboard.press("Escape")
+    p.click("#query-form button[type=submit]")
+    p.wait_for_selector("#results .error")
+    shown = p.inner_text("#results .error")
+    other = "SPARQL syntax error" if lang == "fr" else "erreur de syntaxe SPARQL"
+    assert error in shown and other not in shown, shown

@@ -83,12 +83,14 @@ def writer(workspace, tmp_path_factory):
 def test_writes_are_off_by_default(server_url, path, media):
     response = upload(server_url, path, b"<FICHES/>", media)
     assert response.status_code == 403
-    assert "read-only" in response.json()["message"]
+    assert "lecture seule" in response.json()["message"]  # French by default (issue #15)
+    english = upload(server_url, path, b"<FICHES/>", media, lang="en")
+    assert english.status_code == 403 and "read-only" in english.json()["message"]
 
 
 @pytest.mark.parametrize("args, env, message", [
     (["--allow-writes"], {}, "CIPT_WRITE_TOKEN"),
-    (["--allow-writes"], {"CIPT_WRITE_TOKEN": "short"}, "at least 16 characters"),
+    (["--allow-writes"], {"CIPT_WRITE_TOKEN": "short"}, "au moins 16 caractères"),
     (["--allow-writes"], writer_env(), "demande un espace de travail"),
     (["--allow-writes", "--workers", "2", "--data", "{ws}"], writer_env(), "entrepôt partagé"),
 ])
@@ -128,14 +130,14 @@ def test_a_write_needs_the_bearer_token(writer, workspace, headers):
 # --- uploads: size and type -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("path, media, body, status, message", [
-    (MATRIX, "text/csv", b"module,competency\n", 415, "send the workbook as"),
-    (MATRIX, XLSX, b"module,competency,level\nM01,BC01-C1,I\n", 415, "not a zip"),
-    (MATRIX, XLSX, b"", 400, "empty"),
-    (RNCP, "application/json", b"{}", 415, "send the export as"),
-    (RNCP, "application/xml", b"PK\x03\x04 not xml", 415, "not an XML"),
-    (RNCP, "application/zip", b"<FICHES/>", 415, "not a zip"),
-    (MATRIX, XLSX, b"PK\x03\x04" + b"\0" * 3_000_000, 413, "larger than 2000000"),
-    (RNCP, "application/xml", b"<" + b"a" * 3_000_000, 413, "larger than 2000000"),
+    (MATRIX, "text/csv", b"module,competency\n", 415, "envoyez le classeur en"),
+    (MATRIX, XLSX, b"module,competency,level\nM01,BC01-C1,I\n", 415, "pas une archive zip"),
+    (MATRIX, XLSX, b"", 400, "vide"),
+    (RNCP, "application/json", b"{}", 415, "envoyez l'export en"),
+    (RNCP, "application/xml", b"PK\x03\x04 not xml", 415, "pas un document XML"),
+    (RNCP, "application/zip", b"<FICHES/>", 415, "pas une archive zip"),
+    (MATRIX, XLSX, b"PK\x03\x04" + b"\0" * 3_000_000, 413, "dépasse 2000000 octets"),
+    (RNCP, "application/xml", b"<" + b"a" * 3_000_000, 413, "dépasse 2000000 octets"),
 ], ids=["csv-type", "csv-as-xlsx", "empty", "json", "zip-as-xml", "xml-as-zip", "big-xlsx", "big-xml"])
 def test_uploads_are_type_checked_and_size_limited(writer, workspace, path, media, body, status, message):
     before = snapshot(workspace.root)
@@ -159,7 +161,7 @@ def test_oversized_upload_without_content_length_is_cut(writer, workspace):
     assert snapshot(workspace.root) == before
 
 
-@pytest.mark.parametrize("fixture, message", [("billion_laughs.xml", "DTD"), ("external_entity.xml", "refused")])
+@pytest.mark.parametrize("fixture, message", [("billion_laughs.xml", "DTD"), ("external_entity.xml", "refusé")])
 def test_hostile_xml_is_refused_and_nothing_written(writer, workspace, fixture, message):
     before = snapshot(workspace.root)
     response = upload(writer.url, RNCP, (FIXTURES / fixture).read_bytes(), "application/xml")
@@ -177,6 +179,66 @@ def test_invalid_workbook_lists_every_error_and_applies_nothing(writer, workspac
     body = response.json()
     assert any("'X'" in e["message"] and e["sheet"] == "Matrice" for e in body["errors"]), body
     assert snapshot(workspace.root) == before
+
+
+def test_workbook_errors_follow_the_request_language(writer, workspace):
+    """The cell errors of an uploaded workbook (issue #15): French by default, English with
+    ``Accept-Language: en`` or ``?lang=en`` (the pages' choice), each naming its sheet!cell in both;
+    nothing written."""
+    before = snapshot(workspace.root)
+    link = first_link(workspace)
+    wb = openpyxl.load_workbook(io.BytesIO(edited_workbook(exported_workbook(workspace), link["module"],
+                                                           link["competency"], "X")))
+    wb["Justifications"].cell(4, 3).value = "beaucoup"  # hours that are not a number
+    wb["Justifications"].cell(3, 4).value = "peut-être"  # an unknown status
+    out = io.BytesIO()
+    wb.save(out)
+    data = out.getvalue()
+    answers = {
+        "default": upload(writer.url, MATRIX, data, XLSX),
+        "fr-header": httpx.post(writer.url + MATRIX, content=data, timeout=120, headers={
+            "Content-Type": XLSX, "Authorization": f"Bearer {TOKEN}", "Accept-Language": "fr-FR,fr;q=0.9"}),
+        "en-header": httpx.post(writer.url + MATRIX, content=data, timeout=120, headers={
+            "Content-Type": XLSX, "Authorization": f"Bearer {TOKEN}", "Accept-Language": "en-GB,en;q=0.8"}),
+        "en-param": upload(writer.url, MATRIX, data, XLSX, lang="en"),
+    }
+    bodies = {k: r.json() for k, r in answers.items()}
+    assert all(r.status_code == 400 for r in answers.values()), bodies
+    places = {k: [f"{e['sheet']}!{e['cell']}" for e in b["errors"]] for k, b in bodies.items()}
+    assert len(set(map(tuple, places.values()))) == 1 and len(places["default"]) == 4, places
+    assert {"Justifications!A2", "Justifications!C4", "Justifications!D3"} < set(places["default"]), places
+    french, english = bodies["default"], bodies["en-header"]
+    assert bodies["fr-header"] == french and bodies["en-param"] == english
+    assert answers["default"].headers["content-language"] == "fr"
+    assert answers["en-header"].headers["content-language"] == "en"
+    assert french["message"].startswith("4 erreurs, rien n'a été appliqué :")
+    assert english["message"].startswith("4 errors, nothing was applied:")
+    fr_text = " ".join(e["message"] for e in french["errors"])
+    en_text = " ".join(e["message"] for e in english["errors"])
+    assert "n'est pas un niveau de l'échelle" in fr_text and "'beaucoup' n'est pas un nombre d'heures" in fr_text
+    assert "statut 'peut-être' inconnu" in fr_text and "n'a pas de niveau dans la feuille Matrice" in fr_text
+    assert "is not a level of the scale" in en_text and "'beaucoup' is not a number of hours" in en_text
+    assert "unknown status 'peut-être'" in en_text and "has no level in the Matrice sheet" in en_text
+    for words, text in ((("is not", "unknown", "level of"), fr_text + french["message"]),
+                        (("n'est pas", "inconnu", "niveau"), en_text + english["message"])):
+        assert not [w for w in words if w in text], text
+    for place in places["default"]:  # each error's place is in the list of both languages
+        assert place in french["message"] and place in english["message"]
+    assert snapshot(workspace.root) == before
+
+
+def test_refusals_follow_the_request_language(writer, workspace):
+    """The upload's own refusals (type, empty body, damaged workbook) in French by default,
+    English on request; the status is the same."""
+    cases = [(XLSX, b"", 400, "le corps de la requête est vide", "the request body is empty"),
+             ("text/csv", b"a,b\n", 415, "envoyez le classeur en", "send the workbook as"),
+             (XLSX, b"PK\x03\x04 not a zip", 400, "classeur .xlsx endommagé", "damaged .xlsx workbook")]
+    for media, body, status, french, english in cases:
+        fr = upload(writer.url, MATRIX, body, media)
+        en = upload(writer.url, MATRIX, body, media, lang="en")
+        assert fr.status_code == en.status_code == status, (fr.text, en.text)
+        assert french in fr.json()["message"] and english not in fr.json()["message"], fr.text
+        assert english in en.json()["message"] and french not in en.json()["message"], en.text
 
 
 @given(body=st.one_of(st.binary(max_size=2000), st.binary(max_size=2000).map(lambda b: b"PK\x03\x04" + b)))

@@ -55,7 +55,7 @@ async def get_audit(
         except QueryError as exc:
             if programme is None:
                 raise
-            raise ApiError(404, exc.message) from exc
+            raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
         render = {"html": render_html, "json": render_json, "md": render_md}[format]
         counts = report.counts()
         return render(report), {"X-Cipt-Audit-Violations": str(counts["violation"]),

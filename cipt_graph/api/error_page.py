@@ -14,8 +14,8 @@ from .pages import html_page, page_lang, site_links, switch_href
 
 
 def render_error_page(request: Request, status: int, message: str,
-                      headers: dict[str, str] | None = None) -> Response:
-    """The HTML answer for an error ``status`` with the developer ``message``."""
+                      headers: dict[str, str] | None = None, *, message_lang: str = "en") -> Response:
+    """The HTML answer for an error ``status`` with the ``message`` (in ``message_lang``)."""
     asked = request.query_params.get("lang")
     lang = page_lang(request, asked if asked in ("fr", "en") else None)
     links = site_links(request, lang)
@@ -24,7 +24,7 @@ def render_error_page(request: Request, status: int, message: str,
     lead = (tr(lang, "error.not_found", path=request.url.path) if status == 404
             else f"{tr(lang, 'error.title', status=status)}.")
     body = (f'<div class="error-page"><p class="lead">{escape(lead)}</p>'
-            f'<p class="detail"><span>{escape(tr(lang, "error.detail"))}</span> <span lang="en">{escape(message)}</span></p>'
+            f'<p class="detail"><span>{escape(tr(lang, "error.detail"))}</span> <span lang="{message_lang}">{escape(message)}</span></p>'
             f'<p><a href="{escape(links.view("dashboard", lang))}">{escape(tr(lang, "error.home"))}</a></p></div>')
     html = render_page(view=None, lang=lang, links=links, title=f"{status} · {title}", body=body,
                        head='<link rel="stylesheet" href="/api/static/style.css">',

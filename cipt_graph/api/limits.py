@@ -9,6 +9,20 @@ from collections.abc import Mapping
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+def _scope_lang(scope: Scope) -> str:
+    """A request's language, as :func:`.errors.request_lang` chooses it, from the ASGI scope
+    (``lang`` in the query string, else ``Accept-Language``, else French)."""
+    from urllib.parse import parse_qs
+
+    from ..i18n import LANGS, negotiate
+
+    asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[-1]
+    if asked in LANGS:
+        return asked
+    header = next((v for k, v in scope.get("headers", ()) if k == b"accept-language"), b"")
+    return negotiate(header.decode("latin-1") or None)
+
+
 class BodyTooLarge(Exception):
     """The body grew past the limit while being read (no or a false Content-Length)."""
 
@@ -23,7 +37,9 @@ class BodySizeLimit:
         self.larger = dict(larger or {})
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
-        message = f"the request body is larger than {limit} bytes, this service's limit"
+        lang = _scope_lang(scope)
+        message = (f"le corps de la requête dépasse {limit} octets, la limite de ce service" if lang == "fr" else
+                   f"the request body is larger than {limit} bytes, this service's limit")
         if scope["path"].startswith("/api"):
             body = json.dumps({"status": 413, "error": "Content Too Large", "message": message}).encode()
             media = b"application/json"
@@ -32,7 +48,7 @@ class BodySizeLimit:
             media = b"text/plain; charset=utf-8"
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+                                (b"content-language", lang.encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

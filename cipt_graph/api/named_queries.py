@@ -115,12 +115,14 @@ async def run_named_query(name: str, request: Request) -> Response:
         media = negotiate(request.headers.get("accept"), list(ROW_TYPES)) or "application/json"
     queries = load_queries()
     if name not in queries:
-        raise ApiError(404, f"no named query {name!r}; known queries: {', '.join(sorted(queries))}")
+        known = ", ".join(sorted(queries))
+        raise ApiError(404, f"no named query {name!r}; known queries: {known}",
+                       fr=f"aucune requête nommée {name!r} ; requêtes connues : {known}")
     query = get_query(name)
     params: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
         if key in params:
-            raise ApiError(400, f"parameter {key!r} given twice")
+            raise ApiError(400, f"parameter {key!r} given twice", fr=f"paramètre {key!r} donné deux fois")
         params[key] = value
         query.param(key)  # an unknown parameter: 400 naming it, before any work
     state = request.app.state
@@ -128,7 +130,8 @@ async def run_named_query(name: str, request: Request) -> Response:
     headers = {"Vary": "Accept"}
     if len(result) > state.settings.max_rows:
         if not state.settings.truncate_results:
-            raise ApiError(413, f"the result has more than {state.settings.max_rows} rows, this service's limit")
+            raise ApiError(413, f"the result has more than {state.settings.max_rows} rows, this service's limit",
+                           fr=f"le résultat a plus de {state.settings.max_rows} lignes, la limite de ce service")
         result = QueryResult(result.variables, result.rows[: state.settings.max_rows])
         headers["X-Cipt-Truncated"] = f"max-rows={state.settings.max_rows}"
     return Response(render_rows(result, media), media_type=res.content_type(media), headers=headers)

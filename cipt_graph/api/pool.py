@@ -5,8 +5,9 @@ a 150 MiB server on this machine, and a cold RocksDB block cache in every child.
 this pool lives across requests instead:
 
 - it is forked from the server (in memory: copy-on-write, the data as served at that moment; on
-  disk: it opens the store read-only itself, so its block cache warms over its requests; remote:
-  its own connections) and then only reads requests from a pipe;
+  disk: the server's in-memory copy of a small store (:mod:`cipt_graph.api.mirror`), else it opens
+  the store read-only itself, so its block cache warms over its requests; remote: its own
+  connections) and then only reads requests from a pipe (:mod:`cipt_graph.api.worker`);
 - a request is data, never a closure: a module-level function (pickled by name), its arguments
   and the :class:`~cipt_graph.api.procs.Deadline`; the worker calls ``function(store, deadline,
   *arguments)`` and sends back the pickled outcome (``ok`` value, ``err`` exception, ``mem``),

@@ -49,7 +49,7 @@ def _scope(store, programme: str | None) -> str | None:
     try:
         return resolve_programme(store, programme).value
     except QueryError as exc:
-        raise ApiError(404, exc.message) from exc
+        raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
 
 
 async def _run(request: Request, work: Callable[[object], object], programme: str | None = None):

@@ -125,9 +125,9 @@ def _limited(items: Iterator, deadline: Deadline, max_rows: int, truncate: bool)
             if len(out) % _CHECK_EVERY == 0:
                 deadline.check()
     except OSError as exc:
-        raise StoreError(f"store read failed: {exc}") from exc
+        raise StoreError(f"store read failed: {exc}", fr=f"échec de la lecture de l'entrepôt : {exc}") from exc
     except (RuntimeError, ValueError) as exc:
-        raise QueryError(f"query failed: {exc}") from exc
+        raise QueryError(f"query failed: {exc}", fr=f"échec de la requête : {exc}") from exc
     deadline.check()
     return out, False
 

@@ -100,12 +100,16 @@ class Settings:
             from urllib.parse import urlsplit
             parts = urlsplit(self.base_url)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-                raise CiptError(f"not an http(s) URL without query: {self.base_url!r}", where="--base-url")
+                raise CiptError(f"not an http(s) URL without query: {self.base_url!r}", where="--base-url",
+                                fr=f"ce n'est pas une URL http(s) sans requête : {self.base_url!r}")
             object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
         if self.allow_writes and len(self.write_token or "") < MIN_TOKEN_LENGTH:
             raise CiptError(f"writes over HTTP need a bearer token of at least {MIN_TOKEN_LENGTH} characters in "
                             "CIPT_WRITE_TOKEN (e.g. `export CIPT_WRITE_TOKEN=$(python -c 'import secrets; "
-                            "print(secrets.token_urlsafe(32))')`)", where="CIPT_WRITE_TOKEN")
+                            "print(secrets.token_urlsafe(32))')`)", where="CIPT_WRITE_TOKEN",
+                            fr=f"les écritures par HTTP demandent un jeton d'au moins {MIN_TOKEN_LENGTH} caractères "
+                               "dans CIPT_WRITE_TOKEN (par exemple `export CIPT_WRITE_TOKEN=$(python -c 'import "
+                               "secrets; print(secrets.token_urlsafe(32))')`)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
@@ -158,7 +162,8 @@ def _convert(name: str, raw: str, where: str) -> object:
             return tuple(o.strip() for o in raw.split(",") if o.strip())
         return int(raw)
     except ValueError:
-        raise CiptError(f"cannot read {raw!r} as a value of {name}", where=where) from None
+        raise CiptError(f"cannot read {raw!r} as a value of {name}", where=where,
+                        fr=f"impossible de lire {raw!r} comme valeur de {name}") from None
 
 
 def public_base_url(request) -> str:

@@ -203,9 +203,9 @@ def _native(results: ox.QuerySolutions, settings) -> bytes | None:
     except _OverBudget:
         return None
     except OSError as exc:
-        raise StoreError(f"store read failed: {exc}") from exc
+        raise StoreError(f"store read failed: {exc}", fr=f"échec de la lecture de l'entrepôt : {exc}") from exc
     except (RuntimeError, ValueError) as exc:
-        raise QueryError(f"query failed: {exc}") from exc
+        raise QueryError(f"query failed: {exc}", fr=f"échec de la requête : {exc}") from exc
     body = b"".join(out.parts)
     # Oxigraph writes the solutions as one compact array of objects: two rows are always joined
     # by "},{", so their count + 1 bounds the rows from above (a literal holding "},{" only adds

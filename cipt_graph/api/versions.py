@@ -72,7 +72,7 @@ async def diff(
         try:
             return diff_versions(workspace, a, b, lang=lang).as_dict()
         except InputError as exc:
-            raise ApiError(404, exc.message) from exc
+            raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
 
     return await run_limited(request, work, report=True)
 
@@ -83,4 +83,4 @@ def version(request: Request, version_id: str) -> dict:
     try:
         return get_version(_workspace(request), version_id).as_dict()
     except InputError as exc:
-        raise ApiError(404, exc.message) from exc
+        raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc

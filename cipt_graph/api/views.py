@@ -94,7 +94,7 @@ def scoped(store, programme: str | None, work: Callable[[object], T]) -> T:
         try:  # its IRI from here on: each query then checks it in 0.2 ms, where a code lookup takes 5
             programme = resolve_programme(store, programme).value
         except QueryError as exc:
-            raise ApiError(404, exc.message) from exc
+            raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
     with programme_scope(programme):
         return work(store)
 

@@ -20,6 +20,8 @@ from . import procs
 #: used so far (µs): the base of the next request's CPU watch, without reading ``/proc`` then.
 ANSWER = struct.Struct("!QQQ")
 REQUEST = struct.Struct("!Q")
+#: Answers up to this size are written with their head in one write: the server wakes up once.
+SMALL_ANSWER = 1 << 20
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:
@@ -69,9 +71,12 @@ def worker_main(store, requests: int, answers: int, memory_bytes: int, others: l
             function, args, deadline = pickle.loads(body)
             kind, value = procs.run_on_big_stack(lambda: function(store, deadline, *args))
             payload = procs.dump_outcome(kind, value)
-            # One write (the pipe holds up to 1 MiB, see WorkerPool._spawn): the server wakes up once.
-            cpu = int(time.process_time() * 1e6)
-            procs.write_all(answers, ANSWER.pack(len(payload), procs.rss(), cpu) + payload)
+            said = ANSWER.pack(len(payload), procs.rss(), int(time.process_time() * 1e6))
+            if len(payload) <= SMALL_ANSWER:  # one write (the pipe holds 1 MiB, see WorkerPool._spawn)
+                procs.write_all(answers, said + payload)
+            else:  # no copy of a large answer under the memory cap
+                procs.write_all(answers, said)
+                procs.write_all(answers, payload)
             del value, payload
             if kind == "mem":
                 code = procs.EXIT_MEMORY

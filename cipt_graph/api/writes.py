@@ -28,7 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from ..errors import CiptError, InputError
-from .errors import ApiError, error_response, log
+from ..i18n import number
+from .errors import ApiError, cipt_text, error_response, log, request_lang
 
 router = APIRouter(prefix="/api/imports", tags=["Imports (writes, off by default)"])
 
@@ -85,28 +86,35 @@ def _authorize(request: Request) -> None:
         if len(recent) >= TOKEN_FAILURES:
             retry = max(1, int(recent[0] + TOKEN_WINDOW - now) + 1)
             raise ApiError(429, f"too many wrong tokens from this client: try again in {retry} s",
-                           {"Retry-After": str(retry)})
+                           {"Retry-After": str(retry)},
+                           fr=f"trop de jetons erronés venant de ce client : réessayez dans {retry} s")
     if not settings.allow_writes:
         raise ApiError(403, "this service is read-only: writes over HTTP are off (start it with --allow-writes "
-                            "and a token in CIPT_WRITE_TOKEN to accept imports)")
+                            "and a token in CIPT_WRITE_TOKEN to accept imports)",
+                       fr="ce service est en lecture seule : les écritures par HTTP sont désactivées (lancez-le avec "
+                          "--allow-writes et un jeton dans CIPT_WRITE_TOKEN pour accepter des imports)")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="cipt-graph"'}
     if scheme.lower() != "bearer" or not given.strip():
-        raise ApiError(401, "this operation changes data: send Authorization: Bearer <token>", challenge)
+        raise ApiError(401, "this operation changes data: send Authorization: Bearer <token>", challenge,
+                       fr="cette opération modifie les données : envoyez Authorization: Bearer <jeton>")
     expected = (settings.write_token or "").encode("utf-8")
     if not hmac.compare_digest(given.strip().encode("utf-8"), expected):
         if len(failures) > 10_000:  # bounded memory: forget the oldest clients
             for key in list(failures)[:5_000]:
                 failures.pop(key, None)
         failures.setdefault(_client(request), deque()).append(now)
-        raise ApiError(401, "wrong bearer token", {"WWW-Authenticate": 'Bearer realm="cipt-graph", error="invalid_token"'})
+        raise ApiError(401, "wrong bearer token", {"WWW-Authenticate": 'Bearer realm="cipt-graph", error="invalid_token"'},
+                       fr="jeton d'accès (bearer) erroné")
 
 
 def _workspace(request: Request):
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is None or workspace.read_only:
         raise ApiError(403, "no workspace to write to: start the service with --data DIR (a folder made by "
-                            "`cipt init DIR`); the shipped data is read-only")
+                            "`cipt init DIR`); the shipped data is read-only",
+                       fr="aucun espace de travail où écrire : lancez le service avec --data DOSSIER (un dossier "
+                          "créé par `cipt init DOSSIER`) ; les données livrées sont en lecture seule")
     return workspace
 
 
@@ -130,10 +138,12 @@ async def _receive(request: Request, folder: Path, name: str) -> Path:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise ApiError(413, f"the upload is larger than {limit} bytes, this service's limit")
+                raise ApiError(413, f"the upload is larger than {limit} bytes, this service's limit",
+                               fr=f"l'envoi dépasse {limit} octets, la limite de ce service")
             handle.write(chunk)
     if size == 0:
-        raise ApiError(400, "the request body is empty: send the file as the body")
+        raise ApiError(400, "the request body is empty: send the file as the body",
+                       fr="le corps de la requête est vide : envoyez le fichier comme corps")
     return path
 
 
@@ -141,9 +151,10 @@ def _check_magic(path: Path, kind: str) -> None:
     with open(path, "rb") as handle:
         head = handle.read(512)
     if kind == "zip" and not head.startswith(b"PK\x03\x04"):
-        raise ApiError(415, "the body is not a zip archive (an .xlsx workbook or a zipped export is one)")
+        raise ApiError(415, "the body is not a zip archive (an .xlsx workbook or a zipped export is one)",
+                       fr="le corps n'est pas une archive zip (un classeur .xlsx ou un export zippé en est une)")
     if kind == "xml" and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise ApiError(415, "the body is not an XML document")
+        raise ApiError(415, "the body is not an XML document", fr="le corps n'est pas un document XML")
 
 
 async def _refresh(request: Request, workspace) -> None:
@@ -157,7 +168,9 @@ async def _refresh(request: Request, workspace) -> None:
     except CiptError as exc:
         log.error("import recorded but the store refresh failed: %s", exc)
         raise ApiError(503, f"the import was applied to the workspace and recorded, but the served store could "
-                            f"not be refreshed ({exc.message}); restart the service to serve it") from None
+                            f"not be refreshed ({exc.text('en')}); restart the service to serve it",
+                       fr=f"l'import a été appliqué à l'espace de travail et enregistré, mais l'entrepôt servi n'a "
+                          f"pas pu être rechargé ({exc.text('fr')}) ; relancez le service pour le servir") from None
 
 
 async def _run_import(request: Request, work, payload) -> Response:
@@ -169,26 +182,28 @@ async def _run_import(request: Request, work, payload) -> Response:
 
     lock = request.app.state.write_lock
     busy = {"Retry-After": str(max(1, int(IMPORT_WAIT)))}
+    lang = request_lang(request)
     try:
         await asyncio.wait_for(lock.acquire(), IMPORT_WAIT)
     except asyncio.TimeoutError:
-        return error_response(request, 503, f"another import is running; waited {IMPORT_WAIT:g} s, "
-                                            "try again later", busy)
+        wait = number(IMPORT_WAIT, lang)
+        text = (f"un autre import est en cours ; attendu {wait} s, réessayez plus tard" if lang == "fr" else
+                f"another import is running; waited {wait} s, try again later")
+        return error_response(request, 503, text, busy, message_lang=lang)
     try:
         try:
             result = await run_in_threadpool(work)
         except WorkspaceBusy as exc:
-            return error_response(request, 503, exc.message, {"Retry-After": str(exc.retry_after)})
+            text, text_lang = cipt_text(exc, lang)
+            return error_response(request, 503, text, {"Retry-After": str(exc.retry_after)}, message_lang=text_lang)
         except SheetLimitError as exc:
-            return _limit_response(exc)
+            return _limit_response(exc, lang)
         except LimitError as exc:
-            return error_response(request, exc.status, _public(str(exc)))
+            return _input_error(request, exc, lang, exc.status)
         except MatrixError as exc:
-            body = {"status": 400, "error": "Bad Request", "message": exc.message,
-                    "errors": [e.as_dict() for e in exc.errors]}
-            return JSONResponse(body, status_code=400)
+            return _matrix_response(exc, lang)
         except InputError as exc:
-            return error_response(request, 400, _public(str(exc)))
+            return _input_error(request, exc, lang)
         body = payload(result)
         if body.pop("_changed", False):
             await _refresh(request, _workspace(request))
@@ -206,13 +221,29 @@ def _public(message: str) -> str:
     return re.sub(r"(?:[^\s:]*/)?" + re.escape(UPLOAD_PREFIX) + r"[^/\s]*/", "", message)
 
 
-def _limit_response(exc) -> Response:
+def _input_error(request: Request, exc: CiptError, lang: str, status: int = 400) -> Response:
+    """A file refused by an importer: ``file:line: message`` in ``lang``, the upload folder taken out."""
+    text, text_lang = cipt_text(exc, lang)
+    where = f"{exc.where}: " if exc.where else ""
+    return error_response(request, status, _public(where + text), message_lang=text_lang,
+                          headers={"Content-Language": text_lang})
+
+
+def _matrix_response(exc, lang: str) -> Response:
+    """A workbook with errors: 400, the list in ``lang`` (``message``) and each error with its
+    ``sheet``, ``cell`` and ``message`` in ``lang``."""
+    body = {"status": 400, "error": "Bad Request", "message": exc.text(lang),
+            "errors": [e.as_dict(lang) for e in exc.errors]}
+    return JSONResponse(body, status_code=400, headers={"Content-Language": lang, "Vary": "Accept-Language"})
+
+
+def _limit_response(exc, lang: str = "fr") -> Response:
     """A workbook past a limit: 413 for a size (bytes), 400 for a count; the limit, its setting and
-    the place in the body."""
+    the place in the body, the message in ``lang``."""
     status = 413 if exc.limit in exc.SIZE_LIMITS else 400
     body = {"status": status, "error": "Payload Too Large" if status == 413 else "Bad Request",
-            "message": exc.message, **exc.as_dict()}
-    return JSONResponse(body, status_code=status)
+            "message": exc.text(lang), **exc.as_dict()}
+    return JSONResponse(body, status_code=status, headers={"Content-Language": lang, "Vary": "Accept-Language"})
 
 
 @router.post("/matrix", responses=_WRITE_RESPONSES, openapi_extra={"requestBody": {
@@ -235,23 +266,27 @@ async def import_matrix_upload(request: Request, author: str | None = None, mess
     _authorize(request)
     workspace = _workspace(request)
     if _media(request) != XLSX:
-        raise ApiError(415, f"send the workbook as {XLSX}, not {_media(request) or '(no type)'!r}")
+        given = _media(request)
+        raise ApiError(415, f"send the workbook as {XLSX}, not {given or '(no type)'!r}",
+                       fr=f"envoyez le classeur en {XLSX}, pas en {given or '(aucun type)'!r}")
     folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
     try:
         path = await _receive(request, folder, _safe_name(filename, "matrice", ".xlsx"))
         _check_magic(path, "zip")
+        lang = request_lang(request)
         try:  # limits first, outside the write lock: a hostile workbook never holds it
             await run_in_threadpool(check_container, path)
         except LimitError as exc:
-            return _limit_response(exc)
+            return _limit_response(exc, lang)
         except InputError as exc:
-            return error_response(request, 400, exc.message)
+            text, text_lang = cipt_text(exc, lang)
+            return error_response(request, 400, text, message_lang=text_lang)
 
         def payload(result) -> dict:
             return {**result.as_dict(), "_changed": result.applied}
 
         return await _run_import(request, lambda: import_matrix(
-            workspace, path, author=author, message=message, dry_run=dry_run, force=force), payload)
+            workspace, path, author=author, message=message, dry_run=dry_run, force=force, lang=lang), payload)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -274,7 +309,8 @@ async def import_rncp_upload(request: Request, author: str | None = None, filena
     workspace = _workspace(request)
     media = _media(request)
     if media not in RNCP_TYPES:
-        raise ApiError(415, f"send the export as {', '.join(RNCP_TYPES)}, not {media or '(no type)'!r}")
+        raise ApiError(415, f"send the export as {', '.join(RNCP_TYPES)}, not {media or '(no type)'!r}",
+                       fr=f"envoyez l'export en {', '.join(RNCP_TYPES)}, pas en {media or '(aucun type)'!r}")
     fiches = [f for f in fiche or () if f.strip()] or None
     limits = ImportLimits.from_env(upload=True)
     folder = make_dir(Path(tempfile.gettempdir()), UPLOAD_PREFIX)  # pid-named: cleaned if we are killed

@@ -45,7 +45,8 @@ SPLIT_QUERY = "hours_teaching_assessment"
 
 def _table(store: Store, queries: Mapping[str, NamedQuery], name: str, lang: str) -> Table:
     if name not in queries:
-        raise CiptError(f"the audit needs the named query {name!r}, which is missing from the queries folder")
+        raise CiptError(f"the audit needs the named query {name!r}, which is missing from the queries folder",
+                        fr=f"l'audit a besoin de la requête nommée {name!r}, absente du dossier des requêtes")
     query = queries[name]
     params = report_params(query, lang)
     result = run_query(store, query, params)
@@ -61,13 +62,13 @@ def _localized(value: object, lang: str, fallback: str) -> str:
 
 def query_title(query: NamedQuery, lang: str) -> str:
     """A named query's title in ``lang``: its ``#+ title`` header, else the site's title for it
-    (the SPARQL page's catalog, ``query.NAME``), else its summary (English)."""
+    (the SPARQL page's catalog, ``query.NAME``), else its summary in ``lang``."""
     header = query.header.get("title")
     if isinstance(header, Mapping) and header.get(lang):
         return str(header[lang])
     from ..visualize.i18n import UI
 
-    return str(UI.get(lang, {}).get(f"query.{query.name}") or _localized(header, lang, query.summary))
+    return str(UI.get(lang, {}).get(f"query.{query.name}") or _localized(header, lang, query.summary_in(lang)))
 
 
 def check_queries(queries: Mapping[str, NamedQuery]) -> list[NamedQuery]:
@@ -83,7 +84,8 @@ def check_queries(queries: Mapping[str, NamedQuery]) -> list[NamedQuery]:
         severity = str(query.header.get("severity", "warning")).lower()
         if severity not in SEVERITIES:
             raise CiptError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}",
-                            where=str(query.path))
+                            where=str(query.path),
+                            fr=f"la gravité (severity) doit être l'une de {', '.join(SEVERITIES)}, pas {severity!r}")
         checks.append(query)
     return checks
 
@@ -152,7 +154,8 @@ def build_audit_report(store: Store, *, lang: str = "fr", base_url: str | None =
         QueryError: ``programme`` names no programme.
     """
     if lang not in LANGS:
-        raise CiptError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+        raise CiptError(f"language must be one of {', '.join(LANGS)}, not {lang!r}",
+                        fr=f"la langue doit être l'une de {', '.join(LANGS)}, pas {lang!r}")
     token = AUDIT_PROGRAMME.set(resolve_programme(store, programme).value if programme is not None else None)
     try:
         return _build(store, lang, base_url, queries, shapes)

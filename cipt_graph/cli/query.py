@@ -24,13 +24,15 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
-    """List the named queries with their summaries and parameters."""
+    """List the named queries with their summaries (in the language of the messages) and parameters."""
     from ..queries import load_queries
 
     queries = load_queries()
+    lang = args.ui_lang
     if args.format == "json":
         print(json.dumps([
-            {"name": q.name, "summary": q.summary, "description": q.description, "tags": list(q.tags),
+            {"name": q.name, "summary": q.summary_in(lang), "summaries": {"fr": q.summary_in("fr"), "en": q.summary},
+             "description": q.description, "tags": list(q.tags),
              "params": [{"name": p.name, "type": p.kind, "required": p.required, "default": p.default,
                          "description": p.description} for p in q.params]}
             for q in queries.values()
@@ -39,7 +41,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
     width = max(len(n) for n in queries)
     for q in queries.values():
         params = " ".join(f"{p.name}={'…' if p.required else '[' + (p.default or '') + ']'}" for p in q.params)
-        print(f"{q.name.ljust(width)}  {q.summary}" + (f"  ({params})" if params else ""))
+        print(f"{q.name.ljust(width)}  {q.summary_in(lang)}" + (f"  ({params})" if params else ""))
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from functools import cached_property
 from ..errors import InputError
 from ..text import clean_code, clean_line, clean_text
 from .competencies import split_competencies
-from .limits import ImportLimits, LimitError
+from .limits import ImportLimits, LimitError, count_fr
 
 _LEVEL = re.compile(r"^NIV([1-8])$")
 _FICHE_NUMBER = re.compile(r"^RNCP[0-9]+$")
@@ -97,7 +97,8 @@ def parse_date(value: str | None, *, where: str, what: str) -> dt.date | None:
     try:
         return dt.datetime.strptime(value, "%d/%m/%Y").date()
     except ValueError:
-        raise InputError(f"{what}: {value!r} is not a date DD/MM/YYYY", where=where) from None
+        raise InputError(f"{what}: {value!r} is not a date DD/MM/YYYY", where=where,
+                         fr=f"{what} : {value!r} n'est pas une date JJ/MM/AAAA") from None
 
 
 def parse_bool(value: str | None, *, where: str, what: str) -> bool | None:
@@ -114,7 +115,8 @@ def parse_bool(value: str | None, *, where: str, what: str) -> bool | None:
         return True
     if folded in ("non", "inactive"):
         return False
-    raise InputError(f"{what}: {value!r} is neither Oui nor Non", where=where)
+    raise InputError(f"{what}: {value!r} is neither Oui nor Non", where=where,
+                     fr=f"{what} : {value!r} n'est ni Oui ni Non")
 
 
 def parse_level(value: str | None, *, where: str, what: str) -> int | None:
@@ -130,7 +132,8 @@ def parse_level(value: str | None, *, where: str, what: str) -> int | None:
     if match:
         return int(match.group(1))
     if value.startswith("NIV"):
-        raise InputError(f"{what}: {value!r} is not a level NIV1…NIV8", where=where)
+        raise InputError(f"{what}: {value!r} is not a level NIV1…NIV8", where=where,
+                         fr=f"{what} : {value!r} n'est pas un niveau NIV1…NIV8")
     return None
 
 
@@ -164,7 +167,7 @@ def check_fiche(fiche: Fiche, limits: ImportLimits) -> None:
         LimitError: the limit, the fiche and the field are named.
     """
     texts = [("INTITULE", fiche.title), ("TYPE_ENREGISTREMENT", fiche.registration_type)]
-    texts += [(f"certifier {c.siret}", c.name) for c in fiche.certifiers]
+    texts += [(f"certifier {c.siret}", c.name) for c in fiche.certifiers]  # ("certifier": worded below)
     texts += [(f"code {c.code}", c.label) for c in (*fiche.rome, *fiche.nsf)]
     for b in fiche.blocks:
         texts += [(f"{b.code} LIBELLE", b.label), (f"{b.code} LISTE_COMPETENCES", b.competency_list),
@@ -172,13 +175,16 @@ def check_fiche(fiche: Fiche, limits: ImportLimits) -> None:
     for what, value in texts:
         if len(value) > limits.max_field_chars:
             raise LimitError("max_field_chars", limits.max_field_chars,
-                             f"{what} holds {len(value)} characters", where=fiche.where, status=413)
+                             f"{what} holds {len(value)} characters", where=fiche.where, status=413,
+                             fr=f"{what.replace('certifier ', 'certificateur ')} contient {count_fr(len(value))} caractères")
     total = sum(len(value) for _, value in texts)
     if total > limits.max_fiche_chars:
         raise LimitError("max_fiche_chars", limits.max_fiche_chars,
-                         f"fiche {fiche.number} holds {total} characters of text", where=fiche.where)
+                         f"fiche {fiche.number} holds {total} characters of text", where=fiche.where,
+                         fr=f"la fiche {fiche.number} contient {count_fr(total)} caractères de texte")
     items = (len(fiche.blocks) + len(fiche.certifiers) + len(fiche.rome) + len(fiche.nsf) + len(fiche.replaces)
              + sum(len(b.competencies) for b in fiche.blocks))
     if items > limits.max_items_per_fiche:
         raise LimitError("max_items_per_fiche", limits.max_items_per_fiche,
-                         f"fiche {fiche.number} has {items} entries", where=fiche.where)
+                         f"fiche {fiche.number} has {items} entries", where=fiche.where,
+                         fr=f"la fiche {fiche.number} a {count_fr(items)} entrées")

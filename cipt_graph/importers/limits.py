@@ -20,8 +20,14 @@ import os
 from dataclasses import dataclass, fields, replace
 
 from ..errors import InputError
+from ..i18n import number
 
 MiB = 1 << 20
+
+
+def count_fr(value: int) -> str:
+    """A count as French writes it (``4 294 967 296``, narrow no-break spaces)."""
+    return number(value, "fr", 0)
 
 
 class LimitError(InputError):
@@ -32,9 +38,12 @@ class LimitError(InputError):
         status: the HTTP status to answer (413 for sizes and counts, 400 for shape).
     """
 
-    def __init__(self, limit: str, value: int, what: str, *, where: str | None = None, status: int = 413) -> None:
+    def __init__(self, limit: str, value: int, what: str, *, fr: str | None = None, where: str | None = None,
+                 status: int = 413) -> None:
         self.limit, self.value, self.status = limit, value, status
-        super().__init__(f"refused: {what} (import limit {limit} = {value})", where=where)
+        en = f"refused: {what} (import limit {limit} = {value})"
+        super().__init__(en, where=where, en=en,
+                         fr=f"refusé : {fr or what} (limite d'import {limit} = {value})")
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,8 @@ class ImportLimits:
             except ValueError:
                 value = 0
             if value <= 0:
-                raise InputError(f"{name} must be a positive integer, not {raw!r}", where=name)
+                raise InputError(f"{name} must be a positive integer, not {raw!r}", where=name,
+                                 fr=f"{name} doit être un entier positif, pas {raw!r}")
             changes[f.name] = value
         return replace(base, **changes)
 
@@ -108,11 +118,13 @@ def check_zip(archive, limits: ImportLimits, where: str) -> None:
     infos = archive.infolist()
     if len(infos) > limits.max_zip_members:
         raise LimitError("max_zip_members", limits.max_zip_members,
-                         f"the zip holds {len(infos)} members", where=where)
+                         f"the zip holds {len(infos)} members", where=where,
+                         fr=f"le zip contient {count_fr(len(infos))} fichiers")
     declared = sum(i.file_size for i in infos)
     if declared > limits.max_unzipped_bytes:
         raise LimitError("max_unzipped_bytes", limits.max_unzipped_bytes,
-                         f"the zip declares {declared} bytes once decompressed", where=where)
+                         f"the zip declares {declared} bytes once decompressed", where=where,
+                         fr=f"le zip annonce {count_fr(declared)} octets une fois décompressé")
 
 
 class ByteCounter:
@@ -135,7 +147,8 @@ class ByteCounter:
                 counter.total += len(data)
                 if counter.total > counter.limit:
                     raise LimitError("max_unzipped_bytes", counter.limit,
-                                     f"the zip decompresses to more than {counter.limit} bytes", where=where)
+                                     f"the zip decompresses to more than {counter.limit} bytes", where=where,
+                                     fr=f"le zip se décompresse en plus de {count_fr(counter.limit)} octets")
                 buffer[:len(data)] = data
                 return len(data)
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from ..errors import InputError
-from ..text import BOM, clean_code
-from .limits import ByteCounter, ImportLimits, LimitError, check_zip
+from ..text import BOM, clean_code, csv_error_fr
+from .limits import ByteCounter, ImportLimits, LimitError, check_zip, count_fr
 from .fiche import Block, Certifier, Code, Fiche, parse_bool, parse_date, parse_level
 
 #: File kinds of the export: a part of the entry name, and the columns read from it.
@@ -67,33 +67,44 @@ def _rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, columns: 
             if first.startswith(BOM):
                 first = first[1:]
             if not first.strip():
-                raise InputError("empty file: expected a header line", where=f"{where}:1")
+                raise InputError("empty file: expected a header line", where=f"{where}:1",
+                                 fr="fichier vide : une ligne d'en-tête est attendue")
             if ";" not in first:
                 found = next((d for d in (",", "\t", "|") if d in first), None)
                 hint = f"wrong delimiter {found!r}, " if found else ""
+                hint_fr = f"mauvais séparateur {found!r}, " if found else ""
                 raise InputError(f"{hint}expected ';' between the columns of the header "
-                                 f"({';'.join(columns)}…)", where=f"{where}:1")
+                                 f"({';'.join(columns)}…)", where=f"{where}:1",
+                                 fr=f"{hint_fr}';' attendu entre les colonnes de l'en-tête ({';'.join(columns)}…)")
             header = next(csv.reader([first], delimiter=";", quotechar='"', strict=True))
             missing = [c for c in columns if c not in header]
             if missing:
-                raise InputError(f"missing column(s) {', '.join(missing)}", where=f"{where}:1")
+                raise InputError(f"missing column(s) {', '.join(missing)}", where=f"{where}:1",
+                                 fr=f"{'colonnes manquantes' if len(missing) > 1 else 'colonne manquante'} : "
+                                    f"{', '.join(missing)}")
             for values in reader:
                 line = reader.line_num + 1
                 if not values:
                     continue
                 if len(values) != len(header):
                     raise InputError(f"{len(values)} fields, the header has {len(header)} (expected ';' between fields)",
-                                     where=f"{where}:{line}")
+                                     where=f"{where}:{line}",
+                                     fr=f"{len(values)} champs, l'en-tête en a {len(header)} (';' attendu entre "
+                                        "les champs)")
                 longest = max(values, key=len)
                 if len(longest) > limits.max_field_chars:
                     column = header[values.index(longest)]
                     raise LimitError("max_field_chars", limits.max_field_chars,
-                                     f"column {column} holds {len(longest)} characters", where=f"{where}:{line}")
+                                     f"column {column} holds {len(longest)} characters", where=f"{where}:{line}",
+                                     fr=f"la colonne {column} contient {count_fr(len(longest))} caractères")
                 yield line, dict(zip(header, values))
         except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text: {exc.reason}", where=where) from None
+            raise InputError(f"not UTF-8 text: {exc.reason}", where=where,
+                             fr=f"ce n'est pas du texte UTF-8 : octet {exc.object[exc.start]:#04x} invalide") from None
         except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", where=f"{where}:{reader.line_num + 1}") from None
+            raise InputError(f"malformed CSV: {exc}", where=f"{where}:{reader.line_num + 1}",
+                             fr=f"CSV mal formé : {csv_error_fr(exc)}") from None
+
 
 
 def _clean(value: str) -> str:
@@ -129,7 +140,8 @@ def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
                 if part in name and name.lower().endswith(".csv"):
                     entries.setdefault(kind, info)
         if "standard" not in entries:
-            raise InputError("not an RNCP CSV export: no *_Standard_*.csv in the zip", where=str(path))
+            raise InputError("not an RNCP CSV export: no *_Standard_*.csv in the zip", where=str(path),
+                             fr="ce n'est pas un export CSV du RNCP : pas de *_Standard_*.csv dans le zip")
         side: dict[str, dict[str, list[dict[str, str]]]] = {}
         items: dict[str, int] = defaultdict(int)
         for kind in ("blocks", "certifiers", "rome", "nsf", "lineage"):
@@ -145,6 +157,7 @@ def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
                     if items[number] > limits.max_items_per_fiche:
                         raise LimitError("max_items_per_fiche", limits.max_items_per_fiche,
                                          f"more than {limits.max_items_per_fiche} entries for fiche {number}",
+                                         fr=f"plus de {count_fr(limits.max_items_per_fiche)} entrées pour la fiche {number}",
                                          where=f"{where}:{line}")
         info = entries["standard"]
         where_file = f"{path}!{member_name(info)}"
@@ -153,6 +166,7 @@ def read_csv_export(path: Path, *, wanted: Collection[str] | None = None,
             seen += 1
             if seen > limits.max_fiches:
                 raise LimitError("max_fiches", limits.max_fiches, f"more than {limits.max_fiches} fiches in the export",
+                                 fr=f"plus de {count_fr(limits.max_fiches)} fiches dans l'export",
                                  where=f"{where_file}:{line}")
             number = clean_code(_clean(row["Numero_Fiche"]))
             if progress is not None and seen % 1000 == 0:

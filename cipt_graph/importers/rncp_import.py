@@ -22,13 +22,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..build import RNCP_DIR
-from ..errors import CiptError, InputError, StoreError
+from ..errors import CiptError, InputError, StoreError, os_reason
 from ..paths import Workspace
 from ..safefs import check_regular
 from ..testhooks import fail_point, pause_before_switch
 from ..text import clean_code
 from .fiche import Fiche, check_fiche, is_fiche_number, normalise_fiche
-from .limits import ImportLimits, LimitError
+from .limits import ImportLimits, LimitError, count_fr
 from .reconcile import Reconciliation, programme_certifications, reconcile, reconciliation_turtle
 from .rncp_csv import is_csv_export, read_csv_export
 from .rncp_graph import fiche_turtle
@@ -75,7 +75,9 @@ def require_workspace(workspace: Workspace) -> None:
     """
     if workspace.read_only:
         raise CiptError("importing needs a workspace: create one with `cipt init DIR`, then pass --data DIR "
-                        "(or set CIPT_DATA=DIR); the shipped data is read-only")
+                        "(or set CIPT_DATA=DIR); the shipped data is read-only",
+                        fr="l'import demande un espace de travail : créez-en un avec `cipt init DOSSIER`, puis passez "
+                           "--data DOSSIER (ou CIPT_DATA=DOSSIER) ; les données livrées sont en lecture seule")
 
 
 #: The steps of an import, in order; a fault test injects a failure at each (``CIPT_TEST_FAIL_AT``).
@@ -111,18 +113,22 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
     limits = limits or ImportLimits.from_env()
     source = Path(path)
     if not source.is_file():
-        raise InputError("no such file", where=str(source))
+        raise InputError("no such file", where=str(source), fr="fichier introuvable")
     size = check_regular(source).st_size
     if size > limits.max_bytes:
-        raise LimitError("max_bytes", limits.max_bytes, f"the file holds {size} bytes", where=str(source))
+        raise LimitError("max_bytes", limits.max_bytes, f"the file holds {size} bytes", where=str(source),
+                         fr=f"le fichier fait {count_fr(size)} octets")
     if source.suffix.lower() == ".csv":
         raise InputError("one CSV file is not an export: give the CSV export's zip (export-fiches-csv-….zip) "
-                         "or the XML export", where=str(source))
+                         "or the XML export", where=str(source),
+                         fr="un seul fichier CSV n'est pas un export : donnez le zip de l'export CSV "
+                            "(export-fiches-csv-….zip) ou l'export XML")
     wanted = {clean_code(f).upper() for f in fiches} if fiches else None
     try:
         csv_export = is_csv_export(source)
     except zipfile.BadZipFile as exc:
-        raise InputError(f"not a readable zip: {exc}", where=str(source)) from None
+        raise InputError(f"not a readable zip: {exc}", where=str(source),
+                         fr=f"ce n'est pas une archive zip lisible (zip endommagé : {exc})") from None
     report = ImportReport(str(source), "csv" if csv_export else "xml")
     reader = read_csv_export if csv_export else read_xml_export
     programme = programme_certifications(workspace.root)
@@ -131,7 +137,9 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
     try:
         staging = make_dir(workspace.root, IMPORT_PREFIX)
     except OSError as exc:
-        raise StoreError(f"cannot write the workspace: {exc.strerror or exc}", where=str(workspace.root)) from None
+        raise StoreError(f"cannot write the workspace: {exc.strerror or exc}", where=str(workspace.root),
+                         fr=f"impossible d'écrire dans l'espace de travail : {os_reason(exc, 'fr')}",
+                         en=f"cannot write the workspace: {os_reason(exc, 'en')}") from None
     try:
         kept: dict[str, Fiche] = {}
         where: dict[str, str] = {}
@@ -143,7 +151,8 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
                 continue
             check_fiche(fiche, limits)
             if fiche.number in where:
-                raise InputError(f"fiche {fiche.number} appears twice (first at {where[fiche.number]})", where=fiche.where)
+                raise InputError(f"fiche {fiche.number} appears twice (first at {where[fiche.number]})", where=fiche.where,
+                                 fr=f"la fiche {fiche.number} figure deux fois (d'abord en {where[fiche.number]})")
             where[fiche.number] = fiche.where
             _check_blocks(fiche)
             (staging / f"{fiche.number}.ttl").write_bytes(fiche_turtle(fiche, source.name))
@@ -154,9 +163,12 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
                 kept[fiche.number] = fiche
         fail_point("read")
         if wanted is not None and (missing := sorted(wanted - set(where))):
-            raise InputError(f"fiche(s) not in the export: {', '.join(missing)}", where=str(source))
+            raise InputError(f"fiche(s) not in the export: {', '.join(missing)}", where=str(source),
+                             fr=f"{'fiches absentes' if len(missing) > 1 else 'fiche absente'} de l'export : "
+                                f"{', '.join(missing)}",
+                             en=f"{'fiches' if len(missing) > 1 else 'fiche'} not in the export: {', '.join(missing)}")
         if not report.fiches:
-            raise InputError("no RNCP fiche in the export", where=str(source))
+            raise InputError("no RNCP fiche in the export", where=str(source), fr="aucune fiche RNCP dans l'export")
         for number, fiche in kept.items():
             iri, blocks = programme[number]
             report.reconciliation = reconcile(fiche, iri, blocks)
@@ -168,7 +180,9 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
         _commit(staging, rncp_dir, workspace, report, record=record, agent=agent)
     except OSError as exc:
         raise StoreError(f"cannot write the workspace, nothing was changed: {exc.strerror or exc}",
-                         where=str(getattr(exc, "filename", None) or workspace.root)) from None
+                         where=str(getattr(exc, "filename", None) or workspace.root),
+                         fr=f"impossible d'écrire dans l'espace de travail, rien n'a été modifié : {os_reason(exc, 'fr')}",
+                         en=f"cannot write the workspace, nothing was changed: {os_reason(exc, 'en')}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
@@ -179,9 +193,10 @@ def _check_blocks(fiche: Fiche) -> None:
     seen: set[str] = set()
     for block in fiche.blocks:
         if not block.code:
-            raise InputError("a block without a code", where=fiche.where)
+            raise InputError("a block without a code", where=fiche.where, fr="un bloc sans code")
         if block.code in seen:
-            raise InputError(f"block {block.code} appears twice in the fiche", where=fiche.where)
+            raise InputError(f"block {block.code} appears twice in the fiche", where=fiche.where,
+                             fr=f"le bloc {block.code} figure deux fois dans la fiche")
         seen.add(block.code)
 
 
@@ -197,7 +212,8 @@ def _parse_back(staging: Path) -> None:
                 pass
         except SyntaxError as exc:
             raise InputError(f"the generated Turtle does not parse back ({exc}); nothing was written",
-                             where=f"{staged.name}:{getattr(exc, 'lineno', '?')}") from None
+                             where=f"{staged.name}:{getattr(exc, 'lineno', '?')}",
+                             fr=f"le Turtle produit ne se relit pas ({exc}) ; rien n'a été écrit") from None
 
 
 def clean_workspace_leftovers(workspace: Workspace) -> None:

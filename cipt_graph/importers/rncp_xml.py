@@ -25,7 +25,7 @@ from defusedxml.expatreader import create_parser
 from ..errors import InputError
 from .fiche import Block, Certifier, Code, Fiche, parse_bool, parse_date, parse_level
 from ..text import clean_code
-from .limits import ByteCounter, ImportLimits, LimitError, check_zip
+from .limits import ByteCounter, ImportLimits, LimitError, check_zip, count_fr
 from .rncp_csv import member_name
 
 ROOT, FICHE = "FICHES", "FICHE"
@@ -60,6 +60,19 @@ def _prefixes() -> frozenset[str]:
 
 
 _PREFIXES = _prefixes()
+
+#: Expat's commonest complaints (``xml.parsers.expat.ErrorString``) in French; others stay as expat words them.
+_EXPAT_FR = {
+    "syntax error": "erreur de syntaxe", "no element found": "aucun élément trouvé",
+    "not well-formed (invalid token)": "document mal formé (symbole invalide)", "unclosed token": "symbole non fermé",
+    "partial character": "caractère incomplet", "mismatched tag": "balise fermante qui ne correspond pas",
+    "duplicate attribute": "attribut en double", "junk after document element": "contenu après l'élément racine",
+    "undefined entity": "entité non définie", "reference to invalid character number": "référence à un caractère invalide",
+    "XML or text declaration not at start of entity": "déclaration XML ailleurs qu'au début du fichier",
+    "unknown encoding": "encodage inconnu", "unclosed CDATA section": "section CDATA non fermée",
+    "encoding specified in XML declaration is incorrect": "l'encodage déclaré dans la déclaration XML est faux",
+    "unbound prefix": "préfixe d'espace de noms non déclaré", "XML declaration not well-formed": "déclaration XML mal formée",
+}
 
 
 class _Handler(ContentHandler):
@@ -106,13 +119,16 @@ class _Handler(ContentHandler):
         if depth > self.limits.max_xml_depth:
             raise LimitError("max_xml_depth", self.limits.max_xml_depth,
                              f"elements nested more than {self.limits.max_xml_depth} deep (<{name}>)",
+                             fr=f"éléments imbriqués sur plus de {count_fr(self.limits.max_xml_depth)} niveaux (<{name}>)",
                              where=f"{self.name}:{self.line}", status=400)
         parent = self.rels[-1] if self.rels else None
         rel = None
         if depth == 1:
             if name != ROOT:
                 raise InputError(f"not an RNCP XML export: the root element is <{name}>, expected <{ROOT}>",
-                                 where=f"{self.name}:{self.line}")
+                                 where=f"{self.name}:{self.line}",
+                                 fr=f"ce n'est pas un export XML du RNCP : l'élément racine est <{name}>, "
+                                    f"<{ROOT}> attendu")
         elif depth == 2:
             self.in_fiche = name == FICHE
             if name == FICHE:
@@ -120,6 +136,7 @@ class _Handler(ContentHandler):
                 if self.seen > self.limits.max_fiches:
                     raise LimitError("max_fiches", self.limits.max_fiches,
                                      f"more than {self.limits.max_fiches} fiches in the export",
+                                     fr=f"plus de {count_fr(self.limits.max_fiches)} fiches dans l'export",
                                      where=f"{self.name}:{self.line}")
                 self._fields, self._groups, self._group, self._items = {}, {}, None, 0
                 self._fiche_chars = 0
@@ -145,11 +162,14 @@ class _Handler(ContentHandler):
                 raise LimitError("max_field_chars", self.limits.max_field_chars,
                                  f"<{element.rsplit('/', 1)[-1]}> ({element}) holds more than "
                                  f"{self.limits.max_field_chars} characters",
+                                 fr=f"<{element.rsplit('/', 1)[-1]}> ({element}) contient plus de "
+                                    f"{count_fr(self.limits.max_field_chars)} caractères",
                                  where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
             self._fiche_chars += len(content)
             if self._fiche_chars > self.limits.max_fiche_chars:
                 raise LimitError("max_fiche_chars", self.limits.max_fiche_chars,
                                  f"the fiche holds more than {self.limits.max_fiche_chars} characters of text",
+                                 fr=f"la fiche contient plus de {count_fr(self.limits.max_fiche_chars)} caractères de texte",
                                  where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
             self._text.append(content)
 
@@ -176,6 +196,7 @@ class _Handler(ContentHandler):
                 if self._items > self.limits.max_items_per_fiche:
                     raise LimitError("max_items_per_fiche", self.limits.max_items_per_fiche,
                                      f"more than {self.limits.max_items_per_fiche} entries in one fiche",
+                                     fr=f"plus de {count_fr(self.limits.max_items_per_fiche)} entrées dans une fiche",
                                      where=f"{self.name}:{self.line} ({self._fields.get('NUMERO_FICHE', '?')})")
         self._text = None
 
@@ -183,7 +204,7 @@ class _Handler(ContentHandler):
         where = f"{self.name}:{self._fiche_line}"
         number = clean_code(self._fields.get("NUMERO_FICHE", ""))
         if not number:
-            raise InputError("<FICHE> without a NUMERO_FICHE", where=where)
+            raise InputError("<FICHE> without a NUMERO_FICHE", where=where, fr="<FICHE> sans NUMERO_FICHE")
         if self.wanted is not None and number not in self.wanted:
             return
         self.ready.append(fiche_from_fields(number, self._fields, self._groups, where=f"{where} ({number})"))
@@ -221,9 +242,11 @@ def fiche_from_fields(number: str, fields: dict[str, str], groups: dict[str, lis
     for g in groups.get("BLOCS_COMPETENCES/BLOC_COMPETENCES", []):
         code = g.get("CODE", "")
         if not code:
-            raise InputError("BLOCS_COMPETENCES/BLOC_COMPETENCES without a CODE", where=where)
+            raise InputError("BLOCS_COMPETENCES/BLOC_COMPETENCES without a CODE", where=where,
+                             fr="BLOCS_COMPETENCES/BLOC_COMPETENCES sans CODE")
         if code in seen_codes:
-            raise InputError(f"block {code} appears twice in the fiche", where=where)
+            raise InputError(f"block {code} appears twice in the fiche", where=where,
+                             fr=f"le bloc {code} figure deux fois dans la fiche")
         seen_codes.add(code)
         fiche.blocks.append(Block(code, g.get("LIBELLE", ""), g.get("LISTE_COMPETENCES", ""),
                                   g.get("MODALITES_EVALUATION", "")))
@@ -251,16 +274,22 @@ def _parse_stream(stream: BinaryIO, name: str, total: int, wanted: Collection[st
         parser.close()
     except SAXParseException as exc:
         raise InputError(f"malformed XML: {exc.getMessage()}",
-                         where=f"{name}:{exc.getLineNumber()}:{exc.getColumnNumber()}") from None
+                         where=f"{name}:{exc.getLineNumber()}:{exc.getColumnNumber()}",
+                         fr=f"XML mal formé : {_EXPAT_FR.get(exc.getMessage(), exc.getMessage())}") from None
     except DTDForbidden:
         raise InputError("refused: the file declares a DTD (<!DOCTYPE …>); an RNCP export has none, and DTDs "
-                         "can expand entities without bound (billion laughs)", where=f"{name}:{handler.line}") from None
+                         "can expand entities without bound (billion laughs)", where=f"{name}:{handler.line}",
+                         fr="refusé : le fichier déclare une DTD (<!DOCTYPE …>) ; un export du RNCP n'en a pas, "
+                            "et une DTD peut développer des entités sans limite (« billion laughs »)") from None
     except DefusedXmlException as exc:
         raise InputError(f"refused: entity declarations and external references are not allowed ({type(exc).__name__})",
-                         where=f"{name}:{handler.line}") from None
+                         where=f"{name}:{handler.line}",
+                         fr="refusé : les déclarations d'entités et les références externes ne sont pas "
+                            f"admises ({type(exc).__name__})") from None
     yield from handler.ready
     if handler.version is None:
-        raise InputError("not an RNCP XML export: no <VERSION_FLUX> under <FICHES>", where=name)
+        raise InputError("not an RNCP XML export: no <VERSION_FLUX> under <FICHES>", where=name,
+                         fr="ce n'est pas un export XML du RNCP : pas de <VERSION_FLUX> sous <FICHES>")
     if progress is not None:
         progress(done, total, handler.seen)
 
@@ -286,7 +315,8 @@ def read_xml_export(path: Path, *, wanted: Collection[str] | None = None,
             check_zip(archive, limits, str(path))
             members = [i for i in archive.infolist() if member_name(i).lower().endswith(".xml")]
             if not members:
-                raise InputError("the zip holds no .xml file (is it the CSV export?)", where=str(path))
+                raise InputError("the zip holds no .xml file (is it the CSV export?)", where=str(path),
+                                 fr="le zip ne contient aucun fichier .xml (est-ce l'export CSV ?)")
             counter = ByteCounter(limits.max_unzipped_bytes, str(path))
             for info in members:
                 where = f"{path}!{member_name(info)}"

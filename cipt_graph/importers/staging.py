@@ -12,6 +12,7 @@ would force 0700 on the ``rncp/`` generation). A killed import leaves such folde
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
@@ -35,7 +36,7 @@ def make_dir(parent: Path, prefix: str) -> Path:
             return path
         except FileExistsError:
             continue
-    raise FileExistsError(f"cannot create a folder {prefix}… in {parent}")
+    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(parent / f"{prefix}…"))
 
 
 def _pid_of(name: str, prefix: str) -> int | None:

@@ -128,7 +128,7 @@ def alone(package: Mapping, kind: str, obj: Mapping) -> dict:
 
 def _need(obj: Mapping, key: str, where: str):
     if not isinstance(obj, Mapping) or key not in obj:
-        raise InputError(f"missing {key!r}", where=where)
+        raise InputError(f"missing {key!r}", where=where, fr=f"{key!r} manque")
     return obj[key]
 
 
@@ -163,7 +163,8 @@ def read_package(package: Mapping) -> list[ox.Triple]:
         dest = _need(a, "destinationNodeURI", where)
         if kind == "isChildOf":
             if origin not in by_id:
-                raise InputError(f"origin {origin} is not an item of the package", where=where)
+                raise InputError(f"origin {origin} is not an item of the package", where=where,
+                                 fr=f"l'origine {origin} n'est pas un élément (CFItem) du paquet")
             parents[origin] = dest["identifier"]
         elif kind == "exactMatchOf":
             matches.append((origin, dest["uri"]))
@@ -188,7 +189,8 @@ def read_package(package: Mapping) -> list[ox.Triple]:
         else:
             parent = by_id.get(parents[ident])
             if parent is None:
-                raise InputError(f"parent {parents[ident]} of {ident} is not an item of the package", where="$.CFAssociations")
+                raise InputError(f"parent {parents[ident]} of {ident} is not an item of the package", where="$.CFAssociations",
+                                 fr=f"le parent {parents[ident]} de {ident} n'est pas un élément (CFItem) du paquet")
             out.append(T(iri, ox.NamedNode(str(SKOS.broader)), ox.NamedNode(parent["uri"])))
     for origin, official in matches:
         out.append(T(ox.NamedNode(by_id[origin]["uri"]), ox.NamedNode(str(SKOS.exactMatch)), ox.NamedNode(official)))

@@ -100,7 +100,8 @@ def load_referential(store: Store) -> Referential:
     """
     fr = [r for r in _rows(store, "programme_identity", lang="fr") if r["certification"]]
     if not fr:
-        raise QueryError("the store holds no programme with a certification to export")
+        raise QueryError("the store holds no programme with a certification to export",
+                         fr="l'entrepôt ne contient aucun programme rattaché à une certification à exporter")
     ident = fr[0]
     en = next((r for r in _rows(store, "programme_identity", lang="en") if r["programme"] == ident["programme"]), {})
     cert = ident["certification"]

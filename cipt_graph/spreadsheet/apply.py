@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import CiptError, InputError, QueryError, StoreError
+from ..errors import CiptError, InputError, QueryError, StoreError, os_reason
 from ..mapping import ACCOUNT_COLUMN, STATUSES, Vocabulary, read_mapping_file
 from ..namespaces import CIPT
 from ..paths import Workspace
@@ -187,7 +187,9 @@ def _check_rows(target: Path, data: bytes, workspace: Workspace, source: Path, k
         read_mapping_file(target, kind, Vocabulary.from_graph(graph), data=data)
     except InputError as exc:
         raise InputError(f"le classeur donnerait un fichier mapping/{target.name} invalide, rien n'a été appliqué "
-                         f"({exc.message})", where=str(source)) from exc
+                         f"({exc.show('fr')})", where=str(source),
+                         en=f"the workbook would give an invalid file mapping/{target.name}, nothing was applied "
+                            f"({exc.show('en')})") from exc
 
 
 class _Undo:
@@ -270,7 +272,9 @@ def import_matrix(
     """
     if workspace.read_only:
         raise CiptError("no workspace to import into: create one with `cipt init DIR`, then pass --data DIR "
-                        "(or set CIPT_DATA); the shipped data is read-only")
+                        "(or set CIPT_DATA); the shipped data is read-only",
+                        fr="aucun espace de travail où importer : créez-en un avec `cipt init DOSSIER`, puis passez "
+                           "--data DOSSIER (ou réglez CIPT_DATA) ; les données livrées sont en lecture seule")
     path = Path(path)
     who = clean_line(author) or default_agent()
     day = (today or dt.date.today()).isoformat()
@@ -280,10 +284,11 @@ def import_matrix(
         model = MatrixModel.from_workspace(workspace, lang=workbook_lang(workbook),
                                            programme=programme if programme is not None else recorded)
         if recorded is not None and model.programme is not None and recorded != model.programme:
-            raise QueryError((f"--programme {programme!r} is {model.programme}, but the workbook was exported "
-                              f"for {recorded}: import it for that programme") if lang == "en" else
-                             (f"--programme {programme!r} désigne {model.programme}, mais le classeur a été exporté "
-                              f"pour {recorded} : importez-le pour ce programme"), where=str(path))
+            english = (f"--programme {programme!r} is {model.programme}, but the workbook was exported "
+                       f"for {recorded}: import it for that programme")
+            french = (f"--programme {programme!r} désigne {model.programme}, mais le classeur a été exporté "
+                      f"pour {recorded} : importez-le pour ce programme")
+            raise QueryError(english if lang == "en" else french, where=str(path), fr=french, en=english)
         edit = check_workbook(workbook, model, where=str(path))
         rows, result = merge_rows(model, edit, author=who, today=day, account=author_account or "")
         rows = model.merged_file_rows(rows)
@@ -294,13 +299,13 @@ def import_matrix(
         stale = competency_changed and edit.base_sha256 and edit.base_sha256 != model.mapping_sha256
         stale = stale or any(edit.meta.get(f"{kind}_sha256") not in (None, model.links.sha256(kind)) for kind in files)
         if stale and not force:  # a dry run says so too: it answers what the real run would do
-            raise InputError(
-                "la correspondance de l'espace de travail a changé depuis l'export de ce classeur : l'importer "
-                "annulerait ces changements. Réexportez la matrice (cipt export-matrix) et reportez-y vos "
-                "modifications, ou utilisez --force pour écraser" if lang != "en" else
-                "the workspace's mapping changed since this workbook was exported: importing it would undo "
-                "those changes. Export the matrix again (cipt export-matrix) and carry your edits over, or "
-                "use --force to overwrite", where=str(path))
+            french = ("la correspondance de l'espace de travail a changé depuis l'export de ce classeur : l'importer "
+                      "annulerait ces changements. Réexportez la matrice (cipt export-matrix) et reportez-y vos "
+                      "modifications, ou utilisez --force pour écraser")
+            english = ("the workspace's mapping changed since this workbook was exported: importing it would undo "
+                       "those changes. Export the matrix again (cipt export-matrix) and carry your edits over, or "
+                       "use --force to overwrite")
+            raise InputError(english if lang == "en" else french, where=str(path), fr=french, en=english)
         if dry_run:
             return result
         writes: list[tuple[Path, bytes]] = []
@@ -339,11 +344,13 @@ def import_matrix(
             undo.restore()
             result.baseline = result.version = None
             if isinstance(exc, OSError):
-                raise StoreError(f"l'espace de travail n'a pas pu être écrit ({exc.strerror or exc}) : l'import est "
-                                 "annulé, rien n'a été modifié", where=str(workspace.root)) from exc
+                raise StoreError(f"l'espace de travail n'a pas pu être écrit ({os_reason(exc, 'fr')}) : l'import "
+                                 "est annulé, rien n'a été modifié", where=str(workspace.root),
+                                 en=f"the workspace could not be written ({os_reason(exc, 'en')}): the import is "
+                                    "cancelled, nothing was changed") from exc
             if isinstance(exc, StoreError):
-                raise StoreError(f"{exc.message} : l'import est annulé, rien n'a été modifié",
-                                 where=exc.where) from exc
+                raise StoreError(f"{exc.text('fr')} : l'import est annulé, rien n'a été modifié", where=exc.where,
+                                 en=f"{exc.text('en')}: the import is cancelled, nothing was changed") from exc
             raise
         result.applied = True
     return result

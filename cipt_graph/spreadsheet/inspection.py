@@ -12,7 +12,7 @@ It also reads the text of shared-string cells exactly: openpyxl drops ``x005F_``
 strings (so ``_x005F_x000D_``, a literal ``_x000D_``, and ``_x000D_``, a CR, read the same);
 the reader uses :attr:`Inspection.shared_cells` instead.
 
-Limits (:class:`SheetLimits`, each a setting ``CIPT_XLSX_<NAME>`` in the environment; values and
+Limits (:class:`~.limits.SheetLimits`, each a setting ``CIPT_XLSX_<NAME>`` in the environment; values and
 tests in SECURITY.md): file bytes, unzipped bytes, bytes of any part other than worksheets and
 shared strings, zip members, sheets, rows, columns, cells, merged ranges and merged cells,
 hyperlink ranges and hyperlinked cells, shared strings, characters per cell.
@@ -23,106 +23,22 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
 from ..errors import InputError
+from .limits import LimitError, SheetLimits, setting_name  # noqa: F401 (importable from here)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-MiB = 1024 * 1024
 #: Expat's "namespace local" names of the SpreadsheetML elements the inspection counts → local name
 #: (strict and transitional namespaces); any other element counts only as an element.
 _LOCAL = {f"{ns} {name}": name
           for ns in (_MAIN, "http://purl.oclc.org/ooxml/spreadsheetml/main")
           for name in ("c", "row", "v", "t", "mergeCell", "hyperlink", "si", "rPh")}
-
-
-@dataclass(frozen=True)
-class SheetLimits:
-    """Limits on an uploaded workbook. Each is read from ``CIPT_XLSX_<FIELD>`` when set (an integer)."""
-
-    max_bytes: int = 10 * MiB
-    max_unzipped_bytes: int = 32 * MiB
-    max_part_bytes: int = 4 * MiB  #: any part but worksheets and shared strings (styles, comments…)
-    max_members: int = 1000
-    max_sheets: int = 32
-    max_rows: int = 5000  #: highest row number of a sheet
-    max_columns: int = 500  #: highest column number of a sheet
-    max_cells: int = 100_000  #: cells of the whole workbook
-    max_merged_ranges: int = 1000
-    max_merged_cells: int = 10_000  #: cells covered by merged ranges, whole workbook
-    max_hyperlink_ranges: int = 1000
-    max_hyperlink_cells: int = 10_000  #: cells covered by hyperlink ranges, whole workbook
-    max_shared_strings: int = 100_000
-    max_cell_chars: int = 32_767  #: characters of a cell's text (Excel's own limit)
-
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "SheetLimits":
-        """The defaults, overridden by ``CIPT_XLSX_MAX_ROWS=…`` and the like.
-
-        Raises:
-            InputError: a setting that is not a positive integer.
-        """
-        env = os.environ if environ is None else environ
-        values = {}
-        for f in fields(cls):
-            name = setting_name(f.name)
-            raw = env.get(name, "").strip()
-            if raw:
-                try:
-                    values[f.name] = int(raw)
-                    if values[f.name] < 1:
-                        raise ValueError
-                except ValueError:
-                    raise InputError(f"{name} doit être un entier positif, pas {raw!r}") from None
-        return cls(**values)
-
-
-def setting_name(limit: str) -> str:
-    """``max_rows`` → ``CIPT_XLSX_MAX_ROWS``."""
-    return f"CIPT_XLSX_{limit.upper()}"
-
-
-#: What each limit is about, in English (the French ``what`` is given where the limit is crossed).
-_LIMIT_EN = {
-    "max_bytes": "file too large (bytes)", "max_members": "too many files in the archive",
-    "max_unzipped_bytes": "archive too large once unzipped (bytes)", "max_part_bytes": "part of the workbook too large (bytes)",
-    "max_sheets": "too many sheets", "max_columns": "too many columns", "max_rows": "too many rows",
-    "max_shared_strings": "too many shared strings", "max_cell_chars": "cell text too long (characters)",
-}
-
-
-class LimitError(InputError):
-    """A workbook past one of the :class:`SheetLimits`: ``limit`` (the field), ``value`` (the limit),
-    ``found`` (what the file has, when known) and ``place`` (``Sheet!A5001``, a part, or empty)."""
-
-    #: Limits that are about size: the HTTP import answers 413 for them, 400 for the others.
-    SIZE_LIMITS = frozenset({"max_bytes", "max_unzipped_bytes", "max_part_bytes"})
-
-    def __init__(self, limit: str, value: int, what: str, *, found: int | None = None, place: str = "",
-                 where: str | None = None) -> None:
-        self.limit, self.value, self.found, self.place = limit, value, found, place
-        seen = f"{found} ; " if found is not None else ""
-        at = f" en {place}" if place else ""
-        en_what = _LIMIT_EN.get(limit, what)
-        super().__init__(f"classeur refusé{at} : {what} ({seen}au plus {value}, réglage {setting_name(limit)})",
-                         where=where,
-                         en=f"workbook refused{f' at {place}' if place else ''}: {en_what} "
-                            f"({f'{found}; ' if found is not None else ''}at most {value}, setting {setting_name(limit)})")
-
-    def located(self, where: str) -> "LimitError":
-        """The same error, naming the file ``where``."""
-        error = LimitError(self.limit, self.value, "", found=self.found, place=self.place, where=where)
-        error.message, error.en = self.message, self.en
-        error.args = (f"{where}: {self.message}",)
-        return error
-
-    def as_dict(self) -> dict[str, object]:
-        return {"limit": setting_name(self.limit), "value": self.value, "found": self.found, "place": self.place}
 
 
 @dataclass
@@ -134,6 +50,10 @@ class Inspection:
     cells: int = 0
     shared_strings: int = 0
     shared_cells: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+#: The kinds of range the inspection counts, French (as the messages say them) → English.
+_KIND_EN = {"fusionnée": "merged", "de liens": "hyperlink"}
 
 
 class _Stop(Exception):
@@ -165,7 +85,8 @@ def _parser() -> expat.XMLParserType:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def refuse(*_args):
-        raise InputError("classeur illisible : il déclare une DTD ou des entités XML, refusées par sécurité")
+        raise InputError("classeur illisible : il déclare une DTD ou des entités XML, refusées par sécurité",
+                         en="unreadable workbook: it declares a DTD or XML entities, refused for safety")
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -184,10 +105,13 @@ def _stream(archive: zipfile.ZipFile, name: str, parser, where: str) -> None:
     except InputError as exc:
         if exc.where:
             raise
-        raise InputError(f"{exc.message} ({name})", where=where) from None
+        raise InputError(f"{exc.message} ({name})", where=where, fr=f"{exc.text('fr')} ({name})",
+                         en=f"{exc.text('en')} ({name})") from None
     except expat.ExpatError as exc:
         raise InputError(f"classeur illisible : {name} n'est pas du XML bien formé "
-                         f"(ligne {exc.lineno}, colonne {exc.offset})", where=where) from None
+                         f"(ligne {exc.lineno}, colonne {exc.offset})", where=where,
+                         en=f"unreadable workbook: {name} is not well-formed XML "
+                            f"(line {exc.lineno}, column {exc.offset})") from None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputError(f"classeur endommagé : {name} ({exc})", where=where,
                          en=f"damaged workbook: {name} ({exc})") from None
@@ -227,8 +151,8 @@ class _SheetCounter:
         self.in_value = False
         self.value = ""
 
-    def _fail(self, limit: str, what: str, found: int | None = None, ref: str = "") -> None:
-        raise _Stop(LimitError(limit, getattr(self.limits, limit), what, found=found,
+    def _fail(self, limit: str, what: str, found: int | None = None, ref: str = "", what_en: str | None = None) -> None:
+        raise _Stop(LimitError(limit, getattr(self.limits, limit), what, found=found, what_en=what_en,
                                place=f"{self.title}!{ref}" if ref else self.title))
 
     def _range(self, ref: str, kind: str) -> int:
@@ -239,21 +163,25 @@ class _SheetCounter:
             match = _CELL_REF.match(end.strip())
             if not match:
                 raise _Stop(LimitError("max_columns", self.limits.max_columns,
-                                       f"plage {kind} illisible {ref!r}", place=f"{self.title}!{ref[:40]}"))
+                                       f"plage {kind} illisible {ref!r}", place=f"{self.title}!{ref[:40]}",
+                                       what_en=f"unreadable {_KIND_EN[kind]} range {ref!r}"))
             points.append((_column_number(match.group(1)), int(match.group(2))))
         (c1, r1), (c2, r2) = points[0], points[-1]
         if max(c1, c2) > self.limits.max_columns:
-            self._fail("max_columns", f"plage {kind} au-delà de la colonne {_column_letters(self.limits.max_columns)}",
-                       max(c1, c2), ref)
+            last = _column_letters(self.limits.max_columns)
+            self._fail("max_columns", f"plage {kind} au-delà de la colonne {last}", max(c1, c2), ref,
+                       f"{_KIND_EN[kind]} range beyond column {last}")
         if max(r1, r2) > self.limits.max_rows:
-            self._fail("max_rows", f"plage {kind} au-delà de la ligne {self.limits.max_rows}", max(r1, r2), ref)
+            self._fail("max_rows", f"plage {kind} au-delà de la ligne {self.limits.max_rows}", max(r1, r2), ref,
+                       f"{_KIND_EN[kind]} range beyond row {self.limits.max_rows}")
         return (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         totals = self.totals
         totals["elements"] += 1
         if totals["elements"] > self.limits.max_cells * 8:
-            self._fail("max_cells", "trop d'éléments XML dans la feuille", totals["elements"])
+            self._fail("max_cells", "trop d'éléments XML dans la feuille", totals["elements"],
+                       what_en="too many XML elements in the sheet")
         local = _LOCAL.get(tag, "")
         if local == "c":
             totals["cells"] += 1
@@ -269,9 +197,11 @@ class _SheetCounter:
             if totals["cells"] > self.limits.max_cells:
                 self._fail("max_cells", "trop de cellules dans le classeur", totals["cells"], self.cell_ref)
             if self.col > self.limits.max_columns:
-                self._fail("max_columns", "cellule au-delà de la dernière colonne permise", self.col, self.cell_ref)
+                self._fail("max_columns", "cellule au-delà de la dernière colonne permise", self.col, self.cell_ref,
+                           "cell beyond the last column allowed")
             if row > self.limits.max_rows:
-                self._fail("max_rows", "cellule au-delà de la dernière ligne permise", row, self.cell_ref)
+                self._fail("max_rows", "cellule au-delà de la dernière ligne permise", row, self.cell_ref,
+                           "cell beyond the last row allowed")
             self.cell_type = attrs.get("t", "n")
             self.chars = 0
         elif local == "row":
@@ -340,6 +270,7 @@ class _SharedStrings:
         if self.elements > self.limits.max_shared_strings * 8:
             raise _Stop(LimitError("max_shared_strings", self.limits.max_shared_strings,
                                    "trop d'éléments XML dans les chaînes partagées", found=self.elements,
+                                   what_en="too many XML elements in the shared strings",
                                    place="xl/sharedStrings.xml"))
         if local == "si":
             self.count += 1
@@ -369,6 +300,7 @@ class _SharedStrings:
             if self.chars > self.limits.max_cell_chars:
                 raise _Stop(LimitError("max_cell_chars", self.limits.max_cell_chars,
                                        f"chaîne partagée n° {self.count} trop longue", found=self.chars,
+                                       what_en=f"shared string no. {self.count} too long",
                                        place="xl/sharedStrings.xml"))
             if self.count - 1 in self.wanted:
                 self.current.append(data)

@@ -76,7 +76,7 @@ def select(store: Store, sparql: str, substitutions: Mapping[str, Term] | None =
     """
     solutions = store.raw_query(sparql, substitutions=substitutions)
     if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryError("expected a SELECT query")
+        raise QueryError("expected a SELECT query", fr="une requête SELECT était attendue")
     variables = [v.value for v in solutions.variables]
     rows = [tuple(sol) for sol in solutions]  # a solution iterates its values in the variables' order (None: unbound)
     return QueryResult(variables, rows)

@@ -56,7 +56,8 @@ def where_brace(sparql: str) -> int:
     """
     braces = list(_braces(sparql))
     if not braces:
-        raise QueryError("the query has no WHERE clause to bind parameters in")
+        raise QueryError("the query has no WHERE clause to bind parameters in",
+                         fr="la requête n'a pas de clause WHERE où lier les paramètres")
     first = braces[0][0]
     head = _SKIP.sub(" ", sparql[:first]).upper()
     if re.search(r"\bCONSTRUCT\s*$", head):
@@ -69,7 +70,8 @@ def where_brace(sparql: str) -> int:
                 if rest and re.search(r"\bWHERE\s*$", _SKIP.sub(" ", sparql[pos + 1:rest[0]]).upper()):
                     return rest[0]
                 break
-        raise QueryError("parameters cannot be bound in a CONSTRUCT query without a WHERE clause")
+        raise QueryError("parameters cannot be bound in a CONSTRUCT query without a WHERE clause",
+                         fr="impossible de lier des paramètres dans une requête CONSTRUCT sans clause WHERE")
     return first
 
 
@@ -142,9 +144,11 @@ def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
     terms: dict[str, str] = {}
     for name, term in substitutions.items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise QueryError(f"{name!r} is not a SPARQL variable name")
+            raise QueryError(f"{name!r} is not a SPARQL variable name", fr=f"{name!r} n'est pas un nom de variable SPARQL")
         if isinstance(term, ox.BlankNode) or not isinstance(term, (ox.NamedNode, ox.Literal, ox.Triple)):
-            raise QueryError(f"parameter {name!r}: only IRIs and literals can be sent to a remote store")
+            raise QueryError(f"parameter {name!r}: only IRIs and literals can be sent to a remote store",
+                             fr=f"paramètre {name!r} : seules des IRI et des littéraux peuvent être envoyés à un "
+                                "entrepôt distant")
         terms[name] = str(term)
 
     def block(names) -> str:

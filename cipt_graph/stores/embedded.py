@@ -172,9 +172,9 @@ class OxigraphStore:
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}", fr=f"erreur de syntaxe SPARQL : {exc}") from exc
         except OSError as exc:
-            raise StoreError(f"store read failed: {exc}") from exc
+            raise StoreError(f"store read failed: {exc}", fr=f"échec de la lecture de l'entrepôt : {exc}") from exc
         except (RuntimeError, ValueError) as exc:
-            raise QueryError(f"query failed: {exc}") from exc
+            raise QueryError(f"query failed: {exc}", fr=f"échec de la requête : {exc}") from exc
 
     def dump(self, fmt: ox.RdfFormat) -> bytes:
         store = self._current()
@@ -202,7 +202,8 @@ class OxigraphStore:
                 for _ in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
                     pass
             except SyntaxError as exc:
-                raise StoreError(f"invalid N-Triples for graph <{iri}>: {exc}") from exc
+                raise StoreError(f"invalid N-Triples for graph <{iri}>: {exc}",
+                                 fr=f"N-Triples invalides pour le graphe <{iri}> : {exc}") from exc
 
         def change(store: ox.Store, _previous: Path | None = None) -> None:
             for iri in graphs:

@@ -175,7 +175,8 @@ class RemoteStore:
         method = (query_method or os.environ.get(ENV_QUERY_METHOD) or "auto").strip().lower()
         if method not in QUERY_METHODS:
             raise StoreError(f"the query method is one of {', '.join(QUERY_METHODS)}, not {method!r}",
-                             where=f"${ENV_QUERY_METHOD}" if query_method is None else "query_method")
+                             where=f"${ENV_QUERY_METHOD}" if query_method is None else "query_method",
+                             fr=f"la méthode de requête est l'une de {', '.join(QUERY_METHODS)}, pas {method!r}")
         self.query_method = method
         self.max_get_url = max_get_url
         self.query_url = query_url
@@ -267,8 +268,10 @@ class RemoteStore:
                                for t in ox.parse(data, format=_GRAPH_FORMATS[media]))
                 return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
         except SyntaxError as exc:
-            raise StoreError(f"the SPARQL server sent unreadable {media}: {exc}", where=self.query_url) from exc
-        raise StoreError(f"the SPARQL server answered with an unexpected media type {media!r}", where=self.query_url)
+            raise StoreError(f"the SPARQL server sent unreadable {media}: {exc}", where=self.query_url,
+                             fr=f"le serveur SPARQL a envoyé du {media} illisible : {exc}") from exc
+        raise StoreError(f"the SPARQL server answered with an unexpected media type {media!r}", where=self.query_url,
+                         fr=f"le serveur SPARQL a répondu avec un type de média inattendu {media!r}")
 
     def graph_names(self, *, cached: bool = False) -> list[str]:
         """The IRIs of the server's named graphs (from a cache a few seconds old when ``cached``)."""
@@ -317,7 +320,9 @@ class RemoteStore:
     def _update(self, text: bytes) -> None:
         if not self.update_url:
             raise StoreError("writing to a remote store needs --update-url (SPARQL Update) or --gsp-url "
-                             "(Graph Store Protocol)", where=self.query_url)
+                             "(Graph Store Protocol)", where=self.query_url,
+                             fr="écrire dans un entrepôt distant demande --update-url (SPARQL Update) ou --gsp-url "
+                                "(Graph Store Protocol)")
         headers = {**self.headers, "Content-Type": "application/sparql-update; charset=utf-8"}
         status, _, data = self._writer.request("POST", self.update_url, text, headers)
         self._check(status, data, self.update_url)
@@ -346,7 +351,8 @@ class RemoteStore:
                     if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
                         blanks.add(iri)
             except SyntaxError as exc:
-                raise StoreError(f"invalid N-Triples for graph <{iri}>: {exc}") from exc
+                raise StoreError(f"invalid N-Triples for graph <{iri}>: {exc}",
+                                 fr=f"N-Triples invalides pour le graphe <{iri}> : {exc}") from exc
             ox.NamedNode(iri)
         if self.update_url:
             parts = []

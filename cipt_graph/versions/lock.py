@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import CiptError, StoreError
+from ..errors import CiptError, StoreError, os_reason
 from ..paths import Workspace
 
 
@@ -31,7 +31,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise StoreError(f"cannot write: {exc.strerror or exc}", where=str(path)) from exc
+        raise StoreError(f"cannot write: {exc.strerror or exc}", where=str(path),
+                         fr=f"écriture impossible : {os_reason(exc, 'fr')}",
+                         en=f"cannot write: {os_reason(exc, 'en')}") from exc
 
 
 _LOCK = threading.RLock()
@@ -47,7 +49,9 @@ class WorkspaceBusy(CiptError):
     def __init__(self, root: Path, timeout: float) -> None:
         self.retry_after = max(1, int(timeout))
         super().__init__(f"another import is changing this workspace; waited {timeout:g} s "
-                         f"({ENV_LOCK_TIMEOUT}); try again later", where=str(root))
+                         f"({ENV_LOCK_TIMEOUT}); try again later", where=str(root),
+                         fr=f"un autre import modifie cet espace de travail ; attente de {timeout:g} s "
+                            f"({ENV_LOCK_TIMEOUT}) dépassée ; réessayez plus tard")
 
 
 def lock_timeout() -> float:
@@ -69,7 +73,9 @@ def workspace_lock(workspace: Workspace, timeout: float | None = None) -> Iterat
     :class:`WorkspaceBusy`: the write path never stays blocked.
     """
     if workspace.read_only:
-        raise CiptError("no workspace: create one with `cipt init DIR` and pass --data DIR (or set CIPT_DATA)")
+        raise CiptError("no workspace: create one with `cipt init DIR` and pass --data DIR (or set CIPT_DATA)",
+                        fr="pas d'espace de travail : créez-en un avec `cipt init DOSSIER` et passez --data DOSSIER "
+                           "(ou CIPT_DATA)")
     root = workspace.root.resolve()
     wait = lock_timeout() if timeout is None else timeout
     deadline = time.monotonic() + wait

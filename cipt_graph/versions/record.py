@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from ..errors import CiptError, InputError, StoreError
+from ..errors import CiptError, InputError, StoreError, os_reason
 from ..namespaces import CID, CIPT, account_agent
 from ..paths import Workspace
 from ..store import OxigraphStore
@@ -82,7 +82,9 @@ def _versions_dir(workspace: Workspace) -> Path:
     if workspace.read_only:
         raise CiptError(
             "no workspace: versions live in a workspace; create one with `cipt init DIR` "
-            "and pass --data DIR (or set CIPT_DATA)"
+            "and pass --data DIR (or set CIPT_DATA)",
+            fr="pas d'espace de travail : les versions vivent dans un espace de travail ; créez-en un avec "
+               "`cipt init DOSSIER` et passez --data DOSSIER (ou CIPT_DATA)",
         )
     return workspace.versions_dir
 
@@ -126,7 +128,10 @@ def _read_index(workspace: Workspace) -> list[Version]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return [Version(**entry) for entry in raw["versions"]]
     except (ValueError, KeyError, TypeError) as exc:
-        raise StoreError(f"malformed version index: {exc}", where=str(path)) from exc
+        raise StoreError(f"malformed version index: {exc}", where=str(path),
+                         fr="index des versions mal formé : " + (
+                             f"JSON invalide ligne {exc.lineno}, colonne {exc.colno}" if isinstance(exc, json.JSONDecodeError)
+                             else f"champ manquant ou d'un mauvais type ({exc})")) from exc
 
 
 def list_versions(workspace: Workspace) -> list[Version]:
@@ -327,9 +332,12 @@ def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:
         try:
             data = gzip.decompress(path.read_bytes())
         except (OSError, EOFError) as exc:
-            raise StoreError(f"snapshot of {iri} for version {version.id} unreadable: {exc}", where=str(path)) from exc
+            reason = os_reason(exc, "fr") if getattr(exc, "errno", None) else "fichier gzip tronqué ou endommagé"
+            raise StoreError(f"snapshot of {iri} for version {version.id} unreadable: {exc}", where=str(path),
+                             fr=f"instantané de {iri} pour la version {version.id} illisible : {reason}") from exc
         if _sha256(data) != sha:
-            raise StoreError(f"snapshot of {iri} for version {version.id} is corrupt (hash mismatch)", where=str(path))
+            raise StoreError(f"snapshot of {iri} for version {version.id} is corrupt (hash mismatch)", where=str(path),
+                             fr=f"instantané de {iri} pour la version {version.id} corrompu (empreinte différente)")
         out[iri] = data
     return out
 

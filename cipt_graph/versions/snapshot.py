@@ -94,7 +94,8 @@ def iter_snapshot(workspace: Workspace) -> Iterator[tuple[str, bytes]]:
     own: list[tuple[str, Graph]] = []
     turtle_files = sorted(workspace.root.glob("*.ttl"))
     if not turtle_files:
-        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root))
+        raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root),
+                         fr="aucun fichier de données Turtle (*.ttl) dans l'espace de travail")
     for path in turtle_files:
         graph = parse_turtle(path)
         own.append((str(CID[f"graph/{path.stem}"]), graph))

@@ -74,7 +74,9 @@ def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_L
     links = Links(standalone=True)
     if programme is None and len(select(store, _TWO_PROGRAMMES)) > 1:
         raise CiptError("the data holds several programmes: give the one the views are about "
-                        "(--programme, its code or IRI; `cipt query programmes` lists them)")
+                        "(--programme, its code or IRI; `cipt query programmes` lists them)",
+                        fr="les données contiennent plusieurs programmes : donnez celui des vues (--programme, son "
+                           "code ou son IRI ; `cipt query programmes` les liste)")
     with programme_scope(programme):
         if programme is not None:
             resolve_programme(store, programme)

@@ -1,10 +1,11 @@
 // The SPARQL editor of the /sparql page: CodeMirror 6 with the SPARQL mode of
 // @codemirror/legacy-modes. Bundled by ./build.sh into cipt_graph/api/static/sparql-editor.js,
-// which exposes window.CiptSparqlEditor.create(parent, textarea, options) for query.js.
+// which exposes window.CiptSparqlEditor.create(parent, textarea, options) for query.js
+// (options: label, run, phrases).
 import { EditorView, basicSetup } from "codemirror";
 import { keymap } from "@codemirror/view";
 import { StreamLanguage } from "@codemirror/language";
-import { Prec } from "@codemirror/state";
+import { EditorState, Prec } from "@codemirror/state";
 import { sparql } from "@codemirror/legacy-modes/mode/sparql";
 
 // The editor lives in a shadow root: there CodeMirror's styles go into a constructed style sheet
@@ -28,6 +29,9 @@ function create(parent, textarea, options) {
     extensions: [
       basicSetup,
       theme,
+      // The editor's own words (search panel, go to line, folding…) in the page's language:
+      // options.phrases maps CodeMirror's English phrases to their translation.
+      EditorState.phrases.of(options.phrases || {}),
       StreamLanguage.define(sparql),
       EditorView.lineWrapping,
       // Ctrl/Cmd+Enter runs the query (before the default keymap, which inserts a line).

@@ -13,11 +13,24 @@
   var numberFormat = new Intl.NumberFormat(data.lang);
   var lastJson = null;
 
+  // CodeMirror's own words (its search panel, go to line, folding…) in French; English is its own.
+  var PHRASES = { fr: {
+    "Find": "Rechercher", "Replace": "Remplacer", "next": "suivant", "previous": "précédent", "all": "tout",
+    "match case": "respecter la casse", "regexp": "expression régulière", "by word": "mot entier",
+    "replace": "remplacer", "replace all": "tout remplacer", "close": "fermer", "current match": "occurrence actuelle",
+    "replaced $ matches": "$ occurrences remplacées", "replaced match on line $": "occurrence remplacée à la ligne $",
+    "on line": "à la ligne", "Go to line": "Aller à la ligne", "go": "aller", "Folded lines": "Lignes repliées",
+    "Unfolded lines": "Lignes dépliées", "to": "à", "folded code": "code replié", "unfold": "déplier",
+    "Fold line": "Replier la ligne", "Unfold line": "Déplier la ligne", "Control character": "Caractère de contrôle",
+    "Selection deleted": "Sélection supprimée", "Completions": "Complétions", "Diagnostics": "Diagnostics",
+    "No diagnostics": "Aucun diagnostic"
+  } };
+
   // The editor: CodeMirror (sparql-editor.js) when shipped, else the plain textarea.
   var editor = null;
   if (window.CiptSparqlEditor) {
     editor = window.CiptSparqlEditor.create(document.getElementById("editor"), textarea, {
-      label: t.editor, run: function () { run(); }
+      label: t.editor, run: function () { run(); }, phrases: PHRASES[data.lang] || {}
     });
   }
   function getQuery() { return editor ? editor.get() : textarea.value; }
@@ -136,7 +149,8 @@
   function post(accept) {
     return fetch("/sparql", {
       method: "POST",
-      headers: { "Content-Type": "application/sparql-query", "Accept": accept },
+      // The endpoint's errors (a syntax error, a limit) in the page's language.
+      headers: { "Content-Type": "application/sparql-query", "Accept": accept, "Accept-Language": data.lang },
       body: getQuery()
     });
   }
