@@ -1,6 +1,7 @@
 """Benchmark of `cipt import-rncp` on a national-size generated XML export (issue #6).
 
     python bench/bench_import_rncp.py [--fiches 30000] [--small 1000] [--zip] [--out bench/results/import_rncp.md]
+    python bench/bench_import_rncp.py --command-only --sizes 1000,10000,30000   # the command only (issue #16)
 
 Generates, in a temporary folder, an export in the XML V4.1 format with ``--fiches`` fiches
 (about 55,000 blocks for 30,000 fiches, competency lists in every style, the long free-text
@@ -132,17 +133,24 @@ def measure_command(export: Path, workspace: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "cipt_graph.cli", "init", str(workspace)], cwd=ROOT, env=env,
                    check=True, capture_output=True)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cipt_graph.cli", "import-rncp", str(export), "--data",
                            str(workspace), "--format", "json", "--author", "bench"], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     report = json.loads(done.stdout)
     versions = json.loads((workspace / "versions" / "index.json").read_text(encoding="utf-8"))["versions"]
-    return {"wall": wall, "peak_mib": peak_kib / 1024, "size_mib": export.stat().st_size / 2**20,
+    packs = workspace / "versions" / "packs"
+    return {"wall": wall, "cpu": cpu, "peak_mib": peak_kib / 1024, "size_mib": export.stat().st_size / 2**20,
+            "version_files": sum(1 for p in (workspace / "versions").rglob("*") if p.is_file()),
+            "packs_mib": sum(p.stat().st_size for p in packs.glob("*.pack")) / 2**20 if packs.is_dir() else 0.0,
             "versions": [v["id"] for v in versions], "version_triples": versions[-1]["counts"].get("triples"),
             "report_keys": sorted(report)[:6]}
 
@@ -164,13 +172,55 @@ def measure(export: Path, workspace: Path, followups: bool) -> dict:
     return result
 
 
+def command_only(args: argparse.Namespace) -> None:
+    """`cipt import-rncp` at each size, smallest first (``ru_maxrss`` of children is a running maximum)."""
+    sizes = sorted(int(n) for n in (args.sizes or f"{args.small},{args.fiches}").split(","))
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="bench-rncp-") as tmp:
+        for n in sizes:
+            export = Path(tmp) / f"export_fiches_RNCP_V4_1_{n}.xml"
+            generate(export, n)
+            if args.zip:
+                archive = export.with_suffix(".zip")
+                with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+                    z.write(export, export.name)
+                export.unlink()
+                export = archive
+            rows[n] = measure_command(export, Path(tmp) / f"cmd-{n}")
+            rows[n]["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+            print(f"cipt import-rncp {n} fiches: {rows[n]['wall']:.1f} s wall, {rows[n]['cpu']:.1f} s CPU, "
+                  f"peak {rows[n]['peak_mib']:.0f} MiB ({rows[n]['uptime']})", file=sys.stderr)
+            export.unlink()
+            import shutil
+
+            shutil.rmtree(Path(tmp) / f"cmd-{n}", ignore_errors=True)
+    lines = ["| fiches | export (MiB) | wall (s) | CPU user+sys (s) | peak RSS (MiB) | versions | triples in the version "
+             "| files in versions/ | packs (MiB) | met (≤ 120 s, ≤ 150 MiB) | `uptime` after |",
+             "|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|"]
+    for n, c in rows.items():
+        met = c["wall"] <= 120 and c["peak_mib"] <= 150
+        lines.append(f"| {n:,} | {c['size_mib']:.0f} | {c['wall']:.1f} | {c['cpu']:.1f} | {c['peak_mib']:.0f} | "
+                     f"{', '.join(c['versions'])} | {c['version_triples']:,} | {c['version_files']} | "
+                     f"{c['packs_mib']:.1f} | {'yes' if met else '**no**'} | `{c['uptime']}` |")
+    text = "\n".join(lines) + "\n"
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fiches", type=int, default=30000)
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--zip", action="store_true", help="import the export zipped, as it is published")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "import_rncp.md"))
+    parser.add_argument("--command-only", action="store_true",
+                        help="measure only `cipt import-rncp` (version included) at each of --sizes")
+    parser.add_argument("--sizes", default="", help="comma-separated fiche counts for --command-only "
+                                                     "(default: --small,--fiches)")
     args = parser.parse_args()
+    if args.command_only:
+        command_only(args)
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-rncp-") as tmp:
         # The small run goes first: ru_maxrss of children is a running maximum.

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from cipt_graph.paths import init_workspace
+from cipt_graph.versions.pack import PackWriter, read_pack_index
 from rncp_gen import csv_export, fiche_xml, write_zip, xml_export
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rncp"
@@ -214,15 +215,21 @@ def _spoil(ws: Path, case: str, root: Path) -> tuple[list[str], dict, str, str]:
         good = _export(root, "good.xml", _fiche())
         done = _run_ok(["import-rncp", good, *data])
         assert done.returncode == 0, done.stderr
-        blob = max((ws / "versions" / "graphs").iterdir(), key=lambda p: p.stat().st_size)
-        blob.write_bytes(gzip.compress(b"<urn:a> <urn:b> <urn:c> .\n"))
+        pack = ws / "versions" / "packs" / "v1.pack"  # every graph of v1 replaced by another one
+        writer = PackWriter(pack, "v1")
+        for sha in read_pack_index(pack):
+            writer.add_member(sha, gzip.compress(b"<urn:a> <urn:b> <urn:c> .\n"))
+        writer.commit()
         return (["diff", "v1", "current", *data], {},
                 "pour la version v1 corrompu (empreinte différente)", "for version v1 is corrupt (hash mismatch)")
     if case == "truncated_snapshot":
         good = _export(root, "good.xml", _fiche())
         assert _run_ok(["import-rncp", good, *data]).returncode == 0
-        blob = max((ws / "versions" / "graphs").iterdir(), key=lambda p: p.stat().st_size)
-        blob.write_bytes(blob.read_bytes()[:20])
+        pack = ws / "versions" / "packs" / "v1.pack"  # the largest graph of v1 cut short
+        offset, length = max(read_pack_index(pack).values(), key=lambda place: place[1])
+        raw = bytearray(pack.read_bytes())
+        raw[offset + 20:offset + length] = bytes(length - 20)
+        pack.write_bytes(bytes(raw))
         return (["diff", "v1", "current", *data], {},
                 "pour la version v1 illisible : fichier gzip tronqué ou endommagé", "for version v1 unreadable: ")
     if case == "bad_username":

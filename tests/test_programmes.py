@@ -161,3 +161,20 @@ def test_commands_take_the_programme(university, ustore, cli):
     (hours,) = rows(ustore, "hours_declared_vs_listed", programme="U002")
     assert json.dumps(report).count(hours["programme"]) > 0
     assert hours["programme"] in json.dumps(report["hours"]) and "m2-cipt" not in json.dumps(report["hours"])
+
+
+def test_a_programme_without_a_certification_gets_none_of_another(tmp_path):
+    """``programme_identity``: the certification's facts hang on the programme's own certification;
+    a programme that has none shows none (before, the facts' OPTIONALs matched any certification)."""
+    store = build_store()
+    extra = (
+        "<https://example.org/p/nocert> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<https://w3id.org/cipt-graph/ontology#Programme> .\n"
+        '<https://example.org/p/nocert> <http://www.w3.org/2004/02/skos/core#prefLabel> "Sans certification"@fr .\n'
+    ).encode()
+    store.replace_graphs({"https://example.org/graph/nocert": extra})
+    found = {r["programme"]: r for r in rows(store, "programme_identity")}
+    bare = found["https://example.org/p/nocert"]
+    assert bare["certification"] is None and bare["rncp_number"] is None and bare["certifier_label"] is None
+    shipped = [r for key, r in found.items() if key != "https://example.org/p/nocert"]
+    assert len(shipped) == 1 and shipped[0]["rncp_number"] == "RNCP38175"

@@ -87,7 +87,14 @@ def test_record_and_list_versions(workspace, tmp_path):
     # unchanged graphs are stored once, shared by both versions
     assert base.graphs[str(CID["graph/programme"])] == v2.graphs[str(CID["graph/programme"])]
     assert base.graphs[str(CID["graph/mapping"])] != v2.graphs[str(CID["graph/mapping"])]
-    assert len(list((workspace.versions_dir / "graphs").glob("*.nt.gz"))) == len(base.graphs) + 1
+    # v1's pack holds every graph, v2's only the one that changed (one file per version)
+    from cipt_graph.versions.pack import read_pack_index
+
+    packs = workspace.versions_dir / "packs"
+    assert sorted(p.name for p in packs.iterdir()) == ["v1.pack", "v2.pack"]
+    assert set(read_pack_index(packs / "v1.pack")) == set(base.graphs.values())
+    assert set(read_pack_index(packs / "v2.pack")) == {v2.graphs[str(CID["graph/mapping"])]}
+    assert not (workspace.versions_dir / "graphs").exists()
     assert not [p for p in workspace.versions_dir.rglob("*") if p.name.endswith(".tmp")]
     with pytest.raises(InputError, match="v1, v2"):
         get_version(workspace, "v9")

@@ -34,7 +34,7 @@ from .rncp_csv import is_csv_export, read_csv_export
 from .rncp_graph import fiche_turtle
 from .rncp_xml import read_xml_export
 from .staging import (GENERATION_PREFIX, IMPORT_PREFIX, LINK_PREFIX, OLD_PREFIX, FolderCheckpoint, clean_leftovers,
-                      make_dir)
+                      make_dir, new_name)
 
 RECONCILIATION_FILE = "reconciliation.ttl"
 
@@ -134,8 +134,12 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
     programme = programme_certifications(workspace.root)
     rncp_dir = workspace.root / RNCP_DIR
     clean_workspace_leftovers(workspace)
+    from ..versions.staged import StagedGraphs
+
     try:
         staging = make_dir(workspace.root, IMPORT_PREFIX)
+        snapshots = make_dir(workspace.root, IMPORT_PREFIX)  # the version's snapshots, made while staging
+        staged = StagedGraphs(snapshots)
     except OSError as exc:
         raise StoreError(f"cannot write the workspace: {exc.strerror or exc}", where=str(workspace.root),
                          fr=f"impossible d'écrire dans l'espace de travail : {os_reason(exc, 'fr')}",
@@ -155,7 +159,10 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
                                  fr=f"la fiche {fiche.number} figure deux fois (d'abord en {where[fiche.number]})")
             where[fiche.number] = fiche.where
             _check_blocks(fiche)
-            (staging / f"{fiche.number}.ttl").write_bytes(fiche_turtle(fiche, source.name))
+            name = f"{fiche.number}.ttl"
+            turtle = fiche_turtle(fiche, source.name)
+            (staging / name).write_bytes(turtle)
+            _parse_back_bytes(staged, name, turtle, keep=record)  # and its version snapshot, made once
             report.fiches.append(fiche.number)
             report.blocks += len(fiche.blocks)
             report.competencies += sum(len(b.competencies) for b in fiche.blocks)
@@ -174,17 +181,19 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
             report.reconciliation = reconcile(fiche, iri, blocks)
             (staging / RECONCILIATION_FILE).write_bytes(reconciliation_turtle(report.reconciliation, source.name))
         fail_point("stage")
-        _parse_back(staging)
+        _parse_back(staging, checked=staged.checked)
         fail_point("parse-back")
         pause_before_switch("import-rncp")  # test hook (issue #8), off unless set
-        _commit(staging, rncp_dir, workspace, report, record=record, agent=agent)
+        _commit(staging, rncp_dir, workspace, report, record=record, agent=agent, snapshots=staged)
     except OSError as exc:
         raise StoreError(f"cannot write the workspace, nothing was changed: {exc.strerror or exc}",
                          where=str(getattr(exc, "filename", None) or workspace.root),
                          fr=f"impossible d'écrire dans l'espace de travail, rien n'a été modifié : {os_reason(exc, 'fr')}",
                          en=f"cannot write the workspace, nothing was changed: {os_reason(exc, 'en')}") from None
     finally:
+        staged.close()
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(snapshots, ignore_errors=True)
     return report
 
 
@@ -200,20 +209,42 @@ def _check_blocks(fiche: Fiche) -> None:
         seen.add(block.code)
 
 
-def _parse_back(staging: Path) -> None:
-    """Every staged file parses as Turtle (with the workspace's own reader) before anything is switched.
+def _parse_back(staging: Path, checked: Collection[str] = ()) -> None:
+    """Every staged file parses as Turtle (with the workspace's own reader) before anything is
+    switched; the fiches were parsed back as they were written (:func:`_parse_back_bytes`, names in
+    ``checked``): the other files (the reconciliation) are read back here.
 
     Raises:
         InputError: a staged file does not parse (a bug: the message says which and where).
     """
     for staged in sorted(staging.iterdir()):
+        if staged.name in checked:
+            continue
         try:
             for _ in ox.parse(staged.read_bytes(), format=ox.RdfFormat.TURTLE, base_iri=staged.resolve().as_uri()):
                 pass
         except SyntaxError as exc:
-            raise InputError(f"the generated Turtle does not parse back ({exc}); nothing was written",
-                             where=f"{staged.name}:{getattr(exc, 'lineno', '?')}",
-                             fr=f"le Turtle produit ne se relit pas ({exc}) ; rien n'a été écrit") from None
+            raise _not_parsed(staged.name, exc) from None
+
+
+def _not_parsed(name: str, exc: SyntaxError) -> InputError:
+    return InputError(f"the generated Turtle does not parse back ({exc}); nothing was written",
+                      where=f"{name}:{getattr(exc, 'lineno', '?')}",
+                      fr=f"le Turtle produit ne se relit pas ({exc}) ; rien n'a été écrit")
+
+
+def _parse_back_bytes(staged, name: str, turtle: bytes, *, keep: bool) -> None:
+    """Parse back the Turtle just written to the staged file ``name`` (from memory, not re-read)
+    and, with ``keep``, make its version snapshot (:meth:`StagedGraphs.add`).
+
+    Raises:
+        InputError: it does not parse (a bug: the message says which and where).
+    """
+    try:
+        staged.add(name, turtle, keep=keep)
+    except SyntaxError as exc:
+        raise _not_parsed(name, exc) from None
+    staged.checked.add(name)
 
 
 def clean_workspace_leftovers(workspace: Workspace) -> None:
@@ -231,7 +262,7 @@ def clean_workspace_leftovers(workspace: Workspace) -> None:
 
 
 def _commit(staging: Path, rncp_dir: Path, workspace: Workspace, report: ImportReport, *,
-            record: bool, agent: str | None) -> None:
+            record: bool, agent: str | None, snapshots=None) -> None:
     """Move the staged files into ``rncp/`` and record the version, under the workspace lock;
     on any failure, undo the switch and the versions written, then re-raise."""
     from ..versions import ensure_baseline, record_version, workspace_lock
@@ -257,7 +288,7 @@ def _commit(staging: Path, rncp_dir: Path, workspace: Workspace, report: ImportR
                 numbers = report.fiches
                 shown = ", ".join(numbers[:5]) + (f" … ({len(numbers)} fiches)" if len(numbers) > 5 else "")
                 version = record_version(workspace, kind="rncp-import", source=report.source, agent=agent,
-                                         message=f"import RNCP ({report.format}) : {shown}")
+                                         message=f"import RNCP ({report.format}) : {shown}", staged=snapshots)
                 report.version = version.id
             fail_point("record")
         except BaseException:
@@ -289,16 +320,18 @@ class _Switch:
         self.done = False
 
     def prepare(self) -> None:
-        self.generation = make_dir(self.root, GENERATION_PREFIX)
+        """The staging folder becomes the new generation (one rename, not one per file: 30,000
+        fiches), then the current files it does not replace are hard-linked into it."""
+        self.generation = new_name(self.root, GENERATION_PREFIX)
+        os.rename(self.staging, self.generation)
+        staged = set(os.listdir(self.generation))
         if self.rncp_dir.is_dir():
             for current in self.rncp_dir.iterdir():
-                if current.is_file() and not current.is_symlink():
+                if current.name not in staged and current.is_file() and not current.is_symlink():
                     try:
                         os.link(current, self.generation / current.name)
                     except OSError:
                         shutil.copy2(current, self.generation / current.name)
-        for staged in self.staging.iterdir():
-            os.replace(staged, self.generation / staged.name)
 
     def switch(self) -> None:
         assert self.generation is not None

@@ -39,6 +39,15 @@ def make_dir(parent: Path, prefix: str) -> Path:
     raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(parent / f"{prefix}…"))
 
 
+def new_name(parent: Path, prefix: str) -> Path:
+    """A path ``parent/<prefix><pid>-<random>`` that does not exist yet (for a rename)."""
+    for _ in range(100):
+        path = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
+        if not os.path.lexists(path):
+            return path
+    raise FileExistsError(f"cannot name a folder {prefix}… in {parent}")
+
+
 def _pid_of(name: str, prefix: str) -> int | None:
     head = name[len(prefix):].split("-", 1)[0]
     return int(head) if head.isdigit() else None

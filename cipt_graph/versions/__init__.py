@@ -1,14 +1,17 @@
 """Versions of a workspace: each accepted import or mapping change kept as a snapshot with PROV provenance.
 
-Layout inside a workspace (every file written atomically: temporary file, then ``os.replace``)::
+Layout inside a workspace (every file written atomically: temporary file, ``fsync``, then ``os.replace``)::
 
     versions/index.json              the list of versions (what ``cipt versions`` shows)
     versions/v3.nq                   the PROV record of version v3, in the named graph cid:version/v3:
                                      who (prov:wasAttributedTo), when (prov:generatedAtTime), from
                                      which file (prov:wasDerivedFrom, with its name and SHA-256),
                                      the previous version (prov:wasRevisionOf), its graphs (dcterms:hasPart)
-    versions/graphs/<sha256>.nt.gz   one source graph of the workspace (sorted N-Triples), shared
-                                     by every version in which that graph is unchanged
+    versions/packs/v3.pack           the source graphs (sorted N-Triples, gzip) that v3 added, in
+                                     one file with its index (:mod:`.pack`); a graph unchanged since an
+                                     earlier version is not stored again but read from that version's pack
+    versions/graphs/<sha256>.nt.gz   the same, one file per graph, in workspaces recorded before
+                                     packs (still read; never written now)
 
 A version snapshots every source graph the builder makes from the workspace (programme, levels,
 mapping, imported certifications…; not the shipped ontology). :func:`load_version` loads one

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import gzip
 import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,21 +21,14 @@ from ..namespaces import CID, CIPT, account_agent
 from ..paths import Workspace
 from ..store import OxigraphStore
 from .lock import workspace_lock, write_atomic
+from .pack import BlobStore, PackWriter, fsync_dir, pack_path, remove_orphan_packs
 from .snapshot import iter_snapshot, snapshot_workspace
+from .staged import COUNT_KEYS, LINK_CLASSES, PreparedGraph, StagedGraphs, graph_counts
 
 INDEX_NAME = "index.json"
-GRAPHS_DIR = "graphs"
 CURRENT = "current"
 LATEST = "latest"
 _ID = re.compile(r"^v([1-9][0-9]*)$")
-
-#: Coverage node classes counted per version, by the key they get in ``Version.counts``.
-LINK_CLASSES = {
-    "competency_links": CIPT.CompetencyCoverage,
-    "activity_links": CIPT.ActivityCoverage,
-    "objective_links": CIPT.ObjectiveCoverage,
-}
-
 
 @dataclass(frozen=True)
 class Version:
@@ -89,22 +81,11 @@ def _versions_dir(workspace: Workspace) -> Path:
     return workspace.versions_dir
 
 
-def _count_links(graphs: Mapping[str, bytes]) -> dict[str, int]:
-    counts = dict.fromkeys([*LINK_CLASSES, "triples"], 0)
-    for data in graphs.values():
-        _count_into(counts, data)
-    return counts
-
-
-_TYPE_OF = {key: f"> <{RDF.type}> <{cls}> .\n".encode() for key, cls in LINK_CLASSES.items()}
-
-
 def _count_into(counts: dict[str, int], data: bytes) -> None:
     """Add one graph's links (typed coverage nodes) and triples to ``counts``, from its canonical
     N-Triples (one statement a line, each once)."""
-    counts["triples"] += data.count(b"\n")
-    for key, tail in _TYPE_OF.items():
-        counts[key] += data.count(tail)
+    for key, n in zip(COUNT_KEYS, graph_counts(data)):
+        counts[key] += n
 
 
 def _file_sha256(path: Path) -> str:
@@ -139,20 +120,21 @@ def list_versions(workspace: Workspace) -> list[Version]:
     return _read_index(workspace)
 
 
-def _blob_path(workspace: Workspace, sha: str) -> Path:
-    return _versions_dir(workspace) / GRAPHS_DIR / f"{sha}.nt.gz"
+def _prov_record(version: Version, source_path: Path | None) -> Iterator[bytes]:
+    """The PROV description of a version, as N-Quads in its named graph ``cid:version/<id>``,
+    in pieces of bytes (written as they come: a version of the national referential has 30,000
+    parts, ~120,000 lines).
 
-
-def _prov_record(version: Version, source_path: Path | None) -> bytes:
-    """The PROV description of a version, as N-Quads in its named graph ``cid:version/<id>``.
-
-    Built as Oxigraph quads directly (a version of the national referential has 30,000 parts:
-    an rdflib graph of them took hundreds of MiB)."""
+    The version's own statements come first, sorted; then, per part in graph order, its
+    ``dcterms:hasPart`` link and its three statements."""
     node = ox.NamedNode(str(version.iri))
-    lines: set[str] = set()  # N-Quads lines (a set, as the graph was); no quad object kept
+    lines: set[str] = set()
+
+    def quad(s, p, o) -> str:
+        return f"{ox.Quad(s, ox.NamedNode(str(p)), o, node)} .\n"
 
     def add(s, p, o) -> None:
-        lines.add(f"{ox.Quad(s, ox.NamedNode(str(p)), o, node)} .")
+        lines.add(quad(s, p, o))
 
     def text(value: str) -> ox.Literal:
         return ox.Literal(value)
@@ -181,13 +163,19 @@ def _prov_record(version: Version, source_path: Path | None) -> bytes:
         add(source, DCTERMS.identifier, text(f"sha256:{version.source_sha256}"))
     if source_path is not None:
         add(source, PROV.atLocation, text(str(source_path)))
+    yield "".join(sorted(lines)).encode("utf-8")
+    entity = ox.NamedNode(str(PROV.Entity))
+    seen: set[str] = set()
     for iri, sha in sorted(version.graphs.items()):
         part = ox.NamedNode(str(snapshot_graph_iri(version.id, iri)))
-        add(node, DCTERMS.hasPart, part)
-        add(part, RDF.type, ox.NamedNode(str(PROV.Entity)))
-        add(part, PROV.specializationOf, ox.NamedNode(iri))
-        add(part, DCTERMS.identifier, text(f"sha256:{sha}"))
-    return "".join(line + "\n" for line in sorted(lines)).encode("utf-8")
+        if part.value in seen:  # two graphs with one name would give the same statements (a set, as before)
+            yield (quad(part, PROV.specializationOf, ox.NamedNode(iri))
+                   + quad(part, DCTERMS.identifier, text(f"sha256:{sha}"))).encode("utf-8")
+            continue
+        seen.add(part.value)
+        yield (quad(node, DCTERMS.hasPart, part) + quad(part, RDF.type, entity)
+               + quad(part, PROV.specializationOf, ox.NamedNode(iri))
+               + quad(part, DCTERMS.identifier, text(f"sha256:{sha}"))).encode("utf-8")
 
 
 def _ox(term):
@@ -229,6 +217,7 @@ def record_version(
     agent: str | None = None,
     message: str = "",
     graphs: Mapping[str, bytes] | None = None,
+    staged: StagedGraphs | None = None,
     agent_account: str | None = None,
 ) -> Version:
     """Keep the workspace's current state as a new version (call it after the change is written).
@@ -240,6 +229,7 @@ def record_version(
         agent: who made it; default the login name.
         message: free text.
         graphs: the snapshot to keep (graph IRI → N-Triples); default the workspace's files now.
+        staged: snapshots an import made of the files it wrote (used for the files still as written).
         agent_account: the signed-in account's id, when the change came from one.
 
     Returns:
@@ -250,24 +240,43 @@ def record_version(
         StoreError: the versions folder cannot be written.
     """
     vdir = _versions_dir(workspace)
-    snapshot = iter(graphs.items()) if graphs is not None else iter_snapshot(workspace)
+    snapshot = iter(graphs.items()) if graphs is not None else iter_snapshot(workspace, staged)
     source_path = Path(source) if Path(source).is_file() else None
     source_sha = _file_sha256(source_path) if source_path is not None else None
     with workspace_lock(workspace):
         existing = _read_index(workspace)
         number = max((int(_ID.match(v.id).group(1)) for v in existing if _ID.match(v.id)), default=0) + 1
+        version_id = f"v{number}"
+        remove_orphan_packs(vdir, [v.id for v in existing])  # what an interrupted record left
+        kept = BlobStore(vdir, [v.id for v in existing])
         hashes: dict[str, str] = {}
-        counts = dict.fromkeys([*LINK_CLASSES, "triples"], 0)
-        for iri, data in snapshot:  # one graph in memory at a time
-            sha = _sha256(data)
-            hashes[iri] = sha
-            _count_into(counts, data)
-            blob = _blob_path(workspace, sha)
-            if not blob.exists():
-                write_atomic(blob, gzip.compress(data, mtime=0))
+        counts = dict.fromkeys(COUNT_KEYS, 0)
+        pack = PackWriter(pack_path(vdir, version_id), version_id)
+        try:
+            for iri, data in snapshot:  # one graph in memory at a time, streamed into the pack
+                if isinstance(data, PreparedGraph):  # made by the import: not parsed nor compressed again
+                    hashes[iri] = data.sha
+                    for key, n in zip(COUNT_KEYS, data.counts):
+                        counts[key] += n
+                    if data.sha not in kept:
+                        pack.add_member(data.sha, data.member)
+                    continue
+                sha = _sha256(data)
+                hashes[iri] = sha
+                _count_into(counts, data)
+                if sha not in kept:
+                    pack.add(sha, data)
+        except BaseException:
+            pack.abort()
+            raise
+        if pack.blobs:
+            pack.commit()  # one fsync for every graph the version adds
+        else:
+            pack.abort()
+        del kept
         hashes = dict(sorted(hashes.items()))
         version = Version(
-            id=f"v{number}",
+            id=version_id,
             created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             agent=agent or default_agent(),
             kind=kind,
@@ -282,6 +291,7 @@ def record_version(
         write_atomic(vdir / f"{version.id}.nq", _prov_record(version, source_path.resolve() if source_path else None))
         index = {"format": 1, "versions": [v.as_dict() for v in [*existing, version]]}
         write_atomic(vdir / INDEX_NAME, (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        fsync_dir(vdir)  # the index's new name is the commit point: on disk before we return
     return version
 
 
@@ -326,20 +336,12 @@ def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:
     Raises:
         StoreError: a snapshot file is missing or does not match its hash.
     """
-    out: dict[str, bytes] = {}
-    for iri, sha in version.graphs.items():
-        path = _blob_path(workspace, sha)
-        try:
-            data = gzip.decompress(path.read_bytes())
-        except (OSError, EOFError) as exc:
-            reason = os_reason(exc, "fr") if getattr(exc, "errno", None) else "fichier gzip tronqué ou endommagé"
-            raise StoreError(f"snapshot of {iri} for version {version.id} unreadable: {exc}", where=str(path),
-                             fr=f"instantané de {iri} pour la version {version.id} illisible : {reason}") from exc
-        if _sha256(data) != sha:
-            raise StoreError(f"snapshot of {iri} for version {version.id} is corrupt (hash mismatch)", where=str(path),
-                             fr=f"instantané de {iri} pour la version {version.id} corrompu (empreinte différente)")
-        out[iri] = data
-    return out
+    versions = list_versions(workspace)
+    ids = [v.id for v in versions]
+    # Packs of this version and the ones before it (a graph is kept by the first version that had it).
+    kept = BlobStore(_versions_dir(workspace), ids[: ids.index(version.id) + 1] if version.id in ids else ids)
+    return {iri: kept.read(sha, f"snapshot of {iri} for version {version.id}",
+                           f"instantané de {iri} pour la version {version.id}") for iri, sha in version.graphs.items()}
 
 
 def snapshot_of(workspace: Workspace, ref: str) -> tuple[str, dict[str, bytes]]:

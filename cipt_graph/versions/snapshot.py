@@ -16,6 +16,7 @@ from rdflib.compare import to_canonical_graph
 from ..errors import InputError
 from ..namespaces import CID, CIPT
 from ..paths import Workspace
+from .staged import PreparedGraph, StagedGraphs, canonical_of_triples
 
 
 def canonical_ntriples(graph: Graph) -> bytes:
@@ -40,13 +41,13 @@ def snapshot_workspace(workspace: Workspace) -> dict[str, bytes]:
 _OFFICIAL = (ox.NamedNode(str(CIPT.dataStatus)), ox.NamedNode(str(CIPT.Official)))
 
 
-def _oxigraph_ntriples(path: Path, official: set[str]) -> bytes | None:
+def _oxigraph_ntriples(path: Path, official: set[str], data: bytes | None = None) -> bytes | None:
     """An imported fiche's graph as canonical N-Triples, parsed by Oxigraph (fast, one file in
     memory); None when it holds blank nodes (rdflib's canonical relabelling is needed then).
     Adds to ``official`` the subjects it marks ``cipt:dataStatus cipt:Official``."""
     from ..build import read_turtle_bytes, turtle_error
 
-    data = read_turtle_bytes(path)
+    data = read_turtle_bytes(path) if data is None else data
     try:
         quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
     except SyntaxError as exc:
@@ -58,17 +59,17 @@ def _oxigraph_ntriples(path: Path, official: set[str]) -> bytes | None:
         if (q.predicate, q.object) == _OFFICIAL:
             official.add(q.subject.value)
         triples.append(ox.Triple(q.subject, q.predicate, q.object))
-    text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-    lines = sorted({line for line in text.split("\n") if line.strip()})
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    return canonical_of_triples(triples)
 
 
-def iter_snapshot(workspace: Workspace) -> Iterator[tuple[str, bytes]]:
+def iter_snapshot(workspace: Workspace, staged: StagedGraphs | None = None) -> Iterator[tuple[str, bytes | PreparedGraph]]:
     """``(graph IRI, canonical N-Triples)`` of each source graph, one at a time (what
     :func:`snapshot_workspace` gathers): the imported RNCP fiches first, each parsed by Oxigraph and
     dropped once yielded, so that recording a version of a workspace holding the whole national
     referential (30,000 fiches) takes seconds and little memory; then the programme's own graphs
     (rdflib, as the builder reads them, with the inferred statuses the fiches supersede dropped).
+    With ``staged`` (what an import made while writing the fiches), a fiche file still holding the
+    bytes staged is not parsed: its :class:`~.staged.PreparedGraph` is yielded instead of bytes.
 
     Raises:
         InputError: a data file of the workspace is malformed (nothing is recorded then).
@@ -81,7 +82,17 @@ def iter_snapshot(workspace: Workspace) -> Iterator[tuple[str, bytes]]:
     fallback: list[Source] = []
     for path in rncp_files(workspace):
         iri = str(CID[f"graph/{RNCP_DIR}/{path.stem}"])
-        data = _oxigraph_ntriples(path, official)
+        turtle = None
+        if staged is not None:
+            from ..build import read_turtle_bytes
+
+            turtle = read_turtle_bytes(path)
+            prepared = staged.prepared(path.name, turtle)
+            if prepared is not None:
+                official.update(prepared.official)
+                yield iri, prepared
+                continue
+        data = _oxigraph_ntriples(path, official, turtle)
         if data is None:
             graph = parse_turtle(path)
             official.update(str(s) for s in graph.subjects(CIPT.dataStatus, CIPT.Official))
