@@ -15,19 +15,15 @@ import stat
 
 import httpx
 import pytest
-
+import team_helpers
 from conftest import run_cli
 from serve_helpers import TOKEN, serving, writer_env
+from team_helpers import rows as _rows
+from team_helpers import token as _token
 
 PASSWORDS = {"vera": "validatrice-secret-1", "ed": "editeur-secret-22", "rita": "lectrice-secret-333",
              "lucie": "lectrice-secret-4444"}
 ROLES = {"vera": "validator", "ed": "editor", "rita": "reader", "lucie": "reader"}
-
-
-def _token(html: str) -> str:
-    found = re.search(r'name="csrftoken" value="([^"]+)"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
 
 
 def _alert(html: str) -> str:
@@ -38,11 +34,6 @@ def _alert(html: str) -> str:
 def _flash(html: str) -> str:
     found = re.search(r'role="status">([^<]+)', html)
     return found.group(1) if found else ""
-
-
-def _rows(workspace, name="module_competency.csv"):
-    text = (workspace / "mapping" / name).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +56,7 @@ def team_server(team_ws, tmp_path_factory):
 
 
 def sign_in(server, user: str, password: str | None = None) -> httpx.Client:
-    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=60)
-    page = client.get("/login")
-    answer = client.post("/login", data={"csrftoken": _token(page.text), "username": user,
-                                         "password": password or PASSWORDS[user], "next": "/review"})
-    assert answer.status_code == 303, answer.text
-    return client
+    return team_helpers.sign_in(server, user, password or PASSWORDS[user])
 
 
 def test_users_command_stores_hashes_only_readable_by_owner(team_ws):
@@ -183,7 +169,8 @@ def test_edit_then_validate_is_recorded_with_who_and_why(team_server, team_ws):
     assert (review["kind"], review["agent"]) == ("review", "vera")
     assert "Conforme à l'intitulé du module" in review["message"]
     page = httpx.get(f"{team_server.url}/versions", timeout=60).text
-    assert "Conforme à l'intitulé du module" in html.unescape(page) and ">review<" in page and ">vera<" in page, \
+    assert "Conforme à l'intitulé du module" in html.unescape(page) and 'data-kind="review">relecture<' in page \
+        and ">vera<" in page, \
         page[page.find("<tbody>"):][:700]
     assert f'href="/versions/diff?a={edit["parent"]}&amp;b={edit["id"]}"' in page
     diff = httpx.get(f"{team_server.url}/versions/diff", params={"a": edit["parent"], "b": review["id"]}, timeout=60)

@@ -17,22 +17,15 @@ import re
 import httpx
 import pytest
 
+import team_helpers
 from conftest import run_cli
 from serve_helpers import serving, writer_env
+from team_helpers import rows as _rows
+from team_helpers import token as _token
+from team_helpers import versions as _versions
 
 PASSWORDS = {"ed": "editeur-secret-22", "rita": "lectrice-secret-333", "vera": "validatrice-secret-1"}
 ROLES = {"ed": "editor", "rita": "reader", "vera": "validator"}
-
-
-def _rows(workspace) -> list[dict[str, str]]:
-    text = (workspace / "mapping" / "module_competency.csv").read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-def _token(page: str) -> str:
-    found = re.search(r'name="csrftoken" value="([^"]+)"', page)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
 
 
 def _cell(page: str, module: str, competency: str) -> str:
@@ -40,10 +33,6 @@ def _cell(page: str, module: str, competency: str) -> str:
     found = re.search(rf'<td [^>]*data-module="{module}" data-competency="{competency}"[^>]*>.*?</td>', page, re.S)
     assert found, f"no cell {module} × {competency}"
     return found.group(0)
-
-
-def _versions(workspace) -> list[dict]:
-    return json.loads(run_cli("versions", "--format", "json", "--data", str(workspace)).stdout)
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +49,7 @@ def site(tmp_path_factory):
 
 
 def _sign_in(server, user: str) -> httpx.Client:
-    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=60)
-    token = _token(client.get("/login").text)
-    answer = client.post("/login", data={"csrftoken": token, "username": user, "password": PASSWORDS[user]})
-    assert answer.status_code == 303, answer.text
-    return client
+    return team_helpers.sign_in(server, user, PASSWORDS[user])
 
 
 def test_anonymous_and_reader_see_no_edit_control_and_cannot_post(site):

@@ -29,15 +29,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader
 from starlette.concurrency import run_in_threadpool
 
+from .. import i18n
 from ..accounts import Account
 from ..editing import proposed_by
 from ..errors import CiptError, InputError
 from ..visualize.page import render_page
-from .auth import account_store, check_form_token, close_session, csrf_token, current_account, open_session
+from .auth import (
+    account_store,
+    check_form_token,
+    close_session,
+    csrf_token,
+    current_account,
+    open_session,
+)
 from .pages import html_page, page_lang, site_links, switch_href
 from .team_data import self_validation_allowed as _self_allowed
 from .team_data import validated_by as _validated_by
-from .team_text import TEXT, format_hours
+from .team_text import TEXT, format_hours, format_number
 
 router = APIRouter(tags=["Team (sign-in, review, editing)"], include_in_schema=False)
 UPLOAD_PATH = "/edit/upload"
@@ -63,7 +71,8 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
         lang=lang, t=t, q=f"?lang={lang}",  # every link keeps the language (issue #15)
         account=current_account(request), can_sign_in=account_store(request) is not None,
         csrftoken=csrf_token(request), flash=request.session.pop("flash", None) if "session" in request.scope else None,
-        fmt=lambda v: format_hours(v, lang), **context)
+        fmt=lambda v: format_hours(v, lang), num=lambda v: format_number(v, lang),
+        date=lambda v: i18n.date(v, lang) if v else "", on_sign_in=name == "login.html.j2", **context)
     html = render_page(view=_VIEW.get(name), lang=lang, links=site_links(request, lang), title=title, body=body,
                        head='<link rel="stylesheet" href="/api/static/team.css">',
                        switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
@@ -365,6 +374,9 @@ async def diff_page(request: Request, a: str, b: str) -> Response:
     def value(field: str, v: object) -> str:
         return format_hours(v, lang) if field == "hours" and v is not None else plain(v, lang, number, field)
 
+    from ..versions.diff_kinds import status_word
+
     return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others),
+                   status_word=lambda s: status_word(s, lang),
                    headline=headline, detail=lambda name, row: detail(name, row, number, lang),
                    value=value, title=TEXT[lang]["diff_title"].format(a=diff.a, b=diff.b))

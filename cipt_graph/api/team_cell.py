@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts import Account
 from ..errors import CiptError, InputError
 from .auth import current_account
-from .team_text import TEXT
+from .team_text import TEXT, format_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,6 +60,15 @@ def _cell_context(workspace, lang: str, module: str, competency: str) -> dict | 
     return {"mod": mod, "comp": comp, "row": row, "levels": cat.levels}
 
 
+def _without_field(message: str, word: str) -> str:
+    """``message`` without its leading field name (``heures : …``): the page shows the field's
+    name beside it already."""
+    for sep in (" : ", ": "):
+        if word and message.casefold().startswith((word + sep).casefold()):
+            return message[len(word + sep):]
+    return message
+
+
 async def render_cell(request: Request, lang: str, module: str, competency: str, *, status: int = 200,
                       error: InputError | None = None, typed: dict | None = None) -> Response:
     """The cell's form: current values (or those ``typed``), with ``error`` beside its field."""
@@ -75,7 +84,7 @@ async def render_cell(request: Request, lang: str, module: str, competency: str,
         return _render(request, "base.html.j2", lang, "edit_cell", status=404,
                        error=t["unknown_cell"].format(module=module, competency=competency))
     row = context["row"] or {}
-    values = {"level": row.get("level", "none") or "none", "hours": row.get("hours", ""),
+    values = {"level": row.get("level", "none") or "none", "hours": format_number(row.get("hours", ""), lang),
               "rationale": row.get("rationale", ""), "message": ""}
     if typed:
         values.update({k: str(typed.get(k, "")) for k in values})
@@ -85,7 +94,8 @@ async def render_cell(request: Request, lang: str, module: str, competency: str,
     title = t["edit_cell_title"].format(module=module, competency=competency)
     return _render(request, "cell.html.j2", lang, "edit_cell", status=status, title=title,
                    error=error.message if error is not None and field is None else None,
-                   field_error=(field, error.message) if field else None, values=values,
+                   field_error=(field, _without_field(error.message, t.get(f"field_{field}", ""))) if field else None,
+                   values=values,
                    back=back_to_matrix(lang, module, competency), **context)
 
 

@@ -27,6 +27,18 @@ def format_hours(value: object, lang: str) -> str:
     return f"{format_decimal(number, locale=lang, format='#,##0.##')}\u00a0h"
 
 
+def format_number(value: object, lang: str) -> str:
+    """A number of hours for a form field, as the locale writes it without grouping: ``2,5`` (fr),
+    ``2.5`` (en); '' for None or ''; the text itself when it is not a number."""
+    if value is None or str(value).strip() == "":
+        return ""
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        return str(value)
+    return format_decimal(number, locale=lang, format="0.####")
+
+
 def format_datetime(iso: str, lang: str) -> str:
     """An ISO 8601 UTC time (``2026-11-29T10:00:00Z``) as the locale writes it, in UTC."""
     try:
@@ -81,7 +93,7 @@ TEXT: dict[str, dict] = {
         "from": "De", "to": "à", "current": "fichiers actuels", "compare": "Comparer", "version": "Version",
         "date": "Date", "who": "Qui", "what": "Quoi", "source": "Origine", "links": "Liens", "diff": "différences",
         "vkind_baseline": "état initial", "vkind_matrix-import": "import du classeur", "vkind_rncp-import": "import RNCP",
-        "vkind_edit": "modification", "vkind_review": "relecture",
+        "vkind_edit": "modification", "vkind_review": "relecture", "vsource_workspace": "espace de travail",
         "diff_title": "Différences de {a} à {b}", "no_change": "Aucune différence.",
         "added": "Liens ajoutés", "removed": "Liens retirés", "changed": "Liens modifiés", "before": "Avant",
         "after": "Après", "per_block": "Effet par bloc", "covered": "Compétences couvertes", "modules": "Modules",
@@ -143,7 +155,7 @@ TEXT: dict[str, dict] = {
         "from": "From", "to": "to", "current": "current files", "compare": "Compare", "version": "Version",
         "date": "Date", "who": "Who", "what": "What", "source": "Source", "links": "Links", "diff": "differences",
         "vkind_baseline": "baseline", "vkind_matrix-import": "workbook import", "vkind_rncp-import": "RNCP import",
-        "vkind_edit": "edit", "vkind_review": "review",
+        "vkind_edit": "edit", "vkind_review": "review", "vsource_workspace": "workspace",
         "diff_title": "Differences from {a} to {b}", "no_change": "No difference.",
         "added": "Links added", "removed": "Links removed", "changed": "Links changed", "before": "Before",
         "after": "After", "per_block": "Effect per block", "covered": "Competencies covered", "modules": "Modules",

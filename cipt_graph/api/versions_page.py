@@ -27,6 +27,22 @@ def _message(version, lang: str) -> str:
     return version.message or ""
 
 
+def _kind(kind: str, lang: str) -> str:
+    """What made a version, in words of the page's language (``edit`` → ``modification``)."""
+    from .team_text import TEXT
+
+    return TEXT[lang].get(f"vkind_{kind}", kind)
+
+
+def _source(version, lang: str) -> str:
+    """Where the version came from; a baseline's recorded ``workspace`` in the page's language."""
+    from .team_text import TEXT
+
+    if version.kind == "baseline" and version.source == "workspace":
+        return TEXT[lang]["vsource_workspace"]
+    return version.source
+
+
 _COLUMNS = ("id", "created", "agent", "kind", "source", "message", "links")
 
 
@@ -69,7 +85,8 @@ def versions_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
                 rows.append(
                     f'<tr data-version="{escape(v.id)}"><th scope="row">{escape(v.id)}</th>'
                     f'<td><time datetime="{escape(v.created)}">{escape(i18n.datetime(v.created, lang))}</time></td>'
-                    f'<td>{escape(v.agent)}</td><td><code>{escape(v.kind)}</code></td><td>{escape(v.source)}</td>'
+                    f'<td>{escape(v.agent)}</td><td class="kind" data-kind="{escape(v.kind)}">{escape(_kind(v.kind, lang))}</td>'
+                    f'<td>{escape(_source(v, lang))}</td>'
                     f'<td class="message">{escape(_message(v, lang))}</td><td class="num">{escape(i18n.number(links, lang))}'
                     + (f' · <a href="{escape(diff_href(v.parent, v.id))}">{escape(tr(lang, "versions.diff"))}</a>'
                        if v.parent else "") + '</td></tr>')

@@ -107,6 +107,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
             if _is_formula(cell):
                 errors.append(CellError(name, ref, "formule non acceptée : saisissez un niveau",
                                         "formula not accepted: type a level"))
+                edit.cells_refused.add((code, comp.code))
                 continue
             raw = _text(cell.value)
             if not raw:
@@ -116,6 +117,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
                 errors.append(CellError(name, ref, f"{raw!r} n'est pas un niveau de l'échelle "
                                                    f"({', '.join(model.level_codes)})",
                                         f"{raw!r} is not a level of the scale ({', '.join(model.level_codes)})"))
+                edit.cells_refused.add((code, comp.code))
                 continue
             edit.links[(code, comp.code)] = EditedLink(level=level, cell=ref)
     for code in modules:
@@ -174,8 +176,8 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
             continue
         seen[key] = row
         link = edit.links.get(key)
-        if link is None and module not in edit.modules_read:
-            continue  # its matrix row is already reported
+        if link is None and (module not in edit.modules_read or key in edit.cells_refused):
+            continue  # its matrix row, or its matrix cell, is already reported
         if link is None:
             errors.append(CellError(name, f"A{row}", f"le lien {module} → {comp} n'a pas de niveau dans la feuille "
                                                      f"{SHEET_MATRIX} : donnez-lui un niveau ou supprimez cette ligne",

@@ -87,6 +87,9 @@ class MatrixEdit:
     links: dict[tuple[str, str], EditedLink] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     modules_read: set[str] = field(default_factory=set)
+    #: (module, competency) of the matrix cells refused (a formula, a level off the scale): already
+    #: reported, so their Justifications row is not reported again as "a link without a level".
+    cells_refused: set[tuple[str, str]] = field(default_factory=set)
     #: The activity and objective links of the sheets the workbook has (:func:`.links.read_link_sheets`).
     others: dict[str, dict] = field(default_factory=dict)
 
