@@ -3,7 +3,8 @@
 The data changes only on imports and loads, so every read is cached, keyed on the data's version
 (:class:`DataVersion`, moved on by :mod:`cipt_graph.api.watch` whenever the served data may have
 changed), the normalised request (path, sorted parameters, the SPARQL text of a POST) and what
-the answer depends on in the request (``Accept``, ``Accept-Language``). Bounded in bytes, least
+the answer depends on in the request (``Accept`` in a canonical form, the language
+``Accept-Language`` picks). Bounded in bytes, least
 recently used first out.
 
 Every cacheable answer (200 to a read) gets ``ETag`` (a hash of its body), ``Last-Modified``
@@ -143,29 +144,43 @@ def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
 
 
 def normalised_accept(value: bytes) -> bytes:
-    """An ``Accept`` header in one canonical form, for a cache key: media ranges lower-cased,
-    spaces dropped, ``q=1`` (the default, RFC 9110 §12.5.1) dropped, other ``q`` values written as
-    numbers, ranges ordered by falling ``q`` (equal ones keep their order). ``application/json``,
-    ``application/json;q=1`` and ``application/json ,text/plain;q=0.1`` and ``… ;q=0.10`` are then
-    two keys, not four. A header that cannot be read is kept as it is."""
+    """An ``Accept`` header in one canonical form, for a cache key, that keeps exactly what
+    :mod:`cipt_graph.api.conneg` reads: media ranges lower-cased (``text`` as ``text/*``, ``*`` as
+    ``*/*``), spaces and other parameters' spelling dropped, ranges ordered by falling ``q`` (equal
+    ones keep their order), and each ``q`` replaced by its rank among the header's weights
+    (negotiation only compares weights and tells 0 apart): ``application/json``,
+    ``application/json;q=1`` and ``…;q=0.1234``/``…;q=0.5678`` are one key, not one per spelling.
+    An unreadable ``q`` counts as 0, as in :func:`~cipt_graph.api.conneg.parse_accept`."""
     ranges = []
-    try:
-        for index, item in enumerate(value.decode("latin-1").split(",")):
-            parts = [p.strip() for p in item.split(";")]
-            if not parts[0]:
-                continue
-            q, params = 1.0, []
-            for param in parts[1:]:
-                name, _, val = param.partition("=")
-                name = name.strip().lower()
-                if name == "q":
-                    q = float(val.strip())
-                elif name:
-                    params.append(f"{name}={val.strip()}")
-            ranges.append((-q, index, ";".join([parts[0].lower(), *params] + ([f"q={q:g}"] if q != 1.0 else []))))
-    except ValueError:
-        return value
-    return ",".join(r for _, _, r in sorted(ranges)).encode("latin-1")
+    for index, item in enumerate(value.decode("latin-1").split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        media = parts[0].lower()
+        if not media:
+            continue
+        if "/" not in media:
+            media = "*/*" if media == "*" else media + "/*"
+        q = 1.0
+        for param in parts[1:]:
+            name, _, val = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(val)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((-q, index, media))
+    weights = sorted({-q for q, _, _ in ranges if q < 0}, reverse=True)
+    rank = {w: i for i, w in enumerate(weights)}
+    out = [media + (";q=0" if q == 0 else f";r={rank[-q]}" if rank[-q] else "")
+           for q, _, media in sorted(ranges)]
+    return ",".join(out).encode("latin-1")
+
+
+def negotiated_language(value: bytes) -> bytes:
+    """The language an ``Accept-Language`` header picks (``fr`` or ``en``, as every route reads it:
+    :func:`cipt_graph.i18n.negotiate`), for a cache key: ``fr;q=0.1234`` and ``fr;q=0.5678`` are one key."""
+    from ..i18n import negotiate
+
+    return negotiate(value.decode("latin-1") or None).encode()
 
 
 def route_parameters(app, always: tuple[str, ...] = (), raw: tuple[str, ...] = ()):
@@ -283,7 +298,7 @@ class ResponseCache:
         else:
             digest = hashlib.blake2b(body, digest_size=16).digest() if body else b""
         key = (token, method, path, tuple(params), content_type if body else b"", digest,
-               normalised_accept(_header(scope, b"accept")), _header(scope, b"accept-language"))
+               normalised_accept(_header(scope, b"accept")), negotiated_language(_header(scope, b"accept-language")))
         entry = self.cache.get(key) if self.cache.max_bytes else None
         if entry is not None:
             self.cache.stats.hits += 1
