@@ -203,3 +203,28 @@ def test_cache_keys_on_the_negotiated_language_and_the_ranks_of_accept(server_ur
            for a in weights]
     assert [r.headers["x-cipt-cache"] for r in got] == ["miss", "hit", "hit"]
     assert all(r.headers["content-type"].startswith(json_type) for r in got)
+
+
+def test_conditional_requests_follow_the_method_and_etags_the_media_type(server_url):
+    """RFC 9110 §13.1: on a POST read, If-Modified-Since is ignored and a matching If-None-Match is
+    412, never 304; one body sent under two media types has two ETags (§8.8.3)."""
+    query = f"# {time.time_ns()}\nASK {{ ?s ?p ?o }}"
+    as_json = httpx.get(f"{server_url}/sparql", params={"query": query},
+                        headers={"Accept": "application/json"}, timeout=60)
+    as_results = httpx.get(f"{server_url}/sparql", params={"query": query},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert as_json.status_code == as_results.status_code == 200
+    assert as_json.content == as_results.content
+    assert as_json.headers["content-type"] != as_results.headers["content-type"]
+    assert as_json.headers["etag"] != as_results.headers["etag"]
+    etag, modified = as_results.headers["etag"], as_results.headers["last-modified"]
+    assert httpx.get(f"{server_url}/sparql", params={"query": query}, timeout=60,
+                     headers={"Accept": "application/sparql-results+json", "If-None-Match": etag}).status_code == 304
+    post = {"Accept": "application/sparql-results+json", "Content-Type": "application/sparql-query"}
+    later = httpx.post(f"{server_url}/sparql", content=query, timeout=60,
+                       headers={**post, "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+    assert later.status_code == 200 and later.content == as_results.content
+    matching = httpx.post(f"{server_url}/sparql", content=query, timeout=60, headers={**post, "If-None-Match": etag})
+    assert matching.status_code == 412 and matching.headers["etag"] == etag
+    other = httpx.post(f"{server_url}/sparql", content=query, timeout=60, headers={**post, "If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.content == as_results.content

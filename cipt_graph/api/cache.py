@@ -9,7 +9,9 @@ recently used first out.
 
 Every cacheable answer (200 to a read) gets ``ETag`` (a hash of its body), ``Last-Modified``
 (when the data last changed) and ``Cache-Control: no-cache`` (a client may keep it but asks
-again, cheaply: ``If-None-Match``/``If-Modified-Since`` get 304). ``X-Cipt-Cache: hit`` or
+again, cheaply: ``If-None-Match``/``If-Modified-Since`` on a GET or HEAD get 304; on a POST
+read, ``If-Modified-Since`` is ignored and a matching ``If-None-Match`` gets 412, RFC 9110
+§13.1). The ETag covers the body and its ``Content-Type``. ``X-Cipt-Cache: hit`` or
 ``miss`` tells where an answer came from. Requests with a ``Cookie`` or ``Authorization``
 header (the team's sessions) and answers that set a cookie or say ``private``/``no-store`` are
 never cached.
@@ -126,14 +128,18 @@ def _http_date(seconds: int) -> bytes:
     return formatdate(seconds, usegmt=True).encode()
 
 
+def _matches(inm: bytes, etag: bytes) -> bool:
+    """``If-None-Match`` against ``etag``: weak comparison (RFC 9110 §13.1.2), ``*`` matches."""
+    if inm.strip() == b"*":
+        return True
+    return etag in [t.strip().removeprefix(b"W/") for t in inm.split(b",")]
+
+
 def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
     """RFC 9110 §13.1: If-None-Match (weak comparison) first, else If-Modified-Since."""
     inm = _header(scope, b"if-none-match")
     if inm:
-        if inm.strip() == b"*":
-            return True
-        tags = [t.strip().removeprefix(b"W/") for t in inm.split(b",")]
-        return etag in tags
+        return _matches(inm, etag)
     ims = _header(scope, b"if-modified-since")
     if ims:
         try:
@@ -141,6 +147,17 @@ def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
         except (TypeError, ValueError, OverflowError):
             return False
     return False
+
+
+def _etag(headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A strong ETag: a hash of the body and of the representation's type and language, so that
+    the same bytes sent as ``application/json`` and as ``application/sparql-results+json`` (two
+    representations, RFC 9110 §8.8.3) get two tags."""
+    digest = hashlib.blake2b(digest_size=12)
+    for name in (b"content-type", b"content-language", b"content-encoding"):
+        digest.update(name + b":" + b",".join(v for k, v in headers if k == name) + b"\n")
+    digest.update(body)
+    return b'"' + digest.hexdigest().encode() + b'"'
 
 
 def normalised_accept(value: bytes) -> bytes:
@@ -339,7 +356,7 @@ class ResponseCache:
             await send({**start, "headers": headers + [(b"content-length", str(len(content)).encode())]})
             await send({"type": "http.response.body", "body": content})
             return
-        entry = _Entry(status, headers, content, b'"' + hashlib.blake2b(content, digest_size=12).hexdigest().encode() + b'"')
+        entry = _Entry(status, headers, content, _etag(headers, content))
         self.cache.stats.misses += 1
         if self.cache.max_bytes and token == self.version.token:
             self.cache.drop_older_than(token)
@@ -351,7 +368,16 @@ class ResponseCache:
                       (HEADER, origin)]
         if not any(k == b"cache-control" for k, _ in entry.headers):
             validators.append((b"cache-control", CACHE_CONTROL))
-        if _not_modified(scope, entry.etag, changed_at):
+        if scope.get("method") != "GET":
+            # A read by POST (RFC 9110 §13.1): If-Modified-Since is ignored; an If-None-Match that
+            # matches is a failed precondition (412), not 304.
+            inm = _header(scope, b"if-none-match")
+            if inm and _matches(inm, entry.etag):
+                await send({"type": "http.response.start", "status": 412, "headers": validators + [
+                    (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"0")]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        elif _not_modified(scope, entry.etag, changed_at):
             self.cache.stats.not_modified += 1
             keep = [(k, v) for k, v in entry.headers if k in (b"vary", b"content-location", b"cache-control",
                                                               b"expires", b"link")]
