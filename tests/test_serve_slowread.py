@@ -27,13 +27,12 @@ BUDGET = 40 << 20  # two such answers in flight, not three
 
 
 def big_query(variant: int) -> str:
-    """~1.4 MB of text per row (nested REPLACE of the empty pattern); ``variant`` makes the text
-    (so the answer object) distinct."""
+    """~1.4 MB of text per row (nested REPLACE of the empty pattern); ``variant`` makes the answer
+    distinct (not only the text: identical requests in flight may share one answer)."""
     a50 = "a" * 50
     values = " ".join(str(i) for i in range(ROWS))
-    return (f'SELECT ?i ?d WHERE {{ VALUES ?i {{ {values} }} BIND(REPLACE(CONCAT("aaaaaaaaa", STR(?i)), "", '
-            f'"{a50}") AS ?b) BIND(REPLACE(?b, "", "{a50}") AS ?c) BIND(REPLACE(?c, "", "{a50}") AS ?d) }}'
-            + " " * variant)
+    return (f'SELECT ?i ?d WHERE {{ VALUES ?i {{ {values} }} BIND(REPLACE(CONCAT("v{variant:08d}", STR(?i)), "", '
+            f'"{a50}") AS ?b) BIND(REPLACE(?b, "", "{a50}") AS ?c) BIND(REPLACE(?c, "", "{a50}") AS ?d) }}')
 
 
 def stalled_client(port: int, query: str) -> tuple[socket.socket, bytes]:
