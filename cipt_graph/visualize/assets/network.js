@@ -37,8 +37,8 @@
 
   network.on("beforeDrawing", function (ctx) {
     ctx.save();
-    ctx.textAlign = "center";
     DATA.headings.forEach(function (h) {
+      ctx.textAlign = h.align || "center";
       ctx.font = h.small ? "italic 26px DejaVu Sans, Arial, sans-serif" : "bold 30px DejaVu Sans, Arial, sans-serif";
       ctx.fillStyle = h.small ? "#52606d" : "#1f2933";
       if (!focused) ctx.fillText(h.text, h.x, h.y);
