@@ -17,7 +17,7 @@ GAP_PX = 20
 #: Characters of a label shown in each column (the full label shows on hover, selection, focus):
 #: modules on one line (their boxes are sized by hours), competencies on up to two lines,
 #: activities and jobs on up to three (vis-network wraps a label at its box's maximum width).
-LABEL_CHARS = {"module": 27, "competency": 44, "activity": 50, "job": 40}
+LABEL_CHARS = {"module": 25, "competency": 44, "activity": 50, "job": 40}
 ROW = 64.0  # height of a one-line box, in units: 12 px text, margins and borders (32 px measured at the default scale)
 #: The least distance between two competencies' centres, in units: a two-line box and a gap.
 COMP_STEP = 100.0

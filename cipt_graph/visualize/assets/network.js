@@ -33,6 +33,9 @@
   Array.prototype.forEach.call(container.querySelectorAll("div.vis-network"), function (inner) {
     inner.setAttribute("role", "application");
     inner.setAttribute("aria-label", UI["graph.canvas"]);
+    // vis-network focuses this area on a click (for its keys): without scrolling the page, so a
+    // canvas taller than the window does not jump between the press and the release.
+    inner.focus = function () { HTMLElement.prototype.focus.call(inner, { preventScroll: true }); };
   });
 
   network.on("beforeDrawing", function (ctx) {
