@@ -89,6 +89,27 @@ def test_queries_are_listed_in_the_language(cli):
     assert sum(e["summaries"]["fr"] != e["summaries"]["en"] for e in listed) >= len(listed) - 2
 
 
+def test_missing_parameter_is_described_in_the_language(cli, tmp_path):
+    """A required parameter left out: the message names it and says what to pass in the language
+    of the messages (the query header's description_fr / description), on one whole line."""
+    from cipt_graph.queries import load_queries
+
+    param = load_queries()["modules_for_competency"].param("competency")
+    ws = tmp_path / "ws"
+    assert cli("init", str(ws)).returncode == 0
+    french = cli("query", "modules_for_competency", "--data", str(ws))
+    english = cli("query", "modules_for_competency", "--data", str(ws), "--lang", "en")
+    by_env = cli("query", "modules_for_competency", "--data", str(ws), env={"LANG": "en_US.UTF-8"})
+    assert french.returncode == english.returncode == by_env.returncode == 2
+    assert french.stderr.endswith(f"demande le paramètre 'competency' : {param.description_fr}\n"), french.stderr
+    assert param.description not in french.stderr and "compétence" in param.description_fr
+    assert english.stderr.endswith(f"needs the parameter 'competency': {param.description}\n"), english.stderr
+    assert by_env.stderr == english.stderr
+    listed = {q["name"]: q for q in json.loads(cli("queries", "--format", "json").stdout)}
+    described = listed["modules_for_competency"]["params"][0]["descriptions"]
+    assert described == {"fr": param.description_fr, "en": param.description}
+
+
 def test_unknown_query_exit_2(cli):
     result = cli("query", "no_such_query")
     assert result.returncode == 2

@@ -34,7 +34,8 @@ def cmd_queries(args: argparse.Namespace) -> int:
             {"name": q.name, "summary": q.summary_in(lang), "summaries": {"fr": q.summary_in("fr"), "en": q.summary},
              "description": q.description, "tags": list(q.tags),
              "params": [{"name": p.name, "type": p.kind, "required": p.required, "default": p.default,
-                         "description": p.description} for p in q.params]}
+                         "description": p.description,
+                         "descriptions": {"fr": p.description_in("fr"), "en": p.description}} for p in q.params]}
             for q in queries.values()
         ], ensure_ascii=False, indent=2))
         return EXIT_OK
