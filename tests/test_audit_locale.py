@@ -108,6 +108,8 @@ def test_shape_titles_are_for_people_and_keep_their_terms_apart(reports):
         (gap,) = [c for c in report.checks if c.source.name == "ProgrammeHoursSumShape"]
         assert "cipt:" not in gap.title and "schema:" not in gap.title and "()" not in gap.title
         assert gap.description == "schema:hasCourse, cipt:hours, cipt:declaredHours"
+        (row,) = gap.rows  # the finding's message writes hours as the rest of the report
+        assert "457\u202fh" in row["message"] and "487\u202fh" in row["message"], row["message"]
         html = render_html(report)
         assert f"<code>{gap.description}</code>" in html
         assert not re.search(r"\((?:schema|cipt):\w+", _prose(html).replace(f"<code>{gap.description}", ""))
