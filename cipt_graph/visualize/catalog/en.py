@@ -218,6 +218,7 @@ MESSAGES = {
     "error.415": "Unsupported content type",
     "error.500": "Internal error",
     "error.503": "Service temporarily unavailable",
+    "error.unknown_programme": "Unknown programme",
     "error.other": "Error",
     "error.not_found": "There is nothing at {path}.",
     "error.detail": "Technical detail:",

@@ -230,6 +230,7 @@ MESSAGES = {
     "error.415": "Type de contenu non pris en charge",
     "error.500": "Erreur interne",
     "error.503": "Service momentanément indisponible",
+    "error.unknown_programme": "Programme inconnu",
     "error.other": "Erreur",
     "error.not_found": "Il n'y a rien à l'adresse {path}.",
     "error.detail": "Détail technique :",
