@@ -206,6 +206,11 @@ MESSAGES = {
     "docs.lead": "The API serves other systems; its technical documentation (OpenAPI) is in English, "
                  "like the code.",
     "docs.openapi": "OpenAPI description (JSON)",
+    "account.sign_in": "Sign in",
+    "account.sign_out": "Sign out",
+    "account.role.reader": "reader",
+    "account.role.editor": "editor",
+    "account.role.validator": "validator",
     "error.title": "Error {status}",
     "error.400": "Bad request",
     "error.401": "Sign-in required",

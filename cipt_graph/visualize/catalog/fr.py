@@ -218,6 +218,11 @@ MESSAGES = {
                  "comme le code.",
     "docs.openapi": "Description OpenAPI (JSON)",
     # Error pages.
+    "account.sign_in": "Se connecter",
+    "account.sign_out": "Se déconnecter",
+    "account.role.reader": "lecture",
+    "account.role.editor": "édition",
+    "account.role.validator": "validation",
     "error.title": "Erreur {status}",
     "error.400": "Requête incorrecte",
     "error.401": "Authentification requise",
