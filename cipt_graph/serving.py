@@ -230,7 +230,8 @@ def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory:
 
     uvicorn with: HTTP/1.1 by h11 with header ({HEADER_TIMEOUT} s) and body ({BODY_TIMEOUT} s)
     read timeouts and at most {MAX_CONNECTIONS} connections (past it a new one replaces the one
-    waiting longest for its client); keep-alive 5 s; SIGTERM / Ctrl-C
+    waiting longest for its client); keep-alive 5 s; ``X-Forwarded-For`` ignored (the client is
+    the connection's peer, so no client can claim another's address); SIGTERM / Ctrl-C
     kill the running query processes at once (their requests answer 503) and stop it, waiting at
     most {GRACEFUL_SECONDS} s for answers still being sent (:class:`StoppingServer`).
     """
@@ -240,7 +241,7 @@ def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory:
         app, host=host, port=port, factory=factory, workers=workers, log_level=log_level,
         http=_guarded_protocol(), ws="none", lifespan="on", timeout_keep_alive=5,
         timeout_graceful_shutdown=GRACEFUL_SECONDS, h11_max_incomplete_event_size=64 * 1024,
-        server_header=False,
+        server_header=False, proxy_headers=False,
     )
     server = StoppingServer(config)
     if workers > 1:

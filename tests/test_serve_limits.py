@@ -199,11 +199,19 @@ def test_shared_hostile_cases(heavy_server, name):
     assert process.memory_info().rss < rss_before + (64 << 20)
 
 
-def test_one_client_cannot_take_every_slot(tmp_path):
+@pytest.mark.parametrize("forwarded", [False, True], ids=["plain", "x-forwarded-for"])
+def test_one_client_cannot_take_every_slot(tmp_path, forwarded):
+    """Four heavy queries from one address: two are refused. ``X-Forwarded-For`` (each request
+    claiming another address) does not change who the client is: uvicorn's ``proxy_headers`` is off."""
+    def one(i: int) -> httpx.Response:
+        headers = {"X-Forwarded-For": f"198.51.100.{i + 1}"} if forwarded else {}
+        return httpx.post(f"{server.url}/sparql", data={"query": cartesian_count(3) + " " * i},
+                          headers=headers, timeout=60)
+
     with serving(["--timeout", str(TIMEOUT), "--max-sparql-running", "4", "--cache-bytes", "0"],
                  tmp_path / "serve.log") as server:
         with cf.ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda i: ask(server.url, cartesian_count(3) + " " * i), range(4)))
+            answers = list(pool.map(one, range(4)))
         statuses = sorted(r.status_code for r in answers)
         assert statuses.count(429) >= 2, statuses  # two per client by default
         refused = next(r for r in answers if r.status_code == 429)

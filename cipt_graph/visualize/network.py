@@ -397,6 +397,7 @@ def render_network(store: Store, lang: str, links: Links) -> str:
 <button type="button" id="focus-toggle" aria-pressed="false" disabled>{escape(tr(lang, "focus.on"))}</button>
 <span class="zoom"><button type="button" id="zoom-out" aria-label="{escape(tr(lang, "zoom.out"))}" title="{escape(tr(lang, "zoom.out"))}">−</button><button type="button" id="zoom-in" aria-label="{escape(tr(lang, "zoom.in"))}" title="{escape(tr(lang, "zoom.in"))}">+</button><button type="button" id="zoom-fit">{escape(tr(lang, "zoom.fit"))}</button></span></div>
 <p class="legend no-print">{legend}</p>
+<p id="network-status" class="note no-print" role="status" aria-live="polite"></p>
 <div class="network-wrap">
   <div id="network" role="img" tabindex="0" aria-label="{escape(tr(lang, "graph.canvas"))}"></div>
   <aside id="details" aria-live="polite" aria-label="{escape(tr(lang, "details.title"))}"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>

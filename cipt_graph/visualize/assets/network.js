@@ -29,6 +29,11 @@
 
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, DATA.options);
   window.network = network;
+  // vis-network's own focusable area (it takes the keyboard): named in the page's language.
+  Array.prototype.forEach.call(container.querySelectorAll("div.vis-network"), function (inner) {
+    inner.setAttribute("role", "application");
+    inner.setAttribute("aria-label", UI["graph.canvas"]);
+  });
 
   network.on("beforeDrawing", function (ctx) {
     ctx.save();
@@ -202,24 +207,46 @@
   }
 
   // --- focus mode: the selected node and its neighbours, laid out large -------------------------
+  // Boxes are placed from their measured sizes (after the full labels are set, wrapped at their
+  // maximum width), so no two boxes overlap: the node in the middle, what links to it in columns
+  // on the left, what it links to on the right, at most FOCUS_ROWS boxes a column.
+  var FOCUS_ROWS = 8, FOCUS_GAP_X = 90, FOCUS_GAP_Y = 28;
   function enterFocus() {
     if (selected == null) return;
     focused = true;
     var keep = neighbours(selected);
     var left = [], right = [];
     edges.get().forEach(function (e) {
-      if (e.from === selected && keep[e.to] && right.indexOf(e.to) < 0) right.push(e.to);
-      if (e.to === selected && keep[e.from] && left.indexOf(e.from) < 0) left.push(e.from);
+      if (e.from === selected && keep[e.to] && right.indexOf(e.to) < 0 && left.indexOf(e.to) < 0) right.push(e.to);
+      if (e.to === selected && keep[e.from] && left.indexOf(e.from) < 0 && right.indexOf(e.from) < 0) left.push(e.from);
     });
-    function place(list, x) {
-      list.sort(function (a, b) { return home[a].y - home[b].y; });
-      list.forEach(function (id, i) { network.moveNode(id, x, (i - (list.length - 1) / 2) * 130); });
-    }
     nodes.update(nodes.get().map(function (n) { return { id: n.id, hidden: !keep[n.id] }; }));
-    network.moveNode(selected, 0, 0);
-    place(left, -560);
-    place(right, 560);
     paint(selected);
+    network.redraw();   // sizes the boxes of the full labels
+    function size(id) {
+      var b = network.getBoundingBox(id);
+      return { w: b.right - b.left, h: b.bottom - b.top };
+    }
+    var middle = size(selected);
+    function place(list, side) {
+      list.sort(function (a, b) { return home[a].y - home[b].y || (home[a].x - home[b].x); });
+      var x = side * (middle.w / 2 + FOCUS_GAP_X);
+      for (var start = 0; start < list.length; start += FOCUS_ROWS) {
+        var column = list.slice(start, start + FOCUS_ROWS).map(function (id) { return { id: id, s: size(id) }; });
+        var width = Math.max.apply(null, column.map(function (c) { return c.s.w; }));
+        var height = column.reduce(function (t, c) { return t + c.s.h; }, 0) + FOCUS_GAP_Y * (column.length - 1);
+        var y = -height / 2;
+        column.forEach(function (c) {
+          network.moveNode(c.id, x + side * width / 2, y + c.s.h / 2);
+          y += c.s.h + FOCUS_GAP_Y;
+        });
+        x += side * (width + FOCUS_GAP_X);
+      }
+    }
+    network.moveNode(selected, 0, 0);
+    place(left, -1);
+    place(right, 1);
+    network.redraw();   // the boxes at their new places, for the view below
     var rect = container.getBoundingClientRect();
     if (rect.top < 0 || rect.top > window.innerHeight - 200) container.scrollIntoView({ block: "start" });
     show(Object.keys(keep));
@@ -247,12 +274,22 @@
     if (params.nodes.length) { select(params.nodes[0]); enterFocus(); }
   });
   picker.addEventListener("change", function () {
-    if (!picker.value) { clearSelection(); return; }
-    var n = nodes.get(picker.value);
-    if (n && n.hidden && !focused) resetFilters(false);
-    select(picker.value);
-    if (!focused) network.focus(picker.value, { scale: Math.max(network.getScale(), MIN_SCALE), animation: false });
+    // Read the choice first: resetting the filters clears the selection, and the list with it.
+    var id = picker.value;
+    if (!id) { clearSelection(); return; }
+    if (!nodes.get(id)) return;
+    if (focused && selected !== id) leaveFocus(false);
+    var n = nodes.get(id);
+    if (n.hidden) {
+      // A node hidden by a filter: the filters go back to "All", visibly, and the node is chosen.
+      resetFilters(false);
+      announce(UI["filter.cleared"].replace("{node}", n.code));
+    }
+    select(id);
+    if (!focused) network.focus(id, { scale: Math.max(network.getScale(), MIN_SCALE), animation: false });
   });
+  var statusBox = document.getElementById("network-status");
+  function announce(text) { if (statusBox) statusBox.textContent = text; }
 
   // --- filters: each change, and "Show all", resets the selection and the panel ------------------
   function visibleIds() { return nodes.getIds({ filter: function (n) { return !n.hidden; } }); }
@@ -269,6 +306,7 @@
     }));
     edges.update(edges.get().map(function (e) { return { id: e.id, hidden: !(shown[e.from] && shown[e.to]) }; }));
     container.setAttribute("data-visible", String(visible.length));
+    announce("");
     if (!keepSelection) { clearSelection(); show(visible); }
   }
   function resetFilters(refit) {

@@ -54,6 +54,7 @@ MESSAGES = {
     "filter.all": "All",
     "filter.all_f": "All",
     "filter.none": "None",
+    "filter.cleared": "Filters set back to “All” to show {node}.",
     "filter.reset": "Show all",
     "focus.on": "Focus mode",
     "focus.off": "Leave focus",

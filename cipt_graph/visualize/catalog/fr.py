@@ -58,6 +58,7 @@ MESSAGES = {
     "filter.all": "Tous",
     "filter.all_f": "Toutes",
     "filter.none": "Aucun",
+    "filter.cleared": "Filtres remis à « Tous » pour afficher {node}.",
     "filter.reset": "Tout afficher",
     "focus.on": "Mode focus",
     "focus.off": "Quitter le focus",
