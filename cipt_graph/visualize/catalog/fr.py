@@ -221,7 +221,7 @@ MESSAGES = {
     # Error pages.
     "account.sign_in": "Se connecter",
     "account.sign_out": "Se déconnecter",
-    "account.role.reader": "lecture",
+    "account.role.reader": "lecture seule",
     "account.role.editor": "édition",
     "account.role.validator": "validation",
     "error.title": "Erreur {status}",
