@@ -7,6 +7,7 @@ import io
 import json
 
 from .cells import csv_cell
+from .i18n import number
 from .store import QueryResult, iter_records, to_python
 
 FORMATS = ("table", "csv", "json")
@@ -41,26 +42,39 @@ def to_csv(result: QueryResult) -> str:
     return buffer.getvalue()
 
 
-def to_table(result: QueryResult, *, max_width: int = 48) -> str:
-    """An aligned plain-text table, long cells shortened with an ellipsis."""
+def to_table(result: QueryResult, *, max_width: int = 48, lang: str | None = None,
+             footer: str | None = None) -> str:
+    """An aligned plain-text table, long cells shortened with an ellipsis.
+
+    With ``lang`` (``fr``, ``en``), numbers are written as that locale does through Babel
+    (``25,42`` and ``1 234`` in French, up to 6 decimals); without, as Python does (``25.42``).
+    ``footer`` replaces the last line, ``(N rows)``.
+    """
     def short(text: str) -> str:
         text = text.replace("\n", " ")
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
-    cells = [[short(_cell(to_python(v))) for v in row] for row in result.rows]
+    def cell(value: object) -> str:
+        if lang and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return number(value, lang, decimals=6)
+        return _cell(value)
+
+    cells = [[short(cell(to_python(v))) for v in row] for row in result.rows]
     widths = [len(name) for name in result.variables]
     for row in cells:
         widths = [max(w, len(c)) for w, c in zip(widths, row)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(result.variables, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    lines.append(footer if footer is not None else f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
     return "\n".join(lines)
 
 
-def format_result(result: QueryResult, fmt: str) -> str:
+def format_result(result: QueryResult, fmt: str, lang: str | None = None, footer: str | None = None) -> str:
+    """``result`` as ``fmt`` (``table``, ``csv``, ``json``); ``lang`` and ``footer`` are the
+    table's (:func:`to_table`): CSV and JSON keep numbers as data (``25.42``)."""
     if fmt == "json":
         return to_json(result)
     if fmt == "csv":
         return to_csv(result)
-    return to_table(result)
+    return to_table(result, lang=lang, footer=footer)

@@ -34,7 +34,8 @@ class Parameter:
         kind: ``iri`` (an IRI, or a notation such as ``BC05-C1`` resolved to one) or ``literal``.
         required: whether the query needs it.
         default: a value used when the caller gives none.
-        description: what to pass.
+        description: what to pass, in English.
+        description_fr: the same in French (``description_fr`` in the header), empty when not given.
     """
 
     name: str
@@ -43,6 +44,11 @@ class Parameter:
     default: str | None = None
     datatype: str | None = None
     description: str = ""
+    description_fr: str = ""
+
+    def description_in(self, lang: str) -> str:
+        """What to pass, in ``lang`` (``fr``: ``description_fr`` when given, else ``description``)."""
+        return self.description_fr if lang == "fr" and self.description_fr else self.description
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ def _parse_param(name: str, spec: object, where: str) -> Parameter:
         default=None if default is None else str(default),
         datatype=spec.get("datatype"),
         description=str(spec.get("description", "")).strip(),
+        description_fr=str(spec.get("description_fr") or "").strip(),
     )
 
 
@@ -344,7 +351,7 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
         if value is None or value == "":
             if p.required:
                 raise QueryError(f"query {query.name!r} needs the parameter {p.name!r}: {p.description}",
-                                 fr=f"la requête {query.name!r} demande le paramètre {p.name!r} : {p.description}")
+                                 fr=f"la requête {query.name!r} demande le paramètre {p.name!r} : {p.description_in('fr')}")
             continue
         if p.kind == "iri":
             try:

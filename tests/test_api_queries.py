@@ -132,6 +132,29 @@ def test_named_query_errors_follow_the_language(client, url, french, english):
     assert english in asked
 
 
+def test_named_query_labels_follow_the_request_language(client, store):
+    """A query's `lang` parameter, when not given, is the request's language (Accept-Language,
+    else French); ?lang= wins; the cache keeps one answer per language (issue #15)."""
+    want = {lang: [r["block_label"] for r in records(store, "hours_per_block", lang=lang)] for lang in ("fr", "en")}
+    assert want["fr"] != want["en"]
+    url = "/api/queries/hours_per_block"
+
+    def labels(path, accept_language=None):
+        r = client.get(path, headers={"Accept-Language": accept_language} if accept_language else {})
+        assert r.status_code == 200, r.text
+        assert "accept-language" in r.headers["vary"].lower()
+        return [row["block_label"] for row in r.json()]
+
+    for _ in range(2):  # the second round comes from the cache: still one language per request
+        assert labels(url) == want["fr"]
+        assert labels(url, "en-GB,en;q=0.9") == want["en"]
+        assert labels(url, "fr-FR,fr;q=0.9,en;q=0.5") == want["fr"]
+        assert labels(url + "?lang=fr", "en") == want["fr"]
+        assert labels(url + "?lang=en") == want["en"]
+    as_csv = client.get(url + ".csv", headers={"Accept-Language": "en"})
+    assert want["en"][0] in as_csv.text and want["fr"][0] not in as_csv.text
+
+
 # --- the JSON API ---------------------------------------------------------------------------------
 
 def get(client, url, **params):

@@ -57,6 +57,66 @@ def test_query_table(cli):
     assert "487" in result.stdout and "457" in result.stdout and "30" in result.stdout
 
 
+def _table(stdout: str) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of `cipt query`'s table (columns cut at the dashes line)."""
+    lines = stdout.splitlines()
+    spans, start = [], 0
+    for dashes in lines[1].split("  "):
+        spans.append((start, start + len(dashes)))
+        start += len(dashes) + 2
+    cut = lambda line: [line[a:b].strip() for a, b in spans]  # noqa: E731
+    return cut(lines[0]), [cut(line) for line in lines[2:-1]]
+
+
+def test_query_labels_follow_the_language_unless_lang_is_given(cli, store):
+    """The `lang` parameter of a query defaults to the language of the messages (--lang before or
+    after the command, else the environment, else French); `-p lang=…` wins (issue #15)."""
+    from cipt_graph.store import iter_records
+
+    want = {lang: [r["block_label"] for r in iter_records(run_query(store, "hours_per_block", {"lang": lang}))]
+            for lang in ("fr", "en")}
+    assert want["fr"] != want["en"] and all(want["fr"] + want["en"])
+
+    def labels(*args, env=None):
+        result = cli(*args, "--format", "json", env=env)
+        assert result.returncode == 0, result.stderr
+        return [r["block_label"] for r in json.loads(result.stdout)]
+
+    assert labels("query", "hours_per_block") == want["fr"]
+    assert labels("--lang", "en", "query", "hours_per_block") == want["en"]
+    assert labels("query", "hours_per_block", "--lang", "en") == want["en"]
+    assert labels("query", "hours_per_block", env={"LANG": "en_US.UTF-8"}) == want["en"]
+    assert labels("query", "hours_per_block", env={"LANG": "fr_FR.UTF-8"}) == want["fr"]
+    assert labels("query", "hours_per_block", "-p", "lang=fr", env={"LANG": "en_US.UTF-8"}) == want["fr"]
+    assert labels("--lang", "en", "query", "hours_per_block", "-p", "lang=fr") == want["fr"]
+    assert labels("query", "hours_per_block", "-p", "lang=en") == want["en"]
+    # a query without a `lang` parameter runs as before in either language
+    assert cli("--lang", "en", "query", "hours_declared_vs_listed").returncode == 0
+
+
+def test_query_table_writes_numbers_in_the_locale(cli, store):
+    """The table (for people) writes decimals as the locale does, 25,42 in French and 25.42 in
+    English; CSV and JSON keep them as data (issue #15)."""
+    from cipt_graph.store import iter_records
+
+    rows = list(iter_records(run_query(store, "hours_per_block", {"lang": "fr"})))
+    decimal = next(r["hours"] for r in rows if isinstance(r["hours"], float) and r["hours"] != int(r["hours"]))
+    french, english = cli("query", "hours_per_block"), cli("query", "hours_per_block", "--lang", "en")
+    assert french.returncode == english.returncode == 0
+    head, cells = _table(french.stdout)
+    hours = [row[head.index("hours")] for row in cells]
+    assert f"{round(decimal, 2):.2f}".rstrip("0").replace(".", ",") in hours, hours
+    assert not any("." in h for h in hours) and any("," in h for h in hours)
+    assert french.stdout.rstrip().endswith(f"({len(rows)} lignes)")
+    head, cells = _table(english.stdout)
+    hours = [row[head.index("hours")] for row in cells]
+    assert f"{round(decimal, 2):.2f}".rstrip("0") in hours and not any("," in h for h in hours), hours
+    assert english.stdout.rstrip().endswith(f"({len(rows)} rows)")
+    as_csv = cli("query", "hours_per_block", "--format", "csv")
+    assert f",{decimal:g}," in as_csv.stdout and f"{decimal:g}".replace(".", ",") not in as_csv.stdout
+    assert decimal in [r["hours"] for r in json.loads(cli("query", "hours_per_block", "--format", "json").stdout)]
+
+
 def test_queries_lists_every_query(cli):
     from cipt_graph.queries import load_queries
 
@@ -87,6 +147,27 @@ def test_queries_are_listed_in_the_language(cli):
     listed = json.loads(cli("queries", "--format", "json").stdout)
     assert all(e["summary"] == e["summaries"]["fr"] and e["summaries"]["en"] for e in listed)
     assert sum(e["summaries"]["fr"] != e["summaries"]["en"] for e in listed) >= len(listed) - 2
+
+
+def test_missing_parameter_is_described_in_the_language(cli, tmp_path):
+    """A required parameter left out: the message names it and says what to pass in the language
+    of the messages (the query header's description_fr / description), on one whole line."""
+    from cipt_graph.queries import load_queries
+
+    param = load_queries()["modules_for_competency"].param("competency")
+    ws = tmp_path / "ws"
+    assert cli("init", str(ws)).returncode == 0
+    french = cli("query", "modules_for_competency", "--data", str(ws))
+    english = cli("query", "modules_for_competency", "--data", str(ws), "--lang", "en")
+    by_env = cli("query", "modules_for_competency", "--data", str(ws), env={"LANG": "en_US.UTF-8"})
+    assert french.returncode == english.returncode == by_env.returncode == 2
+    assert french.stderr.endswith(f"demande le paramètre 'competency' : {param.description_fr}\n"), french.stderr
+    assert param.description not in french.stderr and "compétence" in param.description_fr
+    assert english.stderr.endswith(f"needs the parameter 'competency': {param.description}\n"), english.stderr
+    assert by_env.stderr == english.stderr
+    listed = {q["name"]: q for q in json.loads(cli("queries", "--format", "json").stdout)}
+    described = listed["modules_for_competency"]["params"][0]["descriptions"]
+    assert described == {"fr": param.description_fr, "en": param.description}
 
 
 def test_unknown_query_exit_2(cli):

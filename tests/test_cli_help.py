@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import re
 
 import pytest
 
@@ -97,9 +98,13 @@ def test_every_help_string_has_its_french():
             check(group.title, parser.prog)
         for action in parser._actions:
             check(action.help, f"{parser.prog} {action.dest}")
-            if isinstance(action.metavar, str) and action.metavar.isupper() and action.metavar not in (
-                    "URL", "N", "CODE|IRI", "HOST", "PORT", "RNCP…"):
-                check(action.metavar, f"{parser.prog} {action.dest} metavar")
+            # argparse names an option's value after its dest (--author AUTHOR) when no metavar is
+            # given: that name needs its French too
+            takes_value = action.option_strings and action.nargs != 0 and action.choices is None
+            metavar = action.metavar or (action.dest.upper() if takes_value else None)
+            if isinstance(metavar, str) and metavar.isupper() and metavar not in (
+                    "URL", "N", "CODE|IRI", "PORT", "RNCP…"):
+                check(metavar, f"{parser.prog} {action.dest} metavar")
             if isinstance(action, argparse._SubParsersAction):
                 for choice in action._choices_actions:
                     check(choice.help, f"{parser.prog} {choice.dest}")
@@ -115,5 +120,17 @@ def test_positionals_and_formats_are_named_in_the_language(capsys, monkeypatch):
     english = _help(capsys, monkeypatch, ["query", "--lang", "en", "--help"])
     assert "requête" in french.split("arguments :")[1] and "format de sortie (par défaut : table)" in french
     assert "\n  name " in english and "output format (default: table)" in english
+    # every value an option takes is named in French (argparse's default AUTHOR, MESSAGE, HOST too)
+    for command, english_names in (("import-matrix", ("--author AUTHOR", "--message MESSAGE")),
+                                   ("import-rncp", ("--author AUTHOR",)),
+                                   ("serve", ("--host HOST", "--timeout SECONDS", "--cors-origin ORIGIN"))):
+        french = _help(capsys, monkeypatch, [command, "--help"])
+        left = [name for name in english_names if re.search(re.escape(name) + r"\b", french)]
+        assert not left, f"`cipt {command} --help` names values in English: {left}"
+        assert "NOM" in french or "ADRESSE" in french or "SECONDES" in french
+    listing = _help(capsys, monkeypatch, ["--help"])
+    assert "List the named queries" not in listing and "Liste les requêtes nommées" in listing
+    described = _help(capsys, monkeypatch, ["queries", "--help"])
+    assert "List the named queries" not in described and "Liste les requêtes nommées" in described
     users = _help(capsys, monkeypatch, ["users", "--help"])
     assert "[identifiant]" in users and "username" not in users

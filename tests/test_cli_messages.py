@@ -74,6 +74,33 @@ def test_validate_counts_follow_the_language(cli):
         assert "Avertissement : " in french.stdout and "    règle : " in french.stdout
 
 
+def test_validate_names_what_it_is_about_for_people(cli, store):
+    """Each finding shows its focus node's code and label in the language, and the rule's short
+    name, each IRI after them in angle brackets (issue #15), from the real `cipt validate`."""
+    import json
+
+    from cipt_graph.store import iter_records, select
+
+    findings = json.loads(cli("validate", "--format", "json").stdout)["findings"]
+    assert findings, "the shipped data has findings to show"
+    for lang, env, focus_word, shape_word in (("fr", _env("fr_FR.UTF-8"), "objet", "règle"),
+                                              ("en", _env("en_US.UTF-8"), "focus", "shape")):
+        out = cli("validate", env=env).stdout
+        colon = " : " if lang == "fr" else ": "
+        for f in findings:
+            row = next(iter_records(select(store, (
+                "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX schema: <https://schema.org/> "
+                f"SELECT ?code ?label WHERE {{ OPTIONAL {{ <{f['focus']}> skos:notation ?code }} "
+                f"OPTIONAL {{ <{f['focus']}> skos:prefLabel|schema:name ?label FILTER(lang(?label) = '{lang}') }} }}"))))
+            assert row["label"], f["focus"]
+            shown = re.search(rf"^    {focus_word}{colon}(.*) <{re.escape(f['focus'])}>$", out, re.M)
+            assert shown, (f["focus"], out[:800])
+            assert str(row["label"])[:40] in shown.group(1) and (not row["code"] or shown.group(1).startswith(row["code"]))
+            short = f["shape"].rsplit("#", 1)[-1]
+            assert f"    {shape_word}{colon}{short} <{f['shape']}>" in out
+        assert not re.search(rf"^    {focus_word}{colon}https?://", out, re.M)
+
+
 def test_both_languages_have_the_same_messages_and_placeholders():
     from cipt_graph.cli.messages import MESSAGES
 

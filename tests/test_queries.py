@@ -548,6 +548,11 @@ def test_header_parses(name):
     assert q.summary_fr != q.summary or " " not in q.summary, "a French text, not the English copied (« Modules » is both)"
     assert "\n" not in q.summary + q.summary_fr
     assert q.summary_in("fr") == q.summary_fr and q.summary_in("en") == q.summary
+    # Every parameter says what to pass in both languages (`description`, `description_fr`).
+    for p in q.params:
+        assert p.description and p.description_fr, f"parameter {p.name}: description and description_fr"
+        assert p.description_fr != p.description, f"parameter {p.name}: a French text, not the English copied"
+        assert p.description_in("fr") == p.description_fr and p.description_in("en") == p.description
     assert re.search(r"^SELECT|^\s*SELECT", q.text, re.M)
 
 

@@ -181,3 +181,50 @@ def test_sparql_cache_keys_on_what_the_endpoint_reads_and_a_normalised_accept(se
                     timeout=60)
     assert xml.headers["x-cipt-cache"] == "miss" and xml.headers["content-type"].startswith(
         "application/sparql-results+xml")
+
+
+def test_cache_keys_on_the_negotiated_language_and_the_ranks_of_accept(server_url):
+    """Headers written a thousand ways do not each force a computation: the key holds the language
+    ``Accept-Language`` picks (fr or en) and the order of the ``Accept`` weights, not their digits."""
+    spellings = ["fr;q=0.1234", "fr;q=0.5678", "fr-FR,fr;q=0.9", "de, fr;q=0.3", ""]
+    answers = [httpx.get(f"{server_url}/", headers={"Accept-Language": a}, timeout=60)
+               for a in spellings]
+    assert all(r.status_code == 200 for r in answers)
+    assert [r.headers["x-cipt-cache"] for r in answers[1:]] == ["hit"] * 4
+    assert len({r.content for r in answers}) == 1
+    english = httpx.get(f"{server_url}/", headers={"Accept-Language": "en;q=0.4321"}, timeout=60)
+    english2 = httpx.get(f"{server_url}/", headers={"Accept-Language": "en-GB"}, timeout=60)
+    assert english2.headers["x-cipt-cache"] == "hit" and english2.content == english.content
+    assert english.headers["content-language"] == "en" and answers[0].headers["content-language"] == "fr"
+    query = f"# {time.time_ns()}\nASK {{ ?s ?p ?o }}"
+    json_type = "application/sparql-results+json"
+    weights = [f"{json_type};q=0.{d}, text/plain;q=0.0{d}" for d in ("1234", "5678", "9")]
+    got = [httpx.get(f"{server_url}/sparql", params={"query": query}, headers={"Accept": a}, timeout=60)
+           for a in weights]
+    assert [r.headers["x-cipt-cache"] for r in got] == ["miss", "hit", "hit"]
+    assert all(r.headers["content-type"].startswith(json_type) for r in got)
+
+
+def test_conditional_requests_follow_the_method_and_etags_the_media_type(server_url):
+    """RFC 9110 §13.1: on a POST read, If-Modified-Since is ignored and a matching If-None-Match is
+    412, never 304; one body sent under two media types has two ETags (§8.8.3)."""
+    query = f"# {time.time_ns()}\nASK {{ ?s ?p ?o }}"
+    as_json = httpx.get(f"{server_url}/sparql", params={"query": query},
+                        headers={"Accept": "application/json"}, timeout=60)
+    as_results = httpx.get(f"{server_url}/sparql", params={"query": query},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert as_json.status_code == as_results.status_code == 200
+    assert as_json.content == as_results.content
+    assert as_json.headers["content-type"] != as_results.headers["content-type"]
+    assert as_json.headers["etag"] != as_results.headers["etag"]
+    etag, modified = as_results.headers["etag"], as_results.headers["last-modified"]
+    assert httpx.get(f"{server_url}/sparql", params={"query": query}, timeout=60,
+                     headers={"Accept": "application/sparql-results+json", "If-None-Match": etag}).status_code == 304
+    post = {"Accept": "application/sparql-results+json", "Content-Type": "application/sparql-query"}
+    later = httpx.post(f"{server_url}/sparql", content=query, timeout=60,
+                       headers={**post, "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+    assert later.status_code == 200 and later.content == as_results.content
+    matching = httpx.post(f"{server_url}/sparql", content=query, timeout=60, headers={**post, "If-None-Match": etag})
+    assert matching.status_code == 412 and matching.headers["etag"] == etag
+    other = httpx.post(f"{server_url}/sparql", content=query, timeout=60, headers={**post, "If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.content == as_results.content

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from cipt_graph.audit.labels import PLURALS as AUDIT_PLURALS
 from cipt_graph.audit.labels import TEXT as AUDIT_TEXT
 from cipt_graph.visualize.catalog import CATALOGS
 from cipt_graph.visualize.page import EXTRAS
@@ -50,6 +51,14 @@ def _texts(catalog: dict) -> list[str]:
     return out
 
 
+def _audit_texts(lang: str) -> list[str]:
+    """The audit report's words in ``lang``: its sentences (each plural form) and counted nouns."""
+    out = []
+    for value in AUDIT_TEXT[lang].values():
+        out += [v for k, v in value.items() if k != "by"] if isinstance(value, dict) else [value]
+    return out + [form for forms in AUDIT_PLURALS[lang].values() for form in forms.values()]
+
+
 _TRIM = " :·—()«»“”,."
 
 
@@ -69,8 +78,8 @@ def _patterns(text: str) -> list[str]:
 def foreign_strings(lang: str) -> set[str]:
     """Patterns of the other language's UI strings whose text never occurs in ``lang``'s strings."""
     other = "en" if lang == "fr" else "fr"
-    mine = "\n".join(_texts(CATALOGS[lang]) + list(AUDIT_TEXT[lang].values()))
-    theirs = _texts(CATALOGS[other]) + list(AUDIT_TEXT[other].values())
+    mine = "\n".join(_texts(CATALOGS[lang]) + _audit_texts(lang))
+    theirs = _texts(CATALOGS[other]) + _audit_texts(other)
     return {p for t in theirs for p in _patterns(t) if not re.search(p.replace(r"\d[\d\s.,]*", r"{n}"), mine)}
 
 

@@ -182,17 +182,16 @@ def test_in_the_browser_own_links_wait_and_a_rejection_asks_why(browser, team):
 def _team_foreign(lang: str) -> set[str]:
     """Patterns of the other language's strings (the site's catalogs, the audit's words and the
     team pages' own, ``cipt_graph.api.team_text``) whose text never occurs in ``lang``'s."""
-    from test_site_browser import _patterns, _texts
+    from test_site_browser import _audit_texts, _patterns, _texts
 
     from cipt_graph.api.team_text import TEXT
-    from cipt_graph.audit.labels import TEXT as AUDIT_TEXT
     from cipt_graph.visualize.catalog import CATALOGS
 
     other = "en" if lang == "fr" else "fr"
 
     def strings(code: str) -> list[str]:
         team = [v for v in TEXT[code].values() if isinstance(v, str)]
-        return _texts(CATALOGS[code]) + list(AUDIT_TEXT[code].values()) + team
+        return _texts(CATALOGS[code]) + _audit_texts(code) + team
 
     mine = "\n".join(strings(lang))
     return {p for t in strings(other) for p in _patterns(t) if not re.search(p.replace(r"\d[\d\s.,]*", r"{n}"), mine)}

@@ -3,12 +3,15 @@
 The data changes only on imports and loads, so every read is cached, keyed on the data's version
 (:class:`DataVersion`, moved on by :mod:`cipt_graph.api.watch` whenever the served data may have
 changed), the normalised request (path, sorted parameters, the SPARQL text of a POST) and what
-the answer depends on in the request (``Accept``, ``Accept-Language``). Bounded in bytes, least
+the answer depends on in the request (``Accept`` in a canonical form, the language
+``Accept-Language`` picks). Bounded in bytes, least
 recently used first out.
 
 Every cacheable answer (200 to a read) gets ``ETag`` (a hash of its body), ``Last-Modified``
 (when the data last changed) and ``Cache-Control: no-cache`` (a client may keep it but asks
-again, cheaply: ``If-None-Match``/``If-Modified-Since`` get 304). ``X-Cipt-Cache: hit`` or
+again, cheaply: ``If-None-Match``/``If-Modified-Since`` on a GET or HEAD get 304; on a POST
+read, ``If-Modified-Since`` is ignored and a matching ``If-None-Match`` gets 412, RFC 9110
+§13.1). The ETag covers the body and its ``Content-Type``. ``X-Cipt-Cache: hit`` or
 ``miss`` tells where an answer came from. Requests with a ``Cookie`` or ``Authorization``
 header (the team's sessions) and answers that set a cookie or say ``private``/``no-store`` are
 never cached; an answer to a request with credentials says ``Cache-Control: private, no-store``
@@ -149,14 +152,18 @@ def _http_date(seconds: int) -> bytes:
     return formatdate(seconds, usegmt=True).encode()
 
 
+def _matches(inm: bytes, etag: bytes) -> bool:
+    """``If-None-Match`` against ``etag``: weak comparison (RFC 9110 §13.1.2), ``*`` matches."""
+    if inm.strip() == b"*":
+        return True
+    return etag in [t.strip().removeprefix(b"W/") for t in inm.split(b",")]
+
+
 def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
     """RFC 9110 §13.1: If-None-Match (weak comparison) first, else If-Modified-Since."""
     inm = _header(scope, b"if-none-match")
     if inm:
-        if inm.strip() == b"*":
-            return True
-        tags = [t.strip().removeprefix(b"W/") for t in inm.split(b",")]
-        return etag in tags
+        return _matches(inm, etag)
     ims = _header(scope, b"if-modified-since")
     if ims:
         try:
@@ -166,30 +173,55 @@ def _not_modified(scope: Scope, etag: bytes, changed_at: int) -> bool:
     return False
 
 
+def _etag(headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A strong ETag: a hash of the body and of the representation's type and language, so that
+    the same bytes sent as ``application/json`` and as ``application/sparql-results+json`` (two
+    representations, RFC 9110 §8.8.3) get two tags."""
+    digest = hashlib.blake2b(digest_size=12)
+    for name in (b"content-type", b"content-language", b"content-encoding"):
+        digest.update(name + b":" + b",".join(v for k, v in headers if k == name) + b"\n")
+    digest.update(body)
+    return b'"' + digest.hexdigest().encode() + b'"'
+
+
 def normalised_accept(value: bytes) -> bytes:
-    """An ``Accept`` header in one canonical form, for a cache key: media ranges lower-cased,
-    spaces dropped, ``q=1`` (the default, RFC 9110 §12.5.1) dropped, other ``q`` values written as
-    numbers, ranges ordered by falling ``q`` (equal ones keep their order). ``application/json``,
-    ``application/json;q=1`` and ``application/json ,text/plain;q=0.1`` and ``… ;q=0.10`` are then
-    two keys, not four. A header that cannot be read is kept as it is."""
+    """An ``Accept`` header in one canonical form, for a cache key, that keeps exactly what
+    :mod:`cipt_graph.api.conneg` reads: media ranges lower-cased (``text`` as ``text/*``, ``*`` as
+    ``*/*``), spaces and other parameters' spelling dropped, ranges ordered by falling ``q`` (equal
+    ones keep their order), and each ``q`` replaced by its rank among the header's weights
+    (negotiation only compares weights and tells 0 apart): ``application/json``,
+    ``application/json;q=1`` and ``…;q=0.1234``/``…;q=0.5678`` are one key, not one per spelling.
+    An unreadable ``q`` counts as 0, as in :func:`~cipt_graph.api.conneg.parse_accept`."""
     ranges = []
-    try:
-        for index, item in enumerate(value.decode("latin-1").split(",")):
-            parts = [p.strip() for p in item.split(";")]
-            if not parts[0]:
-                continue
-            q, params = 1.0, []
-            for param in parts[1:]:
-                name, _, val = param.partition("=")
-                name = name.strip().lower()
-                if name == "q":
-                    q = float(val.strip())
-                elif name:
-                    params.append(f"{name}={val.strip()}")
-            ranges.append((-q, index, ";".join([parts[0].lower(), *params] + ([f"q={q:g}"] if q != 1.0 else []))))
-    except ValueError:
-        return value
-    return ",".join(r for _, _, r in sorted(ranges)).encode("latin-1")
+    for index, item in enumerate(value.decode("latin-1").split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        media = parts[0].lower()
+        if not media:
+            continue
+        if "/" not in media:
+            media = "*/*" if media == "*" else media + "/*"
+        q = 1.0
+        for param in parts[1:]:
+            name, _, val = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(val)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((-q, index, media))
+    weights = sorted({-q for q, _, _ in ranges if q < 0}, reverse=True)
+    rank = {w: i for i, w in enumerate(weights)}
+    out = [media + (";q=0" if q == 0 else f";r={rank[-q]}" if rank[-q] else "")
+           for q, _, media in sorted(ranges)]
+    return ",".join(out).encode("latin-1")
+
+
+def negotiated_language(value: bytes) -> bytes:
+    """The language an ``Accept-Language`` header picks (``fr`` or ``en``, as every route reads it:
+    :func:`cipt_graph.i18n.negotiate`), for a cache key: ``fr;q=0.1234`` and ``fr;q=0.5678`` are one key."""
+    from ..i18n import negotiate
+
+    return negotiate(value.decode("latin-1") or None).encode()
 
 
 def route_parameters(app, always: tuple[str, ...] = (), raw: tuple[str, ...] = ()):
@@ -311,7 +343,7 @@ class ResponseCache:
         else:
             digest = hashlib.blake2b(body, digest_size=16).digest() if body else b""
         key = (token, method, path, tuple(params), content_type if body else b"", digest,
-               normalised_accept(_header(scope, b"accept")), _header(scope, b"accept-language"))
+               normalised_accept(_header(scope, b"accept")), negotiated_language(_header(scope, b"accept-language")))
         entry = self.cache.get(key) if self.cache.max_bytes else None
         if entry is not None:
             self.cache.stats.hits += 1
@@ -352,7 +384,7 @@ class ResponseCache:
             await send({**start, "headers": headers + [(b"content-length", str(len(content)).encode())]})
             await send({"type": "http.response.body", "body": content})
             return
-        entry = _Entry(status, headers, content, b'"' + hashlib.blake2b(content, digest_size=12).hexdigest().encode() + b'"')
+        entry = _Entry(status, headers, content, _etag(headers, content))
         self.cache.stats.misses += 1
         if self.cache.max_bytes and token == self.version.token:
             self.cache.drop_older_than(token)
@@ -364,7 +396,16 @@ class ResponseCache:
                       (HEADER, origin)]
         if not any(k == b"cache-control" for k, _ in entry.headers):
             validators.append((b"cache-control", CACHE_CONTROL))
-        if _not_modified(scope, entry.etag, changed_at):
+        if scope.get("method") != "GET":
+            # A read by POST (RFC 9110 §13.1): If-Modified-Since is ignored; an If-None-Match that
+            # matches is a failed precondition (412), not 304.
+            inm = _header(scope, b"if-none-match")
+            if inm and _matches(inm, entry.etag):
+                await send({"type": "http.response.start", "status": 412, "headers": validators + [
+                    (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"0")]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        elif _not_modified(scope, entry.etag, changed_at):
             self.cache.stats.not_modified += 1
             keep = [(k, v) for k, v in entry.headers if k in (b"vary", b"content-location", b"cache-control",
                                                               b"expires", b"link")]

@@ -14,7 +14,7 @@ from ..sparqlscan import substitute
 from ..store import QueryResult, Store
 from . import results as res
 from .conneg import negotiate
-from .errors import ApiError
+from .errors import ApiError, request_lang
 
 router = APIRouter(prefix="/api/queries", tags=["Named queries"])
 
@@ -104,6 +104,9 @@ def render_rows(result: QueryResult, media: str) -> bytes:
 async def run_named_query(name: str, request: Request) -> Response:
     """Run a named query with its parameters given in the query string (`?module=M01&lang=en`).
 
+    A query with a ``lang`` parameter not given gets the request's language (``Accept-Language``,
+    else French).
+
     JSON array of row objects by default; CSV, SPARQL Results JSON/XML or TSV by `Accept`,
     or a `.csv` / `.json` suffix on the name.
     """
@@ -125,9 +128,13 @@ async def run_named_query(name: str, request: Request) -> Response:
             raise ApiError(400, f"parameter {key!r} given twice", fr=f"paramètre {key!r} donné deux fois")
         params[key] = value
         query.param(key)  # an unknown parameter: 400 naming it, before any work
+    if "lang" not in params and any(p.name == "lang" for p in query.params):
+        # Labels in the request's language (Accept-Language, else French) unless ?lang= says; the
+        # response cache keys on Accept-Language, so each language is its own entry.
+        params["lang"] = request_lang(request)
     state = request.app.state
     result = await state.runner.call(_run, name, params)
-    headers = {"Vary": "Accept"}
+    headers = {"Vary": "Accept, Accept-Language"}
     if len(result) > state.settings.max_rows:
         if not state.settings.truncate_results:
             raise ApiError(413, f"the result has more than {state.settings.max_rows} rows, this service's limit",

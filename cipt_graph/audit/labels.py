@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from .. import i18n
+
 LANGS = ("fr", "en")
 
-TEXT: dict[str, dict[str, str]] = {
+#: Sentences by key; an entry ``{"by": SLOT, "one": …, "other": …}`` takes its form from the
+#: count given for ``SLOT`` (the language's CLDR plural rules: in French 0 and 1 are singular).
+TEXT: dict[str, dict[str, object]] = {
     "fr": {
         "title": "Rapport d'analyse de la couverture du référentiel de compétences",
         "subtitle": "Chaque chiffre de ce rapport vient d'une requête nommée, citée à côté, que le lecteur peut relancer (voir l'annexe).",
@@ -12,21 +18,22 @@ TEXT: dict[str, dict[str, str]] = {
         "version": "cipt-graph",
         "identity": "Identité et certification",
         "hours": "Volume horaire : déclaré et listé",
-        "hours_sentence": "Le programme déclare {declared} h ; ses {modules} modules listés totalisent "
-                          "{listed} h, soit un écart de {difference} h.",
+        "hours_sentence": "Le programme déclare {declared} h ; ses {modules} modules listés totalisent "
+                          "{listed} h, soit un écart de {difference} h.",
         "summary": "Synthèse des contrôles",
-        "summary_sentence": "{violation} constat(s) bloquant(s), {warning} avertissement(s), {info} information(s) ; un constat trouvé par une requête et par une règle de validation n'est compté qu'une fois. Code de retour de « cipt audit » : {exit_code}.",
+        "summary_sentence": "{violation}, {warning}, {info} ; un constat trouvé par une requête et par une règle de validation n'est compté qu'une fois. Code de retour de « cipt audit » : {exit_code}.",
         "verdict_ok": "Conforme : les règles bloquantes tiennent, sur une correspondance entièrement validée et des évaluations énoncées.",
         "verdict_ko": "Provisoire : ce rapport ne permet pas de conclure à la conformité.",
         "checks_table": "Contrôles effectués",
         "blocks": "Blocs et compétences",
-        "blocks_intro": "Pour chaque compétence : ce qui l'enseigne (modules et niveau atteint, heures estimées), à côté de ce qui l'évalue (modalité et statut de l'information), et la période en entreprise. Les heures sont des estimations : les heures d'un module sont réparties à parts égales entre ses liens, faute d'heures déclarées ; la ligne « Evaluation/Soutenances » (7 h) est une évaluation, comptée à part. L'ordre des périodes repose sur des périodes déduites et n'est pas vérifié à l'intérieur d'une période.",
+        "blocks_intro": "Pour chaque compétence : ce qui l'enseigne (modules et niveau atteint, heures estimées), à côté de ce qui l'évalue (modalité et statut de l'information), et la période en entreprise. Les heures sont des estimations : les heures d'un module sont réparties à parts égales entre ses liens, faute d'heures déclarées ; la ligne « Evaluation/Soutenances » (7 h) est une évaluation, comptée à part. L'ordre des périodes repose sur des périodes déduites et n'est pas vérifié à l'intérieur d'une période.",
         "findings": "Constats des contrôles",
         "shacl": "Constats des règles de validation",
         "shacl_none": "Aucun constat des règles de validation qui ne soit déjà compté plus haut.",
         "mapping": "Statut de la correspondance modules → référentiels",
-        "mapping_sentence": "{proposed} lien(s) sur {links} ({percent} %) sont encore « proposés » "
-                            "et non validés par l'équipe pédagogique.",
+        "mapping_sentence": {"by": "proposed",
+                             "one": "{proposed} lien sur {links} ({percent}) est encore « proposé » et non validé par l'équipe pédagogique.",
+                             "other": "{proposed} liens sur {links} ({percent}) sont encore « proposés » et non validés par l'équipe pédagogique."},
         "appendix": "Annexe : requêtes citées",
         "appendix_intro": "Chaque requête est un fichier du dossier queries/ ; son texte complet figure dans les versions Markdown et JSON du rapport (cipt audit --format md|json) et s'exécute telle quelle dans tout outil SPARQL.",
         "source": "Source",
@@ -66,6 +73,7 @@ TEXT: dict[str, dict[str, str]] = {
         "value": "Valeur",
         "item": "Élément",
         "file": "Fichier",
+        "terms": "Termes de l'ontologie",
         "levels_legend": "Niveaux : {levels}. Étapes : période:niveau de chaque module.",
         "status_legend": "* lien proposé, pas encore validé par l'équipe pédagogique (en italique) ; sans astérisque : validé.",
         "column_sources": "Colonnes : bloc (heures, compétences, modules) — {hours_per_block} ; évalué — "
@@ -74,24 +82,26 @@ TEXT: dict[str, dict[str, str]] = {
                           "{competency_progression}.",
         "toc": "Sommaire",
         "evidence": "État des preuves",
-        "evidence_mapping": "Correspondance modules → compétences, activités, objectifs : {links} liens, dont {validated} validés par l'équipe pédagogique ({validated_percent} %) et {proposed} proposés ({proposed_percent} %).",
-        "evidence_inferred": "Informations déduites ou jugées (non énoncées par la brochure) : {statements} énoncés et {resources} ressources, détaillés à la section « Statut des informations ».",
+        "evidence_mapping": "Correspondance modules → compétences, activités, objectifs : {links}, {validated} par l'équipe pédagogique ({validated_percent}) et {proposed} ({proposed_percent}).",
+        "evidence_inferred": "Informations déduites ou jugées (non énoncées par la brochure) : {statements} et {resources}, détaillés à la section « Statut des informations ».",
         "evidence_referential": "Les 16 compétences sont l'extrait du référentiel que donne la brochure, non vérifié sur la fiche RNCP officielle.",
         "verdict_reasons": "Raisons :",
-        "reason_violations": "{count} constat(s) bloquant(s)",
-        "reason_proposed": "{proposed} lien(s) de correspondance sur {links} ({percent} %) sont proposés, non validés",
-        "reason_assessment": "l'évaluation de {count} bloc(s) sur {blocks} est déduite, non énoncée (la brochure dit seulement « Soutenances »)",
-        "data_version": "Données : empreinte {digest}, brochure mise à jour le {source_modified}, source officielle du {official_source_issued}, dernier lien de correspondance daté du {last_assertion}, {links} liens.",
+        "reason_violations": "{count}",
+        "reason_proposed": {"by": "proposed",
+                            "one": "{proposed} lien de correspondance sur {links} ({percent}) est proposé, non validé",
+                            "other": "{proposed} liens de correspondance sur {links} ({percent}) sont proposés, non validés"},
+        "reason_assessment": "l'évaluation de {count} sur {blocks} est déduite, non énoncée (la brochure dit seulement « Soutenances »)",
+        "data_version": "Données : empreinte {digest}, brochure mise à jour le {source_modified}, source officielle du {official_source_issued}, dernier lien de correspondance daté du {last_assertion}, {links}.",
         "hours_gap_title": "D'où vient l'écart",
-        "hours_gap": "L'écart est celui de la brochure, qui annonce « 487 heures » et liste 25 lignes totalisant 457 h sans l'expliquer. Hypothèses : le suivi de la période en entreprise (visites, entretiens) compté dans le volume de la session ; des séances non listées (rattrapages, seconde session d'évaluation, rentrée). Sur les 457 h listées, {assessment_hours} h sont de l'évaluation (« Evaluation/Soutenances ») et {teaching_hours} h de l'enseignement. La période en entreprise, environ {workplace_share} % du temps (déduit du rythme), n'a pas d'heures dans la brochure.",
+        "hours_gap": "L'écart est celui de la brochure, qui annonce « 487 heures » et liste 25 lignes totalisant 457 h sans l'expliquer. Hypothèses : le suivi de la période en entreprise (visites, entretiens) compté dans le volume de la session ; des séances non listées (rattrapages, seconde session d'évaluation, rentrée). Sur les 457 h listées, {assessment_hours} h sont de l'évaluation (« Evaluation/Soutenances ») et {teaching_hours} h de l'enseignement. La période en entreprise, environ {workplace_share} % du temps (déduit du rythme), n'a pas d'heures dans la brochure.",
         "data_status": "Statut des informations",
         "data_status_intro": "Ce que la brochure n'énonce pas et que les données déduisent ou choisissent, par sorte d'information ; chaque énoncé porte son statut dans les données (fichier data/inferences.ttl).",
         "kind_of_fact": "Information",
         "statements_n": "Énoncés",
         "status": "Statut",
         "reason": "Raison",
-        "more_rows": "… et {count} ligne(s) de plus dans les versions Markdown et JSON.",
-        "structural_line": "{count} règles de structure des données (identifiants, niveaux, liens qualifiés) : {failed} constat(s).",
+        "more_rows": "… et {count} de plus dans les versions Markdown et JSON.",
+        "structural_line": "{count} de structure des données (identifiants, niveaux, liens qualifiés) : {failed}.",
         "workplace": "Entreprise",
         "taught": "Enseigné par",
         "untaught_part": "Partie non enseignée",
@@ -108,21 +118,22 @@ TEXT: dict[str, dict[str, str]] = {
         "version": "cipt-graph",
         "identity": "Identity and certification",
         "hours": "Hours: declared and listed",
-        "hours_sentence": "The programme declares {declared} h; its {modules} listed modules add up to "
-                          "{listed} h, a difference of {difference} h.",
+        "hours_sentence": "The programme declares {declared} h; its {modules} listed modules add up to "
+                          "{listed} h, a difference of {difference} h.",
         "summary": "Summary of the checks",
-        "summary_sentence": "{violation} blocking finding(s), {warning} warning(s), {info} info; a finding reported by both a query and a validation rule is counted once. Exit status of \"cipt audit\": {exit_code}.",
+        "summary_sentence": "{violation}, {warning}, {info}; a finding reported by both a query and a validation rule is counted once. Exit status of \"cipt audit\": {exit_code}.",
         "verdict_ok": "Conforming: the blocking rules hold, on a fully validated mapping and stated assessments.",
         "verdict_ko": "Provisional: this report does not allow concluding that the programme conforms.",
         "checks_table": "Checks run",
         "blocks": "Blocks and competencies",
-        "blocks_intro": "For each competency: what teaches it (modules and level reached, estimated hours), beside what assesses it (kind and status of the information), and the workplace period. Hours are estimates: a module's hours are split equally among its links, no hours being stated; the \"Evaluation/Soutenances\" line (7 h) is assessment, counted apart. The order of periods rests on inferred periods and is not checked within a period.",
+        "blocks_intro": "For each competency: what teaches it (modules and level reached, estimated hours), beside what assesses it (kind and status of the information), and the workplace period. Hours are estimates: a module's hours are split equally among its links, no hours being stated; the \"Evaluation/Soutenances\" line (7 h) is assessment, counted apart. The order of periods rests on inferred periods and is not checked within a period.",
         "findings": "Findings of the checks",
         "shacl": "Findings of the validation rules",
         "shacl_none": "No finding of the validation rules that is not already counted above.",
         "mapping": "Status of the mapping of modules to the referentials",
-        "mapping_sentence": "{proposed} link(s) out of {links} ({percent} %) are still \"proposed\", not "
-                            "validated by the pedagogical team.",
+        "mapping_sentence": {"by": "proposed",
+                             "one": "{proposed} link out of {links} ({percent}) is still \"proposed\", not validated by the pedagogical team.",
+                             "other": "{proposed} links out of {links} ({percent}) are still \"proposed\", not validated by the pedagogical team."},
         "appendix": "Appendix: queries cited",
         "appendix_intro": "Each query is a file of the queries/ folder; its full text is in the Markdown and JSON forms of the report (cipt audit --format md|json) and runs as-is in any SPARQL tool.",
         "source": "Source",
@@ -162,6 +173,7 @@ TEXT: dict[str, dict[str, str]] = {
         "value": "Value",
         "item": "Item",
         "file": "File",
+        "terms": "Ontology terms",
         "levels_legend": "Levels: {levels}. Steps: period:level of each module.",
         "status_legend": "* link proposed, not yet validated by the teaching team (in italics); no asterisk: validated.",
         "column_sources": "Columns: block (hours, competencies, modules) — {hours_per_block}; assessed — "
@@ -170,24 +182,26 @@ TEXT: dict[str, dict[str, str]] = {
                           "{competency_progression}.",
         "toc": "Contents",
         "evidence": "State of the evidence",
-        "evidence_mapping": "Mapping of modules to competencies, activities, objectives: {links} links, of which {validated} validated by the pedagogical team ({validated_percent} %) and {proposed} proposed ({proposed_percent} %).",
-        "evidence_inferred": "Information inferred or judged (not stated by the brochure): {statements} statements and {resources} resources, detailed in the section \"Status of the information\".",
+        "evidence_mapping": "Mapping of modules to competencies, activities, objectives: {links}, of which {validated} validated by the pedagogical team ({validated_percent}) and {proposed} proposed ({proposed_percent}).",
+        "evidence_inferred": "Information inferred or judged (not stated by the brochure): {statements} and {resources}, detailed in the section \"Status of the information\".",
         "evidence_referential": "The 16 competencies are the extract of the referential the brochure gives, not checked against the official RNCP fiche.",
         "verdict_reasons": "Reasons:",
-        "reason_violations": "{count} blocking finding(s)",
-        "reason_proposed": "{proposed} mapping link(s) out of {links} ({percent} %) are proposed, not validated",
-        "reason_assessment": "the assessment of {count} block(s) out of {blocks} is inferred, not stated (the brochure only says \"Soutenances\")",
-        "data_version": "Data: digest {digest}, brochure updated on {source_modified}, official source of {official_source_issued}, latest mapping link dated {last_assertion}, {links} links.",
+        "reason_violations": "{count}",
+        "reason_proposed": {"by": "proposed",
+                            "one": "{proposed} mapping link out of {links} ({percent}) is proposed, not validated",
+                            "other": "{proposed} mapping links out of {links} ({percent}) are proposed, not validated"},
+        "reason_assessment": "the assessment of {count} out of {blocks} is inferred, not stated (the brochure only says \"Soutenances\")",
+        "data_version": "Data: digest {digest}, brochure updated on {source_modified}, official source of {official_source_issued}, latest mapping link dated {last_assertion}, {links}.",
         "hours_gap_title": "Where the difference comes from",
-        "hours_gap": "The difference is the brochure's, which announces \"487 heures\" and lists 25 lines adding up to 457 h without explaining it. Hypotheses: the follow-up of the workplace period (visits, meetings) counted in the session's volume; sessions not listed (resits, second assessment session, induction). Of the 457 listed hours, {assessment_hours} h are assessment (\"Evaluation/Soutenances\") and {teaching_hours} h teaching. The workplace period, about {workplace_share} % of the time (inferred from the rhythm), has no hours in the brochure.",
+        "hours_gap": "The difference is the brochure's, which announces \"487 heures\" and lists 25 lines adding up to 457 h without explaining it. Hypotheses: the follow-up of the workplace period (visits, meetings) counted in the session's volume; sessions not listed (resits, second assessment session, induction). Of the 457 listed hours, {assessment_hours} h are assessment (\"Evaluation/Soutenances\") and {teaching_hours} h teaching. The workplace period, about {workplace_share}% of the time (inferred from the rhythm), has no hours in the brochure.",
         "data_status": "Status of the information",
         "data_status_intro": "What the brochure does not state and the data infers or chooses, by kind of information; each statement carries its status in the data (file data/inferences.ttl).",
         "kind_of_fact": "Information",
         "statements_n": "Statements",
         "status": "Status",
         "reason": "Reason",
-        "more_rows": "… and {count} more row(s) in the Markdown and JSON forms.",
-        "structural_line": "{count} rules on the structure of the data (identifiers, levels, qualified links): {failed} finding(s).",
+        "more_rows": "… and {count} in the Markdown and JSON forms.",
+        "structural_line": "{count} on the structure of the data (identifiers, levels, qualified links): {failed}.",
         "workplace": "Workplace",
         "taught": "Taught by",
         "untaught_part": "Untaught part",
@@ -248,10 +262,80 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+#: Counted words of the sentences, by ``KEY.SLOT``: a number given for that slot is written
+#: with its noun in the right plural form (``1 constat bloquant``, ``6 blocs``), never ``(s)``.
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "fr": {
+        "summary_sentence.violation": {"one": "{n} constat bloquant", "other": "{n} constats bloquants"},
+        "summary_sentence.warning": {"one": "{n} avertissement", "other": "{n} avertissements"},
+        "summary_sentence.info": {"one": "{n} information", "other": "{n} informations"},
+        "reason_violations.count": {"one": "{n} constat bloquant", "other": "{n} constats bloquants"},
+        "reason_assessment.count": {"one": "{n} bloc", "other": "{n} blocs"},
+        "data_version.links": {"one": "{n} lien", "other": "{n} liens"},
+        "evidence_mapping.links": {"one": "{n} lien", "other": "{n} liens"},
+        "evidence_mapping.validated": {"one": "dont {n} validé", "other": "dont {n} validés"},
+        "evidence_mapping.proposed": {"one": "{n} proposé", "other": "{n} proposés"},
+        "evidence_inferred.statements": {"one": "{n} énoncé", "other": "{n} énoncés"},
+        "evidence_inferred.resources": {"one": "{n} ressource", "other": "{n} ressources"},
+        "more_rows.count": {"one": "{n} ligne", "other": "{n} lignes"},
+        "structural_line.count": {"one": "{n} règle", "other": "{n} règles"},
+        "structural_line.failed": {"one": "{n} constat", "other": "{n} constats"},
+    },
+    "en": {
+        "summary_sentence.violation": {"one": "{n} blocking finding", "other": "{n} blocking findings"},
+        "summary_sentence.warning": {"one": "{n} warning", "other": "{n} warnings"},
+        "summary_sentence.info": {"one": "{n} info", "other": "{n} infos"},
+        "reason_violations.count": {"one": "{n} blocking finding", "other": "{n} blocking findings"},
+        "reason_assessment.count": {"one": "{n} block", "other": "{n} blocks"},
+        "data_version.links": {"one": "{n} link", "other": "{n} links"},
+        "evidence_mapping.links": {"one": "{n} link", "other": "{n} links"},
+        "evidence_inferred.statements": {"one": "{n} statement", "other": "{n} statements"},
+        "evidence_inferred.resources": {"one": "{n} resource", "other": "{n} resources"},
+        "more_rows.count": {"one": "{n} more row", "other": "{n} more rows"},
+        "structural_line.count": {"one": "{n} rule", "other": "{n} rules"},
+        "structural_line.failed": {"one": "{n} finding", "other": "{n} findings"},
+    },
+}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def counted(lang: str, slot: str, count: float) -> str:
+    """``count`` with the noun of ``slot`` (``KEY.SLOT`` of ``PLURALS``) in its plural form:
+    ``counted("fr", "summary_sentence.violation", 1)`` → ``1 constat bloquant``."""
+    forms = PLURALS.get(lang, PLURALS["fr"]).get(slot) or PLURALS["fr"][slot]
+    return i18n.plural(lang, count, forms)
+
+
 def text(lang: str, key: str, **values: object) -> str:
-    """A sentence of the report in ``lang``, with ``{name}`` slots filled."""
+    """A sentence of the report in ``lang``, with ``{name}`` slots filled.
+
+    Numbers given as numbers are written as the locale writes them (Babel): a slot with a
+    counted noun (``PLURALS``) gets its noun in the right plural form, a slot named ``percent``
+    or ``*_percent`` is a percentage (``25,4 %`` with a narrow no-break space, ``25.4%``), any
+    other number is a number (``1 234,5``). Text values are used as given.
+    """
     template = TEXT.get(lang, TEXT["fr"]).get(key) or TEXT["fr"][key]
-    return template.format(**values) if values else template
+    if isinstance(template, Mapping):
+        count = values[str(template["by"])]
+        form = i18n.plural_form(lang, float(count)) if _is_number(count) else "other"
+        template = template.get(form) or template["other"]
+    if not values:
+        return str(template)
+    slots = PLURALS.get(lang, PLURALS["fr"])
+    shown = {}
+    for name, value in values.items():
+        if not _is_number(value):
+            shown[name] = value
+        elif f"{key}.{name}" in slots:
+            shown[name] = i18n.plural(lang, value, slots[f"{key}.{name}"])
+        elif name == "percent" or name.endswith("_percent"):
+            shown[name] = i18n.percent(value, lang)
+        else:
+            shown[name] = i18n.number(value, lang)
+    return str(template).format(**shown)
 
 
 def column(lang: str, name: str) -> str:

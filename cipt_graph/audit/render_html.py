@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Sequence
 from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from .. import i18n
 from .labels import TEXT, column, text
 from .evidence import status_groups
 from .model import AuditReport, compact
@@ -29,16 +35,40 @@ def _environment() -> Environment:
     )
 
 
+#: A plain ISO 8601 date (``2025-09-01``), as the named queries return ``xsd:date`` values.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The time zone of the programme: the report's time of generation is given there.
+PARIS = "Europe/Paris"
+
+
 def format_value(value: object, lang: str) -> str:
-    """A cell as people read it: yes/no for booleans, 12,5 (fr) or 12.5 (en) for decimals."""
+    """A cell as people read it (Babel, CLDR): yes/no for booleans, numbers as the locale
+    writes them (``12,5`` and ``1 234`` with U+202F in French, ``12.5`` and ``1,234`` in
+    English), ISO dates as dates (``1 sept. 2025`` / ``1 Sept 2025``); other text as is."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return text(lang, "yes" if value else "no")
-    if isinstance(value, float):
-        shown = f"{value:.0f}" if value.is_integer() else f"{value:.2f}".rstrip("0")
-        return shown.replace(".", ",") if lang == "fr" else shown
+    if isinstance(value, (int, float)):
+        return i18n.number(value, lang)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return i18n.date(value, lang)
     return str(value)
+
+
+def generated_time(value: str, lang: str) -> str:
+    """The report's time of generation (ISO 8601 with its offset) in Paris time, with the
+    zone: ``30 nov. 2026, 11:32 (heure normale d’Europe centrale)`` (fr),
+    ``Nov 30, 2026, 11:32 (Central European Standard Time)`` (en)."""
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    zone = ZoneInfo(PARIS)
+    return (f"{i18n.date(moment.astimezone(zone), lang)}, "
+            f"{format_datetime(moment, 'HH:mm (zzzz)', tzinfo=zone, locale=i18n.locale(lang))}")
 
 
 def visible_columns(columns: Sequence[str], rows: Sequence[dict]) -> list[str]:
@@ -78,7 +108,8 @@ def report_context(report: AuditReport) -> dict[str, object]:
     """What the HTML and Markdown forms share beyond the report: the data version, the hours
     split, the assessment per competency, the assessment status per block, the status groups."""
     lang = report.lang
-    version = {k: format_value(v, lang) for k, v in report.data_version.items()}
+    version: dict[str, object] = {k: v if k == "links" and isinstance(v, int) else format_value(v, lang)
+                                  for k, v in report.data_version.items()}
     for key in ("digest", "source_modified", "official_source_issued", "last_assertion", "links"):
         version.setdefault(key, "—")
     split = report.hours_split.rows[0] if report.hours_split and report.hours_split.rows else {}
@@ -96,7 +127,8 @@ def report_context(report: AuditReport) -> dict[str, object]:
         "assessment_source": report.assessment.source if report.assessment else None,
         "block_status": {k: ", ".join(sorted(v)) for k, v in block_status.items()},
         "groups": status_groups(report),
-        "reasons": [(r["key"], {k: format_value(v, lang) for k, v in r["args"].items()}) for r in report.verdict.reasons],
+        "reasons": [(r["key"], dict(r["args"])) for r in report.verdict.reasons],  # text() writes the numbers
+        "generated": generated_time(report.generated_at, lang),
         "max_rows": MAX_ROWS,
         "sessions": set(),
         "status_name": lambda codes: ", ".join(text(lang, f"status_{c}") if f"status_{c}" in TEXT["fr"] else c

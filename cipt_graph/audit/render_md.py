@@ -69,11 +69,11 @@ def render_md(report: AuditReport) -> str:
     ev = report.evidence
     identity = report.identity.rows[0] if report.identity.rows else {}
     out = [f"# {t('title')}", "", f"**{md_text(identity.get('programme_label', ''))}**", "", t("subtitle"), "",
-           f"{t('generated')} {report.generated_at} — {t('version')} {report.version}", "",
+           f"{t('generated')} {ctx['generated']} — {t('version')} {report.version}", "",
            t("data_version", **ctx["version"]), "",
            f"## {t('evidence')}", "",
            t("evidence_mapping", links=ev.links, validated=ev.validated, proposed=ev.proposed,
-             validated_percent=fmt(ev.percent(ev.validated)), proposed_percent=fmt(ev.percent(ev.proposed))), "",
+             validated_percent=ev.percent(ev.validated), proposed_percent=ev.percent(ev.proposed)), "",
            t("evidence_inferred", statements=ev.inferred_statements, resources=ev.inferred_resources), "",
            t("evidence_referential"), "",
            f"> **{t('verdict_ok') if report.verdict.status == 'conforme' else t('verdict_ko')}**"
@@ -147,6 +147,8 @@ def render_md(report: AuditReport) -> str:
         out += [t("shacl_none"), ""]
     for c in failing:
         out += [f"### {md_text(c.title)} ({t(c.severity)}, {len(c.rows)})", ""]
+        if c.description:
+            out += [f"{t('terms')} : `{c.description}`", ""]
         out += _table([t("focus"), t("message")], [[f.get("item") or compact(str(f["focus"])), f["message"]]
                                                    for f in c.rows])
 
@@ -159,8 +161,8 @@ def render_md(report: AuditReport) -> str:
     out += [f"## {t('mapping')}", ""]
     for row in report.mapping_status.rows:
         if row.get("link_kind") == "all":
-            out += [t("mapping_sentence", proposed=fmt(row["proposed"]), links=fmt(row["links"]),
-                      percent=fmt(row["proposed_percent"])), ""]
+            out += [t("mapping_sentence", proposed=row["proposed"], links=row["links"],
+                      percent=row["proposed_percent"]), ""]
     shown = visible_columns(report.mapping_status.columns, report.mapping_status.rows)
     out += _table([column(lang, n) for n in shown], [[fmt(r[n]) for n in shown] for r in report.mapping_status.rows])
     out.append(_cite(report, report.mapping_status.source))

@@ -20,6 +20,28 @@ from ..validate import ValidationReport, memory_store, programme_ntriples, valid
 from .model import Check, Source
 
 
+#: An ontology term written as code (``schema:hasCourse``, ``cipt:declaredHours``).
+_CURIE = r"[a-z][\w-]*:[A-Za-z]\w*"
+#: A parenthesis of terms only (`` (schema:hasCourse, cipt:hours)``), or terms leading one.
+_CODE_GROUP = re.compile(rf"\s*\(({_CURIE}(?:,\s*{_CURIE})*)\)")
+_CODE_LEAD = re.compile(rf"\(({_CURIE}(?:,\s*{_CURIE})*),\s*")
+
+
+def readable_title(description: str) -> tuple[str, str]:
+    """A shape's description for people, and the ontology terms it named in code: the
+    parentheses of terms (``(schema:hasCourse, cipt:hours)``) leave the title and are returned
+    apart (``"schema:hasCourse, cipt:hours"``), for an auditor who wants them."""
+    terms: list[str] = []
+
+    def keep(match: re.Match[str], replacement: str) -> str:
+        terms.extend(t.strip() for t in match.group(1).split(","))
+        return replacement
+
+    title = _CODE_GROUP.sub(lambda m: keep(m, ""), description)
+    title = _CODE_LEAD.sub(lambda m: keep(m, "("), title)
+    return title, ", ".join(dict.fromkeys(terms))
+
+
 @dataclass
 class ShapeInfo:
     """A SHACL shape of the ontology folder: its IRI, file, severity and description."""
@@ -96,9 +118,9 @@ def run_shapes(store: Store, lang: str, files: Sequence[Path], programme: str | 
         severities[finding.shape] = finding.severity.lower()
     checks = []
     for info in infos:
-        title = info.descriptions.get(lang) or info.descriptions.get("fr") or _local_name(info.iri)
+        title, terms = readable_title(info.descriptions.get(lang) or info.descriptions.get("fr") or _local_name(info.iri))
         source = Source("shape", _local_name(info.iri), iri=info.iri, file=info.file)
-        checks.append(Check(source, severities.get(info.iri, info.severity), title, "",
+        checks.append(Check(source, severities.get(info.iri, info.severity), title, terms,
                             ["focus", "path", "value", "message"], by_shape.pop(info.iri, [])))
     for iri, rows in by_shape.items():  # results of shapes without an IRI of their own
         source = Source("shape", _local_name(iri) if iri else "(anonymous)", iri=iri or None)

@@ -17,6 +17,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     violation (warnings allowed), 1 when there are violations, 2 on error.
     """
     from ..audit import build_audit_report
+    from ..audit.labels import counted
     from ..audit.render_html import render_html
     from ..audit.render_json import render_json
     from ..audit.render_md import render_md
@@ -39,8 +40,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
             raise CiptError(tr(args.lang, "cli.write_failed", reason=exc.strerror), where=str(out)) from exc
         counts = report.counts()
         print(tr(args.lang, "cli.audit.wrote", out=out, format=args.format,
-                 violations=tr(args.lang, "cli.count.Violation", counts["violation"]),
-                 warnings=tr(args.lang, "cli.count.Warning", counts["warning"])), file=sys.stderr)
+                 violations=counted(args.lang, "summary_sentence.violation", counts["violation"]),
+                 warnings=counted(args.lang, "summary_sentence.warning", counts["warning"])), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_FINDINGS if report.exit_code else EXIT_OK

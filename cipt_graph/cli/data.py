@@ -66,6 +66,45 @@ def cmd_load(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_NAMES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?s (SAMPLE(?code_) AS ?code) (SAMPLE(?label_) AS ?label) (SAMPLE(?any_) AS ?any) WHERE {
+  VALUES ?s { %s }
+  OPTIONAL { ?s skos:notation|dcterms:identifier ?code_ }
+  OPTIONAL { ?s skos:prefLabel|schema:name|rdfs:label ?label_ FILTER(langMatches(lang(?label_), ?lang)) }
+  OPTIONAL { ?s skos:prefLabel|schema:name|rdfs:label ?any_ }
+} GROUP BY ?s"""
+
+
+def _names(store, iris: set[str], lang: str) -> dict[str, str]:
+    """People's names of ``iris``: ``code label`` in ``lang`` (else any label), from the data,
+    printable characters only, at most 100 of them; an IRI the data does not name is left out."""
+    import pyoxigraph as ox
+
+    from ..store import iter_records, select
+
+    iris = {i for i in iris if i.startswith(("http://", "https://")) and not any(c in i for c in "<>\" {}|^`")}
+    if not iris:
+        return {}
+    text = _NAMES % " ".join(f"<{i}>" for i in sorted(iris))
+    names = {}
+    for row in iter_records(select(store, text, {"lang": ox.Literal(lang)})):
+        label = row.get("label") or row.get("any")
+        shown = " ".join(str(part) for part in (row.get("code"), label) if part)
+        # data text on a terminal: no control characters (escape sequences), one line, bounded
+        shown = " ".join("".join(c if c.isprintable() else " " for c in shown).split())
+        shown = shown if len(shown) <= 100 else shown[:99] + "…"
+        if shown:
+            names[str(row["s"])] = shown
+    return names
+
+
+def _local_name(iri: str) -> str:
+    return iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1] or iri
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate the dataset against the SHACL shapes (structure and accreditation rules).
 
@@ -87,12 +126,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         from .messages import MESSAGES
 
         lang = args.lang
+        # People read the focus node's code and label and the rule's short name; the IRI follows.
+        names = _names(store, {f.focus for f in report.findings} | {p for f in report.findings for p in f.programmes}, lang)
         for f in report.findings:
             severity = tr(lang, f"cli.severity.{f.severity}") if f"cli.severity.{f.severity}" in MESSAGES[lang] else f.severity
             colon = " : " if lang == "fr" else ": "
-            print(f"{severity}{colon}{f.message(lang)}\n    {tr(lang, 'cli.validate.focus')}{colon}{f.focus}\n"
-                  f"    {tr(lang, 'cli.validate.shape')}{colon}{f.shape}"
-                  + "".join(f"\n    {tr(lang, 'cli.validate.programme')}{colon}{p}" for p in f.programmes))
+            focus = f"{names[f.focus]} <{f.focus}>" if f.focus in names else f.focus
+            shape = f"{_local_name(f.shape)} <{f.shape}>" if f.shape.startswith(("http://", "https://")) else f.shape
+            print(f"{severity}{colon}{f.message(lang)}\n    {tr(lang, 'cli.validate.focus')}{colon}{focus}\n"
+                  f"    {tr(lang, 'cli.validate.shape')}{colon}{shape}"
+                  + "".join(f"\n    {tr(lang, 'cli.validate.programme')}{colon}"
+                            + (f"{names[p]} <{p}>" if p in names else p) for p in f.programmes))
         counts = report.counts()
         print(", ".join(tr(lang, f"cli.count.{s}", counts[s]) for s in ("Violation", "Warning", "Info")))
     failing = report.violations if args.fail_on == "violation" else report.findings

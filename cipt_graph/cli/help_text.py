@@ -37,6 +37,8 @@ _FR: dict[str, str] = {
     "BYTES": "OCTETS",
     "TEXT": "TEXTE",
     "ORIGIN": "ORIGINE",
+    "NAME": "NOM",
+    "ADDRESS": "ADRESSE",
     # the top level
     "language of the messages, reports and pages: fr or en (default: the environment's LC_ALL / "
     "LC_MESSAGES / LANG, else fr); a command's own --lang wins":
@@ -54,8 +56,8 @@ _FR: dict[str, str] = {
         "Vérifie les données avec les formes SHACL (structure et règles d'accréditation).",
     "Run a named query (see `cipt queries`) with its parameters.":
         "Exécute une requête nommée (voir `cipt queries`) avec ses paramètres.",
-    "List the named queries with their summaries and parameters.":
-        "Liste les requêtes nommées, avec leur résumé et leurs paramètres.",
+    "List the named queries with their summaries (in the language of the messages) and parameters.":
+        "Liste les requêtes nommées, avec leur résumé (dans la langue des messages) et leurs paramètres.",
     "Key figures of the graph (from the `stats` named query).":
         "Chiffres clés du graphe (d'après la requête nommée `stats`).",
     "Accreditation audit report (HTML, Markdown or JSON): every figure cites its named query.":

@@ -148,8 +148,8 @@ def register(commands: CommandAdder) -> None:
 
     p = commands.add("import-matrix", cmd_import_matrix)
     p.add_argument("file", help="the edited workbook (.xlsx)")
-    p.add_argument("--author", help="who made the changes (default: $USER)")
-    p.add_argument("--message", "-m", default="", help="a note kept with the version")
+    p.add_argument("--author", metavar="NAME", help="who made the changes (default: $USER)")
+    p.add_argument("--message", "-m", default="", metavar="TEXT", help="a note kept with the version")
     p.add_argument("--dry-run", action="store_true", help="check and show the changes, write nothing")
     p.add_argument("--force", action="store_true",
                    help="apply even if the mapping changed since the workbook was exported")

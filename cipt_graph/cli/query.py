@@ -13,12 +13,19 @@ from .common import EXIT_OK, CommandAdder, open_data, parse_params
 def cmd_query(args: argparse.Namespace) -> int:
     """Run a named query (see `cipt queries`) with its parameters."""
     from ..output import format_result
-    from ..queries import run_query
+    from ..queries import get_query, run_query
 
     params = parse_params(args.param, args.ui_lang)
+    query = get_query(args.name)
+    # The labels follow the language of the messages (--lang, else the environment) unless
+    # `-p lang=…` says otherwise.
+    if "lang" not in params and any(p.name == "lang" for p in query.params):
+        params["lang"] = args.ui_lang
     store = open_data(args)
-    result = run_query(store, args.name, params)
-    text = format_result(result, args.format)
+    result = run_query(store, query, params)
+    rows = len(result.rows)
+    text = format_result(result, args.format, args.ui_lang,
+                         footer=tr(args.ui_lang, "cli.rows", rows, n=number(rows, args.ui_lang)))
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
@@ -34,7 +41,8 @@ def cmd_queries(args: argparse.Namespace) -> int:
             {"name": q.name, "summary": q.summary_in(lang), "summaries": {"fr": q.summary_in("fr"), "en": q.summary},
              "description": q.description, "tags": list(q.tags),
              "params": [{"name": p.name, "type": p.kind, "required": p.required, "default": p.default,
-                         "description": p.description} for p in q.params]}
+                         "description": p.description,
+                         "descriptions": {"fr": p.description_in("fr"), "en": p.description}} for p in q.params]}
             for q in queries.values()
         ], ensure_ascii=False, indent=2))
         return EXIT_OK

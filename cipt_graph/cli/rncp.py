@@ -69,5 +69,5 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("file", help="the export: export_fiches_RNCP_V4_1_*.xml or its .zip, or export-fiches-csv-*.zip")
     p.add_argument("--fiche", action="extend", nargs="+", metavar="RNCP…",
                    help="import only these fiches (repeatable), e.g. --fiche RNCP38175")
-    p.add_argument("--author", help="who imports, for the version (default: $USER)")
+    p.add_argument("--author", metavar="NAME", help="who imports, for the version (default: $USER)")
     p.add_argument("--format", choices=("text", "json"), default="text")

@@ -89,8 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def register(commands: CommandAdder) -> None:
     """Add `serve` to the `cipt` parser."""
     p = commands.add("serve", cmd_serve)
-    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--host", default="127.0.0.1", metavar="ADDRESS", help="interface to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, metavar="PORT", help="port (default: 8000)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="query time limit (default: 10)")
     p.add_argument("--report-timeout", type=float, metavar="SECONDS",
                    help="time limit of the audit report and of a diff of versions (default: 60)")
