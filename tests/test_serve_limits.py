@@ -328,3 +328,37 @@ def test_links_come_from_base_url_never_from_host(tmp_path):
     with serving([], tmp_path / "serve2.log") as server:
         r = httpx.get(f"{server.url}/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"}, timeout=60)
         assert "evil.example" not in r.text and f"127.0.0.1:{server.port}/sparql" in r.text
+
+
+def test_one_client_cannot_hold_every_page_slot(tmp_path):
+    """Lane ``app`` (pages, JSON API, audit): a client runs at most half the slots at once, its next
+    requests wait for its own; another client's request gets a free slot at once. Two client
+    addresses on loopback (127.0.0.50 floods the audit, 127.0.0.60 asks for the gaps)."""
+    def client(address: str) -> httpx.Client:
+        return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=120)
+
+    with serving(["--timeout", "5", "--max-running", "2", "--cache-bytes", "0"],
+                 tmp_path / "serve.log") as server:
+        with client("127.0.0.60") as victim:
+            assert victim.get(f"{server.url}/api/gaps").status_code == 200  # warm
+        stop = False
+
+        def flood(_: int) -> list[int]:
+            statuses = []
+            with client("127.0.0.50") as hog:
+                while not stop:
+                    statuses.append(hog.get(f"{server.url}/audit").status_code)
+            return statuses
+
+        with cf.ThreadPoolExecutor(12) as pool:
+            floods = [pool.submit(flood, i) for i in range(12)]
+            time.sleep(3)
+            with client("127.0.0.60") as victim:
+                answers = []
+                for _ in range(4):
+                    answers.append(victim.get(f"{server.url}/api/gaps"))
+                    time.sleep(0.5)
+            stop = True
+            flooded = [s for f in floods for s in f.result()]
+        assert [r.status_code for r in answers] == [200] * 4, [r.text[:200] for r in answers]
+        assert flooded and set(flooded) <= {200, 429, 503}, flooded

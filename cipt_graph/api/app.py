@@ -30,7 +30,7 @@ from .errors import install_error_handlers
 from .pages import KEPT_PARAMS, warm
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .mirror import Mirror
-from .runner import QueryRunner
+from .runner import ClientAddress, QueryRunner
 from .security import SecurityHeaders
 from .settings import Settings
 from .watch import DataWatcher
@@ -120,6 +120,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     # Junk query parameters neither reach a route nor make another cache entry (see cache.py).
     parameters = route_parameters(app, always=("lang", *KEPT_PARAMS),
                                   raw=tuple(m.__name__ for m in (sparql, named_queries, team_api, team_cell_api, writes_api)))
+    app.add_middleware(ClientAddress)  # the client's share of the slots (runner.py)
     app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters)
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}

@@ -14,15 +14,19 @@ pyoxigraph cannot interrupt a query, and a query can ask for unbounded memory (n
   inherits the served store copy-on-write, runs the work and sends the pickled result back through
   a pipe.
 
-The two lanes have their own slots; ad-hoc SPARQL has a per-client cap and a lower CPU priority
+The two lanes have their own slots, and a client (the connection's address, :data:`CLIENT`) holds
+at most part of each: ad-hoc SPARQL has a per-client cap (past it: 429) and a lower CPU priority
 (at once in a forked child, past ``pool.NICE_AFTER`` in a worker): pages, the JSON API and the named
-queries never wait behind it. A refusal says why and when to retry (``Retry-After``). Query
+queries never wait behind it. In lane ``app`` a client runs at most ``app_per_client`` pieces of
+work at once (half the slots by default); its next ones wait for one of its own to end (429 past
+the time limit), so that one client cannot hold every slot. A refusal says why and when to retry (``Retry-After``). Query
 processes die with the server (``PR_SET_PDEATHSIG``) and are killed when it stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import pickle
 import time
@@ -44,6 +48,8 @@ T = TypeVar("T")
 SPARQL, APP = "sparql", "app"
 #: How much lower the CPU priority of ad-hoc SPARQL processes is.
 SPARQL_NICE = 10
+#: The address of the client whose request is being answered (set by :class:`ClientAddress`).
+CLIENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("cipt_client", default=None)
 #: Every runner of this process, for :func:`stop_all_queries`.
 _RUNNERS: weakref.WeakSet = weakref.WeakSet()
 
@@ -90,6 +96,8 @@ class QueryRunner:
         max_running: processes running at once for pages, API and named queries (lane ``app``).
         max_sparql: ad-hoc SPARQL queries running at once (lane ``sparql``); default ``max_running``.
         per_client: ad-hoc SPARQL queries one client (IP address) may run at once.
+        app_per_client: pieces of lane ``app`` work one client may run at once (its next ones
+            wait); default half of ``max_running``, at least 1.
         memory_bytes: address space a process may add to what it holds when it starts (0: no cap).
         max_result_bytes: largest result a process may send back (413 past it).
         sparql_wait: seconds an ad-hoc query waits for a free slot before 503.
@@ -97,16 +105,20 @@ class QueryRunner:
 
     def __init__(self, timeout: float, max_running: int, *, max_sparql: int | None = None,
                  per_client: int | None = None, memory_bytes: int = 1 << 30,
-                 max_result_bytes: int = 256 << 20, sparql_wait: float = 1.0) -> None:
+                 max_result_bytes: int = 256 << 20, sparql_wait: float = 1.0,
+                 app_per_client: int | None = None) -> None:
         self.timeout = timeout
         self.max_running = max_running
         self.max_sparql = max_sparql or max_running
         self.per_client = per_client or max(1, (self.max_sparql + 1) // 2)
+        self.app_per_client = app_per_client or max(1, max_running // 2)
         self.memory_bytes = memory_bytes
         self.max_result_bytes = max_result_bytes
         self.sparql_wait = min(sparql_wait, timeout)
         self._slots = {APP: asyncio.Semaphore(max_running), SPARQL: asyncio.Semaphore(self.max_sparql)}
         self._clients: dict[str, int] = {}
+        #: Lane ``app``: each client's share of the slots, and how many of its requests use it.
+        self._shares: dict[str, list] = {}
         self._children: set[int] = set()
         self.stats = RunnerStats()
         #: The workers of :meth:`call`, once :meth:`attach` gave the store (else :meth:`call` forks).
@@ -175,6 +187,8 @@ class QueryRunner:
         if self.stopping:
             raise self._stopping_error()
         arrived = time.monotonic()
+        if client is None:
+            client = CLIENT.get()
         counted = lane == SPARQL and client is not None
         if counted:
             if self._clients.get(client, 0) >= self.per_client:
@@ -182,9 +196,24 @@ class QueryRunner:
                 raise ApiError(429, f"you already run {self.per_client} SPARQL queries at once, this service's "
                                     "limit per client; wait for one to finish", self._retry_after())
             self._clients[client] = self._clients.get(client, 0) + 1
+        share, held = None, False
+        if lane == APP and client is not None:
+            share = self._shares.setdefault(client, [asyncio.Semaphore(self.app_per_client), 0])
+            share[1] += 1
         try:
             slots = self._slots[lane]
             limit_s = timeout or self.timeout
+            if share is not None:
+                try:
+                    if share[0].locked():
+                        await asyncio.wait_for(share[0].acquire(), limit_s)
+                    else:
+                        await share[0].acquire()
+                except asyncio.TimeoutError:
+                    self.stats.refused_client += 1
+                    raise ApiError(429, f"you already run {self.app_per_client} requests at once, this service's "
+                                        "limit per client; wait for one to finish", self._retry_after()) from None
+                held = True
             wait = self.sparql_wait if lane == SPARQL else limit_s
             try:
                 if slots.locked():  # a free slot is taken at once, without wait_for's task
@@ -206,6 +235,12 @@ class QueryRunner:
                 self.stats.running[lane] -= 1
                 slots.release()
         finally:
+            if share is not None:
+                if held:
+                    share[0].release()
+                share[1] -= 1
+                if share[1] <= 0:
+                    self._shares.pop(client, None)
             if counted:
                 left = self._clients.get(client, 1) - 1
                 if left > 0:
@@ -376,3 +411,19 @@ async def run_limited(request, work: Callable[[Deadline], T], *, report: bool = 
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(work, Deadline(3600.0))
+
+
+class ClientAddress:
+    """ASGI middleware: :data:`CLIENT` is the request's client address (the connection's peer:
+    ``X-Forwarded-For`` is not read) while the request is answered."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        client = scope.get("client")
+        token = CLIENT.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLIENT.reset(token)

@@ -23,7 +23,12 @@ import networkx as nx
 from ..store import Store
 from .data import hours_text, records, shorten
 from .i18n import UI, tr
+from .network_layout import (COLUMN_PX, COLUMN_WIDTH, COLUMN_X, DEFAULT_SCALE, FONT, GAP_PX, LABEL_CHARS, ROW,
+                             _of_kind, filter_keys, layout_network, module_height)
 from .page import Links, render_page
+
+__all__ = ["COLUMN_PX", "COLUMN_WIDTH", "COLUMN_X", "DEFAULT_SCALE", "FONT", "GAP_PX", "LABEL_CHARS", "ROW",
+           "build_network", "filter_keys", "layout_network", "module_height", "render_network", "to_pyvis"]
 
 #: One colour per block, in block order (Okabe–Ito, readable by colour-blind readers).
 BLOCK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933", "#882255")
@@ -33,34 +38,14 @@ KIND_STYLE = {
     "job": {"background": "#4c2a85", "border": "#2d1650", "font": "#ffffff"},
     "objective": {"background": "#e3f4ea", "border": "#1e6b3a", "font": "#1f2933"},
 }
+#: What vis-network adds to a box's ``heightConstraint`` (margins, borders: 24 units measured) and
+#: a few units more, so that a module's box stays inside its slot of ``module_height`` + 8.
+BOX_EXTRA = 28
 #: Edge width by level rank (1 = lowest).
 LEVEL_WIDTH = {1: 2.5, 2: 6.0, 3: 10.0}
 COLUMN_HEADINGS = {"objective": "col.objectives", "module": "col.modules", "competency": "col.competencies",
                    "block": "col.blocks", "activity": "col.activities", "job": "col.jobs"}
 
-#: The page draws the whole network at ``DEFAULT_SCALE`` (canvas units → CSS pixels) or larger:
-#: labels are ``FONT`` units, so at least ``FONT * DEFAULT_SCALE`` = 12 px on screen (issue #15).
-FONT = 24
-DEFAULT_SCALE = 0.5
-#: Column widths in CSS pixels at the default scale, left to right, and the gap between columns:
-#: 924 px in all, which fits beside the details panel in a 1280 px wide window.
-COLUMN_PX = {"objective": 48, "module": 262, "competency": 176, "block": 64, "activity": 146, "job": 128}
-GAP_PX = 20
-#: Characters of a label shown in each column (the full label shows on hover, selection, focus).
-LABEL_CHARS = {"module": 21, "competency": 13, "activity": 15, "job": 13}
-ROW = 40.0  # height of a one-line box, in units (12 px text and its margins at the default scale)
-
-
-def _column_x() -> dict[str, float]:
-    x, out = 0.0, {}
-    for kind, px in COLUMN_PX.items():
-        out[kind] = (x + px / 2) / DEFAULT_SCALE
-        x += px + GAP_PX
-    return out
-
-
-COLUMN_X = _column_x()
-COLUMN_WIDTH = {kind: px / DEFAULT_SCALE for kind, px in COLUMN_PX.items()}
 VIS_VERSION = "vis-9.1.2"
 
 
@@ -106,130 +91,6 @@ def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
     return graph
 
 
-def _of_kind(graph: nx.DiGraph, kind: str) -> list[str]:
-    return [n for n, k in graph.nodes(data="kind") if k == kind]
-
-
-def _linked(graph: nx.DiGraph, node: str, kind: str, *, outgoing: bool) -> list[str]:
-    edges = graph.out_edges(node, data="kind") if outgoing else graph.in_edges(node, data="kind")
-    return [(v if outgoing else u) for u, v, k in edges if k == kind]
-
-
-def filter_keys(graph: nx.DiGraph) -> dict[str, dict[str, list[str]]]:
-    """For each node, the blocks, jobs and periods it belongs to, for the page's filters.
-
-    A node is shown under a filter when the filter's value is in its list: a module belongs to the
-    blocks of the competencies it covers, to its period and to the jobs needing what it covers; a
-    competency to its block, the periods of the modules covering it and the jobs needing it; and
-    so on along the chain job → activity → competency → block.
-    """
-    comp_jobs: dict[str, set[str]] = {c: set() for c in _of_kind(graph, "competency")}
-    for job in _of_kind(graph, "job"):
-        for act in _linked(graph, job, "involves", outgoing=True):
-            for comp in _linked(graph, act, "requires", outgoing=True):
-                comp_jobs[comp].add(graph.nodes[job]["code"])
-    keys: dict[str, dict[str, set[str]]] = {}
-    for comp in comp_jobs:
-        block = graph.nodes[comp].get("block")
-        periods = {graph.nodes[m]["period"] for m in _linked(graph, comp, "covers", outgoing=False)}
-        keys[comp] = {"blocks": {block} if block else set(), "jobs": comp_jobs[comp], "periods": periods - {None}}
-
-    def union(nodes: list[str]) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {"blocks": set(), "jobs": set(), "periods": set()}
-        for n in nodes:
-            for key, values in keys[n].items():
-                out[key] |= values
-        return out
-
-    for m in _of_kind(graph, "module"):
-        keys[m] = union(_linked(graph, m, "covers", outgoing=True))
-        keys[m]["periods"] = {graph.nodes[m]["period"]} - {None}
-    for b in _of_kind(graph, "block"):
-        keys[b] = union(_linked(graph, b, "broader", outgoing=False))
-        keys[b]["blocks"] = {graph.nodes[b]["code"]}
-    for a in _of_kind(graph, "activity"):
-        keys[a] = union(_linked(graph, a, "requires", outgoing=True))
-        keys[a]["jobs"] = {graph.nodes[j]["code"] for j in _linked(graph, a, "involves", outgoing=False)}
-    for o in _of_kind(graph, "objective"):
-        modules = _linked(graph, o, "serves", outgoing=False)
-        keys[o] = union([c for m in modules for c in _linked(graph, m, "covers", outgoing=True)])
-        keys[o]["periods"] = {graph.nodes[m]["period"] for m in modules} - {None}
-    for j in _of_kind(graph, "job"):
-        keys[j] = union([c for a in _linked(graph, j, "involves", outgoing=True)
-                         for c in _linked(graph, a, "requires", outgoing=True)])
-        keys[j]["jobs"] = {graph.nodes[j]["code"]}
-    return {n: {k: sorted(v) for k, v in d.items()} for n, d in keys.items()}
-
-
-def module_height(hours: object) -> float:
-    """The height of a module's box in units, proportional to its hours (modules are sized by
-    hours), never less than one line of text."""
-    return max(ROW, 2.2 * float(hours or 0))
-
-
-def _spread(nodes: list[str], top: float, bottom: float, pos: dict, x: float, minimum: float) -> None:
-    """Place ``nodes`` (in order) evenly from ``top`` to ``bottom``, at least ``minimum`` apart."""
-    if not nodes:
-        return
-    step = max((bottom - top) / max(len(nodes) - 1, 1), minimum) if len(nodes) > 1 else 0.0
-    start = (top + bottom) / 2 - step * (len(nodes) - 1) / 2
-    for i, n in enumerate(nodes):
-        pos[n] = (x, start + i * step)
-
-
-def layout_network(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
-    """A deterministic layered layout: one column per kind, left to right objectives, modules,
-    competencies (grouped by block), blocks, activities, jobs.
-
-    Modules stack by period (each period ordered by the mean position of the competencies it
-    covers, which keeps crossings few), sized by hours; competencies spread over the same height
-    in block order, each block beside its competencies; objectives, activities and jobs spread
-    over that height, each ordered by the mean position of what it links to. Same graph, same layout.
-    """
-    pos: dict[str, tuple[float, float]] = {}
-    comps = sorted(_of_kind(graph, "competency"),
-                   key=lambda c: (graph.nodes[c].get("block") or "~", graph.nodes[c]["code"]))
-    periods = sorted({graph.nodes[m]["period"] or "~" for m in _of_kind(graph, "module")})
-    groups = [[m for m in _of_kind(graph, "module") if (graph.nodes[m]["period"] or "~") == p] for p in periods]
-    total = (sum(module_height(graph.nodes[m]["hours"]) + 8 for g in groups for m in g)
-             + 60 * max(len(groups) - 1, 0))
-    span = max(total, len(comps) * (ROW + 8) + 30 * len({graph.nodes[c].get("block") for c in comps}), ROW)
-    # Competencies first (the modules are ordered by them): blocks separated by a wider gap.
-    blocks = [b for i, b in enumerate(graph.nodes[c].get("block") for c in comps)
-              if i == 0 or graph.nodes[comps[i - 1]].get("block") != b]
-    gap = 30.0
-    step = max((span - gap * (len(blocks) - 1)) / max(len(comps) - 1, 1), ROW + 8) if len(comps) > 1 else 0.0
-    y, previous = 0.0, None
-    for c in comps:
-        block = graph.nodes[c].get("block")
-        if previous is not None:
-            y += step + (gap if block != previous else 0.0)
-        pos[c] = (COLUMN_X["competency"], y)
-        previous = block
-    span = max(span, y)
-
-    def centre(nodes: list[str]) -> float:
-        ys = [pos[n][1] for n in nodes if n in pos]
-        return sum(ys) / len(ys) if ys else span / 2
-
-    for b in _of_kind(graph, "block"):
-        pos[b] = (COLUMN_X["block"], centre(_linked(graph, b, "broader", outgoing=False)))
-    y = span / 2 - total / 2
-    for group in groups:
-        group.sort(key=lambda m: (centre(_linked(graph, m, "covers", outgoing=True)), graph.nodes[m]["sequence"]))
-        for m in group:
-            h = module_height(graph.nodes[m]["hours"])
-            pos[m] = (COLUMN_X["module"], y + h / 2)
-            y += h + 8
-        y += 60
-    for kind, link, outgoing in (("objective", "serves", False), ("activity", "requires", True),
-                                 ("job", "involves", True)):
-        nodes = sorted(_of_kind(graph, kind),
-                       key=lambda n: (centre(_linked(graph, n, link, outgoing=outgoing)), graph.nodes[n]["code"]))
-        _spread(nodes, 0.0, span, pos, COLUMN_X[kind], ROW + 30)
-    return pos
-
-
 def _block_colours(graph: nx.DiGraph) -> dict[str, str]:
     codes = sorted(graph.nodes[b]["code"] for b in _of_kind(graph, "block"))
     return {code: BLOCK_COLOURS[i % len(BLOCK_COLOURS)] for i, code in enumerate(codes)}
@@ -252,7 +113,7 @@ def _node_style(graph: nx.DiGraph, node: str, colours: dict[str, str], lang: str
     if kind == "module":
         style = KIND_STYLE["module"]
         return {"label": f"{code} {shorten(label, LABEL_CHARS['module'])} ·\u00a0{hours_text(data['hours'], lang)}\u00a0h",
-                **_box(kind), "heightConstraint": {"minimum": module_height(data["hours"]) - 8, "valign": "middle"},
+                **_box(kind), "heightConstraint": {"minimum": module_height(data["hours"]) - BOX_EXTRA, "valign": "middle"},
                 "color": {"background": style["background"], "border": style["border"]},
                 "font": {"color": style["font"], "align": "left"}}
     if kind == "competency":
@@ -366,7 +227,10 @@ def render_network(store: Store, lang: str, links: Links) -> str:
               for n, (_, y) in pos.items()) - 70
     headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()
                 if kind != "objective"]
-    headings.append({"x": COLUMN_X["objective"], "y": top, "text": "O", "title": tr(lang, "col.objectives")})
+    # The objectives' column is narrow: its title starts at the column's left edge (it reaches over
+    # the gap, short of the modules' centred title).
+    headings.append({"x": COLUMN_X["objective"] - COLUMN_WIDTH["objective"] / 2, "y": top,
+                     "text": tr(lang, "col.objectives"), "align": "left"})
     for code, plabel in periods:
         first = min((pos[m][1] - module_height(graph.nodes[m]["hours"]) / 2 for m in _of_kind(graph, "module")
                      if graph.nodes[m]["period"] == code))

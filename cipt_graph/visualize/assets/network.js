@@ -33,12 +33,15 @@
   Array.prototype.forEach.call(container.querySelectorAll("div.vis-network"), function (inner) {
     inner.setAttribute("role", "application");
     inner.setAttribute("aria-label", UI["graph.canvas"]);
+    // vis-network focuses this area on a click (for its keys): without scrolling the page, so a
+    // canvas taller than the window does not jump between the press and the release.
+    inner.focus = function () { HTMLElement.prototype.focus.call(inner, { preventScroll: true }); };
   });
 
   network.on("beforeDrawing", function (ctx) {
     ctx.save();
-    ctx.textAlign = "center";
     DATA.headings.forEach(function (h) {
+      ctx.textAlign = h.align || "center";
       ctx.font = h.small ? "italic 26px DejaVu Sans, Arial, sans-serif" : "bold 30px DejaVu Sans, Arial, sans-serif";
       ctx.fillStyle = h.small ? "#52606d" : "#1f2933";
       if (!focused) ctx.fillText(h.text, h.x, h.y);
