@@ -87,6 +87,18 @@ BODY_TIMEOUT = 30.0
 MAX_CONNECTIONS = 512
 #: Seconds in-flight requests get to finish after SIGTERM / Ctrl-C before the server stops anyway.
 GRACEFUL_SECONDS = 2.0
+#: Seconds a client may leave its connection's write buffer full (it reads less than the buffer's
+#: 48 KiB between its high and low water marks in that time): past it the connection is aborted and
+#: its buffers freed (``$CIPT_WRITE_TIMEOUT`` overrides it).
+WRITE_TIMEOUT = float(os.environ.get("CIPT_WRITE_TIMEOUT") or 30.0)
+#: Bytes of response bodies being sent at once, per process, each distinct body counted once
+#: (``$CIPT_RESPONSE_BUDGET`` overrides it): past it a new answer of ``LARGE_BODY`` bytes or more
+#: is replaced by 503 with ``Retry-After``.
+RESPONSE_BUDGET = int(os.environ.get("CIPT_RESPONSE_BUDGET") or 256 << 20)
+LARGE_BODY = 1 << 20
+#: Size of the slices a large body is handed to the connection in: the connection's buffer then
+#: holds at most one slice beyond its high-water mark, never a copy of the whole body.
+SEND_CHUNK = 256 << 10
 
 
 def bind_socket(host: str, port: int):
@@ -119,6 +131,99 @@ def bind_socket(host: str, port: int):
     return sock
 
 
+class _ResponsesInFlight:
+    """The bodies being sent by this process, each distinct ``bytes`` object counted once (a body
+    shared with the cache, sent to many clients, is one copy)."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[int, list] = {}  # id -> [body, number of connections sending it]
+        self.total = 0
+
+    def admit(self, body) -> bool:
+        """Count ``body`` as being sent; ``False`` (not counted) when it is large, not already
+        being sent, and would take the total past ``RESPONSE_BUDGET``."""
+        entry = self.bodies.get(id(body))
+        if entry is not None and entry[0] is body:
+            entry[1] += 1
+            return True
+        if len(body) >= LARGE_BODY and self.total + len(body) > RESPONSE_BUDGET:
+            return False
+        self.bodies[id(body)] = [body, 1]
+        self.total += len(body)
+        return True
+
+    def release(self, body) -> None:
+        entry = self.bodies.get(id(body))
+        if entry is not None and entry[0] is body:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self.bodies[id(body)]
+                self.total -= len(body)
+
+
+IN_FLIGHT = _ResponsesInFlight()
+
+
+def _busy_answer(scope) -> tuple[dict, dict]:
+    """503 "too many large answers being sent", in French unless the client asks for English."""
+    languages = b"".join(v for k, v in scope.get("headers", ()) if k == b"accept-language").lower()
+    if languages.startswith(b"en"):
+        text = ("the server is already sending too many large answers to slow clients; "
+                "retry in a few seconds")
+    else:
+        text = ("le serveur envoie déjà trop de grandes réponses à des clients lents ; "
+                "réessayez dans quelques secondes")
+    body = (text + "\n").encode("utf-8")
+    start = {"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        (b"retry-after", b"10"), (b"cache-control", b"no-store")]}
+    return start, {"type": "http.response.body", "body": body, "more_body": False}
+
+
+def budgeted(app):
+    """``app`` whose large answers are sent in slices (no copy per connection) within
+    ``RESPONSE_BUDGET`` bytes in flight (:class:`_ResponsesInFlight`); past it: 503."""
+
+    async def budgeted_app(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        held: list = []
+
+        async def sliced_send(message):
+            if message["type"] == "http.response.start":
+                held.append(message)  # sent with the body, once the budget is known
+                return
+            if held and message["type"] == "http.response.body":
+                start = held.pop()
+                body = message.get("body", b"")
+                if message.get("more_body") or len(body) < LARGE_BODY:
+                    await send(start)
+                    return await send(message)
+                if not IN_FLIGHT.admit(body):
+                    busy_start, busy_body = _busy_answer(scope)
+                    await send(busy_start)
+                    return await send(busy_body)
+                try:
+                    await send(start)
+                    view = memoryview(body)
+                    for at in range(0, len(body), SEND_CHUNK):
+                        last = at + SEND_CHUNK >= len(body)
+                        await send({"type": "http.response.body", "body": view[at:at + SEND_CHUNK],
+                                    "more_body": not last})
+                finally:
+                    IN_FLIGHT.release(body)
+                return
+            if held:
+                await send(held.pop())
+            await send(message)
+
+        await app(scope, receive, sliced_send)
+        if held:
+            await send(held.pop())
+
+    return budgeted_app
+
+
 def _guarded_protocol():
     """uvicorn's h11 protocol with header and body read timeouts and a cap on open connections."""
     import h11
@@ -127,7 +232,32 @@ def _guarded_protocol():
     class GuardedH11Protocol(H11Protocol):
         header_timeout = HEADER_TIMEOUT
         body_timeout = BODY_TIMEOUT
+        write_timeout = WRITE_TIMEOUT
         max_connections = MAX_CONNECTIONS
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.app = budgeted(self.app)
+            self._write_timer = None
+
+        def pause_writing(self) -> None:  # the client does not read: it has write_timeout seconds
+            super().pause_writing()
+            if self._write_timer is None:
+                self._write_timer = self.loop.call_later(self.write_timeout, self._write_timed_out)
+
+        def resume_writing(self) -> None:
+            self._stop_write_timer()
+            super().resume_writing()
+
+        def _stop_write_timer(self) -> None:
+            if self._write_timer is not None:
+                self._write_timer.cancel()
+                self._write_timer = None
+
+        def _write_timed_out(self) -> None:
+            self._write_timer = None
+            self.logger.info("aborting a connection whose client read nothing for %s s", self.write_timeout)
+            self.transport.abort()  # close() would wait for the buffer to drain: abort frees it
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -198,9 +328,25 @@ def _guarded_protocol():
 
         def connection_lost(self, exc) -> None:
             self._disarm()
+            self._stop_write_timer()
             super().connection_lost(exc)
 
     return GuardedH11Protocol
+
+
+def return_large_blocks_to_the_system(threshold: int = 1 << 20) -> None:
+    """Have glibc's malloc map blocks of ``threshold`` bytes or more on their own, so a large
+    answer's memory goes back to the system when freed. By default the threshold grows with the
+    blocks freed (up to 32 MiB): answers of a few MiB then stay in the heap, fragmented, and the
+    process's memory only grows. No effect on another C library."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, threshold)  # M_MMAP_THRESHOLD (glibc malloc.h)
+    except (OSError, AttributeError):
+        pass
 
 
 def raise_open_files_limit(wanted: int = 8192) -> None:
@@ -236,6 +382,7 @@ def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory:
     most {GRACEFUL_SECONDS} s for answers still being sent (:class:`StoppingServer`).
     """
     raise_open_files_limit()
+    return_large_blocks_to_the_system()
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         app, host=host, port=port, factory=factory, workers=workers, log_level=log_level,
