@@ -236,8 +236,33 @@ SELECT DISTINCT ?s WHERE {
 # them took 12 ms at university scale, on every scoped page.)
 
 
+class UnknownProgramme(QueryError):
+    """A value that names no programme of the dataset (see :func:`resolve_programme`)."""
+
+
+_PROGRAMME_CODES = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?code WHERE {
+  { SELECT ?p (SAMPLE(?found) AS ?code) WHERE {
+      ?p a cipt:Programme .
+      OPTIONAL { ?p skos:notation ?notation . }
+      OPTIONAL { ?p dcterms:identifier ?identifier . }
+      BIND(COALESCE(?notation, ?identifier, REPLACE(STR(?p), "^.*/", "")) AS ?found)
+    } GROUP BY ?p }
+} ORDER BY ?code
+"""
+
+
+def programme_codes(store: Store) -> list[str]:
+    """The code of every programme of the dataset (its ``skos:notation``, else its
+    ``dcterms:identifier``, else the last segment of its IRI, as ``programmes.rq`` gives it), sorted."""
+    return [str(term.value) for term in select(store, _PROGRAMME_CODES).column("code") if term is not None]
+
+
 def _unknown_programme(value: str) -> QueryError:
-    return QueryError(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)",
+    return UnknownProgramme(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)",
                       fr=f"{value!r} n'est pas un programme connu (donnez son code, comme M2_CIPT ou U007, ou son IRI)")
 
 

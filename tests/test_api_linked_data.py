@@ -164,7 +164,9 @@ def test_minted_iri_with_a_dot_resolves(store, client):
 
 @pytest.mark.parametrize("path", ["/id/module/M99", "/id/nothing/at/all", "/id/module/M99.ttl", "/id/"])
 def test_unknown_iri_is_404(client, path):
-    r = client.get(path)
+    r = client.get(path)  # French by default (issue #15), English on request
+    assert r.status_code == 404 and "le graphe ne contient rien sur" in r.text
+    r = client.get(path, headers={"Accept-Language": "en"})
     assert r.status_code == 404 and "the graph holds nothing about" in r.text
 
 

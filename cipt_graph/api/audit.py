@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from ..audit import build_audit_report
-from .errors import ApiError
+from .errors import programme_error
 from ..errors import QueryError
 from ..audit.render_html import render_html
 from ..audit.render_json import render_json
@@ -55,7 +55,7 @@ async def get_audit(
         except QueryError as exc:
             if programme is None:
                 raise
-            raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
+            raise programme_error(store, programme, exc) from exc
         render = {"html": render_html, "json": render_json, "md": render_md}[format]
         counts = report.counts()
         return render(report), {"X-Cipt-Audit-Violations": str(counts["violation"]),

@@ -145,15 +145,38 @@ def check_form_token(request: Request, given: str) -> bool:
     return True
 
 
+#: The answer to a form refused for its CSRF token, per language.
+CSRF_REFUSED = {
+    "fr": "Formulaire refusé : jeton anti-falsification (CSRF) absent ou invalide. Rechargez la page et recommencez.\n",
+    "en": "Form refused: the anti-forgery (CSRF) token is missing or invalid. Reload the page and try again.\n",
+}
+
+
+def _scope_lang(scope) -> str:
+    """The language of a refusal made before the route runs (the form's body is not read): the
+    address's ``lang`` when ``fr`` or ``en``, else ``Accept-Language``'s choice, else French."""
+    from urllib.parse import parse_qs
+
+    from ..i18n import negotiate
+
+    asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
+    if asked in ("fr", "en"):
+        return asked
+    header = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"accept-language"), None)
+    return negotiate(header)
+
+
 class CsrfProtection:
     """``asgi-csrf`` as a Starlette middleware, limited to the team's form paths."""
 
     def __init__(self, app, secret: str, secure: bool):
         async def refused(scope, send, message_id):
-            body = ("Formulaire refusé : jeton anti-falsification (CSRF) absent ou invalide. "
-                    "Rechargez la page et recommencez.\n").encode("utf-8")
+            lang = _scope_lang(scope)
+            body = CSRF_REFUSED[lang].encode("utf-8")
             await send({"type": "http.response.start", "status": 403,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-language", lang.encode()),
+                                    (b"vary", b"Accept-Language"),
                                     (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
 

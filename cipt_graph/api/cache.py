@@ -14,7 +14,8 @@ read, ``If-Modified-Since`` is ignored and a matching ``If-None-Match`` gets 412
 §13.1). The ETag covers the body and its ``Content-Type``. ``X-Cipt-Cache: hit`` or
 ``miss`` tells where an answer came from. Requests with a ``Cookie`` or ``Authorization``
 header (the team's sessions) and answers that set a cookie or say ``private``/``no-store`` are
-never cached.
+never cached; an answer to a request with credentials says ``Cache-Control: private, no-store``
+(unless it says otherwise) and ``Vary: Cookie``: its page may name the signed-in person.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ UNCACHED_PREFIXES = ("/api/imports",)
 #: POST paths that are reads (the SPARQL protocol's query by POST).
 POST_READS = ("/sparql",)
 CACHE_CONTROL = b"no-cache"
+#: The ``Cache-Control`` of an answer to a request with credentials that gives none.
+PRIVATE = b"private, no-store"
 HEADER = b"x-cipt-cache"
 
 
@@ -115,6 +118,27 @@ class LruCache:
         for key in [k for k in self._entries if k[0] < token]:
             self.stats.bytes -= self._entries.pop(key).size
         self.stats.entries = len(self._entries)
+
+
+def _private(send: Send) -> Send:
+    """``send`` with ``Cache-Control: private, no-store`` and ``Vary: Cookie`` added to an answer
+    that says nothing of its caching (see :class:`ResponseCache`: answers to a request with
+    credentials)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(k.lower() == b"cache-control" for k, _ in headers):
+                headers.append((b"cache-control", PRIVATE))
+            varies = [i for i, (k, _) in enumerate(headers) if k.lower() == b"vary"]
+            if not varies:
+                headers.append((b"vary", b"Cookie"))
+            elif b"cookie" not in headers[varies[0]][1].lower():
+                headers[varies[0]] = (headers[varies[0]][0], headers[varies[0]][1] + b", Cookie")
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _header(scope: Scope, name: bytes) -> bytes:
@@ -283,8 +307,12 @@ class ResponseCache:
                 or not (method == "GET" or method == "POST" and path in POST_READS)
                 or _header(scope, b"cookie") or _header(scope, b"authorization")):
             # A request with credentials (a session, a CSRF cookie, a token) may get an answer
-            # made for it alone: never served from, nor stored in, the shared cache.
-            await self.app(scope, receive, send)
+            # made for it alone (a page naming the signed-in person): never served from, nor
+            # stored in, the shared cache, and marked so for every cache on the way.
+            if scope["type"] == "http" and (_header(scope, b"cookie") or _header(scope, b"authorization")):
+                await self.app(scope, receive, _private(send))
+            else:
+                await self.app(scope, receive, send)
             return
         body = b""
         if method == "POST":

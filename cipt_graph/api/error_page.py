@@ -14,15 +14,22 @@ from .pages import html_page, page_lang, site_links, switch_href
 
 
 def render_error_page(request: Request, status: int, message: str,
-                      headers: dict[str, str] | None = None, *, message_lang: str = "en") -> Response:
-    """The HTML answer for an error ``status`` with the ``message`` (in ``message_lang``)."""
+                      headers: dict[str, str] | None = None, *, message_lang: str = "en",
+                      title: str | None = None) -> Response:
+    """The HTML answer for an error ``status`` with the ``message`` (in ``message_lang``);
+    ``title``: the catalogue key of a title more precise than the status's (its lead is then the
+    message alone)."""
     asked = request.query_params.get("lang")
     lang = page_lang(request, asked if asked in ("fr", "en") else None)
     links = site_links(request, lang)
-    key = f"error.{status}"
+    key = title if title in UI[lang] else f"error.{status}"
     title = tr(lang, key) if key in UI[lang] else tr(lang, "error.other")
-    lead = (tr(lang, "error.not_found", path=request.url.path) if status == 404
-            else f"{tr(lang, 'error.title', status=status)}.")
+    if key != f"error.{status}":
+        lead = f"{title}."
+    elif status == 404:
+        lead = tr(lang, "error.not_found", path=request.url.path)
+    else:
+        lead = f"{tr(lang, 'error.title', status=status)}."
     body = (f'<div class="error-page"><p class="lead">{escape(lead)}</p>'
             f'<p class="detail"><span>{escape(tr(lang, "error.detail"))}</span> <span lang="{message_lang}">{escape(message)}</span></p>'
             f'<p><a href="{escape(links.view("dashboard", lang))}">{escape(tr(lang, "error.home"))}</a></p></div>')

@@ -37,23 +37,52 @@ class ApiError(Exception):
     of the request's language (:func:`request_lang`)."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, *,
-                 fr: str | None = None) -> None:
+                 fr: str | None = None, title: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
         self.fr = fr
+        #: The key of the error page's title in the site's catalogue (``error.unknown_programme``),
+        #: when the status's own title would mislead.
+        self.title = title
 
     def text(self, lang: str) -> tuple[str, str]:
         """(the message in ``lang`` when known, else in English; the language it is in)."""
         return (self.fr, "fr") if lang == "fr" and self.fr else (self.message, "en")
 
     def __reduce__(self):  # picklable: errors come back from query processes (runner.py)
-        return (_rebuild_api_error, (type(self), self.status, self.message, self.headers, self.fr))
+        return (_rebuild_api_error, (type(self), self.status, self.message, self.headers, self.fr, self.title))
 
 
-def _rebuild_api_error(cls, status, message, headers, fr):
-    return cls(status, message, headers, fr=fr)
+def _rebuild_api_error(cls, status, message, headers, fr, title=None):
+    return cls(status, message, headers, fr=fr, title=title)
+
+
+#: How many programme codes an unknown programme's answer lists.
+PROGRAMMES_LISTED = 12
+
+
+def programme_error(store, value: str, exc: CiptError, parameter: str = "programme") -> ApiError:
+    """The 404 of a ``programme`` parameter naming no programme (``exc``, from
+    :func:`cipt_graph.queries.resolve_programme`): the parameter named, and the dataset's own codes
+    (the first :data:`PROGRAMMES_LISTED`, with how many more). Other refusals (a value naming
+    several programmes) keep their own message, the parameter named."""
+    from ..queries import UnknownProgramme, programme_codes
+
+    if not isinstance(exc, UnknownProgramme):
+        return ApiError(400, f"{parameter}: {exc.text('en')}", fr=f"paramètre « {parameter} » : {exc.text('fr')}")
+    codes = programme_codes(store)
+    shown = ", ".join(codes[:PROGRAMMES_LISTED])
+    more = len(codes) - PROGRAMMES_LISTED
+    en = f"the {parameter} parameter names no programme of this dataset: {value!r}"
+    fr = f"le paramètre « {parameter} » ne désigne aucun programme de ce jeu de données : « {value} »"
+    if codes:
+        en += f". Its programmes: {shown}" + (f" and {more} more" if more > 0 else "")
+        fr += f". Ses programmes : {shown}" + (f" et {more} autres" if more > 0 else "")
+    else:
+        en, fr = en + " (it holds none)", fr + " (il n'en contient aucun)"
+    return ApiError(404, en + " (see /programmes).", fr=fr + " (voir /programmes).", title="error.unknown_programme")
 
 
 def cipt_text(exc: CiptError, lang: str) -> tuple[str, str]:
@@ -72,6 +101,44 @@ def _guess(exc: CiptError) -> str:
     return "fr" if exc.fr and exc.message == exc.fr else "en"
 
 
+def validation_text(err: dict, lang: str) -> str:
+    """One of FastAPI's validation errors (``{"type", "loc", "msg", "ctx"}``) as a sentence naming
+    the parameter: in English, pydantic's own message; in French, the common cases (a parameter
+    missing, a value not among those allowed, not a number, too long or too short) said in French,
+    any other case as "valeur refusée" with pydantic's message kept after it."""
+    where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body", "header", "form"))
+    msg = str(err.get("msg", "invalid value"))
+    if lang != "fr":
+        return f"{where}: {msg}" if where else msg
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    param = f"paramètre « {where} »" if where else "paramètre"
+    if kind == "missing":
+        return f"{param} absent : il est obligatoire"
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "")).replace(" or ", " ou ")
+        return f"{param} : valeur non acceptée ({expected} attendu)" if expected else f"{param} : valeur non acceptée"
+    if kind.startswith(("int_", "float_", "decimal_")) and kind.endswith(("_parsing", "_type")):
+        return f"{param} : un nombre est attendu"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(ctx.values()), "")
+        word = {"greater_than_equal": "au moins", "greater_than": "plus de",
+                "less_than_equal": "au plus", "less_than": "moins de"}[kind]
+        return f"{param} : la valeur doit être {word} {bound}"
+    if kind in ("string_too_long", "string_too_short"):
+        limit = ctx.get("max_length" if kind == "string_too_long" else "min_length", "")
+        word = "au plus" if kind == "string_too_long" else "au moins"
+        return f"{param} : {word} {limit} caractères"
+    return f"{param} : valeur refusée ({msg})"
+
+
+def _page_lang(request: Request) -> str:
+    """The language of the framework's own messages (404, 405, a refused parameter): the
+    request's (:func:`request_lang`) on an HTML page, English for machine clients (JSON, plain
+    text), whose messages are a stable contract."""
+    return request_lang(request) if _wants_html(request) and not request.url.path.startswith(("/api", CASE_PREFIX)) else "en"
+
+
 def _wants_html(request: Request) -> bool:
     """A browser asking for a page (``text/html`` named in ``Accept``), outside the SPARQL protocol."""
     if request.url.path.startswith("/sparql"):
@@ -81,7 +148,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None, *,
-                   message_lang: str = "en") -> Response:
+                   message_lang: str = "en", title: str | None = None) -> Response:
     """JSON (``{"status", "error", "message"}``) under ``/api``; an HTML page of the site for
     browsers (``Accept: text/html``); plain text otherwise.
 
@@ -97,7 +164,7 @@ def error_response(request: Request, status: int, message: str, headers: dict[st
         try:
             from .error_page import render_error_page
 
-            return render_error_page(request, status, message, headers, message_lang=message_lang)
+            return render_error_page(request, status, message, headers, message_lang=message_lang, title=title)
         except Exception:  # the page itself failed: the plain answer below still tells
             log.exception("the error page failed")
     return PlainTextResponse(f"{status} {_REASONS.get(status, 'Error')}: {message}\n", status_code=status, headers=headers)
@@ -109,7 +176,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         message, lang = exc.text(request_lang(request))
-        return error_response(request, exc.status, message, exc.headers, message_lang=lang)
+        return error_response(request, exc.status, message, exc.headers, message_lang=lang, title=exc.title)
 
     @app.exception_handler(CiptError)
     async def _cipt_error(request: Request, exc: CiptError) -> Response:
@@ -126,19 +193,23 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        lang, message_lang = _page_lang(request), "en"
+        path = request.url.path
         if exc.status_code == 404 and message == "Not Found":
-            message = f"no resource at {request.url.path}"
+            message, message_lang = ((f"aucune ressource à l'adresse {path}", "fr") if lang == "fr"
+                                     else (f"no resource at {path}", "en"))
         if exc.status_code == 405:
-            message = f"method {request.method} is not allowed on {request.url.path}"
-        return error_response(request, exc.status_code, message, getattr(exc, "headers", None))
+            message, message_lang = ((f"la méthode {request.method} n'est pas acceptée à l'adresse {path}", "fr")
+                                     if lang == "fr" else (f"method {request.method} is not allowed on {path}", "en"))
+        return error_response(request, exc.status_code, message, getattr(exc, "headers", None),
+                              message_lang=message_lang)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        parts = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
-            parts.append(f"{where}: {err.get('msg', 'invalid value')}" if where else str(err.get("msg")))
-        return error_response(request, 400, "; ".join(parts) or "invalid request")
+        lang = _page_lang(request)
+        parts = [validation_text(err, lang) for err in exc.errors()]
+        fallback = "requête incorrecte" if lang == "fr" else "invalid request"
+        return error_response(request, 400, "; ".join(parts) or fallback, message_lang=lang)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -186,7 +186,8 @@ async def resource(path: str, request: Request,
                 if found is not None:
                     break
         if found is None:
-            raise ApiError(404, f"the graph holds nothing about {CID[path]}")
+            raise ApiError(404, f"the graph holds nothing about {CID[path]}",
+                           fr=f"le graphe ne contient rien sur {CID[path]}")
         iri, triples, is_graph = found
         media = media or _negotiate(request)
         base = id_path(iri.value) or f"/id/{path}"
@@ -206,7 +207,8 @@ def _ontology(request: Request, lang: str, media: str) -> Response:
     store = request.app.state.store
     triples = _triples(store, GRAPH_CONTENT, graph=ox.NamedNode(str(GRAPH_ONTOLOGY)))
     if not triples:
-        raise ApiError(404, "the store holds no vocabulary graph")
+        raise ApiError(404, "the store holds no vocabulary graph",
+                       fr="l'entrepôt ne contient pas le graphe du vocabulaire")
 
     def html() -> str:
         terms = {t.object for t in triples} | {t.subject for t in triples}

@@ -42,6 +42,7 @@ from .auth import (
     current_account,
     open_session,
 )
+from .errors import cipt_text
 from .pages import html_page, page_lang, site_links, switch_href
 from .team_data import self_validation_allowed as _self_allowed
 from .team_data import validated_by as _validated_by
@@ -178,7 +179,7 @@ async def review_page(request: Request) -> Response:
     try:
         cat = await run_in_threadpool(catalogue, workspace, lang)
     except CiptError as exc:
-        return _render(request, "base.html.j2", lang, "review", status=503, error=exc.message)
+        return _render(request, "base.html.j2", lang, "review", status=503, error=cipt_text(exc, lang)[0])
     rows = link_rows(workspace, cat, kind, block=params.get("block", ""), module=params.get("module", ""),
                      status=params.get("status", ""))
     account = current_account(request)
@@ -202,7 +203,7 @@ async def _apply(request: Request, work, form: dict, lang: str, done_key: str, o
             if on_error is not None:
                 return await on_error(exc)
             return _render(request, "base.html.j2", lang, "refused", status=getattr(exc, "status", 400),
-                           error=exc.message, errors=[])
+                           error=cipt_text(exc, lang)[0], errors=[])
         if result.changed:
             from .writes import _refresh
 
@@ -363,7 +364,7 @@ async def diff_page(request: Request, a: str, b: str) -> Response:
     try:
         diff = await run_in_threadpool(diff_versions, workspace, a, b, lang=lang)
     except CiptError as exc:
-        return _render(request, "base.html.j2", lang, "versions", status=404, error=exc.message)
+        return _render(request, "base.html.j2", lang, "versions", status=404, error=cipt_text(exc, lang)[0])
     from babel.numbers import format_decimal
 
     from ..versions.diff_kinds import detail, headline, plain

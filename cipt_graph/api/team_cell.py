@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts import Account
 from ..errors import CiptError, InputError
 from .auth import current_account
+from .errors import cipt_text
 from .team_text import TEXT, format_number
 
 router = APIRouter(include_in_schema=False)
@@ -79,7 +80,7 @@ async def render_cell(request: Request, lang: str, module: str, competency: str,
     try:
         context = await run_in_threadpool(_cell_context, workspace, lang, module, competency)
     except CiptError as exc:
-        return _render(request, "base.html.j2", lang, "edit_cell", status=503, error=exc.message)
+        return _render(request, "base.html.j2", lang, "edit_cell", status=503, error=cipt_text(exc, lang)[0])
     if context is None:
         return _render(request, "base.html.j2", lang, "edit_cell", status=404,
                        error=t["unknown_cell"].format(module=module, competency=competency))

@@ -26,7 +26,7 @@ from ..visualize import render_view
 from ..visualize.data import programme_scope
 from ..visualize.matrix import matrix_csv, matrix_xlsx
 from ..visualize.overview import render_overview
-from .errors import ApiError
+from .errors import programme_error
 from .pages import LANG, Lang, html_page, page_lang, site_links
 from ..visualize.static import asset_media_type, asset_names, asset_text
 
@@ -94,7 +94,7 @@ def scoped(store, programme: str | None, work: Callable[[object], T]) -> T:
         try:  # its IRI from here on: each query then checks it in 0.2 ms, where a code lookup takes 5
             programme = resolve_programme(store, programme).value
         except QueryError as exc:
-            raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
+            raise programme_error(store, programme, exc) from exc
     with programme_scope(programme):
         return work(store)
 

@@ -43,6 +43,11 @@ class Links:
         keep: other query parameters every server link carries, as ``(name, value)`` pairs.
         editable: True when the reader is a signed-in editor on a service that accepts changes:
             the matrix then links each cell to its editor (:meth:`edit_cell`).
+        account: the signed-in reader, ``(name shown, role)`` (``reader``, ``editor`` or
+            ``validator``): the header names them, with a sign-out button. None: anonymous.
+        csrf: the CSRF token of the sign-out form (with ``account``).
+        sign_in: where the header's "Se connecter" link points, when an anonymous reader may sign
+            in (a service with accounts that accepts changes); None: no link.
     """
 
     standalone: bool = False
@@ -50,6 +55,9 @@ class Links:
     lang: str | None = None
     keep: tuple[tuple[str, str], ...] = ()
     editable: bool = False
+    account: tuple[str, str] | None = None
+    csrf: str = ""
+    sign_in: str | None = None
 
     def url(self, path: str, lang: str | None, **params: str) -> str:
         """``path`` with the language, the kept parameters and ``params`` as its query string."""
@@ -115,11 +123,16 @@ header.top nav a { color: #fff; text-decoration: none; padding: .3rem .55rem; bo
 header.top nav a:hover { background: rgba(255,255,255,.15); }
 header.top nav a[aria-current="page"] { background: #fff; color: #1d4e89; font-weight: 600; }
 header.top a.lang { color: #fff; border: 1px solid rgba(255,255,255,.6); padding: .25rem .6rem; border-radius: 4px; text-decoration: none; font-size: .85rem; }
+header.top .team-account { display: flex; align-items: center; gap: .5rem; font-size: .85rem; }
+header.top .team-account form { margin: 0; }
+header.top .team-account button, header.top .team-account a { color: #fff; background: none; font: inherit; cursor: pointer;
+  border: 1px solid rgba(255,255,255,.6); padding: .2rem .55rem; border-radius: 4px; text-decoration: none; }
+header.top .team-account button:hover, header.top .team-account a:hover { background: rgba(255,255,255,.15); }
 a.skip { position: absolute; left: -999px; top: 0; background: #fff; color: #1d4e89; padding: .4rem .8rem; z-index: 10; }
 a.skip:focus { left: .5rem; }
 header.top a:focus-visible { outline: 3px solid #f6c343; outline-offset: 2px; }
 @media print {
-  header.top nav, header.top a.lang, a.skip { display: none !important; }
+  header.top nav, header.top a.lang, header.top .team-account, a.skip { display: none !important; }
   header.top { background: none; color: #1f2933; padding: 0 0 .3rem; border-bottom: 1px solid #1f2933; }
   header.top .brand { color: #1f2933; }
 }
@@ -203,8 +216,26 @@ def site_header(*, view: str | None, lang: str, links: Links, switch_href: str |
 <header class="top">
   <a class="brand" href="{escape(home)}">{escape(tr(lang, "app"))}<small>{escape(tr(lang, "programme"))}</small></a>
   <nav aria-label="{escape(tr(lang, "nav.label"))}">{"".join(nav)}</nav>
-  {switch}
+  {_account(lang, links)}{switch}
 </header>"""
+
+
+def _account(lang: str, links: Links) -> str:
+    """The header's account part: the signed-in person (name, role) and a sign-out button (a
+    CSRF-protected form posting to ``/logout``), or the sign-in link, or nothing."""
+    if links.standalone:
+        return ""
+    if links.account is not None:
+        name, role = links.account
+        return (f'<div class="team-account"><span id="signed-in">{escape(name)} '
+                f'({escape(tr(lang, "account.role." + role))})</span>'
+                f'<form method="post" action="/logout"><input type="hidden" name="csrftoken" value="{escape(links.csrf)}">'
+                f'<input type="hidden" name="lang" value="{escape(lang)}">'
+                f'<button type="submit">{escape(tr(lang, "account.sign_out"))}</button></form></div>\n  ')
+    if links.sign_in:
+        return (f'<div class="team-account"><a id="sign-in" href="{escape(links.sign_in)}">'
+                f'{escape(tr(lang, "account.sign_in"))}</a></div>\n  ')
+    return ""
 
 
 def render_page(
