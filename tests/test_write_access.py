@@ -205,20 +205,21 @@ def test_workbook_errors_follow_the_request_language(writer, workspace):
     bodies = {k: r.json() for k, r in answers.items()}
     assert all(r.status_code == 400 for r in answers.values()), bodies
     places = {k: [f"{e['sheet']}!{e['cell']}" for e in b["errors"]] for k, b in bodies.items()}
-    assert len(set(map(tuple, places.values()))) == 1 and len(places["default"]) == 4, places
-    assert {"Justifications!A2", "Justifications!C4", "Justifications!D3"} < set(places["default"]), places
+    assert len(set(map(tuple, places.values()))) == 1 and len(places["default"]) == 3, places
+    # (a wrong level is one error, at its cell: no second "link without a level" on Justifications)
+    assert set(places["default"]) == {"Matrice!O5", "Justifications!C4", "Justifications!D3"}, places
     french, english = bodies["default"], bodies["en-header"]
     assert bodies["fr-header"] == french and bodies["en-param"] == english
     assert answers["default"].headers["content-language"] == "fr"
     assert answers["en-header"].headers["content-language"] == "en"
-    assert french["message"].startswith("4 erreurs, rien n'a été appliqué :")
-    assert english["message"].startswith("4 errors, nothing was applied:")
+    assert french["message"].startswith("3 erreurs, rien n'a été appliqué :")
+    assert english["message"].startswith("3 errors, nothing was applied:")
     fr_text = " ".join(e["message"] for e in french["errors"])
     en_text = " ".join(e["message"] for e in english["errors"])
     assert "n'est pas un niveau de l'échelle" in fr_text and "'beaucoup' n'est pas un nombre d'heures" in fr_text
-    assert "statut 'peut-être' inconnu" in fr_text and "n'a pas de niveau dans la feuille Matrice" in fr_text
+    assert "statut 'peut-être' inconnu" in fr_text
     assert "is not a level of the scale" in en_text and "'beaucoup' is not a number of hours" in en_text
-    assert "unknown status 'peut-être'" in en_text and "has no level in the Matrice sheet" in en_text
+    assert "unknown status 'peut-être'" in en_text
     for words, text in ((("is not", "unknown", "level of"), fr_text + french["message"]),
                         (("n'est pas", "inconnu", "niveau"), en_text + english["message"])):
         assert not [w for w in words if w in text], text
