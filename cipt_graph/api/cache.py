@@ -192,23 +192,9 @@ def normalised_accept(value: bytes) -> bytes:
     (negotiation only compares weights and tells 0 apart): ``application/json``,
     ``application/json;q=1`` and ``…;q=0.1234``/``…;q=0.5678`` are one key, not one per spelling.
     An unreadable ``q`` counts as 0, as in :func:`~cipt_graph.api.conneg.parse_accept`."""
-    ranges = []
-    for index, item in enumerate(value.decode("latin-1").split(",")):
-        parts = [p.strip() for p in item.split(";")]
-        media = parts[0].lower()
-        if not media:
-            continue
-        if "/" not in media:
-            media = "*/*" if media == "*" else media + "/*"
-        q = 1.0
-        for param in parts[1:]:
-            name, _, val = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(val)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((-q, index, media))
+    from .conneg import parse_accept  # the reading the routes negotiate with (an empty header is */*)
+
+    ranges = [(-q, index, media) for media, q, index in parse_accept(value.decode("latin-1"))]
     weights = sorted({-q for q, _, _ in ranges if q < 0}, reverse=True)
     rank = {w: i for i, w in enumerate(weights)}
     out = [media + (";q=0" if q == 0 else f";r={rank[-q]}" if rank[-q] else "")
