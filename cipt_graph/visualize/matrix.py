@@ -10,10 +10,6 @@ import io
 from dataclasses import dataclass, field
 from html import escape
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from ..cells import append_row, set_text
 from ..output import to_csv
 from ..queries import run_query
@@ -279,17 +275,20 @@ def matrix_csv(store: Store, lang: str = "fr") -> str:
     return to_csv(run_query(store, "coverage_matrix", _params(lang)))
 
 
-#: Fills of what stands out in the workbook: a gap (hatched red, readable in black and white too).
-XLSX_GAP = PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8")
-XLSX_TOTAL = PatternFill("solid", fgColor="F5F7FA")
-
-
 def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     """A workbook of the matrix as the page shows it: levels coloured, totals (competencies per
     module, modules and hours per competency, hours per block, total hours), gaps highlighted
     (uncovered competencies and modules covering nothing, hatched red); and the
     ``coverage_matrix`` rows. Hours follow the rule of the ``hours_per_competency`` and
     ``hours_per_block`` queries."""
+    # openpyxl is imported here, when a workbook is written: `cipt serve` starts without it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    # Fills of what stands out in the workbook: a gap (hatched red, readable in black and white too).
+    XLSX_GAP = PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8")
+    XLSX_TOTAL = PatternFill("solid", fgColor="F5F7FA")
     matrix = build_matrix(store, lang)
     wb = Workbook()
     ws = wb.active
