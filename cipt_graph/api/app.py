@@ -152,7 +152,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     parameters = route_parameters(app, always=("lang", *KEPT_PARAMS),
                                   raw=tuple(m.__name__ for m in (sparql, named_queries, team_api, team_cell_api, writes_api)))
     app.add_middleware(ClientAddress)  # the client's share of the slots (runner.py)
-    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters)
+    # An identical request waits for the answer being computed at most as long as any work may run.
+    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters,
+                       wait=max(settings.query_timeout, settings.report_timeout) + 5)
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})

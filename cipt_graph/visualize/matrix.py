@@ -275,6 +275,20 @@ def matrix_csv(store: Store, lang: str = "fr") -> str:
     return to_csv(run_query(store, "coverage_matrix", _params(lang)))
 
 
+def _fills():
+    """Fills of what stands out in the workbook: a gap (hatched red, readable in black and white
+    too), a total."""
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8"), PatternFill("solid", fgColor="F5F7FA")
+
+
+def __getattr__(name: str):  # XLSX_GAP, XLSX_TOTAL: made when asked for (openpyxl is imported late)
+    if name in ("XLSX_GAP", "XLSX_TOTAL"):
+        return _fills()[name == "XLSX_TOTAL"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     """A workbook of the matrix as the page shows it: levels coloured, totals (competencies per
     module, modules and hours per competency, hours per block, total hours), gaps highlighted
@@ -286,9 +300,7 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    # Fills of what stands out in the workbook: a gap (hatched red, readable in black and white too).
-    XLSX_GAP = PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8")
-    XLSX_TOTAL = PatternFill("solid", fgColor="F5F7FA")
+    XLSX_GAP, XLSX_TOTAL = _fills()
     matrix = build_matrix(store, lang)
     wb = Workbook()
     ws = wb.active
