@@ -75,6 +75,14 @@ def _warm_heavy(runner, modules: tuple[str, ...] = HEAVY_MODULES) -> None:
     runner.pool.renew_idle()
 
 
+def offered_types() -> frozenset[str]:
+    """Every media type a route negotiates from ``Accept`` (the cache keys on these alone)."""
+    from . import results
+
+    return frozenset({"text/html", *results.SOLUTION_TYPES, *results.GRAPH_TYPES, *linked_data.REPRESENTATIONS,
+                      "application/json", *named_queries.ROW_TYPES})
+
+
 def _generation(state) -> object:
     """What the query workers' data depends on: the data version, but for a remote store (the
     workers hold none of its data; its version moves every second)."""
@@ -154,7 +162,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ClientAddress)  # the client's share of the slots (runner.py)
     # An identical request waits for the answer being computed at most as long as any work may run.
     app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters,
-                       wait=max(settings.query_timeout, settings.report_timeout) + 5)
+                       wait=max(settings.query_timeout, settings.report_timeout) + 5, offered=offered_types())
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})

@@ -186,17 +186,29 @@ def _etag(headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
     return b'"' + digest.hexdigest().encode() + b'"'
 
 
-def normalised_accept(value: bytes) -> bytes:
+def normalised_accept(value: bytes, offered: frozenset[str] | None = None) -> bytes:
     """An ``Accept`` header in one canonical form, for a cache key, that keeps exactly what
     :mod:`cipt_graph.api.conneg` reads: media ranges lower-cased (``text`` as ``text/*``, ``*`` as
     ``*/*``), spaces and other parameters' spelling dropped, ranges ordered by falling ``q`` (equal
     ones keep their order), and each ``q`` replaced by its rank among the header's weights
     (negotiation only compares weights and tells 0 apart): ``application/json``,
     ``application/json;q=1`` and ``…;q=0.1234``/``…;q=0.5678`` are one key, not one per spelling.
-    An unreadable ``q`` counts as 0, as in :func:`~cipt_graph.api.conneg.parse_accept`."""
+    An unreadable ``q`` counts as 0, as in :func:`~cipt_graph.api.conneg.parse_accept`.
+
+    With ``offered`` (every media type a route of the service may negotiate), a range that matches
+    none of them is dropped: it cannot change what any route picks, so
+    ``Accept: application/x-foo-1`` and ``…-2`` are one key (``!none``: nothing the service offers
+    is named, each route then answers its default or 406), not one cache entry per invented type."""
     from .conneg import parse_accept  # the reading the routes negotiate with (an empty header is */*)
 
-    ranges = [(-q, index, media) for media, q, index in parse_accept(value.decode("latin-1"))]
+    parsed = parse_accept(value.decode("latin-1"))
+    if offered is not None:
+        kinds = {media.partition("/")[0] for media in offered}
+        parsed = [(media, q, index) for media, q, index in parsed
+                  if media == "*/*" or media in offered or media.endswith("/*") and media[:-2] in kinds]
+        if not parsed:
+            return b"!none"
+    ranges = [(-q, index, media) for media, q, index in parsed]
     weights = sorted({-q for q, _, _ in ranges if q < 0}, reverse=True)
     rank = {w: i for i, w in enumerate(weights)}
     out = [media + (";q=0" if q == 0 else f";r={rank[-q]}" if rank[-q] else "")
@@ -283,13 +295,15 @@ class ResponseCache:
     """
 
     def __init__(self, app: ASGIApp, cache: LruCache, version: DataVersion, parameters=None,
-                 wait: float | None = None) -> None:
+                 wait: float | None = None, offered: frozenset[str] | None = None) -> None:
         self.app = app
         self.cache = cache
         self.version = version
         self.parameters = parameters
         #: Seconds a request waits for an identical one's answer (then computes its own).
         self.wait = wait
+        #: The media types the routes negotiate (see :func:`normalised_accept`).
+        self.offered = offered
         self._flights: dict[tuple, Flight] = {}
         self.flight_stats = FlightStats()
 
@@ -336,7 +350,7 @@ class ResponseCache:
         else:
             digest = hashlib.blake2b(body, digest_size=16).digest() if body else b""
         key = (token, method, path, tuple(params), content_type if body else b"", digest,
-               normalised_accept(_header(scope, b"accept")), negotiated_language(_header(scope, b"accept-language")))
+               normalised_accept(_header(scope, b"accept"), self.offered), negotiated_language(_header(scope, b"accept-language")))
         entry = self.cache.get(key) if self.cache.max_bytes else None
         if entry is not None:
             self.cache.stats.hits += 1
