@@ -46,13 +46,9 @@ def pytest_report_header(config):
 #: store's, each with the server's deviation from SPARQL 1.1: the tests comparing a query's answers
 #: leave these out there. The product copes with the other deviations measured
 #: (cipt_graph/stores/virtuoso.py; the named queries written so that both servers answer alike).
-VIRTUOSO_QUERY_DEVIATIONS = {
-    "stats":
-        "Virtuoso 7.2 joins no sub-select row whose ?programme is unbound with the outer ?programme "
-        "(SPARQL 1.1 §18.3: compatible), so stats' dataset `triples` is empty there; writing the count "
-        "without that join makes `stats --programme` count every triple (1 s at university scale). "
-        "Upstream: Virtuoso's joins over unbound variables, openlink/virtuoso-opensource#351 and #1052",
-}
+#: None now: `stats` counted the dataset's triples in a sub-select joined on an unbound ?programme,
+#: which Virtuoso never joins; it is written portably since (issue #16).
+VIRTUOSO_QUERY_DEVIATIONS: dict[str, str] = {}
 #: Tests that cannot hold on Virtuoso 7.2, each with the reason: those comparing these queries.
 VIRTUOSO_DEVIATIONS = {f"tests/{test}[{name}]": reason for name, reason in VIRTUOSO_QUERY_DEVIATIONS.items()
                        for test in ("test_queries.py::test_results_agree_with_mapping_files",
