@@ -277,11 +277,17 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    """Wait until the HTTP server on ``port`` answers a request (any status). `cipt serve` accepts
+    connections before its application is built (issue #11): a connection alone is not enough."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as probe:
+                probe.settimeout(max(0.5, deadline - time.monotonic()))
+                probe.sendall(b"GET /.well-known/cipt-test-probe HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                if probe.recv(1):
+                    return
+                raise ConnectionResetError("closed without an answer")
         except OSError:
             if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
                 raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
