@@ -107,7 +107,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
         return EXIT_OK
     lang = args.ui_lang
     head = tuple(tr(lang, "cli.versions.head").split("|"))
-    rows = [(v.id, datetime(v.created, lang), v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
+    rows = [(v.id, datetime(v.created, lang),
+             tr(lang, "cli.versions.baseline_agent") if v.kind == "baseline" else v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
              str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", ""))) for v in versions]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:

@@ -194,7 +194,7 @@ MESSAGES = {
     "versions.title": "Versions of the mapping",
     "versions.lead": "Every accepted import or change of the mapping is recorded: who, when, why.",
     "versions.id": "Version",
-    "versions.created": "Date",
+    "versions.created": "Date (Paris time)",
     "versions.agent": "Author",
     "versions.kind": "Kind",
     "versions.source": "Source",

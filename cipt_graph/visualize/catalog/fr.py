@@ -204,7 +204,7 @@ MESSAGES = {
     "versions.title": "Versions de la cartographie",
     "versions.lead": "Chaque import accepté ou modification de la cartographie est enregistré : qui, quand, pourquoi.",
     "versions.id": "Version",
-    "versions.created": "Date",
+    "versions.created": "Date (heure de Paris)",
     "versions.agent": "Auteur",
     "versions.kind": "Nature",
     "versions.source": "Source",
