@@ -261,3 +261,25 @@ def test_versions_page_gives_paris_time_and_credits_the_initial_state_to_no_one(
         assert "déc." in i18n.local_datetime("2026-12-01T10:00:00Z", "fr", zone=False)  # Babel's French month
     finally:
         context.close()
+
+
+def test_the_matrix_page_leads_an_editor_to_the_workbook_and_back(browser, site):
+    """The matrix page links an editor to the editable workbook and to the upload page; the
+    workbook's instructions name that page by its address, and its statuses are French words."""
+    server, _, _ = site
+    context, page = _page(browser, server)
+    try:
+        _sign_in(page, server, "edith")
+        page.goto(f"{server.url}/matrix")
+        with page.expect_download() as waiting:
+            page.get_by_role("link", name="Télécharger le classeur modifiable").click()
+        wb = openpyxl.load_workbook(io.BytesIO(Path(waiting.value.path()).read_bytes()))
+        text = "\n".join(str(c.value) for c in wb["Instructions"]["A"] if c.value)
+        assert f"{server.url}/edit/upload" in text, text[:600]
+        just = wb["Justifications"]
+        assert {just.cell(r, 4).value for r in range(2, just.max_row + 1) if just.cell(r, 1).value} <= {"proposé", "validé"}
+        page.get_by_role("link", name="Déposer un classeur modifié").click()
+        page.wait_for_url(f"{server.url}/edit/upload**")
+        assert page.locator("form[action='/edit/upload'] input[type=file]").count() == 1
+    finally:
+        context.close()

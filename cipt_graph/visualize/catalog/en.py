@@ -129,6 +129,8 @@ MESSAGES = {
     "matrix.status.proposed": "link proposed, not yet validated by the teaching team (hatched cell, letter in italics)",
     "matrix.status.validated": "link validated by the teaching team (plain cell)",
     "matrix.edit_hint": "Editing mode: choose a cell to change its level, hours and rationale.",
+    "matrix.download_workbook": "Download the editable workbook",
+    "matrix.upload_workbook": "Upload an edited workbook",
     "matrix.edit_cell": "Edit the cell {module} × {competency}",
     "matrix.edit_add": "Add a link {module} × {competency}",
     "jobs.inferred_links": "The job → activities → competencies links are inferred by the project: the brochure lists them without relating them. Hours are estimates (each module's hours split equally among its links).",

@@ -135,6 +135,8 @@ MESSAGES = {
     "matrix.status.proposed": "lien proposé, pas encore validé par l'équipe pédagogique (cellule hachurée, lettre en italique)",
     "matrix.status.validated": "lien validé par l'équipe pédagogique (cellule pleine)",
     "matrix.edit_hint": "Mode édition : choisissez une cellule pour modifier son niveau, ses heures et sa justification.",
+    "matrix.download_workbook": "Télécharger le classeur modifiable",
+    "matrix.upload_workbook": "Déposer un classeur modifié",
     "matrix.edit_cell": "Modifier la cellule {module} × {competency}",
     "matrix.edit_add": "Ajouter un lien {module} × {competency}",
     "jobs.inferred_links": "Les liens métier → activités → compétences sont déduits par le projet : la brochure les liste sans les relier. Les heures sont estimées (répartition égale des heures de chaque module entre ses liens).",
