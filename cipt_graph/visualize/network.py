@@ -18,7 +18,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..store import Store
 from .data import hours_text, records, shorten
@@ -26,6 +26,9 @@ from .i18n import UI, tr
 from .network_layout import (COLUMN_PX, COLUMN_WIDTH, COLUMN_X, DEFAULT_SCALE, FONT, GAP_PX, LABEL_CHARS, ROW,
                              _of_kind, filter_keys, layout_network, module_height)
 from .page import Links, render_page
+
+if TYPE_CHECKING:  # imported when a network is built: `cipt serve` starts without it
+    import networkx as nx
 
 __all__ = ["COLUMN_PX", "COLUMN_WIDTH", "COLUMN_X", "DEFAULT_SCALE", "FONT", "GAP_PX", "LABEL_CHARS", "ROW",
            "build_network", "filter_keys", "layout_network", "module_height", "render_network", "to_pyvis"]
@@ -58,6 +61,8 @@ def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
     ``requires``, ``involves``, ``serves``: module → objective) and, for coverage, ``level``, ``rank``, ``level_label``,
     ``rationale``.
     """
+    import networkx as nx
+
     graph = nx.DiGraph()
     for m in records(store, "modules", lang=lang):
         graph.add_node(m["module"], kind="module", code=m["module_code"], label=m["module_label"],
@@ -126,8 +131,8 @@ def _node_style(graph: nx.DiGraph, node: str, colours: dict[str, str], lang: str
         return {"label": code, **_box(kind), "color": {"background": colour, "border": colour},
                 "font": {"color": "#ffffff", "bold": True}}
     style = KIND_STYLE[kind]
-    text = code if kind == "objective" else f"{code} {shorten(label, LABEL_CHARS[kind])}"
-    return {"label": text, **_box(kind), "font": {"color": style["font"], "align": "left" if kind != "objective" else "center"},
+    text = f"{code} {shorten(label, LABEL_CHARS[kind])}"
+    return {"label": text, **_box(kind), "font": {"color": style["font"], "align": "left"},
             "color": {"background": style["background"], "border": style["border"]}}
 
 
@@ -225,12 +230,7 @@ def render_network(store: Store, lang: str, links: Links) -> str:
                       for m in _of_kind(graph, "module") if graph.nodes[m]["period"]})
     top = min((y - module_height(graph.nodes[n].get("hours")) / 2 if graph.nodes[n]["kind"] == "module" else y - ROW / 2)
               for n, (_, y) in pos.items()) - 70
-    headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()
-                if kind != "objective"]
-    # The objectives' column is narrow: its title starts at the column's left edge (it reaches over
-    # the gap, short of the modules' centred title).
-    headings.append({"x": COLUMN_X["objective"] - COLUMN_WIDTH["objective"] / 2, "y": top,
-                     "text": tr(lang, "col.objectives"), "align": "left"})
+    headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()]
     for code, plabel in periods:
         first = min((pos[m][1] - module_height(graph.nodes[m]["hours"]) / 2 for m in _of_kind(graph, "module")
                      if graph.nodes[m]["period"] == code))
