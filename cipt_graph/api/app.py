@@ -30,7 +30,7 @@ from .errors import install_error_handlers
 from .pages import KEPT_PARAMS, warm
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .mirror import Mirror
-from .runner import ClientAddress, QueryRunner
+from .runner import ClientAddress, NoteActivity, QueryRunner
 from .security import SecurityHeaders
 from .settings import Settings
 from .watch import DataWatcher
@@ -163,6 +163,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     # An identical request waits for the answer being computed at most as long as any work may run.
     app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters,
                        wait=max(settings.query_timeout, settings.report_timeout) + 5, offered=offered_types())
+    app.add_middleware(NoteActivity, runner=runner)  # pages wanting the CPU (runner.contended)
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})
