@@ -60,15 +60,15 @@ def test_04_block_code_with_a_space_every_link_of_the_fiche_page_resolves(ws, tm
     import_rncp(path, ws, agent="T")
     assert iri_segment("RNCP90002 BC01") == "RNCP90002%20BC01"
     with serving(["--data", str(ws.root)], tmp_path / "serve.log") as server:
-        page = httpx.get(f"{server.url}/id/rncp/RNCP90002", headers={"Accept": "text/html"})
+        page = httpx.get(f"{server.url}/id/rncp/RNCP90002", headers={"Accept": "text/html"}, timeout=60)
         assert page.status_code == 200
         links = sorted(set(re.findall(r'href="(/id/[^"]+)"', page.text)))
         block_links = [link for link in links if "BC01" in link]
         assert block_links, links
         for link in links:
-            answer = httpx.get(server.url + link.replace("&amp;", "&"), headers={"Accept": "text/html"})
+            answer = httpx.get(server.url + link.replace("&amp;", "&"), headers={"Accept": "text/html"}, timeout=60)
             assert answer.status_code == 200, (link, answer.status_code)
-        block = httpx.get(f"{server.url}/id/rncp/RNCP90002/RNCP90002%20BC01", headers={"Accept": "text/turtle"})
+        block = httpx.get(f"{server.url}/id/rncp/RNCP90002/RNCP90002%20BC01", headers={"Accept": "text/turtle"}, timeout=60)
         assert block.status_code == 200 and "RNCP90002 BC01" in block.text
 
 
@@ -105,7 +105,7 @@ def test_16b_levels_turtle_with_a_bom_is_read(ws, tmp_path):
     result = run_cli("stats", "--data", str(ws.root))
     assert result.returncode == 0, result.stderr
     with serving(["--data", str(ws.root)], tmp_path / "serve.log") as server:
-        assert httpx.get(f"{server.url}/id/scheme/coverage-levels", headers={"Accept": "text/turtle"}).status_code == 200
+        assert httpx.get(f"{server.url}/id/scheme/coverage-levels", headers={"Accept": "text/turtle"}, timeout=60).status_code == 200
 
 
 def test_a_damaged_workspace_is_named_with_file_line_and_how_to_repair(ws):
