@@ -190,6 +190,7 @@ MESSAGES = {
     "ld.range": "Range",
     "ld.yes": "yes",
     "ld.no": "no",
+    "ld.statement": "statement",
     "ld.inferred": "inferred",
     "versions.title": "Versions of the mapping",
     "versions.lead": "Every accepted import or change of the mapping is recorded: who, when, why.",

@@ -199,6 +199,7 @@ MESSAGES = {
     "ld.range": "Portée",
     "ld.yes": "oui",
     "ld.no": "non",
+    "ld.statement": "énoncé",
     "ld.inferred": "déduit",
     # Versions.
     "versions.title": "Versions de la cartographie",
