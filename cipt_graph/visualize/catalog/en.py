@@ -169,6 +169,7 @@ MESSAGES = {
     "sparql.ask": "Answer:",
     "sparql.yes": "yes",
     "sparql.no": "no",
+    "sparql.error": "Error",
     "sparql.network": "Network error:",
     "sparql.show_iri": "Show full IRIs",
     "sparql.results": "Results",

@@ -177,6 +177,7 @@ MESSAGES = {
     "sparql.ask": "Réponse :",
     "sparql.yes": "oui",
     "sparql.no": "non",
+    "sparql.error": "Erreur",
     "sparql.network": "Erreur réseau :",
     "sparql.show_iri": "Afficher les IRI complètes",
     "sparql.results": "Résultats",
