@@ -149,8 +149,8 @@ def small_site(store):
     ("en", {"update": "read-only", "long": "characters", "empty": "the query is empty"},
      ("lecture seule", "caractères", "vide"))])
 def test_protocol_refusals_in_the_page_language(browser, small_site, lang, words, english):  # noqa: F811
-    """Issue #15: an update typed in the query page is refused as such (403, the endpoint is
-    read-only; the protocol's `update=` gets the same), a query over the length limit (413) and
+    """Issue #15: an update typed in the query page is refused as such (the endpoint is read-only;
+    400, not a query), a query over the length limit (413) and
     an empty one (400) are told in the page's words, without HTTP's English reason phrase."""
     watched = Watched(browser, small_site.url + "/")
     watched.context.set_default_timeout(60_000)
@@ -159,7 +159,7 @@ def test_protocol_refusals_in_the_page_language(browser, small_site, lang, words
     try:
         p.goto(f"{small_site.url}/sparql?lang={lang}")
         p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
-        cases = [("update", "PREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }", "403"),
+        cases = [("update", "PREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }", "400"),
                  ("long", "SELECT * WHERE { ?s ?p ?o } # " + "x" * 300, "413"),
                  ("empty", "   ", "400")]
         for key, text, status in cases:
@@ -175,22 +175,25 @@ def test_protocol_refusals_in_the_page_language(browser, small_site, lang, words
 
 
 def test_update_refused_by_the_endpoint_with_the_protocol_status(small_site):
-    """An update sent as a query, by any route of the protocol, is the read-only refusal (403),
-    as `update=` and `application/sparql-update` are; a query whose words merely include
-    INSERT (in a string, an IRI, a variable) is a query."""
+    """An update sent as a query, by any of the protocol's query routes, is refused as not a query
+    (400) saying the endpoint is read-only; `update=` is the read-only refusal (403); in the
+    language asked for, English when none is; a query whose words merely include INSERT (in a
+    string, a variable) is a query."""
     import httpx
 
     update = "PREFIX ex: <http://example.org/>\n# a comment\nDELETE WHERE { ?s ?p ?o }"
-    with httpx.Client(base_url=small_site.url, timeout=60, headers={"Accept-Language": "en"}) as c:
+    with httpx.Client(base_url=small_site.url, timeout=60) as c:
         answers = [c.post("/sparql", content=update, headers={"Content-Type": "application/sparql-query"}),
                    c.post("/sparql", data={"query": update}),
-                   c.get("/sparql", params={"query": update}),
-                   c.post("/sparql", data={"update": update})]
+                   c.get("/sparql", params={"query": update})]
         for r in answers:
-            assert r.status_code == 403 and "read-only" in r.text, (r.status_code, r.text)
-        french = c.post("/sparql", content=update, headers={"Content-Type": "application/sparql-query",
-                                                              "Accept-Language": "fr"})
-        assert french.status_code == 403 and "lecture seule" in french.text
+            assert r.status_code == 400 and "read-only" in r.text and "(DELETE)" in r.text, (r.status_code, r.text)
+        r = c.post("/sparql", data={"update": update})
+        assert r.status_code == 403 and "read-only" in r.text
+        for headers in ({"Accept-Language": "fr-FR,fr;q=0.9"}, {}):
+            french = c.post("/sparql" + ("" if headers else "?lang=fr"), content=update,
+                            headers={"Content-Type": "application/sparql-query", **headers})
+            assert french.status_code == 400 and "lecture seule" in french.text, french.text
         ok = c.post("/sparql", content='SELECT ?insert WHERE { BIND("INSERT" AS ?insert) }',
                     headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
         assert ok.status_code == 200, ok.text

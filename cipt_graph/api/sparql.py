@@ -7,6 +7,7 @@ fetched); SPARQL Update and federated ``SERVICE`` calls are refused.
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import unquote_to_bytes
 
@@ -123,8 +124,9 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
         raise ApiError(400, "the query is empty", fr="la requête est vide")
     operation = update_operation(query)
     if operation:
-        # An update sent as a query (typed in the query page): the same refusal as `update=`.
-        raise ApiError(403, f"{_READ_ONLY} ({operation})", fr=f"{_READ_ONLY_FR} ({operation})")
+        # An update sent as a query (typed in the query page): not a query, so 400 as the protocol
+        # says of a malformed one (SPARQL 1.1 Protocol §2.1.4), saying why (`update=` gets 403).
+        raise ApiError(400, f"{_READ_ONLY} ({operation})", fr=f"{_READ_ONLY_FR} ({operation})")
     default, named = _graphs(pairs)
     client = request.client.host if request.client else None
     body, content_type, headers = await app.runner.call(
@@ -243,7 +245,23 @@ def _read(reader, results, deadline: Deadline, settings):
                           "la limite de ce point d'accès : parcourez-le par pages avec LIMIT et OFFSET") from None
 
 
+def _asked_words(route):
+    """The protocol's refusals (``ApiError``) in the language the request asks for by
+    ``Accept-Language`` or ``?lang=`` (the query page sends its own), and in English when it
+    names none: a SPARQL client that sends no language reads the protocol's English text."""
+    @functools.wraps(route)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await route(request)
+        except ApiError as exc:
+            if not request.headers.get("accept-language") and "lang" not in request.query_params:
+                exc.fr = None
+            raise
+    return wrapped
+
+
 @router.get("/sparql", openapi_extra=_PROTOCOL)
+@_asked_words
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 query by GET (`?query=…`, optional `default-graph-uri`, `named-graph-uri`).
 
@@ -266,6 +284,7 @@ async def sparql_get(request: Request) -> Response:
     FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
     DIRECT: {"schema": {"type": "string"}},
 }}})
+@_asked_words
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 query by POST: URL-encoded form (`query=…`) or direct (`application/sparql-query`).
 
@@ -304,6 +323,7 @@ async def sparql_post(request: Request) -> Response:
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+@_asked_words
 async def sparql_other(request: Request) -> Response:
     """Other methods: 405."""
     raise ApiError(405, f"method {request.method} is not allowed on /sparql: use GET or POST",
