@@ -261,9 +261,41 @@ def programme_codes(store: Store) -> list[str]:
     return [str(term.value) for term in select(store, _PROGRAMME_CODES).column("code") if term is not None]
 
 
-def _unknown_programme(value: str) -> QueryError:
-    return UnknownProgramme(f"{value!r} is not a known programme (its code, such as M2_CIPT or U007, or its IRI)",
-                      fr=f"{value!r} n'est pas un programme connu (donnez son code, comme M2_CIPT ou U007, ou son IRI)")
+#: How many programme codes a message lists before it says how many more there are.
+_LISTED_CODES = 12
+
+
+def _codes_text(codes: list[str], lang: str) -> str:
+    """``M2_CIPT, U001, U002`` — at most ``_LISTED_CODES``, then how many more."""
+    if not codes:
+        return "aucun dans les données" if lang == "fr" else "none in the data"
+    shown = ", ".join(codes[:_LISTED_CODES])
+    more = len(codes) - _LISTED_CODES
+    if more > 0:
+        shown += f" et {more} autres" if lang == "fr" else f" and {more} more"
+    return shown
+
+
+def close_programmes(store: Store, value: str) -> tuple[list[str], list[str]]:
+    """``(close, codes)``: the programme codes of the dataset nearest to ``value`` (difflib's
+    ratio ≥ 0.6, case ignored, best first, at most 3), and every code (sorted)."""
+    import difflib
+
+    codes = programme_codes(store)
+    folded = {c.casefold(): c for c in codes}
+    close = difflib.get_close_matches(value.strip().casefold(), list(folded), n=3, cutoff=0.6)
+    return [folded[c] for c in close], codes
+
+
+def _unknown_programme(value: str, store: Store) -> QueryError:
+    """The value names no programme: the message suggests the nearest codes (``vouliez-vous dire
+    M2_CIPT ?``) and lists the dataset's programmes."""
+    close, codes = close_programmes(store, value)
+    guess_fr = f" ; vouliez-vous dire {' ou '.join(close)} ?" if close else ""
+    guess_en = f"; did you mean {' or '.join(close)}?" if close else ""
+    return UnknownProgramme(f"{value!r} is not a known programme{guess_en} (programmes: {_codes_text(codes, 'en')})",
+                            fr=f"{value!r} n'est pas un programme connu{guess_fr} "
+                               f"(programmes : {_codes_text(codes, 'fr')})")
 
 
 def resolve_programme(store: Store, value: str) -> ox.NamedNode:
@@ -277,7 +309,7 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("urn:") or "/" in value:
         iri = resolve_iri(store, value)
         if not select(store, _IS_PROGRAMME, {"p": iri}).column("p"):
-            raise _unknown_programme(value)
+            raise _unknown_programme(value, store)
         return iri
     try:
         path = ox.NamedNode(f"{CID_BASE}programme/{value}")
@@ -290,7 +322,7 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]
     if not found:
-        raise _unknown_programme(value)
+        raise _unknown_programme(value, store)
     raise QueryError(f"{value!r} names several programmes; give the full IRI",
                      fr=f"{value!r} désigne plusieurs programmes ; donnez l'IRI complète")
 
@@ -329,10 +361,11 @@ def choose_programme(store: Store, value: str | None, *, option: str = "--progra
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]
     if len(found) > 1 and needed:
-        raise QueryError(f"the data holds several programmes: give {option} (its code, such as M2_CIPT or "
-                         "U007, or its IRI; `cipt query programmes` lists them)",
-                         fr=f"les données contiennent plusieurs programmes : donnez {option} (son code, comme M2_CIPT "
-                            "ou U007, ou son IRI ; `cipt query programmes` les liste)")
+        codes = programme_codes(store)
+        raise QueryError(f"the data holds several programmes: give {option} (its code: {_codes_text(codes, 'en')}; "
+                         "or its IRI; `cipt query programmes` lists them)",
+                         fr=f"les données contiennent plusieurs programmes : donnez {option} (son code : "
+                            f"{_codes_text(codes, 'fr')} ; ou son IRI ; `cipt query programmes` les liste)")
     return None
 
 

@@ -19,9 +19,7 @@ import json
 import os
 from typing import Any
 
-import uvicorn
-
-from .api import Settings, create_app
+from .api.settings import Settings
 from .errors import CiptError, os_reason
 
 ENV_SERVE_CONFIG = "CIPT_SERVE_CONFIG"
@@ -43,6 +41,7 @@ def build_service(config: dict[str, Any], store=None):
         config: ``data``, ``store``, ``update_url``, ``gsp_url`` and ``settings`` (a dict).
         store: an already opened store; else it is opened (persistent) or built (in memory).
     """
+    from .api import create_app
     from .api.auth import install_sessions
     from .load import load_workspace
     from .paths import resolve_workspace
@@ -359,16 +358,21 @@ def raise_open_files_limit(wanted: int = 8192) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-class StoppingServer(uvicorn.Server):
+def _stopping_server():
     """uvicorn's server that, on SIGTERM / Ctrl-C, also kills the running query processes at once:
     their requests answer 503 "stopping" right away, so the graceful stop (which waits for the
-    requests in flight) takes a fraction of a second instead of its whole timeout (issue #11)."""
+    requests in flight) takes a fraction of a second instead of its whole timeout (issue #11).
+    Built when the server starts (uvicorn is imported once the port is open)."""
+    import uvicorn
 
-    def handle_exit(self, sig, frame) -> None:  # type: ignore[override]
-        super().handle_exit(sig, frame)
-        from .api.runner import stop_all_queries
+    class StoppingServer(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:  # type: ignore[override]
+            super().handle_exit(sig, frame)
+            from .api.runner import stop_all_queries
 
-        stop_all_queries()
+            stop_all_queries()
+
+    return StoppingServer
 
 
 def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory: bool = False) -> None:
@@ -379,8 +383,10 @@ def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory:
     waiting longest for its client); keep-alive 5 s; ``X-Forwarded-For`` ignored (the client is
     the connection's peer, so no client can claim another's address); SIGTERM / Ctrl-C
     kill the running query processes at once (their requests answer 503) and stop it, waiting at
-    most {GRACEFUL_SECONDS} s for answers still being sent (:class:`StoppingServer`).
+    most {GRACEFUL_SECONDS} s for answers still being sent (:func:`_stopping_server`).
     """
+    import uvicorn
+
     raise_open_files_limit()
     return_large_blocks_to_the_system()
     host, port = sock.getsockname()[:2]
@@ -390,7 +396,7 @@ def run_server(app, sock, *, workers: int = 1, log_level: str = "info", factory:
         timeout_graceful_shutdown=GRACEFUL_SECONDS, h11_max_incomplete_event_size=64 * 1024,
         server_header=False, proxy_headers=False,
     )
-    server = StoppingServer(config)
+    server = _stopping_server()(config)
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 

@@ -247,7 +247,7 @@ SELECT DISTINCT ?programme ?r WHERE {
 #: What one programme owns (the branches of ``_OWNED``, the programme bound), the statements
 #: about those resources, one hop further (levels, periods, agents, sources…) and the marks
 #: (``rdf:subject``) of inferred statements about them; plus the class hierarchy.
-_PROGRAMME_GRAPH = """
+_PROGRAMME_GRAPH_PORTABLE = """
 PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -264,6 +264,33 @@ CONSTRUCT { ?s ?p ?o . } WHERE {
   UNION { ?s rdf:subject ?r ; ?p ?o . }
 }
 """ % _OWNED_BRANCHES.replace("\n", "\n    ")
+#: The same, written for Oxigraph (the embedded store): each branch is a sub-select projecting
+#: ?programme, so that the programme's VALUES block is
+#: repeated in it (``stores.binding``) and it starts from the programme rather than from every
+#: programme's resources; the owned resources are looked up again in each part (5 ms), and the
+#: resources one hop further are first made DISTINCT: an engine then looks up each of them once
+#: rather than joining every statement of the dataset (0.23 → 0.06 s a programme, 444k quads).
+#: Virtuoso 7.2 times out on these nested sub-selects: a remote store gets the portable form.
+_OWNED_ONE = "{ SELECT DISTINCT ?programme ?r WHERE {\n      %s\n    } }" % "\n      UNION ".join(
+    "{ SELECT ?programme ?r WHERE %s }" % branch
+    for branch in ["{ ?programme a cipt:Programme . BIND(?programme AS ?r) }",
+                   *(part.strip() for part in _OWNED_BRANCHES.split("UNION ")[1:])])
+_PROGRAMME_GRAPH = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?s ?p ?o . } WHERE {
+  { %(owned)s
+    ?r ?p ?o . BIND(?r AS ?s) }
+  UNION { { SELECT DISTINCT ?programme ?s WHERE { %(owned)s
+              ?r ?any ?s . FILTER(!ISLITERAL(?s)) } }
+          ?s ?p ?o . }
+  UNION { %(owned)s
+          ?s rdf:subject ?r ; ?p ?o . }
+}
+""" % {"owned": _OWNED_ONE}
 _CLASSES = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 CONSTRUCT { ?c rdfs:subClassOf ?d . } WHERE { ?c rdfs:subClassOf ?d . }
@@ -275,7 +302,10 @@ def programme_triples(store: Store, programme: str) -> list[ox.Triple]:
     one programme validates with SHACL (the whole university would take minutes)."""
     triples: set[ox.Triple] = set()
     bound = {"programme": ox.NamedNode(programme)}
-    for text, subs in ((_PROGRAMME_GRAPH, bound), (_CLASSES, None)):
+    from .stores.embedded import OxigraphStore
+
+    graph = _PROGRAMME_GRAPH if isinstance(store, OxigraphStore) else _PROGRAMME_GRAPH_PORTABLE
+    for text, subs in ((graph, bound), (_CLASSES, None)):
         triples.update(store.raw_query(text, substitutions=subs))
     return sorted(triples, key=str)
 

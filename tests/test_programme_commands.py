@@ -97,6 +97,26 @@ def test_validate_unknown_programme(university, cli):
     assert done.returncode == 2 and "--programme" in done.stderr and "NOPE" in done.stderr
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_unknown_programme_suggests_the_nearest_real_codes(university, cli, lang):
+    """Found by a tester: the message suggested "U007", a code of no dataset. It names the nearest
+    codes of the data (difflib) and lists them all, in the command line's language."""
+    near = cli("--lang", lang, "stats", "--programme", "u02", "--data", str(university))
+    assert near.returncode == 2, near.stderr
+    listed = ", ".join(sorted(PROGRAMMES))
+    if lang == "fr":
+        assert "'u02' n'est pas un programme connu ; vouliez-vous dire U002 ?" in near.stderr, near.stderr
+        assert f"(programmes : {listed})" in near.stderr
+    else:
+        assert "'u02' is not a known programme; did you mean U002?" in near.stderr, near.stderr
+        assert f"(programmes: {listed})" in near.stderr
+    far = cli("--lang", lang, "export-matrix", "--format", "csv", "--programme", "ZZZZZZ", "--data", str(university))
+    assert far.returncode == 2 and listed in far.stderr and "U007" not in far.stderr
+    assert ("vouliez-vous" if lang == "fr" else "did you mean") not in far.stderr
+    several = cli("--lang", lang, "export-matrix", "--format", "csv", "--data", str(university))
+    assert several.returncode == 2 and listed in several.stderr and "U007" not in several.stderr, several.stderr
+
+
 @pytest.mark.parametrize("value", ["https://evil.example/x", "module/M01",
                                    "https://w3id.org/cipt-graph/id/module/M01"])
 def test_an_iri_or_path_that_is_not_a_programme_is_refused(university, cli, value):

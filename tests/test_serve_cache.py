@@ -228,3 +228,26 @@ def test_conditional_requests_follow_the_method_and_etags_the_media_type(server_
     assert matching.status_code == 412 and matching.headers["etag"] == etag
     other = httpx.post(f"{server_url}/sparql", content=query, timeout=60, headers={**post, "If-None-Match": '"x"'})
     assert other.status_code == 200 and other.content == as_results.content
+
+
+def test_invented_media_types_in_accept_make_no_cache_entries(server_url):
+    """`Accept: application/x-foo-N` written 300 ways is one entry: a range naming no type any route
+    offers cannot change what it picks (the key keeps the ranges the service can answer), and each
+    route keeps its own rule for it (/sparql: its default format; /id/: HTML)."""
+    query = f"# {time.time_ns()}\nSELECT ?s WHERE {{ ?s ?p ?o }} LIMIT 2"
+    answers = [httpx.get(f"{server_url}/sparql", params={"query": query},
+                         headers={"Accept": f"application/x-foo-{i}, foo/*;q=0.{i % 9 + 1}"}, timeout=60)
+               for i in range(300)]
+    assert all(r.status_code == 200 for r in answers)
+    origins = [r.headers["x-cipt-cache"] for r in answers]
+    assert origins == ["miss"] + ["hit"] * 299, origins.count("miss")
+    assert answers[0].headers["content-type"].startswith("application/sparql-results+json")
+    # A known type beside invented ones is the entry of the known type alone, and picks it.
+    csv_answer = httpx.get(f"{server_url}/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=60)
+    mixed = httpx.get(f"{server_url}/sparql", params={"query": query},
+                      headers={"Accept": "application/x-bar, text/csv, image/x-baz;q=0.5"}, timeout=60)
+    assert csv_answer.headers["x-cipt-cache"] == "miss" and mixed.headers["x-cipt-cache"] == "hit"
+    assert mixed.headers["content-type"].startswith("text/csv") and mixed.content == csv_answer.content
+    # `text/*` still means something (it matches offered types): its own entry.
+    wildcard = httpx.get(f"{server_url}/sparql", params={"query": query}, headers={"Accept": "text/*"}, timeout=60)
+    assert wildcard.headers["x-cipt-cache"] == "miss" and wildcard.headers["content-type"].startswith("text/csv")

@@ -162,8 +162,12 @@ def test_validator_validates_and_sees_it_in_versions_and_diff(browser, site):
         page.goto(f"{server.url}/review?status=proposed&module=M03")
         row = page.locator("tr[id^='link-M03-']").first
         target = row.get_attribute("id").split("-", 2)[2]
-        row.locator("input[name=comment]").fill("Conforme à l'intitulé")
-        row.locator("button[value=validate]").click()
+        # Each row's controls are named after their link (a screen reader lists "Valider M03 → …").
+        link = f"M03 → {target}"
+        assert page.get_by_role("button", name=f"Rejeter {link}", exact=True).count() == 1
+        assert page.get_by_role("button", name="Valider", exact=True).count() == 0
+        page.get_by_role("textbox", name=f"Commentaire sur {link}", exact=True).fill("Conforme à l'intitulé")
+        page.get_by_role("button", name=f"Valider {link}", exact=True).click()
         page.wait_for_selector(".flash")
         assert "validé" in page.locator(".flash").inner_text()
         link = next(r for r in _rows(workspace) if (r["module"], r["competency"]) == ("M03", target))

@@ -45,6 +45,44 @@ and every IRI of the graph as a page or RDF (`/id/…`).
 """
 
 
+#: Modules some routes need that `cipt serve` does not import to start (1 to 2 s of its start-up:
+#: SHACL for the audit, the network view's pyvis and networkx, openpyxl for the XLSX export). The
+#: server imports them once it listens, one per turn of its event loop (:func:`_warm_heavy`), so
+#: that the processes it forks for requests inherit them instead of importing them each time.
+HEAVY_MODULES = ("networkx", "pyvis.network", "openpyxl", "cipt_graph.audit", "cipt_graph.audit.render_html",
+                 "cipt_graph.audit.render_md", "cipt_graph.audit.render_json")
+#: Seconds after start-up before the first of them is imported (the first requests go first).
+WARM_DELAY = 0.3
+
+
+def _warm_heavy(runner, modules: tuple[str, ...] = HEAVY_MODULES) -> None:
+    """Import ``modules`` in the server's process, one per call, rescheduled on the running loop
+    (a request waits at most one import); then replace the idle query workers by ones forked with
+    them (:meth:`~cipt_graph.api.pool.WorkerPool.renew_idle`)."""
+    import importlib
+
+    if runner.stopping or runner.pool is None or runner.pool.stopping:
+        return
+    if modules:
+        try:
+            importlib.import_module(modules[0])
+        except Exception as exc:  # pragma: no cover - a broken install: the route will say so itself
+            from .errors import log
+
+            log.warning("could not import %s ahead of use: %s", modules[0], exc)
+        asyncio.get_running_loop().call_soon(_warm_heavy, runner, modules[1:])
+        return
+    runner.pool.renew_idle()
+
+
+def offered_types() -> frozenset[str]:
+    """Every media type a route negotiates from ``Accept`` (the cache keys on these alone)."""
+    from . import results
+
+    return frozenset({"text/html", *results.SOLUTION_TYPES, *results.GRAPH_TYPES, *linked_data.REPRESENTATIONS,
+                      "application/json", *named_queries.ROW_TYPES})
+
+
 def _generation(state) -> object:
     """What the query workers' data depends on: the data version, but for a remote store (the
     workers hold none of its data; its version moves every second)."""
@@ -67,6 +105,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         watching = asyncio.create_task(watcher.run())
         # Two query workers forked once the server runs (a fork per request is what the pool avoids).
         asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
+        asyncio.get_running_loop().call_later(WARM_DELAY, _warm_heavy, runner)
         mirror.refresh()  # a small on-disk store: the workers then read a copy in memory
         try:
             yield
@@ -121,7 +160,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     parameters = route_parameters(app, always=("lang", *KEPT_PARAMS),
                                   raw=tuple(m.__name__ for m in (sparql, named_queries, team_api, team_cell_api, writes_api)))
     app.add_middleware(ClientAddress)  # the client's share of the slots (runner.py)
-    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters)
+    # An identical request waits for the answer being computed at most as long as any work may run.
+    app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters,
+                       wait=max(settings.query_timeout, settings.report_timeout) + 5, offered=offered_types())
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})

@@ -7,13 +7,8 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from ..audit import build_audit_report
 from .errors import programme_error
 from ..errors import QueryError
-from ..audit.render_html import render_html
-from ..audit.render_json import render_json
-from ..audit import shapes as audit_shapes
-from ..audit.render_md import render_md
 from .security import policy_for_own_document
 from ..visualize.page import HEADER_CSS, site_header
 from .pages import page_lang, site_links, switch_href
@@ -45,6 +40,14 @@ async def get_audit(
     it on this service at `/api/queries/{name}` and `/sparql`. The HTML page prints on A4 and
     needs no JavaScript. The report is built on each request (it runs the SHACL validation).
     """
+    # The audit (and SHACL: pyshacl, rdflib's SPARQL) is imported when first asked for: `cipt serve`
+    # starts without it, and warms it once it listens (app.py).
+    from ..audit import build_audit_report
+    from ..audit import shapes as audit_shapes
+    from ..audit.render_html import render_html
+    from ..audit.render_json import render_json
+    from ..audit.render_md import render_md
+
     lang = page_lang(request, lang)
     base_url = public_base_url(request)  # never the Host header
     store = request.app.state.store

@@ -30,6 +30,8 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .flights import ClientGone, Flight, FlightStats, Outcome, follow, start
+
 #: Paths never cached (writes, and what changes without a data change).
 UNCACHED_PREFIXES = ("/api/imports",)
 #: POST paths that are reads (the SPARQL protocol's query by POST).
@@ -184,17 +186,29 @@ def _etag(headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
     return b'"' + digest.hexdigest().encode() + b'"'
 
 
-def normalised_accept(value: bytes) -> bytes:
+def normalised_accept(value: bytes, offered: frozenset[str] | None = None) -> bytes:
     """An ``Accept`` header in one canonical form, for a cache key, that keeps exactly what
     :mod:`cipt_graph.api.conneg` reads: media ranges lower-cased (``text`` as ``text/*``, ``*`` as
     ``*/*``), spaces and other parameters' spelling dropped, ranges ordered by falling ``q`` (equal
     ones keep their order), and each ``q`` replaced by its rank among the header's weights
     (negotiation only compares weights and tells 0 apart): ``application/json``,
     ``application/json;q=1`` and ``…;q=0.1234``/``…;q=0.5678`` are one key, not one per spelling.
-    An unreadable ``q`` counts as 0, as in :func:`~cipt_graph.api.conneg.parse_accept`."""
+    An unreadable ``q`` counts as 0, as in :func:`~cipt_graph.api.conneg.parse_accept`.
+
+    With ``offered`` (every media type a route of the service may negotiate), a range that matches
+    none of them is dropped: it cannot change what any route picks, so
+    ``Accept: application/x-foo-1`` and ``…-2`` are one key (``!none``: nothing the service offers
+    is named, each route then answers its default or 406), not one cache entry per invented type."""
     from .conneg import parse_accept  # the reading the routes negotiate with (an empty header is */*)
 
-    ranges = [(-q, index, media) for media, q, index in parse_accept(value.decode("latin-1"))]
+    parsed = parse_accept(value.decode("latin-1"))
+    if offered is not None:
+        kinds = {media.partition("/")[0] for media in offered}
+        parsed = [(media, q, index) for media, q, index in parsed
+                  if media == "*/*" or media in offered or media.endswith("/*") and media[:-2] in kinds]
+        if not parsed:
+            return b"!none"
+    ranges = [(-q, index, media) for media, q, index in parsed]
     weights = sorted({-q for q, _, _ in ranges if q < 0}, reverse=True)
     rank = {w: i for i, w in enumerate(weights)}
     out = [media + (";q=0" if q == 0 else f";r={rank[-q]}" if rank[-q] else "")
@@ -280,11 +294,18 @@ class ResponseCache:
     neither defeat the cache nor show up in an answer (a language link, say).
     """
 
-    def __init__(self, app: ASGIApp, cache: LruCache, version: DataVersion, parameters=None) -> None:
+    def __init__(self, app: ASGIApp, cache: LruCache, version: DataVersion, parameters=None,
+                 wait: float | None = None, offered: frozenset[str] | None = None) -> None:
         self.app = app
         self.cache = cache
         self.version = version
         self.parameters = parameters
+        #: Seconds a request waits for an identical one's answer (then computes its own).
+        self.wait = wait
+        #: The media types the routes negotiate (see :func:`normalised_accept`).
+        self.offered = offered
+        self._flights: dict[tuple, Flight] = {}
+        self.flight_stats = FlightStats()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method")
@@ -329,53 +350,74 @@ class ResponseCache:
         else:
             digest = hashlib.blake2b(body, digest_size=16).digest() if body else b""
         key = (token, method, path, tuple(params), content_type if body else b"", digest,
-               normalised_accept(_header(scope, b"accept")), negotiated_language(_header(scope, b"accept-language")))
+               normalised_accept(_header(scope, b"accept"), self.offered), negotiated_language(_header(scope, b"accept-language")))
         entry = self.cache.get(key) if self.cache.max_bytes else None
         if entry is not None:
             self.cache.stats.hits += 1
             await self._send(scope, send, entry, changed_at, b"hit")
             return
+        # A miss: computed by a flight (flights.py) that identical requests arriving meanwhile
+        # share, and that stops when every client waiting for it has gone.
+        flight = self._flights.get(key) if self.cache.max_bytes else None
+        if flight is not None:
+            try:
+                outcome = await follow(flight, receive, self.flight_stats, self.wait)
+            except ClientGone:
+                return
+            except Exception:  # the first request's computation failed: this one tries its own
+                outcome = None
+            if outcome is not None and outcome.entry is not None:
+                self.flight_stats.coalesced += 1
+                self.cache.stats.hits += 1
+                await self._send(scope, send, outcome.entry, changed_at, b"hit")
+                return
+        flight = start(lambda flight_receive: self._compute(scope, flight_receive, key, token, route), body)
+        if self.cache.max_bytes and key not in self._flights:
+            self._flights[key] = flight
+            flight.task.add_done_callback(lambda _t, k=key, f=flight: self._flights.pop(k, None)
+                                          if self._flights.get(k) is f else None)
+        try:
+            outcome = await follow(flight, receive, self.flight_stats)
+        except ClientGone:
+            return  # its work was stopped, unless another client waits for it
+        if outcome is None or outcome.start is None:
+            return
+        if outcome.entry is None:
+            headers = [(k, v) for k, v in outcome.start.get("headers", []) if k != b"content-length"]
+            await send({**outcome.start, "headers": headers + [(b"content-length", str(len(outcome.body)).encode())]})
+            await send({"type": "http.response.body", "body": outcome.body})
+            return
+        await self._send(scope, send, outcome.entry, changed_at, b"miss")
 
-        sent_body = False
-
-        async def replay() -> Message:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        start: Message | None = None
+    async def _compute(self, scope: Scope, receive: Receive, key: tuple, token: int, route) -> Outcome:
+        """Run the application for ``scope``; its answer, stored in the cache when it may be."""
+        start_message: Message | None = None
         parts: list[bytes] = []
 
         async def capture(message: Message) -> None:
-            nonlocal start
+            nonlocal start_message
             if message["type"] == "http.response.start":
-                start = message
+                start_message = message
             elif message["type"] == "http.response.body":
                 parts.append(message.get("body", b""))
-            else:  # pragma: no cover - trailers, push: pass through
-                await send(message)
 
-        await self.app(scope, replay if method == "POST" else receive, capture)
-        if start is None:
-            return
+        await self.app(scope, receive, capture)
         content = b"".join(parts)
-        headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
-        status = start["status"]
+        if start_message is None:
+            return Outcome(None, content, None)
+        headers = [(k, v) for k, v in start_message.get("headers", []) if k != b"content-length"]
+        status = start_message["status"]
         # A request cut for a route that did not answer it (never seen: a safety net) is not kept.
         cacheable = (route is None or _same_route(route, scope.get("route"))) and status == 200 and not any(
             k == b"set-cookie" or k == b"cache-control" and (b"no-store" in v or b"private" in v) for k, v in headers)
         if not cacheable:
-            await send({**start, "headers": headers + [(b"content-length", str(len(content)).encode())]})
-            await send({"type": "http.response.body", "body": content})
-            return
+            return Outcome(start_message, content, None)
         entry = _Entry(status, headers, content, _etag(headers, content))
         self.cache.stats.misses += 1
         if self.cache.max_bytes and token == self.version.token:
             self.cache.drop_older_than(token)
             self.cache.put(key, entry)
-        await self._send(scope, send, entry, changed_at, b"miss")
+        return Outcome(start_message, content, entry)
 
     async def _send(self, scope: Scope, send: Send, entry: _Entry, changed_at: int, origin: bytes) -> None:
         validators = [(b"etag", entry.etag), (b"last-modified", _http_date(changed_at)),

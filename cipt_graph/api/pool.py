@@ -76,7 +76,8 @@ class PoolStats:
 
     spawned: int = 0
     served: int = 0
-    #: Workers ended, by reason: time, memory, died, too_large, cancelled, data, priority, growth, worn, stop.
+    #: Workers ended, by reason: time, memory, died, too_large, cancelled, data, priority, growth, worn, stop,
+    #: renewed.
     retired: dict[str, int] = field(default_factory=dict)
 
 
@@ -178,6 +179,15 @@ class WorkerPool:
         for worker in [w for w in self._idle if w.generation != generation]:
             self._idle.remove(worker)
             self._retire(worker, "data")
+
+    def renew_idle(self) -> None:
+        """Replace the idle workers by as many new ones (forked now: they inherit what the server
+        imported since, see ``app.HEAVY_MODULES``)."""
+        count = len(self._idle)
+        for worker in self._idle[:]:
+            self._idle.remove(worker)
+            self._retire(worker, "renewed")
+        self.prestart(count)
 
     def prestart(self, count: int) -> None:
         """Fork ``count`` idle workers now (so the first requests do not pay for it)."""

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from html import escape
 from typing import Literal, TypeVar
 
-import pyvis.network  # noqa: F401  (see below)
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -32,9 +31,10 @@ from ..visualize.static import asset_media_type, asset_names, asset_text
 
 router = APIRouter(tags=["Views"])
 
-# pyvis (which imports IPython) is imported here, by the server's process, once: each view is
-# drawn in a child forked from it (api/runner.py), which would otherwise import it again at every
-# /graph request (0.9 s of a 1.1 s answer at university scale).
+# pyvis (which imports IPython) is imported by the server's process once it listens (app.py's
+# ``HEAVY_MODULES``), not at start-up: each view is drawn in a process forked from it
+# (api/runner.py), which would otherwise import it again at every /graph request (0.9 s of a
+# 1.1 s answer at university scale).
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 T = TypeVar("T")

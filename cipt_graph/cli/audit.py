@@ -55,6 +55,6 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the report (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="audit one programme (its code, such as M2_CIPT or U007, or its IRI); default: the whole data")
+                   help="audit one programme (its code, such as M2_CIPT, or its IRI); default: the whole data")
     p.add_argument("--base-url", metavar="URL",
                    help="root URL of a running `cipt serve`: adds links running each query there")

@@ -172,5 +172,5 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--fail-on", choices=("warning", "violation"), default="warning",
                    help="exit 1 on any finding (warning, the default) or on violations only")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="the findings about one programme (its code, such as M2_CIPT or U007, or its IRI); "
+                   help="the findings about one programme (its code, such as M2_CIPT, or its IRI); "
                         "default: every programme's, each finding naming its programmes")

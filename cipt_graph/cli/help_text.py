@@ -111,28 +111,28 @@ _FR: dict[str, str] = {
         "langue des messages (par défaut : le --lang général, sinon LC_ALL/LANG)",
     "exit 1 on any finding (warning, the default) or on violations only":
         "sort avec le statut 1 à chaque constat (warning, par défaut) ou seulement aux violations (violation)",
-    "the findings about one programme (its code, such as M2_CIPT or U007, or its IRI); default: every "
+    "the findings about one programme (its code, such as M2_CIPT, or its IRI); default: every "
     "programme's, each finding naming its programmes":
-        "les constats d'une seule formation (son code, comme M2_CIPT ou U007, ou son IRI) ; par défaut : "
+        "les constats d'une seule formation (son code, comme M2_CIPT, ou son IRI) ; par défaut : "
         "ceux de toutes les formations, chacun nommant ses formations",
     "a named query (see `cipt queries`)": "une requête nommée (voir `cipt queries`)",
     "a parameter of the query (repeatable); IRIs may be given as codes: M01, BC05-C1":
         "un paramètre de la requête (répétable) ; les IRI peuvent être données par leur code : M01, BC05-C1",
-    "one programme's figures (its code, such as M2_CIPT or U007, or its IRI); default: every programme":
-        "les chiffres d'une seule formation (son code, comme M2_CIPT ou U007, ou son IRI) ; par défaut : "
+    "one programme's figures (its code, such as M2_CIPT, or its IRI); default: every programme":
+        "les chiffres d'une seule formation (son code, comme M2_CIPT, ou son IRI) ; par défaut : "
         "toutes les formations",
     "language of the report (default: the global --lang, else LC_ALL/LANG)":
         "langue du rapport (par défaut : le --lang général, sinon LC_ALL/LANG)",
-    "audit one programme (its code, such as M2_CIPT or U007, or its IRI); default: the whole data":
-        "audite une seule formation (son code, comme M2_CIPT ou U007, ou son IRI) ; par défaut : "
+    "audit one programme (its code, such as M2_CIPT, or its IRI); default: the whole data":
+        "audite une seule formation (son code, comme M2_CIPT, ou son IRI) ; par défaut : "
         "toutes les données",
     "root URL of a running `cipt serve`: adds links running each query there":
         "URL racine d'un `cipt serve` en marche : ajoute des liens qui y exécutent chaque requête",
     "language of the labels and headers (default: the global --lang, else LC_ALL/LANG)":
         "langue des libellés et des en-têtes (par défaut : le --lang général, sinon LC_ALL/LANG)",
-    "the programme whose matrix to export (its code, such as M2_CIPT or U007, or its IRI); needed when "
+    "the programme whose matrix to export (its code, such as M2_CIPT, or its IRI); needed when "
     "the workspace holds several":
-        "la formation dont exporter la matrice (son code, comme M2_CIPT ou U007, ou son IRI) ; "
+        "la formation dont exporter la matrice (son code, comme M2_CIPT, ou son IRI) ; "
         "obligatoire quand l'espace de travail en contient plusieurs",
     "the edited workbook (.xlsx)": "le classeur modifié (.xlsx)",
     "who made the changes (default: $USER)": "auteur des modifications (par défaut : $USER)",
@@ -140,16 +140,16 @@ _FR: dict[str, str] = {
     "check and show the changes, write nothing": "vérifie et montre les modifications, sans rien écrire",
     "apply even if the mapping changed since the workbook was exported":
         "applique même si la couverture a changé depuis l'export du classeur",
-    "the programme the workbook is about (its code, such as M2_CIPT or U007, or its IRI); default: the "
+    "the programme the workbook is about (its code, such as M2_CIPT, or its IRI); default: the "
     "one it was exported for, else the workspace's only programme":
-        "la formation du classeur (son code, comme M2_CIPT ou U007, ou son IRI) ; par défaut : celle pour "
+        "la formation du classeur (son code, comme M2_CIPT, ou son IRI) ; par défaut : celle pour "
         "laquelle il a été exporté, sinon la seule formation de l'espace de travail",
     "a version id (v1…), `latest` or `current`": "un identifiant de version (v1…), `latest` ou `current`",
     "language of the labels (default: the global --lang, else LC_ALL/LANG)":
         "langue des libellés (par défaut : le --lang général, sinon LC_ALL/LANG)",
-    "the changes of one programme (its code, such as M2_CIPT or U007, or its IRI); default: every "
+    "the changes of one programme (its code, such as M2_CIPT, or its IRI); default: every "
     "programme's, each link and block naming its programme":
-        "les modifications d'une seule formation (son code, comme M2_CIPT ou U007, ou son IRI) ; par "
+        "les modifications d'une seule formation (son code, comme M2_CIPT, ou son IRI) ; par "
         "défaut : celles de toutes, chaque lien et bloc nommant sa formation",
     "the export: export_fiches_RNCP_V4_1_*.xml or its .zip, or export-fiches-csv-*.zip":
         "l'export : export_fiches_RNCP_V4_1_*.xml ou son .zip, ou export-fiches-csv-*.zip",
@@ -162,9 +162,9 @@ _FR: dict[str, str] = {
         "dossier où écrire les fichiers HTML (créé s'il n'existe pas)",
     "language of the pages (default: the global --lang, else LC_ALL/LANG)":
         "langue des pages (par défaut : le --lang général, sinon LC_ALL/LANG)",
-    "the programme the views are about (its code, such as M2_CIPT or U007, or its IRI); needed when the "
+    "the programme the views are about (its code, such as M2_CIPT, or its IRI); needed when the "
     "data holds several":
-        "la formation des vues (son code, comme M2_CIPT ou U007, ou son IRI) ; obligatoire quand les "
+        "la formation des vues (son code, comme M2_CIPT, ou son IRI) ; obligatoire quand les "
         "données en contiennent plusieurs",
     "interface to listen on (default: 127.0.0.1, this machine only)":
         "interface d'écoute (par défaut : 127.0.0.1, cette machine seulement)",

@@ -143,7 +143,7 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the labels and headers (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="the programme whose matrix to export (its code, such as M2_CIPT or U007, or its IRI); "
+                   help="the programme whose matrix to export (its code, such as M2_CIPT, or its IRI); "
                         "needed when the workspace holds several")
 
     p = commands.add("import-matrix", cmd_import_matrix)
@@ -155,7 +155,7 @@ def register(commands: CommandAdder) -> None:
                    help="apply even if the mapping changed since the workbook was exported")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="the programme the workbook is about (its code, such as M2_CIPT or U007, or its IRI); "
+                   help="the programme the workbook is about (its code, such as M2_CIPT, or its IRI); "
                         "default: the one it was exported for, else the workspace's only programme")
 
     p = commands.add("versions", cmd_versions)
@@ -168,5 +168,5 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the labels (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="the changes of one programme (its code, such as M2_CIPT or U007, or its IRI); "
+                   help="the changes of one programme (its code, such as M2_CIPT, or its IRI); "
                         "default: every programme's, each link and block naming its programme")

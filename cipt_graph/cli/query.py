@@ -88,4 +88,4 @@ def register(commands: CommandAdder) -> None:
     p = commands.add("stats", cmd_stats)
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="one programme's figures (its code, such as M2_CIPT or U007, or its IRI); default: every programme")
+                   help="one programme's figures (its code, such as M2_CIPT, or its IRI); default: every programme")

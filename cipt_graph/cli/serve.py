@@ -43,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import json
     import os
 
-    from ..api import Settings
+    from ..api.settings import Settings
     from ..serving import ENV_SERVE_CONFIG, FACTORY, bind_socket, build_service, run_server, settings_to_config
 
     overrides = {field: getattr(args, dest) for field, (_option, dest) in _OPTIONS.items()}
@@ -70,13 +70,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = open_data(args)  # reads and checks every data file now: exit 2 before the server starts
     config = {"data": args.data, "store": spec, "update_url": args.update_url, "gsp_url": args.gsp_url,
               "settings": settings_to_config(settings)}
-    app = build_service(config, store) if args.workers == 1 else None  # ready before the port opens
+    # The port opens before the application is built (importing the web framework and building
+    # the routes takes most of the start-up): connections are accepted from now on, and the
+    # requests they carry are answered once it is built (issue #11: ready in under 1 s).
     sock = bind_socket(args.host, args.port)  # a port in use: exit 2, before saying "serving"
     lang = args.ui_lang
     mode = tr(lang, "cli.serve.read_write" if settings.allow_writes else "cli.serve.read_only")
     port = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
     print(tr(lang, "cli.serve.listening", host=args.host, port=port, mode=mode,
-             workers=tr(lang, "cli.serve.workers", args.workers)), file=sys.stderr)
+             workers=tr(lang, "cli.serve.workers", args.workers)), file=sys.stderr, flush=True)
+    app = build_service(config, store) if args.workers == 1 else None
     if app is not None:
         run_server(app, sock, log_level=args.log_level)
         return EXIT_OK

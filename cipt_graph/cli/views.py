@@ -28,5 +28,5 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the pages (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="the programme the views are about (its code, such as M2_CIPT or U007, or its IRI); "
+                   help="the programme the views are about (its code, such as M2_CIPT, or its IRI); "
                         "needed when the data holds several")

@@ -10,10 +10,6 @@ import io
 from dataclasses import dataclass, field
 from html import escape
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from ..cells import append_row, set_text
 from ..output import to_csv
 from ..queries import run_query
@@ -279,9 +275,18 @@ def matrix_csv(store: Store, lang: str = "fr") -> str:
     return to_csv(run_query(store, "coverage_matrix", _params(lang)))
 
 
-#: Fills of what stands out in the workbook: a gap (hatched red, readable in black and white too).
-XLSX_GAP = PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8")
-XLSX_TOTAL = PatternFill("solid", fgColor="F5F7FA")
+def _fills():
+    """Fills of what stands out in the workbook: a gap (hatched red, readable in black and white
+    too), a total."""
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8"), PatternFill("solid", fgColor="F5F7FA")
+
+
+def __getattr__(name: str):  # XLSX_GAP, XLSX_TOTAL: made when asked for (openpyxl is imported late)
+    if name in ("XLSX_GAP", "XLSX_TOTAL"):
+        return _fills()[name == "XLSX_TOTAL"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
@@ -290,6 +295,12 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
     (uncovered competencies and modules covering nothing, hatched red); and the
     ``coverage_matrix`` rows. Hours follow the rule of the ``hours_per_competency`` and
     ``hours_per_block`` queries."""
+    # openpyxl is imported here, when a workbook is written: `cipt serve` starts without it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    XLSX_GAP, XLSX_TOTAL = _fills()
     matrix = build_matrix(store, lang)
     wb = Workbook()
     ws = wb.active

@@ -18,7 +18,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..store import Store
 from .data import hours_text, records, shorten
@@ -26,6 +26,9 @@ from .i18n import UI, tr
 from .network_layout import (COLUMN_PX, COLUMN_WIDTH, COLUMN_X, DEFAULT_SCALE, FONT, GAP_PX, LABEL_CHARS, ROW,
                              _of_kind, filter_keys, layout_network, module_height)
 from .page import Links, render_page
+
+if TYPE_CHECKING:  # imported when a network is built: `cipt serve` starts without it
+    import networkx as nx
 
 __all__ = ["COLUMN_PX", "COLUMN_WIDTH", "COLUMN_X", "DEFAULT_SCALE", "FONT", "GAP_PX", "LABEL_CHARS", "ROW",
            "build_network", "filter_keys", "layout_network", "module_height", "render_network", "to_pyvis"]
@@ -58,6 +61,8 @@ def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
     ``requires``, ``involves``, ``serves``: module → objective) and, for coverage, ``level``, ``rank``, ``level_label``,
     ``rationale``.
     """
+    import networkx as nx
+
     graph = nx.DiGraph()
     for m in records(store, "modules", lang=lang):
         graph.add_node(m["module"], kind="module", code=m["module_code"], label=m["module_label"],

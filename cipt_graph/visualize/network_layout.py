@@ -4,7 +4,10 @@ keys of each node. Pure functions of a networkx graph built by :mod:`.network` (
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # networkx is imported where a network is built (cipt serve starts without it)
+    import networkx as nx
 
 #: The page draws the whole network at ``DEFAULT_SCALE`` (canvas units → CSS pixels) or larger:
 #: labels are ``FONT`` units, so at least ``FONT * DEFAULT_SCALE`` = 12 px on screen (issue #15).
