@@ -206,8 +206,8 @@ MESSAGES = {
     "versions.no_workspace": "No workspace: versions are kept in a workspace "
                              "(start the service with --data DIR, a folder created by `cipt init DIR`).",
     "docs.title": "HTTP API documentation",
-    "docs.lead": "The API serves other systems; its technical documentation (OpenAPI) is in English, "
-                 "like the code.",
+    "docs.lead": "The API serves other systems: its operations, parameters and answers below; the JSON field "
+                 "names are its contract, in English. For machines:",
     "docs.openapi": "OpenAPI description (JSON)",
     "account.sign_in": "Sign in",
     "account.sign_out": "Sign out",

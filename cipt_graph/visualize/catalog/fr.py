@@ -217,8 +217,8 @@ MESSAGES = {
                              "(lancez le service avec --data DOSSIER, un dossier créé par « cipt init DOSSIER »).",
     # API docs.
     "docs.title": "Documentation de l'API HTTP",
-    "docs.lead": "L'API sert les autres systèmes ; sa documentation technique (OpenAPI) est en anglais, "
-                 "comme le code.",
+    "docs.lead": "L'API sert les autres systèmes : ses opérations, paramètres et réponses ci-dessous ; les noms "
+                 "des champs JSON sont son contrat, en anglais. Pour les machines :",
     "docs.openapi": "Description OpenAPI (JSON)",
     # Error pages.
     "account.sign_in": "Se connecter",
