@@ -289,7 +289,7 @@ def render_resource(iri: ox.NamedNode, triples: list[ox.Triple], labels: dict, l
     body = [f'<p class="type-line">{types or (escape(tr(lang, "ld.graph")) if is_graph else "")}</p>',
             f"<h1>{escape(title)}</h1>",
             f'<details class="raw"><summary>{escape(tr(lang, "ld.raw"))}</summary>'
-            f'<p>{escape(tr(lang, "ld.iri"))} : <span class="iri" translate="no">{escape(iri.value)}</span></p>'
+            f'<p>{escape(tr(lang, "ld.iri"))}{" : " if lang == "fr" else ": "}<span class="iri" translate="no">{escape(iri.value)}</span></p>'
             f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} {_formats(base, lang)}</p></details>']
     if is_graph:
         body.append(f"<p>{escape(tr(lang, 'count.triples', len(triples)))}</p>")

@@ -14,11 +14,16 @@
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
     layout: "BaseLayout"
   });
-  if (document.documentElement.lang !== "fr") return;
+  // The schemas' names (Block, Gaps…) are the API's contract, identifiers like code: marked so.
+  function identifiers(root) {
+    root.querySelectorAll(".models, .model-title, .model-box, .parameter__name, .parameter__type, .prop-type")
+      .forEach(function (el) { if (!el.hasAttribute("translate")) el.setAttribute("translate", "no"); });
+  }
+  var french = document.documentElement.lang === "fr";
   var WORDS_FR = {
     "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Try it out": "Essayer",
     "Cancel": "Annuler", "Execute": "Exécuter", "Clear": "Effacer", "Responses": "Réponses",
-    "Response": "Réponse", "Name": "Nom", "Description": "Description", "Code": "Code", "Links": "Liens",
+    "Response": "Réponse", "Name": "Nom", "Links": "Liens",
     "No links": "Aucun lien", "Media type": "Type de contenu", "Controls Accept header.": "Règle l'en-tête Accept.",
     "Example Value": "Exemple de valeur", "Schema": "Schéma", "Schemas": "Schémas", "Request body": "Corps de la requête",
     "required": "obligatoire", "Request URL": "Adresse de la requête", "Server response": "Réponse du serveur",
@@ -37,22 +42,26 @@
     var node;
     while ((node = walker.nextNode())) {
       var text = node.nodeValue.trim();
-      if (text && Object.prototype.hasOwnProperty.call(WORDS_FR, text)) {
+      if (text && Object.prototype.hasOwnProperty.call(WORDS_FR, text) && WORDS_FR[text] !== text) {
         node.nodeValue = node.nodeValue.replace(text, WORDS_FR[text]);
       }
     }
     root.querySelectorAll("[title], [aria-label], [placeholder]").forEach(function (el) {
       ATTRS.forEach(function (a) {
         var v = el.getAttribute(a);
-        if (v && Object.prototype.hasOwnProperty.call(WORDS_FR, v.trim())) el.setAttribute(a, WORDS_FR[v.trim()]);
+        if (v && Object.prototype.hasOwnProperty.call(WORDS_FR, v.trim()) && WORDS_FR[v.trim()] !== v.trim()) {
+          el.setAttribute(a, WORDS_FR[v.trim()]);
+        }
       });
     });
   }
-  var pending = false;
-  new MutationObserver(function () {
-    if (pending) return;
-    pending = true;
-    window.requestAnimationFrame(function () { pending = false; translate(box); });
-  }).observe(box, { childList: true, subtree: true, characterData: true });
-  translate(box);
+  function pass(root) {
+    identifiers(root);
+    if (french) translate(root);
+  }
+  // Run as each change is made (a microtask, before anything else reads the page); the words it
+  // writes are not keys of WORDS_FR, so its own changes end there.
+  new MutationObserver(function () { pass(box); })
+    .observe(box, { childList: true, subtree: true, characterData: true });
+  pass(box);
 })();
