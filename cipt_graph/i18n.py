@@ -22,6 +22,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.core import negotiate_locale
 from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
 from babel.dates import format_time as _format_time
 from babel.numbers import format_decimal
 
@@ -178,6 +179,33 @@ def datetime(value: object, lang: str) -> str:
     if d.tzinfo is not None:
         d, zone = d.astimezone(_dt.timezone.utc).replace(tzinfo=None), " UTC"
     return f"{date(d, lang)}, {_format_time(d, format='short', locale=locale(lang))}{zone}"
+
+
+#: The time zone of the programme: times of day are shown there (CLDR names, Babel).
+PARIS = "Europe/Paris"
+
+
+def local_datetime(value: object, lang: str, *, zone: bool = True) -> str:
+    """A moment in Paris time, to the minute, with the zone's name unless ``zone`` is false:
+    ``30 nov. 2026, 11:32 (heure normale d’Europe centrale)`` (fr),
+    ``Nov 30, 2026, 11:32 (Central European Standard Time)`` (en); summer time in summer.
+
+    Args:
+        value: a datetime or ISO 8601 text (``2026-11-30T10:32:03Z``); without an offset it is UTC.
+            A date alone gives the date; anything else is returned as text.
+    """
+    from zoneinfo import ZoneInfo
+
+    moment = _datetime(value)
+    if moment is None:
+        return "" if value is None else str(value)
+    if not isinstance(moment, _dt.datetime):
+        return date(moment, lang)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    paris = ZoneInfo(PARIS)
+    time = _format_datetime(moment, "HH:mm (zzzz)" if zone else "HH:mm", tzinfo=paris, locale=locale(lang))
+    return f"{date(moment.astimezone(paris), lang)}, {time}"
 
 
 def plural_form(lang: str, count: float) -> str:

@@ -28,6 +28,9 @@ ONTOLOGY_FILE = ONTOLOGY_DIR / "cipt.ttl"
 SHAPES_FILES = (ONTOLOGY_DIR / "shapes-violations.ttl", ONTOLOGY_DIR / "shapes-warnings.ttl")
 
 ENV_DATA = "CIPT_DATA"
+#: What made a workspace (``cipt init``, when, from which package version): a hidden JSON file
+#: of its root, read by the first version (the baseline) to say where the initial state came from.
+ORIGIN_FILE = ".cipt-origin.json"
 
 
 @dataclass(frozen=True)
@@ -87,4 +90,31 @@ def init_workspace(target: str | os.PathLike[str], *, force: bool = False) -> Wo
             shutil.copytree(item, root / item.name, dirs_exist_ok=True)
         else:
             shutil.copy2(item, root / item.name)
+    _write_origin(root)
     return Workspace(root)
+
+
+def _write_origin(root: Path) -> None:
+    import datetime as dt
+    import json
+
+    from . import __version__
+
+    created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    origin = {"format": 1, "command": "cipt init", "created": created, "from": f"cipt-graph {__version__}"}
+    (root / ORIGIN_FILE).write_text(json.dumps(origin, indent=2) + "\n", encoding="utf-8")
+
+
+def read_origin(workspace: Workspace) -> dict[str, str] | None:
+    """What made the workspace: ``{"command": "cipt init", "created": ISO 8601 UTC, "from":
+    "cipt-graph 0.1.0"}``; None when no readable record is there (a folder made by hand, an
+    older workspace, the shipped data)."""
+    import json
+
+    try:
+        origin = json.loads((workspace.root / ORIGIN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(origin, dict) or not isinstance(origin.get("command"), str):
+        return None
+    return {k: v for k, v in origin.items() if isinstance(v, str)}

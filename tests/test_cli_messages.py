@@ -431,10 +431,13 @@ def test_roles_and_version_kinds_follow_the_language(tmp_path, capsys, monkeypat
     assert _run(["import-matrix", str(wb), "--data", ws], capsys)[0] == 0
     assert _run(["users", "add", "marie", "--role", "validator", "--password-stdin", "--data", ws], capsys,
                 "un-mot-de-passe-long\n")[0] == 0
-    for lang, words, foreign in (("fr", ["validateur", "état initial", "import du classeur", "espace de travail"],
-                                  ["validator", "baseline", "matrix-import"]),
-                                 ("en", ["validator", "baseline", "workbook import", "workspace"],
-                                  ["validateur", "état initial", "matrix-import"])):
+    # (the initial state is nobody's change: its author is "none", its source `cipt init`)
+    for lang, words, foreign in (("fr", ["validateur", "état initial", "import du classeur", "cipt init (données livrées)",
+                                         "aucun (état initial)"],
+                                  ["validator", "baseline", "matrix-import", "shipped"]),
+                                 ("en", ["validator", "baseline", "workbook import", "cipt init (shipped data)",
+                                         "none (initial state)"],
+                                  ["validateur", "état initial", "matrix-import", "livrées"])):
         code_u, users = _run(["users", "list", "--lang", lang, "--data", ws], capsys)
         code_v, versions = _run(["versions", "--lang", lang, "--data", ws], capsys)
         assert code_u == code_v == 0

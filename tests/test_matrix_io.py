@@ -17,7 +17,7 @@ import pytest
 
 from cipt_graph.build import build_store
 from cipt_graph.namespaces import GRAPH_MAPPING
-from cipt_graph.paths import DATA_DIR, init_workspace
+from cipt_graph.paths import DATA_DIR, ORIGIN_FILE, init_workspace
 from cipt_graph.queries import run_query
 from cipt_graph.store import iter_records
 from cipt_graph.versions import list_versions
@@ -82,6 +82,7 @@ def run_main(capsys, *args: str):
 
 def assert_untouched(workspace, before_csv: bytes, before_graph: bytes) -> None:
     shipped = {p.relative_to(DATA_DIR) for p in DATA_DIR.rglob("*") if "__pycache__" not in p.parts}
+    shipped.add(Path(ORIGIN_FILE))  # what `cipt init` records of the workspace's making
     assert {p.relative_to(workspace.root) for p in workspace.root.rglob("*")} == shipped  # no file added
     assert (workspace.mapping_dir / CSV_NAME).read_bytes() == before_csv
     assert mapping_ntriples(workspace) == before_graph
@@ -114,7 +115,9 @@ def test_workbook_has_the_sheets_headers_and_levels(exported, store, mapping):
     kept = [["" if just.cell(r, c).value is None else str(just.cell(r, c).value) for c in range(1, 8)]
             for r in range(2, just.max_row + 1)]
     assert all(isinstance(just.cell(r, 3).value, (int, float, type(None))) for r in range(2, just.max_row + 1))
-    assert kept == [[row["module"], row["competency"], row["hours"], row["status"], row["asserted_by"],
+    # (statuses in the workbook's language: proposé / validé in French; the import reads the codes too)
+    french = {"proposed": "proposé", "validated": "validé"}
+    assert kept == [[row["module"], row["competency"], row["hours"], french[row["status"]], row["asserted_by"],
                      row["asserted_on"], row["rationale"]] for row in mapping["module_competency"]]
     assert wb["_cipt"].sheet_state == "hidden"
 

@@ -118,7 +118,14 @@ def test_views_scoped_by_programme(ustore, url, code):
         csv_text = client.get("/matrix.csv", params={"programme": code}).text
         assert len(csv_text.strip().splitlines()) - 1 == len(rows(ustore, "coverage_matrix", programme=code))
         assert client.get("/jobs", params={"programme": code}).status_code == 200
-        assert client.get("/graph", params={"programme": code}).status_code == 200
+        graph = client.get("/graph", params={"programme": code})
+        assert graph.status_code == 200
+        # its own learning objectives only (the generated programmes have none, M2_CIPT five)
+        own_objectives = {r["objective"] for r in rows(ustore, "module_objectives", programme=code)}
+        other_objectives = {r["objective"] for r in rows(ustore, "module_objectives")} - own_objectives
+        assert {r["programme"] for r in rows(ustore, "module_objectives", programme=code)} <= {stats["programme"]}
+        assert other_objectives or own_objectives
+        assert all(o in graph.text for o in own_objectives) and not any(o in graph.text for o in other_objectives)
         assert client.get("/matrix", params={"programme": "NOPE"}).status_code == 404
 
 

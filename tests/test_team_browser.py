@@ -219,3 +219,67 @@ def test_editor_edits_a_cell_on_the_matrix_page(browser, site):
         assert "edith" in first.inner_text() and "Niveau revu en réunion" in first.inner_text()
     finally:
         context.close()
+
+
+def test_versions_page_gives_paris_time_and_credits_the_initial_state_to_no_one(browser, site):
+    """Found by testers: times were in UTC, and version 1 (the state `cipt init` made) was credited
+    to whoever made the first change. Times are Paris time in the page's language (Babel); the
+    initial state names its origin (`cipt init`, when) and no author."""
+    import datetime as dt
+    import json
+    from zoneinfo import ZoneInfo
+
+    import team_helpers as th
+
+    from cipt_graph import i18n
+
+    server, workspace, _ = site
+    th.propose(th.sign_in(server, "edith", USERS["edith"][1]), "M07", "BC02-C2")
+    versions = th.versions(workspace)
+    assert versions[0]["kind"] == "baseline" and versions[0]["agent"] == "cipt-graph"
+    assert versions[0]["source"] == "cipt init" and "edith" in {v["agent"] for v in versions[1:]}
+    origin = json.loads((workspace / ".cipt-origin.json").read_text(encoding="utf-8"))
+    context, page = _page(browser, server)
+    try:
+        for lang, nobody, date_head, init_words in (("fr", "aucun : état initial", "Date (heure de Paris)", "cipt init (copie"),
+                                                    ("en", "none: initial state", "Date (Paris time)", "cipt init (copy")):
+            page.goto(f"{server.url}/versions?lang={lang}")
+            assert page.get_by_role("columnheader", name=date_head).count() == 1
+            first = page.locator("tr[data-version='v1']")
+            cells = first.locator("td")
+            assert cells.nth(1).inner_text() == nobody
+            assert "edith" not in first.inner_text() and "victor" not in first.inner_text()
+            assert cells.nth(3).inner_text().startswith(init_words)
+            assert i18n.local_datetime(origin["created"], lang, zone=False) in cells.nth(3).inner_text()
+            for v in versions:
+                shown = page.locator(f"tr[data-version='{v['id']}'] time").inner_text()
+                utc = dt.datetime.fromisoformat(v["created"].replace("Z", "+00:00"))
+                paris = utc.astimezone(ZoneInfo("Europe/Paris"))
+                assert shown.endswith(paris.strftime(", %H:%M")) and "UTC" not in shown, shown
+                assert paris.strftime("%H:%M") != utc.strftime("%H:%M")  # (Paris is never at UTC)
+                assert shown == i18n.local_datetime(v["created"], lang, zone=False)
+        assert "déc." in i18n.local_datetime("2026-12-01T10:00:00Z", "fr", zone=False)  # Babel's French month
+    finally:
+        context.close()
+
+
+def test_the_matrix_page_leads_an_editor_to_the_workbook_and_back(browser, site):
+    """The matrix page links an editor to the editable workbook and to the upload page; the
+    workbook's instructions name that page by its address, and its statuses are French words."""
+    server, _, _ = site
+    context, page = _page(browser, server)
+    try:
+        _sign_in(page, server, "edith")
+        page.goto(f"{server.url}/matrix")
+        with page.expect_download() as waiting:
+            page.get_by_role("link", name="Télécharger le classeur modifiable").click()
+        wb = openpyxl.load_workbook(io.BytesIO(Path(waiting.value.path()).read_bytes()))
+        text = "\n".join(str(c.value) for c in wb["Instructions"]["A"] if c.value)
+        assert f"{server.url}/edit/upload" in text, text[:600]
+        just = wb["Justifications"]
+        assert {just.cell(r, 4).value for r in range(2, just.max_row + 1) if just.cell(r, 1).value} <= {"proposé", "validé"}
+        page.get_by_role("link", name="Déposer un classeur modifié").click()
+        page.wait_for_url(f"{server.url}/edit/upload**")
+        assert page.locator("form[action='/edit/upload'] input[type=file]").count() == 1
+    finally:
+        context.close()

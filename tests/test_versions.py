@@ -67,10 +67,20 @@ def hours_per_block(store) -> dict[str, dict]:
     return {r["block_code"]: r for r in iter_records(run_query(store, "hours_per_block"))}
 
 
+def test_a_baseline_without_a_recorded_origin_is_the_workspace_as_found(workspace):
+    (workspace.root / ".cipt-origin.json").write_text("{not json", encoding="utf-8")
+    base = ensure_baseline(workspace, agent="Marie Dupont")
+    assert (base.agent, base.source) == ("cipt-graph", "workspace")
+    record = (workspace.versions_dir / "v1.nq").read_text(encoding="utf-8")
+    assert "Marie Dupont" not in record and "http://www.w3.org/ns/prov#SoftwareAgent" in record
+
+
 def test_record_and_list_versions(workspace, tmp_path):
     assert list_versions(workspace) == []
     base = ensure_baseline(workspace, agent="Équipe")
     assert base is not None and base.id == "v1" and base.kind == "baseline" and base.parent is None
+    # The initial state is the tool's (`cipt init` made it), not the person about to change it.
+    assert (base.agent, base.source) == ("cipt-graph", "cipt init")
     assert ensure_baseline(workspace) is None  # only once
     edit_mapping(workspace)
     source = tmp_path / "matrice.xlsx"

@@ -52,7 +52,7 @@ and every IRI of the graph as a page or RDF (`/id/…`).
 HEAVY_MODULES = ("networkx", "pyvis.network", "openpyxl", "cipt_graph.audit", "cipt_graph.audit.render_html",
                  "cipt_graph.audit.render_md", "cipt_graph.audit.render_json")
 #: Seconds after start-up before the first of them is imported (the first requests go first).
-WARM_DELAY = 0.3
+WARM_DELAY = 1.0
 
 
 def _warm_heavy(runner, modules: tuple[str, ...] = HEAVY_MODULES) -> None:

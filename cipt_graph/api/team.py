@@ -44,6 +44,7 @@ from .auth import (
 )
 from .errors import cipt_text
 from .pages import html_page, page_lang, site_links, switch_href
+from .settings import public_base_url
 from .team_data import self_validation_allowed as _self_allowed
 from .team_data import validated_by as _validated_by
 from .team_text import TEXT, format_hours, format_number
@@ -270,7 +271,9 @@ async def edit_workbook(request: Request) -> Response:
     except _Refusal as exc:
         return _refused(request, exc, lang)
     workspace = request.app.state.workspace
-    data = await run_in_threadpool(lambda: write_matrix_xlsx(MatrixModel.from_workspace(workspace, lang=lang)))
+    upload_url = public_base_url(request) + UPLOAD_PATH + ("?lang=en" if lang == "en" else "")
+    data = await run_in_threadpool(lambda: write_matrix_xlsx(MatrixModel.from_workspace(workspace, lang=lang),
+                                                             upload_url=upload_url))
     name = "matrice-cipt.xlsx" if lang == "fr" else "cipt-matrix.xlsx"
     return Response(data, media_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"})

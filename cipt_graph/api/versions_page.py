@@ -34,13 +34,26 @@ def _kind(kind: str, lang: str) -> str:
     return TEXT[lang].get(f"vkind_{kind}", kind)
 
 
-def _source(version, lang: str) -> str:
-    """Where the version came from; a baseline's recorded ``workspace`` in the page's language."""
+def _source(version, lang: str, origin: dict | None) -> str:
+    """Where the version came from; a baseline's origin (``cipt init`` and when, from the
+    workspace's origin file, or the ``workspace`` as found) in the page's language."""
+    from ..versions.record import INIT_SOURCE
     from .team_text import TEXT
 
+    if version.kind == "baseline" and version.source == INIT_SOURCE:
+        created = (origin or {}).get("created")
+        when = i18n.local_datetime(created, lang, zone=False) if created else ""
+        return TEXT[lang]["vsource_init"] + (f", {when}" if when else "")
     if version.kind == "baseline" and version.source == "workspace":
         return TEXT[lang]["vsource_workspace"]
     return version.source
+
+
+def _agent(version, lang: str) -> str:
+    """Who made the version; a baseline is nobody's change (whatever an older record says)."""
+    from .team_text import TEXT
+
+    return TEXT[lang]["vagent_baseline"] if version.kind == "baseline" else version.agent
 
 
 _COLUMNS = ("id", "created", "agent", "kind", "source", "message", "links")
@@ -74,7 +87,10 @@ def versions_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
     if workspace.read_only:
         body = f'<p class="lead">{escape(tr(lang, "versions.no_workspace"))}</p>'
     else:
+        from ..paths import read_origin
+
         versions = list(reversed(list_versions(workspace)))
+        origin = read_origin(workspace)
         if not versions:
             body = f'<p class="lead">{escape(tr(lang, "versions.none"))}</p>'
         else:
@@ -84,9 +100,9 @@ def versions_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
                 links = sum(n for k, n in v.counts.items() if k != "triples")
                 rows.append(
                     f'<tr data-version="{escape(v.id)}"><th scope="row">{escape(v.id)}</th>'
-                    f'<td><time datetime="{escape(v.created)}">{escape(i18n.datetime(v.created, lang))}</time></td>'
-                    f'<td>{escape(v.agent)}</td><td class="kind" data-kind="{escape(v.kind)}">{escape(_kind(v.kind, lang))}</td>'
-                    f'<td>{escape(_source(v, lang))}</td>'
+                    f'<td><time datetime="{escape(v.created)}">{escape(i18n.local_datetime(v.created, lang, zone=False))}</time></td>'
+                    f'<td class="agent" data-kind="{escape(v.kind)}">{escape(_agent(v, lang))}</td><td class="kind" data-kind="{escape(v.kind)}">{escape(_kind(v.kind, lang))}</td>'
+                    f'<td>{escape(_source(v, lang, origin))}</td>'
                     f'<td class="message">{escape(_message(v, lang))}</td><td class="num">{escape(i18n.number(links, lang))}'
                     + (f' · <a href="{escape(diff_href(v.parent, v.id))}">{escape(tr(lang, "versions.diff"))}</a>'
                        if v.parent else "") + '</td></tr>')

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -38,7 +34,7 @@ def _environment() -> Environment:
 #: A plain ISO 8601 date (``2025-09-01``), as the named queries return ``xsd:date`` values.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: The time zone of the programme: the report's time of generation is given there.
-PARIS = "Europe/Paris"
+PARIS = i18n.PARIS
 
 
 def format_value(value: object, lang: str) -> str:
@@ -58,17 +54,9 @@ def format_value(value: object, lang: str) -> str:
 
 def generated_time(value: str, lang: str) -> str:
     """The report's time of generation (ISO 8601 with its offset) in Paris time, with the
-    zone: ``30 nov. 2026, 11:32 (heure normale d’Europe centrale)`` (fr),
-    ``Nov 30, 2026, 11:32 (Central European Standard Time)`` (en)."""
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    zone = ZoneInfo(PARIS)
-    return (f"{i18n.date(moment.astimezone(zone), lang)}, "
-            f"{format_datetime(moment, 'HH:mm (zzzz)', tzinfo=zone, locale=i18n.locale(lang))}")
+    zone (:func:`cipt_graph.i18n.local_datetime`): ``30 nov. 2026, 11:32 (heure normale
+    d’Europe centrale)`` (fr), ``Nov 30, 2026, 11:32 (Central European Standard Time)`` (en)."""
+    return i18n.local_datetime(value, lang)
 
 
 def visible_columns(columns: Sequence[str], rows: Sequence[dict]) -> list[str]:

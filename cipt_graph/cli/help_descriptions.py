@@ -49,8 +49,9 @@ Exporte la couverture en matrice modules × compétences (XLSX à modifier, ou C
 Le classeur XLSX contient la matrice (les blocs au-dessus de leurs compétences, les modules par
 période, une liste déroulante de niveaux dans chaque case), une feuille Justifications (heures,
 statut, auteur, date et justification de chaque lien), l'échelle des niveaux et le mode d'emploi
-en français. Modifiez-le, puis `cipt import-matrix`. Quand l'espace de travail contient plusieurs
-formations, la matrice est celle d'une formation (--programme).""",
+en français. Modifiez-le, puis `cipt import-matrix`, ou déposez-le sur la page /edit/upload du
+site (nommée avec son adresse quand CIPT_BASE_URL est donnée). Quand l'espace de travail contient
+plusieurs formations, la matrice est celle d'une formation (--programme).""",
     "cipt import-matrix": """\
 Vérifie un classeur de matrice modifié (XLSX) et l'applique à la couverture de l'espace de travail.
 

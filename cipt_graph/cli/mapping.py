@@ -11,19 +11,31 @@ from ..errors import CiptError
 from .messages import tr, tr_name
 from .common import EXIT_OK, CommandAdder, writable_workspace, write_stdout
 
+def _upload_url(lang: str) -> str | None:
+    """The site's upload page when ``CIPT_BASE_URL`` names the site (as for `cipt serve`), else None."""
+    import os
+
+    base = (os.environ.get("CIPT_BASE_URL") or "").strip().rstrip("/")
+    if not base.startswith(("http://", "https://")) or any(c in base for c in "?#\n\r\t "):
+        return None
+    return base + "/edit/upload" + ("?lang=en" if lang == "en" else "")
+
+
 def cmd_export_matrix(args: argparse.Namespace) -> int:
     """Export the coverage mapping as a course × competency matrix (XLSX for editing, or CSV).
 
     The XLSX workbook has the matrix (blocks over their competencies, modules by period, a level
     drop-down in each cell), a Justifications sheet (hours, status, author, date and rationale of
-    each link), the level scale and instructions in French. Edit it, then `cipt import-matrix`.
+    each link), the level scale and instructions in French. Edit it, then `cipt import-matrix`, or
+    upload it on the site's page /edit/upload (named with its address when CIPT_BASE_URL is set).
     When the workspace holds several programmes, the matrix is one programme's (--programme).
     """
     from ..paths import resolve_workspace
     from ..spreadsheet import MatrixModel, write_matrix_csv, write_matrix_xlsx
 
     model = MatrixModel.from_workspace(resolve_workspace(args.data), lang=args.lang, programme=args.programme)
-    data = write_matrix_xlsx(model) if args.format == "xlsx" else write_matrix_csv(model)
+    data = write_matrix_xlsx(model, upload_url=_upload_url(model.lang)) if args.format == "xlsx" \
+        else write_matrix_csv(model)
     if args.out:
         from ..versions import write_atomic
 
@@ -107,7 +119,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
         return EXIT_OK
     lang = args.ui_lang
     head = tuple(tr(lang, "cli.versions.head").split("|"))
-    rows = [(v.id, datetime(v.created, lang), v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
+    rows = [(v.id, datetime(v.created, lang),
+             tr(lang, "cli.versions.baseline_agent") if v.kind == "baseline" else v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
              str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", ""))) for v in versions]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:

@@ -120,6 +120,8 @@ _FR = {
     "cli.kind.edit": "modification",
     "cli.kind.review": "relecture",
     "cli.source.workspace": "espace de travail",
+    "cli.source.cipt init": "cipt init (données livrées)",
+    "cli.versions.baseline_agent": "aucun (état initial)",
 
 }
 
@@ -233,6 +235,8 @@ _EN = {
     "cli.kind.edit": "edit",
     "cli.kind.review": "review",
     "cli.source.workspace": "workspace",
+    "cli.source.cipt init": "cipt init (shipped data)",
+    "cli.versions.baseline_agent": "none (initial state)",
 
 }
 

@@ -10,7 +10,7 @@ from ..text import clean_code
 from .edit import MAX_TEXT, CellError, EditedLink, MatrixEdit
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, ROW_BLOCKS, ROW_CODES,
-    SHEET_MATRIX, SHEET_RATIONALE, MatrixModel, row_key,
+    SHEET_MATRIX, SHEET_RATIONALE, MatrixModel, row_key, status_error,
 )
 from .values import _as_written, _code, _decimal, _formula_text, _is_formula, _text, exported_rationale
 
@@ -193,8 +193,7 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
             stated_hours.setdefault(module, []).append((row, link.hours))
         status = _code(values[3])
         if status and status.casefold() not in STATUSES:
-            errors.append(CellError(name, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)",
-                                    f"unknown status {status!r} (proposed or validated)"))
+            errors.append(CellError(name, f"D{row}", *status_error(status)))
         link.status = status.casefold() or None
         rationale = _text(values[6])
         if formula:

@@ -113,7 +113,7 @@ def key_of(row: dict[str, str], kind: str) -> tuple[str, str]:
 
 def write_link_sheets(wb, links: LinkData, lang: str) -> None:
     """Add the ``Activités`` and ``Objectifs`` sheets (after ``Justifications``)."""
-    from .model import STATUS_CHOICES, TEXT
+    from .model import STATUS_LABELS, TEXT, status_label
 
     for kind, sheet in SHEETS.items():
         ws = wb.create_sheet(sheet)
@@ -123,7 +123,7 @@ def write_link_sheets(wb, links: LinkData, lang: str) -> None:
         labels = links.targets.get(kind, {})
         for r, row in enumerate(links.rows.get(kind, []), start=2):
             module, target = key_of(row, kind)
-            values = (module, target, labels.get(target, ""), clean_code(row.get("status")),
+            values = (module, target, labels.get(target, ""), status_label(clean_code(row.get("status")), lang),
                       clean_line(row.get("asserted_by")), clean_code(row.get("asserted_on")),
                       clean_text(row.get("rationale")))
             for col, value in enumerate(values, start=1):
@@ -133,7 +133,7 @@ def write_link_sheets(wb, links: LinkData, lang: str) -> None:
             ws.cell(r, 7).alignment = _WRAP
         last = len(links.rows.get(kind, [])) + 1 + 200  # room for new links
         codes = DataValidation(type="list", formula1='"' + ",".join(labels)[:250] + '"', allow_blank=True)
-        status = DataValidation(type="list", formula1='"' + ",".join(STATUS_CHOICES) + '"', allow_blank=True,
+        status = DataValidation(type="list", formula1='"' + ",".join(STATUS_LABELS[lang].values()) + '"', allow_blank=True,
                                 showInputMessage=True, prompt=TEXT[lang]["status_prompt"])
         ws.add_data_validation(status)
         status.add(f"D2:D{last}")
@@ -159,6 +159,7 @@ def read_link_sheets(wb, links: LinkData, modules: set[str], lang: str, errors: 
 
     Appends a :class:`~.reader.CellError` to ``errors`` for each bad cell.
     """
+    from .model import status_error
     from .reader import CellError, _code, _formula_text, _is_formula, _text, exported_rationale
 
     out: dict[str, dict] = {}
@@ -207,8 +208,7 @@ def read_link_sheets(wb, links: LinkData, modules: set[str], lang: str, errors: 
                 bad = True
             status = _code(cells[3].value)
             if status and status.casefold() not in STATUSES:
-                errors.append(CellError(sheet, f"D{row}", f"statut {status!r} inconnu (proposed ou validated)",
-                                        f"unknown status {status!r} (proposed or validated)"))
+                errors.append(CellError(sheet, f"D{row}", *status_error(status)))
                 bad = True
             key = (module, target)
             rationale = _text(cells[6].value)

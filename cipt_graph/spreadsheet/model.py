@@ -35,8 +35,30 @@ COL_PERIOD, COL_MODULE, COL_LABEL, COL_HOURS, FIRST_COMPETENCY_COL = 1, 2, 3, 4,
 MAPPING_KIND = next(k for k in LINK_KINDS if k.file_name == "module_competency.csv")
 MAPPING_COLUMNS = columns_of(MAPPING_KIND)
 
-#: Canonical statuses offered in the drop-down (the CSV also accepts proposé / validé).
+#: The statuses' codes, as the mapping CSV keeps them.
 STATUS_CHOICES = ("proposed", "validated")
+#: The statuses as a workbook shows them to people, in its language; the import reads these and
+#: the codes alike (``cipt_graph.mapping.STATUSES``, case ignored).
+STATUS_LABELS = {"fr": {"proposed": "proposé", "validated": "validé"},
+                 "en": {"proposed": "proposed", "validated": "validated"}}
+
+
+def status_label(code: str, lang: str) -> str:
+    """A status code (``validated``, or its French spelling ``validé``) as the workbook of
+    ``lang`` writes it (``validé`` / ``validated``); other text as it is."""
+    from ..mapping import STATUSES
+    from ..namespaces import CIPT
+
+    term = STATUSES.get(code.strip().casefold()) if code else None
+    if term is None:
+        return code
+    return STATUS_LABELS[lang]["validated" if term == CIPT.Validated else "proposed"]
+
+
+def status_error(status: str) -> tuple[str, str]:
+    """The (French, English) message of a status cell that is no status."""
+    return (f"statut {status!r} inconnu : proposé ou validé (ou les codes proposed, validated)",
+            f"unknown status {status!r}: proposed or validated")
 
 TEXT = {
     "fr": {
@@ -47,7 +69,7 @@ TEXT = {
         "levels_headers": ("Code", "Niveau", "Rang", "Définition"),
         "level_prompt": "Niveau atteint : {levels} (vide = le module ne couvre pas la compétence)",
         "level_error": "Choisissez un niveau de l'échelle : {levels}, ou laissez vide.",
-        "status_prompt": "proposed = proposé, validated = validé par l'équipe pédagogique",
+        "status_prompt": "proposé, ou validé par l'équipe pédagogique (les codes proposed et validated sont aussi acceptés)",
         "hours_prompt": "Heures consacrées à la compétence dans ce module (vide si inconnu)",
     },
     "en": {
@@ -58,7 +80,7 @@ TEXT = {
         "levels_headers": ("Code", "Level", "Rank", "Definition"),
         "level_prompt": "Level reached: {levels} (empty = the module does not cover the competency)",
         "level_error": "Choose a level of the scale: {levels}, or leave empty.",
-        "status_prompt": "proposed, or validated by the pedagogical team",
+        "status_prompt": "proposed, or validated by the pedagogical team (the French proposé and validé are read too)",
         "hours_prompt": "Hours devoted to the competency in this module (empty when unknown)",
     },
 }
@@ -67,7 +89,11 @@ INSTRUCTIONS_FR = """\
 Matrice de couverture modules × compétences — M2 CIPT (cipt-graph)
 
 Ce classeur est un export de la correspondance entre les modules et les compétences du référentiel RNCP.
-Modifiez-le, puis réimportez-le avec : cipt import-matrix FICHIER --data DOSSIER [--author "Votre nom"]
+Modifiez-le, puis rapportez-le :
+• sur le site de l'équipe : {upload} (connecté·e avec un compte « édition » ;
+  la page Matrice et la page Relecture y mènent, lien « Déposer un classeur modifié ») ;
+  les erreurs y sont listées case par case, comme ci-dessous ;
+• ou en ligne de commande : cipt import-matrix FICHIER --data DOSSIER [--author "Votre nom"]
 
 Feuille « Matrice »
 • Une ligne par module (regroupés par période), une colonne par compétence (regroupées par bloc).
@@ -81,8 +107,8 @@ Feuille « Justifications »
 • Tout lien de la matrice doit avoir sa ligne avec une justification (une phrase en français).
   Pour un nouveau lien, ajoutez une ligne (code module, code compétence, justification).
   Pour un lien supprimé de la matrice, supprimez aussi sa ligne.
-• Statut : « proposed » (proposé) ou « validated » (validé par l'équipe pédagogique). Vide : inchangé
-  (ou « proposed » pour un nouveau lien).
+• Statut : « proposé » ou « validé » (validé par l'équipe pédagogique), à choisir dans la liste. Les codes
+  « proposed » et « validated » sont acceptés aussi. Vide : inchangé (ou « proposé » pour un nouveau lien).
 • Les colonnes Auteur et Date sont remplies à l'import : tout lien ajouté ou modifié reçoit l'auteur de l'import
   et la date du jour.
 
@@ -95,7 +121,7 @@ Règles de l'import
 • Toutes les cases sont vérifiées : module ou compétence inconnus, niveau hors échelle, en-têtes déplacés
   ou fusionnés, feuille manquante. Toutes les erreurs sont listées avec leur feuille et leur case
   (par exemple Matrice!F7) et rien n'est appliqué tant que le fichier n'est pas entièrement valide.
-• Un lien modifié (niveau, heures ou justification) repasse au statut « proposed », sauf si vous changez
+• Un lien modifié (niveau, heures ou justification) repasse au statut « proposé », sauf si vous changez
   aussi son statut dans la feuille Justifications.
 • Les liens non modifiés sont conservés tels quels. Réimporter ce fichier sans modification ne change rien.
 • Chaque import accepté est enregistré comme une version : cipt versions, puis cipt diff v1 current.
@@ -109,7 +135,9 @@ Coverage matrix modules × competencies — M2 CIPT (cipt-graph)
 
 Edit the levels in « Matrice » ({levels}; empty = no link) and the hours, status and rationale of each link
 in « Justifications » (every link needs a rationale; add a row for a new link, delete the row of a removed
-link). Do not move, insert, merge or delete rows or columns. Import with: cipt import-matrix FILE --data DIR.
+link). Do not move, insert, merge or delete rows or columns. Bring it back on the team's site: {upload}
+(signed in as an editor; the Matrix and Review pages link to it: « Upload an edited workbook »), or with:
+cipt import-matrix FILE --data DIR. Status: proposed or validated (the French proposé and validé are read too).
 Changed links go back to « proposed » unless you also change their status. Nothing is applied unless the
 whole file is valid. The « Activités » and « Objectifs » sheets hold the module → activity and module →
 objective links, one row per link (add a row to add a link, delete it to remove the link; column C is not read).

@@ -19,7 +19,7 @@ from .totals import write_totals
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, FORMAT,
     INSTRUCTIONS_EN, INSTRUCTIONS_FR, ROW_BLOCKS, ROW_CODES, ROW_LABELS, SHEET_INSTRUCTIONS, SHEET_LEVELS,
-    SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, STATUS_CHOICES, TEXT, MatrixModel, row_key,
+    SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, STATUS_LABELS, TEXT, MatrixModel, row_key, status_label,
 )
 
 _BOLD = Font(bold=True)
@@ -125,7 +125,8 @@ def _write_rationale(wb: Workbook, model: MatrixModel) -> None:
     for r, row in enumerate(model.rows, start=2):
         # Normalised as the mapping reader normalises them (docs/text.md): the workbook shows what the graph holds.
         values = (clean_code(row["module"]), clean_code(row["competency"]), _number(row["hours"]),
-                  clean_code(row["status"]), clean_line(row["asserted_by"]), clean_code(row["asserted_on"]),
+                  status_label(clean_code(row["status"]), model.lang), clean_line(row["asserted_by"]),
+                  clean_code(row["asserted_on"]),
                   clean_text(row["rationale"]))
         for col, value in enumerate(values, start=1):
             cell = put(ws, r, col, value)
@@ -137,8 +138,10 @@ def _write_rationale(wb: Workbook, model: MatrixModel) -> None:
                 ws.cell(r, col).comment = Comment(xlsx_text(labels[code]), "cipt-graph", width=240, height=60)
     hours = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showInputMessage=True, prompt=text["hours_prompt"])
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUS_CHOICES) + '"', allow_blank=True,
-                            showInputMessage=True, prompt=text["status_prompt"])
+    # The labels of the workbook's language in the list; the codes typed by hand are read too
+    # (no error message: the import checks every cell).
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUS_LABELS[model.lang].values()) + '"',
+                            allow_blank=True, showInputMessage=True, prompt=text["status_prompt"])
     ws.add_data_validation(hours)
     ws.add_data_validation(status)
     last = max(len(model.rows) + 1, 2) + 200  # room for new links
@@ -161,16 +164,28 @@ def _write_levels(wb: Workbook, model: MatrixModel) -> None:
     ws.column_dimensions["D"].width = 90
 
 
-def _write_instructions(wb: Workbook, model: MatrixModel) -> None:
+#: Where the upload page is when the workbook does not know the site's address.
+_UPLOAD_PAGE = {"fr": "la page « Déposer un classeur modifié », à l'adresse du site suivie de {path}",
+                "en": "the « Upload an edited workbook » page, at the site's address followed by {path}"}
+UPLOAD_PAGE_PATH = "/edit/upload"
+
+
+def _write_instructions(wb: Workbook, model: MatrixModel, upload_url: str | None) -> None:
     ws = wb.create_sheet(SHEET_INSTRUCTIONS, 0)
     shown = ", ".join(f"{l.code} ({l.label})" for l in model.levels)
-    text = INSTRUCTIONS_FR.format(levels=shown)
+
+    def upload(lang: str) -> str:
+        return upload_url or _UPLOAD_PAGE[lang].format(path=UPLOAD_PAGE_PATH)
+
+    text = INSTRUCTIONS_FR.format(levels=shown, upload=upload("fr"))
     if model.lang == "en":
-        text += "\n" + INSTRUCTIONS_EN.format(levels=shown)
+        text += "\n" + INSTRUCTIONS_EN.format(levels=shown, upload=upload("en"))
     for r, line in enumerate(text.splitlines(), start=1):
         cell = put(ws, r, 1, line or None)
         if r == 1 or (line and not line.startswith(("•", " ")) and len(line) < 40):
             cell.font = _BOLD
+        if upload_url and upload_url in (line or ""):
+            cell.hyperlink = upload_url
     ws.column_dimensions["A"].width = 120
 
 
@@ -188,10 +203,18 @@ def _write_meta(wb: Workbook, model: MatrixModel) -> None:
         put(ws, r, 2, value)
 
 
-def write_matrix_xlsx(model: MatrixModel) -> bytes:
+def write_matrix_xlsx(model: MatrixModel, *, upload_url: str | None = None) -> bytes:
     """The workbook: Instructions, Matrice (levels), Justifications (hours, status, provenance,
     rationale of each link), Activités and Objectifs (the module → activity and → objective
-    links, :mod:`.links`), Totaux, Niveaux (the scale) and a hidden sheet of metadata."""
+    links, :mod:`.links`), Totaux, Niveaux (the scale) and a hidden sheet of metadata.
+
+    Statuses are written as people of the workbook's language read them (``proposé``/``validé``
+    in French, ``proposed``/``validated`` in English); the import reads both and the codes.
+
+    Args:
+        upload_url: the address of the site's upload page (``https://…/edit/upload``), named by
+            the instructions as the way back; None: they name the page and its path.
+    """
     wb = Workbook()
     wb.remove(wb.active)
     _write_matrix(wb, model)
@@ -202,7 +225,7 @@ def write_matrix_xlsx(model: MatrixModel) -> bytes:
         write_link_sheets(wb, model.links, model.lang)
     write_totals(wb, model)
     _write_levels(wb, model)
-    _write_instructions(wb, model)
+    _write_instructions(wb, model, upload_url)
     _write_meta(wb, model)
     wb.active = wb.sheetnames.index(SHEET_MATRIX)
     for ws in wb.worksheets:

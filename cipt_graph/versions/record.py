@@ -150,6 +150,8 @@ def _prov_record(version: Version, source_path: Path | None) -> Iterator[bytes]:
                              else CID[f"agent/{_slug(version.agent)}"]))
     add(node, PROV.wasAttributedTo, agent)
     add(agent, RDF.type, ox.NamedNode(str(PROV.Agent)))
+    if version.kind == "baseline" and version.agent == BASELINE_AGENT:
+        add(agent, RDF.type, ox.NamedNode(str(PROV.SoftwareAgent)))
     add(agent, RDFS.label, text(version.agent))
     if version.message:
         add(node, DCTERMS.description, text(version.message))
@@ -298,16 +300,30 @@ def record_version(
 #: The message of a ``baseline`` version (French, as recorded; pages show it in their language).
 BASELINE_MESSAGE = "état de l'espace de travail avant la première modification enregistrée"
 BASELINE_MESSAGES = {"fr": BASELINE_MESSAGE, "en": "the workspace's state before the first recorded change"}
+#: Who a ``baseline`` is attributed to: the tool (a ``prov:SoftwareAgent``), never the person whose
+#: first change happened to record it: they did not make that state.
+BASELINE_AGENT = "cipt-graph"
+#: The source of a baseline whose workspace ``cipt init`` made (see :func:`cipt_graph.paths.read_origin`);
+#: ``workspace`` when its origin was not recorded.
+INIT_SOURCE = "cipt init"
 
 
 def ensure_baseline(workspace: Workspace, *, agent: str | None = None) -> Version | None:
     """Record the workspace's state as a ``baseline`` version if no version exists yet.
 
     Call it before writing a first change, so that the change can be diffed against what was there.
+    The baseline is attributed to :data:`BASELINE_AGENT` and its source is where the state came
+    from (``cipt init`` when the workspace's origin file says so, else ``workspace``): ``agent``,
+    the person about to change it, is not its author and is not recorded.
     """
+    from ..paths import read_origin
+
+    del agent
     if list_versions(workspace):
         return None
-    return record_version(workspace, kind="baseline", source="workspace", agent=agent, message=BASELINE_MESSAGE)
+    origin = read_origin(workspace)
+    source = INIT_SOURCE if origin and origin.get("command") == INIT_SOURCE else "workspace"
+    return record_version(workspace, kind="baseline", source=source, agent=BASELINE_AGENT, message=BASELINE_MESSAGE)
 
 
 def get_version(workspace: Workspace, ref: str) -> Version:

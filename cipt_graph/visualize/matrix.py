@@ -201,7 +201,10 @@ def render_matrix(store: Store, lang: str, links: Links) -> str:
                  f'<a href="{escape(links.download("matrix.csv", lang))}" download>{escape(tr(lang, "matrix.csv"))}</a> · '
                  f'<a href="{escape(links.download("matrix.xlsx", lang))}" download>{escape(tr(lang, "matrix.xlsx"))}</a></p>')
     if links.editable:
-        downloads += f'<p class="edit-hint no-print">{escape(tr(lang, "matrix.edit_hint"))}</p>'
+        downloads += (f'<p class="edit-hint no-print">{escape(tr(lang, "matrix.edit_hint"))} '
+                      f'<a href="{escape(links.url("/edit/workbook.xlsx", lang))}" download>'
+                      f'{escape(tr(lang, "matrix.download_workbook"))}</a> · '
+                      f'<a href="{escape(links.url("/edit/upload", lang))}">{escape(tr(lang, "matrix.upload_workbook"))}</a></p>')
     body = (f'<p class="lead">{escape(tr(lang, "matrix.lead"))}</p>{downloads}'
             f'<div class="matrix-wrap">{_table(matrix, lang, links)}</div>{_gaps(matrix, lang)}'
             f'<div class="keys"><section><h2>{escape(tr(lang, "matrix.legend"))}</h2><ul class="levels">{legend}</ul></section>'
