@@ -107,7 +107,7 @@ RNCP_GRAPH_PREFIX = str(CID[f"graph/{RNCP_DIR}/"])
 
 def rncp_files(workspace: Workspace) -> list[Path]:
     """The imported RNCP fiches and the reconciliation file (``rncp/*.ttl``) of a workspace."""
-    return sorted((workspace.root / RNCP_DIR).glob("*.ttl"))
+    return sorted((workspace.root / RNCP_DIR).glob("*.ttl"), key=lambda path: path.name)  # one folder: by name
 
 
 def supersede_inferred(sources: list[Source]) -> None:

@@ -6,7 +6,6 @@ from .stores import (
     ENV_UPDATE_URL,
     OxigraphStore,
     QueryResult,
-    RemoteStore,
     Store,
     Term,
     describe_store,
@@ -23,3 +22,12 @@ __all__ = [
     "Term", "describe_store", "is_empty", "is_remote_spec", "iter_records", "open_store", "select",
     "to_python",
 ]
+
+
+def __getattr__(name: str):
+    """``RemoteStore``, imported when first asked for (see :mod:`cipt_graph.stores`)."""
+    if name == "RemoteStore":
+        from .stores.remote import RemoteStore
+
+        return RemoteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

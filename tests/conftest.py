@@ -14,8 +14,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: Property tests run a fixed set of examples (the same ones on every run and every machine, no
+#: example database left in the clone), without a per-example deadline and without the "too slow"
+#: health check: a busy machine makes them slower, not wrong. A test's own @settings chooses its
+#: number of examples; ``--hypothesis-profile`` (hypothesis' option) picks another profile.
+settings.register_profile("cipt", derandomize=True, database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("cipt")
 SHARED = ROOT.parent / "shared"
 
 

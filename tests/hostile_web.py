@@ -162,18 +162,29 @@ def script_links(html: str) -> list[str]:
 
 
 def crawl(client, base: str, seeds: list[str], *, limit: int = 6000, on_page=None,
-          workers: int = 4) -> dict[str, int]:
+          workers: int = 4, skip=None) -> dict[str, int]:
     """Follow every internal link (``href``, ``src``, and the links the network page's script
     writes) from ``seeds``, breadth first, level by level with ``workers`` GETs at a time (the
     httpx client is thread-safe); returns URL → status. ``on_page(url, response)`` is called for
-    every answer, in the calling thread."""
+    every answer, in the calling thread. ``skip(url)``, when given, leaves out the links it is true
+    for (another crawl fetches them)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import time
 
+    import httpx
+
+    def get(url: str):
+        try:
+            return client.get(url)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # A kept-alive connection the server closed as idle (uvicorn: 5 s) just as it was
+            # reused, which a busy machine makes likely: the GET again, on a new connection.
+            return client.get(url)
+
     def fetch(url: str):
         for _ in range(10):  # a refusal for capacity (429/503 with Retry-After) is retried, not followed
-            response = client.get(url)
+            response = get(url)
             if response.status_code not in (429, 503) or "retry-after" not in response.headers:
                 return response
             time.sleep(min(2.0, float(response.headers["retry-after"] or 1)))
@@ -196,7 +207,7 @@ def crawl(client, base: str, seeds: list[str], *, limit: int = 6000, on_page=Non
                     for href in script_links(html):
                         targets += internal_targets(base, url, f'<a href="{_attr(href)}"></a>')
                     following.extend(targets)
-            level = [t for t in dict.fromkeys(following) if t not in seen]
+            level = [t for t in dict.fromkeys(following) if t not in seen and not (skip and skip(t))]
     return seen
 
 

@@ -121,3 +121,25 @@ def test_the_focusable_network_area_has_a_name_in_the_page_language(laptop):
     assert inner.count() == 1 and inner.get_attribute("tabindex") == "0"
     assert inner.get_attribute("aria-label") == CATALOGS[lang]["graph.canvas"]
     watched.assert_clean()
+
+
+def test_objectives_show_their_label_short_on_the_node_full_on_selection(laptop, store):
+    """Found by testers: objective nodes read "O1", "O2" only. They show the start of their label
+    (as other nodes do), the full one on hover (the title) and on selection."""
+    lang, page, watched = laptop
+    objectives = page.evaluate("network.body.data.nodes.get({filter: n => n.kind === 'objective'})")
+    assert objectives
+    for o in objectives:
+        words = o["label"].replace("…", "").split()
+        assert words[0] == o["code"] and len(words) >= 5, o["label"]
+        assert o["full"].startswith(" ".join(words[1:-1])), (o["label"], o["full"])
+        assert o["full"] in o["title"]
+    boxes = [b for b in page.evaluate(BOXES) if b["id"] in {o["id"] for o in objectives}]
+    assert min(b["px"] for b in boxes) >= 12 and _overlaps(page.evaluate(BOXES)) == []
+    chosen = objectives[0]
+    page.select_option("#node-picker", chosen["id"])
+    page.wait_for_selector(f'#details[data-node="{chosen["id"]}"]')
+    label = page.evaluate("id => network.body.data.nodes.get(id).label", chosen["id"])
+    assert label == f'{chosen["code"]} {chosen["full"]}'
+    assert chosen["full"] in page.inner_text("#details h2")
+    watched.assert_clean()

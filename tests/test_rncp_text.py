@@ -148,7 +148,7 @@ def template(tmp_path_factory):
     return init_workspace(tmp_path_factory.mktemp("tpl") / "ws").root
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(title=TEXT, code=CODE, label=TEXT, items=TEXT)
 def test_any_unicode_in_rncp_fields_round_trips_after_normalisation_or_is_refused_with_its_place(
         template, tmp_path_factory, title, code, label, items):
@@ -199,7 +199,7 @@ def test_19_a_control_character_escape_in_workspace_turtle_is_kept_and_named_by_
     assert f"programme.ttl:{line}" in result.stdout
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(title=TEXT, code=CODE, label=TEXT)
 # Found by this test: a block code ending in "." was written as the prefixed name `cid:…RNCP773XPvY\.`
 # (valid Turtle 1.1) that rdflib's parser, hence the builder, could not read back.

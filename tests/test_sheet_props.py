@@ -82,8 +82,15 @@ def csv_as_written(text: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
+    """A workspace whose first version (the baseline) is recorded, and its exported workbook: each
+    example's import records only its own version (a refused import that writes no baseline is
+    tests/test_sheet_faults.py's [no-version-yet] case)."""
+    from cipt_graph.versions import ensure_baseline, list_versions
+
     root = tmp_path_factory.mktemp("props")
     ws = init_workspace(root / "ws")
+    ensure_baseline(ws, agent="Prop")
+    assert [v.kind for v in list_versions(ws)] == ["baseline"]
     (root / "base.xlsx").write_bytes(write_matrix_xlsx(MatrixModel.from_workspace(ws)))
     return root
 

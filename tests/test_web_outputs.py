@@ -202,7 +202,7 @@ def read_tsv_value(text: str) -> str:
     return str(next(iter(g.objects())))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(value=TEXT)
 def test_any_text_reads_back_from_every_format(client, value):
     select = f"SELECT ?x WHERE {{ BIND({sparql_string(value)} AS ?x) }}"

@@ -30,7 +30,7 @@ from .errors import install_error_handlers
 from .pages import KEPT_PARAMS, warm
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .mirror import Mirror
-from .runner import ClientAddress, QueryRunner
+from .runner import ClientAddress, NoteActivity, QueryRunner
 from .security import SecurityHeaders
 from .settings import Settings
 from .watch import DataWatcher
@@ -43,36 +43,6 @@ territoires* (Université Paris 1, RNCP 38175) over HTTP: a read-only SPARQL 1.1
 (`/sparql`), the named queries (`/api/queries`), a JSON API of the main resources (`/api/…`)
 and every IRI of the graph as a page or RDF (`/id/…`).
 """
-
-
-#: Modules some routes need that `cipt serve` does not import to start (1 to 2 s of its start-up:
-#: SHACL for the audit, the network view's pyvis and networkx, openpyxl for the XLSX export). The
-#: server imports them once it listens, one per turn of its event loop (:func:`_warm_heavy`), so
-#: that the processes it forks for requests inherit them instead of importing them each time.
-HEAVY_MODULES = ("networkx", "pyvis.network", "openpyxl", "cipt_graph.audit", "cipt_graph.audit.render_html",
-                 "cipt_graph.audit.render_md", "cipt_graph.audit.render_json")
-#: Seconds after start-up before the first of them is imported (the first requests go first).
-WARM_DELAY = 1.0
-
-
-def _warm_heavy(runner, modules: tuple[str, ...] = HEAVY_MODULES) -> None:
-    """Import ``modules`` in the server's process, one per call, rescheduled on the running loop
-    (a request waits at most one import); then replace the idle query workers by ones forked with
-    them (:meth:`~cipt_graph.api.pool.WorkerPool.renew_idle`)."""
-    import importlib
-
-    if runner.stopping or runner.pool is None or runner.pool.stopping:
-        return
-    if modules:
-        try:
-            importlib.import_module(modules[0])
-        except Exception as exc:  # pragma: no cover - a broken install: the route will say so itself
-            from .errors import log
-
-            log.warning("could not import %s ahead of use: %s", modules[0], exc)
-        asyncio.get_running_loop().call_soon(_warm_heavy, runner, modules[1:])
-        return
-    runner.pool.renew_idle()
 
 
 def offered_types() -> frozenset[str]:
@@ -105,7 +75,6 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         watching = asyncio.create_task(watcher.run())
         # Two query workers forked once the server runs (a fork per request is what the pool avoids).
         asyncio.get_running_loop().call_soon(runner.pool.prestart, min(2, runner.max_sparql))
-        asyncio.get_running_loop().call_later(WARM_DELAY, _warm_heavy, runner)
         mirror.refresh()  # a small on-disk store: the workers then read a copy in memory
         try:
             yield
@@ -163,6 +132,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     # An identical request waits for the answer being computed at most as long as any work may run.
     app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters,
                        wait=max(settings.query_timeout, settings.report_timeout) + 5, offered=offered_types())
+    app.add_middleware(NoteActivity, runner=runner)  # pages wanting the CPU (runner.contended)
     app.add_middleware(HeadAsGet)
     uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
                if settings.allow_writes else {})

@@ -40,8 +40,8 @@ async def get_audit(
     it on this service at `/api/queries/{name}` and `/sparql`. The HTML page prints on A4 and
     needs no JavaScript. The report is built on each request (it runs the SHACL validation).
     """
-    # The audit (and SHACL: pyshacl, rdflib's SPARQL) is imported when first asked for: `cipt serve`
-    # starts without it, and warms it once it listens (app.py).
+    # The audit (and SHACL: pyshacl, rdflib's SPARQL) is imported by the server's process when first
+    # asked for (`cipt serve` starts without it); the processes forked for reports inherit it.
     from ..audit import build_audit_report
     from ..audit import shapes as audit_shapes
     from ..audit.render_html import render_html

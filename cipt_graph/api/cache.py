@@ -16,6 +16,10 @@ read, ``If-Modified-Since`` is ignored and a matching ``If-None-Match`` gets 412
 header (the team's sessions) and answers that set a cookie or say ``private``/``no-store`` are
 never cached; an answer to a request with credentials says ``Cache-Control: private, no-store``
 (unless it says otherwise) and ``Vary: Cookie``: its page may name the signed-in person.
+
+A miss is computed by a flight (:mod:`cipt_graph.api.flights`): identical requests arriving while
+it runs wait for its answer (one computation), and it is cancelled when every client waiting for
+it has disconnected.
 """
 
 from __future__ import annotations

@@ -16,9 +16,11 @@ this pool lives across requests instead:
   one for the next request; past its memory cap (``RLIMIT_AS``, set once when it starts) its
   allocation fails, it ends, the request gets 503 and it is replaced; a result larger than the
   limit is cut the same way;
-- a worker whose memory grew past ``max_growth`` since its first answer, that served
-  ``MAX_REQUESTS``, or whose request used ``NICE_AFTER`` seconds of CPU (its priority was lowered then,
-  and a process cannot raise it back) is retired after its answer;
+- a request that used ``NICE_AFTER`` seconds of CPU while other work wants the CPU (``contended``)
+  has its worker's priority lowered; after its answer the priority is raised back where the
+  system allows it (root, ``RLIMIT_NICE``), else the worker is retired;
+- a worker whose memory grew past ``max_growth`` since its first answer, or that served
+  ``MAX_REQUESTS``, is retired after its answer;
 - workers belong to a generation of the data (the data version; one for a remote store, whose
   data the worker does not hold): when the data changes, idle workers of older generations are
   killed at once and busy ones when they finish, so no answer comes from old data.
@@ -76,8 +78,7 @@ class PoolStats:
 
     spawned: int = 0
     served: int = 0
-    #: Workers ended, by reason: time, memory, died, too_large, cancelled, data, priority, growth, worn, stop,
-    #: renewed.
+    #: Workers ended, by reason: time, memory, died, too_large, cancelled, data, priority, growth, worn, stop.
     retired: dict[str, int] = field(default_factory=dict)
 
 
@@ -114,12 +115,17 @@ class WorkerPool:
         memory_bytes: address space a worker may add to what it holds when it starts (0: no cap).
         max_result_bytes: largest pickled outcome accepted (``ResultTooLarge`` past it).
         nice: how much a request's priority is lowered past ``NICE_AFTER`` seconds of CPU (0: never).
+        contended: whether other work (pages, the API) wants the CPU now; while it says no, a long
+            request keeps its priority (default: always lowered).
         max_growth: resident memory a worker may gain over its first answer before it is retired.
     """
 
     def __init__(self, store_of: Callable[[], object], generation_of: Callable[[], object], *,
-                 memory_bytes: int, max_result_bytes: int, nice: int = 10, max_growth: int | None = None) -> None:
+                 memory_bytes: int, max_result_bytes: int, nice: int = 10, max_growth: int | None = None,
+                 contended: Callable[[], bool] | None = None) -> None:
         self._store_of = store_of
+        #: Whether other work wants the CPU now (a long request's priority is lowered only then).
+        self._contended = contended
         self._generation_of = generation_of
         self.memory_bytes = memory_bytes
         self.max_result_bytes = max_result_bytes
@@ -179,15 +185,6 @@ class WorkerPool:
         for worker in [w for w in self._idle if w.generation != generation]:
             self._idle.remove(worker)
             self._retire(worker, "data")
-
-    def renew_idle(self) -> None:
-        """Replace the idle workers by as many new ones (forked now: they inherit what the server
-        imported since, see ``app.HEAVY_MODULES``)."""
-        count = len(self._idle)
-        for worker in self._idle[:]:
-            self._idle.remove(worker)
-            self._retire(worker, "renewed")
-        self.prestart(count)
 
     def prestart(self, count: int) -> None:
         """Fork ``count`` idle workers now (so the first requests do not pay for it)."""
@@ -259,6 +256,12 @@ class WorkerPool:
         except BaseException:
             self._retire(worker, "died")
             raise
+        if worker.niced and kind != "mem" and not self.stopping:
+            try:  # back to the normal priority, where allowed (root, or RLIMIT_NICE); else replaced
+                os.setpriority(os.PRIO_PROCESS, worker.pid, 0)
+                worker.niced = False
+            except OSError:
+                pass
         why = ("memory" if kind == "mem" else "stop" if self.stopping else "priority" if worker.niced
                else "data" if worker.generation != self._generation_of()
                else "growth" if rss > worker.base_rss + self.max_growth
@@ -274,7 +277,7 @@ class WorkerPool:
         worker.watch = None
         if worker.pid not in self._workers or worker.reaped:
             return
-        if _cpu_seconds(worker.pid) - since < NICE_AFTER:
+        if _cpu_seconds(worker.pid) - since < NICE_AFTER or (self._contended is not None and not self._contended()):
             worker.watch = asyncio.get_running_loop().call_later(NICE_AFTER, self._watch_cpu, worker, since)
             return
         try:

@@ -16,8 +16,8 @@ pyoxigraph cannot interrupt a query, and a query can ask for unbounded memory (n
 
 The two lanes have their own slots, and a client (the connection's address, :data:`CLIENT`) holds
 at most part of each: ad-hoc SPARQL has a per-client cap (past it: 429) and a lower CPU priority
-(at once in a forked child, past ``pool.NICE_AFTER`` in a worker): pages, the JSON API and the named
-queries never wait behind it. In lane ``app`` a client runs at most ``app_per_client`` pieces of
+(at once in a forked child; in a worker past ``pool.NICE_AFTER`` of CPU, while other work wants the CPU:
+:meth:`QueryRunner.contended`): pages, the JSON API and the named queries never wait behind it. In lane ``app`` a client runs at most ``app_per_client`` pieces of
 work at once (half the slots by default); its next ones wait for one of its own to end (429 past
 the time limit), so that one client cannot hold every slot. A refusal says why and when to retry (``Retry-After``). Query
 processes die with the server (``PR_SET_PDEATHSIG``) and are killed when it stops.
@@ -50,6 +50,8 @@ SPARQL, APP = "sparql", "app"
 SPARQL_NICE = 10
 #: The address of the client whose request is being answered (set by :class:`ClientAddress`).
 CLIENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("cipt_client", default=None)
+#: Seconds after a request other than ad-hoc SPARQL during which long SPARQL queries yield the CPU.
+CONTENDED_FOR = 2.0
 #: Every runner of this process, for :func:`stop_all_queries`.
 _RUNNERS: weakref.WeakSet = weakref.WeakSet()
 
@@ -126,6 +128,8 @@ class QueryRunner:
         self._store_of: Callable[[], object] | None = None
         #: Set by :meth:`stop` (the server is stopping): no new work, running work killed.
         self.stopping = False
+        #: When the last request other than ad-hoc SPARQL arrived (``time.monotonic()``).
+        self.other_request_at = float("-inf")
         _RUNNERS.add(self)
 
     def attach(self, store_of: Callable[[], object], generation_of: Callable[[], object]) -> None:
@@ -133,7 +137,14 @@ class QueryRunner:
         long-lived workers (:class:`~cipt_graph.api.pool.WorkerPool`)."""
         self._store_of = store_of
         self.pool = WorkerPool(store_of, generation_of, memory_bytes=self.memory_bytes,
-                               max_result_bytes=self.max_result_bytes, nice=SPARQL_NICE)
+                               max_result_bytes=self.max_result_bytes, nice=SPARQL_NICE, contended=self.contended)
+
+    def contended(self) -> bool:
+        """Whether pages, the API or the named queries want the CPU: lane ``app`` work runs, or a
+        request other than ad-hoc SPARQL arrived within ``CONTENDED_FOR`` seconds (see
+        :class:`NoteActivity`). A long ad-hoc query's priority is lowered only then: alone, it
+        runs at full speed (and its worker, its caches warm, is kept)."""
+        return self.stats.running[APP] > 0 or time.monotonic() - self.other_request_at < CONTENDED_FOR
 
     # --- answers ---------------------------------------------------------------------------------
 
@@ -427,3 +438,17 @@ class ClientAddress:
             await self.app(scope, receive, send)
         finally:
             CLIENT.reset(token)
+
+
+class NoteActivity:
+    """ASGI middleware: notes when a request other than ad-hoc SPARQL arrives
+    (:attr:`QueryRunner.other_request_at`), answered from the cache or not."""
+
+    def __init__(self, app, runner: QueryRunner) -> None:
+        self.app = app
+        self.runner = runner
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and not scope.get("path", "").startswith("/sparql"):
+            self.runner.other_request_at = time.monotonic()
+        await self.app(scope, receive, send)

@@ -31,10 +31,18 @@ from ..visualize.static import asset_media_type, asset_names, asset_text
 
 router = APIRouter(tags=["Views"])
 
-# pyvis (which imports IPython) is imported by the server's process once it listens (app.py's
-# ``HEAVY_MODULES``), not at start-up: each view is drawn in a process forked from it
-# (api/runner.py), which would otherwise import it again at every /graph request (0.9 s of a
-# 1.1 s answer at university scale).
+# pyvis (which imports IPython), networkx and openpyxl are imported by the server's process when a
+# view first needs them (``_heavy``), not at start-up (`cipt serve` would take 1 to 2 s more to be
+# ready): the processes forked from it afterwards inherit them, instead of importing them again at
+# every /graph or /matrix.xlsx request (0.9 s of a 1.1 s answer at university scale).
+_HEAVY = {"graph": ("networkx", "pyvis.network"), "xlsx": ("openpyxl",)}
+
+
+def _heavy(view: str) -> None:
+    import importlib
+
+    for name in _HEAVY.get(view, ()):
+        importlib.import_module(name)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 T = TypeVar("T")
@@ -112,6 +120,7 @@ async def _page(request: Request, view: str, lang: str | None, programme: str | 
             links = replace(links, editable=True)
             flash = request.session.pop("flash", None)
 
+    _heavy(view)
     html = await _call(request, draw_page, view, lang, links, programme)
     if html is None:
         return RedirectResponse(links.url("/programmes", lang), status_code=303)
@@ -159,6 +168,7 @@ async def matrix_as_csv(request: Request, lang: Lang | None = LANG, programme: s
 async def matrix_as_xlsx(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
     """A workbook: the matrix as shown (levels coloured) and the ``coverage_matrix`` rows."""
     lang = page_lang(request, lang)
+    _heavy("xlsx")
     data = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_xlsx(s, lang)))
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.xlsx"'})
 

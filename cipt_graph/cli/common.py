@@ -69,7 +69,7 @@ def open_data(args: argparse.Namespace):
     import os
 
     from ..errors import StoreError
-    from ..store import ENV_STORE, RemoteStore, is_empty
+    from ..store import ENV_STORE, is_empty
     from ..store import open_store as open_spec
 
     spec = getattr(args, "store", None) or os.environ.get(ENV_STORE) or None
@@ -81,6 +81,8 @@ def open_data(args: argparse.Namespace):
         load_workspace(store, data)
     elif data is not None or is_empty(store):
         from ..load import load_workspace
+
+        from ..store import RemoteStore
 
         if isinstance(store, RemoteStore) and not (store.update_url or store.gsp_url):
             from .messages import tr

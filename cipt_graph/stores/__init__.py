@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from ..errors import StoreError
 from .base import (
@@ -19,7 +20,16 @@ from .base import (
 )
 from .binding import bind_values
 from .embedded import OxigraphStore
-from .remote import RemoteStore
+
+
+def __getattr__(name: str):
+    """``RemoteStore`` is imported when first asked for: its HTTP stack (http.client, ssl, email:
+    ~35 ms) is not needed by a command on a local store (``cipt stats``, issue #16)."""
+    if name == "RemoteStore":
+        from .remote import RemoteStore
+
+        return RemoteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_remote_spec(spec: str | os.PathLike[str] | None) -> bool:
@@ -50,6 +60,8 @@ def open_store(
     update_url = update_url or os.environ.get(ENV_UPDATE_URL) or None
     gsp_url = gsp_url or os.environ.get(ENV_GSP_URL) or None
     if is_remote_spec(chosen):
+        from .remote import RemoteStore
+
         return RemoteStore(str(chosen), update_url=update_url, gsp_url=gsp_url)
     if (update_url or gsp_url) and spec is not None:
         raise StoreError("--update-url and --gsp-url go with a remote store (--store http(s)://…)",
@@ -61,7 +73,8 @@ def open_store(
 
 def describe_store(store: Store) -> str:
     """A short human description of a store, for messages."""
-    if isinstance(store, RemoteStore):
+    remote = sys.modules.get(f"{__name__}.remote")  # not imported: no store of it exists
+    if remote is not None and isinstance(store, remote.RemoteStore):
         return store.query_url
     path = getattr(store, "path", None)
     return str(path) if path is not None else "memory"

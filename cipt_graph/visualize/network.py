@@ -131,8 +131,8 @@ def _node_style(graph: nx.DiGraph, node: str, colours: dict[str, str], lang: str
         return {"label": code, **_box(kind), "color": {"background": colour, "border": colour},
                 "font": {"color": "#ffffff", "bold": True}}
     style = KIND_STYLE[kind]
-    text = code if kind == "objective" else f"{code} {shorten(label, LABEL_CHARS[kind])}"
-    return {"label": text, **_box(kind), "font": {"color": style["font"], "align": "left" if kind != "objective" else "center"},
+    text = f"{code} {shorten(label, LABEL_CHARS[kind])}"
+    return {"label": text, **_box(kind), "font": {"color": style["font"], "align": "left"},
             "color": {"background": style["background"], "border": style["border"]}}
 
 
@@ -230,12 +230,7 @@ def render_network(store: Store, lang: str, links: Links) -> str:
                       for m in _of_kind(graph, "module") if graph.nodes[m]["period"]})
     top = min((y - module_height(graph.nodes[n].get("hours")) / 2 if graph.nodes[n]["kind"] == "module" else y - ROW / 2)
               for n, (_, y) in pos.items()) - 70
-    headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()
-                if kind != "objective"]
-    # The objectives' column is narrow: its title starts at the column's left edge (it reaches over
-    # the gap, short of the modules' centred title).
-    headings.append({"x": COLUMN_X["objective"] - COLUMN_WIDTH["objective"] / 2, "y": top,
-                     "text": tr(lang, "col.objectives"), "align": "left"})
+    headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()]
     for code, plabel in periods:
         first = min((pos[m][1] - module_height(graph.nodes[m]["hours"]) / 2 for m in _of_kind(graph, "module")
                      if graph.nodes[m]["period"] == code))

@@ -14,13 +14,17 @@ if TYPE_CHECKING:  # networkx is imported where a network is built (cipt serve s
 FONT = 24
 DEFAULT_SCALE = 0.5
 #: Column widths in CSS pixels at the default scale, left to right, and the gap between columns:
-#: 924 px in all, which fits beside the details panel in a 1280 px wide window.
-COLUMN_PX = {"objective": 48, "module": 262, "competency": 176, "block": 64, "activity": 146, "job": 128}
+#: 924 px in all (each box is 16 px wider: borders and margins), which fits beside the details panel in a 1280 px wide window.
+COLUMN_PX = {"objective": 112, "module": 254, "competency": 168, "block": 56, "activity": 126, "job": 108}
 GAP_PX = 20
 #: Characters of a label shown in each column (the full label shows on hover, selection, focus):
 #: modules on one line (their boxes are sized by hours), competencies on up to two lines,
-#: activities and jobs on up to three (vis-network wraps a label at its box's maximum width).
-LABEL_CHARS = {"module": 25, "competency": 44, "activity": 50, "job": 40}
+#: activities and jobs on up to three, objectives (few, spread over the whole height) on up to
+#: five (vis-network wraps a label at its box's maximum width).
+LABEL_CHARS = {"objective": 52, "module": 21, "competency": 42, "activity": 42, "job": 32}
+#: The height given to an objective's box (five lines), in units: objectives are spread so that
+#: boxes this tall never touch, and never reach above the columns' titles.
+OBJECTIVE_HEIGHT = 180.0
 ROW = 64.0  # height of a one-line box, in units: 12 px text, margins and borders (32 px measured at the default scale)
 #: The least distance between two competencies' centres, in units: a two-line box and a gap.
 COMP_STEP = 100.0
@@ -157,5 +161,9 @@ def layout_network(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
                                  ("job", "involves", True)):
         nodes = sorted(_of_kind(graph, kind),
                        key=lambda n: (centre(_linked(graph, n, link, outgoing=outgoing)), graph.nodes[n]["code"]))
-        _spread(nodes, 0.0, span, pos, COLUMN_X[kind], ROW + 30)
+        if kind == "objective":
+            half = OBJECTIVE_HEIGHT / 2
+            _spread(nodes, half, max(span - half, half), pos, COLUMN_X[kind], OBJECTIVE_HEIGHT + 30)
+        else:
+            _spread(nodes, 0.0, span, pos, COLUMN_X[kind], ROW + 30)
     return pos
