@@ -175,6 +175,7 @@ MESSAGES = {
     "sparql.ask": "Answer:",
     "sparql.yes": "yes",
     "sparql.no": "no",
+    "sparql.error": "Error",
     "sparql.network": "Network error:",
     "sparql.show_iri": "Show full IRIs",
     "sparql.results": "Results",
@@ -196,6 +197,7 @@ MESSAGES = {
     "ld.range": "Range",
     "ld.yes": "yes",
     "ld.no": "no",
+    "ld.statement": "statement",
     "ld.inferred": "inferred",
     "versions.title": "Versions of the mapping",
     "versions.lead": "Every accepted import or change of the mapping is recorded: who, when, why.",
@@ -210,8 +212,8 @@ MESSAGES = {
     "versions.no_workspace": "No workspace: versions are kept in a workspace "
                              "(start the service with --data DIR, a folder created by `cipt init DIR`).",
     "docs.title": "HTTP API documentation",
-    "docs.lead": "The API serves other systems; its technical documentation (OpenAPI) is in English, "
-                 "like the code.",
+    "docs.lead": "The API serves other systems: its operations, parameters and answers below; the JSON field "
+                 "names are its contract, in English. For machines:",
     "docs.openapi": "OpenAPI description (JSON)",
     "account.sign_in": "Sign in",
     "account.sign_out": "Sign out",

@@ -183,6 +183,7 @@ MESSAGES = {
     "sparql.ask": "Réponse :",
     "sparql.yes": "oui",
     "sparql.no": "non",
+    "sparql.error": "Erreur",
     "sparql.network": "Erreur réseau :",
     "sparql.show_iri": "Afficher les IRI complètes",
     "sparql.results": "Résultats",
@@ -205,6 +206,7 @@ MESSAGES = {
     "ld.range": "Portée",
     "ld.yes": "oui",
     "ld.no": "non",
+    "ld.statement": "énoncé",
     "ld.inferred": "déduit",
     # Versions.
     "versions.title": "Versions de la cartographie",
@@ -221,8 +223,8 @@ MESSAGES = {
                              "(lancez le service avec --data DOSSIER, un dossier créé par « cipt init DOSSIER »).",
     # API docs.
     "docs.title": "Documentation de l'API HTTP",
-    "docs.lead": "L'API sert les autres systèmes ; sa documentation technique (OpenAPI) est en anglais, "
-                 "comme le code.",
+    "docs.lead": "L'API sert les autres systèmes : ses opérations, paramètres et réponses ci-dessous ; les noms "
+                 "des champs JSON sont son contrat, en anglais. Pour les machines :",
     "docs.openapi": "Description OpenAPI (JSON)",
     # Error pages.
     "account.sign_in": "Se connecter",
