@@ -68,6 +68,25 @@ def query_form(sparql: str) -> str | None:
     return None
 
 
+#: The first word of a SPARQL 1.1 Update request's operations (SPARQL 1.1 Update, §3).
+UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+
+
+def update_operation(sparql: str) -> str | None:
+    """The operation word (``INSERT``, ``DELETE``, ``DROP``…) when the text is a SPARQL Update
+    request rather than a query, else None: its first word past the prologue (``BASE``,
+    ``PREFIX``), outside strings, IRIs and comments. Reads no further than that word."""
+    for match in _TOKEN.finditer(sparql):
+        word = match.group("word")
+        if word is None:
+            continue
+        word = word.upper()
+        if word in ("BASE", "PREFIX"):
+            continue
+        return word if word in UPDATE_WORDS else None
+    return None
+
+
 _MODIFIER_END = {"HAVING", "LIMIT", "OFFSET", "VALUES", "GROUP", "ORDER", "SELECT", "WHERE"}
 
 

@@ -3,7 +3,7 @@ every page of ``cipt serve`` on the shipped data, as Debian's Chromium draws it.
 
 Usage (from the repository root, with the package and its ``test`` extra installed)::
 
-    python docs/make_screenshots.py [--chromium /usr/bin/chromium] [--out docs]
+    python docs/make_screenshots.py [--chromium /usr/bin/chromium] [--out docs] [--only graph matrix …]
 
 A temporary workspace (``cipt init``) with a baseline version makes ``/versions`` show a row.
 """
@@ -61,6 +61,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--out", default=str(HERE))
+    parser.add_argument("--only", nargs="+", choices=sorted(SHOTS), metavar="NAME",
+                        help="only these shots (names as in screenshot-NAME.png)")
     args = parser.parse_args()
     out = Path(args.out)
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,13 +77,18 @@ def main() -> int:
                 context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
                 page = context.new_page()
                 for name, (path, action) in SHOTS.items():
+                    if args.only and name not in args.only:
+                        continue
                     page.goto(base + path, timeout=180_000)
                     if page.locator("#network").count():
                         page.wait_for_selector("#network[data-ready='1']")
                     if action in ("select", "focus"):
                         competency = page.eval_on_selector(
                             "#node-picker optgroup:nth-child(3) option:nth-child(4)", "o => o.value")
+                        view = page.evaluate("({position: network.getViewPosition(), scale: network.getScale()})")
                         page.select_option("#node-picker", competency)
+                        # (choosing centres the node; the shot keeps the page's first view, the node in it)
+                        page.evaluate("v => network.moveTo(Object.assign(v, {animation: false}))", view)
                         page.evaluate("window.scrollTo(0, 0)")
                         if action == "focus":
                             page.click("#focus-toggle")

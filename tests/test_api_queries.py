@@ -39,17 +39,31 @@ def plain(value):
 # --- /api/queries ---------------------------------------------------------------------------------
 
 def test_list_of_named_queries(client):
+    """Issue #15: titles, summaries and parameter descriptions in the request's language (French
+    by default, `?lang=en` or `Accept-Language: en` for English), both languages always given."""
     r = client.get("/api/queries")
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.headers["content-language"] == "fr"
     listed = {q["name"]: q for q in r.json()}
     assert list(listed) == list(QUERIES)
+    english = {q["name"]: q for q in client.get("/api/queries", params={"lang": "en"}).json()}
+    by_header = client.get("/api/queries", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert by_header.headers["content-language"] == "en" and by_header.json() == list(english.values())
     for name, q in QUERIES.items():
-        item = listed[name]
-        assert item["summary"] == q.summary and item["description"] == q.description and item["title"]
+        item, item_en = listed[name], english[name]
+        assert item["summary"] == item["title"] == q.summary_fr and item["description"] == q.description
+        assert item_en["summary"] == item_en["title"] == q.summary
+        assert item["summaries"] == item_en["summaries"] == {"fr": q.summary_fr, "en": q.summary}
+        assert item["lang"] == "fr" and item_en["lang"] == "en"
         assert [(p["name"], p["type"], p["required"]) for p in item["params"]] == [
             (p.name, p.kind, p.required) for p in q.params]
+        for got, got_en, p in zip(item["params"], item_en["params"], q.params):
+            assert got["description"] == p.description_fr and got_en["description"] == p.description, (name, p)
+            assert got["descriptions"] == got_en["descriptions"] == {"fr": p.description_fr, "en": p.description}
         assert item["sparql"] == q.text
         assert item["url"].startswith(f"/api/queries/{name}")
+    # Every parameter of every query has its French description, and it is not the English one.
+    params = [p for q in QUERIES.values() for p in q.params]
+    assert params and all(p.description_fr and p.description_fr != p.description for p in params)
 
 
 @pytest.mark.parametrize("name", list(QUERIES))

@@ -404,8 +404,12 @@ def test_update_is_refused(store, client, request_kwargs):
 
 
 def test_update_sent_as_a_query_is_a_syntax_error(client):
+    """Not a query (400, SPARQL 1.1 Protocol §2.1.4), and the answer says why: the endpoint is
+    read-only (issue #15), in the language asked for."""
     r = client.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"})
-    assert r.status_code == 400
+    assert r.status_code == 400 and "read-only" in r.text and "(DELETE)" in r.text
+    r = client.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}, headers={"Accept-Language": "fr"})
+    assert r.status_code == 400 and "lecture seule" in r.text
     assert count(client, query=COUNT) > 0
 
 

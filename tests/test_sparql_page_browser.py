@@ -131,3 +131,98 @@ def test_editor_words_and_endpoint_errors_follow_the_page_language(page, site, l
     # On a remote store (Oxigraph server, Virtuoso) the server's own refusal is relayed, in the page's words.
     relayed = "le serveur SPARQL a refusé la requête" if lang == "fr" else "the SPARQL server refused the request"
     assert (error in shown or relayed in shown) and other not in shown, shown
+
+
+@pytest.fixture(scope="module")
+def small_site(store):
+    """The site with a short query limit (200 characters), to meet the 413 from the page."""
+    from cipt_graph.api.app import create_app
+    from cipt_graph.api.settings import Settings
+
+    with LiveServer(create_app(store, Settings(max_query_length=200))) as live:
+        yield live
+
+
+@pytest.mark.parametrize("lang, words, english", [
+    ("fr", {"update": "lecture seule", "long": "caractères", "empty": "la requête est vide"},
+     ("read-only", "characters", "Forbidden", "Content Too Large", "Bad Request")),
+    ("en", {"update": "read-only", "long": "characters", "empty": "the query is empty"},
+     ("lecture seule", "caractères", "vide"))])
+def test_protocol_refusals_in_the_page_language(browser, small_site, lang, words, english):  # noqa: F811
+    """Issue #15: an update typed in the query page is refused as such (the endpoint is read-only;
+    400, not a query), a query over the length limit (413) and
+    an empty one (400) are told in the page's words, without HTTP's English reason phrase."""
+    watched = Watched(browser, small_site.url + "/")
+    watched.context.set_default_timeout(60_000)
+    p = watched.page
+    p.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        p.goto(f"{small_site.url}/sparql?lang={lang}")
+        p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+        cases = [("update", "PREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }", "400"),
+                 ("long", "SELECT * WHERE { ?s ?p ?o } # " + "x" * 300, "413"),
+                 ("empty", "   ", "400")]
+        for key, text, status in cases:
+            _set_query(p, text)
+            p.click("#query-form button[type=submit]")
+            p.wait_for_selector("#results .error")
+            shown = p.inner_text("#results .error")
+            assert words[key] in shown, (key, shown)
+            assert not any(word in shown for word in english), (key, shown)
+            assert status in p.inner_text("#status"), p.inner_text("#status")
+    finally:
+        watched.close()
+
+
+def test_update_refused_by_the_endpoint_with_the_protocol_status(small_site):
+    """An update sent as a query, by any of the protocol's query routes, is refused as not a query
+    (400) saying the endpoint is read-only; `update=` is the read-only refusal (403); in the
+    language asked for, English when none is; a query whose words merely include INSERT (in a
+    string, a variable) is a query."""
+    import httpx
+
+    update = "PREFIX ex: <http://example.org/>\n# a comment\nDELETE WHERE { ?s ?p ?o }"
+    with httpx.Client(base_url=small_site.url, timeout=60) as c:
+        answers = [c.post("/sparql", content=update, headers={"Content-Type": "application/sparql-query"}),
+                   c.post("/sparql", data={"query": update}),
+                   c.get("/sparql", params={"query": update})]
+        for r in answers:
+            assert r.status_code == 400 and "read-only" in r.text and "(DELETE)" in r.text, (r.status_code, r.text)
+        r = c.post("/sparql", data={"update": update})
+        assert r.status_code == 403 and "read-only" in r.text
+        for headers in ({"Accept-Language": "fr-FR,fr;q=0.9"}, {}):
+            french = c.post("/sparql" + ("" if headers else "?lang=fr"), content=update,
+                            headers={"Content-Type": "application/sparql-query", **headers})
+            assert french.status_code == 400 and "lecture seule" in french.text, french.text
+        ok = c.post("/sparql", content='SELECT ?insert WHERE { BIND("INSERT" AS ?insert) }',
+                    headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        assert ok.status_code == 200, ok.text
+
+
+def test_editor_examples_carry_no_comment_of_another_language(site):
+    """The examples' text in the editor: the title line in the page's language, and on the French
+    page none of the query files' own (English) comment lines."""
+    import re
+
+    import httpx
+
+    from cipt_graph.queries import load_queries
+
+    commented = [q for q in load_queries().values()
+                 if any(line.lstrip().startswith("#") and not line.startswith("#+") for line in q.text.splitlines())]
+    assert commented, "some query file has a comment in its body"
+    for lang in ("fr", "en"):
+        html = httpx.get(f"{site.url}/sparql?lang={lang}", headers={"Accept": "text/html"}, timeout=60).text
+        data = json.loads(re.search(r'<script type="application/json" id="page-data">(.*?)</script>', html, re.S).group(1))
+        examples = {e["name"]: e for e in data["examples"]}
+        for q in load_queries().values():
+            lines = examples[q.name]["sparql"].splitlines()
+            assert lines[0].startswith("# ") and lines[0] == "# " + " ".join(examples[q.name]["summary"].split())
+            if lang == "fr" and q.summary != q.summary_fr:
+                assert lines[0] != "# " + " ".join(q.summary.split()), lines[0]
+            comments = [line for line in lines[1:] if line.lstrip().startswith("#")]
+            if lang == "fr":
+                assert not comments, (q.name, comments)
+        if lang == "en":
+            assert any(len([line for line in examples[q.name]["sparql"].splitlines() if line.lstrip().startswith("#")]) > 1
+                       for q in commented)

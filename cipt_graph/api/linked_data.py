@@ -19,7 +19,7 @@ from ..safelinks import id_path
 from . import results as res
 from .conneg import negotiate
 from .errors import ApiError
-from .ld_html import render_ontology, render_resource
+from .ld_html import PART_PROPERTIES, pick_label, render_ontology, render_resource
 from .pages import html_page, page_lang, site_links, switch_href
 
 router = APIRouter(tags=["Linked data"])
@@ -129,6 +129,41 @@ def labels_of(store, terms: set) -> dict[str, list[tuple[int, ox.Literal]]]:
     return out
 
 
+PARTS = """
+SELECT ?node ?p ?o WHERE {
+  VALUES ?node { $nodes }
+  VALUES ?p { $props }
+  ?node ?p ?o .
+}
+"""
+
+
+def parts_of(store, nodes: set[str]) -> dict[str, dict[str, list]]:
+    """The :data:`~.ld_html.PART_PROPERTIES` of ``nodes`` (IRIs): what names a node without a
+    label of its own (a link's module and target, a statement's subject, property, value…)."""
+    if not nodes:
+        return {}
+    text = (PARTS.replace("$nodes", " ".join(str(ox.NamedNode(n)) for n in sorted(nodes)))
+            .replace("$props", " ".join(str(ox.NamedNode(p)) for p in PART_PROPERTIES)))
+    out: dict[str, dict[str, list]] = {}
+    for sol in store.raw_query(text):
+        out.setdefault(sol["node"].value, {}).setdefault(sol["p"].value, []).append(sol["o"])
+    return out
+
+
+def page_terms(store, iri: ox.NamedNode, triples: list[ox.Triple], lang: str) -> tuple[dict, dict]:
+    """The labels of every term of a resource page, and the parts of its neighbours that have no
+    label (with the labels of those parts), so that each is named by words."""
+    terms = {t.subject for t in triples} | {t.predicate for t in triples} | {t.object for t in triples}
+    labels = labels_of(store, terms)
+    bare = {t.value for t in terms if isinstance(t, ox.NamedNode) and t != iri
+            and t.value.startswith(str(CID)) and not pick_label(labels.get(t.value), lang)}
+    parts = parts_of(store, bare)
+    more = {o for props in parts.values() for objects in props.values() for o in objects}
+    labels.update(labels_of(store, {o for o in more if isinstance(o, ox.NamedNode) and o.value not in labels}))
+    return labels, parts
+
+
 def _other(lang: str) -> str:
     return "en" if lang == "fr" else "fr"
 
@@ -193,8 +228,8 @@ async def resource(path: str, request: Request,
         base = id_path(iri.value) or f"/id/{path}"
 
         def html() -> str:
-            terms = {t.subject for t in triples} | {t.predicate for t in triples} | {t.object for t in triples}
-            return render_resource(iri, triples, labels_of(store, terms), lang, base, is_graph=is_graph,
+            labels, parts = page_terms(store, iri, [] if is_graph else triples, lang)
+            return render_resource(iri, triples, labels, lang, base, is_graph=is_graph, parts=parts,
                                    links=site_links(request, lang), switch_href=switch_href(request, _other(lang)))
 
         return _answer(request, triples, media, base, html, lang)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from ..output import to_csv, to_json
 from ..queries import NamedQuery, bind_parameters, get_query, load_queries, run_query
@@ -41,16 +41,21 @@ class QueryParameter(BaseModel):
     type: str = Field(description="`iri` (an IRI or a code such as M01, BC05-C1, J1) or `literal`")
     required: bool
     default: str | None = None
-    description: str
+    description: str = Field(description="What to pass, in the answer's language (`lang`)")
+    descriptions: dict[str, str] = Field(description="The description in each language: `fr`, `en`")
 
 
 class QueryInfo(BaseModel):
     """A named query as listed by `/api/queries`."""
 
     name: str = Field(description="Name: the file name, CLI name and URL slug")
-    title: str = Field(description="One-line title (the `summary` of the file header)")
-    summary: str
-    description: str
+    title: str = Field(description="One-line title, in the answer's language (the `summary` or `summary_fr` "
+                                   "of the file header)")
+    summary: str = Field(description="The same one-line summary, in the answer's language")
+    summaries: dict[str, str] = Field(description="The summary in each language: `fr`, `en`")
+    lang: str = Field(description="The language of `title`, `summary` and the parameters' `description`: "
+                                  "`?lang=`, else the one `Accept-Language` prefers, else fr")
+    description: str = Field(description="What the query answers (the file header's `description`, in English)")
     tags: list[str]
     params: list[QueryParameter]
     example: dict[str, str] = Field(description="Example parameters")
@@ -68,21 +73,29 @@ def example_sparql(store: Store, query: NamedQuery, params: dict[str, str] | Non
     return substitute(query.text, {name: str(term) for name, term in bound.items()})
 
 
-def _info(query: NamedQuery) -> QueryInfo:
+def _info(query: NamedQuery, lang: str) -> QueryInfo:
     example = "&".join(f"{k}={v}" for k, v in query.example.items())
     return QueryInfo(
-        name=query.name, title=query.summary, summary=query.summary, description=query.description,
+        name=query.name, title=query.summary_in(lang), summary=query.summary_in(lang),
+        summaries={"fr": query.summary_in("fr"), "en": query.summary}, lang=lang, description=query.description,
         tags=list(query.tags), example=dict(query.example), sparql=query.text,
         url=f"/api/queries/{query.name}" + (f"?{example}" if example else ""),
         params=[QueryParameter(name=p.name, type=p.kind, required=p.required, default=p.default,
-                               description=p.description) for p in query.params],
+                               description=p.description_in(lang),
+                               descriptions={"fr": p.description_in("fr"), "en": p.description})
+                for p in query.params],
     )
 
 
 @router.get("", response_model=list[QueryInfo])
-def list_queries() -> list[QueryInfo]:
+def list_queries(request: Request, lang: Literal["fr", "en"] | None = Query(
+        None, description="Language of the titles, summaries and parameter descriptions: fr or en "
+                          "(default: the one Accept-Language prefers, else fr); both are always in "
+                          "`summaries` and `descriptions`")) -> Response:
     """Every named query: name, title, description, parameters, example and SPARQL text."""
-    return [_info(q) for q in load_queries().values()]
+    lang = lang or request_lang(request)
+    body = [_info(q, lang).model_dump() for q in load_queries().values()]
+    return JSONResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
 
 
 def render_rows(result: QueryResult, media: str) -> bytes:

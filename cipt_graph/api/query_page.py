@@ -50,15 +50,18 @@ def _examples(store: Store, lang: str) -> list[dict]:
         description = rule.get(lang) if isinstance(rule, dict) else (q.description if lang == "en" else "")
         examples.append({"name": q.name, "summary": summary, "summary_lang": summary_lang,
                          "description": description or "", "sparql": _editor_text(example_sparql(store, q, params),
-                                                                                   summary)})
+                                                                                   summary, lang)})
     return examples
 
 
-def _editor_text(sparql: str, title: str) -> str:
+def _editor_text(sparql: str, title: str, lang: str = "en") -> str:
     """The query as the editor shows it: its ``#+`` front matter (the catalogue's metadata, in
-    English) replaced by one comment line with its title in the page's language."""
+    English) replaced by one comment line with its title in the page's language. The files'
+    own comments are developer notes, in English: on a page in another language the lines that
+    hold only a comment are left out (the query runs the same)."""
     lines = sparql.splitlines()
-    body = [line for line in lines if not line.startswith("#+")]
+    body = [line for line in lines if not line.startswith("#+")
+            and (lang == "en" or not line.lstrip().startswith("#"))]
     return "\n".join([f"# {' '.join(title.split())}", *body]) + ("\n" if sparql.endswith("\n") else "")
 
 

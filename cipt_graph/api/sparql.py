@@ -7,6 +7,7 @@ fetched); SPARQL Update and federated ``SERVICE`` calls are refused.
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import unquote_to_bytes
 
@@ -15,7 +16,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..errors import QueryError, StoreError
-from ..sparqlscan import nesting_depth, uses_service
+from ..i18n import number
+from ..sparqlscan import nesting_depth, update_operation, uses_service
 from ..text import strip_bom
 from . import results as res
 from .conneg import acceptable
@@ -47,6 +49,9 @@ MAX_NESTING = 100
 NATIVE_TYPE = "application/sparql-results+json"
 NATIVE_BUDGET = 1 << 20
 _READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
+_READ_ONLY_FR = "ce point d'accès est en lecture seule : les mises à jour SPARQL (SPARQL Update) ne sont pas acceptées"
+_WHERE_FR = {"query string": "la chaîne de requête de l'adresse", "request body": "le corps de la requête",
+             "URL": "l'adresse", "form body": "le corps du formulaire"}
 _PROTOCOL = {"responses": {
     200: {"description": "Query results (SPARQL Results JSON/XML/CSV/TSV, or an RDF graph)"},
     400: {"description": "Bad query: syntax error, two queries, non-UTF-8 text, SERVICE call"},
@@ -68,7 +73,9 @@ def _decode_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
                           unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")))
         return pairs
     except UnicodeDecodeError as exc:
-        raise ApiError(400, f"the {where} is not valid UTF-8 (byte {exc.start}); encode the query as UTF-8") from None
+        raise ApiError(400, f"the {where} is not valid UTF-8 (byte {exc.start}); encode the query as UTF-8",
+                       fr=f"{_WHERE_FR.get(where, where)} n'est pas de l'UTF-8 valide (octet {exc.start}) : encodez la requête "
+                          "en UTF-8") from None
 
 
 def _values(pairs: list[tuple[str, str]], name: str) -> list[str]:
@@ -78,7 +85,8 @@ def _values(pairs: list[tuple[str, str]], name: str) -> list[str]:
 def _one_query(pairs: list[tuple[str, str]], where: str) -> str | None:
     queries = _values(pairs, "query")
     if len(queries) > 1:
-        raise ApiError(400, f"{len(queries)} 'query' parameters in the {where}; send exactly one")
+        raise ApiError(400, f"{len(queries)} 'query' parameters in the {where}; send exactly one",
+                       fr=f"{len(queries)} paramètres « query » dans {_WHERE_FR.get(where, where)} : envoyez-en un seul")
     return queries[0] if queries else None
 
 
@@ -89,7 +97,8 @@ def _graphs(pairs: list[tuple[str, str]]) -> tuple[list[str] | None, list[str] |
             try:
                 ox.NamedNode(iri)
             except ValueError:
-                raise ApiError(400, f"{name}: {iri!r} is not an absolute IRI") from None
+                raise ApiError(400, f"{name}: {iri!r} is not an absolute IRI",
+                               fr=f"paramètre « {name} » : « {iri} » n'est pas une IRI absolue") from None
     if not default and not named:
         return None, None
     # A dataset named by the protocol replaces the service's default one (and the query's FROM).
@@ -98,7 +107,7 @@ def _graphs(pairs: list[tuple[str, str]]) -> tuple[list[str] | None, list[str] |
 
 def _refuse_update(pairs: list[tuple[str, str]]) -> None:
     if _values(pairs, "update"):
-        raise ApiError(403, _READ_ONLY)
+        raise ApiError(403, _READ_ONLY, fr=_READ_ONLY_FR)
 
 
 async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in_url: bool) -> Response:
@@ -108,9 +117,16 @@ async def _answer(request: Request, query: str, pairs: list[tuple[str, str]], in
     query = strip_bom(query)
     if len(query) > settings.max_query_length:
         raise ApiError(414 if in_url else 413, f"the query is {len(query)} characters long; this endpoint "
-                                               f"accepts at most {settings.max_query_length}")
+                                               f"accepts at most {settings.max_query_length}",
+                       fr=f"la requête compte {number(len(query), 'fr')} caractères ; ce point d'accès en accepte "
+                          f"au plus {number(settings.max_query_length, 'fr')}")
     if not query.strip():
-        raise ApiError(400, "the query is empty")
+        raise ApiError(400, "the query is empty", fr="la requête est vide")
+    operation = update_operation(query)
+    if operation:
+        # An update sent as a query (typed in the query page): not a query, so 400 as the protocol
+        # says of a malformed one (SPARQL 1.1 Protocol §2.1.4), saying why (`update=` gets 403).
+        raise ApiError(400, f"{_READ_ONLY} ({operation})", fr=f"{_READ_ONLY_FR} ({operation})")
     default, named = _graphs(pairs)
     client = request.client.host if request.client else None
     body, content_type, headers = await app.runner.call(
@@ -135,9 +151,13 @@ def answer(store, deadline: Deadline, query: str, default: list[str] | None, nam
     openers = query.count("{") + query.count("(") + query.count("[")
     if openers > MAX_NESTING and (depth := nesting_depth(query)) > MAX_NESTING:
         raise ApiError(400, f"the query nests groups, parentheses or brackets {depth} deep; this endpoint "
-                            f"accepts at most {MAX_NESTING} levels")
+                            f"accepts at most {MAX_NESTING} levels",
+                       fr=f"la requête imbrique groupes, parenthèses ou crochets sur {depth} niveaux ; ce point "
+                          f"d'accès en accepte au plus {MAX_NESTING}")
     if uses_service(query):
-        raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs")
+        raise ApiError(400, "federated queries (SERVICE) are refused: this endpoint never fetches other URLs",
+                       fr="les requêtes fédérées (SERVICE) sont refusées : ce point d'accès ne va jamais chercher "
+                          "d'autres adresses")
     results = store.raw_query(query, default_graph=default, named_graphs=named)
     headers = {"Vary": "Accept"}
     if isinstance(results, ox.QuerySolutions) and (acceptable(accept, list(res.SOLUTION_TYPES))
@@ -220,10 +240,28 @@ def _read(reader, results, deadline: Deadline, settings):
         return reader(results, deadline, settings.max_rows, settings.truncate_results)
     except res.TooManyRows:
         raise ApiError(413, f"the result has more than {settings.max_rows} rows (solutions or triples), "
-                            "this endpoint's limit; page through it with LIMIT and OFFSET") from None
+                            "this endpoint's limit; page through it with LIMIT and OFFSET",
+                       fr=f"le résultat dépasse {number(settings.max_rows, 'fr')} lignes (solutions ou triplets), "
+                          "la limite de ce point d'accès : parcourez-le par pages avec LIMIT et OFFSET") from None
+
+
+def _asked_words(route):
+    """The protocol's refusals (``ApiError``) in the language the request asks for by
+    ``Accept-Language`` or ``?lang=`` (the query page sends its own), and in English when it
+    names none: a SPARQL client that sends no language reads the protocol's English text."""
+    @functools.wraps(route)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await route(request)
+        except ApiError as exc:
+            if not request.headers.get("accept-language") and "lang" not in request.query_params:
+                exc.fr = None
+            raise
+    return wrapped
 
 
 @router.get("/sparql", openapi_extra=_PROTOCOL)
+@_asked_words
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 query by GET (`?query=…`, optional `default-graph-uri`, `named-graph-uri`).
 
@@ -237,7 +275,7 @@ async def sparql_get(request: Request) -> Response:
     query = _one_query(pairs, "URL")
     if query is None:
         if pairs and any(k in ("default-graph-uri", "named-graph-uri") for k, _ in pairs):
-            raise ApiError(400, "missing 'query' parameter")
+            raise ApiError(400, "missing 'query' parameter", fr="paramètre « query » absent")
         return await describe_service(request)
     return await _answer(request, query, pairs, in_url=True)
 
@@ -246,6 +284,7 @@ async def sparql_get(request: Request) -> Response:
     FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
     DIRECT: {"schema": {"type": "string"}},
 }}})
+@_asked_words
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 query by POST: URL-encoded form (`query=…`) or direct (`application/sparql-query`).
 
@@ -254,31 +293,39 @@ async def sparql_post(request: Request) -> Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     url_pairs = _decode_pairs(request.scope.get("query_string", b""), "query string")
     if media == UPDATE:
-        raise ApiError(403, _READ_ONLY)
+        raise ApiError(403, _READ_ONLY, fr=_READ_ONLY_FR)
     _refuse_update(url_pairs)
     body = await request.body()
     if media == FORM:
         pairs = _decode_pairs(body, "request body")
         _refuse_update(pairs)
         if _values(url_pairs, "query"):
-            raise ApiError(400, "a query in both the URL and the body; send exactly one")
+            raise ApiError(400, "a query in both the URL and the body; send exactly one",
+                           fr="une requête dans l'adresse et une dans le corps : envoyez-en une seule")
         query = _one_query(pairs, "request body")
         if query is None:
-            raise ApiError(400, "missing 'query' parameter in the form body")
+            raise ApiError(400, "missing 'query' parameter in the form body",
+                           fr="paramètre « query » absent du corps du formulaire")
         return await _answer(request, query, pairs + [p for p in url_pairs if p[0] != "query"], in_url=False)
     if media == DIRECT:
         if _values(url_pairs, "query"):
-            raise ApiError(400, "a 'query' parameter in the URL of a direct POST; send the query only in the body")
+            raise ApiError(400, "a 'query' parameter in the URL of a direct POST; send the query only in the body",
+                           fr="un paramètre « query » dans l'adresse d'un POST direct : envoyez la requête "
+                              "dans le corps seulement")
         try:
             query = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ApiError(400, f"the request body is not valid UTF-8 (byte {exc.start})") from None
+            raise ApiError(400, f"the request body is not valid UTF-8 (byte {exc.start})",
+                           fr=f"le corps de la requête n'est pas de l'UTF-8 valide (octet {exc.start})") from None
         return await _answer(request, query, url_pairs, in_url=False)
-    raise ApiError(415, f"unsupported media type {media or '(none)'!r}: send {FORM} or {DIRECT}")
+    raise ApiError(415, f"unsupported media type {media or '(none)'!r}: send {FORM} or {DIRECT}",
+                   fr=f"type de contenu non pris en charge « {media or '(aucun)'} » : envoyez {FORM} ou {DIRECT}")
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+@_asked_words
 async def sparql_other(request: Request) -> Response:
     """Other methods: 405."""
     raise ApiError(405, f"method {request.method} is not allowed on /sparql: use GET or POST",
-                   {"Allow": "GET, HEAD, POST"})
+                   {"Allow": "GET, HEAD, POST"},
+                   fr=f"la méthode {request.method} n'est pas acceptée sur /sparql : utilisez GET ou POST")

@@ -155,6 +155,13 @@
     });
   }
 
+  // The endpoint's refusal is plain text, "413 Content Too Large: <message>": the message is in the
+  // page's language (Accept-Language), the HTTP reason phrase is not; the page shows the message.
+  function errorText(text) {
+    var m = /^\d{3} [^:\n]*: ([\s\S]*)$/.exec(text.trim());
+    return m ? m[1] : text;
+  }
+
   function run() {
     results.replaceChildren();
     lastJson = null;
@@ -165,8 +172,8 @@
         var type = response.headers.get("Content-Type") || "";
         var ms = numberFormat.format(Math.round(performance.now() - started));
         if (!response.ok) {
-          status.textContent = response.status + " (" + ms + " ms)";
-          results.appendChild(el("div", { "class": "error" }, text));
+          status.textContent = t.error + " " + response.status + " (" + ms + " ms)";
+          results.appendChild(el("div", { "class": "error" }, errorText(text)));
           return;
         }
         if (type.indexOf("application/sparql-results+json") === 0) {
@@ -200,8 +207,8 @@
       return response.blob().then(function (blob) {
         if (!response.ok) {
           return blob.text().then(function (text) {
-            status.textContent = String(response.status);
-            results.replaceChildren(el("div", { "class": "error" }, text));
+            status.textContent = t.error + " " + response.status;
+            results.replaceChildren(el("div", { "class": "error" }, errorText(text)));
           });
         }
         var a = el("a", { href: URL.createObjectURL(blob), download: "results." + (EXT[accept] || "txt") });

@@ -131,6 +131,10 @@ MESSAGES = {
     "matrix.edit_hint": "Editing mode: choose a cell to change its level, hours and rationale.",
     "matrix.download_workbook": "Download the editable workbook",
     "matrix.upload_workbook": "Upload an edited workbook",
+    "matrix.readme_sheet": "Read me",
+    "matrix.readme_view": "This workbook is a view of the matrix, for reading and printing: it cannot be imported back.",
+    "matrix.readme_edit": "To change the mapping: signed in as an editor, on the Matrix page, « Download the editable workbook » (/edit/workbook.xlsx), then bring it back with « Upload an edited workbook » (/edit/upload).",
+    "matrix.readme_cli": "On the command line: cipt export-matrix --data DIR --out matrix.xlsx, then cipt import-matrix matrix.xlsx --data DIR.",
     "matrix.edit_cell": "Edit the cell {module} × {competency}",
     "matrix.edit_add": "Add a link {module} × {competency}",
     "jobs.inferred_links": "The job → activities → competencies links are inferred by the project: the brochure lists them without relating them. Hours are estimates (each module's hours split equally among its links).",
@@ -171,6 +175,7 @@ MESSAGES = {
     "sparql.ask": "Answer:",
     "sparql.yes": "yes",
     "sparql.no": "no",
+    "sparql.error": "Error",
     "sparql.network": "Network error:",
     "sparql.show_iri": "Show full IRIs",
     "sparql.results": "Results",
@@ -192,6 +197,7 @@ MESSAGES = {
     "ld.range": "Range",
     "ld.yes": "yes",
     "ld.no": "no",
+    "ld.statement": "statement",
     "ld.inferred": "inferred",
     "versions.title": "Versions of the mapping",
     "versions.lead": "Every accepted import or change of the mapping is recorded: who, when, why.",
@@ -206,8 +212,8 @@ MESSAGES = {
     "versions.no_workspace": "No workspace: versions are kept in a workspace "
                              "(start the service with --data DIR, a folder created by `cipt init DIR`).",
     "docs.title": "HTTP API documentation",
-    "docs.lead": "The API serves other systems; its technical documentation (OpenAPI) is in English, "
-                 "like the code.",
+    "docs.lead": "The API serves other systems: its operations, parameters and answers below; the JSON field "
+                 "names are its contract, in English. For machines:",
     "docs.openapi": "OpenAPI description (JSON)",
     "account.sign_in": "Sign in",
     "account.sign_out": "Sign out",

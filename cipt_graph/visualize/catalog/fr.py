@@ -137,6 +137,10 @@ MESSAGES = {
     "matrix.edit_hint": "Mode édition : choisissez une cellule pour modifier son niveau, ses heures et sa justification.",
     "matrix.download_workbook": "Télécharger le classeur modifiable",
     "matrix.upload_workbook": "Déposer un classeur modifié",
+    "matrix.readme_sheet": "Lisez-moi",
+    "matrix.readme_view": "Ce classeur est une vue de la matrice, pour la lecture et l'impression : il ne se réimporte pas.",
+    "matrix.readme_edit": "Pour modifier la cartographie : connecté·e avec un compte « édition », page Matrice, « Télécharger le classeur modifiable » (/edit/workbook.xlsx), puis rapportez-le par « Déposer un classeur modifié » (/edit/upload).",
+    "matrix.readme_cli": "En ligne de commande : cipt export-matrix --data DOSSIER --out matrice.xlsx, puis cipt import-matrix matrice.xlsx --data DOSSIER.",
     "matrix.edit_cell": "Modifier la cellule {module} × {competency}",
     "matrix.edit_add": "Ajouter un lien {module} × {competency}",
     "jobs.inferred_links": "Les liens métier → activités → compétences sont déduits par le projet : la brochure les liste sans les relier. Les heures sont estimées (répartition égale des heures de chaque module entre ses liens).",
@@ -179,6 +183,7 @@ MESSAGES = {
     "sparql.ask": "Réponse :",
     "sparql.yes": "oui",
     "sparql.no": "non",
+    "sparql.error": "Erreur",
     "sparql.network": "Erreur réseau :",
     "sparql.show_iri": "Afficher les IRI complètes",
     "sparql.results": "Résultats",
@@ -201,6 +206,7 @@ MESSAGES = {
     "ld.range": "Portée",
     "ld.yes": "oui",
     "ld.no": "non",
+    "ld.statement": "énoncé",
     "ld.inferred": "déduit",
     # Versions.
     "versions.title": "Versions de la cartographie",
@@ -217,8 +223,8 @@ MESSAGES = {
                              "(lancez le service avec --data DOSSIER, un dossier créé par « cipt init DOSSIER »).",
     # API docs.
     "docs.title": "Documentation de l'API HTTP",
-    "docs.lead": "L'API sert les autres systèmes ; sa documentation technique (OpenAPI) est en anglais, "
-                 "comme le code.",
+    "docs.lead": "L'API sert les autres systèmes : ses opérations, paramètres et réponses ci-dessous ; les noms "
+                 "des champs JSON sont son contrat, en anglais. Pour les machines :",
     "docs.openapi": "Description OpenAPI (JSON)",
     # Error pages.
     "account.sign_in": "Se connecter",

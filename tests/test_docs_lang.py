@@ -1,0 +1,86 @@
+"""/docs in the page's language (issue #15): Swagger UI reads /openapi.fr.json or
+/openapi.en.json, whose operations, tags, parameters and responses are named for people in that
+language; /openapi.json stays FastAPI's own, for machines; Swagger UI's own words are French on
+the French page (a real Chromium, Debian's, through Playwright, at 1280×720)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cipt_graph.api.openapi_i18n import OPERATIONS, PARAMETERS_FR, RESPONSES_FR, TAGS_FR
+from test_views import LiveServer
+from test_views_browser import Watched, browser  # noqa: F401  (the module's browser fixture)
+
+METHODS = ("get", "post", "put", "delete", "patch")
+
+
+@pytest.fixture(scope="module")
+def site(store):
+    from cipt_graph.api.app import create_app
+
+    with LiveServer(create_app(store)) as live:
+        yield live
+
+
+def operations(spec):
+    return [(method, path, op) for path, ops in spec["paths"].items() for method, op in ops.items() if method in METHODS]
+
+
+def test_every_operation_is_named_in_both_languages(site):
+    with httpx.Client(base_url=site.url, timeout=60) as c:
+        machine = c.get("/openapi.json").json()
+        fr = c.get("/openapi.fr.json")
+        en = c.get("/openapi.en.json").json()
+        assert fr.status_code == 200 and fr.headers["content-language"] == "fr"
+        assert c.get("/openapi.de.json").status_code == 404
+    fr = fr.json()
+    ops = operations(machine)
+    assert len(ops) > 30
+    missing = [(m, p) for m, p, _ in ops if (m, p) not in OPERATIONS]
+    assert not missing, f"add these operations' names to cipt_graph/api/openapi_i18n.py: {missing}"
+    # The machine description is untouched: same paths, same operation ids, FastAPI's summaries.
+    assert [(m, p, o["operationId"]) for m, p, o in ops] == [(m, p, o["operationId"]) for m, p, o in operations(fr)]
+    for (method, path, op_fr), (_, _, op_en), (_, _, op) in zip(operations(fr), operations(en), ops):
+        summary_en, summary_fr, description_fr = OPERATIONS[method, path]
+        assert op_fr["summary"] == summary_fr and op_en["summary"] == summary_en
+        if description_fr:
+            assert op_fr["description"] == description_fr
+        assert op_en.get("description") == op.get("description")
+        for tag in op_fr.get("tags", []):
+            assert tag in TAGS_FR.values(), (path, tag)
+        for param in op_fr.get("parameters", []):
+            text = param.get("description")
+            assert text is None or text in PARAMETERS_FR.values(), (path, param["name"], text)
+        for code, response in op_fr.get("responses", {}).items():
+            text = response.get("description")
+            assert text in RESPONSES_FR.values() or text == "imsx_StatusInfo", (path, code, text)
+    assert sum(op_fr["summary"] != op_en["summary"] for (_, _, op_fr), (_, _, op_en)
+               in zip(operations(fr), operations(en))) > 25
+
+
+@pytest.mark.parametrize("lang, shown, absent", [
+    ("fr", ["Requête SPARQL (GET)", "Paramètres", "Réponses", "Essayer", "Réponse réussie", "Ressources"],
+     ["Parameters", "Responses", "Try it out", "Successful Response", "Sparql Get"]),
+    ("en", ["SPARQL query (GET)", "Parameters", "Responses", "Try it out"],
+     ["Paramètres", "Requête SPARQL (GET)", "Sparql Get"])])
+def test_docs_page_in_the_page_language(browser, site, lang, shown, absent):  # noqa: F811
+    watched = Watched(browser, site.url + "/")
+    page = watched.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        page.goto(f"{site.url}/docs?lang={lang}")
+        page.wait_for_selector("#swagger-ui .opblock-summary")
+        page.click("#swagger-ui .opblock-tag-section .opblock-summary >> nth=2")  # GET /api/queries/{name}
+        page.wait_for_selector("#swagger-ui .try-out")
+        page.wait_for_timeout(300)  # the observer runs at the next frame
+        text = page.inner_text("#swagger-ui")
+        for word in shown:
+            assert word in text, (word, text[:2000])
+        lines = {line.strip() for line in text.splitlines()}
+        for word in absent:
+            assert word not in lines and word not in text.replace("\n", " ").split(" · "), word
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        assert watched.blocked == [] and watched.errors == []
+    finally:
+        watched.close()
