@@ -111,3 +111,18 @@ def test_a_status_of_neither_kind_is_named_by_cell(workspace, tmp_path):
     assert done.returncode == 2
     assert "Objectifs!D2" in done.stderr and "statut 'accepté' inconnu : proposé ou validé" in done.stderr, done.stderr
     assert (workspace / "mapping" / "module_objective.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_view_workbook_says_it_is_a_view_and_where_the_editable_one_is(lang):
+    """/matrix.xlsx is the matrix as the page shows it, not the round-trip workbook: its last
+    sheet says so and names the editable workbook and the upload page."""
+    from cipt_graph.build import build_store
+    from cipt_graph.visualize.catalog import CATALOGS
+    from cipt_graph.visualize.matrix import matrix_xlsx
+
+    wb = openpyxl.load_workbook(io.BytesIO(matrix_xlsx(build_store(), lang)))
+    assert wb.sheetnames[-1] == CATALOGS[lang]["matrix.readme_sheet"]
+    text = "\n".join(str(c.value) for c in wb.worksheets[-1]["A"] if c.value)
+    assert "/edit/workbook.xlsx" in text and "/edit/upload" in text and "cipt import-matrix" in text
+    assert CATALOGS[lang]["matrix.upload_workbook"] in text

@@ -389,6 +389,10 @@ def matrix_xlsx(store: Store, lang: str = "fr") -> bytes:
         append_row(links, [record[v] for v in result.variables])
     for cell in links[1]:
         cell.font = bold
+    readme = wb.create_sheet(tr(lang, "matrix.readme_sheet"))  # a view, not the editable workbook: say where that is
+    for r, key in enumerate(("matrix.readme_view", "matrix.readme_edit", "matrix.readme_cli"), start=1):
+        set_text(readme.cell(r, 1), tr(lang, key))
+    readme.column_dimensions["A"].width = 130
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
