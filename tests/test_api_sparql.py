@@ -480,6 +480,9 @@ def test_query_past_the_timeout_is_stopped(client):
     assert r.status_code == 503
     assert "time limit of 5 s" in r.text and r.headers.get("retry-after")
     assert r.elapsed.total_seconds() < 50
+    # A client asking for French reads the refusal in French (the query page sends its language).
+    r = client.get("/sparql", params={"query": slow}, headers={"Accept-Language": "fr"})
+    assert r.status_code == 503 and "limite de temps de 5 s" in r.text and "arrêtée" in r.text, r.text
     assert_still_answering(client)
 
 

@@ -433,11 +433,11 @@ def test_roles_and_version_kinds_follow_the_language(tmp_path, capsys, monkeypat
                 "un-mot-de-passe-long\n")[0] == 0
     # (the initial state is nobody's change: its author is "none", its source `cipt init`)
     for lang, words, foreign in (("fr", ["validateur", "état initial", "import du classeur", "cipt init (données livrées)",
-                                         "aucun (état initial)"],
-                                  ["validator", "baseline", "matrix-import", "shipped"]),
+                                         "aucun (état initial)", "heure de Paris"],
+                                  ["validator", "baseline", "matrix-import", "shipped", "UTC"]),
                                  ("en", ["validator", "baseline", "workbook import", "cipt init (shipped data)",
-                                         "none (initial state)"],
-                                  ["validateur", "état initial", "matrix-import", "livrées"])):
+                                         "none (initial state)", "Paris time"],
+                                  ["validateur", "état initial", "matrix-import", "livrées", "UTC"])):
         code_u, users = _run(["users", "list", "--lang", lang, "--data", ws], capsys)
         code_v, versions = _run(["versions", "--lang", lang, "--data", ws], capsys)
         assert code_u == code_v == 0

@@ -25,12 +25,14 @@ from . import team as team_api
 from . import team_cell as team_cell_api
 from . import writes as writes_api
 from . import interchange as interchange_api
-from .cache import DataVersion, LruCache, ResponseCache, route_parameters
+from .cache import DataVersion, LruCache, ResponseCache
+from .cache_keys import route_parameters
 from .errors import install_error_handlers
 from .pages import KEPT_PARAMS, warm
 from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .mirror import Mirror
-from .runner import ClientAddress, NoteActivity, QueryRunner
+from .runner import QueryRunner
+from .runner_middleware import ClientAddress, NoteActivity
 from .security import SecurityHeaders
 from .settings import Settings
 from .watch import DataWatcher

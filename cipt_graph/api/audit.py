@@ -31,7 +31,7 @@ async def get_audit(
                                              "Accept-Language prefers, else fr)"),
     format: Literal["html", "json", "md"] = Query(
         "html", description="`html` (printable, A4), `json` (the schema of docs/audit-json.md) or `md`"),
-    programme: str | None = Query(None, description="Audit one programme (its code, such as M2_CIPT or U007, "
+    programme: str | None = Query(None, description="Audit one programme (its code, such as M2_CIPT, "
                                                     "or its IRI); the whole graph when absent"),
 ) -> Response:
     """The accreditation audit report of the graph served.

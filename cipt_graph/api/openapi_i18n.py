@@ -182,15 +182,15 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
 
 #: Parameter descriptions: English (as the routes write them) → French.
 PARAMETERS_FR: dict[str, str] = {
-    "Only this programme's (its code, such as M2_CIPT or U007, or its IRI); every programme when absent, "
+    "Only this programme's (its code, such as M2_CIPT, or its IRI); every programme when absent, "
     "each row naming its programme":
-        "Seulement ceux de cette formation (son code, comme M2_CIPT ou U007, ou son IRI) ; toutes les "
+        "Seulement ceux de cette formation (son code, comme M2_CIPT, ou son IRI) ; toutes les "
         "formations en son absence, chaque ligne nommant la sienne",
     "Language of the labels: fr (default) or en": "Langue des libellés : fr (par défaut) ou en",
     "Language of the page: fr or en (default: the one Accept-Language prefers, else fr)":
         "Langue de la page : fr ou en (par défaut : celle que préfère Accept-Language, sinon fr)",
-    "The programme (its code, such as M2_CIPT or U007, or its IRI); the dataset's only programme when absent":
-        "La formation (son code, comme M2_CIPT ou U007, ou son IRI) ; la seule formation du jeu de données "
+    "The programme (its code, such as M2_CIPT, or its IRI); the dataset's only programme when absent":
+        "La formation (son code, comme M2_CIPT, ou son IRI) ; la seule formation du jeu de données "
         "en son absence",
     "Language of the HTML page (default: the one Accept-Language prefers, else fr)":
         "Langue de la page HTML (par défaut : celle que préfère Accept-Language, sinon fr)",
@@ -198,8 +198,8 @@ PARAMETERS_FR: dict[str, str] = {
     "Column to sort by": "Colonne de tri",
     "Search in the programmes' codes, labels and RNCP numbers":
         "Recherche dans les codes, libellés et numéros RNCP des formations",
-    "Audit one programme (its code, such as M2_CIPT or U007, or its IRI); the whole graph when absent":
-        "Auditer une formation (son code, comme M2_CIPT ou U007, ou son IRI) ; tout le graphe en son absence",
+    "Audit one programme (its code, such as M2_CIPT, or its IRI); the whole graph when absent":
+        "Auditer une formation (son code, comme M2_CIPT, ou son IRI) ; tout le graphe en son absence",
     "Page of the table (50 programmes a page)": "Page du tableau (50 formations par page)",
     "asc or desc": "asc ou desc",
     "Sort order": "Ordre de tri",

@@ -26,7 +26,7 @@ NOT_FOUND = {404: {"description": "No such resource"}}
 
 
 #: ``?programme=``: a programme's code or IRI (issue #16).
-PROGRAMME = Query(None, description="Only this programme's (its code, such as M2_CIPT or U007, or its IRI); "
+PROGRAMME = Query(None, description="Only this programme's (its code, such as M2_CIPT, or its IRI); "
                                     "every programme when absent, each row naming its programme")
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..errors import CiptError
+from ..i18n import number
 from . import procs
 from .errors import ApiError, log
 from .pool import PoolStopping, ResultTooLarge, WorkerDied, WorkerPool, WorkerTimedOut
@@ -153,22 +154,31 @@ class QueryRunner:
 
     def _timeout_error(self, seconds: float | None = None) -> ApiError:
         self.stats.timed_out += 1
-        return ApiError(503, f"the query ran past the time limit of {seconds or self.timeout:g} s and was stopped; "
+        limit = seconds or self.timeout
+        return ApiError(503, f"the query ran past the time limit of {limit:g} s and was stopped; "
                              "narrow it (a LIMIT, more selective patterns) or ask for a longer limit",
-                        self._retry_after())
+                        self._retry_after(),
+                        fr=f"la requête a dépassé la limite de temps de {number(limit, 'fr')} s et a été arrêtée ; "
+                           "restreignez-la (une clause LIMIT, des motifs plus sélectifs) ou demandez une limite plus longue")
 
     def _stopping_error(self) -> ApiError:
-        return ApiError(503, "the server is stopping; try again shortly", self._retry_after())
+        return ApiError(503, "the server is stopping; try again shortly", self._retry_after(),
+                        fr="le serveur s'arrête ; réessayez dans un instant")
 
     def _memory_error(self) -> ApiError:
         self.stats.out_of_memory += 1
-        return ApiError(503, f"the query needed more memory than this service's limit of "
-                             f"{self.memory_bytes // (1 << 20)} MiB and was stopped; narrow it",
-                        self._retry_after())
+        mib = self.memory_bytes // (1 << 20)
+        return ApiError(503, f"the query needed more memory than this service's limit of {mib} MiB and was "
+                             "stopped; narrow it",
+                        self._retry_after(),
+                        fr=f"la requête demandait plus de mémoire que la limite de ce service ({number(mib, 'fr')} Mio) "
+                           "et a été arrêtée ; restreignez-la")
 
     def _too_large_error(self) -> ApiError:
         return ApiError(413, f"the result is larger than {self.max_result_bytes} bytes, this service's limit; "
-                             "page through it with LIMIT and OFFSET")
+                             "page through it with LIMIT and OFFSET",
+                        fr=f"le résultat dépasse {number(self.max_result_bytes, 'fr')} octets, la limite de ce "
+                           "service ; parcourez-le par pages avec LIMIT et OFFSET")
 
     def _died_error(self, status: int) -> ApiError:
         if self.stopping:
@@ -176,7 +186,8 @@ class QueryRunner:
         if procs.died_of_memory(status):
             return self._memory_error()
         log.error("a query process ended without an answer (status %s)", status)
-        return ApiError(500, "internal error (logged on the server)")
+        return ApiError(500, "internal error (logged on the server)",
+                        fr="erreur interne (consignée sur le serveur)")
 
     def _outcome(self, kind: str, value, seconds: float):
         """The value of a process's outcome, or the error it stands for."""
@@ -205,7 +216,9 @@ class QueryRunner:
             if self._clients.get(client, 0) >= self.per_client:
                 self.stats.refused_client += 1
                 raise ApiError(429, f"you already run {self.per_client} SPARQL queries at once, this service's "
-                                    "limit per client; wait for one to finish", self._retry_after())
+                                    "limit per client; wait for one to finish", self._retry_after(),
+                               fr=f"vous faites déjà tourner {self.per_client} requêtes SPARQL à la fois, la limite "
+                                  "de ce service par client ; attendez que l'une se termine")
             self._clients[client] = self._clients.get(client, 0) + 1
         share, held = None, False
         if lane == APP and client is not None:
@@ -223,7 +236,9 @@ class QueryRunner:
                 except asyncio.TimeoutError:
                     self.stats.refused_client += 1
                     raise ApiError(429, f"you already run {self.app_per_client} requests at once, this service's "
-                                        "limit per client; wait for one to finish", self._retry_after()) from None
+                                        "limit per client; wait for one to finish", self._retry_after(),
+                                   fr=f"vous avez déjà {self.app_per_client} demandes en cours, la limite de ce "
+                                      "service par client ; attendez que l'une se termine") from None
                 held = True
             wait = self.sparql_wait if lane == SPARQL else limit_s
             try:
@@ -235,7 +250,9 @@ class QueryRunner:
                 self.stats.refused_busy += 1
                 limit = self.max_sparql if lane == SPARQL else self.max_running
                 raise ApiError(503, f"the server is busy: {limit} queries are running; try again shortly",
-                               self._retry_after()) from None
+                               self._retry_after(),
+                               fr=f"le serveur est occupé : {limit} requêtes sont en cours ; réessayez dans un instant"
+                               ) from None
             self.stats.running[lane] += 1
             try:
                 # Ad-hoc SPARQL: the limit counts from the request's arrival (its wait for a slot, at most
@@ -422,33 +439,3 @@ async def run_limited(request, work: Callable[[Deadline], T], *, report: bool = 
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(work, Deadline(3600.0))
-
-
-class ClientAddress:
-    """ASGI middleware: :data:`CLIENT` is the request's client address (the connection's peer:
-    ``X-Forwarded-For`` is not read) while the request is answered."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        client = scope.get("client")
-        token = CLIENT.set(client[0] if client else None)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            CLIENT.reset(token)
-
-
-class NoteActivity:
-    """ASGI middleware: notes when a request other than ad-hoc SPARQL arrives
-    (:attr:`QueryRunner.other_request_at`), answered from the cache or not."""
-
-    def __init__(self, app, runner: QueryRunner) -> None:
-        self.app = app
-        self.runner = runner
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and not scope.get("path", "").startswith("/sparql"):
-            self.runner.other_request_at = time.monotonic()
-        await self.app(scope, receive, send)

@@ -86,7 +86,7 @@ def draw_overview(store, deadline, lang: str, links, q: str, sort: str, order: s
     return render_overview(store, lang, links, query=q, sort=sort, order=order, page=page)
 
 
-PROGRAMME = Query(None, description="The programme (its code, such as M2_CIPT or U007, or its IRI); "
+PROGRAMME = Query(None, description="The programme (its code, such as M2_CIPT, or its IRI); "
                                     "the dataset's only programme when absent")
 _TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
 

@@ -106,7 +106,7 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
 
 def cmd_versions(args: argparse.Namespace) -> int:
     """List the recorded versions of the workspace: id, date, who, kind, source and link counts."""
-    from ..i18n import datetime
+    from ..i18n import local_datetime
     from ..versions import list_versions, matching_version
 
     workspace = writable_workspace(args, "versions")
@@ -119,7 +119,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
         return EXIT_OK
     lang = args.ui_lang
     head = tuple(tr(lang, "cli.versions.head").split("|"))
-    rows = [(v.id, datetime(v.created, lang),
+    rows = [(v.id, local_datetime(v.created, lang, zone=False),
              tr(lang, "cli.versions.baseline_agent") if v.kind == "baseline" else v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
              str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", ""))) for v in versions]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
