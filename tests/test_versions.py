@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 import json
 import threading
 import time
@@ -280,5 +282,28 @@ def test_app_serves_the_versions(store, workspace):
         with httpx.Client(base_url=base, timeout=30) as client:
             assert client.get("/api/versions").json() == [version.as_dict()]
             assert "/api/versions/diff" in client.get("/openapi.json").json()["paths"]
+    finally:
+        stop()
+
+
+def test_versions_page_links_keep_the_language(store, workspace):
+    """The versions page's links to each step's differences keep an explicit ``?lang=en``."""
+    from cipt_graph.api.app import create_app
+
+    ensure_baseline(workspace)
+    edit_mapping(workspace)
+    record_version(workspace, kind="test", source="edit")
+    app = create_app(store)
+    app.state.workspace = workspace
+    base, stop = serve(app)
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for lang, suffix in (("en", "&lang=en"), ("fr", "")):
+                page = client.get("/versions", params={"lang": lang}, headers={"Accept": "text/html"})
+                assert page.status_code == 200
+                links = re.findall(r'href="(/versions/diff\?[^"]*)"', page.text)
+                assert links and all(html.unescape(h).endswith(suffix) for h in links), links
+                target = client.get(html.unescape(links[0]), headers={"Accept": "text/html"})
+                assert target.status_code == 200 and f'<html lang="{lang}"' in target.text
     finally:
         stop()

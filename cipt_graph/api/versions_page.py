@@ -104,7 +104,7 @@ def versions_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
                     f'<td class="agent" data-kind="{escape(v.kind)}">{escape(_agent(v, lang))}</td><td class="kind" data-kind="{escape(v.kind)}">{escape(_kind(v.kind, lang))}</td>'
                     f'<td>{escape(_source(v, lang, origin))}</td>'
                     f'<td class="message">{escape(_message(v, lang))}</td><td class="num">{escape(i18n.number(links, lang))}'
-                    + (f' · <a href="{escape(diff_href(v.parent, v.id))}">{escape(tr(lang, "versions.diff"))}</a>'
+                    + (f' · <a href="{escape(diff_href(v.parent, v.id, lang))}">{escape(tr(lang, "versions.diff"))}</a>'
                        if v.parent else "") + '</td></tr>')
             body = (f'<p class="lead">{escape(tr(lang, "versions.lead"))}</p>' + compare_form(versions, lang)
                     + f'<table class="listing versions"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
