@@ -112,6 +112,10 @@ def test_post_without_csrf_token_is_refused(team_server, team_ws):
     assert refused.status_code == 403 and "CSRF" in refused.text
     forged = client.post("/edit/link", data={**data, "csrftoken": "forged"})
     assert forged.status_code == 403
+    # A browser gets the site's page (header, navigation), in its language.
+    page = client.post("/edit/link", data=data, headers={"Accept": "text/html", "Accept-Language": "fr"})
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr"' in page.text and "CSRF" in page.text and "<nav" in page.text
     assert (team_ws / "mapping" / "module_competency.csv").read_bytes() == before
 
 

@@ -172,6 +172,19 @@ class CsrfProtection:
     def __init__(self, app, secret: str, secure: bool):
         async def refused(scope, send, message_id):
             lang = _scope_lang(scope)
+            accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+            if b"text/html" in accept and "app" in scope:
+                # A browser's form: the site's error page (header, navigation) in the page's language.
+                from starlette.requests import Request
+
+                from .error_page import render_error_page
+
+                async def nothing():
+                    return {"type": "http.disconnect"}
+
+                page = render_error_page(Request(scope), 403, CSRF_REFUSED[lang], message_lang=lang)
+                await page(scope, nothing, send)
+                return
             body = CSRF_REFUSED[lang].encode("utf-8")
             await send({"type": "http.response.start", "status": 403,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"),
