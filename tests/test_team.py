@@ -306,9 +306,9 @@ def test_an_editor_workbook_cannot_validate_links_a_validator_one_can(team_serve
         book = openpyxl.load_workbook(exported)
         rows = book[sheet]
         status_col = [c.value for c in rows[1]].index("Statut") + 1
-        row = next(r for r in range(2, rows.max_row + 1) if rows.cell(r, status_col).value == "proposed")
+        row = next(r for r in range(2, rows.max_row + 1) if rows.cell(r, status_col).value == "proposé")
         pair = f"{rows.cell(row, 1).value} → {rows.cell(row, 2).value}"
-        rows.cell(row, status_col).value = "validated"
+        rows.cell(row, status_col).value = "validé"  # the French workbook's word (the code is read too)
         book.save(tmp_path / f"{sheet}.xlsx")
         refused = upload(editor, tmp_path / f"{sheet}.xlsx")
         assert refused.status_code == 403 and pair in html_unescape(_alert(refused.text)), refused.text[:1500]
