@@ -315,6 +315,9 @@ def test_an_editor_workbook_cannot_validate_links_a_validator_one_can(team_serve
         assert {p.name: p.read_bytes() for p in (team_ws / "mapping").glob("*.csv")} == before
     done = upload(validator, tmp_path / "Justifications.xlsx")
     assert done.status_code == 200, done.text[:1500]
+    # The version names the file the person sent (a safe form of its name), not a server-side one.
+    recorded = json.loads(run_cli("versions", "--format", "json", "--data", str(team_ws)).stdout)[-1]
+    assert recorded["source"] == "w.xlsx", recorded
     assert sum(r["status"] == "validated" for r in _rows(team_ws)) == \
         sum(r["status"] == "validated" for r in _csv_text(before["module_competency.csv"])) + 1
 

@@ -19,9 +19,10 @@ CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the fi
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePath
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -112,6 +113,14 @@ def _refused(request: Request, exc: _Refusal, lang: str) -> Response:
         return RedirectResponse(f"/login?{urlencode({'next': target, 'lang': lang})}", status_code=303)
     return _render(request, "base.html.j2", lang, "refused", status=exc.status, error=exc.message)
 
+
+
+def _upload_name(filename: str) -> str:
+    """A safe local name for an uploaded workbook's ``filename`` (no folders, no control or
+    shell characters, ending in ``.xlsx``, at most 100 characters), ``matrice.xlsx`` when nothing is left."""
+    name = re.sub(r"[^\w.\- ]", "_", PurePath(filename.replace("\\", "/")).name).strip(" .")
+    stem = name[:-5] if name.lower().endswith(".xlsx") else name
+    return stem[:95] + ".xlsx" if stem else "matrice.xlsx"
 
 async def _form(request: Request) -> dict:
     form = await request.form()
@@ -307,7 +316,7 @@ async def upload(request: Request) -> Response:
         return _render(request, "upload.html.j2", lang, "upload_workbook", status=400, error=t["no_file"], result=None)
     folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
     try:
-        path = folder / "matrice.xlsx"
+        path = folder / _upload_name(workbook.filename)  # the version names the file the person sent
         with open(path, "wb") as handle:
             shutil.copyfileobj(workbook.file, handle)
         message = str(form.get("message", ""))[:1000]
