@@ -30,14 +30,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+from bench_university import free_port, uptime  # noqa: E402 - the same helpers (bench/ is on sys.path)
 
 
 def one_start(store: str) -> dict[str, float]:

@@ -244,16 +244,20 @@ SELECT DISTINCT ?programme ?r WHERE {
 """ % _OWNED_BRANCHES
 
 
-#: What one programme owns (the branches of ``_OWNED``, the programme bound), the statements
-#: about those resources, one hop further (levels, periods, agents, sources…) and the marks
-#: (``rdf:subject``) of inferred statements about them; plus the class hierarchy.
-_PROGRAMME_GRAPH_PORTABLE = """
+#: The prefixes of the two forms of the programme's part of the data below.
+_PREFIXES = """
 PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-CONSTRUCT { ?s ?p ?o . } WHERE {
+"""
+
+
+#: What one programme owns (the branches of ``_OWNED``, the programme bound), the statements
+#: about those resources, one hop further (levels, periods, agents, sources…) and the marks
+#: (``rdf:subject``) of inferred statements about them; plus the class hierarchy.
+_PROGRAMME_GRAPH_PORTABLE = _PREFIXES + """CONSTRUCT { ?s ?p ?o . } WHERE {
   {
     SELECT DISTINCT ?programme ?r WHERE {
       %s
@@ -275,13 +279,7 @@ _OWNED_ONE = "{ SELECT DISTINCT ?programme ?r WHERE {\n      %s\n    } }" % "\n 
     "{ SELECT ?programme ?r WHERE %s }" % branch
     for branch in ["{ ?programme a cipt:Programme . BIND(?programme AS ?r) }",
                    *(part.strip() for part in _OWNED_BRANCHES.split("UNION ")[1:])])
-_PROGRAMME_GRAPH = """
-PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-CONSTRUCT { ?s ?p ?o . } WHERE {
+_PROGRAMME_GRAPH = _PREFIXES + """CONSTRUCT { ?s ?p ?o . } WHERE {
   { %(owned)s
     ?r ?p ?o . BIND(?r AS ?s) }
   UNION { { SELECT DISTINCT ?programme ?s WHERE { %(owned)s
