@@ -356,12 +356,12 @@ def _hours_summing_above_module(wb):
     (_hours_above_module, ["500 h sur un lien du module M01, qui n'a que 20 h"]),
     (_hours_summing_above_module, ["les heures des liens du module M22", "totalisent 40 h, plus que ses 30 h"]),
     (_swap_headers, ["Matrice!E2", "Matrice!F2", "déplacé"]),
-    (_unknown_competency, ["Matrice!E2", "inconnu", "'BC09-C9'"]),
+    (_unknown_competency, ["Matrice!E2", "inconnu", "«\u00a0BC09-C9\u00a0»"]),
     (_merge_cells, ["Matrice!E6:F6", "fusionn"]),
-    (_level_off_scale, ["'X' n'est pas un niveau de l'échelle (I, R, M)"]),
-    (_unknown_module, ["module inconnu 'M99'", "module M04 absent"]),
-    (_wrong_sheet, ["feuille 'Matrice' absente"]),
-    (_unknown_in_rationale, ["Justifications!B2", "compétence inconnue 'BC07-C1'"]),
+    (_level_off_scale, ["«\u00a0X\u00a0» n'est pas un niveau de l'échelle (I, R, M)"]),
+    (_unknown_module, ["module inconnu «\u00a0M99\u00a0»", "module M04 absent"]),
+    (_wrong_sheet, ["feuille «\u00a0Matrice\u00a0» absente"]),
+    (_unknown_in_rationale, ["Justifications!B2", "compétence inconnue «\u00a0BC07-C1\u00a0»"]),
 ], ids=["hours-above-module", "hours-summing-above-module", "moved-headers", "unknown-competency", "merged-cells", "level-off-scale", "unknown-module",
         "wrong-sheet", "unknown-in-rationale"])
 def test_invalid_workbook_lists_errors_and_applies_nothing(workspace, exported, capsys, tmp_path, change, expected):
