@@ -16,6 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from cipt_graph.build import build_store
+from cipt_graph.mapping import VALIDATION_COLUMNS
 from cipt_graph.namespaces import GRAPH_MAPPING
 from cipt_graph.paths import DATA_DIR, ORIGIN_FILE, init_workspace
 from cipt_graph.queries import run_query
@@ -237,14 +238,22 @@ def test_edits_are_applied_and_untouched_rows_kept(workspace, exported, cli, tmp
     assert (got["level"], got["hours"], got["status"], got["asserted_by"]) == ("R", "3", "proposed", "Marie Testeuse")
     got = after[(validated["module"], validated["competency"])]
     assert (got["status"], got["level"], got["asserted_by"]) == ("validated", validated["level"], "Marie Testeuse")
+    # The workbook validated it: its author is the validator, now (the validation columns, issue #15).
+    assert (got["validated_by"], got["validated_by_account"], got["validation_comment"]) == ("Marie Testeuse", "", "")
+    assert got["validated_at"].startswith(today), got
     untouched = [r for r in rows if r not in (changed, removed, validated)]
     for r in untouched:
-        assert after[(r["module"], r["competency"])] == r
-    # untouched lines are kept byte for byte, in their order
+        row = after[(r["module"], r["competency"])]
+        assert {k: row[k] for k in r} == r and not any(row[k] for k in VALIDATION_COLUMNS)
+    # untouched lines are kept, in their order: the same bytes, then the validation columns the
+    # file gains (empty for them), as the header says
     original_lines = (DATA_DIR / "mapping" / CSV_NAME).read_text(encoding="utf-8").splitlines()
     new_lines = (workspace.mapping_dir / CSV_NAME).read_text(encoding="utf-8").splitlines()
+    empty = "," * len(VALIDATION_COLUMNS)
+    assert new_lines[0] == original_lines[0] + "," + ",".join(VALIDATION_COLUMNS)
+    new_lines = [line[:-len(empty)] if line.endswith(empty) else line for line in new_lines[1:]]
     kept = [line for line in new_lines if line in original_lines]
-    assert len(kept) == len(untouched) + 1  # + the header
+    assert len(kept) == len(untouched)
     assert kept == [line for line in original_lines if line in kept]
     # the workspace builds, and a version was recorded after a baseline
     assert [v.kind for v in list_versions(workspace)] == ["baseline", "matrix-import"]
@@ -389,7 +398,7 @@ def test_all_errors_are_listed_at_once(workspace, exported, cli, tmp_path):
     path = _edit_matrix(exported, tmp_path, many)
     result, report = import_json(cli, workspace, path)
     assert result.returncode == 2
-    cells = [e["cell"] for e in report["errors"] if "'Z'" in e["message"]]
+    cells = [e["cell"] for e in report["errors"] if "«\u00a0Z\u00a0»" in e["message"]]
     assert len(cells) == 3
 
 
