@@ -146,6 +146,10 @@ def _expected_network(store, lang="fr"):
     for r in records(store, "job_paths", lang=lang):
         nodes |= {r["job"], r["activity"], r["competency"]}
         edges |= {("involves", r["job"], r["activity"]), ("requires", r["activity"], r["competency"])}
+    for r in records(store, "module_links", lang=lang):  # module → activity links (issue #15)
+        if r["link_kind"] == "activity":
+            nodes.add(r["target"])
+            edges.add(("prepares", r["module"], r["target"]))
     return nodes, edges
 
 
