@@ -50,6 +50,13 @@ def asset_text(name: str) -> str:
     return _sources()[name]()
 
 
+@lru_cache(maxsize=1)
+def favicon_bytes() -> bytes:
+    """The site's icon (an ICO of 16 and 32 px: a small graph on the header's blue), which the
+    service answers at ``/favicon.ico`` and the files of ``cipt viz`` carry as a ``data:`` URI."""
+    return (resources.files("cipt_graph.visualize") / "assets" / "favicon.ico").read_bytes()
+
+
 def asset_media_type(name: str) -> str:
     """The ``Content-Type`` of one file, from its extension."""
     return MEDIA_TYPES["." + name.rsplit(".", 1)[-1]]
