@@ -192,6 +192,14 @@ def test_module_activity_links_are_drawn_listed_and_filtered(laptop, store):
     assert page.evaluate(hidden) == []
     page.uncheck("#show-prepares")
     assert sorted(set(page.evaluate(hidden))) == ["prepares"] and len(page.evaluate(hidden)) == len(want)
+    # Switched off, they bring no activity into a module's focus.
+    page.select_option("#node-picker", module)
+    page.wait_for_selector(f'#details[data-node="{module}"]')
+    page.click("#focus-toggle")
+    assert page.get_attribute("#network", "data-focus") == "1"
+    shown = set(page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)"))
+    assert module in shown and not shown & {r["target"] for r in links if r["module"] == module}
+    page.click("#focus-toggle")
     page.check("#show-prepares")
     assert page.evaluate(hidden) == []
     watched.assert_clean()

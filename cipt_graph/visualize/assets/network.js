@@ -175,9 +175,13 @@
   function fullLabel(n) { return n.kind === "module" ? shortLabel[n.id] : n.code + " " + n.full; }
   var selected = null, focused = false;
   function neighbours(id) {
-    var keep = {};
+    // Linked by an edge that is drawn: not by a module → activity link while they are switched off.
+    var keep = {}, prepares = !showPrepares || showPrepares.checked;
     keep[id] = true;
-    network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
+    network.getConnectedEdges(id).forEach(function (eid) {
+      var e = edges.get(eid);
+      if (e && (prepares || e.kind !== "prepares")) { keep[e.from] = true; keep[e.to] = true; }
+    });
     return keep;
   }
   function paint(id) {
@@ -302,7 +306,7 @@
 
   // --- a chosen node in view: it and its shown neighbours, in the part of the canvas on screen ----
   function reveal(id) {
-    var ids = [id].concat(network.getConnectedNodes(id).filter(function (n) { return !nodes.get(n).hidden; }));
+    var ids = Object.keys(neighbours(id)).filter(function (n) { return !nodes.get(n).hidden; });
     var box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
     ids.forEach(function (n) {
       var b = network.getBoundingBox(n);
