@@ -316,7 +316,7 @@ def validation_triples(node: URIRef, who: str, account: str, at: dt.datetime,
                        comment: str) -> list[tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]]:
     """The validation of the link ``node`` in PROV-O: ``node cipt:validation _:v`` (a
     sub-property of ``prov:wasInfluencedBy``), ``_:v a cipt:Validation`` (a ``prov:Activity``)
-    with ``prov:wasAssociatedWith`` the validator (a ``prov:Agent``: their account's, else their
+    that ``prov:used`` the link, with ``prov:wasAssociatedWith`` the validator (a ``prov:Agent``: their account's, else their
     name's), ``prov:endedAtTime`` (``xsd:dateTime``, UTC) and ``rdfs:comment`` (when given).
     The blank node's label is drawn from the link's IRI: the same data gives the same triples."""
     import hashlib
@@ -324,7 +324,7 @@ def validation_triples(node: URIRef, who: str, account: str, at: dt.datetime,
     activity = BNode("validation" + hashlib.sha256(str(node).encode()).hexdigest()[:24])
     agent = account_agent(account) if account else _agent(who)
     stamp = at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = [(node, CIPT.validation, activity), (activity, RDF.type, CIPT.Validation),
+    out = [(node, CIPT.validation, activity), (activity, RDF.type, CIPT.Validation), (activity, PROV.used, node),
            (activity, PROV.wasAssociatedWith, agent), (agent, RDF.type, PROV.Agent), (agent, RDFS.label, Literal(who)),
            (activity, PROV.endedAtTime, Literal(stamp, datatype=XSD.dateTime))]
     if comment:

@@ -121,6 +121,11 @@ def test_who_validated_a_link_shows_wherever_the_link_appears(browser, site):  #
             props = page.locator("main table.props").first.inner_text()
             assert all(w in props for w in words) and "Victor Hugo" in props and comment in props, props
             assert "wasAssociatedWith" not in props and "endedAtTime" not in props, props
+        # The validator's page lists what they validated, and which link.
+        page.goto(f"{server.url}/id/agent/account/{victor_id}")
+        incoming = page.locator("main table.props").nth(1).inner_text()
+        assert "A réalisé" in incoming and "Porte sur" in incoming and comment in incoming, incoming
+        assert f"{module} " in incoming and f"→ {target}" in incoming, incoming
     finally:
         context.close()
 
@@ -133,7 +138,7 @@ def test_who_validated_a_link_shows_wherever_the_link_appears(browser, site):  #
     graph = _link_graph(server, module, target)
     node = URIRef(f"{CID}coverage/{module}--{target}")
     (validation,) = graph.objects(node, CIPT.validation)
-    assert (validation, RDF.type, CIPT.Validation) in graph
+    assert (validation, RDF.type, CIPT.Validation) in graph and (validation, PROV.used, node) in graph
     assert graph.value(validation, PROV.wasAssociatedWith) == URIRef(f"{CID}agent/account/{victor_id}")
     ended = graph.value(validation, PROV.endedAtTime)
     assert ended.datatype == DATETIME and start <= ended.toPython() <= end, ended

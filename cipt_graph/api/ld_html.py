@@ -274,11 +274,14 @@ def render_resource(iri: ox.NamedNode, triples: list[ox.Triple], labels: dict, l
     out: dict[str, list] = defaultdict(list)
     incoming: dict[str, list] = defaultdict(list)
     nested: dict[str, list] = defaultdict(list)
+    # The resource's own blank nodes (a link's validation) shown with it, not again as links to it.
+    own_blank = {t.object for t in triples if t.subject == iri and isinstance(t.object, ox.BlankNode)}
     for t in triples:
         if t.subject == iri:
             out[t.predicate.value].append(t.object)
         elif t.object == iri:
-            incoming[t.predicate.value].append(t.subject)
+            if t.subject not in own_blank:
+                incoming[t.predicate.value].append(t.subject)
         elif isinstance(t.subject, ox.BlankNode):
             nested[t.subject.value].append((t.predicate, t.object))
     parts = {**(parts or {}), iri.value: out}

@@ -123,6 +123,7 @@ TERM_LABELS: dict[str, dict[str, str]] = {
     # Used by a link's validation (cipt:Validation) alone: named as its parts read there.
     _S(PROV.wasAssociatedWith): _t("Réalisée par", "Carried out by"),
     _S(PROV.endedAtTime): _t("Date et heure", "Date and time"),
+    _S(PROV.used): _t("Porte sur", "About"),
     _S(PROV.wasInfluencedBy): _t("Influencé par", "Influenced by"),
     _S(PROV.Agent): _t("Auteur", "Agent"),
     _S(PROV.Entity): _t("Document source", "Source entity"),

@@ -35,13 +35,14 @@ REPRESENTATIONS = {
 _BY_SUFFIX = {suffix: media for media, suffix in REPRESENTATIONS.items()}
 _LINK_TYPES = ("text/html", "text/turtle", "application/ld+json")
 
-#: The resource's own triples (blank nodes expanded one level) and the triples pointing at it.
+#: The resource's own triples and the triples pointing at it, blank nodes on either side
+#: expanded one level (a validation, a blank node, says who validated which link).
 DESCRIBE = """
-CONSTRUCT { ?resource ?p ?o . ?o ?bp ?bo . ?s ?ip ?resource . }
+CONSTRUCT { ?resource ?p ?o . ?o ?bp ?bo . ?s ?ip ?resource . ?s ?sp ?so . }
 WHERE {
   { ?resource ?p ?o . OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o)) } }
   UNION
-  { ?s ?ip ?resource . }
+  { ?s ?ip ?resource . OPTIONAL { ?s ?sp ?so . FILTER(isBlank(?s)) } }
 }
 """
 GRAPH_CONTENT = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
