@@ -49,6 +49,7 @@ INVERSE_LABELS: dict[str, dict[str, str]] = {
     _S(CIPT.competency): _t("Compétence du lien", "Competency of link"),
     _S(CIPT.level): _t("Niveau du lien", "Level of link"),
     _S(CIPT.mappingStatus): _t("Statut de correspondance de", "Mapping status of"),
+    _S(CIPT.validation): _t("Validation du lien", "Validation of link"),
     _S(CIPT.dataStatus): _t("Statut de l'information de", "Data status of"),
     _S(CIPT.enLabelStatus): _t("Statut des libellés anglais de", "English label status of"),
     _S(CIPT.nsfCategory): _t("Code NSF de", "NSF category of"),
@@ -106,6 +107,7 @@ INVERSE_LABELS: dict[str, dict[str, str]] = {
     _S(PROV.wasRevisionOf): _t("Révisé par", "Revised by"),
     _S(PROV.specializationOf): _t("A pour version", "Has version"),
     _S(PROV.atLocation): _t("Emplacement de", "Location of"),
+    _S(PROV.wasAssociatedWith): _t("A réalisé", "Carried out"),  # a validator: the validations they made
     _S(OWL.sameAs): _t("Identique à", "Same as"),
     _S(OWL.inverseOf): _t("Inverse de", "Inverse of"),
     _S(OWL.equivalentProperty): _t("Propriété équivalente", "Equivalent property"),

@@ -46,6 +46,8 @@ class Links:
         account: the signed-in reader, ``(name shown, role)`` (``reader``, ``editor`` or
             ``validator``): the header names them, with a sign-out button. None: anonymous.
         csrf: the CSRF token of the sign-out form (with ``account``).
+        here: the page's own path and query (with ``account``): the sign-out form sends it as
+            ``next``, so that signing out comes back to this page.
         sign_in: where the header's "Se connecter" link points, when an anonymous reader may sign
             in (a service with accounts that accepts changes); None: no link.
     """
@@ -57,6 +59,7 @@ class Links:
     editable: bool = False
     account: tuple[str, str] | None = None
     csrf: str = ""
+    here: str = ""
     sign_in: str | None = None
 
     def url(self, path: str, lang: str | None, **params: str) -> str:
@@ -244,7 +247,8 @@ def _account(lang: str, links: Links) -> str:
         return (f'<div class="team-account"><span id="signed-in" title="{escape(who)}">{escape(who)}</span>'
                 f'<form method="post" action="/logout"><input type="hidden" name="csrftoken" value="{escape(links.csrf)}">'
                 f'<input type="hidden" name="lang" value="{escape(lang)}">'
-                f'<button type="submit">{escape(tr(lang, "account.sign_out"))}</button></form></div>\n  ')
+                + (f'<input type="hidden" name="next" value="{escape(links.here)}">' if links.here else "")
+                + f'<button type="submit">{escape(tr(lang, "account.sign_out"))}</button></form></div>\n  ')
     if links.sign_in:
         return (f'<div class="team-account"><a id="sign-in" href="{escape(links.sign_in)}">'
                 f'{escape(tr(lang, "account.sign_in"))}</a></div>\n  ')

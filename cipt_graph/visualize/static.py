@@ -21,12 +21,12 @@ def _package_asset(name: str) -> str:
 
 def _sources() -> dict:
     # Imported here: the page modules import ``page``, which imports this module lazily.
-    from . import dashboard, jobs, matrix, network, page
+    from . import dashboard, jobs, network, page
 
     return {
         "page.css": lambda: page.CSS,
         "dashboard.css": lambda: dashboard.DASHBOARD_CSS,
-        "matrix.css": lambda: matrix.MATRIX_CSS,
+        "matrix.css": lambda: _package_asset("matrix.css"),
         "jobs.css": lambda: jobs.JOBS_CSS,
         "network.css": lambda: _package_asset("network.css") + network.legend_css(),
         "network.js": lambda: _package_asset("network.js"),

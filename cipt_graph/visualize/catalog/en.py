@@ -142,6 +142,8 @@ MESSAGES = {
     "status.validated": "validated",
     "matrix.status.proposed": "link proposed, not yet validated by the teaching team (hatched cell, letter in italics)",
     "matrix.status.validated": "link validated by the teaching team (plain cell)",
+    "matrix.validated_by": "Validated by {who} on {when} (Paris time)",
+    "matrix.quoted": "“{text}”",
     "matrix.edit_hint": "Editing mode: choose a cell to change its level, hours and rationale.",
     "matrix.download_workbook": "Download the editable workbook",
     "matrix.upload_workbook": "Upload an edited workbook",

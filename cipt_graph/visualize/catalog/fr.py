@@ -148,6 +148,8 @@ MESSAGES = {
     "status.validated": "validé",
     "matrix.status.proposed": "lien proposé, pas encore validé par l'équipe pédagogique (cellule hachurée, lettre en italique)",
     "matrix.status.validated": "lien validé par l'équipe pédagogique (cellule pleine)",
+    "matrix.validated_by": "Validé par {who} le {when} (heure de Paris)",
+    "matrix.quoted": "«\u00a0{text}\u00a0»",
     "matrix.edit_hint": "Mode édition : choisissez une cellule pour modifier son niveau, ses heures et sa justification.",
     "matrix.download_workbook": "Télécharger le classeur modifiable",
     "matrix.upload_workbook": "Déposer un classeur modifié",
