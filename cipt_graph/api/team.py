@@ -12,7 +12,8 @@
 
 Every change goes through the same functions as the command line (:mod:`cipt_graph.editing`,
 ``import_matrix``): same checks, all or nothing, one version per change whose agent is the
-signed-in person. Writes need the service to run on a workspace with ``--allow-writes``.
+signed-in person. Writes need the service to run on a workspace that has accounts, without
+``--read-only`` (no bearer token, no ``--allow-writes``: those are for other systems' imports).
 Errors: 401 (not signed in; pages redirect to ``/login``), 403 (role too low, writes off, bad
 CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the field or cell named), 429 (too many failed sign-ins).
 """
@@ -42,6 +43,7 @@ from .auth import (
     csrf_token,
     current_account,
     open_session,
+    team_writes,
 )
 from .errors import cipt_text
 from .pages import html_page, page_lang, site_links, switch_href
@@ -95,10 +97,8 @@ def _need(request: Request, action: str, lang: str) -> Account:
         raise _Refusal(401, t["need_sign_in"])
     if not account.can(action):
         raise _Refusal(403, t[f"need_{action}"])
-    if action != "read":
-        workspace = getattr(request.app.state, "workspace", None)
-        if not request.app.state.settings.allow_writes or workspace is None or workspace.read_only:
-            raise _Refusal(403, t["writes_off"])
+    if action != "read" and not team_writes(request):
+        raise _Refusal(403, t["writes_off"])
     return account
 
 
@@ -128,11 +128,21 @@ async def _form(request: Request) -> dict:
 
 
 # Sign-in -----------------------------------------------------------------------------------------
+def _no_sign_in(request: Request, lang: str) -> str:
+    """Why nobody can sign in here: a ``--read-only`` service, the shipped data, or no account."""
+    workspace = getattr(request.app.state, "workspace", None)
+    if getattr(request.app.state.settings, "read_only", False):
+        return TEXT[lang]["read_only_service"]
+    if workspace is None or workspace.read_only:
+        return TEXT[lang]["shipped_data"]
+    return TEXT[lang]["no_accounts"]
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> Response:
     lang = _lang(request)
     if account_store(request) is None:
-        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=TEXT[lang]["no_accounts"])
+        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=_no_sign_in(request, lang))
     return _render(request, "login.html.j2", lang, "sign_in", next=_local(request.query_params.get("next")),
                    username="")
 
@@ -144,14 +154,14 @@ async def login(request: Request) -> Response:
     t = TEXT[lang]
     store = account_store(request)
     if store is None:
-        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=t["no_accounts"])
+        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=_no_sign_in(request, lang))
     username = str(form.get("username", ""))[:200]
     password = str(form.get("password", ""))
     client = request.client.host if request.client else "?"
     limiter = request.app.state.sign_in_limiter
     wait = limiter.retry_after(client, username)
     if wait:
-        response = _render(request, "login.html.j2", lang, "sign_in", status=429, error=t["too_many"].format(s=wait),
+        response = _render(request, "login.html.j2", lang, "sign_in", status=429, error=t["too_many"].format(s=i18n.wait(wait, lang)),
                            next=_local(form.get("next")), username=username)
         response.headers["Retry-After"] = str(wait)
         return response
@@ -302,6 +312,10 @@ async def upload_page(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     from ..spreadsheet import MatrixError, import_matrix
 
+    try:  # before the body is read: nobody but a signed-in editor gets a workbook parsed
+        _need(request, "edit", _lang(request))
+    except _Refusal as exc:
+        return _refused(request, exc, _lang(request))
     form = await request.form(max_files=1, max_fields=10)
     lang = _lang(request, dict(form))
     t = TEXT[lang]

@@ -229,9 +229,9 @@ MESSAGES = {
     # Error pages.
     "account.sign_in": "Se connecter",
     "account.sign_out": "Se déconnecter",
-    "account.role.reader": "lecture seule",
-    "account.role.editor": "édition",
-    "account.role.validator": "validation",
+    "account.role.reader": "lecteur",
+    "account.role.editor": "éditeur",
+    "account.role.validator": "validateur",
     "error.title": "Erreur {status}",
     "error.400": "Requête incorrecte",
     "error.401": "Authentification requise",
