@@ -295,6 +295,15 @@ def team_writes(request: Request) -> bool:
     return workspace is not None and not workspace.read_only and not getattr(settings, "read_only", False)
 
 
+def no_sign_in(request: Request) -> str:
+    """Why nobody can sign in here, as a key of the team's texts: ``read_only_service``
+    (``--read-only``), ``shipped_data`` (no workspace) or ``no_accounts``."""
+    workspace = getattr(request.app.state, "workspace", None)
+    if getattr(getattr(request.app.state, "settings", None), "read_only", False):
+        return "read_only_service"
+    return "shipped_data" if workspace is None or workspace.read_only else "no_accounts"
+
+
 def account_store(request: Request) -> AccountStore | None:
     """The accounts of the served workspace, or None when nobody can sign in (shipped data, a
     ``--read-only`` service, no account, or an accounts file that does not read)."""

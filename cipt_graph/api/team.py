@@ -42,6 +42,7 @@ from .auth import (
     close_session,
     csrf_token,
     current_account,
+    no_sign_in,
     open_session,
     team_writes,
 )
@@ -128,21 +129,12 @@ async def _form(request: Request) -> dict:
 
 
 # Sign-in -----------------------------------------------------------------------------------------
-def _no_sign_in(request: Request, lang: str) -> str:
-    """Why nobody can sign in here: a ``--read-only`` service, the shipped data, or no account."""
-    workspace = getattr(request.app.state, "workspace", None)
-    if getattr(request.app.state.settings, "read_only", False):
-        return TEXT[lang]["read_only_service"]
-    if workspace is None or workspace.read_only:
-        return TEXT[lang]["shipped_data"]
-    return TEXT[lang]["no_accounts"]
-
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> Response:
     lang = _lang(request)
     if account_store(request) is None:
-        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=_no_sign_in(request, lang))
+        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=TEXT[lang][no_sign_in(request)])
     return _render(request, "login.html.j2", lang, "sign_in", next=_local(request.query_params.get("next")),
                    username="")
 
@@ -154,7 +146,7 @@ async def login(request: Request) -> Response:
     t = TEXT[lang]
     store = account_store(request)
     if store is None:
-        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=_no_sign_in(request, lang))
+        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=TEXT[lang][no_sign_in(request)])
     username = str(form.get("username", ""))[:200]
     password = str(form.get("password", ""))
     client = request.client.host if request.client else "?"
