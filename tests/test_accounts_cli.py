@@ -139,3 +139,16 @@ def test_diff_shows_before_and_after_of_a_changed_link(ws, history):
     (entry,) = [c for c in changed if (c["module"], c["competency"]) == ("M01", "BC05-C1")]
     assert entry["before"]["level"] == "I" and entry["after"]["level"] == "R"
     assert entry["before"]["status"] == "proposed" and entry["after"]["status"] == "validated"
+
+
+@pytest.mark.parametrize("lang, says", [
+    ("fr", ("espace de travail qui a des comptes (`cipt users add`)", "ni option ni jeton",
+            "--allow-writes (ou CIPT_ALLOW_WRITES=1) accepte en plus les imports", "--read-only (ou CIPT_READ_ONLY=1)",
+            "lecture seule stricte : pas de connexion même si l'espace de travail a des comptes")),
+    ("en", ("a workspace that has accounts (`cipt users add`)", "no option and no token",
+            "--allow-writes (or CIPT_ALLOW_WRITES=1) also accepts the imports", "--read-only (or CIPT_READ_ONLY=1)",
+            "strictly read-only: no sign-in even when the workspace has accounts"))])
+def test_serve_help_says_which_option_turns_on_what(lang, says):
+    text = " ".join(_run("serve", "--help", "--lang", lang).stdout.split())
+    for words in says:
+        assert " ".join(words.split()) in text, words
