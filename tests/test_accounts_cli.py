@@ -47,10 +47,15 @@ def _run(*args: str, input: str | None = None, code: int = 0):
 def test_users_help_lists_only_what_applies(command, lang):
     text = _run(*command, "--help", "--lang", lang).stdout
     listed, absent = OPTIONS[command]
+    # What the command takes: its usage line(s) and its list of options (the description's
+    # examples may name other commands' options).
+    usage = text.split("\n\n", 1)[0]
+    options = text.split("\noptions :\n" if lang == "fr" else "\noptions:\n", 1)[1]
     for option in listed:
-        assert re.search(rf"^\s+{option}\b", text, re.M), f"`cipt {' '.join(command)} --help` lacks {option}"
+        assert re.search(rf"^\s+{option}\b", options, re.M), f"`cipt {' '.join(command)} --help` lacks {option}"
+        assert option in usage
     for option in (*absent, *DATA_OPTIONS):
-        assert option not in text, f"`cipt {' '.join(command)} --help` lists {option}:\n{text}"
+        assert option not in usage + options, f"`cipt {' '.join(command)} --help` lists {option}:\n{text}"
     if lang == "fr":
         assert text.startswith("utilisation : cipt users") and "show this help" not in text
     else:
@@ -121,7 +126,7 @@ def test_versions_show_the_message(ws, history, lang, head):
     listed = json.loads(_run("versions", "--data", str(ws), "--format", "json").stdout)
     messages = {v["id"]: v["message"] for v in listed}
     assert messages[history["edit"]] == "Niveau revu après le conseil de perfectionnement"
-    assert messages[history["review"]] == "Vu en conseil"
+    assert messages[history["review"]] == "M01 → BC05-C1 validé : Vu en conseil"  # (the review names its link)
 
 
 def test_diff_shows_before_and_after_of_a_changed_link(ws, history):
