@@ -14,8 +14,10 @@ The mapping lives in the workspace's long-format CSV files (``mapping/module_com
 
 Rules, the same as the workbook's: a changed level, hours or rationale makes the link
 ``proposed`` again, with the editor as ``asserted_by`` and today as ``asserted_on``; a review
-keeps the link's content and author: ``validate`` sets ``validated``, ``reject`` removes the link
-(the version keeps it, with the reviewer's comment, which a rejection must give).
+keeps the link's content and author: ``validate`` sets ``validated`` and records who validated,
+when and with what comment (the mapping's ``validated_*`` columns, :data:`~cipt_graph.mapping.VALIDATION_COLUMNS`),
+``reject`` removes the link (the version keeps it, with the reviewer's comment, which a rejection
+must give). A changed link loses its validation.
 
 Four eyes: a validator may not validate a link they proposed themselves, unless the workspace's
 ``team.toml`` says ``allow_self_validation = true`` (a one-person team); see :func:`team_settings`.
@@ -41,9 +43,10 @@ from rdflib import Graph
 from rdflib.namespace import SKOS
 
 from .errors import CiptError, InputError, os_reason
-from .mapping import ACCOUNT_COLUMN, LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file
+from .mapping import (ACCOUNT_COLUMN, LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file,
+                      with_validation)
 from .paths import Workspace
-from .text import clean_code, clean_line, clean_text
+from .text import clean_code, clean_line, clean_text, quoted
 from .versions import Version, ensure_baseline, record_version, workspace_lock
 
 #: The kinds of link, by the name used in forms and URLs.
@@ -113,11 +116,11 @@ def team_settings(workspace: Workspace, lang: str = "fr") -> dict[str, object]:
     for key, value in found.items():
         if key not in TEAM_SETTINGS:
             raise InputError((f"{TEAM_SETTINGS_FILE}: unknown setting {key!r} (known: {', '.join(TEAM_SETTINGS)})"
-                              if lang == "en" else f"{TEAM_SETTINGS_FILE} : réglage inconnu {key!r} (connus : "
+                              if lang == "en" else f"{TEAM_SETTINGS_FILE} : réglage inconnu {quoted(key)} (connus : "
                               f"{', '.join(TEAM_SETTINGS)})"), where=str(path))
         if type(value) is not type(TEAM_SETTINGS[key]):
             raise InputError((f"{TEAM_SETTINGS_FILE}: {key} must be true or false, not {value!r}" if lang == "en"
-                              else f"{TEAM_SETTINGS_FILE} : {key} vaut true ou false, pas {value!r}"), where=str(path))
+                              else f"{TEAM_SETTINGS_FILE} : {key} vaut true ou false, pas {quoted(value)}"), where=str(path))
         settings[key] = value
     return settings
 
@@ -332,8 +335,9 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
             fields = [f for f in ("level", "hours", "rationale") if f in new and (before or {}).get(f, "") != new[f]]
             if before is not None and not fields:
                 return EditResult(kind_name, module, target, before, before)
-            after = {**(before or {}), **new, "status": "proposed", "asserted_by": author,
-                     ACCOUNT_COLUMN: author_account, "asserted_on": (today or dt.date.today()).isoformat()}
+            after = with_validation({**(before or {}), **new, "status": "proposed", "asserted_by": author,
+                                     ACCOUNT_COLUMN: author_account,
+                                     "asserted_on": (today or dt.date.today()).isoformat()})  # no validation left
             if at is None:
                 rows.append(after)
             else:
@@ -383,10 +387,13 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
                 fr, en = _MESSAGES["self"]
                 raise SelfReviewError((en if lang == "en" else fr).format(v=f"{module} → {target}", author=author),
                                       where="decision")
-            after = {**before, "status": "validated"}
+            # Who validated, when, with what comment: kept with the link (and in the graph).
+            after = with_validation({**before, "status": "validated"}, by=reviewer, account=reviewer_account,
+                                    comment=comment)
             rows[at] = after
         word = {"validate": "validé", "reject": "rejeté"}[decision] if lang != "en" else decision + "d"
-        message = f"{module} → {target} {word}" + (f" : {clean_text(comment)}" if clean_text(comment) else "")
+        colon = ": " if lang == "en" else " : "  # each language's typography (issue #15)
+        message = f"{module} → {target} {word}" + (f"{colon}{clean_text(comment)}" if clean_text(comment) else "")
         version = _switch(workspace, kind, rows, vocab, kind_name="review", agent=reviewer, message=message,
                           source=f"{module} → {target}", agent_account=reviewer_account)
     return EditResult(kind_name, module, target, before, after, version, True, ["status" if after else "removed"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .errors import InputError, os_reason
@@ -57,14 +57,35 @@ STATUSES = {"proposed": CIPT.Proposed, "proposé": CIPT.Proposed, "validated": C
 ACCOUNT_COLUMN = "asserted_by_account"
 
 
+#: The optional columns saying who validated a link, when (ISO 8601 UTC, ``2026-11-30T15:40:12Z``)
+#: and with what comment; set when a link becomes ``validated`` (a review, a workbook), cleared
+#: when it goes back to ``proposed``. In the graph: a ``cipt:Validation`` (a ``prov:Activity``).
+VALIDATION_COLUMNS = ("validated_by", "validated_by_account", "validated_at", "validation_comment")
+
+
 def columns_of(kind: LinkKind, rows: list[dict[str, str]] | None = None) -> list[str]:
     """The header of a mapping file of this kind, in order.
 
     With ``rows`` (what is about to be written): :data:`ACCOUNT_COLUMN` follows ``asserted_by``
-    when one of them has an account, so that files without any stay as they were."""
+    when one of them has an account, and :data:`VALIDATION_COLUMNS` end the header when one of
+    them was validated with them, so that files without any stay as they were."""
     head = ["module", kind.target_column] + (["level", "hours"] if kind.has_level else [])
     account = [ACCOUNT_COLUMN] if rows and any((r.get(ACCOUNT_COLUMN) or "").strip() for r in rows) else []
-    return head + ["status", "asserted_by", *account, "asserted_on", "rationale"]
+    validation = list(VALIDATION_COLUMNS) if rows and any((r.get("validated_by") or "").strip() for r in rows) else []
+    return head + ["status", "asserted_by", *account, "asserted_on", "rationale", *validation]
+
+
+def with_validation(row: dict[str, str], *, by: str = "", account: str = "", comment: str = "",
+                    at: dt.datetime | None = None) -> dict[str, str]:
+    """``row`` with its :data:`VALIDATION_COLUMNS` for its status: a ``validated`` row gets
+    ``by`` (a name), ``account`` (an account id, or ''), the time ``at`` (now by default, UTC to
+    the second) and ``comment``; any other row has them cleared."""
+    out = {k: v for k, v in row.items() if k not in VALIDATION_COLUMNS}
+    if STATUSES.get(clean_code(row.get("status") or "").casefold()) == CIPT.Validated and clean_line(by):
+        when = (at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+        out.update(validated_by=clean_line(by), validated_by_account=clean_code(account),
+                   validated_at=when.strftime("%Y-%m-%dT%H:%M:%SZ"), validation_comment=clean_text(comment))
+    return out
 
 
 @dataclass
@@ -142,7 +163,7 @@ def mapping_triples(
         raise InputError(f"line 1: {exc}", where=str(path), fr=f"ligne 1 : CSV mal formé ({csv_error_fr(exc)})") from exc
     reader.fieldnames = header
     missing = [c for c in expected if c not in header]
-    extra = [c for c in header if c not in expected and c != ACCOUNT_COLUMN]
+    extra = [c for c in header if c not in expected and c != ACCOUNT_COLUMN and c not in VALIDATION_COLUMNS]
     if missing or extra:
         raise InputError(
             f"line 1: header must be {','.join(expected)}"
@@ -219,6 +240,7 @@ def mapping_triples(
                 bad(ACCOUNT_COLUMN, f"{account[:80]!r} is not an account id",
                     f"{account[:80]!r} n'est pas un identifiant de compte")
                 account = ""
+            validation = _validation(row, bad) if status == CIPT.Validated else None
             rationale = clean_text(row["rationale"])
             if not rationale:
                 bad("rationale", "empty", "vide")
@@ -247,6 +269,8 @@ def mapping_triples(
             triples.append((agent, RDFS.label, Literal(who)))
             triples.append((node, PROV.generatedAtTime, Literal(asserted_on, datatype=XSD.date)))
             triples.append((node, DCTERMS.source, source))
+            if validation is not None:
+                triples += validation_triples(node, *validation)
     except csv.Error as exc:
         errors.append((f"line {reader.line_num}: {exc}", f"ligne {reader.line_num} : CSV mal formé ({csv_error_fr(exc)})"))
     if errors:
@@ -258,6 +282,54 @@ def mapping_triples(
     triples.append((source, RDF.type, PROV.Entity))
     triples.append((source, DCTERMS.title, Literal(f"mapping/{path.name}")))
     return triples
+
+
+def _validation(row: dict[str, str | None], bad) -> tuple[str, str, dt.datetime, str] | None:
+    """A validated row's (validator, account id, time, comment) from :data:`VALIDATION_COLUMNS`,
+    or None when it has none (validated before they existed, or by hand); a bad cell is reported
+    through ``bad(column, english, french)``."""
+    who = clean_line(row.get("validated_by") or "")
+    if not who:
+        return None
+    account = clean_code(row.get("validated_by_account") or "")
+    text = clean_code(row.get("validated_at") or "")
+    comment = clean_text(row.get("validation_comment") or "")
+    try:
+        at = dt.datetime.fromisoformat(text)
+        if at.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        bad("validated_at", f"{text[:40]!r} is not a UTC date and time YYYY-MM-DDTHH:MM:SSZ",
+            f"« {text[:40]} » n'est pas une date et heure UTC AAAA-MM-JJTHH:MM:SSZ")
+        return None
+    if len(who) > MAX_SHORT_FIELD_CHARS or (account and not ACCOUNT_ID.match(account)):
+        bad("validated_by", "not a name or not an account id", "ni un nom ni un identifiant de compte")
+        return None
+    if len(comment) > MAX_RATIONALE_CHARS:
+        bad("validation_comment", f"{len(comment)} characters (at most {MAX_RATIONALE_CHARS})",
+            f"{len(comment)} caractères (au plus {MAX_RATIONALE_CHARS})")
+        return None
+    return who, account, at, comment
+
+
+def validation_triples(node: URIRef, who: str, account: str, at: dt.datetime,
+                       comment: str) -> list[tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]]:
+    """The validation of the link ``node`` in PROV-O: ``node cipt:validation _:v`` (a
+    sub-property of ``prov:wasInfluencedBy``), ``_:v a cipt:Validation`` (a ``prov:Activity``)
+    with ``prov:wasAssociatedWith`` the validator (a ``prov:Agent``: their account's, else their
+    name's), ``prov:endedAtTime`` (``xsd:dateTime``, UTC) and ``rdfs:comment`` (when given).
+    The blank node's label is drawn from the link's IRI: the same data gives the same triples."""
+    import hashlib
+
+    activity = BNode("validation" + hashlib.sha256(str(node).encode()).hexdigest()[:24])
+    agent = account_agent(account) if account else _agent(who)
+    stamp = at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = [(node, CIPT.validation, activity), (activity, RDF.type, CIPT.Validation),
+           (activity, PROV.wasAssociatedWith, agent), (agent, RDF.type, PROV.Agent), (agent, RDFS.label, Literal(who)),
+           (activity, PROV.endedAtTime, Literal(stamp, datatype=XSD.dateTime))]
+    if comment:
+        out.append((activity, RDFS.comment, Literal(comment)))
+    return out
 
 
 def read_mapping_file(path: Path, kind: LinkKind, vocab: Vocabulary, *, data: bytes | None = None) -> Graph:

@@ -266,3 +266,11 @@ def csv_error_fr(exc: Exception) -> str:
     if match:
         return f"'{match.group(1)}' attendu après un guillemet fermant"
     return _CSV_FR.get(message, message)
+
+
+def quoted(value: object, lang: str = "fr") -> str:
+    """``value`` quoted for a message in ``lang``: « value » in French (no-break spaces inside the
+    guillemets), 'value' in English; control characters shown escaped (``\\n``, ``\\x07``) as
+    ``repr`` would, so that a hostile cell cannot break a message's line."""
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], "" if value is None else str(value))
+    return f"«\u00a0{text}\u00a0»" if lang == "fr" else f"'{text}'"

@@ -38,7 +38,7 @@ class Assets(HTMLParser):
 
 @pytest.mark.parametrize("page", ["/docs", "/sparql", "/id/module/M01", "/ontology"])
 def test_pages_load_only_local_assets(server_url, page):
-    with httpx.Client(base_url=server_url) as client:
+    with httpx.Client(base_url=server_url, timeout=60) as client:
         r = client.get(page, headers={"Accept": "text/html"})
         assert r.status_code == 200
         parser = Assets()
@@ -107,7 +107,7 @@ def test_query_page_runs_an_example_offline(page, server_url, store):
 
 
 def test_cors_allows_only_the_configured_origins(server_url):
-    with httpx.Client(base_url=server_url) as client:
+    with httpx.Client(base_url=server_url, timeout=60) as client:
         r = client.get("/api/queries/stats", headers={"Origin": "http://allowed.example"})
         assert r.headers.get("access-control-allow-origin") == "http://allowed.example"
         r = client.get("/api/queries/stats", headers={"Origin": "http://other.example"})
@@ -125,7 +125,7 @@ def default_server(store):
 
 
 def test_cors_is_off_by_default(default_server):
-    with httpx.Client(base_url=default_server) as client:
+    with httpx.Client(base_url=default_server, timeout=60) as client:
         r = client.get("/api/queries/stats", headers={"Origin": "http://allowed.example"})
         assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
         pre = client.options("/sparql", headers={"Origin": "http://allowed.example",
@@ -135,7 +135,7 @@ def test_cors_is_off_by_default(default_server):
 
 def test_truncation_mode_sends_the_first_rows_with_a_header(store):
     with serve_app(create_app(store, Settings(max_rows=10, truncate_results=True))) as url:
-        with httpx.Client(base_url=url) as client:
+        with httpx.Client(base_url=url, timeout=60) as client:
             r = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
             assert r.status_code == 200 and r.headers["x-cipt-truncated"] == "max-rows=10"
             assert len(r.json()["results"]["bindings"]) == 10

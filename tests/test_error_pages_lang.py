@@ -95,8 +95,8 @@ def team(tmp_path_factory):
 def test_the_versions_diff_refusals_follow_the_language(team):
     server, _ = team
     for headers, missing, unknown, wrong in (
-            (FR, "paramètre « b » absent : il est obligatoire", "v99", ENGLISH),
-            (EN, "b: Field required", "v99", FRENCH)):
+            (FR, "Choisissez les deux versions à comparer dans la page Versions.", "La version v99 n'existe pas", ENGLISH),
+            (EN, "Choose the two versions to compare on the Versions page.", "Version v99 does not exist", FRENCH)):
         page = httpx.get(f"{server.url}/versions/diff?a=v1", headers=headers, timeout=60)
         assert page.status_code == 400
         text = _detail(page.text)

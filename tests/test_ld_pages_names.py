@@ -194,3 +194,54 @@ def test_statement_title_and_fold(store, client):
         assert f'href="/id/{local(statement.value)}?lang={lang}"' in subject_page
         assert 'class="statement-mark"' in subject_page
         assert local(statement.value) not in re.sub(r'href="[^"]*"', "", subject_page.split("</details>", 1)[1])
+
+
+# --- incoming links read from the page's side (found by testers, issue #15) -----------------------
+
+def _object_properties(store) -> dict[str, dict[str, str]]:
+    """Every object property of the ontology, with its own label in each language."""
+    out: dict[str, dict[str, str]] = {}
+    for sol in store.raw_query(
+            "SELECT ?p ?l WHERE { ?p a <http://www.w3.org/2002/07/owl#ObjectProperty> ; "
+            "<http://www.w3.org/2000/01/rdf-schema#label> ?l }"):
+        out.setdefault(sol["p"].value, {})[sol["l"].language] = sol["l"].value
+    return out
+
+
+def test_every_object_property_has_an_inverse_name_in_both_languages(store):
+    from cipt_graph.api.ld_inverse import INVERSE_LABELS
+
+    props = _object_properties(store)
+    assert len(props) > 30
+    missing = sorted(p for p in props if p not in INVERSE_LABELS)
+    assert not missing, f"add an inverse name to cipt_graph/api/ld_inverse.py: {missing}"
+    for p, own in props.items():
+        for lang in ("fr", "en"):
+            assert INVERSE_LABELS[p][lang].lower() != own[lang].lower(), (p, lang)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_incoming_links_use_inverse_phrasing(store, client, samples, lang):
+    """On the page of what a link points to, the row reads from its side: a competency is
+    « Couverte par » a module ("Covered by"), not « Couvre la compétence » ("Covers competency")."""
+    from cipt_graph.api.ld_inverse import INVERSE_LABELS
+    from cipt_graph.visualize.catalog import CATALOGS
+
+    incoming = CATALOGS[lang]["ld.incoming"]
+    forward = {own[lang].lower() for own in _object_properties(store).values()}
+    inverse = {names[lang] for names in INVERSE_LABELS.values()}
+    (competency,), = list(store.raw_query(
+        f"SELECT ?c WHERE {{ ?m <{CIPT.coversCompetency}> ?c }} ORDER BY ?c LIMIT 1"))
+    page = parse(client.get("/id/" + local(competency.value), params={"lang": lang}).text)
+    names = [name for section, name in page.props if section == incoming]
+    assert {"fr": "Couverte par", "en": "Covered by"}[lang] in names, names
+    assert {"fr": "Couvre la compétence", "en": "Covers competency"}[lang] not in names
+    checked = 0
+    for _, iri in samples:
+        page = parse(client.get("/id/" + local(iri), params={"lang": lang}).text)
+        for section, name in page.props:
+            if section != incoming:
+                continue
+            checked += 1
+            assert name in inverse and name.lower() not in forward, (iri, name)
+    assert checked > 10

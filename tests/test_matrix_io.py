@@ -16,6 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from cipt_graph.build import build_store
+from cipt_graph.mapping import VALIDATION_COLUMNS
 from cipt_graph.namespaces import GRAPH_MAPPING
 from cipt_graph.paths import DATA_DIR, ORIGIN_FILE, init_workspace
 from cipt_graph.queries import run_query
@@ -237,14 +238,22 @@ def test_edits_are_applied_and_untouched_rows_kept(workspace, exported, cli, tmp
     assert (got["level"], got["hours"], got["status"], got["asserted_by"]) == ("R", "3", "proposed", "Marie Testeuse")
     got = after[(validated["module"], validated["competency"])]
     assert (got["status"], got["level"], got["asserted_by"]) == ("validated", validated["level"], "Marie Testeuse")
+    # The workbook validated it: its author is the validator, now (the validation columns, issue #15).
+    assert (got["validated_by"], got["validated_by_account"], got["validation_comment"]) == ("Marie Testeuse", "", "")
+    assert got["validated_at"].startswith(today), got
     untouched = [r for r in rows if r not in (changed, removed, validated)]
     for r in untouched:
-        assert after[(r["module"], r["competency"])] == r
-    # untouched lines are kept byte for byte, in their order
+        row = after[(r["module"], r["competency"])]
+        assert {k: row[k] for k in r} == r and not any(row[k] for k in VALIDATION_COLUMNS)
+    # untouched lines are kept, in their order: the same bytes, then the validation columns the
+    # file gains (empty for them), as the header says
     original_lines = (DATA_DIR / "mapping" / CSV_NAME).read_text(encoding="utf-8").splitlines()
     new_lines = (workspace.mapping_dir / CSV_NAME).read_text(encoding="utf-8").splitlines()
+    empty = "," * len(VALIDATION_COLUMNS)
+    assert new_lines[0] == original_lines[0] + "," + ",".join(VALIDATION_COLUMNS)
+    new_lines = [line[:-len(empty)] if line.endswith(empty) else line for line in new_lines[1:]]
     kept = [line for line in new_lines if line in original_lines]
-    assert len(kept) == len(untouched) + 1  # + the header
+    assert len(kept) == len(untouched)
     assert kept == [line for line in original_lines if line in kept]
     # the workspace builds, and a version was recorded after a baseline
     assert [v.kind for v in list_versions(workspace)] == ["baseline", "matrix-import"]
@@ -356,12 +365,12 @@ def _hours_summing_above_module(wb):
     (_hours_above_module, ["500 h sur un lien du module M01, qui n'a que 20 h"]),
     (_hours_summing_above_module, ["les heures des liens du module M22", "totalisent 40 h, plus que ses 30 h"]),
     (_swap_headers, ["Matrice!E2", "Matrice!F2", "déplacé"]),
-    (_unknown_competency, ["Matrice!E2", "inconnu", "'BC09-C9'"]),
+    (_unknown_competency, ["Matrice!E2", "inconnu", "«\u00a0BC09-C9\u00a0»"]),
     (_merge_cells, ["Matrice!E6:F6", "fusionn"]),
-    (_level_off_scale, ["'X' n'est pas un niveau de l'échelle (I, R, M)"]),
-    (_unknown_module, ["module inconnu 'M99'", "module M04 absent"]),
-    (_wrong_sheet, ["feuille 'Matrice' absente"]),
-    (_unknown_in_rationale, ["Justifications!B2", "compétence inconnue 'BC07-C1'"]),
+    (_level_off_scale, ["«\u00a0X\u00a0» n'est pas un niveau de l'échelle (I, R, M)"]),
+    (_unknown_module, ["module inconnu «\u00a0M99\u00a0»", "module M04 absent"]),
+    (_wrong_sheet, ["feuille «\u00a0Matrice\u00a0» absente"]),
+    (_unknown_in_rationale, ["Justifications!B2", "compétence inconnue «\u00a0BC07-C1\u00a0»"]),
 ], ids=["hours-above-module", "hours-summing-above-module", "moved-headers", "unknown-competency", "merged-cells", "level-off-scale", "unknown-module",
         "wrong-sheet", "unknown-in-rationale"])
 def test_invalid_workbook_lists_errors_and_applies_nothing(workspace, exported, capsys, tmp_path, change, expected):
@@ -389,7 +398,7 @@ def test_all_errors_are_listed_at_once(workspace, exported, cli, tmp_path):
     path = _edit_matrix(exported, tmp_path, many)
     result, report = import_json(cli, workspace, path)
     assert result.returncode == 2
-    cells = [e["cell"] for e in report["errors"] if "'Z'" in e["message"]]
+    cells = [e["cell"] for e in report["errors"] if "«\u00a0Z\u00a0»" in e["message"]]
     assert len(cells) == 3
 
 

@@ -95,7 +95,8 @@ def test_focus_mode_boxes_never_overlap(laptop, store, code):
     assert _overlaps(boxes) == [], f"overlapping boxes in focus on {code} ({lang})"
     assert min(b["px"] for b in boxes) >= 12
     # Every label is the full one, wrapped inside its box.
-    assert all(b["label"] == f'{b["code"]} {b["full"]}' for b in boxes)
+    assert all(b["label"] == f'{b["code"]} {b["full"]}' or b["label"].startswith(f'{b["code"]} {b["full"]} ·')
+               for b in boxes)  # (a module's box holds its hours after its whole label)
     watched.assert_clean()
 
 
@@ -142,4 +143,127 @@ def test_objectives_show_their_label_short_on_the_node_full_on_selection(laptop,
     label = page.evaluate("id => network.body.data.nodes.get(id).label", chosen["id"])
     assert label == f'{chosen["code"]} {chosen["full"]}'
     assert chosen["full"] in page.inner_text("#details h2")
+    watched.assert_clean()
+
+
+# --- found by testers after the first round (issue #15) ------------------------------------------
+
+def _activity_links(store, lang):
+    return [r for r in records(store, "module_links", lang=lang) if r["link_kind"] == "activity"]
+
+
+def test_module_activity_links_are_drawn_listed_and_filtered(laptop, store):
+    """The module → activity links of the mapping (query module_links) are edges of the network;
+    a module's panel lists its activities, an activity's its modules; an « Activité » filter and a
+    switch for these links, each clearing the selection as the other filters do."""
+    lang, page, watched = laptop
+    links = _activity_links(store, lang)
+    assert links, "the shipped mapping links modules to activities"
+    drawn = page.evaluate("network.body.data.edges.get({filter: e => e.kind === 'prepares'})"
+                          ".map(e => [e.from, e.to, e.status])")
+    want = {(r["module"], r["target"], "validated" if r["status"] == "validated" else "proposed") for r in links}
+    assert {tuple(e) for e in drawn} == want and len(drawn) == len(want)
+    # A module's panel lists the activities it prepares for; an activity's, the modules preparing for it.
+    module = links[0]["module"]
+    page.select_option("#node-picker", module)
+    page.wait_for_selector(f'#details[data-node="{module}"]')
+    section = page.locator("#details ul", has=page.locator("li[data-kind='activity']"))
+    assert page.locator("#details h3", has_text=CATALOGS[lang]["details.prepares"]).count() == 1
+    listed = section.first.evaluate("ul => [...ul.querySelectorAll('li')].map(li => li.dataset.iri)")
+    assert sorted(listed) == sorted(r["target"] for r in links if r["module"] == module)
+    activity = links[0]["target"]
+    page.select_option("#node-picker", activity)
+    page.wait_for_selector(f'#details[data-node="{activity}"]')
+    title = page.locator("#details h3", has_text=CATALOGS[lang]["details.prepared_by"])
+    assert title.count() == 1
+    preparing = title.evaluate("h => [...h.nextElementSibling.querySelectorAll('li')].map(li => li.dataset.iri)")
+    assert sorted(preparing) == sorted(r["module"] for r in links if r["target"] == activity)
+    # The activity filter: the activity, the modules preparing for it, nothing of another activity.
+    code = links[0]["target_code"]
+    page.select_option("#filter-activity", code)
+    assert page.evaluate("network.getSelectedNodes()") == [], "a filter clears the selection"
+    visible = set(page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)"))
+    assert activity in visible and set(preparing) <= visible
+    others = {r["target"] for r in links} - {activity}
+    assert not others & visible
+    # The switch hides (and shows again) the module → activity links alone.
+    page.select_option("#filter-activity", "")
+    hidden = "network.body.data.edges.get({filter: e => e.hidden}).map(e => e.kind)"
+    assert page.evaluate(hidden) == []
+    page.uncheck("#show-prepares")
+    assert sorted(set(page.evaluate(hidden))) == ["prepares"] and len(page.evaluate(hidden)) == len(want)
+    # Switched off, they bring no activity into a module's focus.
+    page.select_option("#node-picker", module)
+    page.wait_for_selector(f'#details[data-node="{module}"]')
+    page.click("#focus-toggle")
+    assert page.get_attribute("#network", "data-focus") == "1"
+    shown = set(page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)"))
+    assert module in shown and not shown & {r["target"] for r in links if r["module"] == module}
+    page.click("#focus-toggle")
+    page.check("#show-prepares")
+    assert page.evaluate(hidden) == []
+    watched.assert_clean()
+
+
+def test_module_labels_are_whole_wrapped_readable_and_never_overlap(laptop, store):
+    """Module boxes show the whole label (and the hours), wrapped on several lines when long,
+    at 12 px or more at the default zoom, no two boxes overlapping."""
+    lang, page, watched = laptop
+    boxes = [b for b in page.evaluate(BOXES) if b["id"] in {m["module"] for m in records(store, "modules")}]
+    assert len(boxes) == len(records(store, "modules"))
+    for b in boxes:
+        assert b["label"].startswith(f'{b["code"]} {b["full"]} ·'), b["label"]
+        assert "…" not in b["label"]
+    assert min(b["px"] for b in boxes) >= 12
+    # The longest label takes several lines: its box is taller than the shortest label's.
+    longest = max(boxes, key=lambda b: len(b["full"]))
+    shortest = min(boxes, key=lambda b: len(b["full"]))
+    line = shortest["b"] - shortest["t"]
+    assert longest["b"] - longest["t"] > line * 1.4, (longest["code"], longest["b"] - longest["t"], line)
+    assert _overlaps(page.evaluate(BOXES)) == []
+    # Selected, a module keeps its box (the label is already whole): it covers no neighbour.
+    page.select_option("#node-picker", longest["id"])
+    page.wait_for_selector(f'#details[data-node="{longest["id"]}"]')
+    assert _overlaps(page.evaluate(BOXES)) == []
+    watched.assert_clean()
+
+
+#: Where a node and its neighbours are on the screen (window coordinates), and the window's size.
+ON_SCREEN = """id => {
+  const rect = document.getElementById('network').getBoundingClientRect();
+  const place = n => { const b = network.getBoundingBox(n);
+    const a = network.canvasToDOM({x: b.left, y: b.top}), z = network.canvasToDOM({x: b.right, y: b.bottom});
+    return {id: n, l: rect.left + a.x, t: rect.top + a.y, r: rect.left + z.x, b: rect.top + z.y}; };
+  const shown = network.getConnectedNodes(id).filter(n => !network.body.data.nodes.get(n).hidden);
+  return {node: place(id), neighbours: shown.map(place), w: window.innerWidth, h: window.innerHeight,
+          canvas: {l: Math.max(rect.left, 0), t: Math.max(rect.top, 0), r: Math.min(rect.right, window.innerWidth),
+                   b: Math.min(rect.bottom, window.innerHeight)},
+          scale: network.getScale()};
+}"""
+
+
+def _inside(box, area, slack=1.0):
+    return (box["l"] >= area["l"] - slack and box["r"] <= area["r"] + slack
+            and box["t"] >= area["t"] - slack and box["b"] <= area["b"] + slack)
+
+
+@pytest.mark.parametrize("kind, pick", [("module", -1), ("competency", -1), ("activity", 0), ("job", -1), ("block", 0)])
+def test_the_node_picker_brings_the_node_and_its_neighbours_into_view(laptop, kind, pick):
+    """Chosen from the list, a node is shown in the part of the canvas on screen (the canvas is
+    taller than the window), with its neighbours when they fit at a readable scale."""
+    lang, page, watched = laptop
+    nodes = page.evaluate("k => network.body.data.nodes.get({filter: n => n.kind === k})"
+                          ".sort((a, b) => a.y - b.y).map(n => n.id)", kind)
+    node = nodes[pick]
+    page.select_option("#node-picker", node)
+    page.wait_for_selector(f'#details[data-node="{node}"]')
+    where = page.evaluate(ON_SCREEN, node)
+    assert _inside(where["node"], where["canvas"]), (kind, where["node"], where["canvas"])
+    assert where["scale"] * 24 >= 12 - 1e-6, "labels stay readable (12 px)"
+    # The neighbours too, when their whole group fits on screen at the readable scale.
+    group = [where["node"], *where["neighbours"]]
+    height = (max(b["b"] for b in group) - min(b["t"] for b in group)) / where["scale"] * 0.5
+    if height <= (where["canvas"]["b"] - where["canvas"]["t"]) - 40:
+        outside = [b["id"] for b in where["neighbours"] if not _inside(b, where["canvas"])]
+        assert outside == [], (kind, outside)
     watched.assert_clean()

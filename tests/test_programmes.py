@@ -126,6 +126,15 @@ def test_views_scoped_by_programme(ustore, url, code):
         assert {r["programme"] for r in rows(ustore, "module_objectives", programme=code)} <= {stats["programme"]}
         assert other_objectives or own_objectives
         assert all(o in graph.text for o in own_objectives) and not any(o in graph.text for o in other_objectives)
+        # its own module → activity links only (query module_links for the programme)
+        data = json.loads(re.search(r'<script id="network-data" type="application/json">(.*?)</script>',
+                                    graph.text, re.S).group(1))
+        drawn = {(e["from"], e["to"]) for e in data["edges"] if e["kind"] == "prepares"}
+        own_links = {(r["module"], r["target"]) for r in rows(ustore, "module_links", programme=code)
+                     if r["link_kind"] == "activity"}
+        assert drawn == own_links
+        assert {r["programme"] for r in rows(ustore, "module_links", programme=code)} <= {stats["programme"]}
+        assert drawn or code != "M2_CIPT", "the shipped programme links modules to activities"
         assert client.get("/matrix", params={"programme": "NOPE"}).status_code == 404
 
 

@@ -512,6 +512,8 @@ def check_module_links(store, mapping, facts):
             for kind in ("activity", "objective") for m in mapping[f"module_{kind}"]}
     assert got == want and len(rows) == len(want)
     assert all(r["module_label"] and r["target_label"] for r in records(store, "module_links", lang="en"))
+    # Scoped by programme (issue #16): the shipped dataset's one programme has every link.
+    assert records(store, "module_links", programme="M2_CIPT") == rows
 
 
 def check_rncp_reconciliation(store, mapping, facts):

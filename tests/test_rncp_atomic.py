@@ -93,9 +93,9 @@ def test_failures_over_http_leave_the_workspace_identical_and_the_service_servin
             assert answer.status_code == 503, answer.text
             assert "nothing was changed" in answer.json()["message"]
             assert tree_digest(ws) == before
-            assert httpx.get(f"{server.url}/id/rncp/RNCP1", headers={"Accept": "text/turtle"}).status_code == 200
-            assert httpx.get(f"{server.url}/id/rncp/RNCP2", headers={"Accept": "text/turtle"}).status_code == 404
+            assert httpx.get(f"{server.url}/id/rncp/RNCP1", headers={"Accept": "text/turtle"}, timeout=60).status_code == 200
+            assert httpx.get(f"{server.url}/id/rncp/RNCP2", headers={"Accept": "text/turtle"}, timeout=60).status_code == 404
     with serving(["--data", str(ws), "--allow-writes"], tmp_path / "ok.log", writer_env()) as server:
         answer = upload(server.url, "/api/imports/rncp", data, "application/xml", filename="second.xml")
         assert answer.status_code == 200, answer.text
-        assert httpx.get(f"{server.url}/id/rncp/RNCP2", headers={"Accept": "text/turtle"}).status_code == 200
+        assert httpx.get(f"{server.url}/id/rncp/RNCP2", headers={"Accept": "text/turtle"}, timeout=60).status_code == 200

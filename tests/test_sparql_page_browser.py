@@ -226,3 +226,51 @@ def test_editor_examples_carry_no_comment_of_another_language(site):
         if lang == "en":
             assert any(len([line for line in examples[q.name]["sparql"].splitlines() if line.lstrip().startswith("#")]) > 1
                        for q in commented)
+
+
+#: Literals in both languages and the mapping's status words, as the named queries give them.
+LITERALS = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "SELECT ?fr ?en ?status ?rome_status WHERE {\n"
+            "  <https://w3id.org/cipt-graph/id/module/M01> skos:prefLabel ?fr, ?en .\n"
+            "  FILTER(LANG(?fr) = 'fr' && LANG(?en) = 'en')\n"
+            "  VALUES (?status ?rome_status) { ('validated' 'inferred') ('proposed' 'stated') }\n"
+            "} ORDER BY DESC(?status)")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_results_show_literals_as_text_and_statuses_as_words(page, site, store, lang):
+    """Found by testers: the table showed « Communication publique@fr » and raw codes (validated,
+    proposed). A literal reads as text; one in another language than the page's carries a small
+    tag; a status is its label in the page's language; downloads stay raw."""
+    from cipt_graph.visualize.catalog import CATALOGS
+
+    words = CATALOGS[lang]
+    p = page.page
+    p.goto(f"{site.url}/sparql?lang={lang}")
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+    _set_query(p, LITERALS)
+    p.click("button.run")
+    p.wait_for_selector("#results tbody tr")
+    cells = p.eval_on_selector_all("#results tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))")
+    assert len(cells) == 2
+    same, other = ("fr", "en") if lang == "fr" else ("en", "fr")
+    column = {"fr": 0, "en": 1}
+    labels = {"fr": "Communication publique", "en": "Public communication"}
+    for row in cells:
+        assert row[column[same]] == labels[same], row  # no tag in the page's language
+        assert row[column[other]].startswith(labels[other]) and "@" not in row[column[other]]
+    tags = p.eval_on_selector_all("#results .lang-tag", "ts => ts.map(t => t.textContent)")
+    assert tags == [other, other]
+    spans = p.eval_on_selector_all(f"#results span[lang='{other}']", "ss => ss.map(s => s.textContent)")
+    assert spans == [labels[other]] * 2
+    assert [row[2] for row in cells] == [words["status.validated"], words["status.proposed"]]
+    assert [row[3] for row in cells] == [words["status.inferred"], words["status.stated"]]
+    # The downloads stay raw: the codes and the language tags of the data.
+    p.select_option("#accept", "application/sparql-results+json")
+    with p.expect_download() as info:
+        p.click("#download")
+    data = json.loads(open(info.value.path(), "rb").read().decode("utf-8"))
+    rows = data["results"]["bindings"]
+    assert [r["status"]["value"] for r in rows] == ["validated", "proposed"]
+    assert rows[0]["fr"]["xml:lang"] == "fr" and rows[0]["en"]["xml:lang"] == "en"
+    page.assert_clean()

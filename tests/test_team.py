@@ -243,7 +243,7 @@ def test_labels_and_rationales_are_escaped_on_the_team_pages(team_server, team_w
     saved = editor.post("/edit/link", data={"csrftoken": token, "kind": "activity", "module": "M06", "target": "A01",
                                             "rationale": hostile, "message": "<b>message</b>"})
     assert saved.status_code == 303
-    for page in (editor.get("/review?kind=activity&module=M06").text, httpx.get(f"{team_server.url}/versions").text):
+    for page in (editor.get("/review?kind=activity&module=M06").text, httpx.get(f"{team_server.url}/versions", timeout=60).text):
         assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>message</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in editor.get("/review?kind=activity&module=M06").text
 

@@ -137,7 +137,7 @@ def test_a_level_off_the_scale_is_reported_once_by_its_cell(site, tmp_path):
     assert answer.status_code == 400, answer.text[:500]
     box = answer.text.split('class="error" role="alert"')[1].split("</div>")[0]
     items = [_visible(li).strip() for li in re.findall(r"<li>(.*?)</li>", box, flags=re.DOTALL)]
-    assert items == [f"Matrice!{sheet.cell(row, col).coordinate} : 'Z' n'est pas un niveau de l'échelle (I, R, M)"], items
+    assert items == [f"Matrice!{sheet.cell(row, col).coordinate} : «\u00a0Z\u00a0» n'est pas un niveau de l'échelle (I, R, M)"], items
     assert (workspace / "mapping" / th.MAPPING).read_bytes() == before
 
 

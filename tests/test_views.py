@@ -235,7 +235,8 @@ def test_network_layout_is_layered_deterministic_and_without_overlap(store):
         column = sorted((first[n][1], n) for n, k in graph.nodes(data="kind") if k == kind)
         assert len({first[n][0] for _, n in column}) == 1, f"{kind}s share one column"
         for (y1, a), (y2, b) in zip(column, column[1:]):
-            room = (module_height(graph.nodes[a]["hours"]) + module_height(graph.nodes[b]["hours"])) / 2 \
+            room = (module_height(graph.nodes[a]["hours"], graph.nodes[a]["lines"])
+                    + module_height(graph.nodes[b]["hours"], graph.nodes[b]["lines"])) / 2 \
                 if kind == "module" else 40
             assert y2 - y1 >= room, (a, b)
     comps = sorted((first[n][1], graph.nodes[n]["block"]) for n, k in graph.nodes(data="kind") if k == "competency")

@@ -146,6 +146,10 @@ def _expected_network(store, lang="fr"):
     for r in records(store, "job_paths", lang=lang):
         nodes |= {r["job"], r["activity"], r["competency"]}
         edges |= {("involves", r["job"], r["activity"]), ("requires", r["activity"], r["competency"])}
+    for r in records(store, "module_links", lang=lang):  # module → activity links (issue #15)
+        if r["link_kind"] == "activity":
+            nodes.add(r["target"])
+            edges.add(("prepares", r["module"], r["target"]))
     return nodes, edges
 
 
@@ -355,7 +359,7 @@ def test_every_filter_and_show_all_reset_the_selection_and_the_panel(served, ser
         assert _selection(page)["selected"] == [m01]
         # The selected node shows its full label.
         full = page.evaluate("id => network.body.data.nodes.get(id)", m01)
-        assert full["label"] == f'M01 {full["full"]}'
+        assert full["label"].startswith(f'M01 {full["full"]} ·')  # a module's box holds its whole label and hours
         if action == "block":
             page.select_option("#filter-block", "BC03")
         elif action == "job":
@@ -387,7 +391,10 @@ def test_focus_mode_lays_out_the_node_and_its_neighbours_large(served, server, s
     assert min(l["px"] for l in labels) >= 12
     # In focus, every label is the full one.
     for node in page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden})"):
-        assert node["label"] == f'{node["code"]} {node["full"]}'
+        if node["kind"] == "module":  # its whole label and its hours
+            assert node["label"].startswith(f'{node["code"]} {node["full"]} ·')
+        else:
+            assert node["label"] == f'{node["code"]} {node["full"]}'
     page.click("#focus-toggle")
     assert len(_visible(page)) == len(page.evaluate("network.body.data.nodes.getIds()"))
     assert page.evaluate("id => network.getPosition(id)", comp["competency"]) == \

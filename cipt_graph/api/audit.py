@@ -86,7 +86,8 @@ def with_site_header(html: str, request: Request, lang: str) -> str:
     """
     header = site_header(view="audit", lang=lang, links=site_links(request, lang),
                          switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
-    html = html.replace("</head>", f"<style>{HEADER_CSS}</style>\n</head>", 1)
+    html = html.replace("</head>", f'<link rel="icon" href="/favicon.ico" sizes="16x16 32x32">\n'
+                                    f"<style>{HEADER_CSS}</style>\n</head>", 1)
     head_end, _, rest = html.partition("<body")
     if not rest:
         return html

@@ -4,7 +4,8 @@ package (fastapi-offline), no CDN.
 The page follows the site's language, the operations included: Swagger UI reads
 ``/openapi.fr.json`` or ``/openapi.en.json`` (:mod:`.openapi_i18n`: summaries, descriptions, tags
 and parameters named for people); ``/openapi.json`` stays FastAPI's, for machines. The schemas'
-field names are the API's contract, in English.
+field names are the API's contract, in English; their descriptions follow the language
+(:mod:`.openapi_schemas_fr`).
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ def swagger_ui(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
     body = (f'<p class="lead">{escape(tr(lang, "docs.lead"))} '
             f'<a href="{escape(request.app.openapi_url)}">{escape(tr(lang, "docs.openapi"))}</a></p>'
             f'<div id="swagger-ui" class="docs-frame" data-openapi="{escape(openapi)}"></div>')
-    head = ('<link rel="stylesheet" href="/api/static/swagger/swagger-ui.css">'
-            '<link rel="icon" href="/api/static/swagger/favicon.png">')
+    head = '<link rel="stylesheet" href="/api/static/swagger/swagger-ui.css">'
     scripts = ('<script src="/api/static/swagger/swagger-ui-bundle.js"></script>\n'
                '<script src="/api/static/docs.js"></script>')
     html = render_page(view="docs", lang=lang, links=site_links(request, lang), title=tr(lang, "docs.title"),

@@ -20,6 +20,7 @@ from ..namespaces import CID, CIPT, OWL, PREFIXES, PROV, RDF, RDFS, SKOS
 from ..safelinks import id_path, safe_href
 from ..visualize.i18n import tr
 from ..visualize.page import Links, render_page
+from .ld_inverse import inverse_name
 from .ld_terms import SAME_FACT, TERM_LABELS, literal_text
 
 _RDF_TYPE = str(RDF.type)
@@ -217,19 +218,24 @@ def _once(props: dict[str, list], namer: _Namer, lang: str) -> dict[str, list]:
 
 
 def _rows(props: dict[str, list], namer: _Namer, lang: str, *, order_first: bool,
-          marks: dict | None = None) -> str:
-    """The table of ``props`` (property → values); ``marks``: (property, value) → statement node."""
+          marks: dict | None = None, inverse: bool = False) -> str:
+    """The table of ``props`` (property → values); ``marks``: (property, value) → statement node;
+    ``inverse``: the values link to the resource (each row named by the property's inverse,
+    « Couverte par », :mod:`.ld_inverse`)."""
     marks = marks or {}
+
+    def name(p: str) -> str:
+        return inverse_name(p, namer.name(p), lang) if inverse else namer.name(p)
 
     def key(p: str):
         first = _FIRST.index(p) if (order_first and p in _FIRST) else len(_FIRST)
-        return (first, namer.name(p).lower())
+        return (first, name(p).lower())
     rows = []
     for p in sorted(props, key=key):
         values = sorted(_in_language(props[p], lang), key=lambda o: namer.plain(o, p).lower())
         cells = "".join(f"<li>{namer.value(o, p, status=namer.status_mark(marks[p, o]) if (p, o) in marks else '')}</li>"
                         for o in values)
-        rows.append(f'<tr><td class="prop" title="{escape(compact(p))}">{escape(namer.name(p))}</td>'
+        rows.append(f'<tr><td class="prop" title="{escape(compact(p))}">{escape(name(p))}</td>'
                     f'<td><ul class="values">{cells}</ul></td></tr>')
     return f'<table class="props">{"".join(rows)}</table>'
 
@@ -298,7 +304,7 @@ def render_resource(iri: ox.NamedNode, triples: list[ox.Triple], labels: dict, l
                     f"{_rows(shown, namer, lang, order_first=True, marks=own_marks)}")
     if incoming:
         body.append(f"<h2>{escape(tr(lang, 'ld.incoming'))}</h2>"
-                    f"{_rows(incoming, namer, lang, order_first=False, marks=back_marks)}")
+                    f"{_rows(incoming, namer, lang, order_first=False, marks=back_marks, inverse=True)}")
     alternates = "\n".join(f'<link rel="alternate" type="{m}" href="{escape(base)}{s}">'
                            for s, m in ((".ttl", "text/turtle"), (".jsonld", "application/ld+json")))
     head = '<link rel="stylesheet" href="/api/static/style.css">\n' + alternates

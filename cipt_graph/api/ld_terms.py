@@ -120,6 +120,10 @@ TERM_LABELS: dict[str, dict[str, str]] = {
     _S(PROV.wasRevisionOf): _t("Révision de", "Revision of"),
     _S(PROV.specializationOf): _t("Version de", "Specialization of"),
     _S(PROV.atLocation): _t("Emplacement", "Location"),
+    # Used by a link's validation (cipt:Validation) alone: named as its parts read there.
+    _S(PROV.wasAssociatedWith): _t("Réalisée par", "Carried out by"),
+    _S(PROV.endedAtTime): _t("Date et heure", "Date and time"),
+    _S(PROV.wasInfluencedBy): _t("Influencé par", "Influenced by"),
     _S(PROV.Agent): _t("Auteur", "Agent"),
     _S(PROV.Entity): _t("Document source", "Source entity"),
     _S(PROV.Bundle): _t("Enregistrement de provenance", "Provenance record"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 
+from .openapi_schemas_fr import localize_schemas
+
 #: (method, path) → (English summary, French summary, French description or "" to keep none).
 OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("get", "/sparql"): (
@@ -280,15 +282,18 @@ INFO_FR = """\
 Le graphe de compétences du Master 2 *Communication institutionnelle et politique des
 territoires* (Université Paris 1, RNCP 38175) en HTTP : un point d'accès SPARQL 1.1 en lecture
 seule (`/sparql`), les requêtes nommées (`/api/queries`), une API JSON des ressources principales
-(`/api/…`) et chaque IRI du graphe en page ou en RDF (`/id/…`). Les noms des champs JSON et les
-schémas sont ceux du contrat, en anglais ; `/openapi.json` est la description pour les machines.
+(`/api/…`) et chaque IRI du graphe en page ou en RDF (`/id/…`). Les noms des champs JSON sont
+ceux du contrat, en anglais (leurs descriptions sont ici en français) ; `/openapi.json` est la
+description pour les machines.
 """
 _METHODS = ("get", "post", "put", "delete", "patch")
 
 
 def localized_openapi(spec: dict, lang: str) -> dict:
-    """A copy of the OpenAPI description ``spec`` with the operations named for people in ``lang``."""
+    """A copy of the OpenAPI description ``spec`` with the operations named for people in ``lang``,
+    and the schemas' texts (models, fields) in ``lang`` (:mod:`.openapi_schemas_fr`)."""
     out = copy.deepcopy(spec)
+    localize_schemas(out, lang)
     if lang == "fr":
         out.setdefault("info", {})["description"] = INFO_FR
     for path, operations in out.get("paths", {}).items():

@@ -68,11 +68,14 @@ def account_links(request: Request, lang: str) -> dict:
     from .auth import account_store, csrf_token, current_account
 
     account = current_account(request)
+    raw = request.scope.get("raw_path")  # as sent: decoding would change an IRI's %2F, %25…
+    path = raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
+    here = path + (f"?{request.url.query}" if request.url.query else "")
     if account is not None:
-        return {"account": (account.display_name or account.username, account.role), "csrf": csrf_token(request)}
+        return {"account": (account.display_name or account.username, account.role), "csrf": csrf_token(request),
+                "here": here}
     if request.url.path == "/login" or account_store(request) is None:
         return {}
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return {"sign_in": Links().url("/login", lang, next=here)}
 
 

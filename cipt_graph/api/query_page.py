@@ -72,8 +72,9 @@ def render_query_page(store: Store, lang: str = "fr", links: Links | None = None
     examples = _examples(store, lang)
     strings = {k.split(".", 1)[1]: v for k, v in UI[lang].items() if k.startswith("sparql.")}
     strings["rows"] = UI[lang]["count.rows"]
+    statuses = {k.split(".", 1)[1]: v for k, v in UI[lang].items() if k.startswith("status.") and isinstance(v, str)}
     data = {"cid": str(CID), "lang": lang, "examples": examples, "initial": "coverage_matrix",
-            "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}, "strings": strings,
+            "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}, "strings": strings, "statuses": statuses,
             "resource": links.resource(str(CID) + "__IRI__")}
     items = "".join(
         f'<li><button type="button" class="example" data-name="{escape(ex["name"])}"'

@@ -6,8 +6,7 @@
 | ``GET /review`` | signed in | the mapping's links, filtered by kind, block, module and status |
 | ``POST /review/decision`` | validator | validate or reject a proposed link, with a comment |
 | ``POST /edit/link`` | editor | add, change or remove one link (level, hours, rationale) |
-| ``GET /edit/workbook.xlsx`` | editor | the editable workbook (the same as ``cipt export-matrix``) |
-| ``GET/POST /edit/upload`` | editor | bring an edited workbook back; errors shown by sheet and cell |
+| ``GET /edit/workbook.xlsx``, ``GET/POST /edit/upload`` | editor | the workbook: :mod:`.team_upload` |
 | ``GET /versions``, ``GET /versions/diff`` | anyone | who changed or validated what, when, why; a diff |
 
 Every change goes through the same functions as the command line (:mod:`cipt_graph.editing`,
@@ -21,10 +20,7 @@ CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the fi
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-from pathlib import Path, PurePath
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -38,7 +34,6 @@ from ..errors import CiptError, InputError
 from ..visualize.page import render_page
 from .auth import (
     account_store,
-    check_form_token,
     close_session,
     csrf_token,
     current_account,
@@ -48,9 +43,7 @@ from .auth import (
 )
 from .errors import cipt_text
 from .pages import html_page, page_lang, site_links, switch_href
-from .settings import public_base_url
 from .team_data import self_validation_allowed as _self_allowed
-from .team_data import validated_by as _validated_by
 from .team_text import TEXT, format_hours, format_number
 
 router = APIRouter(tags=["Team (sign-in, review, editing)"], include_in_schema=False)
@@ -66,7 +59,7 @@ def _lang(request: Request, form: dict | None = None) -> str:
 
 
 #: The navigation entry each page marks as current.
-_VIEW = {"review.html.j2": "review", "upload.html.j2": "review", "diff.html.j2": "versions", "cell.html.j2": "matrix"}
+_VIEW = {"review.html.j2": "review", "upload.html.j2": "matrix", "diff.html.j2": "versions", "cell.html.j2": "matrix"}
 
 
 def _render(request: Request, name: str, lang: str, title_key: str, status: int = 200, **context) -> HTMLResponse:
@@ -78,7 +71,8 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
         account=current_account(request), can_sign_in=account_store(request) is not None,
         csrftoken=csrf_token(request), flash=request.session.pop("flash", None) if "session" in request.scope else None,
         fmt=lambda v: format_hours(v, lang), num=lambda v: format_number(v, lang),
-        date=lambda v: i18n.date(v, lang) if v else "", on_sign_in=name == "login.html.j2", **context)
+        date=lambda v: i18n.date(v, lang) if v else "", on_sign_in=name == "login.html.j2",
+        moment=lambda v: i18n.local_datetime(v, lang, zone=False) if v else "", **context)
     html = render_page(view=_VIEW.get(name), lang=lang, links=site_links(request, lang), title=title, body=body,
                        head='<link rel="stylesheet" href="/api/static/team.css">',
                        switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
@@ -86,9 +80,14 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
 
 
 def _local(path: str | None, default: str = "/review") -> str:
-    """Only a path of this site is a place to go back to (no open redirect)."""
+    """Only a path of this site is a place to go back to (no open redirect): a path starting
+    with one ``/`` (not ``//``, which a browser reads as another site), without backslashes
+    or control characters (a browser drops tabs and line breaks: ``/\t/evil`` is ``//evil``);
+    anything else gives ``default``."""
     path = (path or "").strip()
-    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else default
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 2000:
+        return default
+    return default if any(ord(ch) < 32 or ord(ch) == 127 for ch in path) else path
 
 
 def _need(request: Request, action: str, lang: str) -> Account:
@@ -115,13 +114,6 @@ def _refused(request: Request, exc: _Refusal, lang: str) -> Response:
     return _render(request, "base.html.j2", lang, "refused", status=exc.status, error=exc.message)
 
 
-
-def _upload_name(filename: str) -> str:
-    """A safe local name for an uploaded workbook's ``filename`` (no folders, no control or
-    shell characters, ending in ``.xlsx``, at most 100 characters), ``matrice.xlsx`` when nothing is left."""
-    name = re.sub(r"[^\w.\- ]", "_", PurePath(filename.replace("\\", "/")).name).strip(" .")
-    stem = name[:-5] if name.lower().endswith(".xlsx") else name
-    return stem[:95] + ".xlsx" if stem else "matrice.xlsx"
 
 async def _form(request: Request) -> dict:
     form = await request.form()
@@ -172,8 +164,15 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await _form(request)
     close_session(request)
-    request.session["flash"] = TEXT[_lang(request, form)]["signed_out"]
-    return RedirectResponse("/review" + ("?lang=en" if _lang(request, form) == "en" else ""), status_code=303)
+    lang = _lang(request, form)
+    # Back to the page the person was on (the header's form sends it), unless only a signed-in
+    # person may see it (the editing pages); else the dashboard, in the page's language.
+    back = _local(str(form.get("next", "")), default="")
+    if not back or back.startswith(("/edit/", "/login", "/logout")):
+        back = "/" + ("?lang=en" if lang == "en" else "")
+    if back.startswith(("/review", "/versions/diff")):  # the pages that show a flash message
+        request.session["flash"] = TEXT[lang]["signed_out"]
+    return RedirectResponse(back, status_code=303)
 
 
 # Review ------------------------------------------------------------------------------------------
@@ -271,118 +270,52 @@ async def edit_cell(request: Request) -> Response:
         on_error)
 
 
-# Workbook ----------------------------------------------------------------------------------------
-@router.get("/edit/workbook.xlsx")
-async def edit_workbook(request: Request) -> Response:
-    from ..spreadsheet import MatrixModel, write_matrix_xlsx
-
-    lang = _lang(request)
-    try:
-        _need(request, "edit", lang)
-    except _Refusal as exc:
-        return _refused(request, exc, lang)
-    workspace = request.app.state.workspace
-    upload_url = public_base_url(request) + UPLOAD_PATH + ("?lang=en" if lang == "en" else "")
-    data = await run_in_threadpool(lambda: write_matrix_xlsx(MatrixModel.from_workspace(workspace, lang=lang),
-                                                             upload_url=upload_url))
-    name = "matrice-cipt.xlsx" if lang == "fr" else "cipt-matrix.xlsx"
-    return Response(data, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"})
-
-
-@router.get(UPLOAD_PATH, response_class=HTMLResponse)
-async def upload_page(request: Request) -> Response:
-    lang = _lang(request)
-    try:
-        _need(request, "edit", lang)
-    except _Refusal as exc:
-        return _refused(request, exc, lang)
-    return _render(request, "upload.html.j2", lang, "upload_workbook", result=None)
-
-
-@router.post(UPLOAD_PATH, response_class=HTMLResponse)
-async def upload(request: Request) -> Response:
-    from ..spreadsheet import MatrixError, import_matrix
-
-    try:  # before the body is read: nobody but a signed-in editor gets a workbook parsed
-        _need(request, "edit", _lang(request))
-    except _Refusal as exc:
-        return _refused(request, exc, _lang(request))
-    form = await request.form(max_files=1, max_fields=10)
-    lang = _lang(request, dict(form))
-    t = TEXT[lang]
-    if not check_form_token(request, str(form.get("csrftoken", ""))):
-        return _render(request, "base.html.j2", lang, "refused", status=403, error=t["bad_csrf"])
-    try:
-        account = _need(request, "edit", lang)
-    except _Refusal as exc:
-        return _refused(request, exc, lang)
-    workbook = form.get("workbook")
-    if workbook is None or isinstance(workbook, str) or not workbook.filename:
-        return _render(request, "upload.html.j2", lang, "upload_workbook", status=400, error=t["no_file"], result=None)
-    folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
-    try:
-        path = folder / _upload_name(workbook.filename)  # the version names the file the person sent
-        with open(path, "wb") as handle:
-            shutil.copyfileobj(workbook.file, handle)
-        message = str(form.get("message", ""))[:1000]
-        async with request.app.state.write_lock:
-            try:
-                workspace = request.app.state.workspace
-                if not account.can("validate") or not _self_allowed(workspace):
-                    # An editor's workbook may not validate links; a validator's may not validate
-                    # the links they proposed (four eyes).
-                    preview = await run_in_threadpool(lambda: import_matrix(
-                        workspace, path, author=account.display_name, author_account=account.id, dry_run=True,
-                        lang=lang))
-                    validating = _validated_by(preview, None if not account.can("validate") else
-                                               (workspace, account.id, (account.username, account.display_name)))
-                    if validating:
-                        key = "upload_validates" if not account.can("validate") else "upload_self_validates"
-                        return _render(request, "upload.html.j2", lang, "upload_workbook", status=403,
-                                       error=t[key].format(links=", ".join(validating[:10])),
-                                       errors=[], result=None)
-                result = await run_in_threadpool(lambda: import_matrix(
-                    request.app.state.workspace, path, author=account.display_name, author_account=account.id,
-                    message=message, lang=lang))
-            except MatrixError as exc:
-                errors = [{"where": "!".join(p for p in (e.as_dict().get("sheet"), e.as_dict().get("cell")) if p),
-                           "message": e.text(lang)} for e in exc.errors]
-                return _render(request, "upload.html.j2", lang, "upload_workbook", status=400,
-                               error=t["workbook_errors"].format(name=workbook.filename), errors=errors, result=None)
-            except (InputError, CiptError) as exc:
-                return _render(request, "upload.html.j2", lang, "upload_workbook", status=400,
-                               error=str(exc).replace(str(path), workbook.filename), errors=[], result=None)
-            if result.applied:
-                from .writes import _refresh
-
-                await _refresh(request, request.app.state.workspace)
-        flash = (t["workbook_applied"].format(version=result.version.id) if result.applied and result.version
-                 else t["workbook_unchanged"])
-        return _render_upload_done(request, lang, flash, result)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _render_upload_done(request: Request, lang: str, flash: str, result) -> HTMLResponse:
-    if "session" in request.scope:
-        request.session["flash"] = flash
-    return _render(request, "upload.html.j2", lang, "upload_workbook", result=result)
-
-
 # Versions ----------------------------------------------------------------------------------------
+_VERSION_REF = re.compile(r"v?[0-9]{1,9}|current|latest")
+
+
+def _diff_refusal(workspace, refs: tuple[str, str], lang: str) -> tuple[int, str] | None:
+    """Why ``/versions/diff`` cannot compare ``refs`` (status, a sentence for people), or None:
+    400 for a missing or malformed version name, 404 for a version not recorded."""
+    from ..versions import list_versions
+
+    t = TEXT[lang]
+    if not all(refs):
+        return 400, t["diff_missing"]
+    for ref in refs:
+        if not _VERSION_REF.fullmatch(ref):
+            return 400, t["diff_bad"].format(v=ref[:40])
+    ids = [v.id for v in list_versions(workspace)]
+    for ref in refs:
+        wanted = f"v{ref}" if ref.isdigit() else ref
+        if wanted == "current" or (wanted == "latest" and ids) or wanted in ids:
+            continue
+        if not ids:
+            return 404, t["diff_none"].format(v=ref)
+        return 404, t["diff_unknown"].format(v=wanted, first=ids[0], last=ids[-1])
+    return None
+
+
 @router.get("/versions/diff", response_class=HTMLResponse)
-async def diff_page(request: Request, a: str, b: str) -> Response:
+async def diff_page(request: Request) -> Response:
+    """Two versions compared (``a``, ``b``: ``v3``, ``3``, ``latest`` or ``current``); a missing
+    or malformed name is refused (400), an unknown version is not found (404), in plain words."""
     from ..versions import diff_versions
 
     lang = _lang(request)
+    t = TEXT[lang]
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is None or workspace.read_only:
-        return _render(request, "base.html.j2", lang, "versions", status=404, error=TEXT[lang]["no_versions"])
+        return _render(request, "base.html.j2", lang, "versions", status=404, error=t["no_versions"])
+    refs = (request.query_params.get("a", "").strip(), request.query_params.get("b", "").strip())
+    refusal = await run_in_threadpool(_diff_refusal, workspace, refs, lang)
+    if refusal is not None:
+        return _render(request, "base.html.j2", lang, "versions", status=refusal[0], error=refusal[1],
+                       title=t["diff"].capitalize())
     try:
-        diff = await run_in_threadpool(diff_versions, workspace, a, b, lang=lang)
+        diff = await run_in_threadpool(diff_versions, workspace, *refs, lang=lang)
     except CiptError as exc:
-        return _render(request, "base.html.j2", lang, "versions", status=404, error=cipt_text(exc, lang)[0])
+        return _render(request, "base.html.j2", lang, "versions", status=503, error=cipt_text(exc, lang)[0])
     from babel.numbers import format_decimal
 
     from ..versions.diff_kinds import detail, headline, plain
@@ -398,4 +331,9 @@ async def diff_page(request: Request, a: str, b: str) -> Response:
     return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others),
                    status_word=lambda s: status_word(s, lang),
                    headline=headline, detail=lambda name, row: detail(name, row, number, lang),
-                   value=value, title=TEXT[lang]["diff_title"].format(a=diff.a, b=diff.b))
+                   value=value, title=t["diff_title"].format(a=_version_name(diff.a, lang), b=_version_name(diff.b, lang)))
+
+
+def _version_name(label: str, lang: str) -> str:
+    """A version as the page names it: ``v3``, or « les fichiers actuels » for ``current``."""
+    return TEXT[lang]["current_files"] if label == "current" else label

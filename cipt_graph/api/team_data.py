@@ -85,7 +85,11 @@ def link_rows(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "
                     "target_label": cat.label(kind, target), "level": (row.get("level") or "").strip(),
                     "hours": (row.get("hours") or "").strip(), "status": state,
                     "author": row.get("asserted_by") or "", "date": row.get("asserted_on") or "",
-                    "rationale": row.get("rationale") or "", "row": row})
+                    "rationale": row.get("rationale") or "", "row": row,
+                    # Who validated it, when (ISO UTC), with what comment: '' when not recorded.
+                    "validated_by": (row.get("validated_by") or "").strip() if state == "validated" else "",
+                    "validated_at": (row.get("validated_at") or "").strip(),
+                    "validation_comment": (row.get("validation_comment") or "").strip()})
     return out
 
 

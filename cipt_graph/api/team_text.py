@@ -92,6 +92,10 @@ TEXT: dict[str, dict] = {
         "message": "Message (facultatif)", "workbook": "Classeur (.xlsx)", "send": "Vérifier et appliquer",
         "no_file": "Choisissez un classeur .xlsx.", "workbook_errors": "Le classeur {name} contient des erreurs ; rien n'a été appliqué :",
         "workbook_applied": "Classeur appliqué : version {version} enregistrée.",
+        "stale_workbook": "Classeur refusé : la correspondance a changé depuis le téléchargement du classeur {name} "
+                          "(une autre modification a été enregistrée entre-temps) ; l'appliquer annulerait ces "
+                          "changements. Téléchargez de nouveau le classeur modifiable avec le lien ci-dessous, "
+                          "reportez-y vos modifications, puis déposez-le ici.",
         "workbook_unchanged": "Classeur valide : aucun changement.", "changes": "Changements",
         "no_versions": "Aucune version enregistrée pour l'instant (la première l'est au premier changement).",
         "from": "De", "to": "à", "current": "fichiers actuels", "compare": "Comparer", "version": "Version",
@@ -99,7 +103,13 @@ TEXT: dict[str, dict] = {
         "vkind_baseline": "état initial", "vkind_matrix-import": "import du classeur", "vkind_rncp-import": "import RNCP",
         "vkind_edit": "modification", "vkind_review": "relecture", "vsource_workspace": "espace de travail",
         "vsource_init": "cipt init (copie des données livrées)", "vagent_baseline": "aucun : état initial",
-        "diff_title": "Différences de {a} à {b}", "no_change": "Aucune différence.",
+        "diff_missing": "Choisissez les deux versions à comparer dans la page Versions.",
+        "diff_bad": "«\u00a0{v}\u00a0» n'est pas un nom de version : choisissez une version dans la page Versions "
+                    "(v1, v2… ou les fichiers actuels).",
+        "diff_unknown": "La version {v} n'existe pas : les versions enregistrées vont de {first} à {last}.",
+        "diff_none": "La version {v} n'existe pas : aucune version n'est encore enregistrée.",
+        "diff_title": "Différences entre {a} et {b}", "no_change": "Aucune différence.",
+        "current_files": "les fichiers actuels",
         "added": "Liens ajoutés", "removed": "Liens retirés", "changed": "Liens modifiés", "before": "Avant",
         "after": "Après", "per_block": "Effet par bloc", "covered": "Compétences couvertes", "modules": "Modules",
         "dk_activity_links": "Liens module → activité", "dk_objective_links": "Liens module → objectif",
@@ -115,6 +125,7 @@ TEXT: dict[str, dict] = {
         "unknown_cell": "Cellule inconnue : module {module}, compétence {competency}.",
         "no_link": "aucun lien", "cell_refused": "Modification refusée ; rien n'a été enregistré. Corrigez le champ signalé.",
         "level_none": "— aucun lien (retirer) —", "hours_help": "décimale avec virgule, vide si inconnu",
+        "validated_by_on": "par {who}, le {when} (heure de Paris)", "quoted": "«\u00a0{text}\u00a0»",
         "back_to_matrix": "Retour à la matrice",
     },
     "en": {
@@ -159,6 +170,10 @@ TEXT: dict[str, dict] = {
         "message": "Message (optional)", "workbook": "Workbook (.xlsx)", "send": "Check and apply",
         "no_file": "Choose an .xlsx workbook.", "workbook_errors": "The workbook {name} has errors; nothing was applied:",
         "workbook_applied": "Workbook applied: version {version} recorded.",
+        "stale_workbook": "Workbook refused: the mapping changed since the workbook {name} was downloaded "
+                          "(another change was recorded in the meantime); applying it would undo those changes. "
+                          "Download the editable workbook again with the link below, carry your edits over, "
+                          "then upload it here.",
         "workbook_unchanged": "Valid workbook: no change.", "changes": "Changes",
         "no_versions": "No version recorded yet (the first one is at the first change).",
         "from": "From", "to": "to", "current": "current files", "compare": "Compare", "version": "Version",
@@ -166,7 +181,13 @@ TEXT: dict[str, dict] = {
         "vkind_baseline": "baseline", "vkind_matrix-import": "workbook import", "vkind_rncp-import": "RNCP import",
         "vkind_edit": "edit", "vkind_review": "review", "vsource_workspace": "workspace",
         "vsource_init": "cipt init (copy of the shipped data)", "vagent_baseline": "none: initial state",
+        "diff_missing": "Choose the two versions to compare on the Versions page.",
+        "diff_bad": "“{v}” is not a version name: choose a version on the Versions page "
+                    "(v1, v2… or the current files).",
+        "diff_unknown": "Version {v} does not exist: the versions recorded run from {first} to {last}.",
+        "diff_none": "Version {v} does not exist: no version is recorded yet.",
         "diff_title": "Differences from {a} to {b}", "no_change": "No difference.",
+        "current_files": "the current files",
         "added": "Links added", "removed": "Links removed", "changed": "Links changed", "before": "Before",
         "after": "After", "per_block": "Effect per block", "covered": "Competencies covered", "modules": "Modules",
         "dk_activity_links": "Module → activity links", "dk_objective_links": "Module → objective links",
@@ -182,6 +203,7 @@ TEXT: dict[str, dict] = {
         "unknown_cell": "Unknown cell: module {module}, competency {competency}.",
         "no_link": "no link", "cell_refused": "Change refused; nothing was saved. Correct the field shown.",
         "level_none": "— no link (remove) —", "hours_help": "decimal, empty when unknown",
+        "validated_by_on": "by {who}, on {when} (Paris time)", "quoted": "“{text}”",
         "back_to_matrix": "Back to the matrix",
     },
 }

@@ -27,9 +27,10 @@ from ..visualize.matrix import matrix_csv, matrix_xlsx
 from ..visualize.overview import render_overview
 from .errors import programme_error
 from .pages import LANG, Lang, html_page, page_lang, site_links
-from ..visualize.static import asset_media_type, asset_names, asset_text
+from ..visualize.static import asset_media_type, asset_names, asset_text, favicon_bytes
 
 router = APIRouter(tags=["Views"])
+
 
 # pyvis (which imports IPython), networkx and openpyxl are imported by the server's process when a
 # view first needs them (``_heavy``), not at start-up (`cipt serve` would take 1 to 2 s more to be
@@ -180,6 +181,12 @@ async def view_asset(name: str) -> Response:
         return Response("no such file\n", status_code=404, media_type="text/plain; charset=utf-8")
     return Response(asset_text(name), media_type=asset_media_type(name),
                     headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """The site's icon (``cipt_graph/visualize/assets/favicon.ico``), which every page links."""
+    return Response(favicon_bytes(), media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/jobs", response_class=HTMLResponse, summary="Job readiness")

@@ -7,13 +7,13 @@
     result = import_matrix(workspace, "matrice.xlsx", author="Marie Dupont")   # MatrixError lists every bad cell
 """
 
-from .apply import ImportResult, import_matrix, merge_rows
+from .apply import ImportResult, StaleWorkbookError, import_matrix, merge_rows
 from .inspection import LimitError, SheetLimits, inspect_workbook
 from .model import MatrixModel
 from .reader import CellError, MatrixError, read_matrix
 from .writer import write_matrix_csv, write_matrix_xlsx
 
 __all__ = [
-    "CellError", "ImportResult", "LimitError", "MatrixError", "SheetLimits", "inspect_workbook", "MatrixModel", "import_matrix", "merge_rows", "read_matrix",
+    "CellError", "ImportResult", "LimitError", "MatrixError", "SheetLimits", "StaleWorkbookError", "inspect_workbook", "MatrixModel", "import_matrix", "merge_rows", "read_matrix",
     "write_matrix_csv", "write_matrix_xlsx",
 ]

@@ -8,7 +8,9 @@ Rules (also in the workbook's Instructions sheet and in the README):
   the import (``--author``, else ``$USER``) and ``asserted_on`` today.
 - Its status is the one the workbook gives when the workbook changes it; otherwise a changed link
   goes back to ``proposed`` (a changed judgement needs a new validation) and a new link is ``proposed``.
-- A status change alone is a change: it records who validated, and when.
+- A status change alone is a change: it records who validated, and when (the mapping's
+  ``validated_by``, ``validated_at`` columns; a link the workbook validates has the import's author
+  as validator). A link that goes back to ``proposed`` loses them.
 - Nothing is written when nothing changed; an unchanged workbook changes nothing.
 """
 
@@ -24,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import CiptError, InputError, QueryError, StoreError, os_reason
-from ..mapping import ACCOUNT_COLUMN, STATUSES, Vocabulary, read_mapping_file
+from ..mapping import ACCOUNT_COLUMN, STATUSES, Vocabulary, read_mapping_file, with_validation
 from ..namespaces import CIPT
 from ..paths import Workspace
 from ..testhooks import fail_point, pause_before_switch
@@ -33,6 +35,13 @@ from ..text import clean_line
 from .model import MAPPING_KIND, MatrixModel, format_rows, row_key
 from .reader import (EditedLink, MatrixEdit, check_workbook, exported_rationale, open_workbook, workbook_lang,
                      workbook_programme)
+
+
+class StaleWorkbookError(InputError):
+    """The mapping changed since the workbook was exported: importing it would undo those changes.
+
+    The command line says to export again or pass ``--force``; the browser's upload page says
+    to download the workbook again from the page (:mod:`cipt_graph.api.team_upload`)."""
 
 
 @dataclass
@@ -111,9 +120,10 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str,
 
     for key in sorted(edit.links.keys() - kept, key=lambda k: rank(*k)):
         link = edit.links[key]
-        new = {"module": key[0], "competency": key[1], "level": link.level, "hours": _format_hours(link.hours),
-               "status": _status_name(link.status), "asserted_by": author, ACCOUNT_COLUMN: account,
-               "asserted_on": today, "rationale": link.rationale or ""}
+        new = with_validation({"module": key[0], "competency": key[1], "level": link.level,
+                               "hours": _format_hours(link.hours), "status": _status_name(link.status),
+                               "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
+                               "rationale": link.rationale or ""}, by=author, account=account)
         # Insert after the last row that sorts before it: a sorted file stays sorted.
         at = 0
         for i, row in enumerate(out):
@@ -166,12 +176,14 @@ def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: s
         status = "proposed"
     else:
         status = row["status"]
-    return {
+    out = {
         "module": row["module"], "competency": row["competency"], "level": link.level,
         "hours": row["hours"] if same_hours else _format_hours(link.hours),
         "status": status, "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
         "rationale": row["rationale"] if same_rationale else (link.rationale or ""),
     }
+    # Validated by this workbook: its author validated it, now; otherwise no validation is left.
+    return with_validation(out, by=author if status_changed else "", account=account)
 
 
 def _check_rows(target: Path, data: bytes, workspace: Workspace, source: Path, kind=MAPPING_KIND) -> None:
@@ -265,7 +277,8 @@ def import_matrix(
     Raises:
         CiptError: no workspace. InputError: the file is not an XLSX workbook, or is past a limit.
         MatrixError: the workbook has errors (all listed; nothing is written).
-        InputError: the mapping changed since the workbook was exported (unless ``force``).
+        StaleWorkbookError: (an InputError) the mapping changed since the workbook was exported
+            (unless ``force``).
         StoreError: the workspace could not be written (nothing was changed).
         QueryError: ``programme`` names no programme, differs from the workbook's, or is missing
             while the workspace holds several and the workbook names none.
@@ -305,7 +318,7 @@ def import_matrix(
             english = ("the workspace's mapping changed since this workbook was exported: importing it would undo "
                        "those changes. Export the matrix again (cipt export-matrix) and carry your edits over, or "
                        "use --force to overwrite")
-            raise InputError(english if lang == "en" else french, where=str(path), fr=french, en=english)
+            raise StaleWorkbookError(english if lang == "en" else french, where=str(path), fr=french, en=english)
         if dry_run:
             return result
         writes: list[tuple[Path, bytes]] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..mapping import STATUSES
-from ..text import clean_code
+from ..text import clean_code, quoted
 from .edit import MAX_TEXT, CellError, EditedLink, MatrixEdit
 from .model import (
     COL_HOURS, COL_LABEL, COL_MODULE, COL_PERIOD, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, ROW_BLOCKS, ROW_CODES,
@@ -43,13 +43,13 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
         value = _code(ws.cell(ROW_BLOCKS, col).value)
         if not value.startswith(clean_code(code)):
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_BLOCKS}",
-                                    f"en-tête de bloc déplacé : attendu {code!r}, trouvé {value!r}",
+                                    f"en-tête de bloc déplacé : attendu {quoted(code)}, trouvé {quoted(value)}",
                                     f"block header moved: expected {code!r}, found {value!r}"))
     for col, title in zip((COL_PERIOD, COL_MODULE, COL_LABEL, COL_HOURS), text["matrix_headers"]):
         value = _code(ws.cell(ROW_CODES, col).value)
         if value != title:
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
-                                    f"en-tête déplacé ou modifié : attendu {title!r}, trouvé {value!r}",
+                                    f"en-tête déplacé ou modifié : attendu {quoted(title)}, trouvé {quoted(value)}",
                                     f"header moved or changed: expected {title!r}, found {value!r}"))
     for col, comp in enumerate(comps, start=FIRST_COMPETENCY_COL):
         value = _code(ws.cell(ROW_CODES, col).value)
@@ -57,7 +57,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
             known = any(value == c.code for c in comps)
             errors.append(CellError(name, f"{get_column_letter(col)}{ROW_CODES}",
                                     f"en-tête de compétence {'déplacé' if known else 'inconnu'} : attendu "
-                                    f"{comp.code!r}, trouvé {value!r}",
+                                    f"{quoted(comp.code)}, trouvé {quoted(value)}",
                                     f"competency header {'moved' if known else 'unknown'}: expected "
                                     f"{comp.code!r}, found {value!r}"))
     for col in range(last_col + 1, ws.max_column + 1):
@@ -86,7 +86,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
             continue
         module = modules.get(code)
         if module is None:
-            errors.append(CellError(name, f"B{row}", f"module inconnu {code!r}", f"unknown module {code!r}"))
+            errors.append(CellError(name, f"B{row}", f"module inconnu {quoted(code)}", f"unknown module {code!r}"))
             continue
         if code in seen:
             errors.append(CellError(name, f"B{row}", f"module {code} en double (déjà ligne {seen[code]})",
@@ -98,8 +98,8 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
             expected = _as_written(expected)
             if _text(ws.cell(row, col).value) != expected:
                 errors.append(CellError(name, f"{get_column_letter(col)}{row}",
-                                        f"valeur en lecture seule modifiée : attendu {expected!r}, trouvé "
-                                        f"{_text(ws.cell(row, col).value)!r} (elle vient des données du programme)",
+                                        f"valeur en lecture seule modifiée : attendu {quoted(expected)}, trouvé "
+                                        f"{quoted(_text(ws.cell(row, col).value))} (elle vient des données du programme)",
                                         f"read-only value changed: expected {expected!r}, found "
                                         f"{_text(ws.cell(row, col).value)!r} (it comes from the programme's data)"))
         for col, (comp, cell) in enumerate(zip(comps, level_cells), start=FIRST_COMPETENCY_COL):
@@ -114,7 +114,7 @@ def _check_matrix(ws, model: MatrixModel, text: dict, edit: MatrixEdit, errors: 
                 continue
             level = model.level_of(raw)
             if level is None:
-                errors.append(CellError(name, ref, f"{raw!r} n'est pas un niveau de l'échelle "
+                errors.append(CellError(name, ref, f"{quoted(raw)} n'est pas un niveau de l'échelle "
                                                    f"({', '.join(model.level_codes)})",
                                         f"{raw!r} is not a level of the scale ({', '.join(model.level_codes)})"))
                 edit.cells_refused.add((code, comp.code))
@@ -135,8 +135,8 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
     for col, title in enumerate(headers, start=1):
         value = _text(ws.cell(1, col).value)
         if value != title:
-            errors.append(CellError(name, f"{get_column_letter(col)}1", f"en-tête déplacé ou modifié : attendu {title!r}, "
-                                                               f"trouvé {value!r}",
+            errors.append(CellError(name, f"{get_column_letter(col)}1", f"en-tête déplacé ou modifié : attendu {quoted(title)}, "
+                                                               f"trouvé {quoted(value)}",
                                     f"header moved or changed: expected {title!r}, found {value!r}"))
     for col in range(len(headers) + 1, ws.max_column + 1):
         if any(_text(ws.cell(r, col).value) for r in range(1, ws.max_row + 1)):
@@ -161,10 +161,10 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
         module, comp = _code(values[0]), _code(values[1])
         bad = False
         if module not in modules:
-            errors.append(CellError(name, f"A{row}", f"module inconnu {module!r}", f"unknown module {module!r}"))
+            errors.append(CellError(name, f"A{row}", f"module inconnu {quoted(module)}", f"unknown module {module!r}"))
             bad = True
         if comp not in comps:
-            errors.append(CellError(name, f"B{row}", f"compétence inconnue {comp!r}",
+            errors.append(CellError(name, f"B{row}", f"compétence inconnue {quoted(comp)}",
                                     f"unknown competency {comp!r}"))
             bad = True
         if bad:
@@ -187,7 +187,7 @@ def _check_rationale(ws, model: MatrixModel, text: dict, edit: MatrixEdit, error
         try:
             link.hours = _decimal(values[2])
         except ValueError:
-            errors.append(CellError(name, f"C{row}", f"{_text(values[2])!r} n'est pas un nombre d'heures ≥ 0",
+            errors.append(CellError(name, f"C{row}", f"{quoted(_text(values[2]))} n'est pas un nombre d'heures ≥ 0",
                                     f"{_text(values[2])!r} is not a number of hours ≥ 0"))
         if link.hours is not None:
             stated_hours.setdefault(module, []).append((row, link.hours))

@@ -28,6 +28,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from ..errors import InputError
+from ..text import quoted
 from .limits import LimitError, SheetLimits, setting_name  # noqa: F401 (importable from here)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -163,7 +164,7 @@ class _SheetCounter:
             match = _CELL_REF.match(end.strip())
             if not match:
                 raise _Stop(LimitError("max_columns", self.limits.max_columns,
-                                       f"plage {kind} illisible {ref!r}", place=f"{self.title}!{ref[:40]}",
+                                       f"plage {kind} illisible {quoted(ref)}", place=f"{self.title}!{ref[:40]}",
                                        what_en=f"unreadable {_KIND_EN[kind]} range {ref!r}"))
             points.append((_column_number(match.group(1)), int(match.group(2))))
         (c1, r1), (c2, r2) = points[0], points[-1]

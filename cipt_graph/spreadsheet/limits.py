@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, fields
 
 from ..errors import InputError
+from ..text import quoted
 
 MiB = 1024 * 1024
 
@@ -48,7 +49,7 @@ class SheetLimits:
                     if values[f.name] < 1:
                         raise ValueError
                 except ValueError:
-                    raise InputError(f"{name} doit être un entier positif, pas {raw!r}",
+                    raise InputError(f"{name} doit être un entier positif, pas {quoted(raw)}",
                                      en=f"{name} must be a positive integer, not {raw!r}") from None
         return cls(**values)
 

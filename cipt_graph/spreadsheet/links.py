@@ -24,9 +24,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..cells import put
-from ..mapping import ACCOUNT_COLUMN, LINK_KINDS, MAX_RATIONALE_CHARS, STATUSES, LinkKind
+from ..mapping import ACCOUNT_COLUMN, LINK_KINDS, MAX_RATIONALE_CHARS, STATUSES, LinkKind, with_validation
 from ..paths import Workspace
-from ..text import clean_code, clean_line, clean_text
+from ..text import clean_code, clean_line, clean_text, quoted
 
 #: The kinds of link without a level, by their target column (``activity``, ``objective``).
 KINDS: dict[str, LinkKind] = {k.target_column: k for k in LINK_KINDS if not k.has_level}
@@ -174,7 +174,7 @@ def read_link_sheets(wb, links: LinkData, modules: set[str], lang: str, errors: 
             value = _text(ws.cell(1, col).value)
             if value != title:
                 errors.append(CellError(sheet, f"{get_column_letter(col)}1",
-                                        f"en-tête déplacé ou modifié : attendu {title!r}, trouvé {value!r}",
+                                        f"en-tête déplacé ou modifié : attendu {quoted(title)}, trouvé {quoted(value)}",
                                         f"header moved or changed: expected {title!r}, found {value!r}"))
         if ws.max_column > len(headers) + 20 or ws.max_row > 20_000:
             errors.append(CellError(sheet, "", f"feuille trop grande ({ws.max_row} lignes × {ws.max_column} colonnes)",
@@ -200,11 +200,11 @@ def read_link_sheets(wb, links: LinkData, modules: set[str], lang: str, errors: 
                     bad = True
             module, target = _code(cells[0].value), _code(cells[1].value)
             if module not in modules:
-                errors.append(CellError(sheet, f"A{row}", f"module inconnu {module!r}", f"unknown module {module!r}"))
+                errors.append(CellError(sheet, f"A{row}", f"module inconnu {quoted(module)}", f"unknown module {module!r}"))
                 bad = True
             if target not in targets:
                 word = "activité inconnue" if kind == "activity" else "objectif inconnu"
-                errors.append(CellError(sheet, f"B{row}", f"{word} {target!r}", f"unknown {kind} {target!r}"))
+                errors.append(CellError(sheet, f"B{row}", f"{word} {quoted(target)}", f"unknown {kind} {target!r}"))
                 bad = True
             status = _code(cells[3].value)
             if status and status.casefold() not in STATUSES:
@@ -266,8 +266,10 @@ def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, auth
             out.append(row)
             continue
         status = new_status if status_changed else "proposed"
-        new = {**row, "status": status, "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
-               "rationale": row.get("rationale", "") if same_rationale else link.rationale}
+        new = with_validation({**row, "status": status, "asserted_by": author, ACCOUNT_COLUMN: account,
+                               "asserted_on": today,
+                               "rationale": row.get("rationale", "") if same_rationale else link.rationale},
+                              by=author if status_changed else "", account=account)
         fields = [f for f in ("status", "rationale") if new[f] != row.get(f)]
         changed.append({"kind": kind, "module": key[0], kind: key[1], "fields": fields,
                         "before": {f: row.get(f, "") for f in fields}, "after": {f: new[f] for f in fields}})
@@ -275,8 +277,9 @@ def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, auth
     for key, link in edited.items():
         if key in kept:
             continue
-        new = {"module": key[0], kind: key[1], "status": _status(link.status) or "proposed",
-               "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today, "rationale": link.rationale}
+        new = with_validation({"module": key[0], kind: key[1], "status": _status(link.status) or "proposed",
+                               "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
+                               "rationale": link.rationale}, by=author, account=account)
         out.append(new)
         added.append({"kind": kind, "module": key[0], kind: key[1]})
     return out, added, removed, changed

@@ -16,7 +16,7 @@ from ..mapping import LINK_KINDS, columns_of
 from ..paths import Workspace
 from ..queries import choose_programme, run_query
 from ..store import iter_records, select
-from ..text import clean_code, decode_utf8
+from ..text import clean_code, decode_utf8, quoted
 
 #: The workbook format this package writes and reads (kept in the hidden meta sheet).
 FORMAT = "cipt-matrix/1"
@@ -57,7 +57,7 @@ def status_label(code: str, lang: str) -> str:
 
 def status_error(status: str) -> tuple[str, str]:
     """The (French, English) message of a status cell that is no status."""
-    return (f"statut {status!r} inconnu : proposé ou validé (ou les codes proposed, validated)",
+    return (f"statut {quoted(status)} inconnu : proposé ou validé (ou les codes proposed, validated)",
             f"unknown status {status!r}: proposed or validated")
 
 TEXT = {
@@ -125,7 +125,8 @@ Règles de l'import
   aussi son statut dans la feuille Justifications.
 • Les liens non modifiés sont conservés tels quels. Réimporter ce fichier sans modification ne change rien.
 • Chaque import accepté est enregistré comme une version : cipt versions, puis cipt diff v1 current.
-• Si la correspondance a changé depuis cet export, l'import est refusé : réexportez la matrice.
+• Si la correspondance a changé depuis cet export, l'import est refusé : téléchargez de nouveau le classeur
+  (ou réexportez la matrice) et reportez-y vos modifications.
 
 Feuille « Niveaux » : l'échelle de couverture (pour information).
 """
@@ -133,14 +134,45 @@ Feuille « Niveaux » : l'échelle de couverture (pour information).
 INSTRUCTIONS_EN = """\
 Coverage matrix modules × competencies — M2 CIPT (cipt-graph)
 
-Edit the levels in « Matrice » ({levels}; empty = no link) and the hours, status and rationale of each link
-in « Justifications » (every link needs a rationale; add a row for a new link, delete the row of a removed
-link). Do not move, insert, merge or delete rows or columns. Bring it back on the team's site: {upload}
-(signed in as an editor; the Matrix and Review pages link to it: « Upload an edited workbook »), or with:
-cipt import-matrix FILE --data DIR. Status: proposed or validated (the French proposé and validé are read too).
-Changed links go back to « proposed » unless you also change their status. Nothing is applied unless the
-whole file is valid. The « Activités » and « Objectifs » sheets hold the module → activity and module →
-objective links, one row per link (add a row to add a link, delete it to remove the link; column C is not read).
+This workbook is an export of the mapping between the modules and the competencies of the RNCP framework.
+Edit it, then bring it back:
+• Bring it back on the team's site: {upload} (signed in as an editor; the Matrix
+  and Review pages link to it: “Upload an edited workbook”); errors are listed there cell by cell;
+• or on the command line: cipt import-matrix FILE --data DIR [--author "Your name"]
+
+Sheet “Matrice” (matrix)
+• One row per module (grouped by period), one column per competency (grouped by block).
+• In each cell, choose the level reached from the list: {levels}.
+• Empty cell: the module does not cover the competency. Empty a cell to remove a link.
+• Do not move, insert, merge or delete rows or columns; do not change the headers, nor the modules'
+  codes, titles, periods and hours (they come from the programme's data).
+
+Sheet “Justifications” (rationales)
+• One row per module → competency link: hours spent (optional), status, rationale.
+• Every link of the matrix needs its row with a rationale (a sentence in French).
+  For a new link, add a row (module code, competency code, rationale).
+  For a link removed from the matrix, delete its row too.
+• Status: proposed or validated (the French proposé and validé are read too), chosen from the list.
+  Empty: unchanged (or “proposed” for a new link).
+• The Author and Date columns are filled at import: every link added or changed gets the import's author
+  and today's date.
+
+Sheets “Activités” and “Objectifs” (activities, objectives)
+• One row per module → activity (or module → objective) link: module code, activity (or objective) code,
+  status, rationale. The title (column C) is there to read: it is not read back.
+• To add a link, add a row; to remove a link, delete its row.
+
+Import rules
+• Every cell is checked: unknown module or competency, level off the scale, moved or merged headers,
+  missing sheet. All errors are listed with their sheet and cell (for instance Matrice!F7) and nothing is
+  applied until the whole file is valid.
+• A changed link (level, hours or rationale) goes back to “proposed”, unless you also change its status
+  in the Justifications sheet.
+• Links left as they are stay as they are. Importing this file again unchanged changes nothing.
+• Every accepted import is recorded as a version: cipt versions, then cipt diff v1 current.
+• If the mapping changed since this export, the import is refused: download the workbook again.
+
+Sheet “Niveaux” (levels): the coverage scale (for reference).
 """
 
 

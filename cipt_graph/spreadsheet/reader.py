@@ -14,6 +14,7 @@ from .container import check_container, open_workbook  # noqa: F401
 from .edit import (  # noqa: F401
     MAX_ERRORS_SHOWN, MAX_TEXT, CellError, EditedLink, MatrixEdit, MatrixError, errors_text,
 )
+from ..text import quoted
 from .inspection import SheetLimits
 from .model import FORMAT, SHEET_MATRIX, SHEET_META, SHEET_RATIONALE, TEXT, MatrixModel
 from .values import (  # noqa: F401
@@ -61,12 +62,12 @@ def check_workbook(wb, model: MatrixModel, *, where: str) -> MatrixEdit:
     errors: list[CellError] = []
     edit = MatrixEdit(meta=_read_meta(wb))
     if edit.meta and edit.meta.get("format") != FORMAT:
-        errors.append(CellError(SHEET_META, "B1", f"format {edit.meta.get('format')!r} inconnu (attendu {FORMAT})",
+        errors.append(CellError(SHEET_META, "B1", f"format {quoted(edit.meta.get('format'))} inconnu (attendu {FORMAT})",
                                 f"unknown format {edit.meta.get('format')!r} (expected {FORMAT})"))
     lang = edit.meta.get("lang") if edit.meta.get("lang") in TEXT else model.lang
     missing = [name for name in (SHEET_MATRIX, SHEET_RATIONALE) if name not in wb.sheetnames]
     if missing:
-        errors += [CellError("Classeur", "", f"feuille {name!r} absente (feuilles présentes : "
+        errors += [CellError("Classeur", "", f"feuille {quoted(name)} absente (feuilles présentes : "
                              f"{', '.join(wb.sheetnames)}) : ce n'est pas une matrice exportée par cipt export-matrix",
                              f"sheet {name!r} missing (sheets found: {', '.join(wb.sheetnames)}): not a matrix "
                              "exported by cipt export-matrix")

@@ -166,7 +166,7 @@ def _write_levels(wb: Workbook, model: MatrixModel) -> None:
 
 #: Where the upload page is when the workbook does not know the site's address.
 _UPLOAD_PAGE = {"fr": "la page « Déposer un classeur modifié », à l'adresse du site suivie de {path}",
-                "en": "the « Upload an edited workbook » page, at the site's address followed by {path}"}
+                "en": "the “Upload an edited workbook” page, at the site's address followed by {path}"}
 UPLOAD_PAGE_PATH = "/edit/upload"
 
 
@@ -177,9 +177,8 @@ def _write_instructions(wb: Workbook, model: MatrixModel, upload_url: str | None
     def upload(lang: str) -> str:
         return upload_url or _UPLOAD_PAGE[lang].format(path=UPLOAD_PAGE_PATH)
 
-    text = INSTRUCTIONS_FR.format(levels=shown, upload=upload("fr"))
-    if model.lang == "en":
-        text += "\n" + INSTRUCTIONS_EN.format(levels=shown, upload=upload("en"))
+    # The workbook's language only (issue #15): an English workbook has no French instructions.
+    text = (INSTRUCTIONS_EN if model.lang == "en" else INSTRUCTIONS_FR).format(levels=shown, upload=upload(model.lang))
     for r, line in enumerate(text.splitlines(), start=1):
         cell = put(ws, r, 1, line or None)
         if r == 1 or (line and not line.startswith(("•", " ")) and len(line) < 40):

@@ -131,18 +131,40 @@ def _job_section(job: JobReadiness, levels: dict[int, dict], lang: str, links: L
             f'<tbody>{"".join(rows)}</tbody></table>{missing}</section>')
 
 
+def _flag(kind: str, symbol: str, text: str) -> str:
+    """A job's mark in the summary: the symbol for the eye, its meaning for screen readers and on hover."""
+    return (f'<span class="flag {kind}" title="{escape(text)}"><span aria-hidden="true">{escape(symbol)}</span>'
+            f'<span class="sr-only">{escape(text)}</span></span>')
+
+
+def _legend(lang: str, top_label: str) -> str:
+    """What the summary's marks mean (✗, ~, ✓), in words."""
+    items = [("warn", "✗", tr(lang, "jobs.legend_uncovered")),
+             ("note", "~", tr(lang, "jobs.legend_below", top=top_label)),
+             ("okmark", "✓", tr(lang, "jobs.legend_ok"))]
+    colon = " : " if lang == "fr" else ": "
+    return (f'<p class="jobs-legend" id="jobs-legend"><strong>{escape(tr(lang, "jobs.legend"))}</strong>{colon}'
+            + " · ".join(f'<span class="{kind}" aria-hidden="true">{escape(symbol)}</span> {escape(text)}'
+                         for kind, symbol, text in items) + "</p>")
+
+
 def render_jobs(store: Store, lang: str, links: Links) -> str:
     """The job readiness page: a summary of every job, then one section per job."""
     jobs = build_jobs(store, lang)
     levels = _levels(store, lang)
     top = max(levels, default=0)
+    top_label = levels[top]["level_label"] if top else ""
     toc = []
     for job in jobs:
         uncovered, below = job.missing(top)
-        flag = (f'<span class="warn">{len(uncovered)} ✗</span>' if uncovered
-                else f'<span class="note">{len(below)} ~</span>' if below else '<span class="okmark">✓</span>')
+        if uncovered:
+            flag = _flag("warn", f"{len(uncovered)} ✗", tr(lang, "jobs.flag_uncovered", len(uncovered)))
+        elif below:
+            flag = _flag("note", f"{len(below)} ~", tr(lang, "jobs.flag_below", len(below), top=top_label))
+        else:
+            flag = _flag("okmark", "✓", tr(lang, "jobs.flag_ok"))
         toc.append(f'<li><a href="#job-{escape(job.code)}">{escape(job.code)} — {escape(job.label)}</a> {flag}</li>')
-    body = (f'<p class="lead">{escape(tr(lang, "jobs.lead"))}</p><ul class="toc">{"".join(toc)}</ul>'
+    body = (f'<p class="lead">{escape(tr(lang, "jobs.lead"))}</p>{_legend(lang, top_label)}<ul class="toc">{"".join(toc)}</ul>'
             + "".join(_job_section(job, levels, lang, links) for job in jobs))
     return render_page(view="jobs", lang=lang, links=links, title=tr(lang, "jobs.title"), body=body,
                        styles=("jobs.css",))
@@ -167,5 +189,8 @@ tr.uncovered td { background: #fde8e8; }
 tr.below td.best { color: #8a5a00; }
 ul.missing { padding-left: 1.2rem; font-size: .9rem; }
 p.ok, .okmark { color: #1e6b3a; }
+p.jobs-legend { font-size: .85rem; color: #52606d; margin: 0 0 .3rem; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 @media print { ul.toc { display: none; } @page { size: A4 landscape; margin: 10mm; } }
 """

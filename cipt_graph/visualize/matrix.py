@@ -15,6 +15,7 @@ from ..output import to_csv
 from ..queries import run_query
 from ..store import Store
 from ..i18n import hours as fmt_hours
+from ..i18n import local_datetime
 from .data import current_programme, hours_text, records, shorten
 from .i18n import tr
 from .page import Links, render_page
@@ -112,6 +113,10 @@ def _cell(matrix: Matrix, module: dict, comp: dict, lang: str, links: Links) -> 
         title += f' · {fmt_hours(row["coverage_hours"], lang)}'
     if row.get("rationale"):
         title += f'\n{row["rationale"]}'
+    if row.get("validated_by") and status == "validated":  # who validated it, when, why (issue #15)
+        title += "\n" + tr(lang, "matrix.validated_by", who=row["validated_by"],
+                           when=local_datetime(row["validated_at"], lang, zone=False))
+        title += f' — {tr(lang, "matrix.quoted", text=row["validation_comment"])}' if row.get("validation_comment") else ""
     classes.append(f'lvl lvl-{row["level_rank"]} {status}')
     content = escape(row["level_code"])
     if edit:
@@ -211,66 +216,6 @@ def render_matrix(store: Store, lang: str, links: Links) -> str:
             f'<section><h2>{escape(tr(lang, "matrix.key"))}</h2><dl class="key">{key}</dl></section></div>')
     return render_page(view="matrix", lang=lang, links=links, title=tr(lang, "matrix.title"), body=body,
                        styles=("matrix.css",))
-
-
-MATRIX_CSS = """
-.matrix-wrap { overflow-x: auto; }
-table.matrix { font-size: .84rem; border: 1px solid #52606d; }
-table.matrix th, table.matrix td { border: 1px solid #cbd2d9; padding: .18rem .3rem; }
-table.matrix thead th { background: #f5f7fa; vertical-align: bottom; }
-table.matrix th.block { text-align: center; font-size: .8rem; border-bottom: 1px solid #52606d; vertical-align: top; }
-table.matrix th.block a { font-weight: 700; color: inherit; text-decoration: none; display: block; }
-.block-label { display: block; font-weight: 400; font-size: .7rem; color: #52606d; line-height: 1.15; }
-table.matrix .b1 { background: #eef2f7; }
-table.matrix .bstart, table.matrix th.block { border-left: 2px solid #52606d; }
-table.matrix th.comp { min-width: 2.3em; text-align: center; }
-table.matrix td.c { text-align: center; width: 2.3em; height: 1.7em; font-weight: 700; }
-table.matrix td.c.b1 { background: #f5f7fa; }
-td.lvl-1 { background: #dbe9f6; color: #0b2545; }
-td.lvl-2 { background: #7fb0dc; color: #0b2545; }
-td.lvl-3 { background: #1d4e89; color: #fff; }
-td.lvl.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.7) 3px 6px); }
-td.lvl-3.proposed { background-image: repeating-linear-gradient(135deg, transparent 0 3px, rgba(255,255,255,.45) 3px 6px); }
-td.lvl.proposed { font-style: italic; }
-a.cell-edit { display: block; min-height: 1.3em; color: inherit; text-decoration: none; }
-a.cell-edit:hover, a.cell-edit:focus-visible { outline: 2px solid #f6c343; background: #fff8; }
-.flash { background: #e5f4ea; border-left: 4px solid #2e7d4f; padding: .5rem .8rem; }
-.edit-hint { background: #fff8e1; border-left: 4px solid #f6c343; padding: .3rem .8rem; }
-table.matrix td.mod-label { min-width: 15rem; }
-table.matrix th.mod-code { text-align: left; white-space: nowrap; }
-table.matrix th.mod-code a { color: inherit; }
-table.matrix .num { text-align: right; font-variant-numeric: tabular-nums; }
-table.matrix td.total { font-weight: 700; background: #f5f7fa; }
-table.matrix tr.period th { text-align: left; background: #1f2933; color: #fff; font-weight: 600; padding: .25rem .5rem; }
-table.matrix tbody tr:hover td, table.matrix tbody tr:hover th { outline: 1px solid #1d4e8955; }
-table.matrix tfoot th { text-align: right; font-weight: 600; background: #f5f7fa; }
-table.matrix tfoot td { background: #f5f7fa; }
-table.matrix td.small { font-size: .72rem; color: #52606d; }
-table.matrix td.block-hours { text-align: center; font-weight: 700; }
-.flag { color: #b42318; font-weight: 700; }
-th.uncovered, td.uncovered, td.uncovered-col { background: repeating-linear-gradient(45deg, #fde8e8, #fde8e8 4px, #fff 4px, #fff 8px) !important; color: #b42318; }
-tr.empty td, tr.empty th { background: #fde8e8 !important; }
-tr.empty td.mod-label { font-style: italic; }
-p.ok { color: #1e6b3a; }
-.keys { display: grid; grid-template-columns: minmax(16rem, 1fr) 2fr; gap: 2rem; }
-ul.levels { list-style: none; padding: 0; } ul.levels li { margin: .3rem 0; font-size: .88rem; }
-dl.key { font-size: .82rem; margin: 0; } dl.key dt { font-weight: 700; margin-top: .5rem; } dl.key dd { margin: 0 0 0 1rem; }
-@page { size: A4 landscape; margin: 9mm; }
-@media print {
-  body { font-size: 9pt; }
-  p.lead { display: none; }
-  .matrix-wrap { overflow: visible; }
-  table.matrix { font-size: 7pt; width: 100%; line-height: 1.15; }
-  table.matrix th, table.matrix td { padding: .5pt 2pt; }
-  table.matrix td.c { height: auto; }
-  h1 { font-size: 13pt; margin: 0 0 2pt; }
-  .block-label { font-size: 6pt; }
-  table.matrix td.mod-label { min-width: 0; }
-  table.matrix thead { display: table-header-group; }
-  table.matrix tr { page-break-inside: avoid; }
-  .keys { display: block; page-break-before: always; }
-}
-"""
 
 
 def matrix_csv(store: Store, lang: str = "fr") -> str:

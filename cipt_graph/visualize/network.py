@@ -2,8 +2,9 @@
 
 Nodes are modules, competencies, blocks, activities and target jobs (their IRIs are the node ids);
 edges are the coverage links (module → competency, weighted by level), ``skos:broader``
-(competency → block), ``cipt:requiresCompetency`` (activity → competency) and
-``cipt:involvesActivity`` (job → activity).
+(competency → block), ``cipt:requiresCompetency`` (activity → competency),
+``cipt:involvesActivity`` (job → activity), the module → objective and module → activity links
+(``cipt:ObjectiveCoverage``, ``cipt:ActivityCoverage``), each proposed or validated.
 
 pyvis 0.3.2 references CDNs (bootstrap, vis-network) in every mode of its own template, so the
 page is not pyvis's template: pyvis shapes the nodes, edges and options, and the vis-network
@@ -24,7 +25,7 @@ from ..store import Store
 from .data import hours_text, records, shorten
 from .i18n import UI, tr
 from .network_layout import (COLUMN_PX, COLUMN_WIDTH, COLUMN_X, DEFAULT_SCALE, FONT, GAP_PX, LABEL_CHARS, ROW,
-                             _of_kind, filter_keys, layout_network, module_height)
+                             _module_height, _of_kind, filter_keys, label_lines, layout_network, module_height)
 from .page import Links, render_page
 
 if TYPE_CHECKING:  # imported when a network is built: `cipt serve` starts without it
@@ -54,12 +55,14 @@ VIS_VERSION = "vis-9.1.2"
 
 def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
     """The coverage network, from the named queries ``modules``, ``hours_per_block``,
-    ``hours_per_competency``, ``coverage_matrix``, ``module_objectives`` and ``job_paths``.
+    ``hours_per_competency``, ``coverage_matrix``, ``module_objectives``, ``job_paths`` and
+    ``module_links`` (each scoped to the programme of :func:`.data.programme_scope`).
 
     Node attributes: ``kind``, ``code``, ``label``, ``hours`` and, for modules, ``period``,
-    ``sequence``; for competencies, ``block``. Edge attributes: ``kind`` (``covers``, ``broader``,
-    ``requires``, ``involves``, ``serves``: module → objective) and, for coverage, ``level``, ``rank``, ``level_label``,
-    ``rationale``.
+    ``sequence``, ``lines`` (the lines its whole label takes in its box); for competencies,
+    ``block``. Edge attributes: ``kind`` (``covers``, ``broader``, ``requires``, ``involves``,
+    ``serves``: module → objective, ``prepares``: module → activity), ``status`` for the mapping's
+    links and, for coverage, ``level``, ``rank``, ``level_label``, ``rationale``.
     """
     import networkx as nx
 
@@ -93,7 +96,21 @@ def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
                            label=r["competency_label"], hours=0, block=None)
         graph.add_edge(r["job"], r["activity"], kind="involves")
         graph.add_edge(r["activity"], r["competency"], kind="requires")
+    for r in records(store, "module_links", lang=lang):
+        if r["link_kind"] != "activity" or r["module"] not in graph:
+            continue
+        if r["target"] not in graph:  # an activity no target job involves
+            graph.add_node(r["target"], kind="activity", code=r["target_code"], label=r["target_label"] or r["target_code"])
+        graph.add_edge(r["module"], r["target"], kind="prepares", rationale=r["rationale"] or "",
+                       status="validated" if r["status"] == "validated" else "proposed")
+    for m in _of_kind(graph, "module"):
+        graph.nodes[m]["lines"] = label_lines(_module_label(graph.nodes[m], lang))
     return graph
+
+
+def _module_label(data: dict, lang: str) -> str:
+    """A module's label in its box: code, whole label, hours (``M01 Communication publique · 20 h``)."""
+    return f"{data['code']} {data['label']} ·\u00a0{hours_text(data['hours'], lang)}\u00a0h"
 
 
 def _block_colours(graph: nx.DiGraph) -> dict[str, str]:
@@ -117,8 +134,8 @@ def _node_style(graph: nx.DiGraph, node: str, colours: dict[str, str], lang: str
     kind, code, label = data["kind"], data["code"], data["label"]
     if kind == "module":
         style = KIND_STYLE["module"]
-        return {"label": f"{code} {shorten(label, LABEL_CHARS['module'])} ·\u00a0{hours_text(data['hours'], lang)}\u00a0h",
-                **_box(kind), "heightConstraint": {"minimum": module_height(data["hours"]) - BOX_EXTRA, "valign": "middle"},
+        return {"label": _module_label(data, lang),
+                **_box(kind), "heightConstraint": {"minimum": _module_height(graph, node) - BOX_EXTRA, "valign": "middle"},
                 "color": {"background": style["background"], "border": style["border"]},
                 "font": {"color": style["font"], "align": "left"}}
     if kind == "competency":
@@ -150,6 +167,7 @@ def to_pyvis(graph: nx.DiGraph, pos: dict[str, tuple[float, float]], links: Link
                      kind=data["kind"], code=data["code"], full=data["label"], href=links.resource(node),
                      hours=data.get("hours"), period=data.get("period"), order=data.get("sequence"),
                      f_blocks=keys[node]["blocks"], f_jobs=keys[node]["jobs"], f_periods=keys[node]["periods"],
+                     f_activities=keys[node]["activities"],
                      **style)
     for u, v, data in graph.edges(data=True):
         kind = data["kind"]
@@ -165,6 +183,13 @@ def to_pyvis(graph: nx.DiGraph, pos: dict[str, tuple[float, float]], links: Link
         elif kind == "broader":
             colour = colours.get(graph.nodes[v]["code"], "#7b8794")
             edge.update(width=4.0, color={"color": colour, "highlight": colour, "opacity": 0.9})
+        elif kind == "prepares":
+            # Module → activity: thin, amber like the activities, dashed while proposed.
+            status = data["status"]
+            edge.update(width=2.0, dashes=[3, 5] if status == "proposed" else False, status=status,
+                        title=f"{graph.nodes[u]['code']} → {graph.nodes[v]['code']} · {tr(lang, 'status.' + status)}"
+                              f"\n{data['rationale']}".strip(),
+                        color={"color": "#b7791f", "highlight": "#8a5a00", "opacity": 0.45})
         elif kind == "serves":
             status = "validated" if data.get("status") == "validated" else "proposed"
             edge.update(width=2.4, dashes=[6, 6] if status == "proposed" else False, status=status,
@@ -226,13 +251,14 @@ def render_network(store: Store, lang: str, links: Links) -> str:
     colours = _block_colours(graph)
     blocks = sorted((graph.nodes[b]["code"], graph.nodes[b]["label"]) for b in _of_kind(graph, "block"))
     jobs = sorted((graph.nodes[j]["code"], graph.nodes[j]["label"]) for j in _of_kind(graph, "job"))
+    activities = sorted((graph.nodes[a]["code"], graph.nodes[a]["label"]) for a in _of_kind(graph, "activity"))
     periods = sorted({(graph.nodes[m]["period"], graph.nodes[m]["period_label"] or graph.nodes[m]["period"])
                       for m in _of_kind(graph, "module") if graph.nodes[m]["period"]})
-    top = min((y - module_height(graph.nodes[n].get("hours")) / 2 if graph.nodes[n]["kind"] == "module" else y - ROW / 2)
+    top = min((y - _module_height(graph, n) / 2 if graph.nodes[n]["kind"] == "module" else y - ROW / 2)
               for n, (_, y) in pos.items()) - 70
     headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()]
     for code, plabel in periods:
-        first = min((pos[m][1] - module_height(graph.nodes[m]["hours"]) / 2 for m in _of_kind(graph, "module")
+        first = min((pos[m][1] - _module_height(graph, m) / 2 for m in _of_kind(graph, "module")
                      if graph.nodes[m]["period"] == code))
         headings.append({"x": COLUMN_X["module"], "y": first - 14, "text": plabel, "small": True})
     ui = {k: v for k, v in UI[lang].items() if isinstance(v, str)}
@@ -242,8 +268,12 @@ def render_network(store: Store, lang: str, links: Links) -> str:
     filters = "".join([
         _select("block", tr(lang, "filter.block"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in blocks]),
         _select("job", tr(lang, "filter.job"), tr(lang, "filter.all"), [(c, f"{c} — {shorten(t, 48)}") for c, t in jobs]),
+        _select("activity", tr(lang, "filter.activity"), tr(lang, "filter.all_f"),
+                [(c, f"{c} — {shorten(t, 48)}") for c, t in activities]),
         _select("period", tr(lang, "filter.period"), tr(lang, "filter.all_f"), periods),
     ])
+    filters += (f'<label class="check"><input type="checkbox" id="show-prepares" checked> '
+                f'{escape(tr(lang, "filter.prepares"))}</label>')
     order = sorted(colours)
     legend = "".join(f'<span class="chip blk-{order.index(c) % len(BLOCK_COLOURS)}">{escape(c)}</span>'
                      for c, _ in blocks)
@@ -255,6 +285,7 @@ def render_network(store: Store, lang: str, links: Links) -> str:
     legend += (f'<span class="edge-key status-key">{escape(tr(lang, "legend.status"))}{colon}'
                + "".join(f'<i class="st-{s}" data-status="{s}"></i>{escape(tr(lang, "status." + s))}'
                          for s in ("validated", "proposed")) + "</span>")
+    legend += (f'<span class="edge-key"><i class="prepares"></i>{escape(tr(lang, "legend.prepares"))}</span>')
     body = f"""<p class="lead">{escape(tr(lang, "graph.lead"))}</p>
 <div class="toolbar no-print" role="group">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
 {_node_picker(graph, lang)}

@@ -46,6 +46,8 @@ class Links:
         account: the signed-in reader, ``(name shown, role)`` (``reader``, ``editor`` or
             ``validator``): the header names them, with a sign-out button. None: anonymous.
         csrf: the CSRF token of the sign-out form (with ``account``).
+        here: the page's own path and query (with ``account``): the sign-out form sends it as
+            ``next``, so that signing out comes back to this page.
         sign_in: where the header's "Se connecter" link points, when an anonymous reader may sign
             in (a service with accounts that accepts changes); None: no link.
     """
@@ -57,6 +59,7 @@ class Links:
     editable: bool = False
     account: tuple[str, str] | None = None
     csrf: str = ""
+    here: str = ""
     sign_in: str | None = None
 
     def url(self, path: str, lang: str | None, **params: str) -> str:
@@ -118,8 +121,21 @@ header.top { display: flex; align-items: center; gap: 1.5rem; padding: .6rem 1.5
 header.top .brand { font-weight: 700; font-size: 1.05rem; color: #fff; text-decoration: none; }
 header.top .brand small { display: block; font-weight: 400; font-size: .78rem; opacity: .85; }
 header.top nav { display: flex; gap: .25rem; flex-wrap: wrap; flex: 1; }
-header.top nav a { color: #fff; text-decoration: none; padding: .3rem .55rem; border-radius: 4px; }
+header.top nav a { color: #fff; text-decoration: none; padding: .3rem .55rem; border-radius: 4px; white-space: nowrap; }
+header.top #signed-in { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 15rem; }
 @media (max-width: 1500px) { header.top .brand small { display: none; } header.top { gap: 1rem; } }
+/* A laptop (1280 px): the whole header on one line, signed in or not, in either language. */
+@media (max-width: 1400px) {
+  header.top { gap: .6rem; padding: .5rem .9rem; font-size: 14px; }
+  header.top nav { gap: 0; }
+  header.top nav a { padding: .3rem .42rem; }
+  header.top .team-account { font-size: .8rem; gap: .35rem; }
+  header.top .team-account button, header.top .team-account a { padding: .15rem .4rem; }
+  header.top #signed-in { max-width: 11rem; }
+  header.top a.lang { padding: .2rem .45rem; }
+}
+/* Narrower: the navigation wraps under the brand, each link whole. */
+@media (max-width: 1100px) { header.top nav { flex-basis: 100%; order: 3; } }
 header.top nav a:hover { background: rgba(255,255,255,.15); }
 header.top nav a[aria-current="page"] { background: #fff; color: #1d4e89; font-weight: 600; }
 header.top a.lang { color: #fff; border: 1px solid rgba(255,255,255,.6); padding: .25rem .6rem; border-radius: 4px; text-decoration: none; font-size: .85rem; }
@@ -227,11 +243,12 @@ def _account(lang: str, links: Links) -> str:
         return ""
     if links.account is not None:
         name, role = links.account
-        return (f'<div class="team-account"><span id="signed-in">{escape(name)} '
-                f'({escape(tr(lang, "account.role." + role))})</span>'
+        who = f'{name} ({tr(lang, "account.role." + role)})'
+        return (f'<div class="team-account"><span id="signed-in" title="{escape(who)}">{escape(who)}</span>'
                 f'<form method="post" action="/logout"><input type="hidden" name="csrftoken" value="{escape(links.csrf)}">'
                 f'<input type="hidden" name="lang" value="{escape(lang)}">'
-                f'<button type="submit">{escape(tr(lang, "account.sign_out"))}</button></form></div>\n  ')
+                + (f'<input type="hidden" name="next" value="{escape(links.here)}">' if links.here else "")
+                + f'<button type="submit">{escape(tr(lang, "account.sign_out"))}</button></form></div>\n  ')
     if links.sign_in:
         return (f'<div class="team-account"><a id="sign-in" href="{escape(links.sign_in)}">'
                 f'{escape(tr(lang, "account.sign_in"))}</a></div>\n  ')
@@ -293,7 +310,12 @@ def render_page(
         # A file has no headers: its policy is a <meta> allowing exactly its own inline files.
         policy = file_policy([asset_text(n) for n in ("page.css", *styles)], [asset_text(n) for n in script_files])
         policy = f'<meta http-equiv="Content-Security-Policy" content="{escape(policy)}">\n'
-    head = "\n".join(style(n) for n in ("page.css", *styles)) + head
+    from .static import favicon_bytes
+
+    icon = ("data:image/x-icon;base64," + base64.b64encode(favicon_bytes()).decode("ascii")
+            if links.standalone else "/favicon.ico")
+    head = (f'<link rel="icon" href="{icon}" sizes="16x16 32x32">\n'
+            + "\n".join(style(n) for n in ("page.css", *styles)) + head)
     tail = []
     if data is not None:
         tail.append(f'<script id="{escape(data[0])}" type="application/json">{json_for_script(data[1])}</script>')

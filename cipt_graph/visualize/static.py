@@ -21,12 +21,12 @@ def _package_asset(name: str) -> str:
 
 def _sources() -> dict:
     # Imported here: the page modules import ``page``, which imports this module lazily.
-    from . import dashboard, jobs, matrix, network, page
+    from . import dashboard, jobs, network, page
 
     return {
         "page.css": lambda: page.CSS,
         "dashboard.css": lambda: dashboard.DASHBOARD_CSS,
-        "matrix.css": lambda: matrix.MATRIX_CSS,
+        "matrix.css": lambda: _package_asset("matrix.css"),
         "jobs.css": lambda: jobs.JOBS_CSS,
         "network.css": lambda: _package_asset("network.css") + network.legend_css(),
         "network.js": lambda: _package_asset("network.js"),
@@ -48,6 +48,13 @@ def asset_text(name: str) -> str:
         KeyError: no such file.
     """
     return _sources()[name]()
+
+
+@lru_cache(maxsize=1)
+def favicon_bytes() -> bytes:
+    """The site's icon (an ICO of 16 and 32 px: a small graph on the header's blue), which the
+    service answers at ``/favicon.ico`` and the files of ``cipt viz`` carry as a ``data:`` URI."""
+    return (resources.files("cipt_graph.visualize") / "assets" / "favicon.ico").read_bytes()
 
 
 def asset_media_type(name: str) -> str:

@@ -94,7 +94,14 @@
     return safeHref(iri);
   }
 
-  function cell(term) {
+  // A status the named queries give as a word (validated, proposed, inferred…): its label in the
+  // page's language, in the columns that hold statuses (status, rome_status…). Downloads stay raw.
+  function statusLabel(column, term) {
+    if (!/(^|_)status$/.test(column) || (term.datatype && !/#string$/.test(term.datatype))) return null;
+    return Object.prototype.hasOwnProperty.call(data.statuses, term.value) ? data.statuses[term.value] : null;
+  }
+
+  function cell(term, column) {
     var td = el("td");
     if (!term) return td;
     if (term.type === "uri") {
@@ -108,19 +115,31 @@
     } else {
       var dt = term.datatype || "";
       var value = term.value;
+      var status = statusLabel(column, term);
+      if (status !== null) {
+        td.appendChild(el("span", { "class": "status-word", "data-status": term.value }, status));
+        return td;
+      }
       if (/#(decimal|double|float|integer|int|long)$/.test(dt) && value !== "" && !isNaN(Number(value))) {
         value = new Intl.NumberFormat(data.lang, { maximumFractionDigits: 2 }).format(Number(value));
         td.className = "num";
       } else if (/#boolean$/.test(dt)) {
         value = value === "true" ? t.yes : t.no;
       }
+      var tag = term["xml:lang"] || "";
+      // A literal reads as text; one in another language than the page's says which, discreetly.
+      var other = tag && tag.toLowerCase().split("-")[0] !== data.lang;
+      var attrs = {};
+      if (tag) attrs.lang = tag;
       if (value.length > 90) {
         // Long text (a rationale, a definition): three lines, the whole on hover.
-        td.appendChild(el("span", { "class": "clamp", title: value }, value));
-      } else {
-        td.textContent = value;
+        attrs["class"] = "clamp";
+        attrs.title = value;
       }
-      if (term["xml:lang"]) td.appendChild(el("span", { "class": "lang-tag" }, "@" + term["xml:lang"]));
+      td.appendChild(el("span", attrs, value));
+      if (other) {
+        td.appendChild(el("span", { "class": "lang-tag", title: t.language + " " + tag }, tag));
+      }
     }
     return td;
   }
@@ -135,7 +154,7 @@
     var body = tbl.appendChild(el("tbody"));
     json.results.bindings.forEach(function (row) {
       var tr = el("tr");
-      vars.forEach(function (v) { tr.appendChild(cell(row[v])); });
+      vars.forEach(function (v) { tr.appendChild(cell(row[v], v)); });
       body.appendChild(tr);
     });
     return tbl;

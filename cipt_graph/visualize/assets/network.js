@@ -14,6 +14,7 @@
   var picker = document.getElementById("node-picker");
   var focusButton = document.getElementById("focus-toggle");
   var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-filter]"));
+  var showPrepares = document.getElementById("show-prepares");
   var original = {}, home = {}, shortLabel = {}, widths = {};
   DATA.nodes.forEach(function (n) {
     home[n.id] = { x: n.x, y: n.y };
@@ -124,7 +125,11 @@
                                         "data-status": it.edge.status || "", title: it.edge.title }, it.edge.level));
       }
       button.appendChild(document.createTextNode(it.node.code + " " + it.node.full));
-      button.addEventListener("click", function () { select(it.node.id); });
+      if (!it.edge.level && it.edge.status === "proposed") {
+        button.appendChild(el("span", { "class": "status-note", "data-status": "proposed", title: it.edge.title },
+                              " (" + UI["status.proposed"] + ")"));
+      }
+      button.addEventListener("click", function () { select(it.node.id); if (!focused) reveal(it.node.id); });
       li.appendChild(button);
       ul.appendChild(li);
     });
@@ -147,12 +152,14 @@
     if (n.kind === "module") {
       section(details, UI["details.covers"], linked(id, "covers", true), true);
       section(details, UI["details.objectives"], linked(id, "serves", true), true);
+      section(details, UI["details.prepares"], linked(id, "prepares", true), true);
     } else if (n.kind === "competency") {
       section(details, UI["details.covered_by"], linked(id, "covers", false), false);
       section(details, UI["details.required_by"], linked(id, "requires", false), false);
     } else if (n.kind === "block") {
       section(details, UI["details.competencies"], linked(id, "broader", false), false);
     } else if (n.kind === "activity") {
+      section(details, UI["details.prepared_by"], linked(id, "prepares", false), false);
       section(details, UI["details.needs"], linked(id, "requires", true), true);
       section(details, UI["details.jobs"], linked(id, "involves", false), false);
     } else if (n.kind === "job") {
@@ -164,12 +171,17 @@
     if (href) details.appendChild(el("a", { "class": "resource", href: href }, UI["details.open"] + " →"));
     else details.appendChild(el("p", { "class": "iri-text" }, id));
   }
-  function fullLabel(n) { return n.code + " " + n.full; }
+  // A module's box already holds its whole label (and its hours), wrapped on several lines.
+  function fullLabel(n) { return n.kind === "module" ? shortLabel[n.id] : n.code + " " + n.full; }
   var selected = null, focused = false;
   function neighbours(id) {
-    var keep = {};
+    // Linked by an edge that is drawn: not by a module → activity link while they are switched off.
+    var keep = {}, prepares = !showPrepares || showPrepares.checked;
     keep[id] = true;
-    network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
+    network.getConnectedEdges(id).forEach(function (eid) {
+      var e = edges.get(eid);
+      if (e && (prepares || e.kind !== "prepares")) { keep[e.from] = true; keep[e.to] = true; }
+    });
     return keep;
   }
   function paint(id) {
@@ -289,8 +301,44 @@
       announce(UI["filter.cleared"].replace("{node}", n.code));
     }
     select(id);
-    if (!focused) network.focus(id, { scale: Math.max(network.getScale(), MIN_SCALE), animation: false });
+    if (!focused) reveal(id);
   });
+
+  // --- a chosen node in view: it and its shown neighbours, in the part of the canvas on screen ----
+  function reveal(id) {
+    var ids = Object.keys(neighbours(id)).filter(function (n) { return !nodes.get(n).hidden; });
+    var box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
+    ids.forEach(function (n) {
+      var b = network.getBoundingBox(n);
+      box.left = Math.min(box.left, b.left); box.right = Math.max(box.right, b.right);
+      box.top = Math.min(box.top, b.top); box.bottom = Math.max(box.bottom, b.bottom);
+    });
+    var own = network.getBoundingBox(id);
+    // The canvas may be taller than the window: bring it on screen when little of it shows.
+    var rect = container.getBoundingClientRect();
+    var shown = Math.min(rect.bottom, window.innerHeight) - Math.max(rect.top, 0);
+    if (shown < Math.min(320, container.clientHeight)) {
+      container.scrollIntoView({ block: "start" });
+      rect = container.getBoundingClientRect();
+    }
+    var visTop = Math.max(rect.top, 0), visBottom = Math.min(rect.bottom, window.innerHeight);
+    var cw = container.clientWidth, ch = container.clientHeight, vh = Math.max(visBottom - visTop, 1);
+    var offset = visTop - rect.top, margin = 16;
+    var w = box.right - box.left, h = box.bottom - box.top;
+    var scale = Math.min((cw - 2 * margin) / w, (vh - 2 * margin) / h, 1.0);
+    if (scale < MIN_SCALE) scale = MIN_SCALE;
+    // The middle of the neighbourhood, moved (when it does not fit) so that the node stays in view.
+    function centre(lo, hi, ownLo, ownHi, room) {
+      var c = (lo + hi) / 2, half = room / scale / 2 - margin / scale;
+      if (hi - lo <= 2 * half) return c;
+      return Math.min(Math.max(c, ownHi - half), ownLo + half);
+    }
+    var x = centre(box.left, box.right, own.left, own.right, cw);
+    var y = centre(box.top, box.bottom, own.top, own.bottom, vh);
+    y -= (offset + vh / 2 - ch / 2) / scale;
+    network.moveTo({ position: { x: x, y: y }, scale: scale, animation: false });
+    container.setAttribute("data-revealed", id);
+  }
   var statusBox = document.getElementById("network-status");
   function announce(text) { if (statusBox) statusBox.textContent = text; }
 
@@ -303,11 +351,15 @@
     var visible = [];
     nodes.update(nodes.get().map(function (n) {
       var ok = (!f.block || n.f_blocks.indexOf(f.block) >= 0) && (!f.job || n.f_jobs.indexOf(f.job) >= 0) &&
-               (!f.period || n.f_periods.indexOf(f.period) >= 0);
+               (!f.period || n.f_periods.indexOf(f.period) >= 0) &&
+               (!f.activity || n.f_activities.indexOf(f.activity) >= 0);
       if (ok) { shown[n.id] = true; visible.push(n.id); }
       return { id: n.id, hidden: !ok };
     }));
-    edges.update(edges.get().map(function (e) { return { id: e.id, hidden: !(shown[e.from] && shown[e.to]) }; }));
+    var prepares = !showPrepares || showPrepares.checked;
+    edges.update(edges.get().map(function (e) {
+      return { id: e.id, hidden: !(shown[e.from] && shown[e.to]) || (e.kind === "prepares" && !prepares) };
+    }));
     container.setAttribute("data-visible", String(visible.length));
     announce("");
     if (!keepSelection) { clearSelection(); show(visible); }
@@ -318,6 +370,8 @@
     if (refit === false) return;
   }
   selects.forEach(function (s) { s.addEventListener("change", function () { applyFilters(false); }); });
+  // Module → activity links shown or not: a change of what is drawn, like a filter.
+  if (showPrepares) showPrepares.addEventListener("change", function () { applyFilters(false); });
   document.getElementById("filter-reset").addEventListener("click", function () { resetFilters(true); });
 
   // --- zoom: buttons and keys (+, -, 0) ----------------------------------------------------------
