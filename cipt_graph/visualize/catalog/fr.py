@@ -155,7 +155,7 @@ MESSAGES = {
     "matrix.upload_workbook": "Déposer un classeur modifié",
     "matrix.readme_sheet": "Lisez-moi",
     "matrix.readme_view": "Ce classeur est une vue de la matrice, pour la lecture et l'impression : il ne se réimporte pas.",
-    "matrix.readme_edit": "Pour modifier la cartographie : connecté·e avec un compte « édition », page Matrice, « Télécharger le classeur modifiable » (/edit/workbook.xlsx), puis rapportez-le par « Déposer un classeur modifié » (/edit/upload).",
+    "matrix.readme_edit": "Pour modifier la cartographie : connecté·e avec un compte « éditeur » ou « validateur », page Matrice, « Télécharger le classeur modifiable » (/edit/workbook.xlsx), puis rapportez-le par « Déposer un classeur modifié » (/edit/upload).",
     "matrix.readme_cli": "En ligne de commande : cipt export-matrix --data DOSSIER --out matrice.xlsx, puis cipt import-matrix matrice.xlsx --data DOSSIER.",
     "matrix.edit_cell": "Modifier la cellule {module} × {competency}",
     "matrix.edit_add": "Ajouter un lien {module} × {competency}",
