@@ -142,6 +142,19 @@ def test_read_only_and_allow_writes_contradict(ws):
     assert "--read-only" in done.stderr, done.stderr
 
 
+def test_an_unreadable_accounts_file_stops_the_start_unless_read_only(tmp_path):
+    """The owner opted in but the file does not read: said before serving (exit 2, the file
+    named), not found out by a sign-in page that never comes; --read-only never reads it."""
+    root = tmp_path / "ws"
+    assert run_cli("init", str(root)).returncode == 0
+    (root / "accounts.json").write_text('{"accounts": [', encoding="utf-8")
+    done = run_cli("serve", "--data", str(root), "--port", "0")
+    assert done.returncode == 2 and "accounts.json" in done.stderr
+    assert "le fichier des comptes n'est pas valide" in done.stderr, done.stderr
+    with serving(["--data", str(root), "--read-only"], tmp_path / "ro.log") as server:
+        assert httpx.get(f"{server.url}/login", timeout=60).status_code == 404
+
+
 def test_allow_writes_adds_the_imports_to_sign_in(ws, tmp_path):
     with serving(["--data", str(ws), "--allow-writes"], tmp_path / "rw.log", {**writer_env(), **FRENCH_LOG}) as server:
         assert "connexion ouverte : 3 comptes, modifications depuis le navigateur, et imports" in server.log()
