@@ -114,12 +114,13 @@ def test_read_only_turns_sign_in_off_and_writes_nothing(site, ws, tmp_path):
                                               "password": USERS["edith"][1]})
         assert signing.status_code == 404
         client.close()
-    # Without a secret in the environment either: nothing written (no .session-secret made).
+    # Without a secret in the environment either, --read-only given as CIPT_READ_ONLY=1: nothing
+    # written (no .session-secret made).
     fresh = tmp_path / "fresh"
     assert run_cli("init", str(fresh)).returncode == 0
     th.add_user(fresh, "edith", "editor", USERS["edith"][1])
     untouched = tree_digest_of(fresh)
-    with serving(["--data", str(fresh), "--read-only"], tmp_path / "ro2.log") as server:
+    with serving(["--data", str(fresh)], tmp_path / "ro2.log", {"CIPT_READ_ONLY": "1"}) as server:  # (its variable)
         assert httpx.get(f"{server.url}/login", timeout=60).status_code == 404
         assert httpx.get(f"{server.url}/matrix", timeout=120).status_code == 200
     assert tree_digest_of(fresh) == untouched and not (fresh / ".session-secret").exists()
@@ -135,6 +136,23 @@ def test_read_only_and_allow_writes_contradict(ws):
     done = run_cli("serve", "--data", str(ws), "--allow-writes", "--port", "0")
     assert done.returncode == 2 and "CIPT_WRITE_TOKEN" in done.stderr
     assert "les personnes qui se connectent avec un compte n'ont besoin ni de l'un ni de l'autre" in done.stderr
+    # Several workers, each with its own copy of the data, would not see one another's changes.
+    done = run_cli("serve", "--data", str(ws), "--workers", "2", "--port", "0")
+    assert done.returncode == 2 and "des comptes dans l'espace de travail, avec plusieurs --workers" in done.stderr
+    assert "--read-only" in done.stderr, done.stderr
+
+
+def test_an_unreadable_accounts_file_stops_the_start_unless_read_only(tmp_path):
+    """The owner opted in but the file does not read: said before serving (exit 2, the file
+    named), not found out by a sign-in page that never comes; --read-only never reads it."""
+    root = tmp_path / "ws"
+    assert run_cli("init", str(root)).returncode == 0
+    (root / "accounts.json").write_text('{"accounts": [', encoding="utf-8")
+    done = run_cli("serve", "--data", str(root), "--port", "0")
+    assert done.returncode == 2 and "accounts.json" in done.stderr
+    assert "le fichier des comptes n'est pas valide" in done.stderr, done.stderr
+    with serving(["--data", str(root), "--read-only"], tmp_path / "ro.log") as server:
+        assert httpx.get(f"{server.url}/login", timeout=60).status_code == 404
 
 
 def test_allow_writes_adds_the_imports_to_sign_in(ws, tmp_path):
