@@ -61,7 +61,6 @@ INVERSE_LABELS: dict[str, dict[str, str]] = {
     _S(CIPT.developsCompetency): _t("Développée par", "Developed by"),
     _S(CIPT.exercisesActivity): _t("Exercée par", "Exercised by"),
     _S(CIPT.referentialExtent): _t("Étendue du référentiel de", "Referential extent of"),
-    _S(CIPT.validation): _t("Validation du lien", "Validation of link"),
     # Other vocabularies.
     _S(RDF.type): _t("Type de", "Type of"),
     _S(RDF.subject): _t("Sujet de l'énoncé", "Subject of statement"),
@@ -108,7 +107,6 @@ INVERSE_LABELS: dict[str, dict[str, str]] = {
     _S(PROV.wasRevisionOf): _t("Révisé par", "Revised by"),
     _S(PROV.specializationOf): _t("A pour version", "Has version"),
     _S(PROV.atLocation): _t("Emplacement de", "Location of"),
-    _S(PROV.wasAssociatedWith): _t("Auteur de la relecture", "Agent of review"),
     _S(PROV.wasInfluencedBy): _t("A influencé", "Influenced"),
     _S(PROV.wasAssociatedWith): _t("A réalisé", "Carried out"),  # a validator: the validations they made
     _S(OWL.sameAs): _t("Identique à", "Same as"),
