@@ -108,18 +108,19 @@ def legacy_id(provider: str, subject: str) -> str:
 def check_role(role: str) -> str:
     """``role`` if it is one of :data:`ROLES`; raises InputError naming the choices otherwise."""
     if role not in ROLES:
-        raise InputError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}", where="role",
-                         fr=f"rôle inconnu {role!r} : choisissez parmi {', '.join(ROLES)}")
+        raise InputError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}",
+                         fr=f"rôle inconnu {role!r} : choisissez parmi reader (lecteur), editor (éditeur), "
+                            "validator (validateur)")
     return role
 
 
 def check_password(password: str) -> str:
     """``password`` if long enough (≥ 10 characters, ≤ 1,024); raises InputError otherwise."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", where="password",
+        raise InputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
                          fr=f"le mot de passe doit avoir au moins {MIN_PASSWORD_LENGTH} caractères")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InputError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters", where="password",
+        raise InputError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters",
                          fr=f"le mot de passe doit avoir au plus {MAX_PASSWORD_LENGTH} caractères")
     return password
 
@@ -242,7 +243,7 @@ class AccountStore:
         username = username.strip()
         if not _USERNAME.match(username):
             raise InputError("a username has 1 to 64 letters, digits or . _ @ - (starting with a letter or "
-                             f"digit), got {username!r}", where="username",
+                             f"digit), got {username!r}",
                              fr="un nom d'utilisateur a de 1 à 64 lettres, chiffres ou . _ @ - (commençant par une "
                                 f"lettre ou un chiffre), reçu {username!r}")
         check_role(role)
@@ -251,7 +252,7 @@ class AccountStore:
             accounts = dict(self._read())
             key = username.casefold()
             if key in accounts and not replace:
-                raise InputError(f"the account {username!r} exists already", where="username",
+                raise InputError(f"the account {username!r} exists already",
                                  fr=f"le compte {username!r} existe déjà")
             old = accounts.get(key)
             account = Account(
@@ -269,6 +270,6 @@ class AccountStore:
             accounts = dict(self._read())
             account = accounts.pop(username.strip().casefold(), None)
             if account is None:
-                raise InputError(f"no account named {username!r}", where="username", fr=f"aucun compte nommé {username!r}")
+                raise InputError(f"no account named {username!r}", fr=f"aucun compte nommé {username!r}")
             self._write(accounts)
         return account

@@ -218,3 +218,22 @@ def plural(lang: str, count: float, forms: Mapping[str, str]) -> str:
     count as the locale writes it."""
     form = forms.get(plural_form(lang, count)) or forms["other"]
     return form.replace("{n}", number(count, lang))
+
+
+def wait(seconds: float, lang: str) -> str:
+    """A wait of ``seconds`` as people say it, never shorter than it is: ``45 secondes``, and from
+    one minute on whole minutes rounded up (``295`` → ``5 minutes``; English ``5 minutes``),
+    through Babel's ``format_timedelta`` (CLDR units)."""
+    import math
+
+    from babel.dates import format_timedelta
+
+    seconds = max(1, math.ceil(seconds))
+    if seconds >= 60:
+        seconds = math.ceil(seconds / 60) * 60
+        unit = "minute" if seconds < 3600 else "hour"
+        if unit == "hour":
+            seconds = math.ceil(seconds / 3600) * 3600
+    else:
+        unit = "second"
+    return format_timedelta(_dt.timedelta(seconds=seconds), threshold=1, granularity=unit, locale=locale(lang))

@@ -3,7 +3,7 @@
 
 The story they tell: an editor signs in, sees the matrix with its edit links, edits a cell,
 uploads a workbook with a cell error; a validator reviews the proposed links, then looks at the
-versions and a diff. Everything runs against a real ``cipt serve --allow-writes`` on a temporary
+versions and a diff. Everything runs against a real ``cipt serve --data DIR`` on a temporary
 workspace (``cipt init``) with two accounts; nothing is left behind.
 
 Usage (from the repository root, with the package and its ``test`` extra installed)::
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -48,9 +47,8 @@ def _port() -> int:
 def _serve(workspace: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIPT_")}
-    env["CIPT_WRITE_TOKEN"] = secrets.token_urlsafe(32)  # --allow-writes wants one (unused here)
     process = subprocess.Popen([sys.executable, "-m", "cipt_graph.cli", "serve", "--data", str(workspace),
-                                "--allow-writes", "--port", str(port), "--log-level", "warning"],
+                                "--port", str(port), "--log-level", "warning"],
                                stdout=open(log, "ab"), stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:

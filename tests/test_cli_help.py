@@ -132,5 +132,5 @@ def test_positionals_and_formats_are_named_in_the_language(capsys, monkeypatch):
     assert "List the named queries" not in listing and "Liste les requêtes nommées" in listing
     described = _help(capsys, monkeypatch, ["queries", "--help"])
     assert "List the named queries" not in described and "Liste les requêtes nommées" in described
-    users = _help(capsys, monkeypatch, ["users", "--help"])
-    assert "[identifiant]" in users and "username" not in users
+    users = _help(capsys, monkeypatch, ["users", "add", "--help"])
+    assert " identifiant\n" in users and "username" not in users

@@ -145,6 +145,8 @@ def _run(argv: list[str], capsys, stdin: str = "") -> tuple[int, str]:
     sys.stdin = io.StringIO(stdin)
     try:
         code = main(argv)
+    except SystemExit as stop:  # argparse's refusals (a missing argument: `cipt users remove`) exit
+        code = stop.code
     finally:
         sys.stdin = old
     captured = capsys.readouterr()

@@ -114,7 +114,8 @@ def diff_json(story, a: str, b: str) -> dict:
 
 
 def diff_text(story, a: str, b: str, lang: str = "fr") -> str:
-    return _cli_ok("diff", a, b, "--data", str(story["root"]), "--lang", lang)
+    """`cipt diff` as text, its no-break spaces (French typography: « … », 20 h) as plain spaces."""
+    return _cli_ok("diff", a, b, "--data", str(story["root"]), "--lang", lang).replace("\u00a0", " ")
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +173,8 @@ def test_activity_and_objective_links_in_text(story):
     assert "Liens module → activité (1 ajout, 1 retrait, 1 modification)" in text
     assert f"+ {story['new_a'][0]} → {story['new_a'][1]}  " in text
     assert f"- {r['module']} → {r['activity']}  " in text
-    assert f"~ {c['module']} → {c['activity']}  justification {c['rationale']} → Justification <réécrite>" in text
+    assert (f"~ {c['module']} → {c['activity']}  justification « {c['rationale']} » → « Justification <réécrite>"
+            in text), "a changed rationale shows both texts, quoted"
     assert "Liens module → objectif (1 ajout, 1 modification)" in text
     assert f"~ {v['module']} → {v['objective']}  statut proposé → validé" in text
     assert f"+ {story['new_o'][0]} → {story['new_o'][1]}  " in text and "(proposé)" in text
@@ -236,7 +238,7 @@ def test_rncp_import_in_text(story):
     assert f"+ RNCP38175  Science politique  ({story['later']})" in text
     changed = diff_text(story, story["v_rncp1"], story["v_rncp2"], "en")
     assert "Imported RNCP fiches (1 change)" in changed
-    assert f"~ RNCP38175  export {OFFICIAL.name} → {story['later']}" in changed
+    assert f"~ RNCP38175  export “{OFFICIAL.name}” → “{story['later']}”" in changed
     assert "~ BC01 ↔ RNCP38175BC01  identical competencies" in changed
 
 
@@ -267,8 +269,8 @@ def test_modules_in_json_text_and_page(story, server):
     text = diff_text(story, story["v_rncp2"], "current")
     assert "Modules (1 ajout, 1 modification)" in text
     assert "+ M99  Atelier de diff  7 h" in text
-    assert (f"~ M01  intitulé Communication publique → Communication publique & <politique>; "
-            f"heures {story['m01_hours']} → {story['m01_hours'] + 4}") in text
+    assert (f"~ M01  intitulé « Communication publique » → « Communication publique & <politique> » ; "
+            f"heures {story['m01_hours']} h → {story['m01_hours'] + 4} h") in text
     assert "- M99  Atelier de diff" in diff_text(story, "current", story["v_rncp2"])
     body = page(server, story["v_rncp2"], "current")
     mods_html = section(body, "modules")

@@ -234,8 +234,8 @@ def _spoil(ws: Path, case: str, root: Path) -> tuple[list[str], dict, str, str]:
                 "pour la version v1 illisible : fichier gzip tronqué ou endommagé", "for version v1 unreadable: ")
     if case == "bad_username":
         return (["users", "add", "marie dupont", "--password-stdin", *data], {},
-                "username: un nom d'utilisateur a de 1 à 64 lettres, chiffres ou . _ @ -",
-                "username: a username has 1 to 64 letters, digits or . _ @ -")
+                "erreur : un nom d'utilisateur a de 1 à 64 lettres, chiffres ou . _ @ -",
+                "error: a username has 1 to 64 letters, digits or . _ @ -")
     if case == "accounts_json":
         (ws / "accounts.json").write_text('{"accounts": [', encoding="utf-8")
         return (["users", "list", *data], {},
@@ -247,8 +247,8 @@ def _spoil(ws: Path, case: str, root: Path) -> tuple[list[str], dict, str, str]:
         (ws / "accounts.json").write_text(json.dumps({"accounts": [
             {"username": "marie", "role": "chef", "display_name": "Marie"}]}), encoding="utf-8")
         return (["users", "list", *data], {},
-                "le fichier des comptes n'est pas valide (role: rôle inconnu 'chef' : choisissez parmi",
-                "the accounts file is not valid (role: unknown role 'chef': choose one of")
+                "le fichier des comptes n'est pas valide (rôle inconnu 'chef' : choisissez parmi reader (lecteur)",
+                "the accounts file is not valid (unknown role 'chef': choose one of")
     if case == "case_no_certification":  # no programme at all (and so no link to check)
         (ws / "programme.ttl").unlink()
         for path in (ws / "mapping").glob("*.csv"):

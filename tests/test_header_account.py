@@ -20,7 +20,7 @@ USERS = {"edith": ("editor", "edith-secret-0001", "Édith Moreau"),
          "victor": ("validator", "victor-secret-0002", "Victor Lenoir")}
 PAGES = ("/", "/graph", "/matrix", "/jobs", "/audit", "/versions", "/review", "/sparql", "/docs",
          "/id/module/M01", "/nulle/part")
-ROLES = {"fr": {"editor": "édition", "validator": "validation"}, "en": {"editor": "editor", "validator": "validator"}}
+ROLES = {"fr": {"editor": "éditeur", "validator": "validateur"}, "en": {"editor": "editor", "validator": "validator"}}
 WORDS = {"fr": ("Se connecter", "Se déconnecter"), "en": ("Sign in", "Sign out")}
 
 

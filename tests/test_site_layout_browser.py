@@ -79,6 +79,9 @@ def test_the_signed_in_header_fits_on_one_line_at_1280_and_wraps_whole_narrower(
             assert max(p["t"] for p in got["parts"]) < min(p["b"] for p in got["parts"]), (path, got["parts"])
             assert got["width"] <= got["window"], f"{path}: the page is wider than the window"
             assert USERS[user][2] in page.inner_text("header.top")
+            # The name and the role are whole (a longer name is cut, whole on hover).
+            assert page.evaluate("() => { const e = document.getElementById('signed-in'); "
+                                 "return e.scrollWidth <= e.clientWidth + 1; }"), path
         # Narrower, the navigation wraps under the brand, every link whole and on screen.
         page.set_viewport_size({"width": 900, "height": 720})
         page.goto(f"{site.url}/review?lang={lang}")

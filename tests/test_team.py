@@ -220,10 +220,10 @@ def test_removed_account_loses_its_session_at_once(team_server, team_ws):
                    input="temporaire-secret-9\n")
     assert done.returncode == 0, done.stderr
     client = sign_in(team_server, "temp", "temporaire-secret-9")
-    assert "temp (édition)" in client.get("/review").text
+    assert "temp (éditeur)" in client.get("/review").text
     assert run_cli("users", "remove", "temp", "--data", str(team_ws)).returncode == 0
     page = client.get("/review")
-    assert "temp (édition)" not in page.text and 'action="/edit/link"' not in page.text
+    assert "temp (éditeur)" not in page.text and 'action="/edit/link"' not in page.text
 
 
 def test_bearer_token_imports_are_unaffected_by_csrf(team_server, team_ws, tmp_path):

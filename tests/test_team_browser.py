@@ -1,5 +1,6 @@
 """The team's flows in a real browser (Debian's Chromium driven by Playwright) against a real
-`cipt serve` on a workspace with accounts (issue #15): sign in, edit a cell, upload a workbook
+`cipt serve --data ws` on a workspace with accounts (issue #15; no --allow-writes and no bearer
+token: the accounts alone open sign-in): sign in, edit a cell, upload a workbook
 with an error and see it named by cell, upload a valid one, validate a link, see it in the
 versions page and the diff, sign out; an anonymous reader reaches no write; a POST without the
 CSRF token is refused.
@@ -15,7 +16,7 @@ import openpyxl
 import pytest
 
 from conftest import run_cli
-from serve_helpers import serving, writer_env
+from serve_helpers import serving
 
 USERS = {"edith": ("editor", "edith-secret-0001"), "victor": ("validator", "victor-secret-0002")}
 
@@ -43,7 +44,7 @@ def site(tmp_path_factory):
         done = run_cli("users", "add", user, "--role", role, "--password-stdin", "--data", str(workspace),
                        input=password + "\n")
         assert done.returncode == 0, done.stderr
-    with serving(["--data", str(workspace), "--allow-writes"], root / "serve.log", writer_env()) as server:
+    with serving(["--data", str(workspace)], root / "serve.log") as server:  # (no CIPT_WRITE_TOKEN)
         yield server, workspace, root
 
 

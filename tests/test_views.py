@@ -344,3 +344,17 @@ def test_matrix_workbook_carries_totals_and_highlights_gaps(gappy_store, store):
     hatched = {row[1].value for row in wb.worksheets[0].iter_rows(min_row=2) if row[1].value
                and row[2].fill.fill_type == "lightUp"}
     assert hatched == {r["module_code"] for r in records(store, "modules_without_competency")}
+
+
+def test_every_file_carries_the_site_icon_inline(viz_dir):
+    """A file of `cipt viz` loads nothing: the site's icon (the one /favicon.ico answers) is in
+    it as a data: URI (issue #15)."""
+    import base64
+
+    from cipt_graph.visualize.static import favicon_bytes
+
+    for name in FILE_NAMES.values():
+        html = (viz_dir / name).read_text(encoding="utf-8")
+        found = re.search(r'<link rel="icon" href="data:image/x-icon;base64,([A-Za-z0-9+/=]+)"', html)
+        assert found, name
+        assert base64.b64decode(found.group(1)) == favicon_bytes()

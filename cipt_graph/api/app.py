@@ -139,8 +139,12 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                        wait=max(settings.query_timeout, settings.report_timeout) + 5, offered=offered_types())
     app.add_middleware(NoteActivity, runner=runner)  # pages wanting the CPU (runner.contended)
     app.add_middleware(HeadAsGet)
-    uploads = ({path: settings.max_upload_bytes for path in (*writes_api.UPLOAD_PATHS, team_api.UPLOAD_PATH)}
-               if settings.allow_writes else {})
+    # Larger bodies only where an upload may be accepted: other systems' imports (--allow-writes),
+    # the team's workbook (not --read-only; its route refuses before reading the body unless an
+    # editor is signed in).
+    upload_paths = [*writes_api.UPLOAD_PATHS] if settings.allow_writes else []
+    upload_paths += [] if settings.read_only else [team_api.UPLOAD_PATH]
+    uploads = {path: settings.max_upload_bytes for path in upload_paths}
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     app.add_middleware(RequestFraming)
     if settings.cors_origins:

@@ -1,7 +1,11 @@
 """Sign-in for the pedagogical team: session cookies, CSRF protection, rate-limited sign-in.
 
-- Accounts come from the workspace (:mod:`cipt_graph.accounts`); the bearer token of
-  ``/api/imports/…`` stays for other systems and is unaffected.
+- Accounts come from the workspace (:mod:`cipt_graph.accounts`): a served workspace that has
+  accounts (``cipt users add``, the owner's opt-in) offers sign-in, and its editors and validators
+  change the mapping from the browser, with no bearer token and without ``--allow-writes``.
+  ``--read-only`` turns all of it off (no sign-in, nothing written to the workspace). The bearer
+  token of ``/api/imports/…`` (``--allow-writes`` + ``CIPT_WRITE_TOKEN``) stays for other systems
+  and is unaffected.
 - The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous), ``HttpOnly``,
   ``SameSite=Lax``, ``Secure`` when the service's public URL (``--base-url``) is https, valid
   8 hours. It holds the username, a key of the account's credential and a random session id: the
@@ -268,7 +272,10 @@ def close_session(request: Request) -> None:
 
 
 def install_sessions(app, workspace, base_url: str | None) -> None:
-    """Add the session and CSRF middlewares to ``app`` (call before the app starts)."""
+    """Add the session and CSRF middlewares to ``app`` (call before the app starts). A
+    ``--read-only`` service writes nothing to the workspace: its secret is per process."""
+    if getattr(getattr(app.state, "settings", None), "read_only", False):
+        workspace = None
     secure = bool(base_url and base_url.startswith("https://"))
     secret = session_secret(workspace)
     app.state.sign_in_limiter = SignInLimiter()
@@ -279,12 +286,30 @@ def install_sessions(app, workspace, base_url: str | None) -> None:
                        max_age=SESSION_SECONDS, same_site="lax", https_only=secure)
 
 
-def account_store(request: Request) -> AccountStore | None:
-    """The accounts of the served workspace, or None when nobody can sign in (shipped data, no
-    account, or an accounts file that does not read)."""
+def team_writes(request: Request) -> bool:
+    """Whether signed-in editors and validators may change the mapping on this service: a
+    workspace (not the shipped data) served without ``--read-only``. Who may sign in at all is
+    :func:`account_store`'s answer (the workspace must have accounts)."""
     workspace = getattr(request.app.state, "workspace", None)
-    if workspace is None or workspace.read_only:
+    settings = getattr(request.app.state, "settings", None)
+    return workspace is not None and not workspace.read_only and not getattr(settings, "read_only", False)
+
+
+def no_sign_in(request: Request) -> str:
+    """Why nobody can sign in here, as a key of the team's texts: ``read_only_service``
+    (``--read-only``), ``shipped_data`` (no workspace) or ``no_accounts``."""
+    workspace = getattr(request.app.state, "workspace", None)
+    if getattr(getattr(request.app.state, "settings", None), "read_only", False):
+        return "read_only_service"
+    return "shipped_data" if workspace is None or workspace.read_only else "no_accounts"
+
+
+def account_store(request: Request) -> AccountStore | None:
+    """The accounts of the served workspace, or None when nobody can sign in (shipped data, a
+    ``--read-only`` service, no account, or an accounts file that does not read)."""
+    if not team_writes(request):
         return None
+    workspace = request.app.state.workspace
     cached = getattr(request.app.state, "accounts", None)
     if cached is None:
         try:

@@ -107,6 +107,7 @@ INVERSE_LABELS: dict[str, dict[str, str]] = {
     _S(PROV.wasRevisionOf): _t("Révisé par", "Revised by"),
     _S(PROV.specializationOf): _t("A pour version", "Has version"),
     _S(PROV.atLocation): _t("Emplacement de", "Location of"),
+    _S(PROV.wasInfluencedBy): _t("A influencé", "Influenced"),
     _S(PROV.wasAssociatedWith): _t("A réalisé", "Carried out"),  # a validator: the validations they made
     _S(PROV.used): _t("Utilisé par", "Used by"),
     _S(OWL.sameAs): _t("Identique à", "Same as"),

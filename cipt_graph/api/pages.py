@@ -60,8 +60,8 @@ def site_links(request: Request, lang: str) -> Links:
 
 def account_links(request: Request, lang: str) -> dict:
     """What the header says of the reader (see :class:`Links`): the signed-in account (its name,
-    role, the sign-out form's CSRF token), else a sign-in link when the service has accounts and
-    accepts changes (none on a read-only service, nor on the sign-in page itself).
+    role, the sign-out form's CSRF token), else a sign-in link when the served workspace has
+    accounts (none on the shipped data, on a ``--read-only`` service, nor on the sign-in page).
 
     Only a request with a session cookie can be signed in, and such a request is never answered
     from nor stored in the shared cache (:mod:`.cache`); its answer says ``private, no-store``."""
@@ -74,9 +74,7 @@ def account_links(request: Request, lang: str) -> dict:
     if account is not None:
         return {"account": (account.display_name or account.username, account.role), "csrf": csrf_token(request),
                 "here": here}
-    settings = getattr(request.app.state, "settings", None)
-    if (not getattr(settings, "allow_writes", False) or request.url.path == "/login"
-            or account_store(request) is None):
+    if request.url.path == "/login" or account_store(request) is None:
         return {}
     return {"sign_in": Links().url("/login", lang, next=here)}
 

@@ -18,6 +18,7 @@ ENV = {
     "max_running_queries": "CIPT_MAX_RUNNING_QUERIES",
     "cors_origins": "CIPT_CORS_ORIGINS",
     "allow_writes": "CIPT_ALLOW_WRITES",
+    "read_only": "CIPT_READ_ONLY",
     "write_token": "CIPT_WRITE_TOKEN",
     "max_upload_bytes": "CIPT_MAX_UPLOAD_BYTES",
     "max_sparql_running": "CIPT_MAX_SPARQL_RUNNING",
@@ -48,9 +49,13 @@ class Settings:
             until Oxigraph finishes it (it cannot be interrupted), so a flood of slow queries
             gets 503 instead of piling up threads.
         cors_origins: origins allowed by CORS (``*`` for any); empty: CORS off.
-        allow_writes: accept the HTTP operations that change data (uploading a mapping
-            workbook, an RNCP export); off by default: the service is read-only.
-        write_token: the bearer token those operations need (``Authorization: Bearer …``),
+        allow_writes: accept the imports other systems send (``POST /api/imports/matrix``,
+            ``/api/imports/rncp``) with the bearer token; off by default. People signed in with
+            an account of the workspace (``cipt users add``) need neither this nor the token.
+        read_only: strictly read-only: no sign-in, no change of any kind, nothing written to
+            the workspace (not even the session secret); contradicts ``allow_writes``. Off by
+            default: a workspace with accounts offers sign-in to its editors and validators.
+        write_token: the bearer token the imports need (``Authorization: Bearer …``),
             compared in constant time; required with ``allow_writes``. Only from the
             environment (``CIPT_WRITE_TOKEN``), never a command-line argument others can see.
         max_upload_bytes: largest uploaded file (413 past it); other bodies keep ``max_body_bytes``.
@@ -76,6 +81,7 @@ class Settings:
     max_running_queries: int = 4
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     allow_writes: bool = False
+    read_only: bool = False
     write_token: str | None = field(default=None, repr=False)
     max_upload_bytes: int = 50 * 1_048_576
     max_sparql_running: int = 4
@@ -103,13 +109,18 @@ class Settings:
                 raise CiptError(f"not an http(s) URL without query: {self.base_url!r}", where="--base-url",
                                 fr=f"ce n'est pas une URL http(s) sans requête : {self.base_url!r}")
             object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        if self.allow_writes and self.read_only:
+            raise CiptError("--read-only and --allow-writes contradict each other: choose one", where="--read-only",
+                            fr="--read-only et --allow-writes se contredisent : choisissez l'un des deux")
         if self.allow_writes and len(self.write_token or "") < MIN_TOKEN_LENGTH:
-            raise CiptError(f"writes over HTTP need a bearer token of at least {MIN_TOKEN_LENGTH} characters in "
-                            "CIPT_WRITE_TOKEN (e.g. `export CIPT_WRITE_TOKEN=$(python -c 'import secrets; "
-                            "print(secrets.token_urlsafe(32))')`)", where="CIPT_WRITE_TOKEN",
-                            fr=f"les écritures par HTTP demandent un jeton d'au moins {MIN_TOKEN_LENGTH} caractères "
-                               "dans CIPT_WRITE_TOKEN (par exemple `export CIPT_WRITE_TOKEN=$(python -c 'import "
-                               "secrets; print(secrets.token_urlsafe(32))')`)")
+            raise CiptError(f"--allow-writes (the imports other systems send) needs a bearer token of at least "
+                            f"{MIN_TOKEN_LENGTH} characters in CIPT_WRITE_TOKEN (e.g. `export CIPT_WRITE_TOKEN=$(python "
+                            "-c 'import secrets; print(secrets.token_urlsafe(32))')`); people who sign in with an "
+                            "account need neither", where="CIPT_WRITE_TOKEN",
+                            fr=f"--allow-writes (les imports envoyés par d'autres systèmes) demande un jeton d'au moins "
+                               f"{MIN_TOKEN_LENGTH} caractères dans CIPT_WRITE_TOKEN (par exemple `export "
+                               "CIPT_WRITE_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')`) ; "
+                               "les personnes qui se connectent avec un compte n'ont besoin ni de l'un ni de l'autre")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
@@ -154,7 +165,7 @@ def _convert(name: str, raw: str, where: str) -> object:
             return float(raw)
         if name in ("write_token", "base_url"):
             return raw.strip()
-        if name in ("truncate_results", "allow_writes"):
+        if name in ("truncate_results", "allow_writes", "read_only"):
             if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
                 raise ValueError(raw)
             return raw.strip().lower() in ("1", "true", "yes")

@@ -11,7 +11,8 @@
 
 Every change goes through the same functions as the command line (:mod:`cipt_graph.editing`,
 ``import_matrix``): same checks, all or nothing, one version per change whose agent is the
-signed-in person. Writes need the service to run on a workspace with ``--allow-writes``.
+signed-in person. Writes need the service to run on a workspace that has accounts, without
+``--read-only`` (no bearer token, no ``--allow-writes``: those are for other systems' imports).
 Errors: 401 (not signed in; pages redirect to ``/login``), 403 (role too low, writes off, bad
 CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the field or cell named), 429 (too many failed sign-ins).
 """
@@ -36,7 +37,9 @@ from .auth import (
     close_session,
     csrf_token,
     current_account,
+    no_sign_in,
     open_session,
+    team_writes,
 )
 from .errors import cipt_text
 from .pages import html_page, page_lang, site_links, switch_href
@@ -94,10 +97,8 @@ def _need(request: Request, action: str, lang: str) -> Account:
         raise _Refusal(401, t["need_sign_in"])
     if not account.can(action):
         raise _Refusal(403, t[f"need_{action}"])
-    if action != "read":
-        workspace = getattr(request.app.state, "workspace", None)
-        if not request.app.state.settings.allow_writes or workspace is None or workspace.read_only:
-            raise _Refusal(403, t["writes_off"])
+    if action != "read" and not team_writes(request):
+        raise _Refusal(403, t["writes_off"])
     return account
 
 
@@ -120,11 +121,12 @@ async def _form(request: Request) -> dict:
 
 
 # Sign-in -----------------------------------------------------------------------------------------
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> Response:
     lang = _lang(request)
     if account_store(request) is None:
-        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=TEXT[lang]["no_accounts"])
+        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=TEXT[lang][no_sign_in(request)])
     return _render(request, "login.html.j2", lang, "sign_in", next=_local(request.query_params.get("next")),
                    username="")
 
@@ -136,14 +138,14 @@ async def login(request: Request) -> Response:
     t = TEXT[lang]
     store = account_store(request)
     if store is None:
-        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=t["no_accounts"])
+        return _render(request, "base.html.j2", lang, "sign_in", status=404, error=TEXT[lang][no_sign_in(request)])
     username = str(form.get("username", ""))[:200]
     password = str(form.get("password", ""))
     client = request.client.host if request.client else "?"
     limiter = request.app.state.sign_in_limiter
     wait = limiter.retry_after(client, username)
     if wait:
-        response = _render(request, "login.html.j2", lang, "sign_in", status=429, error=t["too_many"].format(s=wait),
+        response = _render(request, "login.html.j2", lang, "sign_in", status=429, error=t["too_many"].format(s=i18n.wait(wait, lang)),
                            next=_local(form.get("next")), username=username)
         response.headers["Retry-After"] = str(wait)
         return response

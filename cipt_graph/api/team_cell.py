@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Account
 from ..errors import CiptError, InputError
-from .auth import current_account
+from .auth import current_account, team_writes
 from .errors import cipt_text
 from .team_text import TEXT, format_number
 
@@ -28,15 +28,12 @@ router = APIRouter(include_in_schema=False)
 
 
 def matrix_editor(request: Request) -> Account | None:
-    """The signed-in account when it may edit the mapping on this service (editor role, writes
-    on, a workspace), else None: the matrix then shows no edit control."""
+    """The signed-in account when it may edit the mapping on this service (editor role, a
+    workspace served without ``--read-only``), else None: the matrix then shows no edit control."""
     account = current_account(request)
     if account is None or not account.can("edit"):
         return None
-    workspace = getattr(request.app.state, "workspace", None)
-    if not request.app.state.settings.allow_writes or workspace is None or workspace.read_only:
-        return None
-    return account
+    return account if team_writes(request) else None
 
 
 def cell_anchor(module: str, competency: str) -> str:

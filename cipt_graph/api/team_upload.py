@@ -79,6 +79,10 @@ async def upload_page(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     from ..spreadsheet import MatrixError, StaleWorkbookError, import_matrix
 
+    try:  # before the body is read: nobody but a signed-in editor gets a workbook parsed
+        _need(request, "edit", _lang(request))
+    except _Refusal as exc:
+        return _refused(request, exc, _lang(request))
     form = await request.form(max_files=1, max_fields=10)
     lang = _lang(request, dict(form))
     t = TEXT[lang]

@@ -85,14 +85,18 @@ def _authorize(request: Request) -> None:
             recent.popleft()
         if len(recent) >= TOKEN_FAILURES:
             retry = max(1, int(recent[0] + TOKEN_WINDOW - now) + 1)
-            raise ApiError(429, f"too many wrong tokens from this client: try again in {retry} s",
+            from ..i18n import wait
+
+            raise ApiError(429, f"too many wrong tokens from this client: try again in {wait(retry, 'en')}",
                            {"Retry-After": str(retry)},
-                           fr=f"trop de jetons erronés venant de ce client : réessayez dans {retry} s")
+                           fr=f"trop de jetons erronés venant de ce client : réessayez dans {wait(retry, 'fr')}")
     if not settings.allow_writes:
-        raise ApiError(403, "this service is read-only: writes over HTTP are off (start it with --allow-writes "
-                            "and a token in CIPT_WRITE_TOKEN to accept imports)",
-                       fr="ce service est en lecture seule : les écritures par HTTP sont désactivées (lancez-le avec "
-                          "--allow-writes et un jeton dans CIPT_WRITE_TOKEN pour accepter des imports)")
+        raise ApiError(403, "this service is read-only for other systems: imports over HTTP are off (start it "
+                            "with --allow-writes and a token in CIPT_WRITE_TOKEN to accept them; people change the "
+                            "mapping by signing in with an account instead)",
+                       fr="ce service est en lecture seule pour les autres systèmes : les imports par HTTP sont "
+                          "désactivés (lancez-le avec --allow-writes et un jeton dans CIPT_WRITE_TOKEN pour les "
+                          "accepter ; les personnes modifient la couverture en se connectant avec un compte)")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="cipt-graph"'}
     if scheme.lower() != "bearer" or not given.strip():

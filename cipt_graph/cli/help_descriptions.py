@@ -125,10 +125,19 @@ Chaque requête s'exécute dans un processus à part, arrêté à la limite de t
 
 Un port déjà occupé l'arrête avec le statut 2. SIGTERM ou Ctrl-C l'arrêtent en moins de 5 s.
 
-Lecture seule par défaut. --allow-writes (ou CIPT_ALLOW_WRITES=1) active les envois qui modifient
-les données (POST /api/imports/matrix, /api/imports/rncp) sur un espace de travail (--data
-DOSSIER) ; ils demandent alors `Authorization: Bearer $CIPT_WRITE_TOKEN` (le jeton n'est lu que
-dans l'environnement).
+Qui peut modifier quoi :
+  - tout le monde lit (pages, SPARQL, API), sans se connecter ;
+  - avec --data DOSSIER sur un espace de travail qui a des comptes (`cipt users add`), on se
+    connecte sur /login (« Se connecter » dans l'en-tête) ; les éditeurs modifient alors la
+    couverture (cases de la matrice, classeurs) et les validateurs valident les liens, depuis le
+    navigateur : ni option ni jeton à donner (formulaires protégés contre la falsification,
+    essais de connexion limités) ;
+  - --allow-writes (ou CIPT_ALLOW_WRITES=1) accepte en plus les imports envoyés par d'autres
+    systèmes (POST /api/imports/matrix, /api/imports/rncp) avec `Authorization: Bearer
+    $CIPT_WRITE_TOKEN` (le jeton n'est lu que dans l'environnement) ;
+  - --read-only (ou CIPT_READ_ONLY=1) sert en lecture seule stricte : pas de connexion, aucune
+    modification, rien d'écrit dans l'espace de travail. Les données livrées (sans --data) sont
+    toujours en lecture seule.
 
 Les données sont lues et vérifiées avant le démarrage du serveur : un fichier mal formé ou écrit à
 moitié l'arrête avec le statut 2 et un message qui nomme le fichier et la ligne.""",
@@ -139,9 +148,16 @@ Rôles : reader (lecteur : lit, comme les visiteurs anonymes), editor (éditeur 
 couverture, cases et classeurs), validator (validateur : valide ou rejette aussi les liens
 proposés). Les comptes sont gardés dans le fichier accounts.json de l'espace de travail (mots de
 passe hachés avec Argon2id, fichier lisible par son seul propriétaire).
+Dès qu'un espace de travail a des comptes, `cipt serve --data DOSSIER` propose de se connecter
+(voir `cipt serve --help`).
 
   cipt users add marie --role validator --data ws      demande deux fois le mot de passe
   echo "$PASSWORD" | cipt users add paul --role editor --password-stdin --data ws
   cipt users list --data ws
   cipt users remove paul --data ws""",
+    "cipt users add": """\
+Crée un compte (ou le réinitialise avec --replace) ; demande deux fois le mot de passe.
+
+  cipt users add marie --role validator --name "Marie Dupont" --data ws
+  echo "$PASSWORD" | cipt users add paul --role editor --password-stdin --data ws""",
 }

@@ -66,9 +66,9 @@ _FR: dict[str, str] = {
         "Exporte la couverture en matrice modules × compétences (XLSX à modifier, ou CSV).",
     "Check an edited matrix workbook (XLSX) and apply it to the workspace's mapping.":
         "Vérifie un classeur de matrice modifié (XLSX) et l'applique à la couverture de l'espace de travail.",
-    "List the recorded versions of the workspace: id, date, who, kind, source and link counts.":
-        "Liste les versions enregistrées de l'espace de travail : identifiant, date, auteur, nature, "
-        "source et nombre de liens.",
+    "List the recorded versions: id, date, who, kind, source, link counts and message (-m).":
+        "Liste les versions enregistrées : identifiant, date, auteur, nature, source, nombre de liens "
+        "et message (-m).",
     "Compare two versions (ids such as v2, `latest`, or `current` for the files now).":
         "Compare deux versions (identifiants comme v2, `latest`, ou `current` pour les fichiers actuels).",
     "Import France Compétences' RNCP export (XML V4.1 .xml/.zip, or CSV zip) into the workspace.":
@@ -198,14 +198,28 @@ _FR: dict[str, str] = {
         "autorise les requêtes venant d'ORIGINE (répétable ; * pour toutes) ; CORS est désactivé par défaut",
     "worker processes (default: 1; see the README's load figures before raising it)":
         "processus de service (par défaut : 1 ; voir les mesures de charge du README avant d'augmenter)",
-    "accept uploads that change data (mapping workbook, RNCP export) with a bearer token from "
-    "$CIPT_WRITE_TOKEN; off by default (read-only)":
-        "accepte les envois qui modifient les données (classeur de couverture, export RNCP) avec un "
-        "jeton (bearer) lu dans $CIPT_WRITE_TOKEN ; désactivé par défaut (lecture seule)",
+    "also accept the imports other systems send (POST /api/imports/matrix, /api/imports/rncp) with the "
+    "bearer token of $CIPT_WRITE_TOKEN; off by default. Signing in with an account needs neither":
+        "accepte aussi les imports envoyés par d'autres systèmes (POST /api/imports/matrix, "
+        "/api/imports/rncp) avec le jeton (bearer) de $CIPT_WRITE_TOKEN ; désactivé par défaut. Se "
+        "connecter avec un compte n'a besoin ni de l'un ni de l'autre",
+    "strictly read-only: no sign-in even when the workspace has accounts, no change, nothing written to "
+    "the workspace":
+        "lecture seule stricte : pas de connexion même si l'espace de travail a des comptes, aucune "
+        "modification, rien d'écrit dans l'espace de travail",
     "largest upload (default: 52428800)": "taille maximale d'un envoi (par défaut : 52428800)",
-    "what to do": "l'action",
-    "the sign-in name (add, remove)": "l'identifiant de connexion (add, remove)",
-    "what the account may do (default: editor)": "ce que le compte peut faire (par défaut : editor)",
+    "ACTION": "ACTION",
+    "Create an account (or reset one with --replace); asks for the password twice.":
+        "Crée un compte (ou le réinitialise avec --replace) ; demande deux fois le mot de passe.",
+    "Remove an account: its sessions end at once.": "Supprime un compte : ses sessions prennent fin aussitôt.",
+    "List the accounts: username, role, name shown, date of creation (never a password).":
+        "Liste les comptes : identifiant, rôle, nom affiché, date de création (jamais un mot de passe).",
+    "the sign-in name": "l'identifiant de connexion",
+    "reader (reads), editor (changes the mapping) or validator (also validates links) (default: editor)":
+        "reader (lecteur : lit), editor (éditeur : modifie la couverture) ou validator (validateur : "
+        "valide aussi les liens) (par défaut : editor)",
+    "the workspace whose accounts these are, made with `cipt init` (default: $CIPT_DATA)":
+        "l'espace de travail dont ce sont les comptes, créé avec `cipt init` (par défaut : $CIPT_DATA)",
     "the name shown in versions (default: the username)":
         "le nom affiché dans les versions (par défaut : l'identifiant)",
     "read the password from standard input": "lit le mot de passe sur l'entrée standard",

@@ -105,9 +105,10 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    """List the recorded versions of the workspace: id, date, who, kind, source and link counts."""
+    """List the recorded versions: id, date, who, kind, source, link counts and message (-m)."""
     from ..i18n import local_datetime
     from ..versions import list_versions, matching_version
+    from ..versions.record import BASELINE_MESSAGE, BASELINE_MESSAGES
 
     workspace = writable_workspace(args, "versions")
     versions = list_versions(workspace)
@@ -121,7 +122,10 @@ def cmd_versions(args: argparse.Namespace) -> int:
     head = tuple(tr(lang, "cli.versions.head").split("|"))
     rows = [(v.id, local_datetime(v.created, lang, zone=False),
              tr(lang, "cli.versions.baseline_agent") if v.kind == "baseline" else v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
-             str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", ""))) for v in versions]
+             str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", "")),
+             " ".join((BASELINE_MESSAGES.get(lang, v.message) if v.kind == "baseline" and v.message == BASELINE_MESSAGE
+                       else v.message or "").split()))
+            for v in versions]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())

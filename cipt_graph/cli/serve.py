@@ -33,9 +33,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     A port already in use stops it with exit status 2. SIGTERM or Ctrl-C stop it within 5 s.
 
-    Read-only by default. --allow-writes (or CIPT_ALLOW_WRITES=1) turns on the uploads that change
-    data (POST /api/imports/matrix, /api/imports/rncp) on a workspace (--data DIR); they then
-    need `Authorization: Bearer $CIPT_WRITE_TOKEN` (the token is only read from the environment).
+    Who may change what:
+      - anyone reads (pages, SPARQL, API), anonymously;
+      - with --data DIR on a workspace that has accounts (`cipt users add`), people sign in
+        at /login ("Se connecter" in the header); editors then change the mapping (matrix
+        cells, workbooks) and validators validate links, from the browser: no option and no
+        token needed (forms protected against forgery, sign-in attempts limited);
+      - --allow-writes (or CIPT_ALLOW_WRITES=1) also accepts the imports other systems send
+        (POST /api/imports/matrix, /api/imports/rncp) with `Authorization: Bearer
+        $CIPT_WRITE_TOKEN` (the token is only read from the environment);
+      - --read-only (or CIPT_READ_ONLY=1) serves strictly read-only: no sign-in, no change,
+        nothing written to the workspace. The shipped data (no --data) is always read-only.
 
     The data is read and checked before the server starts: a malformed or half-written file
     stops it with exit status 2 and a message naming the file and line.
@@ -50,7 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env(
             truncate_results=args.truncate_results, cors_origins=args.cors_origin or None,
-            allow_writes=args.allow_writes, base_url=args.base_url, **overrides,
+            allow_writes=args.allow_writes, read_only=args.read_only, base_url=args.base_url, **overrides,
         )
     except CiptError as exc:  # a limit out of range given on the command line: name its option
         field = getattr(exc, "field", None)
@@ -65,8 +73,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     spec = args.store or os.environ.get("CIPT_STORE") or None
     if settings.allow_writes:
         writable_workspace(args, "--allow-writes")
-        if args.workers > 1 and spec is None:
-            raise CiptError(tr(args.ui_lang, "cli.serve.shared_store"))
+    accounts = 0 if settings.read_only else _accounts(args)
+    if (settings.allow_writes or accounts) and args.workers > 1 and spec is None:
+        raise CiptError(tr(args.ui_lang, "cli.serve.shared_store"))
     store = open_data(args)  # reads and checks every data file now: exit 2 before the server starts
     config = {"data": args.data, "store": spec, "update_url": args.update_url, "gsp_url": args.gsp_url,
               "settings": settings_to_config(settings)}
@@ -75,7 +84,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # requests they carry are answered once it is built (issue #11: ready in under 1 s).
     sock = bind_socket(args.host, args.port)  # a port in use: exit 2, before saying "serving"
     lang = args.ui_lang
-    mode = tr(lang, "cli.serve.read_write" if settings.allow_writes else "cli.serve.read_only")
+    if accounts:
+        mode = tr(lang, "cli.serve.sign_in", accounts) + (
+            tr(lang, "cli.serve.imports") if settings.allow_writes else "")
+    elif settings.allow_writes:
+        mode = tr(lang, "cli.serve.imports_only")
+    else:
+        mode = tr(lang, "cli.serve.strictly_read_only" if settings.read_only else "cli.serve.read_only")
     port = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
     print(tr(lang, "cli.serve.listening", host=args.host, port=port, mode=mode,
              workers=tr(lang, "cli.serve.workers", args.workers)), file=sys.stderr, flush=True)
@@ -87,6 +102,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ[ENV_SERVE_CONFIG] = json.dumps(config)
     run_server(FACTORY, sock, workers=args.workers, log_level=args.log_level, factory=True)
     return EXIT_OK
+
+
+def _accounts(args: argparse.Namespace) -> int:
+    """How many accounts the served workspace has (0: shipped data, no accounts file); an
+    accounts file that does not read stops the start (exit 2, the file named)."""
+    from ..accounts import FILE_NAME, AccountStore
+    from ..paths import resolve_workspace
+
+    workspace = resolve_workspace(args.data)
+    if workspace.read_only or not (workspace.root / FILE_NAME).exists():
+        return 0
+    return len(AccountStore(workspace).list())
 
 
 def register(commands: CommandAdder) -> None:
@@ -120,7 +147,11 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="worker processes (default: 1; see the README's load figures before raising it)")
     p.add_argument("--allow-writes", action="store_true", default=None,
-                   help="accept uploads that change data (mapping workbook, RNCP export) with a bearer token "
-                        "from $CIPT_WRITE_TOKEN; off by default (read-only)")
+                   help="also accept the imports other systems send (POST /api/imports/matrix, /api/imports/rncp) "
+                        "with the bearer token of $CIPT_WRITE_TOKEN; off by default. Signing in with an account "
+                        "needs neither")
+    p.add_argument("--read-only", action="store_true", default=None,
+                   help="strictly read-only: no sign-in even when the workspace has accounts, no change, nothing "
+                        "written to the workspace")
     p.add_argument("--max-upload-bytes", type=int, metavar="N", help="largest upload (default: 52428800)")
     p.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), default="info")

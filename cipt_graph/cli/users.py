@@ -1,4 +1,7 @@
-"""`cipt users add|remove|list`: the accounts of the people who edit and validate the mapping."""
+"""`cipt users add|remove|list`: the accounts of the people who edit and validate the mapping.
+
+Each action is a sub-command of its own, with only the options it takes (`cipt users add --help`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ import sys
 from ..errors import CiptError
 from .common import EXIT_OK, CommandAdder, writable_workspace
 from .messages import tr, tr_name
+
+#: The help of a sub-command's --lang (the same words as every command's, see build_parser).
+_LANG_HELP = ("language of the messages: fr or en (default: the global --lang, else LANGUAGE / LC_ALL / "
+              "LC_MESSAGES / LANG, else fr)")
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -30,6 +37,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     Roles: reader (reads, as anonymous visitors do), editor (changes the mapping: cells,
     workbooks), validator (also validates or rejects proposed links). Accounts are kept in the
     workspace's accounts.json (passwords hashed with Argon2id, file readable by its owner only).
+    Once a workspace has accounts, `cipt serve --data DIR` offers sign-in (see `cipt serve --help`).
 
       cipt users add marie --role validator --data ws      asks for the password twice
       echo "$PASSWORD" | cipt users add paul --role editor --password-stdin --data ws
@@ -37,7 +45,6 @@ def cmd_users(args: argparse.Namespace) -> int:
       cipt users remove paul --data ws
     """
     from ..accounts import AccountStore
-
     from ..i18n import date
 
     lang = args.ui_lang
@@ -50,28 +57,64 @@ def cmd_users(args: argparse.Namespace) -> int:
             print(tr(lang, "cli.users.none"))
         else:
             for a in accounts:
-                print(f"{a.username:24} {tr_name(lang, 'role', a.role):10} {a.display_name}  ({tr(lang, 'cli.users.created', date=date(a.created, lang))})")
+                print(f"{a.username:24} {tr_name(lang, 'role', a.role):10} {a.display_name}  "
+                      f"({tr(lang, 'cli.users.created', date=date(a.created, lang))})")
         return EXIT_OK
-    if not args.username:
-        raise CiptError(tr(lang, "cli.users.needs_name", action=args.action))
     if args.action == "add":
         account = store.add(args.username, args.role, _password(args), display_name=args.name or "",
                             replace=args.replace)
-        print(tr(lang, "cli.users.added", user=account.username, role=tr_name(lang, "role", account.role), path=store.path))
+        print(tr(lang, "cli.users.added", user=account.username, role=tr_name(lang, "role", account.role),
+                 path=store.path))
     else:
         account = store.remove(args.username)
         print(tr(lang, "cli.users.removed", user=account.username))
     return EXIT_OK
 
 
+def cmd_users_add(args: argparse.Namespace) -> int:
+    """Create an account (or reset one with --replace); asks for the password twice.
+
+      cipt users add marie --role validator --name "Marie Dupont" --data ws
+      echo "$PASSWORD" | cipt users add paul --role editor --password-stdin --data ws
+    """
+    return cmd_users(args)
+
+
+def cmd_users_remove(args: argparse.Namespace) -> int:
+    """Remove an account: its sessions end at once."""
+    return cmd_users(args)
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    """List the accounts: username, role, name shown, date of creation (never a password)."""
+    return cmd_users(args)
+
+
+def _workspace_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="DIR",
+                        help="the workspace whose accounts these are, made with `cipt init` (default: $CIPT_DATA)")
+    parser.add_argument("--lang", choices=("fr", "en"), default=argparse.SUPPRESS, help=_LANG_HELP)
+
+
 def register(commands: CommandAdder) -> None:
-    """Add `users` to the `cipt` parser."""
-    p = commands.add("users", cmd_users)
-    p.add_argument("action", choices=("add", "remove", "list"), help="what to do")
-    p.add_argument("username", nargs="?", help="the sign-in name (add, remove)")
-    p.add_argument("--role", choices=("reader", "editor", "validator"), default="editor",
-                   help="what the account may do (default: editor)")
-    p.add_argument("--name", metavar="TEXT", help="the name shown in versions (default: the username)")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.add_argument("--replace", action="store_true", help="reset an existing account (role, password)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    """Add `users` (with its sub-commands `add`, `remove`, `list`) to the `cipt` parser."""
+    p = commands.add("users", cmd_users, data=False)
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, func in (("add", cmd_users_add), ("remove", cmd_users_remove), ("list", cmd_users_list)):
+        doc = func.__doc__ or name
+        child = actions.add_parser(name, help=doc.splitlines()[0], description=doc,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+        child.set_defaults(func=func)
+        if name == "add":
+            child.add_argument("username", help="the sign-in name")
+            child.add_argument("--role", choices=("reader", "editor", "validator"), default="editor",
+                               help="reader (reads), editor (changes the mapping) or validator (also "
+                                    "validates links) (default: editor)")
+            child.add_argument("--name", metavar="TEXT", help="the name shown in versions (default: the username)")
+            child.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+            child.add_argument("--replace", action="store_true", help="reset an existing account (role, password)")
+        elif name == "remove":
+            child.add_argument("username", help="the sign-in name")
+        else:
+            child.add_argument("--format", choices=("table", "json"), default="table")
+        _workspace_option(child)

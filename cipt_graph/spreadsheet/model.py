@@ -90,7 +90,7 @@ Matrice de couverture modules × compétences — M2 CIPT (cipt-graph)
 
 Ce classeur est un export de la correspondance entre les modules et les compétences du référentiel RNCP.
 Modifiez-le, puis rapportez-le :
-• sur le site de l'équipe : {upload} (connecté·e avec un compte « édition » ;
+• sur le site de l'équipe : {upload} (connecté·e avec un compte « éditeur » ou « validateur » ;
   la page Matrice et la page Relecture y mènent, lien « Déposer un classeur modifié ») ;
   les erreurs y sont listées case par case, comme ci-dessous ;
 • ou en ligne de commande : cipt import-matrix FICHIER --data DOSSIER [--author "Votre nom"]

@@ -15,7 +15,7 @@ from ..errors import QueryError
 from ..queries import choose_programme, run_query
 from ..paths import Workspace
 from ..store import Store, iter_records, select
-from .diff_kinds import KindChanges, Scope, compare_other_kinds, render_kinds
+from .diff_kinds import KindChanges, Scope, change_text, compare_other_kinds, render_kinds
 from .record import snapshot_of, store_of
 
 #: Link fields compared, with the coverage_matrix variable each comes from.
@@ -237,10 +237,8 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
         "blocks": "Couverture par bloc (compétences couvertes, heures, modules : avant → après)" if fr
         else "Coverage per block (competencies covered, hours, modules: before → after)",
         "level": "niveau" if fr else "level",
-        "hours": "heures" if fr else "hours",
-        "status": "statut" if fr else "status",
-        "rationale": "justification" if fr else "rationale",
     }
+    number = _fmt_number(lang)
     lines = [t["title"].format(a=diff.a, b=diff.b) + (f" ({diff.programme})" if diff.programme else ""), ""]
     if diff.empty:
         lines.append(t["none"])
@@ -252,13 +250,8 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
             lines.append("")
     if diff.changed:
         lines.append(f"{t['changed']} ({len(diff.changed)})")
-        for c in diff.changed:
-            what = ", ".join(
-                f"{t['level']} {c['level_before']} → {c['level_after']}" if f == "level" else t.get(f, f)
-                for f in c["fields"])
-            lines.append(f"  ~ {c['module']} → {c['competency']}  {what}")
+        lines += [f"  ~ {c['module']} → {c['competency']}  {change_text(c, lang, number)}" for c in diff.changed]
         lines.append("")
-    number = _fmt_number(lang)
     lines += render_kinds(diff.others.items(), lang, number)
     lines.append(t["blocks"])
     for b in diff.blocks:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from babel import Locale
 
@@ -223,17 +224,45 @@ def plain(v: object, lang: str, number: Callable[[object], str], field: str = ""
     return number(v) if isinstance(v, (int, float)) else str(v)
 
 
+#: The longest text (a rationale, a title) a text diff shows of each side, in characters.
+TEXT_SHOWN = 120
+
+
+def shown_value(v: object, lang: str, number: Callable[[object], str], field: str = "") -> str:
+    """One side of a change as the text diff shows it: ``—`` for none, hours with ``h``
+    (``20 h``, ``12,5 h``), statuses in words, texts (a rationale…) quoted as the language does
+    (« … » in French, “…” in English) and cut past :data:`TEXT_SHOWN` characters."""
+    if v is None or v == "":
+        return "—"
+    if field == "hours" and isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        return f"{number(v)}\u00a0h"
+    text = plain(v, lang, number, field)
+    if field in ("rationale", "label", "official_label", "title", "source_title"):
+        text = " ".join(text.split())
+        text = text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN - 1].rstrip() + "…"
+        return f"«\u00a0{text}\u00a0»" if lang != "en" else f"“{text}”"
+    return text
+
+
+def change_text(row: Row, lang: str, number: Callable[[object], str]) -> str:
+    """What changed in a ``changed`` entry (with ``fields``, ``before``, ``after``), field by field:
+    ``niveau M → A ; heures 20 h → 30 h ; justification « … » → « … »`` (English: ``level M → A;
+    hours 20 h → 30 h; …``)."""
+    locale = "en" if lang == "en" else "fr"
+    names = {**FIELD_NAMES[locale], "level": "level" if locale == "en" else "niveau"}
+    sep = "; " if locale == "en" else "\u00a0; "
+    return sep.join(f"{names.get(f, f)} {shown_value(row['before'].get(f), locale, number, f)} → "
+                    f"{shown_value(row['after'].get(f), locale, number, f)}" for f in row["fields"])
+
+
 def render_kinds(kinds: Iterable[tuple[str, KindChanges]], lang: str, number: Callable[[object], str]) -> list[str]:
     """Text lines for each non-empty kind: ``+`` added, ``-`` removed, ``~`` changed (field before → after)."""
     locale = "en" if lang == "en" else "fr"
-    words, names = SECTIONS[locale], FIELD_NAMES[locale]
+    words = SECTIONS[locale]
     plural = Locale.parse(locale).plural_form
 
     def count(key: str, n: int) -> str:
         return f"{number(n)} {words[key][0 if plural(n) == 'one' else 1]}"
-
-    def value(v: object, f: str) -> str:
-        return plain(v, locale, number, f)
 
     lines: list[str] = []
     for name, changes in kinds:
@@ -244,8 +273,6 @@ def render_kinds(kinds: Iterable[tuple[str, KindChanges]], lang: str, number: Ca
         lines.append(f"{words[name]} ({counts})")
         lines += [f"  + {headline(name, r)}  {detail(name, r, number, locale)}" for r in changes.added]
         lines += [f"  - {headline(name, r)}  {detail(name, r, number, locale)}" for r in changes.removed]
-        for r in changes.changed:
-            what = "; ".join(f"{names.get(f, f)} {value(r['before'][f], f)} → {value(r['after'][f], f)}" for f in r["fields"])
-            lines.append(f"  ~ {headline(name, r)}  {what}")
+        lines += [f"  ~ {headline(name, r)}  {change_text(r, locale, number)}" for r in changes.changed]
         lines.append("")
     return lines

@@ -131,7 +131,7 @@ header.top #signed-in { white-space: nowrap; overflow: hidden; text-overflow: el
   header.top nav a { padding: .3rem .42rem; }
   header.top .team-account { font-size: .8rem; gap: .35rem; }
   header.top .team-account button, header.top .team-account a { padding: .15rem .4rem; }
-  header.top #signed-in { max-width: 11rem; }
+  header.top #signed-in { max-width: 14rem; }
   header.top a.lang { padding: .2rem .45rem; }
 }
 /* Narrower: the navigation wraps under the brand, each link whole. */

@@ -138,6 +138,7 @@
       }
       td.appendChild(el("span", attrs, value));
       if (other) {
+        td.appendChild(document.createTextNode(" "));  // "Public communication en", copied or read aloud
         td.appendChild(el("span", { "class": "lang-tag", title: t.language + " " + tag }, tag));
       }
     }

@@ -73,16 +73,20 @@
   function numberText(v) { return new Intl.NumberFormat(DATA.lang, { maximumFractionDigits: 2 }).format(v); }
 
   // --- view: the whole (visible) network at a readable scale ------------------------------------
-  function show(ids) {
-    // The bounding box of the shown nodes (their boxes, not only their centres) and the headings.
-    var list = ids && ids.length ? ids : nodes.getIds();
+  function boxOf(ids) {
+    // The bounding box of the boxes of ids (canvas units).
     var box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
-    list.forEach(function (id) {
+    ids.forEach(function (id) {
       var b = network.getBoundingBox(id);
       if (!b) return;
       box.left = Math.min(box.left, b.left); box.right = Math.max(box.right, b.right);
       box.top = Math.min(box.top, b.top); box.bottom = Math.max(box.bottom, b.bottom);
     });
+    return box;
+  }
+  function show(ids) {
+    // The bounding box of the shown nodes (their boxes, not only their centres) and the headings.
+    var box = boxOf(ids && ids.length ? ids : nodes.getIds());
     if (!isFinite(box.left)) return;
     box.top -= focused ? 20 : 115;   // room for the column headings
     box.left -= 12; box.right += 12; box.bottom += 20;
@@ -306,13 +310,7 @@
 
   // --- a chosen node in view: it and its shown neighbours, in the part of the canvas on screen ----
   function reveal(id) {
-    var ids = Object.keys(neighbours(id)).filter(function (n) { return !nodes.get(n).hidden; });
-    var box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
-    ids.forEach(function (n) {
-      var b = network.getBoundingBox(n);
-      box.left = Math.min(box.left, b.left); box.right = Math.max(box.right, b.right);
-      box.top = Math.min(box.top, b.top); box.bottom = Math.max(box.bottom, b.bottom);
-    });
+    var box = boxOf(Object.keys(neighbours(id)).filter(function (n) { return !nodes.get(n).hidden; }));
     var own = network.getBoundingBox(id);
     // The canvas may be taller than the window: bring it on screen when little of it shows.
     var rect = container.getBoundingClientRect();
