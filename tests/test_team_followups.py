@@ -163,6 +163,32 @@ def test_who_validated_a_link_shows_wherever_the_link_appears(browser, site):  #
     assert 'class="validation' not in httpx.get(f"{server.url}/review?module=M01", timeout=60).text
 
 
+def test_a_workbook_that_validates_links_records_who_when_and_its_message(tmp_path):
+    """The command line's import (and the upload page's, the same function): the import's author
+    validates, now, with the import's message as the comment; for every kind of link."""
+    workspace = tmp_path / "ws"
+    assert run_cli("init", str(workspace)).returncode == 0
+    book = tmp_path / "m.xlsx"
+    assert run_cli("export-matrix", "--data", str(workspace), "--out", str(book)).returncode == 0
+    wb = openpyxl.load_workbook(book)
+    for sheet in ("Justifications", "Objectifs"):
+        wb[sheet].cell(2, 4).value = "validé"
+    wb.save(book)
+    keys = {name: (wb[sheet].cell(2, 1).value, wb[sheet].cell(2, 2).value)
+            for sheet, name in (("Justifications", "module_competency.csv"), ("Objectifs", "module_objective.csv"))}
+    start = _now()
+    done = run_cli("import-matrix", str(book), "--data", str(workspace), "--author", "Marie Dupont",
+                   "-m", "Relu en conseil de perfectionnement")
+    assert done.returncode == 0, done.stderr
+    for name, (module, target) in keys.items():
+        row = next(r for r in th.rows(workspace, name) if (r["module"], r[name.split("_")[1][:-4]]) == (module, target))
+        assert (row["status"], row["validated_by"], row["validation_comment"]) == \
+            ("validated", "Marie Dupont", "Relu en conseil de perfectionnement"), row
+        assert start <= dt.datetime.fromisoformat(row["validated_at"]) <= _now(), row
+    others = [r for r in th.rows(workspace, "module_objective.csv") if r["status"] == "proposed"]
+    assert others and not any(r["validated_by"] for r in others)
+
+
 # 2, 3 ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_stale_workbook_in_the_browser_says_what_to_do_in_the_browser(browser, site, tmp_path, lang):  # noqa: F811

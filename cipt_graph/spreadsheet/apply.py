@@ -89,11 +89,12 @@ def _status_name(text: str | None) -> str:
 
 
 def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str,
-               account: str = "") -> tuple[list[dict], ImportResult]:
+               account: str = "", comment: str = "") -> tuple[list[dict], ImportResult]:
     """The mapping rows after the edit, and what changed. Untouched rows are the same dict objects.
 
     ``account``: the signed-in uploader's account id, recorded with every link they change
-    (``asserted_by_account``); empty from the command line."""
+    (``asserted_by_account``); empty from the command line. ``comment``: the import's message,
+    the validation comment of each link the workbook validates."""
     result = ImportResult()
     out: list[dict[str, str]] = []
     kept: set[tuple[str, str]] = set()
@@ -104,7 +105,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str,
             result.removed.append(dict(row))
             continue
         kept.add(key)
-        new = _merged(row, link, model, author, today, account)
+        new = _merged(row, link, model, author, today, account, comment)
         if new is row:
             out.append(row)
             continue
@@ -123,7 +124,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str,
         new = with_validation({"module": key[0], "competency": key[1], "level": link.level,
                                "hours": _format_hours(link.hours), "status": _status_name(link.status),
                                "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
-                               "rationale": link.rationale or ""}, by=author, account=account)
+                               "rationale": link.rationale or ""}, by=author, account=account, comment=comment)
         # Insert after the last row that sorts before it: a sorted file stays sorted.
         at = 0
         for i, row in enumerate(out):
@@ -135,7 +136,7 @@ def merge_rows(model: MatrixModel, edit: MatrixEdit, *, author: str, today: str,
 
 
 def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, author: str, today: str,
-                  account: str = "") -> dict[str, bytes]:
+                  account: str = "", comment: str = "") -> dict[str, bytes]:
     """Merge the activity and objective sheets (:mod:`.links`) into ``result``; the new CSV bytes
     of each kind that changed."""
     from ..mapping import columns_of
@@ -144,7 +145,7 @@ def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, au
     files = {}
     for kind, edited in edit.others.items():
         rows, added, removed, changed = merge_link_rows(kind, model.links.rows[kind], edited, author=author, today=today,
-                                                         account=account)
+                                                         account=account, comment=comment)
         if not (added or removed or changed):
             continue
         rows = model.links.file_rows(kind, rows)  # with several programmes, the others' rows kept
@@ -160,7 +161,7 @@ def _merge_others(model: MatrixModel, edit: MatrixEdit, result: ImportResult, au
 
 
 def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: str, today: str,
-            account: str = "") -> dict[str, str]:
+            account: str = "", comment: str = "") -> dict[str, str]:
     same_level = model.level_of(row["level"]) == link.level
     same_hours = _hours(row["hours"]) == link.hours
     same_rationale = exported_rationale(row["rationale"]) == (link.rationale or "")
@@ -183,7 +184,7 @@ def _merged(row: dict[str, str], link: EditedLink, model: MatrixModel, author: s
         "rationale": row["rationale"] if same_rationale else (link.rationale or ""),
     }
     # Validated by this workbook: its author validated it, now; otherwise no validation is left.
-    return with_validation(out, by=author if status_changed else "", account=account)
+    return with_validation(out, by=author if status_changed else "", account=account, comment=comment)
 
 
 def _check_rows(target: Path, data: bytes, workspace: Workspace, source: Path, kind=MAPPING_KIND) -> None:
@@ -303,10 +304,10 @@ def import_matrix(
                       f"pour {recorded} : importez-le pour ce programme")
             raise QueryError(english if lang == "en" else french, where=str(path), fr=french, en=english)
         edit = check_workbook(workbook, model, where=str(path))
-        rows, result = merge_rows(model, edit, author=who, today=day, account=author_account or "")
+        rows, result = merge_rows(model, edit, author=who, today=day, account=author_account or "", comment=message)
         rows = model.merged_file_rows(rows)
         competency_changed = not result.empty
-        files = _merge_others(model, edit, result, who, day, author_account or "")
+        files = _merge_others(model, edit, result, who, day, author_account or "", message)
         if result.empty:
             return result
         stale = competency_changed and edit.base_sha256 and edit.base_sha256 != model.mapping_sha256

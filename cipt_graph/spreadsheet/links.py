@@ -242,7 +242,7 @@ def _status(text: str | None) -> str | None:
 
 
 def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, author: str, today: str,
-                    account: str = ""):
+                    account: str = "", comment: str = ""):
     """The kind's CSV rows after the sheet's edit, and ``(added, removed, changed)`` lists.
 
     Untouched rows are the same dict objects (written back byte for byte); new rows come after
@@ -269,7 +269,7 @@ def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, auth
         new = with_validation({**row, "status": status, "asserted_by": author, ACCOUNT_COLUMN: account,
                                "asserted_on": today,
                                "rationale": row.get("rationale", "") if same_rationale else link.rationale},
-                              by=author if status_changed else "", account=account)
+                              by=author if status_changed else "", account=account, comment=comment)
         fields = [f for f in ("status", "rationale") if new[f] != row.get(f)]
         changed.append({"kind": kind, "module": key[0], kind: key[1], "fields": fields,
                         "before": {f: row.get(f, "") for f in fields}, "after": {f: new[f] for f in fields}})
@@ -279,7 +279,7 @@ def merge_link_rows(kind: str, rows: list[dict[str, str]], edited: dict, *, auth
             continue
         new = with_validation({"module": key[0], kind: key[1], "status": _status(link.status) or "proposed",
                                "asserted_by": author, ACCOUNT_COLUMN: account, "asserted_on": today,
-                               "rationale": link.rationale}, by=author, account=account)
+                               "rationale": link.rationale}, by=author, account=account, comment=comment)
         out.append(new)
         added.append({"kind": kind, "module": key[0], kind: key[1]})
     return out, added, removed, changed
