@@ -243,3 +243,24 @@ def test_cli_audit_without_a_programme_needs_one(university, cli):
     assert "--programme" in done.stderr and "plusieurs programmes" in done.stderr and done.stdout == ""
     en = cli("--lang", "en", "audit", "--format", "md", "--data", str(university))
     assert en.returncode == 2 and "--programme" in en.stderr and "several programmes" in en.stderr
+
+
+def test_competency_queries_scoped_by_programme_agree_with_the_matrix(ustore):
+    """`competencies` and `modules_for_competency` (their programme-scoped sub-selects, issue #16):
+    for each programme, the same rows as the unscoped answer's rows of that programme, and the
+    counts and ranks those of the programme's `coverage_matrix` links."""
+    everything = rows(ustore, "competencies")
+    for p in {r["programme"] for r in rows(ustore, "programmes")}:
+        scoped = rows(ustore, "competencies", programme=p)
+        assert scoped == [r for r in everything if r["programme"] == p]
+        links = rows(ustore, "coverage_matrix", programme=p)
+        assert scoped and links
+        for r in scoped:
+            mine = [link for link in links if link["competency"] == r["competency"]]
+            assert r["modules"] == len({link["module"] for link in mine})
+            assert r["max_rank"] == (max(link["level_rank"] for link in mine) if mine else None)
+            covering = rows(ustore, "modules_for_competency", competency=r["competency"], programme=p)
+            assert sorted(c["module"] for c in covering) == sorted(link["module"] for link in mine)
+            assert {c["programme"] for c in covering} <= {p}
+        block = scoped[0]["block"]
+        assert rows(ustore, "competencies", programme=p, block=block) == [r for r in scoped if r["block"] == block]
