@@ -255,6 +255,7 @@ def test_import_matrix_changes_only_its_programme(workspace, ustore, cli, tmp_pa
 
     whole = json.loads(cli("diff", "v1", "current", "--format", "json", "--data", str(workspace)).stdout)
     assert [c["programme"] for c in whole["changed"]] == [p]
+    _versions_over_http_take_the_programme(workspace, now, d, p)
     per_programme = rows(now, "hours_per_block")
     assert sorted((b["programme"], b["block"]) for b in whole["blocks"]) == \
         sorted((str(r["programme"]), r["block_code"]) for r in per_programme)
@@ -306,3 +307,33 @@ def test_audit_of_one_programme_validates_its_part_of_the_data(university, ustor
     others = {str(r["module"]) for code in ("U002", "U003") for r in
               rows(ustore, "modules_without_competency", programme=iri(ustore, code))}
     assert not any(m in text for m in others)
+
+
+def _versions_over_http_take_the_programme(workspace, store, cli_diff, p):
+    """/versions, /versions/diff and /api/versions/diff take ``programme`` (issue #16, defect 5):
+    the diff of one programme is the command's; an unknown one is a 404 naming the parameter."""
+    import httpx
+    from conftest import serve_app
+
+    from cipt_graph.api.app import create_app
+    from cipt_graph.paths import resolve_workspace
+
+    app = create_app(store)
+    app.state.workspace = resolve_workspace(str(workspace))
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=120) as client:
+        got = client.get("/api/versions/diff", params={"a": "v1", "b": "current", "programme": "U001"})
+        assert got.status_code == 200, got.text
+        assert got.json()["changed"] == cli_diff["changed"] and got.json()["programme"] == p
+        other = client.get("/api/versions/diff", params={"a": "v1", "b": "current", "programme": "U002"})
+        assert other.status_code == 200 and other.json()["summary"]["changed"] == 0
+        for path in ("/api/versions/diff", "/versions", "/versions/diff"):
+            nope = client.get(path, params={"a": "v1", "b": "current", "programme": "U999"})
+            assert nope.status_code == 404 and "programme" in nope.text and "U999" in nope.text, (path, nope.text[:300])
+        page = client.get("/versions", params={"programme": "U001"})
+        assert page.status_code == 200
+        assert "toutes formations confondues" in page.text and "programme=U001" in page.text
+        assert "toutes formations confondues" not in client.get("/versions").text
+        diff_page = client.get("/versions/diff", params={"a": "v1", "b": "current", "programme": "U002"})
+        assert diff_page.status_code == 200
+        whole_page = client.get("/versions/diff", params={"a": "v1", "b": "current"})
+        assert whole_page.status_code == 200 and whole_page.text != diff_page.text

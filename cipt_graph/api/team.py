@@ -41,7 +41,7 @@ from .auth import (
     open_session,
     team_writes,
 )
-from .errors import cipt_text
+from .errors import ApiError, cipt_text
 from .pages import html_page, page_lang, site_links, switch_href
 from .team_data import self_validation_allowed as _self_allowed
 from .team_text import TEXT, format_hours, format_number
@@ -308,12 +308,20 @@ async def diff_page(request: Request) -> Response:
     if workspace is None or workspace.read_only:
         return _render(request, "base.html.j2", lang, "versions", status=404, error=t["no_versions"])
     refs = (request.query_params.get("a", "").strip(), request.query_params.get("b", "").strip())
+    programme = request.query_params.get("programme")
+    if programme is not None:  # one programme's changes (issue #16); 404 naming the parameter
+        from .versions_page import check_programme
+
+        try:
+            programme = await run_in_threadpool(check_programme, request, programme)
+        except ApiError as exc:
+            return _render(request, "base.html.j2", lang, "versions", status=exc.status, error=exc.text(lang)[0])
     refusal = await run_in_threadpool(_diff_refusal, workspace, refs, lang)
     if refusal is not None:
         return _render(request, "base.html.j2", lang, "versions", status=refusal[0], error=refusal[1],
                        title=t["diff"].capitalize())
     try:
-        diff = await run_in_threadpool(diff_versions, workspace, *refs, lang=lang)
+        diff = await run_in_threadpool(diff_versions, workspace, *refs, lang=lang, programme=programme)
     except CiptError as exc:
         return _render(request, "base.html.j2", lang, "versions", status=503, error=cipt_text(exc, lang)[0])
     from babel.numbers import format_decimal

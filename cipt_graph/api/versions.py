@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from ..errors import InputError
+from ..errors import InputError, QueryError
 from ..paths import Workspace, resolve_workspace
 from ..versions import diff_versions, get_version, list_versions
 from .errors import ApiError
@@ -58,6 +58,9 @@ async def diff(
                    max_length=40),
     b: str = Query("current", description="A version id, `latest` or `current`", max_length=40),
     lang: Literal["fr", "en"] = Query("fr", description="Language of the labels"),
+    programme: str | None = Query(None, description="Only this programme's changes (its code, such as "
+                                  "M2_CIPT, or its IRI; 404 naming the parameter when it names none); "
+                                  "every programme's when absent, each link and block naming its programme"),
 ) -> dict:
     """Links added, removed and changed (level, hours, status or rationale) from ``a`` to ``b``,
     and per block the competencies covered, hours (rule of the `hours_per_block` query) and
@@ -65,14 +68,23 @@ async def diff(
     `changed` (`fields`, `before`, `after`): `activity_links`, `objective_links` (status,
     rationale), `modules` (title, hours, period), `reconciliation` (brochure block ↔ official
     RNCP block matches) and `fiches` (imported RNCP fiches). Same JSON as
-    `cipt diff A B --format json`."""
+    `cipt diff A B --format json --programme X`. Versions are the workspace's: every programme's
+    changes together; ``programme`` limits the comparison to one."""
     workspace = _workspace(request)
+    from starlette.concurrency import run_in_threadpool
+
+    from .versions_page import check_programme
+
+    iri = await run_in_threadpool(check_programme, request, programme)
 
     def work(deadline) -> dict:  # in a query process: killed past the reports' time limit
         try:
-            return diff_versions(workspace, a, b, lang=lang).as_dict()
+            return diff_versions(workspace, a, b, lang=lang, programme=iri).as_dict()
         except InputError as exc:
             raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
+        except QueryError as exc:  # the programme is not in one of the two versions
+            raise ApiError(404, f"the programme parameter: {exc.text('en')}",
+                           fr=f"le paramètre « programme » : {exc.text('fr')}") from exc
 
     return await run_limited(request, work, report=True)
 

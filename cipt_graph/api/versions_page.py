@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse
 
 from .. import i18n
@@ -59,12 +59,15 @@ def _agent(version, lang: str) -> str:
 _COLUMNS = ("id", "created", "agent", "kind", "source", "message", "links")
 
 
-def diff_href(a: str, b: str, lang: str | None = None) -> str:
-    """The page comparing version ``a`` with ``b``."""
-    return f"/versions/diff?a={a}&b={b}" + (f"&lang={lang}" if lang == "en" else "")
+def diff_href(a: str, b: str, lang: str | None = None, programme: str | None = None) -> str:
+    """The page comparing version ``a`` with ``b`` (of ``programme`` only, when given)."""
+    from urllib.parse import quote
+
+    return (f"/versions/diff?a={a}&b={b}" + (f"&lang={lang}" if lang == "en" else "")
+            + (f"&programme={quote(programme, safe='')}" if programme else ""))
 
 
-def compare_form(versions: list, lang: str) -> str:
+def compare_form(versions: list, lang: str, programme: str | None = None) -> str:
     """A form choosing two versions (or the current files) to compare at ``/versions/diff``."""
     ids = [v.id for v in versions] + ["current"]
 
@@ -75,14 +78,34 @@ def compare_form(versions: list, lang: str) -> str:
 
     older = versions[1].id if len(versions) > 1 else versions[0].id
     return (f'<form method="get" action="/versions/diff" class="compare"><input type="hidden" name="lang" value="{lang}">'
+            + (f'<input type="hidden" name="programme" value="{escape(programme)}">' if programme else "")
             + select("a", older) + select("b", versions[0].id)
             + f'<button type="submit">{escape(tr(lang, "versions.compare"))}</button></form>')
 
 
+def check_programme(request: Request, programme: str | None) -> str | None:
+    """The IRI of ``programme`` in the served store (404 naming the ``programme`` parameter when
+    it names none, as on the other views), or None when not given."""
+    if programme is None:
+        return None
+    from ..errors import QueryError
+    from ..queries import resolve_programme
+    from .errors import programme_error
+
+    store = request.app.state.store
+    try:
+        return resolve_programme(store, programme).value
+    except QueryError as exc:
+        raise programme_error(store, programme, exc) from exc
+
+
 @router.get("/versions")
-def versions_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
-    """The versions, newest first."""
+def versions_page(request: Request, lang: Lang | None = LANG, programme: str | None = Query(
+        None, description="A programme (its code or IRI): the diff links compare its changes only")) -> HTMLResponse:
+    """The versions, newest first. Versions are the workspace's (every programme's changes
+    together); with ``programme`` the page says so and its diff links are that programme's."""
     lang = page_lang(request, lang)
+    check_programme(request, programme)
     workspace = getattr(request.app.state, "workspace", None) or resolve_workspace(None)
     if workspace.read_only:
         body = f'<p class="lead">{escape(tr(lang, "versions.no_workspace"))}</p>'
@@ -104,9 +127,12 @@ def versions_page(request: Request, lang: Lang | None = LANG) -> HTMLResponse:
                     f'<td class="agent" data-kind="{escape(v.kind)}">{escape(_agent(v, lang))}</td><td class="kind" data-kind="{escape(v.kind)}">{escape(_kind(v.kind, lang))}</td>'
                     f'<td>{escape(_source(v, lang, origin))}</td>'
                     f'<td class="message">{escape(_message(v, lang))}</td><td class="num">{escape(i18n.number(links, lang))}'
-                    + (f' · <a href="{escape(diff_href(v.parent, v.id, lang))}">{escape(tr(lang, "versions.diff"))}</a>'
+                    + (f' · <a href="{escape(diff_href(v.parent, v.id, lang, programme))}">{escape(tr(lang, "versions.diff"))}</a>'
                        if v.parent else "") + '</td></tr>')
-            body = (f'<p class="lead">{escape(tr(lang, "versions.lead"))}</p>' + compare_form(versions, lang)
+            wide = (f'<p class="note" data-scope="workspace">'
+                    f'{escape(tr(lang, "versions.workspace_wide", programme=programme))}</p>' if programme else "")
+            body = (f'<p class="lead">{escape(tr(lang, "versions.lead"))}</p>' + wide
+                    + compare_form(versions, lang, programme)
                     + f'<table class="listing versions"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
     html = render_page(view="versions", lang=lang, links=site_links(request, lang), title=tr(lang, "versions.title"),
                        body=body, head='<link rel="stylesheet" href="/api/static/style.css">',

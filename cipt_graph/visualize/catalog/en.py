@@ -227,6 +227,8 @@ MESSAGES = {
     "versions.message": "Message",
     "versions.links": "Links",
     "versions.none": "No version recorded yet.",
+    "versions.workspace_wide": "Versions are the workspace's, all programmes together: each records the changes "
+                               "of all its programmes. Comparing two versions is limited to the programme {programme}.",
     "versions.no_workspace": "No workspace: versions are kept in a workspace "
                              "(start the service with --data DIR, a folder created by `cipt init DIR`).",
     "docs.title": "HTTP API documentation",

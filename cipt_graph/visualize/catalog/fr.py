@@ -239,6 +239,9 @@ MESSAGES = {
     "versions.message": "Message",
     "versions.links": "Liens",
     "versions.none": "Aucune version enregistrée pour l'instant.",
+    "versions.workspace_wide": "Les versions sont celles de l'espace de travail, toutes formations confondues : "
+                               "chacune enregistre les changements de toutes ses formations. La comparaison de deux "
+                               "versions se limite à la formation {programme}.",
     "versions.no_workspace": "Aucun espace de travail : les versions sont tenues dans un espace de travail "
                              "(lancez le service avec --data DOSSIER, un dossier créé par « cipt init DOSSIER »).",
     # API docs.
