@@ -337,3 +337,17 @@ def _versions_over_http_take_the_programme(workspace, store, cli_diff, p):
         assert diff_page.status_code == 200
         whole_page = client.get("/versions/diff", params={"a": "v1", "b": "current"})
         assert whole_page.status_code == 200 and whole_page.text != diff_page.text
+
+
+@pytest.mark.parametrize("command", [("export-matrix", "--format", "csv", "--programme", "U001"),
+                                     ("import-matrix", "book.xlsx", "--dry-run"), ("diff", "v1", "current")])
+def test_workspace_commands_refuse_a_store(university, cli, tmp_path, command):
+    """`export-matrix`, `import-matrix` and `diff` read a workspace's files: --store is refused
+    (exit 2, naming --store and --data), never ignored for the shipped data (issue #16, defect 7)."""
+    store = tmp_path / "store"
+    assert cli("load", "--data", str(university), "--store", str(store)).returncode == 0
+    done = cli(*command, "--store", str(store))
+    assert done.returncode == 2 and done.stdout == "", done.stdout[:300]
+    assert "--store n'est pas accepté" in done.stderr and "--data" in done.stderr and str(store) in done.stderr
+    en = cli("--lang", "en", *command, "--store", str(store))
+    assert en.returncode == 2 and "--store is not accepted" in en.stderr

@@ -120,6 +120,17 @@ def parse_params(pairs: Sequence[str], lang: str = "fr") -> dict[str, str]:
     return params
 
 
+def refuse_store(args: argparse.Namespace, what: str) -> None:
+    """Refuse ``--store`` (exit 2) for a command that works on a workspace's files, not on a store
+    (``export-matrix``, ``import-matrix``, ``diff``): it would otherwise be ignored silently and the
+    command would answer from ``--data`` — or the shipped data — instead (issue #16)."""
+    from .messages import tr
+
+    store = getattr(args, "store", None)
+    if store:
+        raise CiptError(tr(getattr(args, "ui_lang", "fr"), "cli.no_store", what=what, store=store))
+
+
 def writable_workspace(args: argparse.Namespace, what: str):
     """The workspace named by --data / $CIPT_DATA; refuses the read-only shipped data."""
     from ..paths import resolve_workspace

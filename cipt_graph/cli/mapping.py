@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import CiptError
 from .messages import tr, tr_name
-from .common import EXIT_OK, CommandAdder, writable_workspace, write_stdout
+from .common import EXIT_OK, CommandAdder, refuse_store, writable_workspace, write_stdout
 
 def _upload_url(lang: str) -> str | None:
     """The site's upload page when ``CIPT_BASE_URL`` names the site (as for `cipt serve`), else None."""
@@ -33,6 +33,7 @@ def cmd_export_matrix(args: argparse.Namespace) -> int:
     from ..paths import resolve_workspace
     from ..spreadsheet import MatrixModel, write_matrix_csv, write_matrix_xlsx
 
+    refuse_store(args, "export-matrix")
     model = MatrixModel.from_workspace(resolve_workspace(args.data), lang=args.lang, programme=args.programme)
     data = write_matrix_xlsx(model, upload_url=_upload_url(model.lang)) if args.format == "xlsx" \
         else write_matrix_csv(model)
@@ -64,6 +65,7 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
     """
     from ..spreadsheet import MatrixError, import_matrix
 
+    refuse_store(args, "import-matrix")
     workspace = writable_workspace(args, "import-matrix")
     try:
         result = import_matrix(workspace, args.file, author=args.author, message=args.message,
@@ -144,6 +146,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """
     from ..versions import diff_versions, render_diff
 
+    refuse_store(args, "diff")
     diff = diff_versions(writable_workspace(args, "diff"), args.a, args.b, lang=args.lang, programme=args.programme)
     if args.format == "json":
         print(json.dumps(diff.as_dict(), ensure_ascii=False, indent=2))
