@@ -17,12 +17,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
     Runs every named query tagged `check` and every SHACL shape. Exit status: 0 when no
     violation (warnings allowed), 1 when there are violations, 2 on error.
     """
-    from ..audit import build_audit_report
-    from ..audit.labels import counted
-    from ..audit.render_html import render_html
-    from ..audit.render_json import render_json
-    from ..audit.render_md import render_md
-
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise CiptError(tr(args.lang, "cli.audit.base_url", url=repr(args.base_url)))
     if args.out and not Path(args.out).resolve().parent.is_dir():
@@ -32,6 +26,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         # With several programmes, the audit of all of them at once takes minutes at university
         # scale (issue #16): exit 2 at once naming --programme, as `cipt viz` does.
         choose_programme(store, None, option="--programme")
+    from ..audit import build_audit_report  # after the checks: these imports take seconds
+    from ..audit.labels import counted
+    from ..audit.render_html import render_html
+    from ..audit.render_json import render_json
+    from ..audit.render_md import render_md
+
     report = build_audit_report(store, lang=args.lang, base_url=args.base_url, programme=args.programme)
     render = {"html": render_html, "md": render_md, "json": render_json}[args.format]
     text = render(report)
