@@ -200,7 +200,7 @@ def test_a_programme_without_a_certification_gets_none_of_another(tmp_path):
 #: several programmes and none given, each answers at once (defect 4 of issue #16) — pages send to
 #: the overview (303), data routes answer 400 naming the ``programme`` parameter.
 NEEDS_PROGRAMME_PAGES = ["/graph", "/matrix", "/jobs", "/audit"]
-NEEDS_PROGRAMME_DATA = ["/audit?format=json", "/audit?format=md", "/matrix.csv", "/matrix.xlsx",
+NEEDS_PROGRAMME_DATA = ["/audit?format=json", "/audit?format=md", "/matrix.csv", "/matrix.xlsx", "/api/modules",
                         "/api/blocks", "/api/blocks/BC01", "/api/competencies", "/api/competencies/BC01-C1",
                         "/api/coverage-matrix", "/api/gaps", "/api/queries/mapping_status",
                         "/api/queries/coverage_matrix", "/api/queries/competencies", "/api/queries/hours_per_block"]
@@ -231,8 +231,8 @@ def test_without_a_programme_slow_routes_answer_at_once(ustore, url):
             sep = "&" if "?" in path else "?"
             r = client.get(f"{path}{sep}programme=U002")
             assert r.status_code == 200, (path, r.status_code, r.text[:300])
-        # cheap answers over every programme stay: modules, the programme list, a query without the flag
-        assert client.get("/api/modules").status_code == 200
+        # cheap answers over every programme stay: jobs, the programme list, a query without the flag
+        assert client.get("/api/jobs").status_code == 200
         assert client.get("/api/programme").status_code == 200
         assert client.get("/api/queries/programmes").status_code == 200
 

@@ -92,7 +92,9 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "Les liens ajoutés, retirés et modifiés (niveau, heures, statut ou justification) de `a` à `b`, et "
         "par bloc les compétences couvertes, les heures et les modules avant et après ; les autres natures "
         "de changement (`activity_links`, `objective_links`, `modules`, `reconciliation`, `fiches`), chacune "
-        "avec `added`, `removed` et `changed`. Le même JSON que `cipt diff A B --format json`."),
+        "avec `added`, `removed` et `changed`. Le même JSON que `cipt diff A B --format json --programme X`. "
+        "Les versions sont celles de l'espace de travail : les changements de toutes les formations ensemble ; "
+        "`programme` limite la comparaison à une formation."),
     ("get", "/api/versions/{version_id}"): (
         "One version", "Une version", "Une version enregistrée (`latest` pour la dernière)."),
     ("get", "/"): (
@@ -110,11 +112,13 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "cellule (couleur et lettre), totaux, heures par bloc ; s'imprime en A4 paysage."),
     ("get", "/matrix.csv"): (
         "Coverage matrix as CSV", "Matrice de couverture en CSV",
-        "La requête nommée `coverage_matrix` en CSV : une ligne par lien module → compétence."),
+        "La requête nommée `coverage_matrix` en CSV : une ligne par lien module → compétence. Quand le jeu "
+        "de données contient plusieurs formations, `programme` est nécessaire (400 le nommant)."),
     ("get", "/matrix.xlsx"): (
         "Coverage matrix as XLSX", "Matrice de couverture en XLSX",
         "Le classeur modifiable (celui de `cipt export-matrix`) : la matrice telle qu'affichée, ses totaux "
-        "et les lignes de la cartographie."),
+        "et les lignes de la cartographie. Quand le jeu de données contient plusieurs formations, "
+        "`programme` est nécessaire (400 le nommant)."),
     ("get", "/jobs"): (
         "Job readiness", "Préparation aux métiers",
         "Pour chaque métier visé : ses activités, les compétences qu'elles demandent, les modules qui les "
@@ -188,6 +192,24 @@ PARAMETERS_FR: dict[str, str] = {
     "each row naming its programme":
         "Seulement ceux de cette formation (son code, comme M2_CIPT, ou son IRI) ; toutes les "
         "formations en son absence, chaque ligne nommant la sienne",
+    "Only this programme's (its code, such as M2_CIPT, or its IRI); every programme when absent, "
+    "each row naming its programme — except on /api/modules, /api/blocks, /api/competencies (and their "
+    "details), /api/coverage-matrix and /api/gaps, which need it when the dataset holds several programmes (400)":
+        "Seulement ceux de cette formation (son code, comme M2_CIPT, ou son IRI) ; toutes les "
+        "formations en son absence, chaque ligne nommant la sienne — sauf sur /api/modules, /api/blocks, "
+        "/api/competencies (et leurs détails), /api/coverage-matrix et /api/gaps, qui la demandent quand le "
+        "jeu de données contient plusieurs formations (400)",
+    "Audit one programme (its code, such as M2_CIPT, or its IRI); the whole graph when absent — needed "
+    "when the dataset holds several programmes: the HTML page then sends to the overview (303), json and md "
+    "answer 400":
+        "Auditer une formation (son code, comme M2_CIPT, ou son IRI) ; tout le graphe en son absence — "
+        "nécessaire quand le jeu de données contient plusieurs formations : la page HTML renvoie alors à la "
+        "vue d'ensemble (303), json et md répondent 400",
+    "Only this programme's changes (its code, such as M2_CIPT, or its IRI; 404 naming the parameter when it "
+    "names none); every programme's when absent, each link and block naming its programme":
+        "Seulement les changements de cette formation (son code, comme M2_CIPT, ou son IRI ; 404 nommant le "
+        "paramètre quand elle n'en désigne aucune) ; ceux de toutes les formations en son absence, chaque "
+        "lien et bloc nommant sa formation",
     "Language of the labels: fr (default) or en": "Langue des libellés : fr (par défaut) ou en",
     "Language of the page: fr or en (default: the one Accept-Language prefers, else fr)":
         "Langue de la page : fr ou en (par défaut : celle que préfère Accept-Language, sinon fr)",

@@ -28,8 +28,9 @@ NOT_FOUND = {404: {"description": "No such resource"}}
 #: ``?programme=``: a programme's code or IRI (issue #16).
 PROGRAMME = Query(None, description="Only this programme's (its code, such as M2_CIPT, or its IRI); "
                                     "every programme when absent, each row naming its programme — except on "
-                                    "/api/blocks, /api/competencies (and their details), /api/coverage-matrix "
-                                    "and /api/gaps, which need it when the dataset holds several programmes (400)")
+                                    "/api/modules, /api/blocks, /api/competencies (and their details), "
+                                    "/api/coverage-matrix and /api/gaps, which need it when the dataset holds "
+                                    "several programmes (400)")
 
 
 _PROGRAMME: ContextVar[str | None] = ContextVar("cipt_api_programme", default=None)
@@ -126,7 +127,7 @@ async def programme(request: Request, lang: Lang = LANG, programme: str | None =
 @router.get("/modules", response_model=list[m.ModuleSummary])
 async def modules(request: Request, lang: Lang = LANG, programme: str | None = PROGRAMME) -> list[m.ModuleSummary]:
     """Every module in the brochure's order (query `modules`)."""
-    return await _run(request, lambda store: [_module(r) for r in _records(store, "modules", lang=lang)], programme)
+    return await _run(request, lambda store: [_module(r) for r in _records(store, "modules", lang=lang)], programme, needed=True)
 
 
 @router.get("/modules/{code}", response_model=m.ModuleDetail, responses=NOT_FOUND)
@@ -143,7 +144,7 @@ async def module(code: str, request: Request, lang: Lang = LANG, programme: str 
             level_rank=r["level_rank"], coverage_hours=r["coverage_hours"], rationale=r["rationale"],
         ) for r in _records(store, "competencies_for_module", module=found[0]["module"], lang=lang)]
         return m.ModuleDetail(**_module(found[0]).model_dump(), coverage=coverage)
-    return await _run(request, work, programme)
+    return await _run(request, work, programme, needed=True)
 
 
 @router.get("/competencies", response_model=list[m.CompetencySummary])
