@@ -261,3 +261,73 @@ def test_a_programme_without_a_certification_gets_none_of_another(tmp_path):
     assert bare["certification"] is None and bare["rncp_number"] is None and bare["certifier_label"] is None
     shipped = [r for key, r in found.items() if key != "https://example.org/p/nocert"]
     assert len(shipped) == 1 and shipped[0]["rncp_number"] == "RNCP38175"
+
+
+#: The pages and data routes whose answer over every programme is slow at university scale: with
+#: several programmes and none given, each answers at once (defect 4 of issue #16) — pages send to
+#: the overview (303), data routes answer 400 naming the ``programme`` parameter.
+NEEDS_PROGRAMME_PAGES = ["/graph", "/matrix", "/jobs", "/audit"]
+NEEDS_PROGRAMME_DATA = ["/audit?format=json", "/audit?format=md", "/matrix.csv", "/matrix.xlsx",
+                        "/api/blocks", "/api/blocks/BC01", "/api/competencies", "/api/competencies/BC01-C1",
+                        "/api/coverage-matrix", "/api/gaps", "/api/queries/mapping_status",
+                        "/api/queries/coverage_matrix", "/api/queries/competencies", "/api/queries/hours_per_block"]
+
+
+def _message(r):
+    """An error's message: the JSON answer's ``message`` (API routes), else the text (views)."""
+    return r.json()["message"] if r.headers["content-type"].startswith("application/json") else r.text
+
+
+def test_without_a_programme_slow_routes_answer_at_once(ustore, url):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for path in NEEDS_PROGRAMME_PAGES:
+            r = client.get(path, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"].startswith("/programmes"), (path, r.status_code)
+        for path in NEEDS_PROGRAMME_DATA:
+            r = client.get(path)
+            assert r.status_code == 400, (path, r.status_code, r.text[:300])
+            message = _message(r)
+            assert "le paramètre « programme » est nécessaire" in message and "4 programmes" in message, (path, message)
+            assert all(code in message for code in codes(ustore)), message
+            en = client.get(path, headers={"Accept-Language": "en"})
+            assert en.status_code == 400 and "the programme parameter is needed" in _message(en), (path, en.text)
+        # given the programme, each answers
+        for path in NEEDS_PROGRAMME_PAGES + NEEDS_PROGRAMME_DATA:
+            if "/BC01" in path:
+                continue  # the generated programmes' blocks have other codes
+            sep = "&" if "?" in path else "?"
+            r = client.get(f"{path}{sep}programme=U002")
+            assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        # cheap answers over every programme stay: modules, the programme list, a query without the flag
+        assert client.get("/api/modules").status_code == 200
+        assert client.get("/api/programme").status_code == 200
+        assert client.get("/api/queries/programmes").status_code == 200
+
+
+def test_cli_audit_without_a_programme_needs_one(university, cli):
+    done = cli("audit", "--format", "md", "--data", str(university))
+    assert done.returncode == 2, done.stderr
+    assert "--programme" in done.stderr and "plusieurs programmes" in done.stderr and done.stdout == ""
+    en = cli("--lang", "en", "audit", "--format", "md", "--data", str(university))
+    assert en.returncode == 2 and "--programme" in en.stderr and "several programmes" in en.stderr
+
+
+def test_competency_queries_scoped_by_programme_agree_with_the_matrix(ustore):
+    """`competencies` and `modules_for_competency` (their programme-scoped sub-selects, issue #16):
+    for each programme, the same rows as the unscoped answer's rows of that programme, and the
+    counts and ranks those of the programme's `coverage_matrix` links."""
+    everything = rows(ustore, "competencies")
+    for p in {r["programme"] for r in rows(ustore, "programmes")}:
+        scoped = rows(ustore, "competencies", programme=p)
+        assert scoped == [r for r in everything if r["programme"] == p]
+        links = rows(ustore, "coverage_matrix", programme=p)
+        assert scoped and links
+        for r in scoped:
+            mine = [link for link in links if link["competency"] == r["competency"]]
+            assert r["modules"] == len({link["module"] for link in mine})
+            assert r["max_rank"] == (max(link["level_rank"] for link in mine) if mine else None)
+            covering = rows(ustore, "modules_for_competency", competency=r["competency"], programme=p)
+            assert sorted(c["module"] for c in covering) == sorted(link["module"] for link in mine)
+            assert {c["programme"] for c in covering} <= {p}
+        block = scoped[0]["block"]
+        assert rows(ustore, "competencies", programme=p, block=block) == [r for r in scoped if r["block"] == block]

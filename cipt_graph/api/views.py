@@ -20,12 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import QueryError
 from ..queries import resolve_programme
-from ..store import select
 from ..visualize import render_view
 from ..visualize.data import programme_scope
 from ..visualize.matrix import matrix_csv, matrix_xlsx
 from ..visualize.overview import COLUMNS, PageOutOfRange, render_overview
-from .errors import ApiError, programme_error
+from .errors import ApiError, need_programme, programme_error, several_programmes
 from .pages import LANG, Lang, html_page, page_lang, site_links
 from ..visualize.static import asset_media_type, asset_names, asset_text, favicon_bytes
 
@@ -105,16 +104,11 @@ def _overview_parameter(name: str, value: str, allowed: tuple[str, ...]) -> None
 
 PROGRAMME = Query(None, description="The programme (its code, such as M2_CIPT, or its IRI); "
                                     "the dataset's only programme when absent")
-_TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
-
-
-def several_programmes(store) -> bool:
-    """True when the dataset holds more than one programme (the views then need one named)."""
-    return len(select(store, _TWO_PROGRAMMES)) > 1
-
-
-def scoped(store, programme: str | None, work: Callable[[object], T]) -> T:
-    """``work(store)`` with the views' queries scoped to ``programme`` (404 when it names none)."""
+def scoped(store, programme: str | None, work: Callable[[object], T], *, needed: bool = False) -> T:
+    """``work(store)`` with the views' queries scoped to ``programme`` (404 when it names none;
+    when ``needed``, 400 naming the parameter when it is absent and the dataset holds several)."""
+    if needed:
+        need_programme(store, programme)
     if programme is not None:
         try:  # its IRI from here on: each query then checks it in 0.2 ms, where a code lookup takes 5
             programme = resolve_programme(store, programme).value
@@ -173,9 +167,10 @@ async def matrix(request: Request, lang: Lang | None = LANG, programme: str | No
 @router.get("/matrix.csv", summary="Coverage matrix as CSV", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
 async def matrix_as_csv(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
-    """The ``coverage_matrix`` named query as CSV: one row per module → competency link."""
+    """The ``coverage_matrix`` named query as CSV: one row per module → competency link. With
+    several programmes in the dataset, ``programme`` is needed (400 naming it)."""
     lang = page_lang(request, lang)
-    text = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_csv(s, lang)))
+    text = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_csv(s, lang), needed=True))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.csv"'})
 
@@ -183,10 +178,11 @@ async def matrix_as_csv(request: Request, lang: Lang | None = LANG, programme: s
 @router.get("/matrix.xlsx", summary="Coverage matrix as XLSX", response_class=Response,
             responses={200: {"content": {XLSX: {}}}})
 async def matrix_as_xlsx(request: Request, lang: Lang | None = LANG, programme: str | None = PROGRAMME) -> Response:
-    """A workbook: the matrix as shown (levels coloured) and the ``coverage_matrix`` rows."""
+    """A workbook: the matrix as shown (levels coloured) and the ``coverage_matrix`` rows. With
+    several programmes in the dataset, ``programme`` is needed (400 naming it)."""
     lang = page_lang(request, lang)
     _heavy("xlsx")
-    data = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_xlsx(s, lang)))
+    data = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_xlsx(s, lang), needed=True))
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.xlsx"'})
 
 
