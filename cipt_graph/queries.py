@@ -396,10 +396,11 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
         if p.kind == "iri":
             try:
                 bound[p.name] = (resolve_programme if p.name == "programme" else resolve_iri)(store, value)
-            except QueryError as exc:  # the parameter named, in both languages
-                raise QueryError(f"parameter {p.name!r}: {exc.text('en')}", where=exc.where,
-                                 fr=f"paramètre {p.name!r} : {exc.text('fr')}",
-                                 en=f"parameter {p.name!r}: {exc.text('en')}") from exc
+            except QueryError as exc:  # the parameter named, in both languages (still "unknown": a 404 on the API)
+                raise (UnknownProgramme if isinstance(exc, UnknownProgramme) else QueryError)(
+                    f"parameter {p.name!r}: {exc.text('en')}", where=exc.where,
+                    fr=f"paramètre {p.name!r} : {exc.text('fr')}",
+                    en=f"parameter {p.name!r}: {exc.text('en')}") from exc
         elif p.datatype:
             bound[p.name] = ox.Literal(value, datatype=ox.NamedNode(p.datatype))
         else:

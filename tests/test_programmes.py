@@ -182,6 +182,9 @@ def test_programme_parameter_refusals_agree(ustore, url):
             assert bad.status_code == 400 and "n'est pas un code de programme" in unescape(bad.text), (path, bad.text)
             assert "Invalid IRI" not in bad.text and "code point" not in bad.text
             assert "<script>" not in bad.text or not headers  # a page escapes it
+        named = client.get("/api/queries/modules", params={"programme": "U999"})  # a named query: 404 too
+        assert named.status_code == 404 and "'programme'" in named.text and "U999" in named.text, named.text
+        assert client.get("/api/queries/modules", params={"programme": "u002"}).status_code == 200
         bad_en = client.get("/api/modules", params={"programme": '"><script>', "lang": "en"})
         assert bad_en.status_code == 400 and "is not a programme code" in bad_en.json()["message"]
         assert "Invalid IRI" not in bad_en.text
