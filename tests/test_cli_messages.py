@@ -457,7 +457,7 @@ def test_settings_errors_follow_the_language(cli, tmp_path, lang):
     lang_args = ["--lang", "en"] if lang == "en" else []
     cases = [
         ({"CIPT_XLSX_MAX_ROWS": "-3"}, ["import-matrix", str(tmp_path / "m.xlsx"), "--data", str(workspace.root)],
-         "CIPT_XLSX_MAX_ROWS doit être un entier positif, pas '-3'", "CIPT_XLSX_MAX_ROWS must be a positive integer, not '-3'"),
+         "CIPT_XLSX_MAX_ROWS doit être un entier positif, pas «\u00a0-3\u00a0»", "CIPT_XLSX_MAX_ROWS must be a positive integer, not '-3'"),
         ({"CIPT_QUERY_METHOD": "bogus"}, ["stats", "--store", "http://127.0.0.1:1/sparql"],
          "$CIPT_QUERY_METHOD: la méthode de requête est l'une de auto, get, post, direct, pas 'bogus'",
          "$CIPT_QUERY_METHOD: the query method is one of auto, get, post, direct, not 'bogus'"),

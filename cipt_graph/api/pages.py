@@ -55,7 +55,33 @@ def site_links(request: Request, lang: str) -> Links:
         extras = frozenset(n for n in EXTRAS if serves(request.app, f"/{n}"))
         request.app.state.site_extras = extras
     keep = tuple((k, request.query_params[k]) for k in KEPT_PARAMS if request.query_params.get(k))
-    return Links(standalone=False, extras=extras, lang=lang, keep=keep, **account_links(request, lang))
+    return Links(standalone=False, extras=extras, lang=lang, keep=keep, identity=page_identity(request, lang),
+                 **account_links(request, lang))
+
+
+def page_identity(request: Request, lang: str) -> tuple[str, str] | None:
+    """The header's subtitle and the footer naming the request's programme (its ``programme``
+    parameter, else the dataset's only one): :func:`cipt_graph.visualize.identity.site_identity`,
+    kept per programme and language until the data changes. None (the neutral ones) when the app
+    has no store."""
+    from ..visualize.identity import site_identity
+
+    state = request.app.state
+    store = getattr(state, "store", None)
+    if store is None:
+        return None
+    version = getattr(state, "data_version", None)
+    programme = request.query_params.get("programme") or None
+    key = (id(store), getattr(version, "token", 0), programme, lang)
+    known = getattr(state, "page_identities", None)
+    if known is None or len(known) > 512:
+        known = state.page_identities = {}
+    if key not in known:
+        try:
+            known[key] = site_identity(store, lang, programme)
+        except Exception:  # noqa: BLE001 - a header must not break the page (an error page above all)
+            return None
+    return known[key]
 
 
 def account_links(request: Request, lang: str) -> dict:

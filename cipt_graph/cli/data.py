@@ -109,7 +109,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Validate the dataset against the SHACL shapes (structure and accreditation rules).
 
     With several programmes in the data, each finding names the programmes it is about;
-    --programme keeps the findings about that programme (and about what no programme owns).
+    --programme validates that programme's part of the data only (``validate_store``).
     """
     from ..paths import resolve_workspace
     from ..queries import choose_programme
@@ -172,5 +172,5 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--fail-on", choices=("warning", "violation"), default="warning",
                    help="exit 1 on any finding (warning, the default) or on violations only")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="the findings about one programme (its code, such as M2_CIPT, or its IRI); "
+                   help="validate one programme's part of the data (its code, such as M2_CIPT, or its IRI); "
                         "default: every programme's, each finding naming its programmes")

@@ -36,7 +36,9 @@ Graph Store Protocol (--gsp-url) ou par SPARQL Update (--update-url) ; ses autre
 Vérifie les données avec les formes SHACL (structure et règles d'accréditation).
 
 Quand les données contiennent plusieurs formations, chaque constat nomme celles qu'il concerne ;
---programme garde les constats de cette formation (et ceux qui ne concernent aucune formation).""",
+--programme vérifie la seule part de cette formation (ses ressources, un pas au-delà : la part que
+vérifie son audit) et garde ses constats et ceux qui ne concernent aucune formation ; une
+compétence d'une certification partagée qu'aucun de ses modules ne couvre y est signalée.""",
     "cipt audit": """\
 Rapport d'audit pour l'accréditation (HTML, Markdown ou JSON) : chaque chiffre cite sa requête nommée.
 

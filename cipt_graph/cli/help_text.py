@@ -111,9 +111,9 @@ _FR: dict[str, str] = {
         "langue des messages (par défaut : le --lang général, sinon LC_ALL/LANG)",
     "exit 1 on any finding (warning, the default) or on violations only":
         "sort avec le statut 1 à chaque constat (warning, par défaut) ou seulement aux violations (violation)",
-    "the findings about one programme (its code, such as M2_CIPT, or its IRI); default: every "
+    "validate one programme's part of the data (its code, such as M2_CIPT, or its IRI); default: every "
     "programme's, each finding naming its programmes":
-        "les constats d'une seule formation (son code, comme M2_CIPT, ou son IRI) ; par défaut : "
+        "vérifie la seule part d'une formation (son code, comme M2_CIPT, ou son IRI) ; par défaut : "
         "ceux de toutes les formations, chacun nommant ses formations",
     "a named query (see `cipt queries`)": "une requête nommée (voir `cipt queries`)",
     "a parameter of the query (repeatable); IRIs may be given as codes: M01, BC05-C1":

@@ -8,6 +8,8 @@ No web framework here: the routes live in ``cipt_graph.api.views``.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
+from dataclasses import replace
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,11 +17,12 @@ from ..errors import CiptError, os_reason
 from ..store import Store, select
 from ..queries import resolve_programme
 from .dashboard import render_dashboard
-from .data import programme_scope
+from .data import current_programme, programme_scope
 from .i18n import DEFAULT_LANG, LANGS, check_lang
 from .jobs import render_jobs
 from .matrix import matrix_csv, matrix_xlsx, render_matrix
 from .network import render_network
+from .identity import site_identity
 from .page import Links
 
 _TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
@@ -45,11 +48,13 @@ def render_view(store: Store, view: str, lang: str = DEFAULT_LANG, links: Links 
     Raises:
         QueryError: ``programme`` names no programme.
     """
-    if programme is None:  # unscoped, or inside a caller's programme_scope
-        return RENDERERS[view](store, check_lang(lang), links or Links())
-    programme = resolve_programme(store, programme).value  # an unknown one is an error, not an empty page
-    with programme_scope(programme):
-        return RENDERERS[view](store, check_lang(lang), links or Links())
+    links = links or Links()
+    if programme is not None:
+        programme = resolve_programme(store, programme).value  # an unknown one is an error, not an empty page
+    with programme_scope(programme) if programme is not None else nullcontext():
+        if links.identity is None:  # the header and footer name the programme (from its data)
+            links = replace(links, identity=site_identity(store, check_lang(lang), current_programme()))
+        return RENDERERS[view](store, check_lang(lang), links)
 
 
 def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_LANG,
@@ -80,6 +85,7 @@ def write_views(store: Store, out: str | os.PathLike[str], lang: str = DEFAULT_L
     with programme_scope(programme):
         if programme is not None:
             resolve_programme(store, programme)
+        links = replace(links, identity=site_identity(store, lang, programme))
         contents: dict[str, bytes] = {name: RENDERERS[view](store, lang, links).encode("utf-8")
                                       for view, name in FILE_NAMES.items()}
         contents["matrix.csv"] = matrix_csv(store, lang).encode("utf-8")

@@ -254,8 +254,8 @@ def render_network(store: Store, lang: str, links: Links) -> str:
     activities = sorted((graph.nodes[a]["code"], graph.nodes[a]["label"]) for a in _of_kind(graph, "activity"))
     periods = sorted({(graph.nodes[m]["period"], graph.nodes[m]["period_label"] or graph.nodes[m]["period"])
                       for m in _of_kind(graph, "module") if graph.nodes[m]["period"]})
-    top = min((y - _module_height(graph, n) / 2 if graph.nodes[n]["kind"] == "module" else y - ROW / 2)
-              for n, (_, y) in pos.items()) - 70
+    top = min(((y - _module_height(graph, n) / 2 if graph.nodes[n]["kind"] == "module" else y - ROW / 2)
+               for n, (_, y) in pos.items()), default=0) - 70  # no node: data without labels in ``lang``
     headings = [{"x": x, "y": top, "text": tr(lang, COLUMN_HEADINGS[kind])} for kind, x in COLUMN_X.items()]
     for code, plabel in periods:
         first = min((pos[m][1] - _module_height(graph, m) / 2 for m in _of_kind(graph, "module")

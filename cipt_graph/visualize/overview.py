@@ -9,7 +9,7 @@ paging are query parameters, so every state of the table is a link and works wit
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from ..i18n import number
@@ -113,7 +113,9 @@ def _figure(value: object, lang: str) -> str:
 
 def render_overview(store: Store, lang: str, links: Links, *, query: str = "", sort: str = "code",
                     order: str = "asc", page: int = 1) -> str:
-    """The overview page (HTML): the programme table, then the shared certifications."""
+    """The overview page (HTML): the programme table, then the shared certifications. Its header
+    and footer are the neutral ones (it is about every programme, not one)."""
+    links = replace(links, identity=None)
     view = overview_page(store, lang, query=query, sort=sort, order=order, page=page)
 
     def here(in_lang: str = lang, **change: object) -> str:

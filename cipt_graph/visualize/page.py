@@ -50,6 +50,8 @@ class Links:
             ``next``, so that signing out comes back to this page.
         sign_in: where the header's "Se connecter" link points, when an anonymous reader may sign
             in (a service with accounts that accepts changes); None: no link.
+        identity: ``(header subtitle, footer)`` naming the programme the page is about, from its
+            data (:func:`cipt_graph.visualize.identity.site_identity`); None: the neutral ones.
     """
 
     standalone: bool = False
@@ -61,6 +63,15 @@ class Links:
     csrf: str = ""
     here: str = ""
     sign_in: str | None = None
+    identity: tuple[str, str] | None = None
+
+    def subtitle(self, lang: str) -> str:
+        """The header's subtitle: the programme's label, else the neutral one."""
+        return self.identity[0] if self.identity else tr(lang, "programme")
+
+    def footer(self, lang: str) -> str:
+        """The footer's text: the programme's name, institution and certification, else the neutral one."""
+        return self.identity[1] if self.identity else tr(lang, "footer")
 
     def url(self, path: str, lang: str | None, **params: str) -> str:
         """``path`` with the language, the kept parameters and ``params`` as its query string."""
@@ -119,7 +130,8 @@ HEADER_CSS = """
 header.top { display: flex; align-items: center; gap: 1.5rem; padding: .6rem 1.5rem; background: #1d4e89; color: #fff; flex-wrap: wrap;
   font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.45; }
 header.top .brand { font-weight: 700; font-size: 1.05rem; color: #fff; text-decoration: none; }
-header.top .brand small { display: block; font-weight: 400; font-size: .78rem; opacity: .85; }
+header.top .brand small { display: block; font-weight: 400; font-size: .78rem; opacity: .85;
+  max-width: 34rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 header.top nav { display: flex; gap: .25rem; flex-wrap: wrap; flex: 1; }
 header.top nav a { color: #fff; text-decoration: none; padding: .3rem .55rem; border-radius: 4px; white-space: nowrap; }
 header.top #signed-in { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 15rem; }
@@ -230,7 +242,7 @@ def site_header(*, view: str | None, lang: str, links: Links, switch_href: str |
     home = links.view("dashboard", lang)
     return f"""<a class="skip" href="#main">{escape(tr(lang, "skip"))}</a>
 <header class="top">
-  <a class="brand" href="{escape(home)}">{escape(tr(lang, "app"))}<small>{escape(tr(lang, "programme"))}</small></a>
+  <a class="brand" href="{escape(home)}">{escape(tr(lang, "app"))}<small title="{escape(links.subtitle(lang))}">{escape(links.subtitle(lang))}</small></a>
   <nav aria-label="{escape(tr(lang, "nav.label"))}">{"".join(nav)}</nav>
   {_account(lang, links)}{switch}
 </header>"""
@@ -322,7 +334,7 @@ def render_page(
     tail.extend(script(n) for n in script_files)
     scripts = "\n".join(tail) + scripts
     header = site_header(view=view, lang=lang, links=links, switch_href=switch_href)
-    footer = tr(lang, "footer") + ((" · " + tr(lang, "standalone")) if links.standalone else "")
+    footer = links.footer(lang) + ((" · " + tr(lang, "standalone")) if links.standalone else "")
     h1 = f"<h1>{escape(title)}</h1>\n" if heading else ""
     return f"""<!DOCTYPE html>
 <html lang="{lang}">

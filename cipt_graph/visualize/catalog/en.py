@@ -2,7 +2,8 @@
 
 MESSAGES = {
     "app": "cipt-graph",
-    "programme": "M2 Institutional communication and territorial politics",
+    "programme": "Programmes",
+    "footer.programme": "Competency graph of the {name}",
     "skip": "Skip to content",
     "nav.label": "Main navigation",
     "nav.dashboard": "Dashboard",
@@ -23,7 +24,7 @@ MESSAGES = {
     "nav.ontology": "Vocabulary",
     "switch": "Français",
     "switch.title": "Passer en français",
-    "footer": "Competency graph of the M2 CIPT · Université Paris 1 Panthéon-Sorbonne · RNCP 38175",
+    "footer": "Competency graph of the programmes",
     "standalone": "Standalone file written by `cipt viz`; links point to the graph's IRIs.",
     "kind.module": "Module",
     "kind.competency": "Competency",

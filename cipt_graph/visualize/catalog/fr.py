@@ -4,7 +4,10 @@ is not used in running UI text; units and numbers come from ``cipt_graph.i18n``.
 MESSAGES = {
     # The site: header, navigation, footer, language switch.
     "app": "cipt-graph",
-    "programme": "M2 Communication institutionnelle et politique des territoires",
+    # The header and footer name the programme from its data (visualize/identity.py); these are
+    # the neutral ones, for the university overview and pages about no one programme.
+    "programme": "Formations",
+    "footer.programme": "Graphe de compétences du {name}",
     "skip": "Aller au contenu",
     "nav.label": "Navigation principale",
     "nav.dashboard": "Tableau de bord",
@@ -25,7 +28,7 @@ MESSAGES = {
     "nav.ontology": "Vocabulaire",
     "switch": "English",
     "switch.title": "Switch to English",
-    "footer": "Graphe de compétences du M2 CIPT · Université Paris 1 Panthéon-Sorbonne · RNCP 38175",
+    "footer": "Graphe de compétences des formations",
     "standalone": "Fichier autonome généré par « cipt viz » ; les liens pointent vers les IRI du graphe.",
     # Kinds of things.
     "kind.module": "Module",
