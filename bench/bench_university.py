@@ -9,7 +9,9 @@ Starts a real `cipt serve --store DIR` on 127.0.0.1, twice: without its answer c
 (`--cache-bytes 0`: every request runs its named queries) and with it (the default; the first
 request of each URL fills the cache, the ones measured are answered from it). Measures, over
 HTTP with one client, each programme-scoped page (`/`, `/matrix`, `/graph`, `/jobs`,
-`/api/gaps`, `/api/modules`, and the report `/audit`, each `?programme=CODE`) for a few
+`/api/gaps`, `/api/modules`, `/api/competencies`, `/api/blocks`, `/api/blocks/{code}`,
+`/api/competencies/{code}`, `/api/coverage-matrix`, and the report `/audit`, each
+`?programme=CODE`) for a few
 programmes, with the server's CPU time per request (from /proc), and the overview
 `/programmes`; then the audit of three programmes (`cipt audit --programme X`, bounded) and
 `cipt stats --programme X` as commands (wall time of the whole process). Writes a Markdown
@@ -40,7 +42,8 @@ from cipt_graph.queries import run_query  # noqa: E402
 from cipt_graph.store import iter_records, open_store  # noqa: E402
 
 TARGETS = {"page": 0.3, "overview": 2.0, "audit": 5.0, "stats": 1.0}
-PAGES = ("/", "/matrix", "/graph", "/jobs", "/api/gaps", "/api/modules", "/audit")
+PAGES = ("/", "/matrix", "/graph", "/jobs", "/api/gaps", "/api/modules", "/api/competencies", "/api/blocks",
+         "/api/blocks/{block}", "/api/competencies/{competency}", "/api/coverage-matrix", "/audit")
 #: Clock ticks per second, for the server's CPU time read from /proc (Linux; None elsewhere).
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") and "SC_CLK_TCK" in os.sysconf_names else None
 #: The audit is measured as a command (`cipt audit --programme X`), bounded by AUDIT_LIMIT seconds.
@@ -161,8 +164,10 @@ def get(client: httpx.Client, path: str, params: dict[str, str],
     return elapsed, r.status_code, len(r.content), r.headers.get("x-cipt-cache", ""), cpu
 
 
-def measure_pages(store: Path, codes: list[str], runs: int, cached: bool) -> dict[str, list]:
-    """``{path: [(seconds, status, bytes, cache), …]}`` for every page and the overview."""
+def measure_pages(store: Path, codes: list[str], runs: int, cached: bool,
+                  details: dict[str, dict[str, str]]) -> dict[str, list]:
+    """``{path: [(seconds, status, bytes, cache), …]}`` for every page and the overview
+    (``details``: each programme's block and competency codes, for the detail routes)."""
     out: dict[str, list] = {}
     with Server(store, *([] if cached else ["--cache-bytes", "0"])) as server, \
             httpx.Client(base_url=server.url, timeout=300) as client:
@@ -170,10 +175,11 @@ def measure_pages(store: Path, codes: list[str], runs: int, cached: bool) -> dic
             out[path] = []
             for code in codes:
                 params = {"programme": code}
+                url = path.format(**details.get(code, {}))
                 if cached:
-                    get(client, path, params)  # fills the cache
+                    get(client, url, params)  # fills the cache
                 for _ in range(runs):
-                    out[path].append(get(client, path, params, server.process.pid))
+                    out[path].append(get(client, url, params, server.process.pid))
         out["/programmes"] = []
         if cached:
             get(client, "/programmes", {})
@@ -197,8 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     picked = [everyone[i] for i in range(step, len(everyone), step)][: args.programmes]
     if "M2_CIPT" in everyone and "M2_CIPT" not in picked:
         picked.append("M2_CIPT")  # the shipped programme has target jobs (its /jobs page has rows)
-    uncached = measure_pages(args.store, picked, args.runs, cached=False)
-    cached = measure_pages(args.store, picked, args.runs, cached=True)
+    details = {}  # a block and a competency of each programme, for /api/blocks/{code} and /api/competencies/{code}
+    for code in picked:
+        first = next(iter_records(run_query(store, "competencies", {"programme": code})), None)
+        details[code] = {"block": first["block_code"], "competency": first["competency_code"]} if first else \
+            {"block": "none", "competency": "none"}
+    uncached = measure_pages(args.store, picked, args.runs, cached=False, details=details)
+    cached = measure_pages(args.store, picked, args.runs, cached=True, details=details)
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     audit_times = []

@@ -352,7 +352,7 @@ def test_headline_states_the_evidence_first_and_is_provisional(report, html, dat
     assert data["verdict"]["status"] == "provisoire"
     assert {r["key"] for r in data["verdict"]["reasons"]} >= {"reason_proposed", "reason_assessment"}
     assert f"{data['evidence']['inferred_statements']} énoncés" in first
-    assert data["data_version"]["digest"] in first and "brochure mise à jour le 8 sept. 2025" in first
+    assert data["data_version"]["digest"] in first and "politique des territoires) mise à jour le 8 sept. 2025" in first
 
 
 def test_people_read_names_not_technique(html, report):

@@ -74,8 +74,8 @@ def test_english_words_agree_with_their_counts(reports):
 
 
 @pytest.mark.parametrize("lang, brochure, start, hours", [
-    ("fr", "brochure mise à jour le 8 sept. 2025", "1 sept. 2025", f"487{NNBSP}h"),
-    ("en", "brochure updated on Sep 8, 2025", "Sep 1, 2025", f"487{NNBSP}h"),
+    ("fr", "politique des territoires) mise à jour le 8 sept. 2025", "1 sept. 2025", f"487{NNBSP}h"),
+    ("en", "Territorial Politics) updated on Sep 8, 2025", "Sep 1, 2025", f"487{NNBSP}h"),
 ])
 def test_dates_and_hours_follow_the_locale(reports, lang, brochure, start, hours):
     report = reports[lang]

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import re
 import sys
+from html import unescape
 
 import httpx
 import pytest
@@ -53,6 +54,12 @@ def url(ustore):
 
 def rows(store, name, **params):
     return list(iter_records(run_query(store, name, params)))
+
+
+def iri_of(store, code):
+    from cipt_graph.queries import resolve_programme
+
+    return resolve_programme(store, code).value
 
 
 def codes(store):
@@ -98,9 +105,9 @@ def test_api_routes_scoped_by_programme(ustore, url, code):
         assert [b["code"] for b in blocks] == [r["block_code"] for r in rows(ustore, "hours_per_block", programme=code)]
         nope = client.get("/api/modules", params={"programme": "NOPE"})
         assert nope.status_code == 404  # the message in French by default, English on request (issue #15)
-        assert "'NOPE' n'est pas un programme connu" in nope.json()["message"], nope.text
+        assert "le paramètre « programme » ne désigne aucun programme" in nope.json()["message"], nope.text
         nope_en = client.get("/api/modules", params={"programme": "NOPE", "lang": "en"})
-        assert nope_en.status_code == 404 and "'NOPE' is not a known programme" in nope_en.json()["message"]
+        assert nope_en.status_code == 404 and "the programme parameter names no programme" in nope_en.json()["message"]
 
 
 @pytest.mark.parametrize("code", ["M2_CIPT", "U003"])
@@ -162,6 +169,66 @@ def test_overview_search_sort_and_shared_certifications(ustore, url):
         assert client.get("/programmes", params={"sort": "nope"}).status_code == 400  # the app answers 400 for bad parameters
 
 
+def test_programme_parameter_refusals_agree(ustore, url):
+    """Defect 9 of #16: a programme naming none is a 404 naming the `programme` parameter on the
+    API as on the views; a malformed value a 400 in the request's language, without pyoxigraph's
+    English; codes match in any case; a module of another programme is "not in that programme"."""
+    html = {"Accept": "text/html"}
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for path, headers in (("/api/modules", {}), ("/", html), ("/matrix", html)):
+            nope = client.get(path, params={"programme": "U999"}, headers=headers)
+            assert nope.status_code == 404 and "paramètre « programme »" in unescape(nope.text), (path, nope.text)
+            bad = client.get(path, params={"programme": '"><script>'}, headers=headers)
+            assert bad.status_code == 400 and "n'est pas un code de programme" in unescape(bad.text), (path, bad.text)
+            assert "Invalid IRI" not in bad.text and "code point" not in bad.text
+            assert "<script>" not in bad.text or not headers  # a page escapes it
+        bad_en = client.get("/api/modules", params={"programme": '"><script>', "lang": "en"})
+        assert bad_en.status_code == 400 and "is not a programme code" in bad_en.json()["message"]
+        assert "Invalid IRI" not in bad_en.text
+        want = [m["code"] for m in client.get("/api/modules", params={"programme": "M2_CIPT"}).json()]
+        assert [m["code"] for m in client.get("/api/modules", params={"programme": "m2_cipt"}).json()] == want
+        assert client.get("/", params={"programme": "m2_Cipt"}).status_code == 200
+        other = rows(ustore, "modules", programme=iri_of(ustore, "U002"))[0]["module_code"]
+        assert client.get(f"/api/modules/{other}", params={"programme": "U002"}).status_code == 200
+        elsewhere = client.get(f"/api/modules/{other}", params={"programme": "U003"})
+        assert elsewhere.status_code == 404
+        assert elsewhere.json()["message"] == f"aucun module de code « {other} » dans le programme « U003 »"
+        elsewhere_en = client.get(f"/api/modules/{other}", params={"programme": "U003", "lang": "en"})
+        assert elsewhere_en.json()["message"] == f"no module with code {other!r} in programme 'U003'"
+
+
+@pytest.mark.parametrize("params, name", [({"page": "0"}, "page"), ({"page": "x"}, "page"),
+                                          ({"sort": "bogus"}, "sort"), ({"order": "up"}, "order")])
+def test_overview_refuses_a_bad_parameter_in_the_page_language(url, params, name):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        fr = client.get("/programmes", params=params)
+        assert fr.status_code == 400 and f"paramètre « {name} »" in unescape(fr.text), fr.text
+        assert "Input should" not in fr.text and "greater than" not in fr.text
+        en = client.get("/programmes", params={**params, "lang": "en"})
+        assert en.status_code == 400 and f"{name}: " in en.text and "Input should" not in en.text, en.text
+
+
+def test_overview_pages_and_accent_free_search(ustore, url):
+    """Defect 10 of #16: a page past the last is a 404 (not the last page again); the search
+    ignores accents and case (``geographie`` finds ``Géographie``)."""
+    import unicodedata
+
+    every = rows(ustore, "programmes")
+    with httpx.Client(base_url=url, timeout=120) as client:
+        assert client.get("/programmes", params={"page": "1"}).status_code == 200
+        past = client.get("/programmes", params={"page": "2"})  # 4 programmes: one page of 50
+        assert past.status_code == 404 and "il n'y a pas de page 2, le tableau en a 1" in unescape(past.text), past.text
+        accented = [r for r in every if any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", r["programme_label"]))]
+        assert accented, "the generated labels hold accents"
+        word = next(w for w in accented[0]["programme_label"].split()
+                    if any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", w)))
+        plain = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).upper()
+        page = client.get("/programmes", params={"q": plain}).text
+        shown = re.findall(r'<th scope="row"><a href="[^"]*">([^<]+)</a>', page)
+        assert accented[0]["programme_code"] in shown
+        assert set(shown) == {r["programme_code"] for r in every if word.casefold() in r["programme_label"].casefold()}
+
+
 def test_commands_take_the_programme(university, ustore, cli):
     done = cli("stats", "--programme", "U001", "--format", "json", "--data", str(university))
     assert done.returncode == 0, done.stderr
@@ -194,3 +261,73 @@ def test_a_programme_without_a_certification_gets_none_of_another(tmp_path):
     assert bare["certification"] is None and bare["rncp_number"] is None and bare["certifier_label"] is None
     shipped = [r for key, r in found.items() if key != "https://example.org/p/nocert"]
     assert len(shipped) == 1 and shipped[0]["rncp_number"] == "RNCP38175"
+
+
+#: The pages and data routes whose answer over every programme is slow at university scale: with
+#: several programmes and none given, each answers at once (defect 4 of issue #16) — pages send to
+#: the overview (303), data routes answer 400 naming the ``programme`` parameter.
+NEEDS_PROGRAMME_PAGES = ["/graph", "/matrix", "/jobs", "/audit"]
+NEEDS_PROGRAMME_DATA = ["/audit?format=json", "/audit?format=md", "/matrix.csv", "/matrix.xlsx",
+                        "/api/blocks", "/api/blocks/BC01", "/api/competencies", "/api/competencies/BC01-C1",
+                        "/api/coverage-matrix", "/api/gaps", "/api/queries/mapping_status",
+                        "/api/queries/coverage_matrix", "/api/queries/competencies", "/api/queries/hours_per_block"]
+
+
+def _message(r):
+    """An error's message: the JSON answer's ``message`` (API routes), else the text (views)."""
+    return r.json()["message"] if r.headers["content-type"].startswith("application/json") else r.text
+
+
+def test_without_a_programme_slow_routes_answer_at_once(ustore, url):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for path in NEEDS_PROGRAMME_PAGES:
+            r = client.get(path, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"].startswith("/programmes"), (path, r.status_code)
+        for path in NEEDS_PROGRAMME_DATA:
+            r = client.get(path)
+            assert r.status_code == 400, (path, r.status_code, r.text[:300])
+            message = _message(r)
+            assert "le paramètre « programme » est nécessaire" in message and "4 programmes" in message, (path, message)
+            assert all(code in message for code in codes(ustore)), message
+            en = client.get(path, headers={"Accept-Language": "en"})
+            assert en.status_code == 400 and "the programme parameter is needed" in _message(en), (path, en.text)
+        # given the programme, each answers
+        for path in NEEDS_PROGRAMME_PAGES + NEEDS_PROGRAMME_DATA:
+            if "/BC01" in path:
+                continue  # the generated programmes' blocks have other codes
+            sep = "&" if "?" in path else "?"
+            r = client.get(f"{path}{sep}programme=U002")
+            assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        # cheap answers over every programme stay: modules, the programme list, a query without the flag
+        assert client.get("/api/modules").status_code == 200
+        assert client.get("/api/programme").status_code == 200
+        assert client.get("/api/queries/programmes").status_code == 200
+
+
+def test_cli_audit_without_a_programme_needs_one(university, cli):
+    done = cli("audit", "--format", "md", "--data", str(university))
+    assert done.returncode == 2, done.stderr
+    assert "--programme" in done.stderr and "plusieurs programmes" in done.stderr and done.stdout == ""
+    en = cli("--lang", "en", "audit", "--format", "md", "--data", str(university))
+    assert en.returncode == 2 and "--programme" in en.stderr and "several programmes" in en.stderr
+
+
+def test_competency_queries_scoped_by_programme_agree_with_the_matrix(ustore):
+    """`competencies` and `modules_for_competency` (their programme-scoped sub-selects, issue #16):
+    for each programme, the same rows as the unscoped answer's rows of that programme, and the
+    counts and ranks those of the programme's `coverage_matrix` links."""
+    everything = rows(ustore, "competencies")
+    for p in {r["programme"] for r in rows(ustore, "programmes")}:
+        scoped = rows(ustore, "competencies", programme=p)
+        assert scoped == [r for r in everything if r["programme"] == p]
+        links = rows(ustore, "coverage_matrix", programme=p)
+        assert scoped and links
+        for r in scoped:
+            mine = [link for link in links if link["competency"] == r["competency"]]
+            assert r["modules"] == len({link["module"] for link in mine})
+            assert r["max_rank"] == (max(link["level_rank"] for link in mine) if mine else None)
+            covering = rows(ustore, "modules_for_competency", competency=r["competency"], programme=p)
+            assert sorted(c["module"] for c in covering) == sorted(link["module"] for link in mine)
+            assert {c["programme"] for c in covering} <= {p}
+        block = scoped[0]["block"]
+        assert rows(ustore, "competencies", programme=p, block=block) == [r for r in scoped if r["block"] == block]

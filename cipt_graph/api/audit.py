@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .errors import programme_error
+from .errors import programme_error, programme_needed, several_programmes
 from ..errors import QueryError
 from .security import policy_for_own_document
 from ..visualize.page import HEADER_CSS, site_header
@@ -32,7 +33,9 @@ async def get_audit(
     format: Literal["html", "json", "md"] = Query(
         "html", description="`html` (printable, A4), `json` (the schema of docs/audit-json.md) or `md`"),
     programme: str | None = Query(None, description="Audit one programme (its code, such as M2_CIPT, "
-                                                    "or its IRI); the whole graph when absent"),
+                                                    "or its IRI); the whole graph when absent — needed when the "
+                                                    "dataset holds several programmes: the HTML page then sends "
+                                                    "to the overview (303), json and md answer 400"),
 ) -> Response:
     """The accreditation audit report of the graph served.
 
@@ -51,6 +54,12 @@ async def get_audit(
     lang = page_lang(request, lang)
     base_url = public_base_url(request)  # never the Host header
     store = request.app.state.store
+    if programme is None and await run_in_threadpool(several_programmes, store):
+        # The audit of every programme at once takes minutes at university scale (issue #16): the
+        # page sends to the overview to pick one, the data formats answer 400 naming the parameter.
+        if format == "html":
+            return RedirectResponse(site_links(request, lang).url("/programmes", lang), status_code=303)
+        raise await run_in_threadpool(programme_needed, store)
 
     def work(deadline):  # in a query process: killed past the reports' time limit
         try:

@@ -85,6 +85,40 @@ def programme_error(store, value: str, exc: CiptError, parameter: str = "program
     return ApiError(404, en + " (see /programmes).", fr=fr + " (voir /programmes).", title="error.unknown_programme")
 
 
+_TWO_PROGRAMMES = ("PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> "
+                   "SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2")
+
+
+def several_programmes(store) -> bool:
+    """True when the dataset holds more than one programme (one ``LIMIT 2`` query: ~1 ms)."""
+    from ..store import select
+
+    return len(select(store, _TWO_PROGRAMMES)) > 1
+
+
+def programme_needed(store, parameter: str = "programme") -> ApiError:
+    """The 400 of a route asked without ``parameter`` on a dataset of several programmes, where
+    an answer over every programme would be slow at university scale (issue #16): the parameter
+    named, the dataset's first codes listed, the overview (``/programmes``) pointed to."""
+    from ..queries import programme_codes
+
+    codes = programme_codes(store)
+    shown = ", ".join(codes[:PROGRAMMES_LISTED])
+    more = len(codes) - PROGRAMMES_LISTED
+    en = (f"the {parameter} parameter is needed: this dataset holds {len(codes)} programmes "
+          f"({shown}{f' and {more} more' if more > 0 else ''}; see /programmes)")
+    fr = (f"le paramètre « {parameter} » est nécessaire : ce jeu de données contient {len(codes)} programmes "
+          f"({shown}{f' et {more} autres' if more > 0 else ''} ; voir /programmes)")
+    return ApiError(400, en, fr=fr)
+
+
+def need_programme(store, programme: str | None, parameter: str = "programme") -> None:
+    """Raise :func:`programme_needed`'s 400 when ``programme`` is None and the dataset holds
+    several programmes; with one (or a programme given), nothing."""
+    if programme is None and several_programmes(store):
+        raise programme_needed(store, parameter)
+
+
 def cipt_text(exc: CiptError, lang: str) -> tuple[str, str]:
     """A library error's message in ``lang`` (its ``fr``/``en`` text; the place it names on the
     server, ``where``, left out), with the language the text is in (``message``'s, English or

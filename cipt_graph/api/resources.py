@@ -16,7 +16,7 @@ from ..errors import QueryError
 from ..queries import get_query, resolve_programme, run_query
 from ..store import iter_records
 from . import models as m
-from .errors import ApiError
+from .errors import ApiError, need_programme, programme_error
 
 router = APIRouter(prefix="/api", tags=["Resources"])
 
@@ -27,7 +27,9 @@ NOT_FOUND = {404: {"description": "No such resource"}}
 
 #: ``?programme=``: a programme's code or IRI (issue #16).
 PROGRAMME = Query(None, description="Only this programme's (its code, such as M2_CIPT, or its IRI); "
-                                    "every programme when absent, each row naming its programme")
+                                    "every programme when absent, each row naming its programme — except on "
+                                    "/api/blocks, /api/competencies (and their details), /api/coverage-matrix "
+                                    "and /api/gaps, which need it when the dataset holds several programmes (400)")
 
 
 _PROGRAMME: ContextVar[str | None] = ContextVar("cipt_api_programme", default=None)
@@ -48,15 +50,20 @@ def _scope(store, programme: str | None) -> str | None:
         return None
     try:
         return resolve_programme(store, programme).value
-    except QueryError as exc:
-        raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
+    except QueryError as exc:  # 404 naming the parameter, 400 for a malformed value (as the views)
+        raise programme_error(store, programme, exc) from exc
 
 
-async def _run(request: Request, work: Callable[[object], object], programme: str | None = None):
-    """``work(store)`` through the service's runner, its queries scoped to ``programme`` (code or IRI)."""
+async def _run(request: Request, work: Callable[[object], object], programme: str | None = None, *,
+               needed: bool = False):
+    """``work(store)`` through the service's runner, its queries scoped to ``programme`` (code or IRI).
+    ``needed``: the answer over every programme is slow at university scale, so with several
+    programmes in the dataset and none given the route answers 400 naming ``programme`` at once."""
     store = request.app.state.store
 
     def scoped(deadline):
+        if needed:
+            need_programme(store, programme)
         token = _PROGRAMME.set(_scope(store, programme))
         try:
             return work(store)
@@ -65,8 +72,16 @@ async def _run(request: Request, work: Callable[[object], object], programme: st
     return await request.app.state.runner.run(scoped)
 
 
-def _missing(kind: str, code: str) -> ApiError:
-    return ApiError(404, f"no {kind} with code {code!r}")
+_KINDS_FR = {"module": "aucun module", "competency": "aucune compétence", "block": "aucun bloc",
+             "job": "aucun métier"}
+
+
+def _missing(kind: str, code: str, programme: str | None = None) -> ApiError:
+    """The 404 of a resource code the data (or the programme asked for) does not hold."""
+    if programme is None:
+        return ApiError(404, f"no {kind} with code {code!r}", fr=f"{_KINDS_FR[kind]} de code « {code} »")
+    return ApiError(404, f"no {kind} with code {code!r} in programme {programme!r}",
+                    fr=f"{_KINDS_FR[kind]} de code « {code} » dans le programme « {programme} »")
 
 
 def _module(r: dict) -> m.ModuleSummary:
@@ -129,7 +144,7 @@ async def module(code: str, request: Request, lang: Lang = LANG, programme: str 
     def work(store):
         found = [r for r in _records(store, "modules", lang=lang) if r["module_code"] == code]
         if not found:
-            raise _missing("module", code)
+            raise _missing("module", code, programme)
         coverage = [m.ModuleCoverage(
             competency_iri=r["competency"], competency_code=r["competency_code"], competency_label=r["competency_label"],
             block_code=r["block_code"], block_label=r["block_label"], level_code=r["level_code"],
@@ -143,7 +158,7 @@ async def module(code: str, request: Request, lang: Lang = LANG, programme: str 
 async def competencies(request: Request, lang: Lang = LANG, programme: str | None = PROGRAMME,
                        block: str | None = Query(None, description="Only this block's (its code, BC05)")) -> list[m.CompetencySummary]:
     """Every competency with its block and coverage (query `competencies`)."""
-    return await _run(request, lambda store: [_competency(r) for r in _records(store, "competencies", block=block, lang=lang)], programme)
+    return await _run(request, lambda store: [_competency(r) for r in _records(store, "competencies", block=block, lang=lang)], programme, needed=True)
 
 
 @router.get("/competencies/{code}", response_model=m.CompetencyDetail, responses=NOT_FOUND)
@@ -152,20 +167,20 @@ async def competency(code: str, request: Request, lang: Lang = LANG, programme: 
     def work(store):
         found = [r for r in _records(store, "competencies", lang=lang) if r["competency_code"] == code]
         if not found:
-            raise _missing("competency", code)
+            raise _missing("competency", code, programme)
         covering = [m.CompetencyModule(
             module_iri=r["module"], module_code=r["module_code"], module_label=r["module_label"],
             period_code=r["period_code"], module_hours=r["module_hours"], level_code=r["level_code"],
             level_rank=r["level_rank"], coverage_hours=r["coverage_hours"], rationale=r["rationale"],
         ) for r in _records(store, "modules_for_competency", competency=found[0]["competency"], lang=lang)]
         return m.CompetencyDetail(**_competency(found[0]).model_dump(), modules=covering)
-    return await _run(request, work, programme)
+    return await _run(request, work, programme, needed=True)
 
 
 @router.get("/blocks", response_model=list[m.Block])
 async def blocks(request: Request, lang: Lang = LANG, programme: str | None = PROGRAMME) -> list[m.Block]:
     """Every competency block with its hours and coverage (query `hours_per_block`)."""
-    return await _run(request, lambda store: [_block(r) for r in _records(store, "hours_per_block", lang=lang)], programme)
+    return await _run(request, lambda store: [_block(r) for r in _records(store, "hours_per_block", lang=lang)], programme, needed=True)
 
 
 @router.get("/blocks/{code}", response_model=m.BlockDetail, responses=NOT_FOUND)
@@ -174,10 +189,10 @@ async def block(code: str, request: Request, lang: Lang = LANG, programme: str |
     def work(store):
         found = [r for r in _records(store, "hours_per_block", lang=lang) if r["block_code"] == code]
         if not found:
-            raise _missing("block", code)
+            raise _missing("block", code, programme)
         comps = [_competency(r) for r in _records(store, "competencies", block=found[0]["block"], lang=lang)]
         return m.BlockDetail(**_block(found[0]).model_dump(), competencies=comps)
-    return await _run(request, work, programme)
+    return await _run(request, work, programme, needed=True)
 
 
 @router.get("/jobs", response_model=list[m.JobSummary])
@@ -193,7 +208,7 @@ async def job(code: str, request: Request, lang: Lang = LANG, programme: str | N
     def work(store):
         found = [r for r in _records(store, "jobs", lang=lang) if r["job_code"] == code]
         if not found:
-            raise _missing("job", code)
+            raise _missing("job", code, programme)
         activities: dict[str, m.JobActivity] = {}
         comps: dict[tuple[str, str], m.JobCompetency] = {}
         needed: dict[str, float] = {}
@@ -235,7 +250,7 @@ async def coverage_matrix(request: Request, lang: Lang = LANG, programme: str | 
             status=r["status"], rationale=r["rationale"], programme=r.get("programme"),
         ) for r in _records(store, "coverage_matrix", lang=lang)]
         return m.CoverageMatrix(lang=lang, modules=rows, competencies=columns, links=links)
-    return await _run(request, work, programme)
+    return await _run(request, work, programme, needed=True)
 
 
 @router.get("/gaps", response_model=m.Gaps)
@@ -257,4 +272,4 @@ async def gaps(request: Request, lang: Lang = LANG, programme: str | None = PROG
                  for r in _records(store, "hours_declared_vs_listed")]
         return m.Gaps(uncovered_competencies=comps, uncovered_blocks=blks, modules_without_competency=mods,
                       hours=hours, complete=not (comps or blks or mods))
-    return await _run(request, work, programme)
+    return await _run(request, work, programme, needed=True)

@@ -96,10 +96,12 @@ def report_context(report: AuditReport) -> dict[str, object]:
     """What the HTML and Markdown forms share beyond the report: the data version, the hours
     split, the assessment per competency, the assessment status per block, the status groups."""
     lang = report.lang
-    version: dict[str, object] = {k: v if k == "links" and isinstance(v, int) else format_value(v, lang)
+    version: dict[str, object] = {k: v if k in ("links", "triples") and isinstance(v, int) else format_value(v, lang)
                                   for k, v in report.data_version.items()}
-    for key in ("digest", "source_modified", "official_source_issued", "last_assertion", "links"):
+    for key in ("digest", "last_assertion", "links", "triples"):
         version.setdefault(key, "—")
+    identity = report.identity.rows[0] if report.identity.rows else {}
+    version["sources"] = _version_sources(report.data_version, identity, lang)
     split = report.hours_split.rows[0] if report.hours_split and report.hours_split.rows else {}
     hours_split = {k: format_value(split.get(k), lang) for k in ("teaching_hours", "assessment_hours", "workplace_share")}
     assessment = {str(r["competency_code"]): r for r in (report.assessment.rows if report.assessment else [])}
@@ -111,6 +113,8 @@ def report_context(report: AuditReport) -> dict[str, object]:
     return {
         "version": version,
         "hours_split": hours_split,
+        "hours_gap": hours_gap(report),
+        "referential": referential(report),
         "assessment": assessment,
         "assessment_source": report.assessment.source if report.assessment else None,
         "block_status": {k: ", ".join(sorted(v)) for k, v in block_status.items()},
@@ -123,6 +127,58 @@ def report_context(report: AuditReport) -> dict[str, object]:
                                                 for c in sorted(str(codes or "").replace(",", " ").split())),
         "query_title": lambda q: query_title(q, lang),
     }
+
+
+def _version_sources(version: dict, identity: dict, lang: str) -> str:
+    """The data line's dates of the programme's own source (named after its label, query
+    ``programme_identity``) and of its certification's official source (``data_version``), each
+    only when the data has it."""
+    parts = []
+    if version.get("source_modified"):
+        parts.append(text(lang, "data_version_source", source=str(identity.get("source_label") or "—"),
+                          source_modified=format_value(version["source_modified"], lang)))
+    if version.get("official_source_issued"):
+        parts.append(text(lang, "data_version_official",
+                          official_source_issued=format_value(version["official_source_issued"], lang)))
+    return "".join(parts)
+
+
+def referential(report: AuditReport) -> tuple[str, dict[str, object]]:
+    """What the certification's list of competencies stands for: its count (query
+    ``hours_per_block``), its extent and the programme's source (query ``programme_identity``);
+    the plain sentence when the data does not say."""
+    identity = report.identity.rows[0] if report.identity.rows else {}
+    competencies = sum(b.competencies for b in report.blocks)
+    if identity.get("referential_extent_label"):
+        return "evidence_referential", {"competencies": competencies, "extent": identity["referential_extent_label"],
+                                        "source": identity.get("source_label") or "—"}
+    return "evidence_referential_plain", {"competencies": competencies}
+
+
+def hours_gap(report: AuditReport) -> list[tuple[str, dict[str, object]]]:
+    """The sentences explaining the hours: the difference as the programme's source (or the data)
+    gives it (query ``hours_declared_vs_listed``), hypotheses when there is one, then the split
+    into teaching and assessment and the workplace share (query ``hours_teaching_assessment``)."""
+    lang = report.lang
+    hours = report.hours.rows[0] if report.hours.rows else {}
+    identity = report.identity.rows[0] if report.identity.rows else {}
+    split = report.hours_split.rows[0] if report.hours_split and report.hours_split.rows else {}
+    figures = {k: format_value(hours.get(k), lang) for k in ("declared", "listed", "modules")}
+    out: list[tuple[str, dict[str, object]]] = []
+    if hours and hours.get("difference"):
+        if identity.get("source_label"):
+            out.append(("hours_gap", {**figures, "source": identity["source_label"]}))
+        else:
+            out.append(("hours_gap_data", figures))
+        out.append(("hours_hypotheses", {}))
+    elif hours:
+        out.append(("hours_no_gap", {"listed": figures["listed"]}))
+    if split:
+        out.append(("hours_split", {"listed": format_value(split.get("listed"), lang),
+                                    **{k: format_value(split.get(k), lang) for k in ("assessment_hours", "teaching_hours")}}))
+        if split.get("workplace_share") is not None:
+            out.append(("hours_workplace", {"workplace_share": format_value(split["workplace_share"], lang)}))
+    return out
 
 
 def render_html(report: AuditReport) -> str:

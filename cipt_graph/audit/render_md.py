@@ -75,7 +75,7 @@ def render_md(report: AuditReport) -> str:
            t("evidence_mapping", links=ev.links, validated=ev.validated, proposed=ev.proposed,
              validated_percent=ev.percent(ev.validated), proposed_percent=ev.percent(ev.proposed)), "",
            t("evidence_inferred", statements=ev.inferred_statements, resources=ev.inferred_resources), "",
-           t("evidence_referential"), "",
+           t(ctx["referential"][0], **ctx["referential"][1]), "",
            f"> **{t('verdict_ok') if report.verdict.status == 'conforme' else t('verdict_ko')}**"
            + (f" {t('verdict_reasons')}" if ctx["reasons"] else "")]
     out += [f"> - {t(key, **args)}" for key, args in ctx["reasons"]]
@@ -92,7 +92,7 @@ def render_md(report: AuditReport) -> str:
     for row in report.hours.rows:
         out += [t("hours_sentence", declared=fmt(row["declared"]), listed=fmt(row["listed"]),
                   difference=fmt(row["difference"]), modules=fmt(row["modules"])), ""]
-    out += [f"**{t('hours_gap_title')}.** " + t("hours_gap", **ctx["hours_split"]), ""]
+    out += [f"**{t('hours_gap_title')}.** " + " ".join(t(key, **args) for key, args in ctx["hours_gap"]), ""]
     out.append(_cite(report, report.hours.source))
 
     out += [f"## {t('summary')}", "", t("checks_table"), ""]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CiptError
+from ..queries import choose_programme
 from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data
 from .messages import tr
 
@@ -26,7 +27,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise CiptError(tr(args.lang, "cli.audit.base_url", url=repr(args.base_url)))
     if args.out and not Path(args.out).resolve().parent.is_dir():
         raise CiptError(tr(args.lang, "cli.audit.no_folder"), where=args.out)
-    report = build_audit_report(open_data(args), lang=args.lang, base_url=args.base_url, programme=args.programme)
+    store = open_data(args)
+    if args.programme is None:
+        # With several programmes, the audit of all of them at once takes minutes at university
+        # scale (issue #16): exit 2 at once naming --programme, as `cipt viz` does.
+        choose_programme(store, None, option="--programme")
+    report = build_audit_report(store, lang=args.lang, base_url=args.base_url, programme=args.programme)
     render = {"html": render_html, "md": render_md, "json": render_json}[args.format]
     text = render(report)
     if args.out:
@@ -55,6 +61,7 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the report (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--programme", metavar="CODE|IRI",
-                   help="audit one programme (its code, such as M2_CIPT, or its IRI); default: the whole data")
+                   help="audit one programme (its code, such as M2_CIPT, or its IRI); needed when the data "
+                        "holds several; default: the data's only programme")
     p.add_argument("--base-url", metavar="URL",
                    help="root URL of a running `cipt serve`: adds links running each query there")

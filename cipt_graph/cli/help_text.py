@@ -123,9 +123,10 @@ _FR: dict[str, str] = {
         "toutes les formations",
     "language of the report (default: the global --lang, else LC_ALL/LANG)":
         "langue du rapport (par défaut : le --lang général, sinon LC_ALL/LANG)",
-    "audit one programme (its code, such as M2_CIPT, or its IRI); default: the whole data":
-        "audite une seule formation (son code, comme M2_CIPT, ou son IRI) ; par défaut : "
-        "toutes les données",
+    "audit one programme (its code, such as M2_CIPT, or its IRI); needed when the data holds several; "
+    "default: the data's only programme":
+        "audite une seule formation (son code, comme M2_CIPT, ou son IRI) ; nécessaire quand les "
+        "données en contiennent plusieurs ; par défaut : la seule formation des données",
     "root URL of a running `cipt serve`: adds links running each query there":
         "URL racine d'un `cipt serve` en marche : ajoute des liens qui y exécutent chaque requête",
     "language of the labels and headers (default: the global --lang, else LC_ALL/LANG)":
