@@ -300,7 +300,8 @@ def _unknown_programme(value: str, store: Store) -> QueryError:
 
 def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     """A programme given by its IRI, its path (``programme/m2-cipt``), its code (``skos:notation``
-    or ``dcterms:identifier``: ``U007``, ``M2_CIPT``) or the last segment of its IRI (``m2-cipt``).
+    or ``dcterms:identifier``: ``U007``, ``M2_CIPT``, in any case: ``m2_cipt``) or the last segment
+    of its IRI (``m2-cipt``).
 
     Raises:
         QueryError: the value names no programme, or several.
@@ -313,12 +314,18 @@ def resolve_programme(store: Store, value: str) -> ox.NamedNode:
         return iri
     try:
         path = ox.NamedNode(f"{CID_BASE}programme/{value}")
-    except ValueError as exc:
-        raise QueryError(f"{value!r} is not a programme code: {exc}",
-                         fr=f"{value!r} n'est pas un code de programme : {exc}") from exc
+    except ValueError as exc:  # pyoxigraph's own words (English, about IRIs) are left out
+        raise QueryError(f"{value!r} is not a programme code: it holds characters a code cannot hold "
+                         "(letters, digits, '-', '_' and '.' are)",
+                         fr=f"« {value} » n'est pas un code de programme : il contient des caractères "
+                            "qu'un code ne peut pas contenir (lettres, chiffres, « - », « _ » et « . » le peuvent)") from exc
     found = select(store, _PROGRAMME_LOOKUP, {"code": ox.Literal(value)}).column("s")
     if path not in found and select(store, _IS_PROGRAMME, {"p": path}).column("p"):
         found.append(path)
+    if not found:  # a code in another case (m2_cipt): the one code it matches, looked up again
+        same = [code for code in programme_codes(store) if code.casefold() == value.casefold() and code != value]
+        if len(set(same)) == 1:
+            found = select(store, _PROGRAMME_LOOKUP, {"code": ox.Literal(same[0])}).column("s")
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]
     if not found:
@@ -389,10 +396,11 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
         if p.kind == "iri":
             try:
                 bound[p.name] = (resolve_programme if p.name == "programme" else resolve_iri)(store, value)
-            except QueryError as exc:  # the parameter named, in both languages
-                raise QueryError(f"parameter {p.name!r}: {exc.text('en')}", where=exc.where,
-                                 fr=f"paramètre {p.name!r} : {exc.text('fr')}",
-                                 en=f"parameter {p.name!r}: {exc.text('en')}") from exc
+            except QueryError as exc:  # the parameter named, in both languages (still "unknown": a 404 on the API)
+                raise (UnknownProgramme if isinstance(exc, UnknownProgramme) else QueryError)(
+                    f"parameter {p.name!r}: {exc.text('en')}", where=exc.where,
+                    fr=f"paramètre {p.name!r} : {exc.text('fr')}",
+                    en=f"parameter {p.name!r}: {exc.text('en')}") from exc
         elif p.datatype:
             bound[p.name] = ox.Literal(value, datatype=ox.NamedNode(p.datatype))
         else:

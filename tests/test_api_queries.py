@@ -282,10 +282,11 @@ def test_programme(store, client, lang):
 
 
 @pytest.mark.parametrize("url,status,message", [
-    ("/api/modules/M99", 404, "no module with code 'M99'"),
-    ("/api/competencies/BC99-C1", 404, "no competency"),
-    ("/api/blocks/BC99", 404, "no block"),
-    ("/api/jobs/J99", 404, "no job"),
+    ("/api/modules/M99?lang=en", 404, "no module with code 'M99'"),
+    ("/api/modules/M99", 404, "aucun module de code « M99 »"),  # French by default (issue #16)
+    ("/api/competencies/BC99-C1?lang=en", 404, "no competency"),
+    ("/api/blocks/BC99?lang=en", 404, "no block"),
+    ("/api/jobs/J99", 404, "aucun métier"),
     ("/api/modules?lang=de", 400, "lang"),
     ("/api/competencies?block=BC99", 400, "BC99"),
     ("/api/nothing-here", 404, "no resource at /api/nothing-here"),

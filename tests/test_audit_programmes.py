@@ -133,3 +133,15 @@ def test_the_audit_runs_them_for_its_programme(ustore, reports, code):
     assert ("mise à jour le" in line) == bool(version["source_modified"])
     assert ("source officielle" in line) == bool(version["official_source_issued"])
     assert f"jeu de données entier : {format_value(version['triples'], 'fr')} triplets" in line
+
+
+def test_the_same_data_gives_the_same_fingerprint_named_or_not():
+    """With one programme, its audit with and without naming it shows the same data digest; in a
+    university each programme has its own."""
+    shipped = build_store()
+    assert build_audit_report(shipped).data_version["digest"] == \
+        build_audit_report(shipped, programme="M2_CIPT").data_version["digest"]
+
+
+def test_each_programme_has_its_own_fingerprint(reports):
+    assert reports["M2_CIPT"].data_version["digest"] != reports["U002"].data_version["digest"]

@@ -360,8 +360,8 @@ def _error_cases(root) -> list[tuple[list[str], str, str]]:
         (["query", "competencies_for_module", "--param", "module=a b/c", *data],
          "paramètre 'module' : 'a b/c' n'est pas un chemin d'IRI valide sous https://w3id.org/cipt-graph/id/",
          "parameter 'module': 'a b/c' is not a valid IRI path under https://w3id.org/cipt-graph/id/"),
-        (["stats", "--programme", "x y", *data], "paramètre 'programme' : 'x y' n'est pas un code de programme",
-         "parameter 'programme': 'x y' is not a programme code"),
+        (["stats", "--programme", "x y", *data], "--programme 'x y' : « x y » n'est pas un code de programme",
+         "--programme 'x y': 'x y' is not a programme code"),
         (["serve", "--base-url", "ftp://example.org/"], "--base-url: ce n'est pas une URL http(s) sans requête",
          "--base-url: not an http(s) URL without query"),
         # (more of the library's refusals, through the real `cipt`, in tests/test_error_languages.py)

@@ -150,6 +150,29 @@ def test_an_unknown_programme_suggests_the_nearest_real_codes(university, cli, l
     assert several.returncode == 2 and listed in several.stderr and "U007" not in several.stderr, several.stderr
 
 
+@pytest.mark.parametrize("command", [("stats",), ("viz", "--out", "VIZ")])
+def test_stats_and_viz_name_the_option_of_an_unknown_programme(university, cli, tmp_path, command):
+    """Defect 9 of #16: they said "paramètre 'programme'" (the query's parameter)."""
+    args = [str(tmp_path / "viz") if a == "VIZ" else a for a in command]
+    done = cli(*args, "--programme", "U999", "--data", str(university))
+    assert done.returncode == 2 and "--programme 'U999'" in done.stderr, done.stderr
+    assert "paramètre" not in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "viz").exists()
+
+
+def test_stats_of_a_programme_in_any_case_without_empty_rows(university, ustore, cli):
+    """Defect 10 of #16: "triplets None" (the dataset's count is not given for one programme);
+    codes match in any case (m2_cipt)."""
+    done = cli("--lang", "fr", "stats", "--programme", "m2_cipt", "--data", str(university))
+    assert done.returncode == 0, done.stderr
+    assert "None" not in done.stdout and "triplets" not in done.stdout, done.stdout
+    (want,) = rows(ustore, "stats", programme=iri(ustore, "M2_CIPT"))
+    shown = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    assert len(shown) == sum(1 for v in want.values() if v is not None)
+    whole = cli("--lang", "fr", "stats", "--format", "json", "--data", str(university))
+    assert any(r.get("triples") for r in json.loads(whole.stdout))  # the whole dataset's count stays
+
+
 @pytest.mark.parametrize("value", ["https://evil.example/x", "module/M01",
                                    "https://w3id.org/cipt-graph/id/module/M01"])
 def test_an_iri_or_path_that_is_not_a_programme_is_refused(university, cli, value):

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import re
 import sys
+from html import unescape
 
 import httpx
 import pytest
@@ -53,6 +54,12 @@ def url(ustore):
 
 def rows(store, name, **params):
     return list(iter_records(run_query(store, name, params)))
+
+
+def iri_of(store, code):
+    from cipt_graph.queries import resolve_programme
+
+    return resolve_programme(store, code).value
 
 
 def codes(store):
@@ -98,9 +105,9 @@ def test_api_routes_scoped_by_programme(ustore, url, code):
         assert [b["code"] for b in blocks] == [r["block_code"] for r in rows(ustore, "hours_per_block", programme=code)]
         nope = client.get("/api/modules", params={"programme": "NOPE"})
         assert nope.status_code == 404  # the message in French by default, English on request (issue #15)
-        assert "'NOPE' n'est pas un programme connu" in nope.json()["message"], nope.text
+        assert "le paramètre « programme » ne désigne aucun programme" in nope.json()["message"], nope.text
         nope_en = client.get("/api/modules", params={"programme": "NOPE", "lang": "en"})
-        assert nope_en.status_code == 404 and "'NOPE' is not a known programme" in nope_en.json()["message"]
+        assert nope_en.status_code == 404 and "the programme parameter names no programme" in nope_en.json()["message"]
 
 
 @pytest.mark.parametrize("code", ["M2_CIPT", "U003"])
@@ -160,6 +167,69 @@ def test_overview_search_sort_and_shared_certifications(ustore, url):
         shared = {r["rncp_number"] for r in rows(ustore, "certification_coverage") if r["programme_count"] > 1}
         assert shared and all(f"{n} — " in page for n in shared)
         assert client.get("/programmes", params={"sort": "nope"}).status_code == 400  # the app answers 400 for bad parameters
+
+
+def test_programme_parameter_refusals_agree(ustore, url):
+    """Defect 9 of #16: a programme naming none is a 404 naming the `programme` parameter on the
+    API as on the views; a malformed value a 400 in the request's language, without pyoxigraph's
+    English; codes match in any case; a module of another programme is "not in that programme"."""
+    html = {"Accept": "text/html"}
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for path, headers in (("/api/modules", {}), ("/", html), ("/matrix", html)):
+            nope = client.get(path, params={"programme": "U999"}, headers=headers)
+            assert nope.status_code == 404 and "paramètre « programme »" in unescape(nope.text), (path, nope.text)
+            bad = client.get(path, params={"programme": '"><script>'}, headers=headers)
+            assert bad.status_code == 400 and "n'est pas un code de programme" in unescape(bad.text), (path, bad.text)
+            assert "Invalid IRI" not in bad.text and "code point" not in bad.text
+            assert "<script>" not in bad.text or not headers  # a page escapes it
+        named = client.get("/api/queries/modules", params={"programme": "U999"})  # a named query: 404 too
+        assert named.status_code == 404 and "'programme'" in named.text and "U999" in named.text, named.text
+        assert client.get("/api/queries/modules", params={"programme": "u002"}).status_code == 200
+        bad_en = client.get("/api/modules", params={"programme": '"><script>', "lang": "en"})
+        assert bad_en.status_code == 400 and "is not a programme code" in bad_en.json()["message"]
+        assert "Invalid IRI" not in bad_en.text
+        want = [m["code"] for m in client.get("/api/modules", params={"programme": "M2_CIPT"}).json()]
+        assert [m["code"] for m in client.get("/api/modules", params={"programme": "m2_cipt"}).json()] == want
+        assert client.get("/", params={"programme": "m2_Cipt"}).status_code == 200
+        other = rows(ustore, "modules", programme=iri_of(ustore, "U002"))[0]["module_code"]
+        assert client.get(f"/api/modules/{other}", params={"programme": "U002"}).status_code == 200
+        elsewhere = client.get(f"/api/modules/{other}", params={"programme": "U003"})
+        assert elsewhere.status_code == 404
+        assert elsewhere.json()["message"] == f"aucun module de code « {other} » dans le programme « U003 »"
+        elsewhere_en = client.get(f"/api/modules/{other}", params={"programme": "U003", "lang": "en"})
+        assert elsewhere_en.json()["message"] == f"no module with code {other!r} in programme 'U003'"
+
+
+@pytest.mark.parametrize("params, name", [({"page": "0"}, "page"), ({"page": "x"}, "page"),
+                                          ({"sort": "bogus"}, "sort"), ({"order": "up"}, "order")])
+def test_overview_refuses_a_bad_parameter_in_the_page_language(url, params, name):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        fr = client.get("/programmes", params=params)
+        assert fr.status_code == 400 and f"paramètre « {name} »" in unescape(fr.text), fr.text
+        assert "Input should" not in fr.text and "greater than" not in fr.text
+        en = client.get("/programmes", params={**params, "lang": "en"})
+        assert en.status_code == 400 and f"{name}: " in en.text and "Input should" not in en.text, en.text
+
+
+def test_overview_pages_and_accent_free_search(ustore, url):
+    """Defect 10 of #16: a page past the last is a 404 (not the last page again); the search
+    ignores accents and case (``geographie`` finds ``Géographie``)."""
+    import unicodedata
+
+    every = rows(ustore, "programmes")
+    with httpx.Client(base_url=url, timeout=120) as client:
+        assert client.get("/programmes", params={"page": "1"}).status_code == 200
+        past = client.get("/programmes", params={"page": "2"})  # 4 programmes: one page of 50
+        assert past.status_code == 404 and "il n'y a pas de page 2, le tableau en a 1" in unescape(past.text), past.text
+        accented = [r for r in every if any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", r["programme_label"]))]
+        assert accented, "the generated labels hold accents"
+        word = next(w for w in accented[0]["programme_label"].split()
+                    if any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", w)))
+        plain = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).upper()
+        page = client.get("/programmes", params={"q": plain}).text
+        shown = re.findall(r'<th scope="row"><a href="[^"]*">([^<]+)</a>', page)
+        assert accented[0]["programme_code"] in shown
+        assert set(shown) == {r["programme_code"] for r in every if word.casefold() in r["programme_label"].casefold()}
 
 
 def test_commands_take_the_programme(university, ustore, cli):

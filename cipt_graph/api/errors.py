@@ -221,7 +221,10 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
             frame = "l'entrepôt est indisponible : " if lang == "fr" else "the store is unavailable: "
             return error_response(request, 503, frame + message, {"Retry-After": "5"}, message_lang=lang)
-        status = 400 if isinstance(exc, QueryError) else 500
+        from ..queries import UnknownProgramme
+
+        # a programme naming none is a 404, as on every route taking `programme` (issue #16)
+        status = 404 if isinstance(exc, UnknownProgramme) else 400 if isinstance(exc, QueryError) else 500
         return error_response(request, status, message, message_lang=lang)
 
     @app.exception_handler(StarletteHTTPException)

@@ -16,7 +16,7 @@ from ..errors import QueryError
 from ..queries import get_query, resolve_programme, run_query
 from ..store import iter_records
 from . import models as m
-from .errors import ApiError, need_programme
+from .errors import ApiError, need_programme, programme_error
 
 router = APIRouter(prefix="/api", tags=["Resources"])
 
@@ -51,8 +51,8 @@ def _scope(store, programme: str | None) -> str | None:
         return None
     try:
         return resolve_programme(store, programme).value
-    except QueryError as exc:
-        raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
+    except QueryError as exc:  # 404 naming the parameter, 400 for a malformed value (as the views)
+        raise programme_error(store, programme, exc) from exc
 
 
 async def _run(request: Request, work: Callable[[object], object], programme: str | None = None, *,
@@ -73,8 +73,16 @@ async def _run(request: Request, work: Callable[[object], object], programme: st
     return await request.app.state.runner.run(scoped)
 
 
-def _missing(kind: str, code: str) -> ApiError:
-    return ApiError(404, f"no {kind} with code {code!r}")
+_KINDS_FR = {"module": "aucun module", "competency": "aucune compétence", "block": "aucun bloc",
+             "job": "aucun métier"}
+
+
+def _missing(kind: str, code: str, programme: str | None = None) -> ApiError:
+    """The 404 of a resource code the data (or the programme asked for) does not hold."""
+    if programme is None:
+        return ApiError(404, f"no {kind} with code {code!r}", fr=f"{_KINDS_FR[kind]} de code « {code} »")
+    return ApiError(404, f"no {kind} with code {code!r} in programme {programme!r}",
+                    fr=f"{_KINDS_FR[kind]} de code « {code} » dans le programme « {programme} »")
 
 
 def _module(r: dict) -> m.ModuleSummary:
@@ -137,7 +145,7 @@ async def module(code: str, request: Request, lang: Lang = LANG, programme: str 
     def work(store):
         found = [r for r in _records(store, "modules", lang=lang) if r["module_code"] == code]
         if not found:
-            raise _missing("module", code)
+            raise _missing("module", code, programme)
         coverage = [m.ModuleCoverage(
             competency_iri=r["competency"], competency_code=r["competency_code"], competency_label=r["competency_label"],
             block_code=r["block_code"], block_label=r["block_label"], level_code=r["level_code"],
@@ -160,7 +168,7 @@ async def competency(code: str, request: Request, lang: Lang = LANG, programme: 
     def work(store):
         found = [r for r in _records(store, "competencies", lang=lang) if r["competency_code"] == code]
         if not found:
-            raise _missing("competency", code)
+            raise _missing("competency", code, programme)
         covering = [m.CompetencyModule(
             module_iri=r["module"], module_code=r["module_code"], module_label=r["module_label"],
             period_code=r["period_code"], module_hours=r["module_hours"], level_code=r["level_code"],
@@ -182,7 +190,7 @@ async def block(code: str, request: Request, lang: Lang = LANG, programme: str |
     def work(store):
         found = [r for r in _records(store, "hours_per_block", lang=lang) if r["block_code"] == code]
         if not found:
-            raise _missing("block", code)
+            raise _missing("block", code, programme)
         comps = [_competency(r) for r in _records(store, "competencies", block=found[0]["block"], lang=lang)]
         return m.BlockDetail(**_block(found[0]).model_dump(), competencies=comps)
     return await _run(request, work, programme, needed=True)
@@ -201,7 +209,7 @@ async def job(code: str, request: Request, lang: Lang = LANG, programme: str | N
     def work(store):
         found = [r for r in _records(store, "jobs", lang=lang) if r["job_code"] == code]
         if not found:
-            raise _missing("job", code)
+            raise _missing("job", code, programme)
         activities: dict[str, m.JobActivity] = {}
         comps: dict[tuple[str, str], m.JobCompetency] = {}
         needed: dict[str, float] = {}

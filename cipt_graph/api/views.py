@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,8 +23,8 @@ from ..queries import resolve_programme
 from ..visualize import render_view
 from ..visualize.data import programme_scope
 from ..visualize.matrix import matrix_csv, matrix_xlsx
-from ..visualize.overview import render_overview
-from .errors import need_programme, programme_error, several_programmes
+from ..visualize.overview import COLUMNS, PageOutOfRange, render_overview
+from .errors import ApiError, need_programme, programme_error, several_programmes
 from .pages import LANG, Lang, html_page, page_lang, site_links
 from ..visualize.static import asset_media_type, asset_names, asset_text, favicon_bytes
 
@@ -82,8 +82,24 @@ def draw_page(store, deadline, view: str, lang: str, links, programme: str | Non
 
 
 def draw_overview(store, deadline, lang: str, links, q: str, sort: str, order: str, page: int) -> str:
-    """The university overview's HTML (``/programmes``), in a query worker (:func:`_call`)."""
-    return render_overview(store, lang, links, query=q, sort=sort, order=order, page=page)
+    """The university overview's HTML (``/programmes``), in a query worker (:func:`_call`).
+
+    Raises:
+        ApiError: 404, ``page`` past the last page."""
+    try:
+        return render_overview(store, lang, links, query=q, sort=sort, order=order, page=page)
+    except PageOutOfRange as exc:
+        raise ApiError(404, f"page: there is no page {exc.page}, the table has {exc.pages}",
+                       fr=f"paramètre « page » : il n'y a pas de page {exc.page}, le tableau en a {exc.pages}") from exc
+
+
+def _overview_parameter(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    """400 in the request's language (not pydantic's English) for a ``sort``/``order`` of the
+    overview that is not one of ``allowed``."""
+    if value not in allowed:
+        shown = ", ".join(allowed)
+        raise ApiError(400, f"{name}: {value!r} is not accepted (one of {shown})",
+                       fr=f"paramètre « {name} » : « {value} » n'est pas accepté (l'une des valeurs {shown})")
 
 
 PROGRAMME = Query(None, description="The programme (its code, such as M2_CIPT, or its IRI); "
@@ -195,14 +211,22 @@ async def jobs(request: Request, lang: Lang | None = LANG, programme: str | None
 @router.get("/programmes", response_class=HTMLResponse, summary="University overview")
 async def programmes(request: Request, lang: Lang | None = LANG,
                      q: str = Query("", max_length=200, description="Search in the programmes' codes, labels and RNCP numbers"),
-                     sort: Literal["code", "label", "rncp", "declared", "listed", "modules", "coverage", "uncovered",
-                                   "empty", "validated"] = Query("code", description="Column to sort by"),
-                     order: Literal["asc", "desc"] = Query("asc", description="Sort order"),
-                     page: int = Query(1, ge=1, le=100_000, description="Page of the table (50 programmes a page)")) -> HTMLResponse:
+                     sort: str = Query("code", max_length=20, description="Column to sort by: " + ", ".join(COLUMNS)),
+                     order: str = Query("asc", max_length=20, description="Sort order: asc or desc"),
+                     page: str = Query("1", max_length=20, description="Page of the table (50 programmes a page, "
+                                                                       "from 1; 404 past the last)")) -> HTMLResponse:
     """Every programme with its key figures (hours declared and listed, coverage, gaps, share of
     links validated: query `programmes`), searchable, sortable and paged; then the certifications
-    several programmes share, block by block (query `certification_coverage`)."""
+    several programmes share, block by block (query `certification_coverage`).
+
+    A ``sort``, ``order`` or ``page`` not accepted is a 400 in the page's language; a page past
+    the last, a 404."""
+    _overview_parameter("sort", sort, tuple(COLUMNS))
+    _overview_parameter("order", order, ("asc", "desc"))
+    if not (page.isascii() and page.isdigit() and 1 <= int(page) <= 100_000):
+        raise ApiError(400, f"page: {page!r} is not a page number (a whole number from 1)",
+                       fr=f"paramètre « page » : « {page} » n'est pas un numéro de page (un nombre entier à partir de 1)")
     lang = page_lang(request, lang)
     links = site_links(request, lang)
-    html = await _call(request, draw_overview, lang, links, q, sort, order, page)
+    html = await _call(request, draw_overview, lang, links, q, sort, order, int(page))
     return html_page(html, lang)

@@ -104,7 +104,8 @@ def name_findings(store: Store, checks: Sequence[Check], lang: str) -> None:
             row["item"] = names.get(str(focus)) or compact(str(focus)) if focus else "—"
 
 
-#: People's names for the kinds of inferred statements (the property's local name).
+#: People's names for the kinds of inferred statements (the property's local name): general, as
+#: they name any programme's statements (who and what exactly is in the subject's columns).
 KIND_NAMES = {
     "fr": {
         "occupationalCategory": "Code ROME d'un métier visé", "closeMatch": "Codes ROME proches d'un métier",
@@ -112,8 +113,8 @@ KIND_NAMES = {
         "period": "Période d'un module", "notation": "Code d'un bloc ou d'une compétence",
         "assessment": "Évaluation d'un bloc", "assessesBlock": "Bloc évalué par une soutenance",
         "assessesCompetency": "Compétence vérifiée par la soutenance finale",
-        "heldDuring": "Soutenance tenue pendant « Evaluation/Soutenances »",
-        "partner": "FORMASUP PARIS IDF, CFA partenaire", "email": "Adresse électronique du contact",
+        "heldDuring": "Session où se tient une évaluation",
+        "partner": "Partenaire de la formation (CFA…)", "email": "Adresse électronique du contact",
         "worksFor": "Organisme du contact", "developsCompetency": "Compétences construites en entreprise",
         "exercisesActivity": "Activités exercées en entreprise", "workplaceShare": "Part du temps en entreprise",
     },
@@ -123,8 +124,8 @@ KIND_NAMES = {
         "period": "Period of a module", "notation": "Code of a block or competency",
         "assessment": "Assessment of a block", "assessesBlock": "Block assessed by a defence",
         "assessesCompetency": "Competency checked by the final defence",
-        "heldDuring": "Defence held during \"Evaluation/Soutenances\"",
-        "partner": "FORMASUP PARIS IDF as partner CFA", "email": "E-mail address of the contact",
+        "heldDuring": "Session an assessment is held in",
+        "partner": "Partner of the programme (apprentice training centre…)", "email": "E-mail address of the contact",
         "worksFor": "Organisation of the contact", "developsCompetency": "Competencies built at the workplace",
         "exercisesActivity": "Activities carried out at the workplace", "workplaceShare": "Share of time at the workplace",
     },

@@ -200,12 +200,27 @@ def _build(store: Store, lang: str, base_url: str | None, queries: Mapping[str, 
         queries=[queries[name] for name in sorted(cited)],
         evidence=evidence,
         verdict=verdict_of(evidence, checks),
-        data_version=data_version(store, version, programme, part),
+        data_version=data_version(store, version, *_digested(store, programme, part)),
         data_status=inferred,
         assessment=assessment,
         hours_split=split,
         programme=AUDIT_PROGRAMME.get(),
     )
+
+
+_TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
+
+
+def _digested(store: Store, programme: str | None, part: bytes | None) -> tuple[str | None, bytes | None]:
+    """The programme whose part of the data the digest is taken from, and that part: the audited
+    one; without one, the dataset's only programme, so that the same data gives the same digest
+    whether the programme is named or not; None (the whole dataset) with several or none."""
+    if programme is not None:
+        return programme, part
+    from ..store import select
+
+    found = select(store, _TWO_PROGRAMMES).column("p")
+    return (found[0].value, None) if len(found) == 1 else (None, None)
 
 
 def _mark_duplicates(query_checks: list[Check], shape_checks: list[Check], queries: Mapping[str, NamedQuery]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -118,6 +119,22 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
 
 #: Exit status when the output's reader went away before the command finished (128 + SIGPIPE).
 EXIT_BROKEN_PIPE = 141
+#: Signals that stop a command by unwinding it (``finally`` and ``except BaseException`` blocks
+#: run: a write in progress restores what it touched, the workspace lock is released) instead of
+#: Python's default for SIGTERM and SIGHUP, which ends the process on the spot.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Stopped(SystemExit):
+    """SIGTERM or SIGHUP arrived while a command ran; its exit status is 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+def _stop(signum, frame) -> None:
+    raise Stopped(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,8 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = args.lang or args.global_lang or env_lang()
     args.lang = lang
     args.ui_lang = lang  # the language of the messages, for commands without their own --lang
+    if args.command != "serve":  # the server has its own graceful stop (cipt_graph/serving.py)
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, _stop)
     try:
         return args.func(args)
+    except Stopped as exc:
+        print(f"cipt: {tr(lang, 'cli.stopped').format(signal=signal.Signals(exc.signum).name)}", file=sys.stderr)
+        return exc.code
     except CiptError as exc:
         print(f"cipt: {tr(lang, 'cli.error')}{error_text(exc, lang)}", file=sys.stderr)
         return EXIT_ERROR

@@ -12,6 +12,7 @@ from ..i18n import check_lang, plural
 
 _FR = {
     "cli.error": "erreur : ",
+    "cli.stopped": "arrêté par {signal} : une écriture en cours, s'il y en avait une, a été annulée",
     "cli.errors": {"one": "{n} erreur, rien n'a été appliqué :", "other": "{n} erreurs, rien n'a été appliqué :"},
     "cli.more_errors": {"one": "… et {n} autre", "other": "… et {n} autres"},
     "cli.rows": {"one": "({n} ligne)", "other": "({n} lignes)"},
@@ -133,6 +134,7 @@ _FR = {
 
 _EN = {
     "cli.error": "error: ",
+    "cli.stopped": "stopped by {signal}: a write in progress, if any, was cancelled",
     "cli.errors": {"one": "{n} error, nothing was applied:", "other": "{n} errors, nothing was applied:"},
     "cli.more_errors": {"one": "… and {n} more", "other": "… and {n} more"},
     "cli.rows": {"one": "({n} row)", "other": "({n} rows)"},

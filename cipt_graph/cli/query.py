@@ -55,11 +55,14 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Key figures of the graph (from the `stats` named query)."""
-    from ..queries import run_query
+    from ..queries import choose_programme, run_query
     from ..store import iter_records
 
-    params = {"programme": args.programme} if args.programme else {}
-    records = list(iter_records(run_query(open_data(args), "stats", params)))
+    store = open_data(args)
+    # an unknown programme: exit 2 naming --programme (resolved here, not as a query parameter)
+    chosen = choose_programme(store, args.programme, needed=False) if args.programme else None
+    params = {"programme": chosen.value} if chosen is not None else {}
+    records = list(iter_records(run_query(store, "stats", params)))
     if args.format == "json":
         # One programme (the usual case, or --programme): its object, as always; several: a list.
         print(json.dumps(records[0] if len(records) == 1 else records, ensure_ascii=False, indent=2))
@@ -68,6 +71,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
             if n:
                 print()
             for key, value in record.items():  # names and numbers in the language (Babel)
+                if value is None:  # a figure the query leaves out for one programme (its triples)
+                    continue
                 shown = number(value, args.ui_lang) if isinstance(value, (int, float)) else value
                 name = tr(args.ui_lang, f"cli.stats.{key}") if f"cli.stats.{key}" in MESSAGES["fr"] else key
                 print(f"{name:20} {shown}")

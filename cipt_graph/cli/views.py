@@ -14,9 +14,13 @@ def cmd_viz(args: argparse.Namespace) -> int:
     (job readiness), matrix.csv and matrix.xlsx; links between them are relative, links to
     resources point to their IRIs. Files are written whole or not at all.
     """
+    from ..queries import choose_programme
     from ..visualize import write_views
 
-    written = write_views(open_data(args), args.out, args.lang, programme=args.programme)
+    store = open_data(args)
+    # an unknown programme: exit 2 naming --programme (resolved here, not as a query parameter)
+    chosen = choose_programme(store, args.programme, needed=False) if args.programme else None
+    written = write_views(store, args.out, args.lang, programme=chosen.value if chosen is not None else None)
     print(tr(args.lang, "cli.viz.wrote", len(written), out=args.out, names=", ".join(p.name for p in written)))
     return EXIT_OK
 

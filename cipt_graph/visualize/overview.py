@@ -8,6 +8,7 @@ paging are query parameters, so every state of the table is a link and works wit
 
 from __future__ import annotations
 
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from html import escape
@@ -79,21 +80,37 @@ class OverviewPage:
     order: str
 
 
+class PageOutOfRange(ValueError):
+    """A page number past the last page of the table (``pages``: how many there are)."""
+
+    def __init__(self, page: int, pages: int) -> None:
+        super().__init__(f"page {page} of {pages}")
+        self.page, self.pages = page, pages
+
+
+def folded(text: str) -> str:
+    """``text`` for a search that ignores case and accents (``Géographie`` → ``geographie``)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def overview_page(store: Store, lang: str, *, query: str = "", sort: str = "code", order: str = "asc",
                   page: int = 1, per_page: int = PER_PAGE) -> OverviewPage:
-    """The programmes matching ``query`` (in code, label or RNCP number, any case), sorted by
-    ``sort`` (a key of :data:`COLUMNS`) in ``order`` (``asc``/``desc``), page ``page`` of ``per_page``.
+    """The programmes matching ``query`` (in code, label or RNCP number, any case, accents or not),
+    sorted by ``sort`` (a key of :data:`COLUMNS`) in ``order`` (``asc``/``desc``), page ``page``
+    of ``per_page``.
 
     Raises:
         ValueError: ``sort`` or ``order`` is not one of the accepted values.
+        PageOutOfRange: ``page`` is past the last page (the first page always exists).
     """
     if sort not in COLUMNS:
         raise ValueError(f"sort is one of {', '.join(COLUMNS)}, not {sort!r}")
     if order not in ("asc", "desc"):
         raise ValueError(f"order is asc or desc, not {order!r}")
     rows = records(store, "programmes", lang=lang)
-    needle = query.strip().casefold()
-    kept = [r for r in rows if not needle or any(needle in str(r.get(k) or "").casefold()
+    needle = folded(query.strip())
+    kept = [r for r in rows if not needle or any(needle in folded(str(r.get(k) or ""))
                                                  for k in ("programme_code", "programme_label", "rncp_number"))]
     key = COLUMNS[sort]
     missing = [r for r in kept if r.get(key) is None]
@@ -102,7 +119,9 @@ def overview_page(store: Store, lang: str, *, query: str = "", sort: str = "code
                      reverse=order == "desc")
     kept = present + missing  # programmes without the figure last, whatever the order
     pages = max(1, -(-len(kept) // per_page))
-    page = min(max(1, page), pages)
+    if page > pages:
+        raise PageOutOfRange(page, pages)
+    page = max(1, page)
     return OverviewPage(kept[(page - 1) * per_page: page * per_page], len(rows), len(kept), page, pages,
                         query, sort, order)
 
