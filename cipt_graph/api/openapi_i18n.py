@@ -220,6 +220,11 @@ PARAMETERS_FR: dict[str, str] = {
         "Langue de la page HTML (par défaut : celle que préfère Accept-Language, sinon fr)",
     "a CFDocument field to sort on": "un champ de CFDocument selon lequel trier",
     "Column to sort by": "Colonne de tri",
+    "Sort order: asc or desc": "Ordre de tri : asc ou desc",
+    "Page of the table (50 programmes a page, from 1; 404 past the last)":
+        "Page du tableau (50 formations par page, à partir de 1 ; 404 au-delà de la dernière)",
+    "Column to sort by: code, label, rncp, declared, listed, modules, coverage, uncovered, empty, validated":
+        "Colonne de tri : code, label, rncp, declared, listed, modules, coverage, uncovered, empty, validated",
     "Search in the programmes' codes, labels and RNCP numbers":
         "Recherche dans les codes, libellés et numéros RNCP des formations",
     "Audit one programme (its code, such as M2_CIPT, or its IRI); the whole graph when absent":
