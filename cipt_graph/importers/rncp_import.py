@@ -67,6 +67,9 @@ class ImportReport:
         }
 
 
+#: The first bytes of a zip file (a local file header, an empty archive, a spanned archive).
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
 def require_workspace(workspace: Workspace) -> None:
     """Refuse the shipped (read-only) data as an import target.
 
@@ -124,6 +127,16 @@ def import_rncp(path: str | os.PathLike[str], workspace: Workspace, *, fiches: C
                          fr="un seul fichier CSV n'est pas un export : donnez le zip de l'export CSV "
                             "(export-fiches-csv-….zip) ou l'export XML")
     wanted = {clean_code(f).upper() for f in fiches} if fiches else None
+    with source.open("rb") as head:
+        magic = head.read(4)
+    if magic in ZIP_MAGIC and not zipfile.is_zipfile(source):
+        # A zip's directory is at its end: a cut download starts like a zip but has none.
+        raise InputError("a damaged zip: it starts as one but its directory (at the end of the file) is "
+                         "missing or unreadable; the file was probably cut during the download: download it again",
+                         where=str(source),
+                         fr="archive zip endommagée : le fichier commence comme un zip mais son répertoire (à la "
+                            "fin du fichier) manque ou est illisible ; il a sans doute été coupé pendant le "
+                            "téléchargement : téléchargez-le de nouveau")
     try:
         csv_export = is_csv_export(source)
     except zipfile.BadZipFile as exc:

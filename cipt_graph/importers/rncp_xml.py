@@ -11,6 +11,8 @@ bounded by one fiche.
 
 from __future__ import annotations
 
+import re
+
 import zipfile
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
@@ -256,6 +258,22 @@ def fiche_from_fields(number: str, fields: dict[str, str], groups: dict[str, lis
     return fiche
 
 
+def _not_utf8(chunk: bytes, first: bytes, exc: SAXParseException) -> int | None:
+    """The first byte of ``chunk`` (the input expat stopped in) that is not UTF-8, when expat's
+    error is an invalid token and the document (its ``first`` bytes) declares no encoding; else ``None``."""
+    if exc.getMessage() != "not well-formed (invalid token)" or re.match(rb"\s*<\?xml[^>]*encoding", first):
+        return None
+    start = 0  # the rest of a character the previous chunk cut is not an error either
+    while start < min(3, len(chunk)) and 0x80 <= chunk[start] < 0xC0:
+        start += 1
+    try:
+        chunk[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.reason != "unexpected end of data":  # a character cut at the chunk's end is not an error
+            return chunk[start + error.start]
+    return None
+
+
 def _parse_stream(stream: BinaryIO, name: str, total: int, wanted: Collection[str] | None,
                   progress: Progress | None, limits: ImportLimits) -> Iterator[Fiche]:
     handler = _Handler(name, wanted, limits)
@@ -263,8 +281,10 @@ def _parse_stream(stream: BinaryIO, name: str, total: int, wanted: Collection[st
     parser.setContentHandler(handler)
     handler.setDocumentLocator(ExpatLocator(parser))  # feed() does not set it, unlike parse()
     done = 0
+    chunk = first = b""
     try:
         while chunk := stream.read(CHUNK):
+            first = first or chunk[:200]
             parser.feed(chunk)
             done += len(chunk)
             yield from handler.ready
@@ -273,6 +293,15 @@ def _parse_stream(stream: BinaryIO, name: str, total: int, wanted: Collection[st
                 progress(done, total, handler.seen)
         parser.close()
     except SAXParseException as exc:
+        bad = _not_utf8(chunk, first, exc) if chunk else None
+        if bad is not None:
+            raise InputError(f"the file is not UTF-8 (byte 0x{bad:02X}) and does not declare its encoding; an "
+                             "RNCP export is UTF-8: save the file as UTF-8, or declare its encoding in its first "
+                             "line (<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>)",
+                             where=f"{name}:{exc.getLineNumber()}:{exc.getColumnNumber()}",
+                             fr=f"le fichier n'est pas en UTF-8 (octet 0x{bad:02X}) et ne déclare pas son encodage ; "
+                                "un export du RNCP est en UTF-8 : enregistrez le fichier en UTF-8, ou déclarez son "
+                                "encodage en première ligne (<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>)") from None
         raise InputError(f"malformed XML: {exc.getMessage()}",
                          where=f"{name}:{exc.getLineNumber()}:{exc.getColumnNumber()}",
                          fr=f"XML mal formé : {_EXPAT_FR.get(exc.getMessage(), exc.getMessage())}") from None
