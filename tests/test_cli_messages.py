@@ -461,6 +461,10 @@ def test_settings_errors_follow_the_language(cli, tmp_path, lang):
         ({"CIPT_QUERY_METHOD": "bogus"}, ["stats", "--store", "http://127.0.0.1:1/sparql"],
          "$CIPT_QUERY_METHOD: la méthode de requête est l'une de auto, get, post, direct, pas 'bogus'",
          "$CIPT_QUERY_METHOD: the query method is one of auto, get, post, direct, not 'bogus'"),
+        ({"CIPT_QUERY_MAX_GET_URL": "12"}, ["stats", "--store", "http://127.0.0.1:1/sparql"],
+         "$CIPT_QUERY_MAX_GET_URL: l'URL GET la plus longue est un nombre entier de caractères de 100 à 1000000, "
+         "pas «\u00a012\u00a0»",
+         "$CIPT_QUERY_MAX_GET_URL: the longest GET URL is a whole number of characters from 100 to 1000000, not '12'"),
     ]
     for env, argv, french, english in cases:
         done = cli(*lang_args, *argv, env=env)

@@ -49,7 +49,9 @@ def common_options() -> argparse.ArgumentParser:
                             "programme's data shipped with cipt-graph, read-only)")
     group.add_argument("--store", metavar="PATH|URL",
                        help="persistent store: a folder (on-disk Oxigraph) or a SPARQL query endpoint URL "
-                            "(default: $CIPT_STORE, else a new in-memory store built from the workspace)")
+                            "(default: $CIPT_STORE, else a new in-memory store built from the workspace); "
+                            "queries go to a URL by GET up to $CIPT_QUERY_MAX_GET_URL characters (2000), by "
+                            "form POST beyond; $CIPT_QUERY_METHOD=get|post|direct forces one way")
     group.add_argument("--update-url", metavar="URL",
                        help="SPARQL Update endpoint of a remote store, for writes (default: $CIPT_UPDATE_URL)")
     group.add_argument("--gsp-url", metavar="URL",

@@ -99,9 +99,13 @@ _FR: dict[str, str] = {
         "espace de travail créé par `cipt init` (par défaut : $CIPT_DATA, sinon les données de la "
         "formation livrées avec cipt-graph, en lecture seule)",
     "persistent store: a folder (on-disk Oxigraph) or a SPARQL query endpoint URL (default: "
-    "$CIPT_STORE, else a new in-memory store built from the workspace)":
+    "$CIPT_STORE, else a new in-memory store built from the workspace); queries go to a URL by GET up "
+    "to $CIPT_QUERY_MAX_GET_URL characters (2000), by form POST beyond; $CIPT_QUERY_METHOD=get|post|direct "
+    "forces one way":
         "entrepôt persistant : un dossier (Oxigraph sur disque) ou l'URL d'un point d'accès SPARQL "
-        "(par défaut : $CIPT_STORE, sinon un entrepôt en mémoire construit depuis l'espace de travail)",
+        "(par défaut : $CIPT_STORE, sinon un entrepôt en mémoire construit depuis l'espace de travail) ; "
+        "les requêtes partent vers une URL en GET jusqu'à $CIPT_QUERY_MAX_GET_URL caractères (2000), en "
+        "POST de formulaire au-delà ; $CIPT_QUERY_METHOD=get|post|direct impose une façon",
     "SPARQL Update endpoint of a remote store, for writes (default: $CIPT_UPDATE_URL)":
         "point d'accès SPARQL Update d'un entrepôt distant, pour écrire (par défaut : $CIPT_UPDATE_URL)",
     "Graph Store Protocol endpoint of a remote store, for writes (default: $CIPT_GSP_URL)":

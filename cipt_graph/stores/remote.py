@@ -16,7 +16,7 @@ Two things the embedded store does that a remote server does not, and how they a
 
 How a query is sent (``query_method``, or ``$CIPT_QUERY_METHOD``), after SPARQL 1.1 Protocol §2.1:
 ``auto`` (the default) uses ``GET`` while the whole URL stays under ``max_get_url`` characters
-(2,000: what every server and proxy accepts) and a form ``POST`` beyond; ``get``, ``post`` (form)
+(``$CIPT_QUERY_MAX_GET_URL``, default 2,000: what every server and proxy accepts) and a form ``POST`` beyond; ``get``, ``post`` (form)
 and ``direct`` (``application/sparql-query`` body) force one way. Direct POST is never the
 default: Virtuoso 7 never answers it (openlink/virtuoso-opensource issue #842), while every
 server tested answers GET and forms.
@@ -63,6 +63,7 @@ _ACCEPT = (
 )
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 ENV_QUERY_METHOD = "CIPT_QUERY_METHOD"
+ENV_MAX_GET_URL = "CIPT_QUERY_MAX_GET_URL"
 #: How queries may be sent: see the module's documentation.
 QUERY_METHODS = ("auto", "get", "post", "direct")
 _FORM = "application/x-www-form-urlencoded"
@@ -146,10 +147,12 @@ class RemoteStore:
         headers: extra HTTP headers on every request (an ``Authorization`` header, say).
         query_method: ``auto``, ``get``, ``post`` or ``direct`` (default ``$CIPT_QUERY_METHOD``,
             else ``auto``): how queries are sent, see the module's documentation.
-        max_get_url: the longest URL (characters) ``auto`` sends by GET.
+        max_get_url: the longest URL (characters) ``auto`` sends by GET (default
+            ``$CIPT_QUERY_MAX_GET_URL``, else 2,000).
 
     Raises:
-        StoreError: a URL is not http(s), or ``query_method`` is not one of :data:`QUERY_METHODS`.
+        StoreError: a URL is not http(s), ``query_method`` is not one of :data:`QUERY_METHODS`,
+            or ``$CIPT_QUERY_MAX_GET_URL`` is not a whole number from 100 to 1,000,000.
     """
 
     #: Seconds the list of the server's graphs is kept before asking again.
@@ -166,7 +169,7 @@ class RemoteStore:
         union_default_graph: bool = False,
         headers: Mapping[str, str] | None = None,
         query_method: str | None = None,
-        max_get_url: int = 2000,
+        max_get_url: int | None = None,
     ) -> None:
         for url in (query_url, update_url, gsp_url):
             if url is not None and not url.startswith(("http://", "https://")):
@@ -178,6 +181,14 @@ class RemoteStore:
                              where=f"${ENV_QUERY_METHOD}" if query_method is None else "query_method",
                              fr=f"la méthode de requête est l'une de {', '.join(QUERY_METHODS)}, pas {method!r}")
         self.query_method = method
+        if max_get_url is None:
+            raw = os.environ.get(ENV_MAX_GET_URL, "").strip() or "2000"
+            if not raw.isdigit() or not 100 <= int(raw) <= 1_000_000:
+                raise StoreError(f"the longest GET URL is a whole number of characters from 100 to 1000000, not {raw!r}",
+                                 where=f"${ENV_MAX_GET_URL}",
+                                 fr=f"l'URL GET la plus longue est un nombre entier de caractères de 100 à 1000000, "
+                                    f"pas «\u00a0{raw}\u00a0»")
+            max_get_url = int(raw)
         self.max_get_url = max_get_url
         self.query_url = query_url
         self.update_url = update_url
