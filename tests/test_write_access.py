@@ -177,7 +177,7 @@ def test_invalid_workbook_lists_every_error_and_applies_nothing(writer, workspac
     response = upload(writer.url, MATRIX, data, XLSX)
     assert response.status_code == 400
     body = response.json()
-    assert any("'X'" in e["message"] and e["sheet"] == "Matrice" for e in body["errors"]), body
+    assert any("«\u00a0X\u00a0»" in e["message"] and e["sheet"] == "Matrice" for e in body["errors"]), body
     assert snapshot(workspace.root) == before
 
 
@@ -216,8 +216,8 @@ def test_workbook_errors_follow_the_request_language(writer, workspace):
     assert english["message"].startswith("3 errors, nothing was applied:")
     fr_text = " ".join(e["message"] for e in french["errors"])
     en_text = " ".join(e["message"] for e in english["errors"])
-    assert "n'est pas un niveau de l'échelle" in fr_text and "'beaucoup' n'est pas un nombre d'heures" in fr_text
-    assert "statut 'peut-être' inconnu" in fr_text
+    assert "n'est pas un niveau de l'échelle" in fr_text and "«\u00a0beaucoup\u00a0» n'est pas un nombre d'heures" in fr_text
+    assert "statut «\u00a0peut-être\u00a0» inconnu" in fr_text
     assert "is not a level of the scale" in en_text and "'beaucoup' is not a number of hours" in en_text
     assert "unknown status 'peut-être'" in en_text
     for words, text in ((("is not", "unknown", "level of"), fr_text + french["message"]),
