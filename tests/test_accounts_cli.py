@@ -21,7 +21,7 @@ from cipt_graph.paths import resolve_workspace
 DATA_OPTIONS = ("--store", "--update-url", "--gsp-url")
 #: Sub-command → the options its help lists (besides -h and --lang), and those it must not.
 OPTIONS = {
-    ("users",): ((), ("--data", "--role", "--format", "--password-stdin", "--name", "--replace")),
+    ("users",): (("--data",), ("--role", "--format", "--password-stdin", "--name", "--replace")),
     ("users", "add"): (("--data", "--role", "--name", "--password-stdin", "--replace"), ("--format",)),
     ("users", "remove"): (("--data",), ("--role", "--format", "--password-stdin", "--replace", "--name")),
     ("users", "list"): (("--data", "--format"), ("--role", "--password-stdin", "--replace", "--name")),
@@ -89,6 +89,39 @@ def test_accounts_refusals_speak_one_language(ws, case):
     assert french in fr and not ENGLISH.search(fr.replace("--password-stdin", "")), fr
     en = _run(*args, "--data", str(ws), "--lang", "en", input=given, code=2).stderr
     assert english in en and not FRENCH.search(en), en
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_data_and_lang_before_or_after_the_action(tmp_path, lang):
+    """`cipt users --data ws list` as well as `cipt users list --data ws`, for every action, with
+    --lang on either side too: the messages are in the language asked, about the workspace named."""
+    root = tmp_path / "ws"
+    _run("init", str(root))
+    ws, other = str(root), str(tmp_path / "absent")
+    added = {"fr": "compte zoe (éditeur) enregistré", "en": "account zoe (editor) saved"}[lang]
+    done = _run("users", "--data", ws, "--lang", lang, "add", "zoe", "--password-stdin", input="assez-long-secret\n")
+    assert added in done.stdout and str(root / "accounts.json") in done.stdout, done.stdout
+    done = _run("users", "--data", ws, "add", "yann", "--role", "validator", "--password-stdin", "--lang", lang,
+                input="assez-long-secret\n")
+    assert {"fr": "compte yann (validateur) enregistré", "en": "account yann (validator) saved"}[lang] in done.stdout
+    for argv in (("users", "--data", ws, "--lang", lang, "list"), ("users", "--lang", lang, "list", "--data", ws),
+                 ("users", "list", "--data", ws, "--lang", lang), ("users", "--data", other, "list", "--data", ws,
+                                                                    "--lang", lang)):
+        rows = _run(*argv).stdout.splitlines()
+        roles = {"fr": ["validateur", "éditeur"], "en": ["validator", "editor"]}[lang]
+        assert [row.split()[:2] for row in rows] == [["yann", roles[0]], ["zoe", roles[1]]], (argv, rows)
+        assert all(("créé le" if lang == "fr" else "created on") in row for row in rows), rows
+    listed = json.loads(_run("users", "--data", ws, "list", "--format", "json").stdout)
+    assert [a["username"] for a in listed] == ["yann", "zoe"]
+    removed = {"fr": "compte zoe supprimé", "en": "account zoe removed"}[lang]
+    assert removed in _run("users", "--data", ws, "--lang", lang, "remove", "zoe").stdout
+    refused = _run("users", "--lang", lang, "--data", ws, "remove", "zoe", code=2).stderr
+    assert {"fr": "aucun compte nommé 'zoe'", "en": "no account named 'zoe'"}[lang] in refused, refused
+    assert _run("users", "remove", "yann", "--data", ws, "--lang", lang).returncode == 0
+    assert not json.loads(_run("users", "list", "--format", "json", "--data", ws).stdout)
+    # The workspace given before the action is the one used: an absent one is named, not replaced.
+    missing = _run("users", "--data", other, "--lang", lang, "list", code=2).stderr
+    assert other in missing and {"fr": "n'existe pas", "en": "does not exist"}[lang] in missing, missing
 
 
 def test_an_unknown_role_in_the_accounts_file_is_named_in_french(tmp_path):

@@ -8,6 +8,7 @@ unknown query, unreadable file…), with a message on standard error naming the 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from collections.abc import Callable, Sequence
 
@@ -32,7 +33,7 @@ class CommandAdder:
         self.common = common
 
     def add(self, name: str, func: Command, *, data: bool = True, **kwargs) -> argparse.ArgumentParser:
-        doc = func.__doc__ or name
+        doc = inspect.cleandoc(func.__doc__ or name)
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         parser = self.sub.add_parser(name, parents=[self.common] if data else [], help=doc.splitlines()[0],
                                      description=doc, **kwargs)

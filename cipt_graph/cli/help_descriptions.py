@@ -156,7 +156,7 @@ Dès qu'un espace de travail a des comptes, `cipt serve --data DOSSIER` propose 
   cipt users add marie --role validator --data ws      demande deux fois le mot de passe
   echo "$PASSWORD" | cipt users add paul --role editor --password-stdin --data ws
   cipt users list --data ws
-  cipt users remove paul --data ws""",
+  cipt users --data ws remove paul                      (--data et --lang avant ou après ACTION)""",
     "cipt users add": """\
 Crée un compte (ou le réinitialise avec --replace) ; demande deux fois le mot de passe.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import inspect
 import json
 import sys
 
@@ -42,7 +43,7 @@ def cmd_users(args: argparse.Namespace) -> int:
       cipt users add marie --role validator --data ws      asks for the password twice
       echo "$PASSWORD" | cipt users add paul --role editor --password-stdin --data ws
       cipt users list --data ws
-      cipt users remove paul --data ws
+      cipt users --data ws remove paul                      (--data and --lang go before or after ACTION)
     """
     from ..accounts import AccountStore
     from ..i18n import date
@@ -90,19 +91,28 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     return cmd_users(args)
 
 
-def _workspace_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", metavar="DIR",
+def _workspace_option(parser: argparse.ArgumentParser, *, group: bool = False) -> None:
+    """--data and --lang, on `cipt users` itself (``group``) and on each of its actions, so that
+    both `cipt users --data ws list` and `cipt users list --data ws` work.
+
+    An action's options default to SUPPRESS: argparse copies a sub-command's values over its
+    parent's, so a default there would erase what was given before the action's name. Given on
+    both sides, the one after the action wins.
+    """
+    parser.add_argument("--data", metavar="DIR", default=None if group else argparse.SUPPRESS,
                         help="the workspace whose accounts these are, made with `cipt init` (default: $CIPT_DATA)")
-    parser.add_argument("--lang", choices=("fr", "en"), default=argparse.SUPPRESS, help=_LANG_HELP)
+    parser.add_argument("--lang", choices=("fr", "en"), default=None if group else argparse.SUPPRESS,
+                        help=_LANG_HELP)
 
 
 def register(commands: CommandAdder) -> None:
     """Add `users` (with its sub-commands `add`, `remove`, `list`) to the `cipt` parser."""
     p = commands.add("users", cmd_users, data=False)
+    _workspace_option(p, group=True)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, func in (("add", cmd_users_add), ("remove", cmd_users_remove), ("list", cmd_users_list)):
         doc = func.__doc__ or name
-        child = actions.add_parser(name, help=doc.splitlines()[0], description=doc,
+        child = actions.add_parser(name, help=doc.splitlines()[0], description=inspect.cleandoc(doc),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
         child.set_defaults(func=func)
         if name == "add":
