@@ -47,7 +47,8 @@ from .mapping import (ACCOUNT_COLUMN, LINK_KINDS, LinkKind, Vocabulary, columns_
                       with_validation)
 from .paths import Workspace
 from .text import clean_code, clean_line, clean_text, quoted
-from .versions import Version, ensure_baseline, record_version, workspace_lock
+from .journal import MappingChange, recover_locked
+from .versions import Version, ensure_baseline, list_versions, record_version, workspace_lock
 
 #: The kinds of link, by the name used in forms and URLs.
 KINDS: dict[str, LinkKind] = {kind.target_column: kind for kind in LINK_KINDS}
@@ -232,26 +233,31 @@ def _switch(workspace: Workspace, kind: LinkKind, rows: list[dict[str, str]], vo
     target = workspace.mapping_dir / kind.file_name
     data = _format(kind, rows)
     check = target.with_name(f".{target.name}.{os.getpid()}.check")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         check.write_bytes(data)
         read_mapping_file(check, kind, vocab)
     finally:
         check.unlink(missing_ok=True)
     ensure_baseline(workspace, agent=agent)
+    # New file and journal, switch, version, then the journal dropped: a kill anywhere is completed
+    # or undone by the next command (cipt_graph/journal.py).
+    change = MappingChange(workspace.root, [(target, data)], list_versions(workspace)[-1].id)
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        change.stage()
+        change.switch()
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        recover_locked(workspace.root)  # back: the old file in place, the staged ones removed
         raise CiptError(f"cannot write the mapping: {exc.strerror or exc}", where=str(target),
                         fr=f"impossible d'écrire la correspondance : {os_reason(exc, 'fr')}",
                         en=f"cannot write the mapping: {os_reason(exc, 'en')}") from exc
-    return record_version(workspace, kind=kind_name, source=source, agent=agent, message=message,
-                          agent_account=agent_account or None)
+    try:
+        version = record_version(workspace, kind=kind_name, source=source, agent=agent, message=message,
+                                 agent_account=agent_account or None)
+    except BaseException:
+        recover_locked(workspace.root)  # not recorded: back to the last version's file
+        raise
+    change.finish()
+    return version
 
 
 def _find(rows: list[dict[str, str]], kind: LinkKind, module: str, target: str) -> int | None:
