@@ -187,6 +187,8 @@ def test_settings_from_environment_and_options():
     (["--max-rows", "0"], {}, "--max-rows doit être positif, reçu 0"),
     (["--lang", "en", "--timeout", "-5"], {}, "--timeout must be positive, got -5.0"),
     (["--cache-bytes", "-1"], {}, "--cache-bytes doit valoir 0 ou plus"),
+    (["--memory-copy-bytes", "-1"], {}, "--memory-copy-bytes doit valoir 0 ou plus"),
+    ([], {"CIPT_MEMORY_COPY_BYTES": "-2"}, "CIPT_MEMORY_COPY_BYTES: memory_copy_bytes doit valoir 0 ou plus"),
     ([], {"CIPT_MAX_ROWS": "0"}, "CIPT_MAX_ROWS: max_rows doit être positif"),
     ([], {"CIPT_QUERY_TIMEOUT": "soon"}, "CIPT_QUERY_TIMEOUT"),
 ])

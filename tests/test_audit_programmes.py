@@ -9,13 +9,11 @@ On the shipped programme plus three generated ones (``bench/generate.py``, small
 from __future__ import annotations
 
 import html as html_lib
-import importlib.util
 import re
-import sys
 
 import pytest
 
-from conftest import ROOT
+from university_helpers import university, ustore  # noqa: F401 (fixtures)
 
 from cipt_graph.audit.labels import text
 from cipt_graph.audit.render_html import format_value, render_html
@@ -24,22 +22,6 @@ from cipt_graph.audit.report import build_audit_report
 from cipt_graph.build import build_store
 from cipt_graph.queries import run_query
 from cipt_graph.store import iter_records
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("cipt_bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("cipt_bench_generate", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def ustore(tmp_path_factory):
-    out = tmp_path_factory.mktemp("university") / "ws"
-    counts = _generator().generate_university(out, programmes=3, certifications=2, seed=11)
-    assert counts["programmes"] == 4
-    return build_store(out)
 
 
 def rows(store, name, **params):

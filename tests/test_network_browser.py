@@ -267,3 +267,64 @@ def test_the_node_picker_brings_the_node_and_its_neighbours_into_view(laptop, ki
         outside = [b["id"] for b in where["neighbours"] if not _inside(b, where["canvas"])]
         assert outside == [], (kind, outside)
     watched.assert_clean()
+
+
+#: The boxes (window pixels) of the toolbar, its controls, the header's links and the zoom buttons.
+ROWS = """() => {
+  const box = e => { const r = e.getBoundingClientRect();
+    return {id: e.id || e.tagName, text: e.textContent.trim(), l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const bar = document.querySelector('.toolbar');
+  return {bar: box(bar), controls: [...bar.querySelectorAll('select, button')].map(box),
+          header: box(document.querySelector('header.top')),
+          nav: [...document.querySelectorAll('header.top a, header.top button')].map(box),
+          zoom: [...document.querySelectorAll('#zoom-out, #zoom-in, #zoom-fit')].map(box),
+          canvas: box(document.getElementById('network')), width: document.documentElement.clientWidth};
+}"""
+
+
+def _one_line(boxes: list[dict], what: str) -> None:
+    tops = [b["t"] for b in boxes]
+    assert max(tops) - min(tops) <= 4, f"{what} on several lines: " + ", ".join(f"{b['id']}@{b['t']:.0f}" for b in boxes)
+
+
+def test_graph_toolbar_fits_one_line(laptop, store):
+    """At 1280×720 the toolbar (filters, node list, focus mode) holds on one line, with a long value
+    chosen and the focus button saying « Quitter le focus »; the header stays on one line; the
+    zoom buttons sit beside the canvas, on screen; the module → activity switch is in the legend."""
+    lang, page, watched = laptop
+
+    def check(state: str) -> dict:
+        rows = page.evaluate(ROWS)
+        controls = rows["controls"]
+        assert {c["id"] for c in controls} >= {"filter-block", "filter-job", "filter-activity", "filter-period",
+                                               "filter-reset", "node-picker", "focus-toggle"}
+        _one_line(controls, f"the toolbar ({lang}, {state})")
+        tallest = max(c["b"] - c["t"] for c in controls)
+        assert rows["bar"]["b"] - rows["bar"]["t"] <= tallest + 4, (lang, state, rows["bar"])
+        assert max(c["r"] for c in controls) <= rows["width"], "a control is out of the window"
+        _one_line(rows["nav"], f"the header ({lang}, {state})")
+        assert rows["header"]["b"] - rows["header"]["t"] <= 2 * max(n["b"] - n["t"] for n in rows["nav"])
+        _one_line(rows["zoom"], "the zoom buttons")
+        assert all(z["l"] >= rows["canvas"]["r"] and 0 <= z["t"] and z["b"] <= 720 for z in rows["zoom"]), rows["zoom"]
+        return rows
+
+    check("on arrival")
+    # The longest option of each filter chosen (the select shows it cut, not wider).
+    for name in ("block", "job", "activity", "period"):
+        longest = page.evaluate("""s => [...document.getElementById(s).options]
+            .sort((a, b) => b.text.length - a.text.length)[0].value""", f"filter-{name}")
+        page.select_option(f"#filter-{name}", longest)
+        check(f"{name} {longest} chosen")
+        page.click("#filter-reset")
+    longest = page.evaluate("""() => [...document.getElementById('node-picker').options]
+        .sort((a, b) => b.text.length - a.text.length)[0].value""")
+    page.select_option("#node-picker", longest)
+    page.wait_for_selector(f'#details[data-node="{longest}"]')
+    page.click("#focus-toggle")
+    assert page.inner_text("#focus-toggle") == CATALOGS[lang]["focus.off"]
+    check("in focus mode")
+    # The switch of the module → activity links is in the legend, named, and still works.
+    assert page.locator(".legend #show-prepares").count() == 1
+    name = page.evaluate("() => document.getElementById('show-prepares').labels[0].textContent.trim()")
+    assert name == CATALOGS[lang]["legend.prepares"]
+    watched.assert_clean()

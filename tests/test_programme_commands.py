@@ -10,41 +10,18 @@ generator, small), two of them sharing a certification.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import shutil
-import sys
 
 import openpyxl
 import pytest
 
-from conftest import ROOT
+from university_helpers import university, ustore  # noqa: F401 (fixtures)
 
 from cipt_graph.build import build_store
 from cipt_graph.queries import resolve_programme, run_query
 from cipt_graph.store import iter_records
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("cipt_bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("cipt_bench_generate", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def university(tmp_path_factory):
-    out = tmp_path_factory.mktemp("university") / "ws"
-    counts = _generator().generate_university(out, programmes=3, certifications=2, seed=11)
-    assert counts["programmes"] == 4
-    return out
-
-
-@pytest.fixture(scope="module")
-def ustore(university):
-    return build_store(university)
 
 
 def rows(store, name, **params):

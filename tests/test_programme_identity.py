@@ -6,47 +6,17 @@ shipped programme plus three generated ones) served by a real app, and in `cipt 
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
-import sys
 
 import httpx
 import pytest
 
-from conftest import ROOT, serve_app
+from university_helpers import university, ustore, url  # noqa: F401 (fixtures)
 
-from cipt_graph.api.app import create_app
 from cipt_graph.build import build_store
 from cipt_graph.queries import run_query
 from cipt_graph.store import iter_records
 from cipt_graph.visualize.i18n import tr
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("cipt_bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("cipt_bench_generate", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def university(tmp_path_factory):
-    out = tmp_path_factory.mktemp("university") / "ws"
-    counts = _generator().generate_university(out, programmes=3, certifications=2, seed=11)
-    assert counts["programmes"] == 4
-    return out
-
-
-@pytest.fixture(scope="module")
-def ustore(university):
-    return build_store(university)
-
-
-@pytest.fixture(scope="module")
-def url(ustore):
-    with serve_app(create_app(ustore)) as base:
-        yield base
 
 
 def identity(store, code, lang):

@@ -274,3 +274,71 @@ def test_results_show_literals_as_text_and_statuses_as_words(page, site, store, 
     assert [r["status"]["value"] for r in rows] == ["validated", "proposed"]
     assert rows[0]["fr"]["xml:lang"] == "fr" and rows[0]["en"]["xml:lang"] == "en"
     page.assert_clean()
+
+
+#: Statuses under column names that say nothing of them: concepts' IRIs, codes as plain literals;
+#: the same words tagged with a language or typed otherwise are text, not statuses.
+UNRELATED = ("PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>\n"
+             "SELECT ?etat ?code ?texte ?n WHERE {\n"
+             "  VALUES (?etat ?code ?texte ?n) {\n"
+             "    (cipt:Validated 'proposed' 'validated'@en 1) (cipt:Proposed 'judgement' 'déjà validé' 2)\n"
+             "    (cipt:Inferred 'stated' 'proposed'@fr 3) (cipt:Stated 'inferred' 'validated later' 4)\n"
+             "    (cipt:Judgement 'validated' 'judgement'^^<urn:x:code> 5) (cipt:Module 'Validated' 'x' 6) }\n"
+             "} ORDER BY ?n")
+#: A query of the mapping's own links: their status concept, in a column named « x ».
+MAPPING = ("PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>\n"
+           "SELECT ?link ?x WHERE { ?link cipt:mappingStatus ?x } ORDER BY ?link LIMIT 5")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_statuses_are_words_whatever_the_column_is_named(page, site, store, lang):
+    """Found by testers: a status showed as a word only in a column named status (or *_status). It
+    is known by its value: the status concept's IRI (a link to its page, the IRI on hover) or its
+    code as a plain literal; words with a language tag or another datatype stay text."""
+    from cipt_graph.visualize.catalog import CATALOGS
+
+    words = CATALOGS[lang]
+    p = page.page
+    p.goto(f"{site.url}/sparql?lang={lang}")
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+    _set_query(p, UNRELATED)
+    p.click("button.run")
+    p.wait_for_selector("#results tbody tr")
+    cells = p.eval_on_selector_all("#results tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))")
+    say = lambda *codes: [words[f"status.{c}"] for c in codes]  # noqa: E731
+    assert [row[0] for row in cells[:5]] == say("validated", "proposed", "inferred", "stated", "judgement"), cells
+    assert cells[5][0] == "cipt:Module"  # another IRI of the ontology keeps its short form
+    assert [row[1] for row in cells[:5]] == say("proposed", "judgement", "stated", "inferred", "validated"), cells
+    assert cells[5][1] == "Validated"  # not a code (codes are lower case)
+    texts = [row[2] for row in cells]
+    assert texts[1] == "déjà validé" and texts[3] == "validated later" and texts[5] == "x"
+    assert texts[0].split()[0] == "validated" and texts[2].split()[0] == "proposed" and texts[4] == "judgement"
+    links = p.eval_on_selector_all("#results tbody tr td:first-child a", "as => as.map(a => [a.title, a.getAttribute('href')])")
+    assert links[0][0] == "https://w3id.org/cipt-graph/ontology#Validated" and links[0][1], links
+    # Shown as full IRIs on request, as every IRI is.
+    p.check("#full-iris")
+    assert p.inner_text("#results tbody tr:first-child td:first-child") == "https://w3id.org/cipt-graph/ontology#Validated"
+    p.uncheck("#full-iris")
+    # The mapping's own links, their status in a column named « x ».
+    _set_query(p, MAPPING)
+    p.click("button.run")
+    p.wait_for_function("() => document.querySelector('#results thead th:last-child')?.textContent === 'x'")
+    shown = p.eval_on_selector_all("#results tbody tr td:last-child", "tds => tds.map(td => td.innerText)")
+    expected = {r["x"].value.rsplit("#", 1)[1].lower() for r in store.raw_query(MAPPING)}
+    assert shown and set(shown) == {words[f"status.{code}"] for code in expected}, (shown, expected)
+    page.assert_clean()
+
+
+def test_status_concepts_of_the_ontology_are_the_page_s(store):
+    """Every status concept of the ontology (its schemes of mapping and data statuses) is known to
+    the page by its IRI and its code, with the word of its preferred label in each language."""
+    from cipt_graph.api.query_page import STATUS_CONCEPTS, status_words
+
+    sparql = ("PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>\n"
+              "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+              "SELECT ?concept ?code ?label WHERE { VALUES ?scheme { cipt:MappingStatusScheme cipt:DataStatusScheme }\n"
+              "  ?concept skos:inScheme ?scheme ; skos:notation ?code ; skos:prefLabel ?label }")
+    found = [(r["concept"].value, r["code"].value, r["label"].value, r["label"].language) for r in store.raw_query(sparql)]
+    assert {code: iri for iri, code, _, _ in found} == {code: str(iri) for code, iri in STATUS_CONCEPTS.items()}
+    for iri, code, label, lang in found:
+        assert status_words(lang)[code] == label, (iri, lang, label)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 
 import pyoxigraph as ox
 
@@ -91,3 +92,41 @@ def test_in_memory_and_remote_stores_are_not_copied():
     mirror = Mirror(lambda: memory)
     refreshed(mirror)
     assert mirror.get() is None and mirror._task is None
+
+
+def test_no_copy_when_the_setting_is_zero(data_dir, tmp_path):
+    """``--memory-copy-bytes 0``: the store is read from disk, whatever its size, and nothing is
+    even scheduled (no dump of the store to a temporary file)."""
+    store_dir = tmp_path / "store"
+    load(store_dir, data_dir)
+    disk = OxigraphStore(store_dir, read_only=True)
+    mirror = Mirror(lambda: disk, max_disk_bytes=0)
+    refreshed(mirror)
+    assert mirror.get() is None and mirror._task is None and mirror.epoch == 0
+
+
+def test_the_server_copies_a_store_as_large_as_its_setting(tmp_path, data_dir):
+    """``cipt serve --store DIR`` copies the store into memory when it is at most
+    ``--memory-copy-bytes`` on disk, and keeps reading the disk below that: the setting reaches
+    the server's copy (``app.state.mirror``), the copy holds the store's quads."""
+    from cipt_graph.api.app import create_app
+    from cipt_graph.api.settings import Settings
+    from conftest import serve_app
+
+    store_dir = tmp_path / "store"
+    load(store_dir, data_dir)
+    on_disk = sum(p.stat().st_size for p in (store_dir / _active_name(store_dir)).iterdir() if p.is_file())
+    for limit, copied in ((on_disk, True), (on_disk - 1, False), (0, False)):
+        disk = OxigraphStore(store_dir, read_only=True)
+        app = create_app(disk, Settings(memory_copy_bytes=limit))
+        with serve_app(app):
+            mirror = app.state.mirror
+            deadline = time.monotonic() + 120
+            while (limit and (mirror._task is None or not mirror._task.done())
+                   and time.monotonic() < deadline):  # the copy is made (or refused) in the background
+                time.sleep(0.05)
+            assert (mirror._task is not None) is (limit > 0)
+            copy = mirror.get()
+            assert (copy is not None) is copied, limit
+            if copied:
+                assert count(copy) == count(disk)

@@ -4,7 +4,6 @@ results as the in-memory store; loads are all or nothing; named queries scope to
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 import shutil
 from collections import defaultdict
@@ -21,7 +20,8 @@ from cipt_graph.queries import get_query, load_queries, run_query
 from cipt_graph.store import OxigraphStore, RemoteStore, iter_records, open_store
 from cipt_graph.stores.binding import bind_values
 
-from conftest import ROOT, oxigraph_server
+from university_helpers import make_university
+from conftest import oxigraph_server
 
 QUERIES = sorted(load_queries())
 
@@ -242,11 +242,7 @@ def test_blank_nodes_cannot_be_sent():
 @pytest.fixture(scope="module")
 def university(tmp_path_factory):
     """A small generated university (bench/generate.py): 6 programmes sharing 2 certifications."""
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    out = tmp_path_factory.mktemp("university") / "ws"
-    module.generate_university(out, programmes=6, certifications=2, seed=3)
+    out = make_university(tmp_path_factory.mktemp("university") / "ws", programmes=6, seed=3)
     store = OxigraphStore()
     load_workspace(store, out)
     return store, out

@@ -94,7 +94,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.runner = runner
     app.state.data_version = DataVersion()
-    mirror = app.state.mirror = Mirror(lambda: app.state.store)
+    mirror = app.state.mirror = Mirror(lambda: app.state.store, settings.memory_copy_bytes)
     def workers_store():
         copy = mirror.get()
         return app.state.store if copy is None else copy

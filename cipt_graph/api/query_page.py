@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from ..namespaces import CID, PREFIXES
+from ..namespaces import CID, CIPT, PREFIXES
 from ..queries import load_queries
 from ..store import Store
 from ..visualize.i18n import UI, tr
@@ -32,6 +32,20 @@ FORMATS = {
     "application/n-triples": "N-Triples (CONSTRUCT, DESCRIBE)",
     "application/rdf+xml": "RDF/XML (CONSTRUCT, DESCRIBE)",
 }
+
+
+#: The status concepts of the ontology (``cipt:MappingStatusScheme``, ``cipt:DataStatusScheme``) by
+#: their code (``skos:notation``); their words are the catalogue's ``status.<code>``
+#: (test_status_concepts_of_the_ontology_are_the_page_s checks both against the ontology).
+STATUS_CONCEPTS = {"proposed": CIPT.Proposed, "validated": CIPT.Validated, "stated": CIPT.Stated,
+                   "inferred": CIPT.Inferred, "judgement": CIPT.Judgement, "official": CIPT.Official,
+                   "project-translation": CIPT.ProjectTranslation}
+
+
+def status_words(lang: str) -> dict[str, str]:
+    """The status codes (``validated``, ``proposed``, ``stated``, ``inferred``…) → their word in
+    ``lang`` (« validé »…)."""
+    return {code: tr(lang, f"status.{code}") for code in STATUS_CONCEPTS}
 
 
 def _examples(store: Store, lang: str) -> list[dict]:
@@ -72,9 +86,10 @@ def render_query_page(store: Store, lang: str = "fr", links: Links | None = None
     examples = _examples(store, lang)
     strings = {k.split(".", 1)[1]: v for k, v in UI[lang].items() if k.startswith("sparql.")}
     strings["rows"] = UI[lang]["count.rows"]
-    statuses = {k.split(".", 1)[1]: v for k, v in UI[lang].items() if k.startswith("status.") and isinstance(v, str)}
+    statuses = status_words(lang)
     data = {"cid": str(CID), "lang": lang, "examples": examples, "initial": "coverage_matrix",
             "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}, "strings": strings, "statuses": statuses,
+            "status_iris": {str(iri): code for code, iri in STATUS_CONCEPTS.items()},
             "resource": links.resource(str(CID) + "__IRI__")}
     items = "".join(
         f'<li><button type="button" class="example" data-name="{escape(ex["name"])}"'

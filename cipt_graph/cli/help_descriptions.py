@@ -122,7 +122,7 @@ par défaut.
 Les limites viennent des options, sinon de CIPT_QUERY_TIMEOUT, CIPT_MAX_ROWS,
 CIPT_TRUNCATE_RESULTS, CIPT_MAX_BODY_BYTES, CIPT_MAX_QUERY_LENGTH, CIPT_MAX_RUNNING_QUERIES,
 CIPT_MAX_SPARQL_RUNNING, CIPT_MAX_CLIENT_QUERIES, CIPT_MAX_QUERY_MEMORY, CIPT_CACHE_BYTES,
-CIPT_BASE_URL et CIPT_CORS_ORIGINS (séparées par des virgules), sinon des valeurs par défaut.
+CIPT_MEMORY_COPY_BYTES, CIPT_BASE_URL et CIPT_CORS_ORIGINS (séparées par des virgules), sinon des valeurs par défaut.
 Chaque requête s'exécute dans un processus à part, arrêté à la limite de temps ou de mémoire.
 
 Un port déjà occupé l'arrête avec le statut 2. SIGTERM ou Ctrl-C l'arrêtent en moins de 5 s.

@@ -18,6 +18,7 @@ _OPTIONS = {
     "max_sparql_running": ("--max-sparql-running", "max_sparql_running"),
     "max_client_queries": ("--max-client-queries", "max_client_queries"),
     "max_query_memory": ("--max-query-memory", "max_query_memory"), "cache_bytes": ("--cache-bytes", "cache_bytes"),
+    "memory_copy_bytes": ("--memory-copy-bytes", "memory_copy_bytes"),
 }
 
 
@@ -28,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     Limits come from the options, else from CIPT_QUERY_TIMEOUT, CIPT_MAX_ROWS,
     CIPT_TRUNCATE_RESULTS, CIPT_MAX_BODY_BYTES, CIPT_MAX_QUERY_LENGTH, CIPT_MAX_RUNNING_QUERIES,
     CIPT_MAX_SPARQL_RUNNING, CIPT_MAX_CLIENT_QUERIES, CIPT_MAX_QUERY_MEMORY, CIPT_CACHE_BYTES,
-    CIPT_BASE_URL and CIPT_CORS_ORIGINS (comma-separated), else from the defaults. Every query
+    CIPT_MEMORY_COPY_BYTES, CIPT_BASE_URL and CIPT_CORS_ORIGINS (comma-separated), else from the defaults. Every query
     runs in a process of its own, killed at the time or memory limit.
 
     A port already in use stops it with exit status 2. SIGTERM or Ctrl-C stop it within 5 s.
@@ -139,6 +140,9 @@ def register(commands: CommandAdder) -> None:
                    help="memory a query may use, in bytes; 0: no cap (default: 1073741824, 1 GiB)")
     p.add_argument("--cache-bytes", type=int, metavar="BYTES",
                    help="size of the in-memory cache of answers; 0: off (default: 67108864, 64 MiB)")
+    p.add_argument("--memory-copy-bytes", type=int, metavar="BYTES",
+                   help="with --store DIR: largest store (bytes on disk) copied into memory, where "
+                        "queries run 2-5x faster; 0: never (default: 100663296, 96 MiB)")
     p.add_argument("--base-url", metavar="URL",
                    help="the service's public URL, base of its links and service description "
                         "(default: the address it listens on; never the Host header)")

@@ -51,6 +51,9 @@ COLUMN_HEADINGS = {"objective": "col.objectives", "module": "col.modules", "comp
                    "block": "col.blocks", "activity": "col.activities", "job": "col.jobs"}
 
 VIS_VERSION = "vis-9.1.2"
+#: The page's own scripts, in loading order (``assets/``): the drawing and its helpers, the details
+#: panel, selection and focus mode, the controls; they share ``window.CiptNetwork``.
+NETWORK_SCRIPTS = ("network-base.js", "network-details.js", "network-focus.js", "network.js")
 
 
 def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
@@ -272,8 +275,6 @@ def render_network(store: Store, lang: str, links: Links) -> str:
                 [(c, f"{c} — {shorten(t, 48)}") for c, t in activities]),
         _select("period", tr(lang, "filter.period"), tr(lang, "filter.all_f"), periods),
     ])
-    filters += (f'<label class="check"><input type="checkbox" id="show-prepares" checked> '
-                f'{escape(tr(lang, "filter.prepares"))}</label>')
     order = sorted(colours)
     legend = "".join(f'<span class="chip blk-{order.index(c) % len(BLOCK_COLOURS)}">{escape(c)}</span>'
                      for c, _ in blocks)
@@ -285,21 +286,31 @@ def render_network(store: Store, lang: str, links: Links) -> str:
     legend += (f'<span class="edge-key status-key">{escape(tr(lang, "legend.status"))}{colon}'
                + "".join(f'<i class="st-{s}" data-status="{s}"></i>{escape(tr(lang, "status." + s))}'
                          for s in ("validated", "proposed")) + "</span>")
-    legend += (f'<span class="edge-key"><i class="prepares"></i>{escape(tr(lang, "legend.prepares"))}</span>')
+    # The key of the module → activity links is also their switch (the toolbar has no room for it).
+    legend += (f'<label class="edge-key check" title="{escape(tr(lang, "filter.prepares"))}">'
+               f'<input type="checkbox" id="show-prepares" checked><i class="prepares"></i>'
+               f'{escape(tr(lang, "legend.prepares"))}</label>')
+    zoom = "".join(f'<button type="button" id="zoom-{what}" aria-label="{escape(tr(lang, "zoom." + what))}" '
+                   f'title="{escape(tr(lang, "zoom." + what))}">{text}</button>'
+                   for what, text in (("out", "−"), ("in", "+"), ("fit", escape(tr(lang, "zoom.fit")))))
+    # One line at 1280 px (French and English): the filters, the node list and the focus mode; the
+    # zoom sits above the details panel, beside the canvas it acts on (test_graph_toolbar_fits_one_line).
     body = f"""<p class="lead">{escape(tr(lang, "graph.lead"))}</p>
 <div class="toolbar no-print" role="group">{filters}<button type="button" id="filter-reset">{escape(tr(lang, "filter.reset"))}</button>
 {_node_picker(graph, lang)}
-<button type="button" id="focus-toggle" aria-pressed="false" disabled>{escape(tr(lang, "focus.on"))}</button>
-<span class="zoom"><button type="button" id="zoom-out" aria-label="{escape(tr(lang, "zoom.out"))}" title="{escape(tr(lang, "zoom.out"))}">−</button><button type="button" id="zoom-in" aria-label="{escape(tr(lang, "zoom.in"))}" title="{escape(tr(lang, "zoom.in"))}">+</button><button type="button" id="zoom-fit">{escape(tr(lang, "zoom.fit"))}</button></span></div>
+<button type="button" id="focus-toggle" aria-pressed="false" disabled>{escape(tr(lang, "focus.on"))}</button></div>
 <p class="legend no-print">{legend}</p>
 <p id="network-status" class="note no-print" role="status" aria-live="polite"></p>
 <div class="network-wrap">
   <div id="network" role="img" tabindex="0" aria-label="{escape(tr(lang, "graph.canvas"))}"></div>
-  <aside id="details" aria-live="polite" aria-label="{escape(tr(lang, "details.title"))}"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>
+  <div class="side">
+    <div class="zoom no-print" role="group">{zoom}</div>
+    <aside id="details" aria-live="polite" aria-label="{escape(tr(lang, "details.title"))}"><p class="note">{escape(tr(lang, "details.empty"))}</p></aside>
+  </div>
 </div>"""
     return render_page(view="graph", lang=lang, links=links, title=tr(lang, "graph.title"), body=body,
                        styles=("vis-network.css", "network.css"), data=("network-data", data),
-                       script_files=("vis-network.min.js", "network.js"))
+                       script_files=("vis-network.min.js", *NETWORK_SCRIPTS))
 
 
 def legend_css() -> str:

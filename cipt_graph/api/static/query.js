@@ -1,5 +1,5 @@
 // The SPARQL query page: loads an example into the editor, posts the query to /sparql, shows the
-// results as a table (IRIs as short forms, full IRI on hover and one click away), downloads the
+// results as a table (IRIs as short forms, statuses as words, full IRI on hover and one click away), downloads the
 // results in any format. Works offline: no external script; the data is embedded in the page.
 (function () {
   "use strict";
@@ -94,30 +94,36 @@
     return safeHref(iri);
   }
 
-  // A status the named queries give as a word (validated, proposed, inferred…): its label in the
-  // page's language, in the columns that hold statuses (status, rome_status…). Downloads stay raw.
-  function statusLabel(column, term) {
-    if (!/(^|_)status$/.test(column) || (term.datatype && !/#string$/.test(term.datatype))) return null;
-    return Object.prototype.hasOwnProperty.call(data.statuses, term.value) ? data.statuses[term.value] : null;
+  // A status (validated, proposed, inferred…) is known by its value, whatever the column's name:
+  // the status concept's IRI (cipt:Validated) or its code as a plain literal ("validated", as the
+  // named queries give it). Its code, or null. Downloads stay raw.
+  function has(map, key) { return Object.prototype.hasOwnProperty.call(map, key); }
+  function statusCode(term) {
+    if (term.type === "uri") return has(data.status_iris, term.value) ? data.status_iris[term.value] : null;
+    if (term.type !== "literal" && term.type !== "typed-literal") return null;
+    if (term["xml:lang"] || (term.datatype && !/#string$/.test(term.datatype))) return null;
+    return has(data.statuses, term.value) ? term.value : null;
   }
 
-  function cell(term, column) {
+  function cell(term) {
     var td = el("td");
     if (!term) return td;
+    var code = statusCode(term);
     if (term.type === "uri") {
+      // A status concept reads as its word (« validé »), its IRI on hover and one click away.
       var link = href(term.value);
-      var text = fullIris.checked ? term.value : shortForm(term.value);
-      var a = link ? el("a", { href: link, "class": "iri", title: term.value }, text)
-                   : el("span", { "class": "iri", title: term.value }, text);
-      td.appendChild(a);
+      var text = fullIris.checked ? term.value : code !== null ? data.statuses[code] : shortForm(term.value);
+      var attrs = { "class": code !== null && !fullIris.checked ? "status-word" : "iri", title: term.value };
+      if (code !== null) attrs["data-status"] = code;
+      if (link) attrs.href = link;
+      td.appendChild(el(link ? "a" : "span", attrs, text));
     } else if (term.type === "bnode") {
       td.appendChild(el("span", { "class": "bnode" }, "_:" + term.value));
     } else {
       var dt = term.datatype || "";
       var value = term.value;
-      var status = statusLabel(column, term);
-      if (status !== null) {
-        td.appendChild(el("span", { "class": "status-word", "data-status": term.value }, status));
+      if (code !== null) {
+        td.appendChild(el("span", { "class": "status-word", "data-status": code, title: code }, data.statuses[code]));
         return td;
       }
       if (/#(decimal|double|float|integer|int|long)$/.test(dt) && value !== "" && !isNaN(Number(value))) {
@@ -155,7 +161,7 @@
     var body = tbl.appendChild(el("tbody"));
     json.results.bindings.forEach(function (row) {
       var tr = el("tr");
-      vars.forEach(function (v) { tr.appendChild(cell(row[v], v)); });
+      vars.forEach(function (v) { tr.appendChild(cell(row[v])); });
       body.appendChild(tr);
     });
     return tbl;

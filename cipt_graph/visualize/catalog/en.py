@@ -138,6 +138,8 @@ MESSAGES = {
     "status.stated": "stated",
     "status.inferred": "inferred",
     "status.judgement": "judgement",
+    "status.official": "official",
+    "status.project-translation": "project translation",
     "legend.status": "Link status",
     "status.proposed": "proposed",
     "status.validated": "validated",

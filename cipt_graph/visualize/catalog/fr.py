@@ -146,6 +146,8 @@ MESSAGES = {
     "status.stated": "énoncé",
     "status.inferred": "déduit",
     "status.judgement": "jugement",
+    "status.official": "officiel",
+    "status.project-translation": "traduction du projet",
     "legend.status": "Statut des liens",
     "status.proposed": "proposé",
     "status.validated": "validé",
