@@ -15,7 +15,8 @@ from ..errors import CiptError, os_reason
 from ..mapping import LinkKind, Vocabulary, columns_of, read_mapping_file
 from ..paths import Workspace
 from ..text import clean_code
-from ..versions import Version, ensure_baseline, record_version
+from ..journal import MappingChange, recover_locked
+from ..versions import Version, ensure_baseline, list_versions, record_version
 from .rules import KINDS, error
 
 
@@ -52,26 +53,31 @@ def switch(workspace: Workspace, kind: LinkKind, rows: list[dict[str, str]], voc
     target = workspace.mapping_dir / kind.file_name
     data = format_rows(kind, rows)
     check = target.with_name(f".{target.name}.{os.getpid()}.check")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         check.write_bytes(data)
         read_mapping_file(check, kind, vocab)
     finally:
         check.unlink(missing_ok=True)
     ensure_baseline(workspace, agent=agent)
+    # New file and journal, switch, version, then the journal dropped: a kill anywhere is completed
+    # or undone by the next command (cipt_graph/journal.py).
+    change = MappingChange(workspace.root, [(target, data)], list_versions(workspace)[-1].id)
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        change.stage()
+        change.switch()
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        recover_locked(workspace.root)  # back: the old file in place, the staged ones removed
         raise CiptError(f"cannot write the mapping: {exc.strerror or exc}", where=str(target),
                         fr=f"impossible d'écrire la correspondance : {os_reason(exc, 'fr')}",
                         en=f"cannot write the mapping: {os_reason(exc, 'en')}") from exc
-    return record_version(workspace, kind=kind_name, source=source, agent=agent, message=message,
-                          agent_account=agent_account or None)
+    try:
+        version = record_version(workspace, kind=kind_name, source=source, agent=agent, message=message,
+                                 agent_account=agent_account or None)
+    except BaseException:
+        recover_locked(workspace.root)  # not recorded: back to the last version's file
+        raise
+    change.finish()
+    return version
 
 
 def find(rows: list[dict[str, str]], kind: LinkKind, module: str, target: str) -> int | None:
