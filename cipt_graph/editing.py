@@ -45,6 +45,7 @@ from rdflib.namespace import SKOS
 from .errors import CiptError, InputError, os_reason
 from .mapping import (ACCOUNT_COLUMN, LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file,
                       with_validation)
+from .linkstate import check_loaded
 from .paths import Workspace
 from .text import clean_code, clean_line, clean_text, quoted
 from .versions import Version, ensure_baseline, record_version, workspace_lock
@@ -281,7 +282,8 @@ def _prepare(workspace: Workspace, kind_name: str, module: str, target: str, lan
 
 def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *, level: str = "",
               hours: str = "", rationale: str = "", remove: bool = False, author: str, message: str = "",
-              lang: str = "fr", today: dt.date | None = None, author_account: str = "") -> EditResult:
+              lang: str = "fr", today: dt.date | None = None, author_account: str = "",
+              loaded: str | None = None) -> EditResult:
     """Add, change or remove one link of the mapping (``kind_name``: competency, activity, objective).
 
     Args:
@@ -291,12 +293,16 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
         author: who edits (the signed-in person's name): the link's ``asserted_by`` and the version's agent.
         author_account: the signed-in account's id (``asserted_by_account``, the version's
             ``agent_account``); empty when the change has no account (the link is then judged by name).
+        loaded: the fingerprint of the link as the person's page showed it
+            (:func:`cipt_graph.linkstate.fingerprint`, ``new`` for an add form); the change is refused
+            when the link is not that any more (None: not checked, for callers that show nothing).
 
     Returns:
         The change, with the version recorded (None and ``changed`` False when nothing changed).
 
     Raises:
         EditError: a value is not acceptable (``where`` names the field). CiptError: read-only data.
+        StaleLinkError (409): the link is not as ``loaded`` (changed, added or removed meanwhile).
     """
     with workspace_lock(workspace):
         kind, graph, vocab, module, target = _prepare(workspace, kind_name, module, target, lang)
@@ -304,6 +310,8 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
         rows = _read_rows(path)
         at = _find(rows, kind, module, target)
         before = dict(rows[at]) if at is not None else None
+        if loaded is not None:  # under the lock: nobody changes the link between check and write
+            check_loaded(before, loaded, f"{module} → {target}", lang)
         if remove:
             if at is None:
                 return EditResult(kind_name, module, target, None, None)
@@ -349,7 +357,8 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
 
 def review_link(workspace: Workspace, kind_name: str, module: str, target: str, *, decision: str,
                 reviewer: str, comment: str = "", lang: str = "fr",
-                reviewer_ids: tuple[str, ...] = (), reviewer_account: str = "") -> EditResult:
+                reviewer_ids: tuple[str, ...] = (), reviewer_account: str = "",
+                loaded: str | None = None) -> EditResult:
     """Validate (status ``validated``) or reject (remove) one link, recorded as a ``review`` version.
 
     The link's content and its author (``asserted_by``) are kept; the version's agent is the
@@ -359,6 +368,8 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
         reviewer_ids: the reviewer's names (sign-in name; ``reviewer``, the name shown, is always one).
         reviewer_account: the reviewer's account id. Validating a link they proposed is refused,
             judged by :func:`proposed_by`: by account when the link has one, else by these names.
+        loaded: the fingerprint of the link as the reviewer's page showed it; the decision is
+            refused (StaleLinkError, 409) when the link changed or went since (None: not checked).
 
     Raises:
         EditError: unknown decision, module, target, no such link, a rejection without a
@@ -373,6 +384,9 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
         kind, _, vocab, module, target = _prepare(workspace, kind_name, module, target, lang)
         rows = _read_rows(workspace.mapping_dir / kind.file_name)
         at = _find(rows, kind, module, target)
+        if loaded is not None:  # the reviewer decides on what they saw, or not at all
+            check_loaded(rows[at] if at is not None else None, loaded, f"{module} → {target}", lang,
+                         decision=decision)
         if at is None:
             raise _error("missing", lang, kind.target_column, v=f"{module} → {target}")
         before = dict(rows[at])

@@ -20,7 +20,7 @@ CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the fi
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -111,7 +111,8 @@ def _refused(request: Request, exc: _Refusal, lang: str) -> Response:
     if exc.status == 401 and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target, 'lang': lang})}", status_code=303)
-    return _render(request, "base.html.j2", lang, "refused", status=exc.status, error=exc.message)
+    return _render(request, "base.html.j2", lang, "refused", status=exc.status, error=exc.message,
+                   back_link=f"/review?lang={lang}", back_text=TEXT[lang]["back_to_review"])
 
 
 
@@ -213,8 +214,10 @@ async def _apply(request: Request, work, form: dict, lang: str, done_key: str, o
         except InputError as exc:
             if on_error is not None:
                 return await on_error(exc)
+            stale = getattr(exc, "status", 400) == 409  # the link changed since the page was loaded
             return _render(request, "base.html.j2", lang, "refused", status=getattr(exc, "status", 400),
-                           error=cipt_text(exc, lang)[0], errors=[])
+                           error=cipt_text(exc, lang)[0], errors=[],
+                           back_link=_back_to_link(form, lang), back_text=TEXT[lang]["reload" if stale else "back_to_review"])
         if result.changed:
             from .writes import _refresh
 
@@ -222,6 +225,16 @@ async def _apply(request: Request, work, form: dict, lang: str, done_key: str, o
     request.session["flash"] = TEXT[lang][done_key if result.changed else "nothing_changed"].format(
         link=f"{result.module} → {result.target}", version=result.version.id if result.version else "")
     return RedirectResponse(_local(form.get("back")), status_code=303)
+
+
+def _back_to_link(form: dict, lang: str) -> str:
+    """The page the form came from (``back``, else /review in ``lang``), at the link's row."""
+    back = _local(str(form.get("back", "")), default=f"/review?lang={lang}")
+    if not back.startswith("/review"):
+        return back
+    module, target = str(form.get("module", ""))[:40], str(form.get("target", ""))[:40]
+    anchor = f"link-{module}-{target}" if module and target else ""
+    return back.split("#")[0] + (f"#{quote(anchor)}" if anchor else "")
 
 
 @router.post("/review/decision")
@@ -239,7 +252,7 @@ async def review_decision(request: Request) -> Response:
         request.app.state.workspace, str(form.get("kind", "")), str(form.get("module", "")),
         str(form.get("target", "")), decision=decision, reviewer=account.display_name,
         comment=str(form.get("comment", ""))[:1000], lang=lang, reviewer_ids=(account.username,),
-        reviewer_account=account.id), form, lang,
+        reviewer_account=account.id, loaded=str(form.get("loaded", ""))[:64]), form, lang,
         "validated" if decision == "validate" else "rejected")
 
 
@@ -266,7 +279,7 @@ async def edit_cell(request: Request) -> Response:
         str(form.get("target", "")), level=level, hours=str(form.get("hours", "")),
         rationale=str(form.get("rationale", "")), remove=form.get("remove") == "1" or level == "none",
         author=account.display_name, author_account=account.id, message=str(form.get("message", ""))[:1000],
-        lang=lang), form, lang, "saved",
+        lang=lang, loaded=str(form.get("loaded", ""))[:64]), form, lang, "saved",
         on_error)
 
 

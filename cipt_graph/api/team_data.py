@@ -11,6 +11,7 @@ from rdflib.namespace import RDF, SKOS
 
 from ..editing import proposed_by
 from ..errors import InputError
+from ..linkstate import fingerprint
 from ..mapping import LINK_KINDS
 from ..paths import Workspace
 
@@ -86,6 +87,8 @@ def link_rows(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "
                     "hours": (row.get("hours") or "").strip(), "status": state,
                     "author": row.get("asserted_by") or "", "date": row.get("asserted_on") or "",
                     "rationale": row.get("rationale") or "", "row": row,
+                    # The link as this page shows it: the forms send it back (lost updates refused).
+                    "fingerprint": fingerprint(row),
                     # Who validated it, when (ISO UTC), with what comment: '' when not recorded.
                     "validated_by": (row.get("validated_by") or "").strip() if state == "validated" else "",
                     "validated_at": (row.get("validated_at") or "").strip(),

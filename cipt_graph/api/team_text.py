@@ -126,7 +126,8 @@ TEXT: dict[str, dict] = {
         "no_link": "aucun lien", "cell_refused": "Modification refusée ; rien n'a été enregistré. Corrigez le champ signalé.",
         "level_none": "— aucun lien (retirer) —", "hours_help": "décimale avec virgule, vide si inconnu",
         "validated_by_on": "par {who}, le {when} (heure de Paris)", "quoted": "«\u00a0{text}\u00a0»",
-        "back_to_matrix": "Retour à la matrice",
+        "back_to_matrix": "Retour à la matrice", "back_to_review": "Retour à la relecture",
+        "reload": "Recharger la page pour voir le lien tel qu'il est maintenant",
     },
     "en": {
         "nav": "Site navigation", "dashboard": "Dashboard", "matrix": "Matrix", "graph": "Network",
@@ -204,6 +205,7 @@ TEXT: dict[str, dict] = {
         "no_link": "no link", "cell_refused": "Change refused; nothing was saved. Correct the field shown.",
         "level_none": "— no link (remove) —", "hours_help": "decimal, empty when unknown",
         "validated_by_on": "by {who}, on {when} (Paris time)", "quoted": "“{text}”",
-        "back_to_matrix": "Back to the matrix",
+        "back_to_matrix": "Back to the matrix", "back_to_review": "Back to the review",
+        "reload": "Reload the page to see the link as it is now",
     },
 }
