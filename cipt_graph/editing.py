@@ -35,6 +35,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -42,6 +43,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
+from . import i18n
 from .errors import CiptError, InputError, os_reason
 from .mapping import (ACCOUNT_COLUMN, LINK_KINDS, LinkKind, Vocabulary, columns_of, read_mapping_file,
                       with_validation)
@@ -49,6 +51,7 @@ from .linkstate import check_loaded
 from .paths import Workspace
 from .text import clean_code, clean_line, clean_text, quoted
 from .versions import Version, ensure_baseline, record_version, workspace_lock
+from .versions.messages import review_message
 
 #: The kinds of link, by the name used in forms and URLs.
 KINDS: dict[str, LinkKind] = {kind.target_column: kind for kind in LINK_KINDS}
@@ -60,10 +63,18 @@ _MESSAGES = {
     "module": ("module inconnu : {v}", "unknown module: {v}"),
     "target": ("cible inconnue : {v}", "unknown target: {v}"),
     "level": ("niveau hors de l'échelle : {v} (choisir parmi {choices})", "level not on the scale: {v} (choose from {choices})"),
-    "hours": ("heures : un nombre d'heures positif est attendu, pas {v}", "hours: a positive number of hours is expected, not {v}"),
-    "hours_module": ("heures : {v} h dépasse les {max} h du module", "hours: {v} h is more than the module's {max} h"),
-    "hours_sum": ("heures : les liens du module totaliseraient {v} h pour un module de {max} h",
-                  "hours: the module's links would add up to {v} h for a {max} h module"),
+    "hours": ("heures : «\u00a0{v}\u00a0» n'est pas un nombre d'heures : écrivez un nombre décimal en chiffres, "
+              "avec une virgule ou un point et au plus deux décimales (par exemple 12 ou 3,5)",
+              "hours: “{v}” is not a number of hours: write a decimal number in digits, with a point or a comma "
+              "and at most two decimals (for example 12 or 3.5)"),
+    "hours_decimals": ("heures : «\u00a0{v}\u00a0» a plus de deux décimales (la virgule sépare les décimales, pas les "
+                       "milliers) : écrivez au plus deux chiffres après la virgule, par exemple 3,25",
+                       "hours: “{v}” has more than two decimals (the point separates decimals, not thousands): "
+                       "write at most two digits after the point, for example 3.25"),
+    "hours_max": ("heures : {v}, c'est plus que le maximum de {max}", "hours: {v} is more than the maximum of {max}"),
+    "hours_module": ("heures : {v} dépasse les {max} du module", "hours: {v} is more than the module's {max}"),
+    "hours_sum": ("heures : les liens du module totaliseraient {v} pour un module de {max}",
+                  "hours: the module's links would add up to {v} for a {max} module"),
     "rationale": ("justification : elle est obligatoire", "rationale: it is required"),
     "rationale_long": ("justification : au plus {max} caractères", "rationale: at most {max} characters"),
     "missing": ("aucun lien {v} : rien à valider", "no link {v}: nothing to review"),
@@ -207,17 +218,38 @@ def _module_hours(graph: Graph, module) -> Decimal | None:
     return None
 
 
+#: The hours a person may type: ASCII digits, then a comma or a point and at most two decimals
+#: (no sign, no exponent, no '_' or other digits that Python's Decimal would accept).
+_HOURS_TYPED = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]+))?")
+MAX_HOURS = Decimal(10000)
+
+
 def _hours(text: str | None, lang: str) -> Decimal | None:
-    text = clean_line(text or "").replace(",", ".").replace(" ", "")
-    if not text:
+    """Hours as typed in a form (``12``, ``3,5``, ``3.25``; '' for none), or EditError on
+    ``hours`` naming what is wrong: not a plain decimal, more than two decimals, above :data:`MAX_HOURS`."""
+    typed = clean_line(text or "")
+    if not typed:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise _error("hours", lang, "hours", v=text) from None
-    if not value.is_finite() or value < 0 or value > 10000:
-        raise _error("hours", lang, "hours", v=text)
+    shown = typed if len(typed) <= 40 else typed[:39] + "…"
+    found = _HOURS_TYPED.fullmatch(typed)
+    if found is None:
+        raise _error("hours", lang, "hours", v=shown)
+    if found.group(2) is not None and len(found.group(2)) > 2:
+        raise _error("hours_decimals", lang, "hours", v=shown)
+    value = Decimal(typed.replace(",", "."))
+    if value > MAX_HOURS:
+        raise _error("hours_max", lang, "hours", v=i18n.hours(value, lang), max=i18n.hours(MAX_HOURS, lang))
     return value
+
+
+def _stored_hours(text: str | None) -> Decimal:
+    """The hours of a link already in the mapping file (written by the program or checked on
+    import): 0 when empty or not a number (the builder reports such a file, not an edit of another link)."""
+    try:
+        value = Decimal(clean_line(text or "").replace(",", "."))
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() and value >= 0 else Decimal(0)
 
 
 def _format_hours(value: Decimal | None) -> str:
@@ -334,11 +366,12 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
                 value = _hours(hours, lang)
                 limit = _module_hours(graph, vocab.modules[module])
                 if value is not None and limit is not None and value > limit:
-                    raise _error("hours_module", lang, "hours", v=_format_hours(value), max=_format_hours(limit))
-                others = sum((_hours(r.get("hours"), lang) or Decimal(0) for i, r in enumerate(rows)
+                    raise _error("hours_module", lang, "hours", v=i18n.hours(value, lang), max=i18n.hours(limit, lang))
+                others = sum((_stored_hours(r.get("hours")) for i, r in enumerate(rows)
                               if i != at and (r.get("module") or "").strip() == module), Decimal(0))
                 if value is not None and limit is not None and others + value > limit:
-                    raise _error("hours_sum", lang, "hours", v=_format_hours(others + value), max=_format_hours(limit))
+                    raise _error("hours_sum", lang, "hours", v=i18n.hours(others + value, lang),
+                                 max=i18n.hours(limit, lang))
                 new.update(level=notation, hours=_format_hours(value))
             fields = [f for f in ("level", "hours", "rationale") if f in new and (before or {}).get(f, "") != new[f]]
             if before is not None and not fields:
@@ -405,9 +438,8 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
             after = with_validation({**before, "status": "validated"}, by=reviewer, account=reviewer_account,
                                     comment=comment)
             rows[at] = after
-        word = {"validate": "validé", "reject": "rejeté"}[decision] if lang != "en" else decision + "d"
-        colon = ": " if lang == "en" else " : "  # each language's typography (issue #15)
-        message = f"{module} → {target} {word}" + (f"{colon}{clean_text(comment)}" if clean_text(comment) else "")
+        # Words of the page's language; shown in each reader's (versions.messages.shown_message).
+        message = review_message(f"{module} → {target}", decision, clean_text(comment), lang)
         version = _switch(workspace, kind, rows, vocab, kind_name="review", agent=reviewer, message=message,
                           source=f"{module} → {target}", agent_account=reviewer_account)
     return EditResult(kind_name, module, target, before, after, version, True, ["status" if after else "removed"])

@@ -349,10 +349,29 @@ async def diff_page(request: Request) -> Response:
 
     from ..versions.diff_kinds import status_word
 
-    return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others),
+    between = await run_in_threadpool(_versions_between, workspace, diff.a, diff.b, lang)
+    return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others), between=between,
                    status_word=lambda s: status_word(s, lang),
                    headline=headline, detail=lambda name, row: detail(name, row, number, lang),
                    value=value, title=t["diff_title"].format(a=_version_name(diff.a, lang), b=_version_name(diff.b, lang)))
+
+
+def _versions_between(workspace, a: str, b: str, lang: str) -> list[dict[str, str]]:
+    """The versions recorded after the earlier of ``a``, ``b`` up to the later (``current``: up
+    to the last), with who, when, what and the message in ``lang``: who validated or rejected
+    what, and why, which the content diff alone cannot say (a rejected link is only gone)."""
+    from ..versions import list_versions
+    from ..versions.messages import shown_message
+
+    versions = list_versions(workspace)
+    ids = [v.id for v in versions]
+
+    def at(label: str) -> int:
+        return len(ids) - 1 if label == "current" else ids.index(label) if label in ids else -1
+
+    low, high = sorted((at(a), at(b)))
+    return [{"id": v.id, "created": v.created, "agent": v.agent, "kind": v.kind,
+             "message": shown_message(v, lang)} for v in versions[low + 1:high + 1]]
 
 
 def _version_name(label: str, lang: str) -> str:
