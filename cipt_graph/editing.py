@@ -77,7 +77,7 @@ _MESSAGES = {
                   "hours: the module's links would add up to {v} for a {max} module"),
     "rationale": ("justification : elle est obligatoire", "rationale: it is required"),
     "rationale_long": ("justification : au plus {max} caractères", "rationale: at most {max} characters"),
-    "missing": ("aucun lien {v} : rien à valider", "no link {v}: nothing to review"),
+    "missing": ("aucun lien {v} : rien à {verb}", "no link {v}: nothing to {verb}"),
     "decision": ("décision inconnue : {v}", "unknown decision: {v}"),
     "comment": ("commentaire : il est obligatoire pour rejeter un lien (dites à son auteur pourquoi)",
                 "comment: it is required to reject a link (tell its author why)"),
@@ -421,7 +421,8 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
             check_loaded(rows[at] if at is not None else None, loaded, f"{module} → {target}", lang,
                          decision=decision)
         if at is None:
-            raise _error("missing", lang, kind.target_column, v=f"{module} → {target}")
+            verb = {"validate": ("valider", "validate"), "reject": ("rejeter", "reject")}[decision][lang == "en"]
+            raise _error("missing", lang, kind.target_column, v=f"{module} → {target}", verb=verb)
         before = dict(rows[at])
         if decision == "reject":
             del rows[at]

@@ -55,7 +55,7 @@ def _hours_error(page: str) -> str:
     ("12,345", "a plus de deux décimales"), ("0,0000001", "a plus de deux décimales"),
 ])
 def test_hours_not_plainly_a_number_of_hours_are_refused(site, typed, words):
-    server, workspace, paul = site
+    _, workspace, paul = site
     before, count = (workspace / "mapping" / th.MAPPING).read_bytes(), len(th.versions(workspace))
     answer = _save(paul, "M14", "BC01-C1", typed)
     assert answer.status_code == 400, answer.text[:300]

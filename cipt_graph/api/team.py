@@ -179,12 +179,11 @@ async def logout(request: Request) -> Response:
 # Review ------------------------------------------------------------------------------------------
 @router.get("/review", response_class=HTMLResponse)
 async def review_page(request: Request) -> Response:
-    from .team_data import catalogue, link_rows
+    from .team_data import catalogue, filter_refusal, link_rows, rejections
 
     lang = _lang(request)
     params = request.query_params
-    kind = params.get("kind", "competency")
-    kind = kind if kind in ("competency", "activity", "objective") else "competency"
+    kind = params.get("kind") or "competency"
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is None:
         return _render(request, "base.html.j2", lang, "review", status=404, error=TEXT[lang]["no_versions"])
@@ -192,8 +191,15 @@ async def review_page(request: Request) -> Response:
         cat = await run_in_threadpool(catalogue, workspace, lang)
     except CiptError as exc:
         return _render(request, "base.html.j2", lang, "review", status=503, error=cipt_text(exc, lang)[0])
-    rows = link_rows(workspace, cat, kind, block=params.get("block", ""), module=params.get("module", ""),
-                     status=params.get("status", ""))
+    refusal = filter_refusal(params, cat, lang)
+    if refusal is not None:  # an unknown value is said, as /programmes does, not shown as « 0 lien »
+        return _render(request, "base.html.j2", lang, "review", status=400, error=refusal,
+                       back_link=f"/review?lang={lang}", back_text=TEXT[lang]["back_to_review"])
+    # Blocks group competencies only: the block filter does not apply to the other kinds.
+    block, module, status = (params.get("block", "") if kind == "competency" else ""), params.get("module", ""), params.get("status", "")
+    rejected = await run_in_threadpool(rejections, workspace, cat, kind, block=block, module=module,
+                                       lang=lang) if status == "rejected" else []
+    rows = [] if status == "rejected" else link_rows(workspace, cat, kind, block=block, module=module, status=status)
     account = current_account(request)
     if account is not None and account.can("validate") and not _self_allowed(workspace):
         for r in rows:  # four eyes: the validator's own proposals wait for another validator
@@ -202,8 +208,8 @@ async def review_page(request: Request) -> Response:
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return _render(request, "review.html.j2", lang, "review", rows=rows, kind=kind, kinds=("competency", "activity", "objective"),
                    blocks=cat.blocks, modules=cat.modules, targets=cat.targets[kind], levels=cat.levels,
-                   block=params.get("block", ""), module=params.get("module", ""), status_filter=params.get("status", ""),
-                   count_text=t["n_links"](len(rows)), back=back)
+                   block=block, module=module, status_filter=status, rejected=rejected,
+                   count_text=t["n_links"](len(rejected if status == "rejected" else rows)), back=back)
 
 
 async def _apply(request: Request, work, form: dict, lang: str, done_key: str, on_error=None) -> Response:

@@ -74,6 +74,9 @@ TEXT: dict[str, dict] = {
         "kind": "Type de lien", "kind_competency": "Compétence", "kind_activity": "Activité",
         "kind_objective": "Objectif", "block": "Bloc", "module": "Module", "status": "Statut", "all": "Tous",
         "status_proposed": "proposé", "status_validated": "validé", "filter": "Filtrer",
+        "status_rejected": "rejeté (retiré)", "rejected_by": "Rejeté par",
+        "rejected_note": "Un lien rejeté est retiré de la correspondance : ceux-ci viennent de l'historique des relectures, "
+                         "avec qui les a rejetés et pourquoi ; chaque version et son diff sont dans la page",
         "n_links": _plural("fr", "{n} lien", "{n} liens"),
         "download_workbook": "Télécharger le classeur modifiable",
         "upload_workbook": "Déposer un classeur modifié", "level": "Niveau", "hours": "Heures",
@@ -155,6 +158,9 @@ TEXT: dict[str, dict] = {
         "kind": "Kind of link", "kind_competency": "Competency", "kind_activity": "Activity",
         "kind_objective": "Objective", "block": "Block", "module": "Module", "status": "Status", "all": "All",
         "status_proposed": "proposed", "status_validated": "validated", "filter": "Filter",
+        "status_rejected": "rejected (removed)", "rejected_by": "Rejected by",
+        "rejected_note": "A rejected link is removed from the mapping: these come from the history of reviews, with "
+                         "who rejected them and why; each version and its diff are on the page",
         "n_links": _plural("en", "{n} link", "{n} links"),
         "download_workbook": "Download the editable workbook",
         "upload_workbook": "Upload an edited workbook", "level": "Level", "hours": "Hours",
