@@ -57,8 +57,12 @@ class Workspace:
 def resolve_workspace(data: str | os.PathLike[str] | None = None) -> Workspace:
     """The workspace named by ``data``, else by ``$CIPT_DATA``, else the shipped data (read-only).
 
+    A mapping change a killed process left half-done is completed or undone first
+    (:func:`cipt_graph.journal.recover_if_pending`; one ``stat`` when there is none).
+
     Raises:
         CiptError: the folder named does not exist.
+        StoreError: an interrupted change could not be completed (its journal is named).
     """
     chosen = data if data is not None else os.environ.get(ENV_DATA) or None
     if chosen is None:
@@ -69,6 +73,9 @@ def resolve_workspace(data: str | os.PathLike[str] | None = None) -> Workspace:
             f"workspace folder does not exist (create one with `cipt init {chosen}`)", where=str(root),
             fr=f"le dossier de l'espace de travail n'existe pas (créez-le avec `cipt init {chosen}`)",
         )
+    from .journal import recover_if_pending
+
+    recover_if_pending(root)
     return Workspace(root)
 
 

@@ -12,7 +12,7 @@ Anything else is shown as text. The check follows how browsers read an ``href`` 
 Standard, "basic URL parser"): leading and trailing C0 controls and spaces are stripped and ASCII
 tab and newline characters are removed before the scheme is read, so ``" java\\tscript:"`` is a
 ``javascript:`` URL and is refused. The same rule is written in JavaScript for the scripts that
-build links in the browser (``safeHref`` in ``visualize/assets/network.js`` and
+build links in the browser (``safeHref`` in ``visualize/assets/network-base.js`` and
 ``api/static/query.js``).
 """
 

@@ -151,8 +151,8 @@ def main() -> int:
                 page.click("form[action='/edit/upload'] button[type=submit]")
                 page.wait_for_selector(".error")
                 _shot(page, out, "upload-error")
-                page.click(".team-account button[type=submit]")
-                page.wait_for_selector(".flash")
+                page.click(".team-account button[type=submit]")  # signed out: back to the dashboard
+                page.wait_for_selector("header.top .team-account >> text=Se connecter")
                 # The validator: the proposed links, one validated; then the versions and a diff.
                 _sign_in(page, base, "victor")
                 page.goto(f"{base}/review?status=proposed")

@@ -391,7 +391,8 @@ def test_links_run_the_cited_query_on_the_service(store, report):
     for s in linked:
         api = urlsplit(s["links"]["api"])
         assert api.path == f"/api/queries/{s['name']}"
-        assert parse_qs(api.query) == {k: [v] for k, v in s["params"].items()}
+        assert parse_qs(api.query) == {"lang": [report.lang]} | {k: [v] for k, v in s["params"].items()}
+        assert parse_qs(urlsplit(s["links"]["sparql"]).query)["lang"] == [report.lang]
         sparql = parse_qs(urlsplit(s["links"]["sparql"]).query)["query"][0]
         assert list(iter_records(select(store, sparql))) == records(store, s["name"], s["params"]), s["name"]
     assert all(q["links"]["api"].startswith(BASE + "/api/queries/") for q in data["queries"])

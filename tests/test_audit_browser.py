@@ -68,7 +68,7 @@ def test_audit_is_served_as_html_json_and_english(client, served, store):
     # The shipped data's one violation (a competency no module teaches), counted once.
     untaught = len(records(store, "uncovered_competencies"))
     assert '<html lang="fr">' in html.text and html.headers["x-cipt-audit-violations"] == str(untaught)
-    assert f'href="{served}/api/queries/hours_declared_vs_listed"' in html.text
+    assert f'href="{served}/api/queries/hours_declared_vs_listed?lang=fr"' in html.text
     en = client.get("/audit", params={"lang": "en"})
     assert en.status_code == 200 and '<html lang="en">' in en.text
     data = client.get("/audit", params={"format": "json"}).json()
@@ -89,6 +89,28 @@ def test_links_of_the_served_report_run_the_queries(client, store):
         sparql = client.get(source["links"]["sparql"], headers={"Accept": "application/sparql-results+json"})
         assert sparql.status_code == 200, sparql.text
         assert len(sparql.json()["results"]["bindings"]) == len(want)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_report_s_links_keep_its_language(client, served, lang):
+    """Every "run it" link of /audit?lang=xx carries lang=xx: the SPARQL page opens in the
+    report's language, and the API (even for a query without labels) answers in it."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    page = client.get("/audit", params={"lang": lang}).text
+    hrefs = [unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
+    runs = [h for h in hrefs if urlsplit(h).path == "/sparql" or urlsplit(h).path.startswith("/api/queries/")]
+    assert len(runs) > 20
+    assert [h for h in runs if parse_qs(urlsplit(h).query).get("lang") != [lang]] == []
+    sparql = next(h for h in runs if urlsplit(h).path == "/sparql")
+    opened = client.get(sparql, headers={"Accept": "text/html", "Accept-Language": "fr" if lang == "en" else "en"})
+    assert opened.status_code == 200 and f'<html lang="{lang}">' in opened.text
+    version = next(h for h in runs if "/api/queries/data_version" in h)
+    assert client.get(version).status_code == 200
+    refused = client.get(version.replace("?", "?nope=1&"))
+    want = {"fr": "n'a pas de paramètre 'nope'", "en": "no parameter 'nope'"}[lang]
+    assert refused.status_code == 400 and want in refused.json()["message"], refused.text
 
 
 OVERFLOW = """() => {

@@ -351,3 +351,25 @@ def test_workspace_commands_refuse_a_store(university, cli, tmp_path, command):
     assert "--store n'est pas accepté" in done.stderr and "--data" in done.stderr and str(store) in done.stderr
     en = cli("--lang", "en", *command, "--store", str(store))
     assert en.returncode == 2 and "--store is not accepted" in en.stderr
+
+
+@pytest.mark.parametrize("command", [("stats",), ("validate",), ("export-matrix", "--format", "csv"),
+                                     ("import-matrix", "book.xlsx", "--dry-run"), ("diff", "v1", "current"),
+                                     ("audit",), ("viz", "--out", "views")])
+def test_an_unknown_programme_fails_before_anything_is_built(university, cli, tmp_path, command):
+    """`--programme U999` is checked against the programme data alone (issue #16): the command
+    fails naming --programme before reading the mapping, so a mapping the build would refuse
+    is never reached (at university scale: about a second instead of a minute and more)."""
+    from cipt_graph.paths import Workspace
+    from cipt_graph.versions import ensure_baseline
+
+    ws = tmp_path / "ws"
+    shutil.copytree(university, ws)
+    ensure_baseline(Workspace(ws))  # v1, for diff
+    mapping = ws / "mapping" / "module_competency.csv"
+    mapping.write_text(mapping.read_text(encoding="utf-8") + "NOPE,NOPE,Z,x,proposed,,,\n", encoding="utf-8")
+    assert cli("stats", "--data", str(ws)).returncode == 2  # the build does refuse this mapping
+    args = [str(tmp_path / a) if a in ("book.xlsx", "views") else a for a in command]
+    done = cli(*args, "--programme", "U999", "--data", str(ws))
+    assert done.returncode == 2 and "--programme 'U999'" in done.stderr, done.stderr
+    assert "U003" in done.stderr and "module_competency" not in done.stderr, done.stderr

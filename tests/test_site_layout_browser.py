@@ -21,7 +21,8 @@ pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) i
 from test_views_browser import browser  # noqa: E402,F401  (the shared Chromium fixture)
 
 USERS = {"edith": ("editor", "edith-secret-0001", "Édith Moreau"),
-         "victor": ("validator", "victor-secret-0002", "Victor Lenoir")}
+         "victor": ("validator", "victor-secret-0002", "Victor Lenoir"),
+         "mf": ("validator", "mf-secret-0003", "Marie-Françoise de La Tour d'Auvergne-Lauraguais")}
 PAGES = ("/", "/graph", "/matrix", "/jobs", "/audit", "/versions", "/review", "/interchange", "/sparql", "/docs",
          "/ontology", "/id/module/M01", "/programmes", "/login", "/nulle/part")
 
@@ -89,6 +90,44 @@ def test_the_signed_in_header_fits_on_one_line_at_1280_and_wraps_whole_narrower(
         assert got["width"] <= 900
         assert all(0 <= link["l"] and link["r"] <= 900 for link in got["links"])
         assert all(link["b"] - link["t"] < 40 for link in got["links"]), "each link on one line"
+    finally:
+        context.close()
+
+
+#: The header's box and its parts' rows (see HEADER), with the account's name and role.
+HEADER_BOX = """() => {
+  const header = document.querySelector('header.top').getBoundingClientRect();
+  const who = document.querySelector('#signed-in .who'), role = document.querySelector('#signed-in .role');
+  const fits = e => e && e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= window.innerWidth;
+  return {height: header.height, left: header.left, width: header.width, client: document.documentElement.clientWidth,
+          whoCut: who ? who.scrollWidth > who.clientWidth + 1 : null, roleWhole: role ? fits(role) : null,
+          title: document.getElementById('signed-in') ? document.getElementById('signed-in').title : null};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("user", [None, "mf"])
+def test_every_page_has_the_same_one_line_header_at_1280(browser, site, user, lang):  # noqa: F811
+    """/audit (a document of its own, in an A4 column) gets the header of every other page: the
+    window's width, one line, the same height; a long display name is cut with an ellipsis (whole
+    in the title) and the role stays visible."""
+    context, page = _page(browser, site)
+    try:
+        if user:
+            _sign_in(page, site, user)
+        heights = {}
+        for path in ("/", "/audit", "/graph", "/review", "/versions", "/sparql", "/docs", "/id/module/M01"):
+            page.goto(f"{site.url}{path}?lang={lang}")
+            got, box = page.evaluate(HEADER), page.evaluate(HEADER_BOX)
+            assert len({round(link["t"]) for link in got["links"]}) == 1, (path, got["parts"], got["links"])
+            assert max(p["t"] for p in got["parts"]) < min(p["b"] for p in got["parts"]), (path, got["parts"])
+            assert box["left"] == 0 and abs(box["width"] - box["client"]) <= 1, (path, box)
+            heights[path] = round(box["height"])
+            if user:
+                name = USERS[user][2]
+                assert box["whoCut"] and box["roleWhole"], (path, box)
+                assert box["title"] == f'{name} ({CATALOGS[lang]["account.role." + USERS[user][0]]})', box["title"]
+        assert len(set(heights.values())) == 1 and heights["/"] < 60, heights
     finally:
         context.close()
 

@@ -96,9 +96,24 @@ def with_site_header(html: str, request: Request, lang: str) -> str:
     header = site_header(view="audit", lang=lang, links=site_links(request, lang),
                          switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
     html = html.replace("</head>", f'<link rel="icon" href="/favicon.ico" sizes="16x16 32x32">\n'
-                                    f"<style>{HEADER_CSS}</style>\n</head>", 1)
+                                    f"<style>{HEADER_CSS}{_SCREEN_CSS}</style>\n</head>", 1)
     head_end, _, rest = html.partition("<body")
     if not rest:
         return html
     tag_end = rest.index(">") + 1
-    return f"{head_end}<body{rest[:tag_end]}\n{header}\n{rest[tag_end:]}"
+    body, end, after = rest[tag_end:].rpartition("</body>")
+    if not end:
+        body, after = rest[tag_end:], ""
+    return (f'{head_end}<body{rest[:tag_end]}\n{header}\n<main id="main" class="audit-report" tabindex="-1">'
+            f"{body}</main>\n{end}{after}")
+
+
+#: On screen, the header spans the window as on every other page; the report keeps its A4 column
+#: below it (the report's own style puts the column on ``body``: moved to the report's ``main``).
+_SCREEN_CSS = """
+@media screen {
+  body { max-width: none; margin: 0; padding: 0; }
+  main.audit-report { display: block; max-width: 190mm; margin: 0 auto; padding: 6mm; }
+  main.audit-report:focus { outline: none; }
+}
+"""

@@ -122,7 +122,8 @@ async def run_named_query(name: str, request: Request) -> Response:
     """Run a named query with its parameters given in the query string (`?module=M01&lang=en`).
 
     A query with a ``lang`` parameter not given gets the request's language (``Accept-Language``,
-    else French).
+    else French). Every query accepts ``lang`` (``fr``, ``en``): for one without labels it is the
+    language of the error messages alone.
 
     JSON array of row objects by default; CSV, SPARQL Results JSON/XML or TSV by `Accept`,
     or a `.csv` / `.json` suffix on the name.
@@ -144,7 +145,11 @@ async def run_named_query(name: str, request: Request) -> Response:
         if key in params:
             raise ApiError(400, f"parameter {key!r} given twice", fr=f"paramètre {key!r} donné deux fois")
         params[key] = value
+        if key == "lang" and not any(p.name == "lang" for p in query.params):
+            continue  # a query without labels: ?lang= is the answer's language (its error messages)
         query.param(key)  # an unknown parameter: 400 naming it, before any work
+    if "lang" in params and not any(p.name == "lang" for p in query.params):
+        del params["lang"]
     if "lang" not in params and any(p.name == "lang" for p in query.params):
         # Labels in the request's language (Accept-Language, else French) unless ?lang= says; the
         # response cache keys on Accept-Language, so each language is its own entry.

@@ -193,20 +193,26 @@ class AuditReport:
         if self.base_url is None or source.kind != "query":
             return None
         query = next((q for q in self.queries if q.name == source.name), None)
-        return None if query is None else query_links(self.base_url, query, source.params)
+        return None if query is None else query_links(self.base_url, query, source.params, lang=self.lang)
 
 
-def query_links(base_url: str, query: NamedQuery, params: Mapping[str, str]) -> dict[str, str]:
+def query_links(base_url: str, query: NamedQuery, params: Mapping[str, str],
+                lang: str | None = None) -> dict[str, str]:
     """Links that run a named query: ``/api/queries/NAME?…`` and ``/sparql?query=…``.
+
+    With ``lang`` (``fr``, ``en``), both links carry it: the SPARQL page and the API's messages
+    in the report's language.
 
     The SPARQL link carries the query's own text with its parameters as a ``VALUES`` block at
     the top of the outer ``WHERE``, so that the endpoint returns the same rows.
     """
     base = base_url.rstrip("/")
     api = f"{base}/api/queries/{quote(query.name)}"
-    if params:
-        api += "?" + urlencode(params)
-    return {"api": api, "sparql": f"{base}/sparql?" + urlencode({"query": inline_parameters(query, params)})}
+    api_params = {**params, **({"lang": lang} if lang and "lang" not in params else {})}
+    if api_params:
+        api += "?" + urlencode(api_params)
+    sparql = {"query": inline_parameters(query, params), **({"lang": lang} if lang else {})}
+    return {"api": api, "sparql": f"{base}/sparql?" + urlencode(sparql)}
 
 
 def inline_parameters(query: NamedQuery, params: Mapping[str, str]) -> str:

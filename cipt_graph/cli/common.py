@@ -76,8 +76,10 @@ def open_data(args: argparse.Namespace):
     from ..store import open_store as open_spec
 
     spec = getattr(args, "store", None) or os.environ.get(ENV_STORE) or None
-    store = open_spec(spec, update_url=getattr(args, "update_url", None), gsp_url=getattr(args, "gsp_url", None))
     data = getattr(args, "data", None)
+    if (spec is None or data is not None) and getattr(args, "programme", None):
+        check_programme_first(args)
+    store = open_spec(spec, update_url=getattr(args, "update_url", None), gsp_url=getattr(args, "gsp_url", None))
     if spec is None:
         from ..load import load_workspace  # (imported only when needed: it brings rdflib, ~0.5 s)
 
@@ -93,6 +95,15 @@ def open_data(args: argparse.Namespace):
             raise StoreError(tr(getattr(args, "ui_lang", "fr"), "cli.store.empty_remote"), where=spec)
         load_workspace(store, data)
     return store
+
+
+def check_programme_first(args: argparse.Namespace) -> None:
+    """Exit 2 naming ``--programme`` at once when it names no programme of the workspace, before
+    any dataset is built (:mod:`cipt_graph.programme_check`; under a second at university scale)."""
+    from ..paths import resolve_workspace
+    from ..programme_check import check_programme
+
+    check_programme(resolve_workspace(getattr(args, "data", None)), getattr(args, "programme", None))
 
 
 def error_text(exc: CiptError, lang: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import CiptError
 from .messages import tr, tr_name
-from .common import EXIT_OK, CommandAdder, refuse_store, writable_workspace, write_stdout
+from .common import EXIT_OK, CommandAdder, check_programme_first, refuse_store, writable_workspace, write_stdout
 
 def _upload_url(lang: str) -> str | None:
     """The site's upload page when ``CIPT_BASE_URL`` names the site (as for `cipt serve`), else None."""
@@ -34,6 +34,7 @@ def cmd_export_matrix(args: argparse.Namespace) -> int:
     from ..spreadsheet import MatrixModel, write_matrix_csv, write_matrix_xlsx
 
     refuse_store(args, "export-matrix")
+    check_programme_first(args)
     model = MatrixModel.from_workspace(resolve_workspace(args.data), lang=args.lang, programme=args.programme)
     data = write_matrix_xlsx(model, upload_url=_upload_url(model.lang)) if args.format == "xlsx" \
         else write_matrix_csv(model)
@@ -67,6 +68,7 @@ def cmd_import_matrix(args: argparse.Namespace) -> int:
 
     refuse_store(args, "import-matrix")
     workspace = writable_workspace(args, "import-matrix")
+    check_programme_first(args)
     try:
         result = import_matrix(workspace, args.file, author=args.author, message=args.message,
                                dry_run=args.dry_run, force=args.force, programme=args.programme,

@@ -30,7 +30,9 @@ from ..mapping import ACCOUNT_COLUMN, STATUSES, Vocabulary, read_mapping_file, w
 from ..namespaces import CIPT
 from ..paths import Workspace
 from ..testhooks import fail_point, pause_before_switch
-from ..versions import Version, default_agent, ensure_baseline, record_version, workspace_lock, write_atomic
+from ..journal import MappingChange
+from ..versions import (Version, default_agent, ensure_baseline, list_versions, record_version, workspace_lock,
+                        write_atomic)
 from ..text import clean_line
 from .model import MAPPING_KIND, MatrixModel, format_rows, row_key
 from .reader import (EditedLink, MatrixEdit, check_workbook, exported_rationale, open_workbook, workbook_lang,
@@ -214,8 +216,10 @@ class _Undo:
     """
 
     def __init__(self, workspace: Workspace, targets: list[Path]) -> None:
+        # The index first: once it no longer lists the version, the journal a kill could leave
+        # says "back" (cipt_graph/journal.py), whatever the files restored so far.
         self.keep = {path: (path.read_bytes() if path.exists() else None)
-                     for path in (*targets, workspace.versions_dir / "index.json")}
+                     for path in (workspace.versions_dir / "index.json", *targets)}
         self.roots = [workspace.mapping_dir, workspace.versions_dir]
         self.before = {root: self._tree(root) for root in self.roots}
 
@@ -338,22 +342,17 @@ def import_matrix(
             fail_point("import-matrix", "check")
             result.baseline = ensure_baseline(workspace, agent=who)
             fail_point("import-matrix", "baseline")
-            staged = []
-            for target, data in writes:
-                tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-                with open(tmp, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                staged.append((tmp, target))
+            parent = list_versions(workspace)[-1].id
+            change = MappingChange(workspace.root, writes, parent)
+            change.stage()  # new files beside the old ones, then the journal (cipt_graph/journal.py)
             fail_point("import-matrix", "stage")
             pause_before_switch("import-matrix")  # test hook (issue #8), off unless set
-            for tmp, target in staged:
-                os.replace(tmp, target)
+            change.switch()
             fail_point("import-matrix", "switch")
             result.version = record_version(workspace, kind="matrix-import", source=path, agent=who, message=message,
                                             agent_account=author_account or None)
             fail_point("import-matrix", "record")
+            change.finish()
         except BaseException as exc:
             undo.restore()
             result.baseline = result.version = None

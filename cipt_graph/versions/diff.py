@@ -16,7 +16,7 @@ from ..queries import choose_programme, run_query
 from ..paths import Workspace
 from ..store import Store, iter_records, select
 from .diff_kinds import KindChanges, Scope, change_text, compare_other_kinds, render_kinds
-from .record import snapshot_of, store_of
+from .record import CURRENT, get_version, read_snapshot, snapshot_of, store_of
 
 #: Link fields compared, with the coverage_matrix variable each comes from.
 LINK_FIELDS = {"level": "level_code", "hours": "coverage_hours", "status": "status", "rationale": "rationale",
@@ -207,6 +207,24 @@ def _scope(store_a: Store, store_b: Store, programme: str | None) -> Scope:
                  certifications=frozenset(certifications))
 
 
+def _programme_store(workspace: Workspace, ref: str) -> Store:
+    """The programme data (top-level Turtle files) of a version, or of the files now."""
+    from ..programme_check import is_programme_graph, programme_store, snapshot_programme_store
+
+    if ref.strip() == CURRENT:
+        return programme_store(workspace)
+    return snapshot_programme_store(read_snapshot(workspace, get_version(workspace, ref), only=is_programme_graph))
+
+
+def _check_programme(workspace: Workspace, a: str, b: str, programme: str) -> None:
+    """Raise what :func:`_scope` would for an unknown ``programme``, from the programme data only."""
+    store_a, store_b = _programme_store(workspace, a), _programme_store(workspace, b)
+    try:
+        choose_programme(store_b, programme, needed=False)
+    except QueryError:
+        choose_programme(store_a, programme, needed=False)
+
+
 def diff_versions(workspace: Workspace, a: str, b: str, *, lang: str = "fr",
                   programme: str | None = None) -> VersionDiff:
     """Compare two versions of a workspace: ids (``v2``), ``latest`` or ``current`` (the files now);
@@ -215,6 +233,8 @@ def diff_versions(workspace: Workspace, a: str, b: str, *, lang: str = "fr",
     Raises:
         InputError: an unknown version. CiptError: no workspace. QueryError: an unknown programme.
     """
+    if programme is not None and programme.strip():
+        _check_programme(workspace, a, b, programme)  # an unknown one fails in a second, not after the build
     label_a, graphs_a = snapshot_of(workspace, a)
     label_b, graphs_b = snapshot_of(workspace, b)
     return compare_stores(label_a, store_of(label_a, graphs_a), label_b, store_of(label_b, graphs_b), lang=lang,

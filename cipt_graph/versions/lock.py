@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import CiptError, StoreError, os_reason
+from ..journal import recover_locked
 from ..paths import Workspace
 
 
@@ -75,7 +76,9 @@ def workspace_lock(workspace: Workspace, timeout: float | None = None) -> Iterat
     Two imports into the same workspace then run one after the other, never interleaved. The lock
     is re-entrant within a process (an import holds it while it records its version). A second
     change waits at most ``timeout`` seconds (default :func:`lock_timeout`), then gets
-    :class:`WorkspaceBusy`: the write path never stays blocked.
+    :class:`WorkspaceBusy`: the write path never stays blocked. Once the lock is taken, a mapping
+    change a killed process left half-done is completed or undone, and the temporary files of
+    interrupted writes are removed (:func:`cipt_graph.journal.recover_locked`).
     """
     if workspace.read_only:
         raise CiptError("no workspace: create one with `cipt init DIR` and pass --data DIR (or set CIPT_DATA)",
@@ -112,6 +115,7 @@ def workspace_lock(workspace: Workspace, timeout: float | None = None) -> Iterat
                         time.sleep(0.05)
             _HELD[root] = 1
             try:
+                recover_locked(root)  # a change a killed process left half-done, and its leftovers
                 yield
             finally:
                 _HELD.pop(root, None)

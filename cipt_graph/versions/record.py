@@ -346,8 +346,9 @@ def get_version(workspace: Workspace, ref: str) -> Version:
                      fr=f"version inconnue {ref!r} (versions : {known or 'aucune enregistrée'} ; ou `current`, `latest`)")
 
 
-def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:
-    """The source graphs kept by a version, by their original graph IRI.
+def read_snapshot(workspace: Workspace, version: Version, only=None) -> dict[str, bytes]:
+    """The source graphs kept by a version, by their original graph IRI (``only``: a test on the
+    IRI; the graphs it refuses are not read).
 
     Raises:
         StoreError: a snapshot file is missing or does not match its hash.
@@ -357,7 +358,8 @@ def read_snapshot(workspace: Workspace, version: Version) -> dict[str, bytes]:
     # Packs of this version and the ones before it (a graph is kept by the first version that had it).
     kept = BlobStore(_versions_dir(workspace), ids[: ids.index(version.id) + 1] if version.id in ids else ids)
     return {iri: kept.read(sha, f"snapshot of {iri} for version {version.id}",
-                           f"instantané de {iri} pour la version {version.id}") for iri, sha in version.graphs.items()}
+                           f"instantané de {iri} pour la version {version.id}") for iri, sha in version.graphs.items()
+            if only is None or only(iri)}
 
 
 def snapshot_of(workspace: Workspace, ref: str) -> tuple[str, dict[str, bytes]]:

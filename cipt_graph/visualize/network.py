@@ -51,6 +51,9 @@ COLUMN_HEADINGS = {"objective": "col.objectives", "module": "col.modules", "comp
                    "block": "col.blocks", "activity": "col.activities", "job": "col.jobs"}
 
 VIS_VERSION = "vis-9.1.2"
+#: The page's own scripts, in loading order (``assets/``): the drawing and its helpers, the details
+#: panel, selection and focus mode, the controls; they share ``window.CiptNetwork``.
+NETWORK_SCRIPTS = ("network-base.js", "network-details.js", "network-focus.js", "network.js")
 
 
 def build_network(store: Store, lang: str = "fr") -> nx.DiGraph:
@@ -307,7 +310,7 @@ def render_network(store: Store, lang: str, links: Links) -> str:
 </div>"""
     return render_page(view="graph", lang=lang, links=links, title=tr(lang, "graph.title"), body=body,
                        styles=("vis-network.css", "network.css"), data=("network-data", data),
-                       script_files=("vis-network.min.js", "network.js"))
+                       script_files=("vis-network.min.js", *NETWORK_SCRIPTS))
 
 
 def legend_css() -> str:

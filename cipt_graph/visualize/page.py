@@ -134,7 +134,9 @@ header.top .brand small { display: block; font-weight: 400; font-size: .78rem; o
   max-width: 34rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 header.top nav { display: flex; gap: .25rem; flex-wrap: wrap; flex: 1; }
 header.top nav a { color: #fff; text-decoration: none; padding: .3rem .55rem; border-radius: 4px; white-space: nowrap; }
-header.top #signed-in { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 15rem; }
+header.top #signed-in { display: inline-flex; gap: .3em; white-space: nowrap; min-width: 0; }
+header.top #signed-in .who { overflow: hidden; text-overflow: ellipsis; max-width: 13rem; }
+header.top #signed-in .role { flex: none; }
 @media (max-width: 1500px) { header.top .brand small { display: none; } header.top { gap: 1rem; } }
 /* A laptop (1280 px): the whole header on one line, signed in or not, in either language. */
 @media (max-width: 1400px) {
@@ -143,7 +145,7 @@ header.top #signed-in { white-space: nowrap; overflow: hidden; text-overflow: el
   header.top nav a { padding: .3rem .42rem; }
   header.top .team-account { font-size: .8rem; gap: .35rem; }
   header.top .team-account button, header.top .team-account a { padding: .15rem .4rem; }
-  header.top #signed-in { max-width: 14rem; }
+  header.top #signed-in .who { max-width: 6.5rem; }
   header.top a.lang { padding: .2rem .45rem; }
 }
 /* Narrower: the navigation wraps under the brand, each link whole. */
@@ -255,8 +257,10 @@ def _account(lang: str, links: Links) -> str:
         return ""
     if links.account is not None:
         name, role = links.account
-        who = f'{name} ({tr(lang, "account.role." + role)})'
-        return (f'<div class="team-account"><span id="signed-in" title="{escape(who)}">{escape(who)}</span>'
+        role_text = f'({tr(lang, "account.role." + role)})'
+        # A long name is cut (ellipsis, whole in the title); the role always shows.
+        return (f'<div class="team-account"><span id="signed-in" title="{escape(name + " " + role_text)}">'
+                f'<span class="who">{escape(name)}</span> <span class="role">{escape(role_text)}</span></span>'
                 f'<form method="post" action="/logout"><input type="hidden" name="csrftoken" value="{escape(links.csrf)}">'
                 f'<input type="hidden" name="lang" value="{escape(lang)}">'
                 + (f'<input type="hidden" name="next" value="{escape(links.here)}">' if links.here else "")

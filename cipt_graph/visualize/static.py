@@ -29,7 +29,7 @@ def _sources() -> dict:
         "matrix.css": lambda: _package_asset("matrix.css"),
         "jobs.css": lambda: jobs.JOBS_CSS,
         "network.css": lambda: _package_asset("network.css") + network.legend_css(),
-        "network.js": lambda: _package_asset("network.js"),
+        **{name: (lambda name=name: _package_asset(name)) for name in network.NETWORK_SCRIPTS},
         "vis-network.css": lambda: network.vis_asset("vis-network.css"),
         "vis-network.min.js": lambda: network.vis_asset("vis-network.min.js"),
     }
