@@ -138,8 +138,8 @@ def test_a_level_off_the_scale_is_reported_once_by_its_cell(site, tmp_path):
     answer = th.upload(edith, path, "niveau")
     assert answer.status_code == 400, answer.text[:500]
     box = answer.text.split('class="error" role="alert"')[1].split("</div>")[0]
-    items = [_visible(li).strip() for li in re.findall(r"<li>(.*?)</li>", box, flags=re.DOTALL)]
-    assert items == [f"Matrice!{sheet.cell(row, col).coordinate} : «\u00a0Z\u00a0» n'est pas un niveau de l'échelle (I, R, M)"], items
+    items = [_visible(li).strip().replace(" \u00a0", "\u00a0") for li in re.findall(r"<li>(.*?)</li>", box, flags=re.DOTALL)]
+    assert items == [f"Matrice!{sheet.cell(row, col).coordinate}\u00a0: «\u00a0Z\u00a0» n'est pas un niveau de l'échelle (I, R, M)"], items
     assert (workspace / "mapping" / th.MAPPING).read_bytes() == before
 
 
