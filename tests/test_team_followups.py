@@ -155,7 +155,8 @@ def test_who_validated_a_link_shows_wherever_the_link_appears(browser, site):  #
     edith = _client(server, "edith")
     saved = edith.post("/edit/link", data={"csrftoken": th.token(edith.get("/review").text), "kind": "competency",
                                            "module": module, "target": target, "level": "R",
-                                           "rationale": "Approfondit la communication publique."})
+                                           "rationale": "Approfondit la communication publique.",
+                                           "loaded": th.loaded(edith, module, target)})
     assert saved.status_code == 303, saved.text[:300]
     row = th.link(workspace, module, target)
     assert row["status"] == "proposed" and not row.get("validated_by") and not row.get("validation_comment"), row
