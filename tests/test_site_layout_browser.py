@@ -223,7 +223,8 @@ def test_long_unbroken_text_never_widens_the_versions_and_resource_pages(browser
     client = th.sign_in(site, "edith", USERS["edith"][1])
     token = th.token(client.get("/review").text)
     saved = client.post("/edit/link", data={"csrftoken": token, "kind": "competency", "module": "M05",
-                                            "target": "BC01-C1", "level": "R", "rationale": word, "message": word})
+                                            "target": "BC01-C1", "level": "R", "rationale": word, "message": word,
+                                            "loaded": th.loaded(client, "M05", "BC01-C1")})
     assert saved.status_code == 303, saved.text
     client.close()
     context, page = _page(browser, site)
