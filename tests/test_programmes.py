@@ -304,3 +304,22 @@ def test_competency_queries_scoped_by_programme_agree_with_the_matrix(ustore):
             assert {c["programme"] for c in covering} <= {p}
         block = scoped[0]["block"]
         assert rows(ustore, "competencies", programme=p, block=block) == [r for r in scoped if r["block"] == block]
+
+
+def test_overview_counts_are_real_plurals(ustore, url):
+    """« 1 formation sur 4 », « 4 formations sur 4 », "1 programme of 4", "0 programmes of 4":
+    plurals of the locale (Babel, CLDR), never "(s)"."""
+    every = rows(ustore, "programmes")
+    total = len(every)
+    one = every[0]["programme_code"]
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for lang, params, want in (
+                ("fr", {}, f"{total} formations sur {total}"), ("fr", {"q": one}, f"1 formation sur {total}"),
+                ("fr", {"q": "zzzz-nothing"}, f"0 formation sur {total}"),
+                ("en", {}, f"{total} programmes of {total}"), ("en", {"q": one}, f"1 programme of {total}"),
+                ("en", {"q": "zzzz-nothing"}, f"0 programmes of {total}")):
+            page = unescape(client.get("/programmes", params={**params, "lang": lang}).text)
+            assert want in page, (lang, params)
+            assert "(s)" not in page
+            shared = re.findall(r"\((\d+) (formations?|programmes?)\)", page)
+            assert shared and all(word.endswith("s") == (int(n) > 1) for n, word in shared), shared

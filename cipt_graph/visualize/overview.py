@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from html import escape
 
+from .. import i18n
 from ..i18n import number
 from ..store import Store
 from .data import records
@@ -34,11 +35,11 @@ _TEXT = {
         "code": "Code", "label": "Formation", "rncp": "Certification", "declared": "Heures déclarées",
         "listed": "Heures listées", "modules": "Modules", "coverage": "Couverture (%)",
         "uncovered": "Compétences non couvertes", "empty": "Modules sans compétence", "validated": "Liens validés (%)",
-        "count": "{shown} formation(s) sur {total}", "page": "Page {page} sur {pages}", "prev": "Précédente",
+        "count": {"one": "{n} formation sur {total}", "other": "{n} formations sur {total}"}, "page": "Page {page} sur {pages}", "prev": "Précédente",
         "next": "Suivante", "shared": "Certifications partagées",
         "shared_lead": "Certifications que plusieurs formations délivrent : pour chaque bloc, les compétences "
         "que les modules de chaque formation couvrent.", "block": "Bloc", "none": "Aucune certification partagée.",
-        "programmes_n": "{n} formations",
+        "programmes_n": {"one": "{n} formation", "other": "{n} formations"},
     },
     "en": {
         "title": "University overview", "lead": "The programmes and their key figures; a click on a programme "
@@ -46,11 +47,11 @@ _TEXT = {
         "code": "Code", "label": "Programme", "rncp": "Certification", "declared": "Hours declared",
         "listed": "Hours listed", "modules": "Modules", "coverage": "Coverage (%)",
         "uncovered": "Uncovered competencies", "empty": "Modules without competency", "validated": "Links validated (%)",
-        "count": "{shown} programme(s) of {total}", "page": "Page {page} of {pages}", "prev": "Previous",
+        "count": {"one": "{n} programme of {total}", "other": "{n} programmes of {total}"}, "page": "Page {page} of {pages}", "prev": "Previous",
         "next": "Next", "shared": "Shared certifications",
         "shared_lead": "Certifications several programmes award: for each block, the competencies each "
         "programme's modules cover.", "block": "Block", "none": "No shared certification.",
-        "programmes_n": "{n} programmes",
+        "programmes_n": {"one": "{n} programme", "other": "{n} programmes"},
     },
 }
 
@@ -58,6 +59,13 @@ _TEXT = {
 def _t(lang: str, key: str, **values: object) -> str:
     text = _TEXT.get(lang, _TEXT["fr"])[key]
     return text.format(**values) if values else text
+
+
+def _counted(lang: str, key: str, n: int, **values: int) -> str:
+    """A counted phrase with real plurals (CLDR, through Babel: « 1 formation », « 0 formation »,
+    "0 programmes"), every number written as the locale does."""
+    text = i18n.plural(lang, n, _TEXT.get(lang, _TEXT["fr"])[key])
+    return text.format(**{k: i18n.number(v, lang) for k, v in values.items()}) if values else text
 
 
 @dataclass
@@ -157,7 +165,7 @@ def render_overview(store: Store, lang: str, links: Links, *, query: str = "", s
         cells += [f'<td class="num" data-key="{k}">{_figure(r[COLUMNS[k]], lang)}</td>'
                   for k in ("declared", "listed", "modules", "coverage", "uncovered", "empty", "validated")]
         body_rows.append(f'<tr data-programme="{escape(r["programme"])}">{"".join(cells)}</tr>')
-    nav = [escape(_t(lang, "count", shown=view.matching, total=view.total)), " · ",
+    nav = [escape(_counted(lang, "count", view.matching, total=view.total)), " · ",
            escape(_t(lang, "page", page=view.page, pages=view.pages))]
     if view.page > 1:
         nav.append(f' · <a rel="prev" href="{escape(here(page=view.page - 1))}">{escape(_t(lang, "prev"))}</a>')
@@ -206,7 +214,7 @@ def _shared(store: Store, lang: str, links: Links) -> str:
                         f'<small>{escape(b["block_label"] or "")}</small></th>{"".join(cells)}</tr>')
         title = " — ".join(x for x in (head["rncp_number"], head["certification_label"]) if x)
         parts.append(f'<section class="cert" data-certification="{escape(iri)}"><h3>{escape(title)} '
-                     f'<span class="note">({escape(_t(lang, "programmes_n", n=head["programme_count"]))})</span></h3>'
+                     f'<span class="note">({escape(_counted(lang, "programmes_n", int(head["programme_count"])))})</span></h3>'
                      f'<table class="shared"><thead><tr><th scope="col">{escape(_t(lang, "block"))}</th>{cols}</tr></thead>'
                      f'<tbody>{"".join(rows)}</tbody></table></section>')
     return "".join(parts)
