@@ -106,6 +106,12 @@ def _number(value: object) -> float | int | None:
         return None
 
 
+def colon(lang: str) -> str:
+    """The separator before what a label introduces: a no-break space then ``: `` in French
+    (French typography: the colon never starts a line), ``: `` in English."""
+    return "\u00a0: " if lang == "fr" else ": "
+
+
 def number(value: object, lang: str, decimals: int = 2) -> str:
     """A number as the locale writes it, at most ``decimals`` decimals, no trailing zeros:
     ``15,92`` / ``15.92``, ``1 234`` / ``1,234``. Non-numbers are returned as text."""

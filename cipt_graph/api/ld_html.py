@@ -16,6 +16,7 @@ from html import escape
 
 import pyoxigraph as ox
 
+from ..i18n import colon as i18n_colon
 from ..namespaces import CID, CIPT, OWL, PREFIXES, PROV, RDF, RDFS, SKOS
 from ..safelinks import id_path, safe_href
 from ..visualize.i18n import tr
@@ -119,7 +120,7 @@ class _Namer:
         subject, predicate = self._one(iri, (_SUBJECT,)), self._one(iri, (_PREDICATE,))
         if isinstance(subject, ox.NamedNode) and isinstance(predicate, ox.NamedNode):
             obj = self._one(iri, (_OBJECT,))
-            colon = " : " if self.lang == "fr" else ": "
+            colon = i18n_colon(self.lang)
             text = f"{self.name(subject.value)} — {self.name(predicate.value)}"
             return text + (colon + self.plain(obj, predicate.value) if obj is not None else "")
         general = self._one(iri, (_SPECIALIZATION,))
@@ -298,7 +299,7 @@ def render_resource(iri: ox.NamedNode, triples: list[ox.Triple], labels: dict, l
     body = [f'<p class="type-line">{types or (escape(tr(lang, "ld.graph")) if is_graph else "")}</p>',
             f"<h1>{escape(title)}</h1>",
             f'<details class="raw"><summary>{escape(tr(lang, "ld.raw"))}</summary>'
-            f'<p>{escape(tr(lang, "ld.iri"))}{" : " if lang == "fr" else ": "}<span class="iri" translate="no">{escape(iri.value)}</span></p>'
+            f'<p>{escape(tr(lang, "ld.iri"))}{i18n_colon(lang)}<span class="iri" translate="no">{escape(iri.value)}</span></p>'
             f'<p class="formats muted">{escape(tr(lang, "ld.formats"))} {_formats(base, lang)}</p></details>']
     if is_graph:
         body.append(f"<p>{escape(tr(lang, 'count.triples', len(triples)))}</p>")
@@ -339,7 +340,7 @@ def render_ontology(triples: list[ox.Triple], labels: dict, lang: str, namespace
         for key, pred in (("ld.subclass", RDFS.subClassOf), ("ld.domain", RDFS.domain), ("ld.range", RDFS.range)):
             values = [o for o in props.get(str(pred), []) if isinstance(o, ox.NamedNode)]
             if values:
-                colon = " : " if lang == "fr" else ": "
+                colon = i18n_colon(lang)
                 facts.append(escape(tr(lang, key)) + colon + ", ".join(namer.value(o) for o in values))
         sections[group].append(
             f'<section id="{escape(local)}"><h3>{escape(namer.name(iri))} '

@@ -199,6 +199,7 @@ def render_html(report: AuditReport) -> str:
         programme_label=identity.get("programme_label", ""),
         footer=_css_string(f"{text(lang, 'title')} — {identity.get('identifier', '')}"),
         t=lambda key, **values: text(lang, key, **values),
+        colon=i18n.colon(lang),
         col=lambda name: column(lang, name),
         fmt=lambda value: format_value(value, lang),
         visible=visible_columns,

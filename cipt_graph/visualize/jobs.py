@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from ..store import Store
+from ..i18n import colon as i18n_colon
 from ..i18n import hours as fmt_hours
 from .data import hours_text, records
 from .i18n import tr
@@ -142,7 +143,7 @@ def _legend(lang: str, top_label: str) -> str:
     items = [("warn", "✗", tr(lang, "jobs.legend_uncovered")),
              ("note", "~", tr(lang, "jobs.legend_below", top=top_label)),
              ("okmark", "✓", tr(lang, "jobs.legend_ok"))]
-    colon = " : " if lang == "fr" else ": "
+    colon = i18n_colon(lang)
     return (f'<p class="jobs-legend" id="jobs-legend"><strong>{escape(tr(lang, "jobs.legend"))}</strong>{colon}'
             + " · ".join(f'<span class="{kind}" aria-hidden="true">{escape(symbol)}</span> {escape(text)}'
                          for kind, symbol, text in items) + "</p>")

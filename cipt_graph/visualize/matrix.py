@@ -13,6 +13,7 @@ from html import escape
 from ..cells import append_row, set_text
 from ..output import to_csv
 from ..queries import run_query
+from ..i18n import colon
 from ..store import Store
 from ..i18n import hours as fmt_hours
 from ..i18n import local_datetime
@@ -202,7 +203,7 @@ def render_matrix(store: Store, lang: str, links: Links) -> str:
         f'<dt>{escape(b["block_code"])} — {escape(b["block_label"])}</dt>'
         + "".join(f'<dd><b>{escape(c["competency_code"])}</b> {escape(c["competency_label"])}</dd>' for c in comps)
         for b, comps in matrix.blocks)
-    downloads = (f'<p class="downloads no-print">{escape(tr(lang, "matrix.download"))} : '
+    downloads = (f'<p class="downloads no-print">{escape(tr(lang, "matrix.download"))}{colon(lang)}'
                  f'<a href="{escape(links.download("matrix.csv", lang))}" download>{escape(tr(lang, "matrix.csv"))}</a> · '
                  f'<a href="{escape(links.download("matrix.xlsx", lang))}" download>{escape(tr(lang, "matrix.xlsx"))}</a></p>')
     if links.editable:

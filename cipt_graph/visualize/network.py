@@ -21,6 +21,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from ..i18n import colon as i18n_colon
 from ..store import Store
 from .data import hours_text, records, shorten
 from .i18n import UI, tr
@@ -280,7 +281,7 @@ def render_network(store: Store, lang: str, links: Links) -> str:
                      for c, _ in blocks)
     legend += "".join(f'<span class="chip chip-{k}">{escape(tr(lang, "kind." + k))}</span>'
                       for k in ("module", "objective", "activity", "job"))
-    colon = " : " if lang == "fr" else ": "
+    colon = i18n_colon(lang)
     legend += (f'<span class="edge-key">{escape(tr(lang, "legend.edge"))}{colon}'
                + "".join(f'<i class="w-{rank}"></i>{r}' for r, rank in zip("IRM", LEVEL_WIDTH)) + "</span>")
     legend += (f'<span class="edge-key status-key">{escape(tr(lang, "legend.status"))}{colon}'

@@ -1,5 +1,5 @@
-"""French UI strings (the default language). Typography: narrow no-break space before « : ; ! ? »
-is not used in running UI text; units and numbers come from ``cipt_graph.i18n``."""
+"""French UI strings (the default language). Typography: written with a plain space before « : »,
+which ``CATALOGS`` turns into a no-break space; units and numbers come from ``cipt_graph.i18n``."""
 
 MESSAGES = {
     # The site: header, navigation, footer, language switch.
