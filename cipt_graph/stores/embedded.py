@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError, os_reason
 from ..sparqlscan import names_dataset
+from ..syntax_errors import describe as describe_syntax_error
 from .binding import bind_values
 
 ACTIVE = "active"
@@ -170,7 +171,8 @@ class OxigraphStore:
         try:
             return self._current().query(sparql, **kwargs)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}", fr=f"erreur de syntaxe SPARQL : {exc}") from exc
+            en, fr = describe_syntax_error(str(exc), sparql)
+            raise QueryError(en, fr=fr, en=en) from exc
         except OSError as exc:
             raise StoreError(f"store read failed: {exc}", fr=f"échec de la lecture de l'entrepôt : {exc}") from exc
         except (RuntimeError, ValueError) as exc:
