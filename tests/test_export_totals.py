@@ -37,11 +37,23 @@ def test_export_matrix_has_totals_equal_to_the_queries_and_imports_back(cli, tmp
     modules = {r[0]: r for r in rows if r[0] and str(r[0]).startswith("M") and len(str(r[0])) == 3}
     assert {code: r[3] for code, r in modules.items()} == {m["module_code"]: m["competencies"]
                                                           for m in records(store, "modules")}
-    # Hatched: exactly the uncovered competencies.
-    hatched = {row[1].value for row in sheet.iter_rows(min_row=4) if row[0].fill.fill_type == "lightUp"}
+    # Hatched: exactly the uncovered competencies, and the modules covering none (as the HTML matrix).
+    hatched = {row[1].value for row in sheet.iter_rows(min_row=4)
+               if row[0].fill.fill_type == "lightUp" and str(row[0].value).startswith("BC")}
     assert hatched == {r["competency_code"] for r in records(store, "uncovered_competencies")}
+    empty = {row[0].value for row in sheet.iter_rows(min_row=4)
+             if row[0].fill.fill_type == "lightUp" and not str(row[0].value).startswith("BC")}
+    assert empty == {r["module_code"] for r in records(store, "modules_without_competency")}
     check = cli("import-matrix", str(out), "--data", str(ws_dir), "--dry-run")
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _modules_covering_nothing(cli, ws_dir, out) -> set[str]:
+    """The modules marked as covering nothing in the totals sheet of a fresh export."""
+    assert cli("export-matrix", "--data", str(ws_dir), "--out", str(out)).returncode == 0
+    sheet = load_workbook(out)[SHEET_TOTALS["fr"]]
+    return {r[0].value for r in sheet.iter_rows(min_row=4) if isinstance(r[0].value, str)
+            and r[0].value.startswith("M") and len(r[0].value) == 3 and r[4].value == "ne couvre aucune compétence"}
 
 
 def test_gaps_are_hatched_in_the_totals_and_the_matrix(cli, tmp_path):
@@ -49,6 +61,7 @@ def test_gaps_are_hatched_in_the_totals_and_the_matrix(cli, tmp_path):
     assert cli("init", str(ws_dir)).returncode == 0
     mapping = ws_dir / "mapping" / "module_competency.csv"
     lines = mapping.read_text(encoding="utf-8").splitlines(keepends=True)
+    before = _modules_covering_nothing(cli, ws_dir, tmp_path / "before.xlsx")  # the assessment sessions
     kept = [lines[0]] + [line for line in lines[1:] if ",BC01-C1," not in line and not line.startswith("M12,")]
     mapping.write_text("".join(kept), encoding="utf-8")
     out = tmp_path / "m.xlsx"
@@ -57,7 +70,15 @@ def test_gaps_are_hatched_in_the_totals_and_the_matrix(cli, tmp_path):
     wb = load_workbook(out)
     totals = wb[SHEET_TOTALS["fr"]]
     hatched = {row[1].value for row in totals.iter_rows() if row[0].fill.fill_type == "lightUp"}
-    assert "BC01-C1" in hatched and not any(str(code).startswith("M") for code in hatched)
+    assert "BC01-C1" in hatched
+    # M12 covers nothing: marked and hatched as in the HTML matrix, as are the modules marked before.
+    module_rows = [row for row in totals.iter_rows() if isinstance(row[0].value, str)
+                   and row[0].value.startswith("M") and len(row[0].value) == 3]
+    marked = {row[0].value for row in module_rows if row[0].fill.fill_type == "lightUp"}
+    assert marked == before | {"M12"}
+    m12 = next(row for row in module_rows if row[0].value == "M12")
+    assert m12[3].value == 0 and m12[4].value == "ne couvre aucune compétence"
+    assert all((row[4].value is None) == (row[0].value not in marked) for row in module_rows)
     comp_rows = [row for row in totals.iter_rows() if row[1].value == "BC01-C1"]
     assert comp_rows and comp_rows[0][3].value == 0 and "non couverte" in comp_rows[0][6].value
     from cipt_graph.spreadsheet.model import ROW_CODES, SHEET_MATRIX
@@ -65,3 +86,5 @@ def test_gaps_are_hatched_in_the_totals_and_the_matrix(cli, tmp_path):
     matrix = wb[SHEET_MATRIX]
     header = next(c for c in matrix[ROW_CODES] if c.value == "BC01-C1")
     assert header.fill.fill_type == "lightUp"
+    hatched_modules = {row[1].value for row in matrix.iter_rows(min_row=4) if row[1].fill.fill_type == "lightUp"}
+    assert hatched_modules == before | {"M12"}

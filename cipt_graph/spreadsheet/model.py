@@ -235,6 +235,9 @@ class MatrixModel:
     links: "LinkData | None" = None  #: the module → activity and → objective links (:mod:`.links`)
     programme: str | None = None
     all_rows: list[dict[str, str]] = field(default_factory=list)
+    #: The codes of the assessment sessions (``cipt:AssessmentSession``, such as the defence): they
+    #: assess without teaching, so covering no competency is no gap for them.
+    assessment_sessions: frozenset[str] = frozenset()
 
     @property
     def competencies(self) -> list[Competency]:
@@ -313,14 +316,18 @@ class MatrixModel:
         from .links import LinkData
 
         links = LinkData.from_workspace(workspace, store, lang)
+        sessions = frozenset(str(r["code"]) for r in iter_records(select(store, _ASSESSMENT_SESSIONS)))
         if several and chosen is not None:
             own = {m.code for m in modules}
             rows = [r for r in all_rows if row_key(r)[0] in own]
             return cls(lang, modules, blocks, levels, aliases, rows, data, links=links.scoped(own, chosen.value),
-                       programme=chosen.value, all_rows=all_rows)
-        return cls(lang, modules, blocks, levels, aliases, all_rows, data, links=links, all_rows=all_rows)
+                       programme=chosen.value, all_rows=all_rows, assessment_sessions=sessions)
+        return cls(lang, modules, blocks, levels, aliases, all_rows, data, links=links, all_rows=all_rows,
+                   assessment_sessions=sessions)
 
 
+_ASSESSMENT_SESSIONS = ("PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> PREFIX schema: <https://schema.org/> "
+                        "SELECT ?code WHERE { ?m a cipt:AssessmentSession ; schema:courseCode ?code }")
 _TWO_PROGRAMMES = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
 
 

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from ..cells import put
-from .model import FIRST_COMPETENCY_COL, ROW_CODES, SHEET_MATRIX, MatrixModel
+from .model import COL_MODULE, FIRST_COMPETENCY_COL, FIRST_DATA_ROW, ROW_CODES, SHEET_MATRIX, MatrixModel
 
 SHEET_TOTALS = {"fr": "Totaux", "en": "Totals"}
 GAP = PatternFill("lightUp", fgColor="B42318", bgColor="FDE8E8")
@@ -89,15 +89,25 @@ def write_totals(wb: Workbook, model: MatrixModel) -> None:
                     ws.cell(row, col).fill = GAP
             row += 1
     row += 1
+    matrix_sheet = wb[SHEET_MATRIX]
+    module_rows = {str(matrix_sheet.cell(r, COL_MODULE).value): r
+                   for r in range(FIRST_DATA_ROW, matrix_sheet.max_row + 1) if matrix_sheet.cell(r, COL_MODULE).value}
     for col, title in enumerate((t["module"], t["label"], t["hours"], t["competencies"], t["gap"]), start=1):
         put(ws, row, col, title).font = _BOLD
     row += 1
     for module in model.modules:
         covered = per_module[module.code]
-        # A module without competency shows 0, not hatched: assessment sessions (the defence)
-        # legitimately cover none, and the workbook's model does not tell them apart.
-        for col, value in enumerate((module.code, module.label, module.hours, len(covered), None), start=1):
+        # A module covering no competency is marked and hatched, as the HTML matrix and the
+        # dashboard show it (``modules_without_competency``: an assessment session is no gap).
+        gap = not covered and module.code not in model.assessment_sessions
+        for col, value in enumerate((module.code, module.label, module.hours, len(covered),
+                                     t["empty"] if gap else None), start=1):
             put(ws, row, col, value)
+        if gap:
+            for col in range(1, 6):
+                ws.cell(row, col).fill = GAP
+            if module.code in module_rows:
+                matrix_sheet.cell(module_rows[module.code], COL_MODULE).fill = GAP
         row += 1
     put(ws, row, 2, t["total"]).font = _BOLD
     put(ws, row, 3, sum(float(m.hours or 0) for m in model.modules)).font = _BOLD
