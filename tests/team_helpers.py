@@ -74,11 +74,25 @@ def sign_in(server, user: str, password: str, next_path: str = "/review") -> htt
     return client
 
 
+def loaded(client: httpx.Client, module: str, target: str, kind: str = "competency") -> str:
+    """The fingerprint the review page's forms carry for the link (``new`` when the page shows
+    no such link: what its add form sends), as a person's browser would send it back."""
+    page = client.get("/review", params={"kind": kind, "module": module})
+    assert page.status_code == 200, page.text[:300]
+    row = re.search(rf'<tr [^>]*id="link-{re.escape(module)}-{re.escape(target)}">(.*?)</tr>', page.text, re.S)
+    if row is None:
+        return "new"
+    found = re.search(r'name="loaded" value="([^"]+)"', row.group(1))
+    assert found, "no fingerprint in the link's forms"
+    return found.group(1)
+
+
 def propose(client: httpx.Client, module: str, competency: str, level: str = "R") -> None:
     """Add or change a module → competency link with the editing form (303 expected)."""
     form_token = token(client.get("/review").text)
     saved = client.post("/edit/link", data={"csrftoken": form_token, "kind": "competency", "module": module,
-                                            "target": competency, "level": level, "rationale": "Proposé pour relecture"})
+                                            "target": competency, "level": level, "rationale": "Proposé pour relecture",
+                                            "loaded": loaded(client, module, competency)})
     assert saved.status_code == 303, saved.text
 
 
@@ -87,7 +101,7 @@ def decide(client: httpx.Client, module: str, competency: str, decision: str, co
     form_token = token(client.get("/review").text)
     return client.post("/review/decision", data={"csrftoken": form_token, "kind": "competency", "module": module,
                                                  "target": competency, "decision": decision, "comment": comment,
-                                                 "lang": lang})
+                                                 "lang": lang, "loaded": loaded(client, module, competency)})
 
 
 def upload(client: httpx.Client, path: Path, message: str = "") -> httpx.Response:

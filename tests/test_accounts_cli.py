@@ -190,3 +190,13 @@ def test_serve_help_says_which_option_turns_on_what(lang, says):
     text = " ".join(_run("serve", "--help", "--lang", lang).stdout.split())
     for words in says:
         assert " ".join(words.split()) in text, words
+
+
+def test_an_account_added_without_a_role_is_a_reader(ws):
+    """Issue #15: reader is the default role, so forgetting --role grants no write access; the
+    help says so in both languages."""
+    _run("users", "add", "oubli", "--password-stdin", "--data", str(ws), input="oubli-secret-0001\n")
+    assert th.accounts(ws)["oubli"]["role"] == "reader"
+    help_fr = re.sub(r"\s+", " ", _run("users", "add", "--help", "--lang", "fr").stdout)
+    help_en = re.sub(r"\s+", " ", _run("users", "add", "--help", "--lang", "en").stdout)
+    assert "(par défaut : reader)" in help_fr and "(default: reader)" in help_en, (help_fr, help_en)

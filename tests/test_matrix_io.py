@@ -357,13 +357,14 @@ def _hours_above_module(wb):
 def _hours_summing_above_module(wb):
     # Each link of the 30 h module fits, their sum does not.
     first, second, *_ = _justification_rows(wb, "M22")
-    wb["Justifications"].cell(first, 3).value = 20
+    wb["Justifications"].cell(first, 3).value = 20.5
     wb["Justifications"].cell(second, 3).value = 20
 
 
 @pytest.mark.parametrize("change, expected", [
-    (_hours_above_module, ["500 h sur un lien du module M01, qui n'a que 20 h"]),
-    (_hours_summing_above_module, ["les heures des liens du module M22", "totalisent 40 h, plus que ses 30 h"]),
+    (_hours_above_module, ["500\u202fh sur un lien du module M01, qui n'a que 20\u202fh"]),
+    # Hours written as the message's locale writes them (Babel): decimal comma in French.
+    (_hours_summing_above_module, ["les heures des liens du module M22", "totalisent 40,5\u202fh, plus que ses 30\u202fh"]),
     (_swap_headers, ["Matrice!E2", "Matrice!F2", "déplacé"]),
     (_unknown_competency, ["Matrice!E2", "inconnu", "«\u00a0BC09-C9\u00a0»"]),
     (_merge_cells, ["Matrice!E6:F6", "fusionn"]),
@@ -387,6 +388,13 @@ def test_invalid_workbook_lists_errors_and_applies_nothing(workspace, exported, 
     for error in report["errors"]:
         assert error["sheet"] and error["message"]
     assert_untouched(workspace, before_csv, before_graph)
+
+
+def test_hours_in_english_errors_are_written_the_english_way(workspace, exported, capsys, tmp_path):
+    path = _edit_matrix(exported, tmp_path, _hours_summing_above_module)
+    result = run_main(capsys, "--lang", "en", "import-matrix", str(path), "--data", str(workspace.root))
+    assert result.returncode == 2
+    assert "add up to 40.5\u202fh, more than its 30\u202fh" in result.stderr, result.stderr
 
 
 def test_all_errors_are_listed_at_once(workspace, exported, cli, tmp_path):

@@ -146,7 +146,8 @@ def test_edit_then_validate_is_recorded_with_who_and_why(team_server, team_ws):
     token = _token(editor.get("/review").text)
     saved = editor.post("/edit/link", data={
         "csrftoken": token, "kind": "competency", "module": "M04", "target": "BC02-C1", "level": "R",
-        "hours": "3,5", "rationale": "Première ligne\r\nseconde ligne", "back": "/review?module=M04"})
+        "hours": "3,5", "rationale": "Première ligne\r\nseconde ligne", "back": "/review?module=M04",
+        "loaded": team_helpers.loaded(editor, "M04", "BC02-C1")})
     assert saved.status_code == 303 and saved.headers["location"] == "/review?module=M04"
     row = next(r for r in _rows(team_ws) if (r["module"], r["competency"]) == ("M04", "BC02-C1"))
     assert (row["level"], row["hours"], row["status"], row["asserted_by"]) == ("R", "3.5", "proposed", "ed")
@@ -162,7 +163,8 @@ def test_edit_then_validate_is_recorded_with_who_and_why(team_server, team_ws):
     token = _token(validator.get("/review").text)
     done = validator.post("/review/decision", data={
         "csrftoken": token, "kind": "competency", "module": "M04", "target": "BC02-C1", "decision": "validate",
-        "comment": "Conforme à l'intitulé du module", "back": "/review"})
+        "comment": "Conforme à l'intitulé du module", "back": "/review",
+        "loaded": team_helpers.loaded(validator, "M04", "BC02-C1")})
     assert done.status_code == 303
     row = next(r for r in _rows(team_ws) if (r["module"], r["competency"]) == ("M04", "BC02-C1"))
     assert row["status"] == "validated" and row["asserted_by"] == "ed"
@@ -187,7 +189,7 @@ def test_edit_refusals_name_the_field_and_write_nothing(team_server, team_ws):
     editor = sign_in(team_server, "ed")
     token = _token(editor.get("/review").text)
     base = {"csrftoken": token, "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "R",
-            "hours": "", "rationale": "Une justification"}
+            "hours": "", "rationale": "Une justification", "loaded": team_helpers.loaded(editor, "M01", "BC03-C2")}
     cases = [({"hours": "500"}, "heures"), ({"hours": "-2"}, "heures"), ({"hours": "abc"}, "heures"),
              ({"level": "Z"}, "niveau"), ({"rationale": "  "}, "justification"), ({"module": "M99"}, "module"),
              ({"target": "BC99-C9"}, "cible"), ({"kind": "autre"}, "type de lien")]
@@ -203,12 +205,14 @@ def test_reject_removes_the_link_and_keeps_it_in_the_versions(team_server, team_
     editor = sign_in(team_server, "ed")
     token = _token(editor.get("/review").text)
     editor.post("/edit/link", data={"csrftoken": token, "kind": "objective", "module": "M05", "target": "O5",
-                                    "rationale": "Objectif à rejeter"})
+                                    "rationale": "Objectif à rejeter",
+                                    "loaded": team_helpers.loaded(editor, "M05", "O5", "objective")})
     assert any((r["module"], r["objective"]) == ("M05", "O5") for r in _rows(team_ws, "module_objective.csv"))
     validator = sign_in(team_server, "vera")
     token = _token(validator.get("/review?kind=objective").text)
     done = validator.post("/review/decision", data={"csrftoken": token, "kind": "objective", "module": "M05",
-                                                   "target": "O5", "decision": "reject", "comment": "Hors sujet"})
+                                                   "target": "O5", "decision": "reject", "comment": "Hors sujet",
+                                                   "loaded": team_helpers.loaded(validator, "M05", "O5", "objective")})
     assert done.status_code == 303
     assert not any((r["module"], r["objective"]) == ("M05", "O5") for r in _rows(team_ws, "module_objective.csv"))
     last = json.loads(run_cli("versions", "--format", "json", "--data", str(team_ws)).stdout)[-1]
@@ -241,7 +245,8 @@ def test_labels_and_rationales_are_escaped_on_the_team_pages(team_server, team_w
     token = _token(editor.get("/review").text)
     hostile = '<script>alert(1)</script> & "quotes" <img src=x onerror=alert(2)>'
     saved = editor.post("/edit/link", data={"csrftoken": token, "kind": "activity", "module": "M06", "target": "A01",
-                                            "rationale": hostile, "message": "<b>message</b>"})
+                                            "rationale": hostile, "message": "<b>message</b>",
+                                            "loaded": team_helpers.loaded(editor, "M06", "A01", "activity")})
     assert saved.status_code == 303
     for page in (editor.get("/review?kind=activity&module=M06").text, httpx.get(f"{team_server.url}/versions", timeout=60).text):
         assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>message</b>" not in page

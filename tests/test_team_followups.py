@@ -155,7 +155,8 @@ def test_who_validated_a_link_shows_wherever_the_link_appears(browser, site):  #
     edith = _client(server, "edith")
     saved = edith.post("/edit/link", data={"csrftoken": th.token(edith.get("/review").text), "kind": "competency",
                                            "module": module, "target": target, "level": "R",
-                                           "rationale": "Approfondit la communication publique."})
+                                           "rationale": "Approfondit la communication publique.",
+                                           "loaded": th.loaded(edith, module, target)})
     assert saved.status_code == 303, saved.text[:300]
     row = th.link(workspace, module, target)
     assert row["status"] == "proposed" and not row.get("validated_by") and not row.get("validation_comment"), row
@@ -316,8 +317,8 @@ def test_cell_errors_follow_the_typography_of_each_language(site, tmp_path, lang
     level = f"Matrice!{matrix.cell(row, col).coordinate}"
     hours = f"Justifications!C{hours_row}"
     if lang == "fr":
-        assert f"{level} : «{NBSP}Z{NBSP}» n'est pas un niveau de l'échelle (I, R, M)" in errors, errors
-        assert f"{hours} : «{NBSP}deux{NBSP}» n'est pas un nombre d'heures ≥ 0" in errors, errors
+        assert f"{level}{NBSP}: «{NBSP}Z{NBSP}» n'est pas un niveau de l'échelle (I, R, M)" in errors, errors
+        assert f"{hours}{NBSP}: «{NBSP}deux{NBSP}» n'est pas un nombre d'heures ≥ 0" in errors, errors
         assert not any(re.search(r"'[^' ]+'|\"", e) for e in errors), errors
     else:
         assert f"{level}: 'Z' is not a level of the scale (I, R, M)" in errors, errors
@@ -334,7 +335,7 @@ def test_cell_errors_follow_the_typography_of_each_language(site, tmp_path, lang
                             files={"workbook": ("matrice.xlsx", handle, "application/octet-stream")})
     assert answer.status_code == 200, answer.text[:300]
     changes = re.findall(r"<li>~ (.*?)</li>", answer.text)
-    expected = f"M02 → {links[0]['competency']}" + (" : niveau" if lang == "fr" else ": level")
+    expected = f"M02 → {links[0]['competency']}" + (f"{NBSP}: niveau" if lang == "fr" else ": level")
     assert changes == [expected], changes
 
 

@@ -90,7 +90,7 @@ def test_editor_edits_a_cell_from_the_matrix(site):
     token = _token(form_page.text)
     count = len(_versions(workspace))
     base = {"csrftoken": token, "kind": "competency", "form": "cell", "module": module, "target": competency,
-            "lang": "fr", "back": f"/matrix?lang=fr#cell-{module}-{competency}"}
+            "lang": "fr", "back": f"/matrix?lang=fr#cell-{module}-{competency}", "loaded": "new"}
 
     # A refused value: the cell's page again (400), the field named, the values typed kept, nothing written.
     refused = editor.post("/edit/link", data={**base, "level": "R", "hours": "deux", "rationale": "Étude de cas"})
@@ -120,7 +120,9 @@ def test_editor_edits_a_cell_from_the_matrix(site):
     assert 'data-level="R"' in _cell(httpx.get(f"{server.url}/matrix", timeout=60).text, module, competency)
 
     # Level "none" removes the link, as another version.
-    removed = editor.post("/edit/link", data={**base, "level": "none"})
+    shown = editor.get("/edit/cell", params={"lang": "fr", "module": module, "competency": competency}).text
+    loaded = re.search(r'name="loaded" value="([^"]+)"', shown).group(1)
+    removed = editor.post("/edit/link", data={**base, "level": "none", "loaded": loaded})
     assert removed.status_code == 303
     assert (module, competency) not in {(r["module"], r["competency"]) for r in _rows(workspace)}
     assert _versions(workspace)[-1]["agent"] == "ed"
@@ -165,7 +167,9 @@ def test_matrix_network_and_audit_show_each_link_status(site):
     validator = _sign_in(server, "vera")
     token = _token(validator.get("/review").text)
     done = validator.post("/review/decision", data={"csrftoken": token, "kind": "competency", "module": target["module"],
-                                                     "target": target["competency"], "decision": "validate"})
+                                                     "target": target["competency"], "decision": "validate",
+                                                     "loaded": team_helpers.loaded(validator, target["module"],
+                                                                                   target["competency"])})
     assert done.status_code == 303
     cell = _cell(httpx.get(f"{server.url}/matrix?lang=en", timeout=60).text, target["module"], target["competency"])
     assert 'data-status="validated"' in cell and "validated" in cell and " proposed" not in cell

@@ -36,7 +36,8 @@ def site(tmp_path_factory):
         for module, target, hours in (("M01", "BC05-C1", "2,5"), ("M03", "BC02-C1", "")):
             saved = edith.post("/edit/link", data={"csrftoken": form, "kind": "competency", "module": module,
                                                    "target": target, "level": "R", "hours": hours,
-                                                   "rationale": "Prise de parole en séance publique."})
+                                                   "rationale": "Prise de parole en séance publique.",
+                                                   "loaded": th.loaded(edith, module, target)})
             assert saved.status_code == 303, th.alert(saved.text)
         yield server, workspace
 
@@ -73,12 +74,13 @@ def test_a_refused_cell_names_its_field_once(site):
     server, workspace = site
     edith = th.sign_in(server, "edith", USERS["edith"][1])
     before = (workspace / "mapping" / th.MAPPING).read_bytes()
-    for lang, words in (("fr", "<strong>heures</strong> : 30 h dépasse les 20 h du module"),
-                        ("en", "<strong>hours</strong>: 30 h is more than")):
+    for lang, words in (("fr", "<strong>heures</strong> : 30\u202fh dépasse les 20\u202fh du module"),
+                        ("en", "<strong>hours</strong>: 30\u202fh is more than")):
         page = edith.get(f"/edit/cell?module=M05&competency=BC01-C1&lang={lang}").text
         answer = edith.post("/edit/link", data={"csrftoken": th.token(page), "form": "cell", "kind": "competency",
                                                 "module": "M05", "target": "BC01-C1", "level": "M", "hours": "30",
-                                                "rationale": "x", "lang": lang})
+                                                "rationale": "x", "lang": lang,
+                                                "loaded": re.search(r'name="loaded" value="([^"]+)"', page).group(1)})
         assert answer.status_code == 400
         shown = html.unescape(answer.text.split('id="err-hours"')[1].split("</p>")[0])
         field = words.split("</strong>")[0].removeprefix("<strong>")
@@ -136,8 +138,8 @@ def test_a_level_off_the_scale_is_reported_once_by_its_cell(site, tmp_path):
     answer = th.upload(edith, path, "niveau")
     assert answer.status_code == 400, answer.text[:500]
     box = answer.text.split('class="error" role="alert"')[1].split("</div>")[0]
-    items = [_visible(li).strip() for li in re.findall(r"<li>(.*?)</li>", box, flags=re.DOTALL)]
-    assert items == [f"Matrice!{sheet.cell(row, col).coordinate} : «\u00a0Z\u00a0» n'est pas un niveau de l'échelle (I, R, M)"], items
+    items = [_visible(li).strip().replace(" \u00a0", "\u00a0") for li in re.findall(r"<li>(.*?)</li>", box, flags=re.DOTALL)]
+    assert items == [f"Matrice!{sheet.cell(row, col).coordinate}\u00a0: «\u00a0Z\u00a0» n'est pas un niveau de l'échelle (I, R, M)"], items
     assert (workspace / "mapping" / th.MAPPING).read_bytes() == before
 
 

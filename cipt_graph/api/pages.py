@@ -8,6 +8,9 @@ points at the same address in the other language.
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import time
 from typing import Literal
 
 from fastapi import Query, Request
@@ -59,29 +62,70 @@ def site_links(request: Request, lang: str) -> Links:
                  **account_links(request, lang))
 
 
+#: Seconds the identity of a remote store's programme is reused (its data gives no version).
+REMOTE_IDENTITY_TTL = 60.0
+
+
 def page_identity(request: Request, lang: str) -> tuple[str, str] | None:
     """The header's subtitle and the footer naming the request's programme (its ``programme``
     parameter, else the dataset's only one): :func:`cipt_graph.visualize.identity.site_identity`,
     kept per programme and language until the data changes. None (the neutral ones) when the app
-    has no store."""
+    has no store.
+
+    On a remote store (``--store URL``) the identity takes requests to that server: on the
+    server's event loop (an error page rendered there) it is never waited for — it is fetched in
+    a thread for the next pages, this one gets the neutral identity (or the last one known) —
+    and it is reused for ``REMOTE_IDENTITY_TTL`` seconds (a remote store's data has no version).
+    """
     from ..visualize.identity import site_identity
 
     state = request.app.state
     store = getattr(state, "store", None)
     if store is None:
         return None
-    version = getattr(state, "data_version", None)
     programme = request.query_params.get("programme") or None
-    key = (id(store), getattr(version, "token", 0), programme, lang)
+    remote = _is_remote(store)
+    version = "remote" if remote else getattr(getattr(state, "data_version", None), "token", 0)
+    key = (id(store), version, programme, lang)
     known = getattr(state, "page_identities", None)
     if known is None or len(known) > 512:
         known = state.page_identities = {}
-    if key not in known:
+    entry = known.get(key)
+    if entry is not None and (not remote or time.monotonic() - entry[0] < REMOTE_IDENTITY_TTL):
+        return entry[1]
+
+    def compute() -> tuple[str, str] | None:
         try:
-            known[key] = site_identity(store, lang, programme)
+            found = site_identity(store, lang, programme)
         except Exception:  # noqa: BLE001 - a header must not break the page (an error page above all)
             return None
-    return known[key]
+        known[key] = (time.monotonic(), found)
+        return found
+
+    if remote and _on_event_loop():
+        pending = getattr(state, "identity_fetches", None)
+        if pending is None:
+            pending = state.identity_fetches = set()
+        if key not in pending:
+            pending.add(key)
+            asyncio.get_running_loop().run_in_executor(None, compute).add_done_callback(
+                lambda _done: pending.discard(key))
+        return entry[1] if entry is not None else None
+    return compute()
+
+
+def _is_remote(store) -> bool:
+    remote = sys.modules.get("cipt_graph.stores.remote")  # imported if the store is one
+    return remote is not None and isinstance(store, remote.RemoteStore)
+
+
+def _on_event_loop() -> bool:
+    """Whether this thread runs the server's event loop (nothing may block it)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def account_links(request: Request, lang: str) -> dict:

@@ -20,7 +20,7 @@ CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the fi
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -111,7 +111,8 @@ def _refused(request: Request, exc: _Refusal, lang: str) -> Response:
     if exc.status == 401 and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target, 'lang': lang})}", status_code=303)
-    return _render(request, "base.html.j2", lang, "refused", status=exc.status, error=exc.message)
+    return _render(request, "base.html.j2", lang, "refused", status=exc.status, error=exc.message,
+                   back_link=f"/review?lang={lang}", back_text=TEXT[lang]["back_to_review"])
 
 
 
@@ -178,12 +179,11 @@ async def logout(request: Request) -> Response:
 # Review ------------------------------------------------------------------------------------------
 @router.get("/review", response_class=HTMLResponse)
 async def review_page(request: Request) -> Response:
-    from .team_data import catalogue, link_rows
+    from .team_data import catalogue, filter_refusal, link_rows, rejections
 
     lang = _lang(request)
     params = request.query_params
-    kind = params.get("kind", "competency")
-    kind = kind if kind in ("competency", "activity", "objective") else "competency"
+    kind = params.get("kind") or "competency"
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is None:
         return _render(request, "base.html.j2", lang, "review", status=404, error=TEXT[lang]["no_versions"])
@@ -191,8 +191,15 @@ async def review_page(request: Request) -> Response:
         cat = await run_in_threadpool(catalogue, workspace, lang)
     except CiptError as exc:
         return _render(request, "base.html.j2", lang, "review", status=503, error=cipt_text(exc, lang)[0])
-    rows = link_rows(workspace, cat, kind, block=params.get("block", ""), module=params.get("module", ""),
-                     status=params.get("status", ""))
+    refusal = filter_refusal(params, cat, lang)
+    if refusal is not None:  # an unknown value is said, as /programmes does, not shown as « 0 lien »
+        return _render(request, "base.html.j2", lang, "review", status=400, error=refusal,
+                       back_link=f"/review?lang={lang}", back_text=TEXT[lang]["back_to_review"])
+    # Blocks group competencies only: the block filter does not apply to the other kinds.
+    block, module, status = (params.get("block", "") if kind == "competency" else ""), params.get("module", ""), params.get("status", "")
+    rejected = await run_in_threadpool(rejections, workspace, cat, kind, block=block, module=module,
+                                       lang=lang) if status == "rejected" else []
+    rows = [] if status == "rejected" else link_rows(workspace, cat, kind, block=block, module=module, status=status)
     account = current_account(request)
     if account is not None and account.can("validate") and not _self_allowed(workspace):
         for r in rows:  # four eyes: the validator's own proposals wait for another validator
@@ -201,8 +208,8 @@ async def review_page(request: Request) -> Response:
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return _render(request, "review.html.j2", lang, "review", rows=rows, kind=kind, kinds=("competency", "activity", "objective"),
                    blocks=cat.blocks, modules=cat.modules, targets=cat.targets[kind], levels=cat.levels,
-                   block=params.get("block", ""), module=params.get("module", ""), status_filter=params.get("status", ""),
-                   count_text=t["n_links"](len(rows)), back=back)
+                   block=block, module=module, status_filter=status, rejected=rejected,
+                   count_text=t["n_links"](len(rejected if status == "rejected" else rows)), back=back)
 
 
 async def _apply(request: Request, work, form: dict, lang: str, done_key: str, on_error=None) -> Response:
@@ -213,8 +220,10 @@ async def _apply(request: Request, work, form: dict, lang: str, done_key: str, o
         except InputError as exc:
             if on_error is not None:
                 return await on_error(exc)
+            stale = getattr(exc, "status", 400) == 409  # the link changed since the page was loaded
             return _render(request, "base.html.j2", lang, "refused", status=getattr(exc, "status", 400),
-                           error=cipt_text(exc, lang)[0], errors=[])
+                           error=cipt_text(exc, lang)[0], errors=[],
+                           back_link=_back_to_link(form, lang), back_text=TEXT[lang]["reload" if stale else "back_to_review"])
         if result.changed:
             from .writes import _refresh
 
@@ -222,6 +231,16 @@ async def _apply(request: Request, work, form: dict, lang: str, done_key: str, o
     request.session["flash"] = TEXT[lang][done_key if result.changed else "nothing_changed"].format(
         link=f"{result.module} → {result.target}", version=result.version.id if result.version else "")
     return RedirectResponse(_local(form.get("back")), status_code=303)
+
+
+def _back_to_link(form: dict, lang: str) -> str:
+    """The page the form came from (``back``, else /review in ``lang``), at the link's row."""
+    back = _local(str(form.get("back", "")), default=f"/review?lang={lang}")
+    if not back.startswith("/review"):
+        return back
+    module, target = str(form.get("module", ""))[:40], str(form.get("target", ""))[:40]
+    anchor = f"link-{module}-{target}" if module and target else ""
+    return back.split("#")[0] + (f"#{quote(anchor)}" if anchor else "")
 
 
 @router.post("/review/decision")
@@ -239,7 +258,7 @@ async def review_decision(request: Request) -> Response:
         request.app.state.workspace, str(form.get("kind", "")), str(form.get("module", "")),
         str(form.get("target", "")), decision=decision, reviewer=account.display_name,
         comment=str(form.get("comment", ""))[:1000], lang=lang, reviewer_ids=(account.username,),
-        reviewer_account=account.id), form, lang,
+        reviewer_account=account.id, loaded=str(form.get("loaded", ""))[:64]), form, lang,
         "validated" if decision == "validate" else "rejected")
 
 
@@ -266,7 +285,7 @@ async def edit_cell(request: Request) -> Response:
         str(form.get("target", "")), level=level, hours=str(form.get("hours", "")),
         rationale=str(form.get("rationale", "")), remove=form.get("remove") == "1" or level == "none",
         author=account.display_name, author_account=account.id, message=str(form.get("message", ""))[:1000],
-        lang=lang), form, lang, "saved",
+        lang=lang, loaded=str(form.get("loaded", ""))[:64]), form, lang, "saved",
         on_error)
 
 
@@ -336,10 +355,29 @@ async def diff_page(request: Request) -> Response:
 
     from ..versions.diff_kinds import status_word
 
-    return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others),
+    between = await run_in_threadpool(_versions_between, workspace, diff.a, diff.b, lang)
+    return _render(request, "diff.html.j2", lang, "diff", diff=diff, kinds=list(diff.others), between=between,
                    status_word=lambda s: status_word(s, lang),
                    headline=headline, detail=lambda name, row: detail(name, row, number, lang),
                    value=value, title=t["diff_title"].format(a=_version_name(diff.a, lang), b=_version_name(diff.b, lang)))
+
+
+def _versions_between(workspace, a: str, b: str, lang: str) -> list[dict[str, str]]:
+    """The versions recorded after the earlier of ``a``, ``b`` up to the later (``current``: up
+    to the last), with who, when, what and the message in ``lang``: who validated or rejected
+    what, and why, which the content diff alone cannot say (a rejected link is only gone)."""
+    from ..versions import list_versions
+    from ..versions.messages import shown_message
+
+    versions = list_versions(workspace)
+    ids = [v.id for v in versions]
+
+    def at(label: str) -> int:
+        return len(ids) - 1 if label == "current" else ids.index(label) if label in ids else -1
+
+    low, high = sorted((at(a), at(b)))
+    return [{"id": v.id, "created": v.created, "agent": v.agent, "kind": v.kind,
+             "message": shown_message(v, lang)} for v in versions[low + 1:high + 1]]
 
 
 def _version_name(label: str, lang: str) -> str:

@@ -14,12 +14,15 @@ Errors: 401 (not signed in: redirected to ``/login``), 403 (not an editor, or wr
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Account
 from ..errors import CiptError, InputError
+from ..linkstate import NEW
 from .auth import current_account, team_writes
 from .errors import cipt_text
 from .team_text import TEXT, format_number
@@ -89,9 +92,16 @@ async def render_cell(request: Request, lang: str, module: str, competency: str,
     field = None
     if error is not None:
         field = error.where if error.where in ("level", "hours", "rationale") else None
+    # The link as first shown: a form sent back after an error keeps it, so that a change made
+    # meanwhile by someone else is still noticed (409) rather than overwritten.
+    loaded = str(typed.get("loaded", "")) if typed else (context["row"] or {}).get("fingerprint", NEW)
+    stale = error is not None and getattr(error, "status", 400) == 409
     title = t["edit_cell_title"].format(module=module, competency=competency)
-    return _render(request, "cell.html.j2", lang, "edit_cell", status=status, title=title,
-                   error=error.message if error is not None and field is None else None,
+    return _render(request, "cell.html.j2", lang, "edit_cell", status=getattr(error, "status", status) if stale else status,
+                   title=title, loaded=loaded,
+                   back_link=f"/edit/cell?{urlencode({'module': module, 'competency': competency, 'lang': lang})}" if stale else None,
+                   back_text=t["reload"],
+                   error=cipt_text(error, lang)[0] if error is not None and field is None else None,
                    field_error=(field, _without_field(error.message, t.get(f"field_{field}", ""))) if field else None,
                    values=values,
                    back=back_to_matrix(lang, module, competency), **context)

@@ -11,6 +11,7 @@ from rdflib.namespace import RDF, SKOS
 
 from ..editing import proposed_by
 from ..errors import InputError
+from ..linkstate import fingerprint
 from ..mapping import LINK_KINDS
 from ..paths import Workspace
 
@@ -86,6 +87,8 @@ def link_rows(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "
                     "hours": (row.get("hours") or "").strip(), "status": state,
                     "author": row.get("asserted_by") or "", "date": row.get("asserted_on") or "",
                     "rationale": row.get("rationale") or "", "row": row,
+                    # The link as this page shows it: the forms send it back (lost updates refused).
+                    "fingerprint": fingerprint(row),
                     # Who validated it, when (ISO UTC), with what comment: '' when not recorded.
                     "validated_by": (row.get("validated_by") or "").strip() if state == "validated" else "",
                     "validated_at": (row.get("validated_at") or "").strip(),
@@ -127,3 +130,51 @@ def validated_by(result, own: tuple | None = None) -> list[str]:
         rows = [r for r in rows if "fields" not in r or set(r["fields"]) - {"status"}
                 or proposed_by(authors.get((r.get("module") or "", target(r)), {}), account_id, ids)]
     return [f"{r.get('module')} → {target(r)}" for r in rows]
+
+
+#: The review page's status filter: the mapping's statuses, and ``rejected`` (links no longer in
+#: the mapping, listed from the versions' review records: :func:`rejections`).
+STATUS_FILTERS = ("proposed", "validated", "rejected")
+KIND_FILTERS = ("competency", "activity", "objective")
+
+
+def filter_refusal(params, cat: Catalogue, lang: str) -> str | None:
+    """Why the review page's filters cannot be applied (a sentence in ``lang`` naming the
+    parameter and the values it takes), or None: an unknown ``kind``, ``block``, ``module`` or
+    ``status`` is refused (400) rather than quietly showing no link."""
+    known = {"kind": KIND_FILTERS, "block": tuple(cat.blocks), "module": tuple(m["code"] for m in cat.modules),
+             "status": STATUS_FILTERS}
+    for name, allowed in known.items():
+        value = (params.get(name) or "").strip()
+        if value and value not in allowed:
+            shown_value = value if len(value) <= 40 else value[:39] + "…"
+            listed = ", ".join(allowed[:30]) + (", …" if len(allowed) > 30 else "")
+            if lang == "en":
+                return f"parameter “{name}”: “{shown_value}” is not a known value (possible values: {listed})"
+            return (f"paramètre «\u00a0{name}\u00a0» : «\u00a0{shown_value}\u00a0» n'est pas une valeur connue "
+                    f"(valeurs possibles : {listed})")
+    return None
+
+
+def rejections(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "", module: str = "",
+               lang: str = "fr") -> list[dict[str, str]]:
+    """The links rejected on the review page, newest first, from the versions' review records
+    (a rejected link is removed from the mapping): ``module``, ``target``, labels, who
+    (``agent``), when (``created``, ISO UTC), the ``comment`` as typed, the version and its parent."""
+    from ..versions import list_versions
+    from ..versions.messages import review_decision
+
+    targets = {t["code"] for t in cat.targets.get(kind, [])}
+    modules = {m["code"]: m["label"] for m in cat.modules}
+    out = []
+    for version in reversed(list_versions(workspace)):
+        facts = review_decision(version.message) if version.kind == "review" else None
+        if facts is None or facts[1] != "reject":
+            continue
+        code, _, target = facts[0].partition(" → ")
+        if target not in targets or (module and code != module) or (block and cat.block_of(target) != block):
+            continue
+        out.append({"module": code, "module_label": modules.get(code, ""), "target": target,
+                    "target_label": cat.label(kind, target), "agent": version.agent, "created": version.created,
+                    "comment": facts[2], "version": version.id, "parent": version.parent or ""})
+    return out

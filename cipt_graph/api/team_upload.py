@@ -39,6 +39,12 @@ from .team_text import TEXT
 router = APIRouter(include_in_schema=False)
 
 
+def _sheet(name: str | None, lang: str) -> str | None:
+    """A sheet's name as the page says it: the pseudo-sheet of errors about the whole workbook
+    (``Classeur``) in the page's language."""
+    return TEXT[lang]["workbook_sheet"] if name == "Classeur" else name
+
+
 def _upload_name(filename: str) -> str:
     """A safe local name for an uploaded workbook's ``filename`` (no folders, no control or
     shell characters, ending in ``.xlsx``, at most 100 characters), ``matrice.xlsx`` when nothing is left."""
@@ -94,7 +100,8 @@ async def upload(request: Request) -> Response:
         return _refused(request, exc, lang)
     workbook = form.get("workbook")
     if workbook is None or isinstance(workbook, str) or not workbook.filename:
-        return _render(request, "upload.html.j2", lang, "upload_workbook", status=400, error=t["no_file"], result=None)
+        return _render(request, "upload.html.j2", lang, "upload_workbook", status=400, error=t["no_file"], result=None,
+                       message=str(form.get("message", ""))[:1000])
     folder = Path(tempfile.mkdtemp(prefix="cipt-upload-"))
     try:
         path = folder / _upload_name(workbook.filename)  # the version names the file the person sent
@@ -116,23 +123,30 @@ async def upload(request: Request) -> Response:
                         key = "upload_validates" if not account.can("validate") else "upload_self_validates"
                         return _render(request, "upload.html.j2", lang, "upload_workbook", status=403,
                                        error=t[key].format(links=", ".join(validating[:10])),
-                                       errors=[], result=None)
+                                       errors=[], result=None, message=message)
                 result = await run_in_threadpool(lambda: import_matrix(
                     request.app.state.workspace, path, author=account.display_name, author_account=account.id,
                     message=message, lang=lang))
             except MatrixError as exc:
-                errors = [{"where": "!".join(p for p in (e.as_dict().get("sheet"), e.as_dict().get("cell")) if p),
+                errors = [{"where": "!".join(p for p in (_sheet(e.as_dict().get("sheet"), lang), e.as_dict().get("cell"))
+                                             if p),
                            "message": e.text(lang)} for e in exc.errors]
                 return _render(request, "upload.html.j2", lang, "upload_workbook", status=400,
-                               error=t["workbook_errors"].format(name=workbook.filename), errors=errors, result=None)
+                               error=t["workbook_errors"].format(name=workbook.filename), errors=errors, result=None,
+                               advice=t["upload_advice"], message=message)
             except StaleWorkbookError:
                 # What to do here, in the browser: not the command line's advice (issue #15).
                 return _render(request, "upload.html.j2", lang, "upload_workbook", status=409,
                                error=t["stale_workbook"].format(name=workbook.filename), errors=[], result=None,
-                               stale=True)
+                               stale=True, message=message)
             except (InputError, CiptError) as exc:
+                # The error in the page's language (its fr/en texts), its browser wording when it has one.
+                said = getattr(exc, "browser", {}).get(lang) or exc.text(lang)
+                where = workbook.filename if exc.where in (None, str(path)) else exc.where.replace(str(path),
+                                                                                                  workbook.filename)
                 return _render(request, "upload.html.j2", lang, "upload_workbook", status=400,
-                               error=str(exc).replace(str(path), workbook.filename), errors=[], result=None)
+                               error=f"{where}{t['colon']}{said}", errors=[], result=None,
+                               advice=t["upload_advice"], message=message)
             if result.applied:
                 from .writes import _refresh
 

@@ -19,12 +19,10 @@ from .pages import LANG, Lang, html_page, page_lang, site_links, switch_href
 router = APIRouter(include_in_schema=False)
 
 def _message(version, lang: str) -> str:
-    """The version's message; a baseline's generated one in the page's language."""
-    from ..versions.record import BASELINE_MESSAGE, BASELINE_MESSAGES
+    """The version's message; a baseline's and a review's generated words in the page's language."""
+    from ..versions.messages import shown_message
 
-    if version.kind == "baseline" and version.message == BASELINE_MESSAGE:
-        return BASELINE_MESSAGES.get(lang, BASELINE_MESSAGE)
-    return version.message or ""
+    return shown_message(version, lang)
 
 
 def _kind(kind: str, lang: str) -> str:

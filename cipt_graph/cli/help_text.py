@@ -224,9 +224,9 @@ _FR: dict[str, str] = {
     "List the accounts: username, role, name shown, date of creation (never a password).":
         "Liste les comptes : identifiant, rôle, nom affiché, date de création (jamais un mot de passe).",
     "the sign-in name": "l'identifiant de connexion",
-    "reader (reads), editor (changes the mapping) or validator (also validates links) (default: editor)":
+    "reader (reads), editor (changes the mapping) or validator (also validates links) (default: reader)":
         "reader (lecteur : lit), editor (éditeur : modifie la couverture) ou validator (validateur : "
-        "valide aussi les liens) (par défaut : editor)",
+        "valide aussi les liens) (par défaut : reader)",
     "the workspace whose accounts these are, made with `cipt init` (default: $CIPT_DATA)":
         "l'espace de travail dont ce sont les comptes, créé avec `cipt init` (par défaut : $CIPT_DATA)",
     "the name shown in versions (default: the username)":

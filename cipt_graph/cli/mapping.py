@@ -112,7 +112,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
     """List the recorded versions: id, date, who, kind, source, link counts and message (-m)."""
     from ..i18n import local_datetime
     from ..versions import list_versions, matching_version
-    from ..versions.record import BASELINE_MESSAGE, BASELINE_MESSAGES
+    from ..versions.messages import shown_message
 
     workspace = writable_workspace(args, "versions")
     versions = list_versions(workspace)
@@ -127,8 +127,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
     rows = [(v.id, local_datetime(v.created, lang, zone=False),
              tr(lang, "cli.versions.baseline_agent") if v.kind == "baseline" else v.agent, tr_name(lang, "kind", v.kind), tr_name(lang, "source", v.source), str(v.counts.get("competency_links", "")),
              str(v.counts.get("activity_links", "")), str(v.counts.get("objective_links", "")),
-             " ".join((BASELINE_MESSAGES.get(lang, v.message) if v.kind == "baseline" and v.message == BASELINE_MESSAGE
-                       else v.message or "").split()))
+             " ".join(shown_message(v, lang).split()))
             for v in versions]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:

@@ -117,9 +117,10 @@ def register(commands: CommandAdder) -> None:
         child.set_defaults(func=func)
         if name == "add":
             child.add_argument("username", help="the sign-in name")
-            child.add_argument("--role", choices=("reader", "editor", "validator"), default="editor",
+            # Reader by default (issue #15): forgetting --role grants no write access.
+            child.add_argument("--role", choices=("reader", "editor", "validator"), default="reader",
                                help="reader (reads), editor (changes the mapping) or validator (also "
-                                    "validates links) (default: editor)")
+                                    "validates links) (default: reader)")
             child.add_argument("--name", metavar="TEXT", help="the name shown in versions (default: the username)")
             child.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
             child.add_argument("--replace", action="store_true", help="reset an existing account (role, password)")

@@ -9,13 +9,16 @@ from decimal import Decimal
 
 from rdflib.namespace import SKOS
 
+from .. import i18n
+from ..linkstate import check_loaded
 from ..mapping import ACCOUNT_COLUMN, with_validation
 from ..paths import Workspace
 from ..text import clean_text
 from ..versions import Version, workspace_lock
+from ..versions.messages import review_message
 from .files import find, prepare, read_rows, switch
 from .rules import (DECISIONS, MAX_RATIONALE, MESSAGES, SelfReviewError, error, format_hours, module_hours, parse_hours,
-                    proposed_by, team_settings)
+                    proposed_by, stored_hours, team_settings)
 
 
 @dataclass
@@ -39,7 +42,8 @@ class EditResult:
 
 def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *, level: str = "",
               hours: str = "", rationale: str = "", remove: bool = False, author: str, message: str = "",
-              lang: str = "fr", today: dt.date | None = None, author_account: str = "") -> EditResult:
+              lang: str = "fr", today: dt.date | None = None, author_account: str = "",
+              loaded: str | None = None) -> EditResult:
     """Add, change or remove one link of the mapping (``kind_name``: competency, activity, objective).
 
     Args:
@@ -49,12 +53,16 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
         author: who edits (the signed-in person's name): the link's ``asserted_by`` and the version's agent.
         author_account: the signed-in account's id (``asserted_by_account``, the version's
             ``agent_account``); empty when the change has no account (the link is then judged by name).
+        loaded: the fingerprint of the link as the person's page showed it
+            (:func:`cipt_graph.linkstate.fingerprint`, ``new`` for an add form); the change is refused
+            when the link is not that any more (None: not checked, for callers that show nothing).
 
     Returns:
         The change, with the version recorded (None and ``changed`` False when nothing changed).
 
     Raises:
         EditError: a value is not acceptable (``where`` names the field). CiptError: read-only data.
+        StaleLinkError (409): the link is not as ``loaded`` (changed, added or removed meanwhile).
     """
     with workspace_lock(workspace):
         kind, graph, vocab, module, target = prepare(workspace, kind_name, module, target, lang)
@@ -62,6 +70,8 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
         rows = read_rows(path)
         at = find(rows, kind, module, target)
         before = dict(rows[at]) if at is not None else None
+        if loaded is not None:  # under the lock: nobody changes the link between check and write
+            check_loaded(before, loaded, f"{module} → {target}", lang)
         if remove:
             if at is None:
                 return EditResult(kind_name, module, target, None, None)
@@ -84,11 +94,12 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
                 value = parse_hours(hours, lang)
                 limit = module_hours(graph, vocab.modules[module])
                 if value is not None and limit is not None and value > limit:
-                    raise error("hours_module", lang, "hours", v=format_hours(value), max=format_hours(limit))
-                others = sum((parse_hours(r.get("hours"), lang) or Decimal(0) for i, r in enumerate(rows)
+                    raise error("hours_module", lang, "hours", v=i18n.hours(value, lang), max=i18n.hours(limit, lang))
+                others = sum((stored_hours(r.get("hours")) for i, r in enumerate(rows)
                               if i != at and (r.get("module") or "").strip() == module), Decimal(0))
                 if value is not None and limit is not None and others + value > limit:
-                    raise error("hours_sum", lang, "hours", v=format_hours(others + value), max=format_hours(limit))
+                    raise error("hours_sum", lang, "hours", v=i18n.hours(others + value, lang),
+                                max=i18n.hours(limit, lang))
                 new.update(level=notation, hours=format_hours(value))
             fields = [f for f in ("level", "hours", "rationale") if f in new and (before or {}).get(f, "") != new[f]]
             if before is not None and not fields:
@@ -107,7 +118,8 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
 
 def review_link(workspace: Workspace, kind_name: str, module: str, target: str, *, decision: str,
                 reviewer: str, comment: str = "", lang: str = "fr",
-                reviewer_ids: tuple[str, ...] = (), reviewer_account: str = "") -> EditResult:
+                reviewer_ids: tuple[str, ...] = (), reviewer_account: str = "",
+                loaded: str | None = None) -> EditResult:
     """Validate (status ``validated``) or reject (remove) one link, recorded as a ``review`` version.
 
     The link's content and its author (``asserted_by``) are kept; the version's agent is the
@@ -117,6 +129,8 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
         reviewer_ids: the reviewer's names (sign-in name; ``reviewer``, the name shown, is always one).
         reviewer_account: the reviewer's account id. Validating a link they proposed is refused,
             judged by :func:`proposed_by`: by account when the link has one, else by these names.
+        loaded: the fingerprint of the link as the reviewer's page showed it; the decision is
+            refused (StaleLinkError, 409) when the link changed or went since (None: not checked).
 
     Raises:
         EditError: unknown decision, module, target, no such link, a rejection without a
@@ -131,8 +145,12 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
         kind, _, vocab, module, target = prepare(workspace, kind_name, module, target, lang)
         rows = read_rows(workspace.mapping_dir / kind.file_name)
         at = find(rows, kind, module, target)
+        if loaded is not None:  # the reviewer decides on what they saw, or not at all
+            check_loaded(rows[at] if at is not None else None, loaded, f"{module} → {target}", lang,
+                         decision=decision)
         if at is None:
-            raise error("missing", lang, kind.target_column, v=f"{module} → {target}")
+            verb = {"validate": ("valider", "validate"), "reject": ("rejeter", "reject")}[decision][lang == "en"]
+            raise error("missing", lang, kind.target_column, v=f"{module} → {target}", verb=verb)
         before = dict(rows[at])
         if decision == "reject":
             del rows[at]
@@ -149,9 +167,8 @@ def review_link(workspace: Workspace, kind_name: str, module: str, target: str, 
             after = with_validation({**before, "status": "validated"}, by=reviewer, account=reviewer_account,
                                     comment=comment)
             rows[at] = after
-        word = {"validate": "validé", "reject": "rejeté"}[decision] if lang != "en" else decision + "d"
-        colon = ": " if lang == "en" else " : "  # each language's typography (issue #15)
-        message = f"{module} → {target} {word}" + (f"{colon}{clean_text(comment)}" if clean_text(comment) else "")
+        # Words of the page's language; shown in each reader's (versions.messages.shown_message).
+        message = review_message(f"{module} → {target}", decision, clean_text(comment), lang)
         version = switch(workspace, kind, rows, vocab, kind_name="review", agent=reviewer, message=message,
                           source=f"{module} → {target}", agent_account=reviewer_account)
     return EditResult(kind_name, module, target, before, after, version, True, ["status" if after else "removed"])

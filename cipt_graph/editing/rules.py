@@ -4,6 +4,7 @@ a link: :func:`proposed_by`, :func:`team_settings`). See :mod:`cipt_graph.editin
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -25,13 +26,21 @@ MESSAGES = {
     "module": ("module inconnu : {v}", "unknown module: {v}"),
     "target": ("cible inconnue : {v}", "unknown target: {v}"),
     "level": ("niveau hors de l'échelle : {v} (choisir parmi {choices})", "level not on the scale: {v} (choose from {choices})"),
-    "hours": ("heures : un nombre d'heures positif est attendu, pas {v}", "hours: a positive number of hours is expected, not {v}"),
-    "hours_module": ("heures : {v} h dépasse les {max} h du module", "hours: {v} h is more than the module's {max} h"),
-    "hours_sum": ("heures : les liens du module totaliseraient {v} h pour un module de {max} h",
-                  "hours: the module's links would add up to {v} h for a {max} h module"),
+    "hours": ("heures : «\u00a0{v}\u00a0» n'est pas un nombre d'heures : écrivez un nombre décimal en chiffres, "
+              "avec une virgule ou un point et au plus deux décimales (par exemple 12 ou 3,5)",
+              "hours: “{v}” is not a number of hours: write a decimal number in digits, with a point or a comma "
+              "and at most two decimals (for example 12 or 3.5)"),
+    "hours_decimals": ("heures : «\u00a0{v}\u00a0» a plus de deux décimales (la virgule sépare les décimales, pas les "
+                       "milliers) : écrivez au plus deux chiffres après la virgule, par exemple 3,25",
+                       "hours: “{v}” has more than two decimals (the point separates decimals, not thousands): "
+                       "write at most two digits after the point, for example 3.25"),
+    "hours_max": ("heures : {v}, c'est plus que le maximum de {max}", "hours: {v} is more than the maximum of {max}"),
+    "hours_module": ("heures : {v} dépasse les {max} du module", "hours: {v} is more than the module's {max}"),
+    "hours_sum": ("heures : les liens du module totaliseraient {v} pour un module de {max}",
+                  "hours: the module's links would add up to {v} for a {max} module"),
     "rationale": ("justification : elle est obligatoire", "rationale: it is required"),
     "rationale_long": ("justification : au plus {max} caractères", "rationale: at most {max} characters"),
-    "missing": ("aucun lien {v} : rien à valider", "no link {v}: nothing to review"),
+    "missing": ("aucun lien {v} : rien à {verb}", "no link {v}: nothing to {verb}"),
     "decision": ("décision inconnue : {v}", "unknown decision: {v}"),
     "comment": ("commentaire : il est obligatoire pour rejeter un lien (dites à son auteur pourquoi)",
                 "comment: it is required to reject a link (tell its author why)"),
@@ -131,18 +140,40 @@ def module_hours(graph: Graph, module) -> Decimal | None:
     return None
 
 
+#: The hours a person may type: ASCII digits, then a comma or a point and at most two decimals
+#: (no sign, no exponent, no '_' or other digits that Python's Decimal would accept).
+_HOURS_TYPED = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]+))?")
+MAX_HOURS = Decimal(10000)
+
+
 def parse_hours(text: str | None, lang: str) -> Decimal | None:
-    """Hours as typed (``12,5``, ``12.5``; empty: None); EditError (field ``hours``) unless 0–10000."""
-    text = clean_line(text or "").replace(",", ".").replace(" ", "")
-    if not text:
+    """Hours as typed in a form (``12``, ``3,5``, ``3.25``; '' for none: None), or EditError on
+    ``hours`` naming what is wrong: not a plain decimal, more than two decimals, above :data:`MAX_HOURS`."""
+    from .. import i18n
+
+    typed = clean_line(text or "")
+    if not typed:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise error("hours", lang, "hours", v=text) from None
-    if not value.is_finite() or value < 0 or value > 10000:
-        raise error("hours", lang, "hours", v=text)
+    shown = typed if len(typed) <= 40 else typed[:39] + "…"
+    found = _HOURS_TYPED.fullmatch(typed)
+    if found is None:
+        raise error("hours", lang, "hours", v=shown)
+    if found.group(2) is not None and len(found.group(2)) > 2:
+        raise error("hours_decimals", lang, "hours", v=shown)
+    value = Decimal(typed.replace(",", "."))
+    if value > MAX_HOURS:
+        raise error("hours_max", lang, "hours", v=i18n.hours(value, lang), max=i18n.hours(MAX_HOURS, lang))
     return value
+
+
+def stored_hours(text: str | None) -> Decimal:
+    """The hours of a link already in the mapping file (written by the program or checked on
+    import): 0 when empty or not a number (the builder reports such a file, not an edit of another link)."""
+    try:
+        value = Decimal(clean_line(text or "").replace(",", "."))
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() and value >= 0 else Decimal(0)
 
 
 def format_hours(value: Decimal | None) -> str:

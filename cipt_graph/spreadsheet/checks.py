@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .. import i18n
 from ..mapping import STATUSES
 from ..text import clean_code, quoted
 from .edit import MAX_TEXT, CellError, EditedLink, MatrixEdit
@@ -225,16 +226,18 @@ def _impossible_hours(sheet: str, model, stated: dict[str, list[tuple[int, Decim
     out = []
     for module in model.modules:
         cells = stated.get(module.code, [])
+        limit = {lang: i18n.hours(module.hours, lang) for lang in ("fr", "en")}  # "20 h", each locale's
         for row, hours in cells:
             if hours > module.hours:
-                out.append(CellError(sheet, f"C{row}", f"{hours} h sur un lien du module {module.code}, "
-                                                       f"qui n'a que {module.hours} h",
-                                     f"{hours} h on a link of the module {module.code}, which has only {module.hours} h"))
+                out.append(CellError(sheet, f"C{row}", f"{i18n.hours(hours, 'fr')} sur un lien du module {module.code}, "
+                                                       f"qui n'a que {limit['fr']}",
+                                     f"{i18n.hours(hours, 'en')} on a link of the module {module.code}, which has only "
+                                     f"{limit['en']}"))
         total = sum((h for _, h in cells), Decimal(0))
         if len(cells) > 1 and total > module.hours:
             rows = ", ".join(f"C{row}" for row, _ in cells)
             out.append(CellError(sheet, f"C{cells[0][0]}", f"les heures des liens du module {module.code} ({rows}) "
-                                                         f"totalisent {total} h, plus que ses {module.hours} h",
-                                 f"the hours of the links of the module {module.code} ({rows}) add up to {total} h, "
-                                 f"more than its {module.hours} h"))
+                                                         f"totalisent {i18n.hours(total, 'fr')}, plus que ses {limit['fr']}",
+                                 f"the hours of the links of the module {module.code} ({rows}) add up to "
+                                 f"{i18n.hours(total, 'en')}, more than its {limit['en']}"))
     return out

@@ -35,10 +35,14 @@ def check_container(path: Path, limits: SheetLimits | None = None) -> Inspection
         raise InputError("format Excel 97-2003 (.xls) non pris en charge : enregistrez le classeur au format .xlsx",
                          where=where, en="Excel 97-2003 format (.xls) not supported: save the workbook as .xlsx")
     if not magic.startswith(b"PK\x03\x04"):
-        raise InputError("ce n'est pas un classeur .xlsx (attendu : un fichier Excel/LibreOffice enregistré en .xlsx ; "
-                         "pour le CSV, éditez mapping/module_competency.csv)", where=where,
-                         en="not an .xlsx workbook (expected: an Excel/LibreOffice file saved as .xlsx; "
-                            "for the CSV, edit mapping/module_competency.csv)")
+        error = InputError("ce n'est pas un classeur .xlsx (attendu : un fichier Excel/LibreOffice enregistré en .xlsx ; "
+                           "pour le CSV, éditez mapping/module_competency.csv)", where=where,
+                           en="not an .xlsx workbook (expected: an Excel/LibreOffice file saved as .xlsx; "
+                              "for the CSV, edit mapping/module_competency.csv)")
+        # The web page's words: no advice about the workspace's files (the browser cannot reach them).
+        error.browser = {"fr": "ce n'est pas un classeur .xlsx (attendu : un fichier Excel/LibreOffice enregistré en .xlsx)",
+                         "en": "not an .xlsx workbook (expected: an Excel/LibreOffice file saved as .xlsx)"}
+        raise error
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()

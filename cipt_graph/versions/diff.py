@@ -20,7 +20,9 @@ from .diff_kinds import KindChanges, Scope, change_text, compare_other_kinds, re
 from .record import CURRENT, get_version, read_snapshot, snapshot_of, store_of
 
 #: Link fields compared, with the coverage_matrix variable each comes from.
-LINK_FIELDS = {"level": "level_code", "hours": "coverage_hours", "status": "status", "rationale": "rationale"}
+LINK_FIELDS = {"level": "level_code", "hours": "coverage_hours", "status": "status", "rationale": "rationale",
+               # Who validated the link and with what comment (issue #15): a validation shows who.
+               "validated_by": "validated_by", "validation_comment": "validation_comment"}
 
 
 @dataclass
@@ -33,7 +35,8 @@ class VersionDiff:
             one was chosen; None otherwise (with several programmes, each link and block entry
             then names its ``programme``).
         added, removed: module → competency links only in ``b`` / only in ``a``.
-        changed: links in both whose level, hours, status or rationale differ; each has
+        changed: links in both whose level, hours, status, rationale, validator
+            (``validated_by``) or validation comment (``validation_comment``) differ; each has
             ``level_before``, ``level_after`` and ``fields`` (the names of what differs).
         blocks: per block, competencies covered, hours and modules before and after.
         others: the other kinds of change, each with ``added``, ``removed`` and ``changed``

@@ -171,12 +171,14 @@ FIELD_NAMES = {
            "period": "période", "official_label": "intitulé officiel", "matched_competencies": "compétences identiques",
            "title": "titre", "state": "état", "active": "active", "registration_date": "date d'enregistrement",
            "registration_end_date": "fin d'enregistrement", "source_title": "export", "blocks": "blocs",
-           "competencies": "compétences"},
+           "competencies": "compétences", "validated_by": "validé par",
+           "validation_comment": "commentaire de validation"},
     "en": {"status": "status", "rationale": "rationale", "label": "title", "hours": "hours", "period": "period",
            "official_label": "official title", "matched_competencies": "identical competencies", "title": "title",
            "state": "state", "active": "active", "registration_date": "registration date",
            "registration_end_date": "registration end", "source_title": "export", "blocks": "blocks",
-           "competencies": "competencies"},
+           "competencies": "competencies", "validated_by": "validated by",
+           "validation_comment": "validation comment"},
 }
 
 
@@ -237,7 +239,7 @@ def shown_value(v: object, lang: str, number: Callable[[object], str], field: st
     if field == "hours" and isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
         return f"{number(v)}\u00a0h"
     text = plain(v, lang, number, field)
-    if field in ("rationale", "label", "official_label", "title", "source_title"):
+    if field in ("rationale", "label", "official_label", "title", "source_title", "validation_comment"):
         text = " ".join(text.split())
         text = text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN - 1].rstrip() + "…"
         return f"«\u00a0{text}\u00a0»" if lang != "en" else f"“{text}”"
