@@ -84,14 +84,16 @@ def main(argv: list[str] | None = None) -> int:
         for command in (["diff", "v1", "current"], ["import-matrix", str(edited), "--dry-run"],
                         ["export-matrix", "--format", "csv"], ["validate"], ["stats"]):
             rows.append(run([*command, "--programme", "U999", "--data", str(ws)], env))
+        for r in rows:
+            r["command"] = r["command"].replace(tmp, "$TMP")
+            r["stderr"] = r["stderr"].replace(tmp, "$TMP")
     load_after = uptime()
     lines = ["# Workspace commands of one programme, university scale (issue #16)", "",
              f"Workspace: {args.workspace} (`bench/generate.py university`); programme {args.programme}.",
              f"Load before: `{load_before}`", f"Load after: `{load_after}`", "",
              "| command | wall (s) | CPU (s) | exit | last line of stderr |", "|---|---:|---:|---:|---|"]
     for r in rows:
-        shown = r["command"].replace(str(Path(tempfile.gettempdir())), "$TMP")
-        lines.append(f"| `{shown}` | {r['wall']} | {r['cpu']} | {r['exit']} | {r['stderr'].replace('|', '/')} |")
+        lines.append(f"| `{r['command']}` | {r['wall']} | {r['cpu']} | {r['exit']} | {r['stderr'].replace('|', '/')} |")
     lines += ["", f"Targets: each programme command ≤ {TARGET:g} s; an unknown programme exits 2 in about a "
               "second of CPU (the wall time follows the machine's load)."]
     args.out.parent.mkdir(parents=True, exist_ok=True)
