@@ -98,7 +98,7 @@ def test_data_and_lang_before_or_after_the_action(tmp_path, lang):
     root = tmp_path / "ws"
     _run("init", str(root))
     ws, other = str(root), str(tmp_path / "absent")
-    added = {"fr": "compte zoe (éditeur) enregistré", "en": "account zoe (editor) saved"}[lang]
+    added = {"fr": "compte zoe (lecteur) enregistré", "en": "account zoe (reader) saved"}[lang]  # reader: the default role
     done = _run("users", "--data", ws, "--lang", lang, "add", "zoe", "--password-stdin", input="assez-long-secret\n")
     assert added in done.stdout and str(root / "accounts.json") in done.stdout, done.stdout
     done = _run("users", "--data", ws, "add", "yann", "--role", "validator", "--password-stdin", "--lang", lang,
@@ -108,7 +108,7 @@ def test_data_and_lang_before_or_after_the_action(tmp_path, lang):
                  ("users", "list", "--data", ws, "--lang", lang), ("users", "--data", other, "list", "--data", ws,
                                                                     "--lang", lang)):
         rows = _run(*argv).stdout.splitlines()
-        roles = {"fr": ["validateur", "éditeur"], "en": ["validator", "editor"]}[lang]
+        roles = {"fr": ["validateur", "lecteur"], "en": ["validator", "reader"]}[lang]
         assert [row.split()[:2] for row in rows] == [["yann", roles[0]], ["zoe", roles[1]]], (argv, rows)
         assert all(("créé le" if lang == "fr" else "created on") in row for row in rows), rows
     listed = json.loads(_run("users", "--data", ws, "list", "--format", "json").stdout)
