@@ -79,6 +79,10 @@ def workspace_dataset(data: str | Path | Workspace | None = None, *,
         InputError: a file is missing or malformed (the message names the file and line).
     """
     workspace = data if isinstance(data, Workspace) else resolve_workspace(data)
+    if not workspace.read_only:  # a change a killed process left half-done: completed or undone first
+        from .journal import recover_if_pending
+
+        recover_if_pending(workspace.root)
     dataset = ox.Store()
     _load_turtle(dataset, ONTOLOGY_FILE, str(GRAPH_ONTOLOGY))
     turtle_files = sorted(workspace.root.glob("*.ttl"))
