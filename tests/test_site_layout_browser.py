@@ -214,3 +214,27 @@ def test_a_browser_finds_the_icon(browser, site):  # noqa: F811
         assert answer.status == 200 and answer.body()[:4] == b"\x00\x00\x01\x00"
     finally:
         context.close()
+
+
+def test_long_unbroken_text_never_widens_the_versions_and_resource_pages(browser, site):  # noqa: F811
+    """A message and a rationale made of one 400-character word (a pasted URL) wrap inside their
+    cells: /versions and the link's own page stay as wide as the window at 1280 px."""
+    word = "https://example.org/?q=" + "TresLongCheminSansEspace" * 16
+    client = th.sign_in(site, "edith", USERS["edith"][1])
+    token = th.token(client.get("/review").text)
+    saved = client.post("/edit/link", data={"csrftoken": token, "kind": "competency", "module": "M05",
+                                            "target": "BC01-C1", "level": "R", "rationale": word, "message": word,
+                                            "loaded": th.loaded(client, "M05", "BC01-C1")})
+    assert saved.status_code == 303, saved.text
+    client.close()
+    context, page = _page(browser, site)
+    try:
+        for path in ("/versions", "/id/coverage/M05--BC01-C1", "/review?module=M05"):
+            for lang in ("fr", "en"):
+                page.goto(f"{site.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+                assert word[:60] in page.inner_text("main"), path
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 1280, f"{path} ({lang}) is {width} px wide"
+    finally:
+        context.close()
+

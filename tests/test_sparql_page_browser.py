@@ -107,7 +107,53 @@ def test_results_download_in_every_format(page, site, store, media):
         fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
                "application/rdf+xml": "xml"}[media]
         assert len(Graph().parse(data=data, format=fmt)) == modules
-    assert info.value.suggested_filename.startswith("results.")
+    assert info.value.suggested_filename == "results." + EXTENSIONS[media]
+    page.assert_clean()
+
+
+EXTENSIONS = {"application/sparql-results+json": "srj", "application/sparql-results+xml": "srx", "text/csv": "csv",
+              "text/tab-separated-values": "tsv", "text/turtle": "ttl", "application/ld+json": "jsonld",
+              "application/n-triples": "nt", "application/rdf+xml": "rdf"}
+GRAPH_FORMATS = {"text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"}
+
+
+def test_only_the_formats_that_fit_the_query_can_be_downloaded(page, site):
+    """SELECT and ASK offer the results formats, CONSTRUCT and DESCRIBE the graph formats; a
+    chosen format that no longer fits gives way, and the file is named after what came."""
+    p = page.page
+    p.goto(f"{site.url}/sparql?lang=fr")
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+
+    def enabled():
+        return set(p.eval_on_selector_all("#accept option:not([disabled])", "os => os.map(o => o.value)"))
+
+    def wait_for(kind):  # the page updates the choices as the query changes
+        other = "text/csv" if kind == "graph" else "text/turtle"
+        p.wait_for_selector(f"#accept option[value='{other}']:disabled", state="attached")
+
+    results = set(EXTENSIONS) - GRAPH_FORMATS
+    p.click("button[data-name='modules']")
+    wait_for("results")
+    assert enabled() == results
+    _set_query(p, "# a comment naming CONSTRUCT\nPREFIX ex: <http://example.org/DESCRIBE#x>\nASK { ?s ?p ?o }")
+    p.wait_for_timeout(1000)  # (the choices stay those of results)
+    assert enabled() == results
+    _set_query(p, CONSTRUCT)
+    wait_for("graph")
+    assert enabled() == GRAPH_FORMATS
+    assert p.eval_on_selector("#accept", "s => s.value") in GRAPH_FORMATS  # SPARQL JSON gave way
+    p.select_option("#accept", "application/n-triples")
+    _set_query(p, "DESCRIBE <https://w3id.org/cipt-graph/id/module/M01>")
+    p.wait_for_timeout(1000)  # (the choices stay those of a graph)
+    assert enabled() == GRAPH_FORMATS and p.eval_on_selector("#accept", "s => s.value") == "application/n-triples"
+    _set_query(p, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
+    wait_for("results")
+    assert enabled() == results
+    assert p.eval_on_selector("#accept", "s => s.value") == "application/sparql-results+json"
+    with p.expect_download() as info:
+        p.click("#download")
+    assert info.value.suggested_filename == "results.srj"
+    assert len(json.loads(open(info.value.path(), "rb").read())["results"]["bindings"]) == 3
     page.assert_clean()
 
 
@@ -342,3 +388,23 @@ def test_status_concepts_of_the_ontology_are_the_page_s(store):
     assert {code: iri for iri, code, _, _ in found} == {code: str(iri) for code, iri in STATUS_CONCEPTS.items()}
     for iri, code, label, lang in found:
         assert status_words(lang)[code] == label, (iri, lang, label)
+
+
+@pytest.mark.parametrize("lang, want", [
+    ("fr", ["1,23456789", "12\u202f345,678", "1\u202f234\u202f567", "0,1", "-3,5", "0,000123456789"]),
+    ("en", ["1.23456789", "12,345.678", "1,234,567", "0.1", "-3.5", "0.000123456789"]),
+])
+def test_numbers_in_the_results_keep_their_digits(page, site, lang, want):
+    """The results table writes numbers in the page's locale without rounding them (the endpoint's
+    canonical digits): only the grouping and the decimal sign change."""
+    p = page.page
+    p.goto(f"{site.url}/sparql?lang={lang}")
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+    _set_query(p, "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+                  "SELECT ?x WHERE { VALUES (?n ?x) { (1 1.23456789) (2 \"12345.678\"^^xsd:decimal) (3 1234567) "
+                  "(4 0.1) (5 \"-3.50\"^^xsd:decimal) (6 0.000123456789) } } ORDER BY ?n")
+    p.click("button.run")
+    p.wait_for_selector("#results tbody tr")
+    assert p.eval_on_selector_all("#results tbody td", "ts => ts.map(t => t.textContent)") == want
+    page.assert_clean()
+

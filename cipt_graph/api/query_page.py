@@ -32,6 +32,8 @@ FORMATS = {
     "application/n-triples": "N-Triples (CONSTRUCT, DESCRIBE)",
     "application/rdf+xml": "RDF/XML (CONSTRUCT, DESCRIBE)",
 }
+#: The formats of graphs (CONSTRUCT, DESCRIBE); the others hold solutions (SELECT, ASK).
+GRAPH_FORMATS = frozenset({"text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"})
 
 
 #: The status concepts of the ontology (``cipt:MappingStatusScheme``, ``cipt:DataStatusScheme``) by
@@ -97,7 +99,9 @@ def render_query_page(store: Store, lang: str = "fr", links: Links | None = None
         + (f' title="{escape(ex["description"])}"' if ex["description"] else "")
         + f'>{escape(ex["summary"])}</button><code class="qname" translate="no">{escape(ex["name"])}</code></li>'
         for ex in examples)
-    options = "".join(f'<option value="{escape(m)}">{escape(label)}</option>' for m, label in FORMATS.items())
+    # Each format says which query forms it fits (query.js disables the others for the query in the editor).
+    options = "".join(f'<option value="{escape(m)}" data-forms="{"graph" if m in GRAPH_FORMATS else "results"}">'
+                      f'{escape(label)}</option>' for m, label in FORMATS.items())
     body = f"""<p class="lead">{escape(tr(lang, "sparql.intro"))}</p>
 <div class="sparql-layout">
   <section aria-labelledby="examples-title" class="examples-box">

@@ -123,7 +123,7 @@ def versions_page(request: Request, lang: Lang | None = LANG, programme: str | N
                     f'<tr data-version="{escape(v.id)}"><th scope="row">{escape(v.id)}</th>'
                     f'<td><time datetime="{escape(v.created)}">{escape(i18n.local_datetime(v.created, lang, zone=False))}</time></td>'
                     f'<td class="agent" data-kind="{escape(v.kind)}">{escape(_agent(v, lang))}</td><td class="kind" data-kind="{escape(v.kind)}">{escape(_kind(v.kind, lang))}</td>'
-                    f'<td>{escape(_source(v, lang, origin))}</td>'
+                    f'<td class="source">{escape(_source(v, lang, origin))}</td>'
                     f'<td class="message">{escape(_message(v, lang))}</td><td class="num">{escape(i18n.number(links, lang))}'
                     + (f' · <a href="{escape(diff_href(v.parent, v.id, lang, programme))}">{escape(tr(lang, "versions.diff"))}</a>'
                        if v.parent else "") + '</td></tr>')

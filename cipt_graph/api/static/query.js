@@ -43,6 +43,15 @@
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
+  // A number as given, in the page's locale: its digits grouped, the locale's decimal sign, every
+  // decimal kept (never rounded); a form with an exponent, or anything else, stays as written.
+  var decimalSign = (numberFormat.formatToParts(1.5).find(function (p) { return p.type === "decimal"; }) || {}).value || ".";
+  function localDigits(text) {
+    var m = /^([+-]?)(\d+)(?:\.(\d*))?$/.exec(text.trim());
+    if (!m) return text;
+    var whole = numberFormat.format(BigInt(m[2]));
+    return (m[1] === "-" ? "-" : "") + whole + (m[3] ? decimalSign + m[3] : "");
+  }
   function rows(n) {
     var form = t.rows[plural.select(n)] || t.rows.other;
     return form.replace("{n}", numberFormat.format(n));
@@ -127,7 +136,7 @@
         return td;
       }
       if (/#(decimal|double|float|integer|int|long)$/.test(dt) && value !== "" && !isNaN(Number(value))) {
-        value = new Intl.NumberFormat(data.lang, { maximumFractionDigits: 2 }).format(Number(value));
+        value = localDigits(value);
         td.className = "num";
       } else if (/#boolean$/.test(dt)) {
         value = value === "true" ? t.yes : t.no;
@@ -226,8 +235,44 @@
   var EXT = { "application/sparql-results+json": "srj", "application/sparql-results+xml": "srx", "text/csv": "csv",
               "text/tab-separated-values": "tsv", "text/turtle": "ttl", "application/ld+json": "jsonld",
               "application/n-triples": "nt", "application/rdf+xml": "rdf" };
+  var select = document.getElementById("accept");
+
+  // The query's form: "graph" (CONSTRUCT, DESCRIBE), "results" (SELECT, ASK), or null (unknown),
+  // read past strings, IRIs and comments (a '#' inside an IRI is not a comment).
+  function queryForm(text) {
+    var bare = text.replace(/"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>\s"{}|^`\\]*>/g, " ")
+      .replace(/#[^\n]*/g, " ");
+    var m = /\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b/i.exec(bare);
+    if (!m) return null;
+    return /^(CONSTRUCT|DESCRIBE)$/i.test(m[1]) ? "graph" : "results";
+  }
+  // Only the formats that fit the query in the editor can be chosen; a chosen one that no longer
+  // fits gives way to the first that does.
+  var checkedText = null;
+  function fitFormats() {
+    var text = getQuery();
+    if (text === checkedText) return;
+    checkedText = text;
+    var form = queryForm(text);
+    Array.prototype.forEach.call(select.options, function (o) {
+      o.disabled = form !== null && o.getAttribute("data-forms") !== form;
+    });
+    if (select.selectedOptions.length && select.selectedOptions[0].disabled) {
+      var first = Array.prototype.find.call(select.options, function (o) { return !o.disabled; });
+      if (first) select.value = first.value;
+    }
+  }
+  // After the editor has taken the keystroke or the example (it updates the textarea on its change).
+  ["input", "keyup", "click"].forEach(function (name) {
+    document.addEventListener(name, function () { setTimeout(fitFormats, 0); }, true);
+  });
+  select.addEventListener("focus", fitFormats);
+  setInterval(fitFormats, 300);
+  fitFormats();
+
   document.getElementById("download").addEventListener("click", function () {
-    var accept = document.getElementById("accept").value;
+    fitFormats();
+    var accept = select.value;
     status.textContent = t.running;
     post(accept).then(function (response) {
       return response.blob().then(function (blob) {
@@ -237,7 +282,9 @@
             results.replaceChildren(el("div", { "class": "error" }, errorText(text)));
           });
         }
-        var a = el("a", { href: URL.createObjectURL(blob), download: "results." + (EXT[accept] || "txt") });
+        // Named after what came (the Content-Type), not what was asked for.
+        var type = (response.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
+        var a = el("a", { href: URL.createObjectURL(blob), download: "results." + (EXT[type] || "txt") });
         a.id = "download-link";
         document.body.appendChild(a);
         a.click();
