@@ -127,14 +127,16 @@ def supersede_inferred(sources: list[Source]) -> None:
                 source.graph.remove((subject, CIPT.dataStatus, CIPT.Inferred))
 
 
-def build_store(data: str | Path | Workspace | None = None, store: Store | None = None) -> Store:
+def build_store(data: str | Path | Workspace | None = None, store: Store | None = None, *,
+                modules: frozenset[str] | None = None) -> Store:
     """Build the dataset of a workspace into a store (a new in-memory one by default).
 
     The workspace is read by Oxigraph's parsers (:func:`cipt_graph.load.workspace_dataset`: the
     graphs :func:`load_sources` describes, about ten times faster than through rdflib). Every file
     is parsed and checked first; the store is written only when all are valid, so a failed build
     leaves the store as it was. In a given ``store``, the workspace's graphs are replaced and the
-    others kept.
+    others kept. ``modules``: only the mapping rows of these module codes (see
+    :func:`cipt_graph.load.workspace_dataset`).
 
     Raises:
         InputError: a file of the workspace is missing or malformed (``file:line``).
@@ -143,7 +145,7 @@ def build_store(data: str | Path | Workspace | None = None, store: Store | None 
     from .load import workspace_dataset  # load reads this module's helpers: imported when called
 
     workspace = data if isinstance(data, Workspace) else resolve_workspace(data)
-    dataset = workspace_dataset(workspace)
+    dataset = workspace_dataset(workspace, modules=modules)
     if store is None:
         target = open_store()
         target.load_dataset(dataset)

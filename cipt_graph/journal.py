@@ -12,7 +12,8 @@ written in this order, each step ``fsync``-ed:
 5. the journal and the old names removed.
 
 A process killed anywhere (``SIGKILL`` included) leaves the journal behind. The next command
-that opens the workspace (:func:`cipt_graph.paths.resolve_workspace`) or locks it for a change
+that opens the workspace (:func:`cipt_graph.paths.resolve_workspace`), builds or snapshots its
+dataset (a running server reloading it included), or locks it for a change
 (:func:`cipt_graph.versions.workspace_lock`) completes it before reading anything:
 
 - the version was recorded (a version in ``index.json`` has the journal's ``parent`` as its

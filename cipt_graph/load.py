@@ -68,13 +68,21 @@ def _vocabulary(dataset: ox.Store, graphs: list[str]) -> Vocabulary:
     return Vocabulary(modules, targets, levels)
 
 
-def workspace_dataset(data: str | Path | Workspace | None = None) -> ox.Store:
+def workspace_dataset(data: str | Path | Workspace | None = None, *,
+                      modules: frozenset[str] | None = None) -> ox.Store:
     """Every source of a workspace, checked and parsed into one in-memory Oxigraph store.
+
+    ``modules``: only the mapping rows of these module codes are read (one programme's part of a
+    university: what queries scoped to that programme see is the same, in a fraction of the time).
 
     Raises:
         InputError: a file is missing or malformed (the message names the file and line).
     """
     workspace = data if isinstance(data, Workspace) else resolve_workspace(data)
+    if not workspace.read_only:  # a change a killed process left half-done: completed or undone first
+        from .journal import recover_if_pending
+
+        recover_if_pending(workspace.root)
     dataset = ox.Store()
     _load_turtle(dataset, ONTOLOGY_FILE, str(GRAPH_ONTOLOGY))
     turtle_files = sorted(workspace.root.glob("*.ttl"))
@@ -91,7 +99,7 @@ def workspace_dataset(data: str | Path | Workspace | None = None) -> ox.Store:
     for kind in LINK_KINDS:  # as mapping.read_mapping does, without an rdflib graph in between
         path = workspace.mapping_dir / kind.file_name
         if path.exists():
-            dataset.extend(_to_quads(mapping_triples(path, kind, vocabulary), mapping))
+            dataset.extend(_to_quads(mapping_triples(path, kind, vocabulary, modules=modules), mapping))
     # Imported RNCP fiches and the reconciliation, with the same rule as build.load_sources.
     for path in rncp_files(workspace):
         _load_turtle(dataset, path, str(CID[f"graph/{RNCP_DIR}/{path.stem}"]))

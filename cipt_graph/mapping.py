@@ -127,11 +127,13 @@ def _agent(name: str) -> URIRef:
 
 def mapping_triples(
     path: Path, kind: LinkKind, vocab: Vocabulary, *, data: bytes | None = None,
+    modules: frozenset[str] | None = None,
 ) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
     """Read one mapping CSV into triples, checking every cell (as a list: fast for large files).
 
     ``data``: the file's bytes when they are not (yet) on disk (a staged import); ``path`` then
-    only names the file in messages and provenance.
+    only names the file in messages and provenance. ``modules``: only the rows of these module
+    codes are read and checked (one programme's part of a university's file, issue #16).
 
     Text policy (``docs/text.md``): UTF-8, a leading byte-order mark dropped, CR LF and CR read
     as LF (also inside quoted fields); the file is cut into records by the csv module, so a
@@ -190,6 +192,8 @@ def mapping_triples(
                 bad(None, f"expected {len(expected)} fields", f"{len(expected)} champs attendus")
                 continue
             module_code = clean_code(row["module"])
+            if modules is not None and module_code not in modules:
+                continue
             target_code = clean_code(row[kind.target_column])
             module = vocab.modules.get(module_code)
             target = known_targets.get(target_code)

@@ -70,3 +70,31 @@ def check_programme(workspace: Workspace, value: str | None, *, option: str = "-
     if value is None or not value.strip():
         return None
     return choose_programme(programme_store(workspace), value, option=option, needed=False)
+
+
+_TWO = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
+_MODULE_CODES = """PREFIX schema: <https://schema.org/>
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+SELECT DISTINCT ?code WHERE { ?programme schema:hasCourse ?module . ?module a cipt:Module ; schema:courseCode ?code . }"""
+
+
+def programme_modules(workspace: Workspace, value: str | None, *,
+                      option: str = "--programme") -> frozenset[str] | None:
+    """The codes of the modules of the programme ``value`` names, when the workspace holds several
+    programmes: what a build limited to that programme needs of the mapping
+    (``build_store(modules=…)``; the queries scoped to that programme follow its
+    ``schema:hasCourse`` modules only). None when ``value`` is empty or the workspace holds one
+    programme (then the whole mapping is read, as always).
+
+    Raises:
+        QueryError: ``value`` names no programme (the message names ``option``).
+    """
+    if value is None or not value.strip():
+        return None
+    from .store import select
+
+    store = programme_store(workspace)
+    chosen = choose_programme(store, value, option=option, needed=False)
+    if chosen is None or len(select(store, _TWO)) < 2:
+        return None
+    return frozenset(str(term.value) for term in select(store, _MODULE_CODES, {"programme": chosen}).column("code"))

@@ -182,3 +182,28 @@ def test_a_half_switched_change_of_two_files_is_undone_or_completed(tmp_path):
 def _rows_reversed(data: bytes) -> bytes:
     head, *rows = data.splitlines(keepends=True)
     return head + b"".join(reversed([r if r.endswith(b"\n") else r + b"\n" for r in rows]))
+
+
+def test_a_running_server_reloading_the_workspace_completes_the_change_first(tmp_path):
+    """A server holds its Workspace open: its reload (``build_store``) undoes a change a killed
+    import left unrecorded before reading the mapping, so it never serves a change no version records."""
+    from cipt_graph.build import build_store
+    from cipt_graph.journal import MappingChange, journal_path
+    from cipt_graph.paths import init_workspace
+    from cipt_graph.queries import run_query
+    from cipt_graph.store import iter_records
+    from cipt_graph.versions import ensure_baseline, list_versions, workspace_lock
+
+    ws = init_workspace(tmp_path / "ws")
+    ensure_baseline(ws)
+    before = list(iter_records(run_query(build_store(ws), "coverage_matrix")))
+    target = ws.mapping_dir / "module_competency.csv"
+    old = target.read_bytes()
+    head, first, *rest = old.splitlines(keepends=True)
+    with workspace_lock(ws):
+        change = MappingChange(ws.root, [(target, head + b"".join(rest))], list_versions(ws)[-1].id)  # one link less
+        change.stage()
+        change.switch()  # then "killed": no version
+    assert target.read_bytes() != old
+    after = list(iter_records(run_query(build_store(ws), "coverage_matrix")))
+    assert after == before and target.read_bytes() == old and not journal_path(ws.root).exists()

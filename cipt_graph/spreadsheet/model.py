@@ -278,7 +278,11 @@ class MatrixModel:
             QueryError: ``programme`` names none, or is missing while the workspace holds several
                 (the message names ``option``).
         """
-        store = build_store(workspace)
+        from ..programme_check import programme_modules
+
+        # One programme of several: only its modules' mapping rows are read (issue #16; the
+        # queries below, scoped to it, see the same); an unknown one fails before any build.
+        store = build_store(workspace, modules=programme_modules(workspace, programme, option=option))
         chosen = choose_programme(store, programme, option=option)
         several = len(select(store, _TWO_PROGRAMMES)) > 1
         scope = {"lang": lang, **({"programme": chosen.value} if several and chosen is not None else {})}

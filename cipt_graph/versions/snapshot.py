@@ -78,6 +78,10 @@ def iter_snapshot(workspace: Workspace, staged: StagedGraphs | None = None) -> I
     from ..mapping import Vocabulary, read_mapping
     from ..namespaces import GRAPH_MAPPING
 
+    from ..journal import recover_if_pending
+
+    if not workspace.read_only:  # a change a killed process left half-done: completed or undone first
+        recover_if_pending(workspace.root)
     official: set[str] = set()
     fallback: list[Source] = []
     for path in rncp_files(workspace):
