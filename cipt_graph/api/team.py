@@ -14,7 +14,9 @@ Every change goes through the same functions as the command line (:mod:`cipt_gra
 signed-in person. Writes need the service to run on a workspace that has accounts, without
 ``--read-only`` (no bearer token, no ``--allow-writes``: those are for other systems' imports).
 Errors: 401 (not signed in; pages redirect to ``/login``), 403 (role too low, writes off, bad
-CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the field or cell named), 429 (too many failed sign-ins).
+CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the field or cell named; an
+unknown filter of ``/review``: the parameter named), 409 (the link changed since the form's page was
+loaded: :mod:`cipt_graph.linkstate`), 429 (too many failed sign-ins).
 """
 
 from __future__ import annotations
