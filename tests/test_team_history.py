@@ -138,3 +138,13 @@ def test_review_filters_refuse_unknown_values_and_block_is_for_competencies(site
     bc01 = marie.get("/review", params={"block": "BC01"}).text
     assert '<option value="BC01" selected>' in bc01
     assert set(re.findall(r'id="link-M\d+-(BC\d+)-C\d+"', bc01)) == {"BC01"}
+
+
+def test_signed_in_answers_name_each_vary_header_once(site):
+    """Tester's item 24: a signed-in page sent ``Vary: Accept-Language, Cookie, Cookie``."""
+    server, _ = site
+    marie = th.sign_in(server, "marie", USERS["marie"][1])
+    for path in ("/review", "/versions", "/matrix", "/edit/cell?module=M01&competency=BC01-C1", "/login"):
+        answer = marie.get(path)
+        names = [n.strip().casefold() for v in answer.headers.get_list("vary") for n in v.split(",")]
+        assert "cookie" in names and len(names) == len(set(names)), (path, answer.headers.get_list("vary"))

@@ -94,3 +94,16 @@ def test_hours_in_messages_follow_the_language(site):
     en = _hours_error(_save(paul, "M14", "BC06-C1", "12.5", lang="en").text)
     assert f"add up to 22.5{NNBSP}h for a 20{NNBSP}h module" in en, en
     assert (workspace / "mapping" / th.MAPPING).read_bytes() == before
+
+
+def test_a_raw_utf8_form_body_is_read_as_utf8(site):
+    """Tester's item 23: ``curl -d "rationale=…é…"`` (UTF-8 bytes, not percent-encoded) was stored
+    as « responsabilitÃ©s »; percent-encoded bodies (what browsers send) are unchanged."""
+    _, workspace, paul = site
+    page = paul.get("/edit/cell", params={"module": "M15", "competency": "BC01-C1"}).text
+    loaded = re.search(r'name="loaded" value="([^"]+)"', page).group(1)
+    body = (f"csrftoken={th.token(page)}&form=cell&kind=competency&module=M15&target=BC01-C1&level=R&hours="
+            f"&loaded={loaded}&rationale=Partage des responsabilités élus–agents").encode("utf-8")
+    answer = paul.post("/edit/link", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 303, answer.text[:300]
+    assert th.link(workspace, "M15", "BC01-C1")["rationale"] == "Partage des responsabilités élus–agents"

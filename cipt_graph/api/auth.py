@@ -284,6 +284,9 @@ def install_sessions(app, workspace, base_url: str | None) -> None:
     app.add_middleware(CsrfProtection, secret=app.state.csrf_secret, secure=secure)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_SECONDS, same_site="lax", https_only=secure)
+    from .security import OneVary
+
+    app.add_middleware(OneVary)  # outside the session's: "Vary: Accept-Language, Cookie", Cookie once
 
 
 def team_writes(request: Request) -> bool:

@@ -82,6 +82,23 @@ def policy_for_own_document(html: str) -> str:
     return policy_with_style_hashes(_STYLE_ELEMENT.findall(html), _STYLE_ATTRIBUTE.findall(html))
 
 
+def _one_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` with their ``Vary`` headers made one, each name once (the session, the CSRF
+    check and the response cache may each add ``Cookie``): ``Vary: Accept-Language, Cookie``."""
+    values = [v for k, v in headers if k.lower() == b"vary"]
+    if not values:
+        return headers
+    names: dict[bytes, bytes] = {}
+    for value in values:
+        for name in value.split(b","):
+            if name.strip():
+                names.setdefault(name.strip().lower(), name.strip())
+    at = next(i for i, (k, _) in enumerate(headers) if k.lower() == b"vary")
+    kept = [(k, v) for i, (k, v) in enumerate(headers) if k.lower() != b"vary" or i == at]
+    kept[kept.index(headers[at])] = (b"vary", b", ".join(names.values()))
+    return kept
+
+
 class SecurityHeaders:
     """ASGI middleware adding ``Content-Security-Policy`` (unless the route set one),
     ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy`` to every answer,
@@ -108,3 +125,24 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class OneVary:
+    """ASGI middleware making an answer's ``Vary`` headers one, each name once
+    (:func:`_one_vary`): the session middleware, outermost, adds ``Cookie`` to a ``Vary`` that the
+    response cache already gave it. Add it after (outside) the session middleware."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": _one_vary(list(message.get("headers", [])))}
+            await send(message)
+
+        await self.app(scope, receive, sending)

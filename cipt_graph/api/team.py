@@ -14,13 +14,15 @@ Every change goes through the same functions as the command line (:mod:`cipt_gra
 signed-in person. Writes need the service to run on a workspace that has accounts, without
 ``--read-only`` (no bearer token, no ``--allow-writes``: those are for other systems' imports).
 Errors: 401 (not signed in; pages redirect to ``/login``), 403 (role too low, writes off, bad
-CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the field or cell named), 429 (too many failed sign-ins).
+CSRF token, a validator's own proposal: four eyes), 400 (a value refused: the field or cell named; an
+unknown filter of ``/review``: the parameter named), 409 (the link changed since the form's page was
+loaded: :mod:`cipt_graph.linkstate`), 429 (too many failed sign-ins).
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -117,6 +119,20 @@ def _refused(request: Request, exc: _Refusal, lang: str) -> Response:
 
 
 async def _form(request: Request) -> dict:
+    """The posted form's fields (the last value of a field given twice). A URL-encoded body is
+    read as UTF-8, percent-escapes and raw bytes alike (Starlette reads raw bytes as Latin-1:
+    ``curl -d "rationale=responsabilités"`` would be stored as « responsabilitÃ©s »)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        body = await request.body()
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = body.decode("latin-1")  # not UTF-8: each byte a character, as Starlette does
+        try:
+            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=1000))
+        except ValueError:  # more than 1000 fields: no form of this site
+            return {}
     form = await request.form()
     return {k: v for k, v in form.items()}
 

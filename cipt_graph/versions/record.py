@@ -380,9 +380,23 @@ def load_version(workspace: Workspace, ref: str) -> OxigraphStore:
 
 
 def store_of(label: str, graphs: Mapping[str, bytes]) -> OxigraphStore:
-    """An in-memory store with ``graphs`` loaded under their per-version names."""
+    """An in-memory store with ``graphs`` loaded under their per-version names.
+
+    Each graph is parsed once, straight into the new store (a store nobody else reads: no
+    all-or-nothing pass is needed; a university's snapshot loads in about half the time).
+
+    Raises:
+        StoreError: a graph is not valid N-Triples (named).
+    """
     store = OxigraphStore()
-    store.replace_graphs({str(snapshot_graph_iri(label, iri)): data for iri, data in graphs.items()})
+    raw = store.oxigraph
+    for iri, data in graphs.items():
+        name = str(snapshot_graph_iri(label, iri))
+        try:
+            raw.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+        except SyntaxError as exc:
+            raise StoreError(f"invalid N-Triples for graph <{name}>: {exc}",
+                             fr=f"N-Triples invalides pour le graphe <{name}> : {exc}") from exc
     return store
 
 
