@@ -25,7 +25,7 @@ from test_views import LiveServer
 from test_views_browser import Watched, browser  # noqa: F401  (the module's browser fixture)
 
 PAGES = ["/", "/graph", "/matrix", "/jobs", "/sparql", "/audit", "/docs", "/versions", "/review", "/interchange",
-         "/ontology",
+         "/ontology", "/programmes",
          "/id/module/M01", "/id/coverage/M01--BC05-C1", "/id/competency/RNCP38175-BC03-C2", "/no/such/page"]
 NAV = ["/", "/graph", "/matrix", "/jobs", *(f"/{name}" for name in EXTRAS)]
 
@@ -75,11 +75,21 @@ def _patterns(text: str) -> list[str]:
     return out
 
 
+def _site_texts(lang: str) -> list[str]:
+    """Every UI string of the site in ``lang``: the views' catalog, the audit's words, the team
+    pages' and the university overview's."""
+    from cipt_graph.api.team_text import TEXT as TEAM_TEXT
+    from cipt_graph.visualize.overview import _TEXT as OVERVIEW_TEXT
+
+    texts = _texts(CATALOGS[lang]) + _audit_texts(lang) + _texts(TEAM_TEXT[lang]) + _texts(OVERVIEW_TEXT[lang])
+    return [t for t in texts if isinstance(t, str)]
+
+
 def foreign_strings(lang: str) -> set[str]:
     """Patterns of the other language's UI strings whose text never occurs in ``lang``'s strings."""
     other = "en" if lang == "fr" else "fr"
-    mine = "\n".join(_texts(CATALOGS[lang]) + _audit_texts(lang))
-    theirs = _texts(CATALOGS[other]) + _audit_texts(other)
+    mine = "\n".join(_site_texts(lang))
+    theirs = _site_texts(other)
     return {p for t in theirs for p in _patterns(t) if not re.search(p.replace(r"\d[\d\s.,]*", r"{n}"), mine)}
 
 

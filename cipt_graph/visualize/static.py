@@ -21,13 +21,14 @@ def _package_asset(name: str) -> str:
 
 def _sources() -> dict:
     # Imported here: the page modules import ``page``, which imports this module lazily.
-    from . import dashboard, jobs, network, page
+    from . import dashboard, jobs, network, overview, page
 
     return {
         "page.css": lambda: page.CSS,
         "dashboard.css": lambda: dashboard.DASHBOARD_CSS,
         "matrix.css": lambda: _package_asset("matrix.css"),
         "jobs.css": lambda: jobs.JOBS_CSS,
+        "overview.css": lambda: overview.OVERVIEW_CSS,
         "network.css": lambda: _package_asset("network.css") + network.legend_css(),
         **{name: (lambda name=name: _package_asset(name)) for name in network.NETWORK_SCRIPTS},
         "vis-network.css": lambda: network.vis_asset("vis-network.css"),
