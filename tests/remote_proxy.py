@@ -67,3 +67,16 @@ def proxy_to(target: str):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def proxied_oxigraph(location):
+    """A real Oxigraph server (in ``location``) loaded with the shipped data by `cipt load`, and
+    the URL of a :func:`proxy_to` in front of it."""
+    from conftest import oxigraph_server, run_cli
+
+    with oxigraph_server(location) as base:
+        done = run_cli("load", "--store", f"{base}/query", "--gsp-url", f"{base}/store")
+        assert done.returncode == 0, done.stderr
+        with proxy_to(f"{base}/query") as url:
+            yield url

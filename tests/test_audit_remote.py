@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import oxigraph_server, run_cli
-from remote_proxy import Proxy, proxy_to
+from remote_proxy import Proxy, proxied_oxigraph
 
 from cipt_graph.audit.report import REMOTE_PARALLEL, build_audit_report
 from cipt_graph.build import build_store
@@ -17,11 +16,8 @@ from cipt_graph.store import RemoteStore
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-server")) as base:
-        done = run_cli("load", "--store", f"{base}/query", "--gsp-url", f"{base}/store")
-        assert done.returncode == 0, done.stderr
-        with proxy_to(f"{base}/query") as url:
-            yield url
+    with proxied_oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as url:
+        yield url
 
 
 def _facts(report) -> dict:

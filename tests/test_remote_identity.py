@@ -16,8 +16,8 @@ import time
 import httpx
 import pytest
 
-from conftest import free_port, oxigraph_server, run_cli, wait_for_port
-from remote_proxy import Proxy, proxy_to
+from conftest import free_port, wait_for_port
+from remote_proxy import Proxy, proxied_oxigraph
 
 from cipt_graph.build import build_store
 from cipt_graph.visualize.identity import neutral_identity, site_identity
@@ -27,26 +27,23 @@ SLOW = 30.0  # seconds the proxy holds each request while the store is slow
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-server")) as base:
-        done = run_cli("load", "--store", f"{base}/query", "--gsp-url", f"{base}/store")
-        assert done.returncode == 0, done.stderr
-        with proxy_to(f"{base}/query") as url:
-            port = free_port()
-            env = {k: v for k, v in os.environ.items() if not k.startswith("CIPT_")}
-            process = subprocess.Popen([sys.executable, "-m", "cipt_graph.cli", "serve", "--port", str(port),
-                                        "--store", url, "--log-level", "warning"], env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with proxied_oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as url:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CIPT_")}
+        process = subprocess.Popen([sys.executable, "-m", "cipt_graph.cli", "serve", "--port", str(port),
+                                    "--store", url, "--log-level", "warning"], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(port, process, timeout=120)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            Proxy.delay = 0.0
+            process.terminate()
             try:
-                wait_for_port(port, process, timeout=120)
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                Proxy.delay = 0.0
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def subtitle_and_footer(page: str) -> tuple[str, str]:
