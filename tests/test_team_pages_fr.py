@@ -74,7 +74,7 @@ def test_a_refused_cell_names_its_field_once(site):
     server, workspace = site
     edith = th.sign_in(server, "edith", USERS["edith"][1])
     before = (workspace / "mapping" / th.MAPPING).read_bytes()
-    for lang, words in (("fr", "<strong>heures</strong> : 30\u202fh dépasse les 20\u202fh du module"),
+    for lang, words in (("fr", "<strong>heures</strong>\u00a0: 30\u202fh dépasse les 20\u202fh du module"),
                         ("en", "<strong>hours</strong>: 30\u202fh is more than")):
         page = edith.get(f"/edit/cell?module=M05&competency=BC01-C1&lang={lang}").text
         answer = edith.post("/edit/link", data={"csrftoken": th.token(page), "form": "cell", "kind": "competency",
