@@ -211,3 +211,31 @@ def test_the_review_page_of_a_university_takes_the_programme(team_university, us
         assert back == f"/matrix?lang=fr&programme=U002#cell-U002-M01-{target}"
     finally:
         editor.close()
+
+
+def test_a_change_records_the_paris_date_whatever_the_machine_zone(university, cli, tmp_path):
+    """The rationale's Date column got the machine's date (UTC here) while the versions show
+    Paris times: at 00:57 in Paris on 1 Dec it said 2026-11-30. Two machines 26 hours apart
+    (UTC+14 and UTC-12) cannot both have Paris's date: each import must record Paris's."""
+    import datetime as dt
+    import io
+    from zoneinfo import ZoneInfo
+
+    from cipt_graph.i18n import paris_today
+
+    assert paris_today(dt.datetime(2026, 11, 30, 23, 57, tzinfo=dt.timezone.utc)) == dt.date(2026, 12, 1)
+    assert paris_today(dt.datetime(2026, 7, 1, 21, 59, tzinfo=dt.timezone.utc)) == dt.date(2026, 7, 1)
+    for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+        ws = tmp_path / zone.replace("/", "_")
+        shutil.copytree(university, ws)
+        book, edited = tmp_path / "b.xlsx", tmp_path / "e.xlsx"
+        assert cli("export-matrix", "--out", str(book), "--programme", "U001", "--data", str(ws)).returncode == 0
+        module = _change_first_level(book, edited)
+        before = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+        done = cli("import-matrix", str(edited), "--author", "Test", "--data", str(ws), env={"TZ": zone})
+        after = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+        assert done.returncode == 0, done.stderr
+        import csv
+        rows = list(csv.DictReader(io.StringIO((ws / "mapping" / "module_competency.csv").read_text(encoding="utf-8"))))
+        (changed,) = [r for r in rows if r["module"] == module and r["asserted_by"] == "Test"]
+        assert changed["asserted_on"] in (before.isoformat(), after.isoformat()), zone
