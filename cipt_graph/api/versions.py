@@ -40,7 +40,9 @@ def _workspace(request: Request) -> Workspace:
         workspace = resolve_workspace(None)
     if workspace.read_only:
         raise ApiError(404, "no workspace: versions are kept in a workspace (start the service with "
-                            "--data DIR or CIPT_DATA=DIR, a folder created by `cipt init DIR`)")
+                            "--data DIR or CIPT_DATA=DIR, a folder created by `cipt init DIR`)",
+                       fr="aucun espace de travail : les versions sont tenues dans un espace de travail (lancez le "
+                          "service avec --data DOSSIER ou CIPT_DATA=DOSSIER, un dossier créé par « cipt init DOSSIER »)")
     return workspace
 
 

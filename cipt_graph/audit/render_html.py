@@ -60,12 +60,15 @@ def generated_time(value: str, lang: str) -> str:
 
 
 def visible_columns(columns: Sequence[str], rows: Sequence[dict]) -> list[str]:
-    """The columns worth showing: not ``lang``, not a column of IRIs."""
+    """The columns worth showing: not ``lang``, not a column of IRIs, nor the thing a ``NAME_label``
+    column beside it names (``referential_extent`` beside ``referential_extent_label``: its IRI,
+    empty or not — an empty one would otherwise show under its raw variable name)."""
     def is_iri_column(name: str) -> bool:
         values = [r.get(name) for r in rows if r.get(name) is not None]
         return bool(values) and all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in values)
 
-    return [c for c in columns if c not in _HIDDEN and not is_iri_column(c)]
+    labelled = {c[: -len("_label")] for c in columns if c.endswith("_label")}
+    return [c for c in columns if c not in _HIDDEN and c not in labelled and not is_iri_column(c)]
 
 
 def column_widths(columns: Sequence[str]) -> list[float]:

@@ -22,10 +22,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.out and not Path(args.out).resolve().parent.is_dir():
         raise CiptError(tr(args.lang, "cli.audit.no_folder"), where=args.out)
     store = open_data(args)
-    if args.programme is None:
-        # With several programmes, the audit of all of them at once takes minutes at university
-        # scale (issue #16): exit 2 at once naming --programme, as `cipt viz` does.
-        choose_programme(store, None, option="--programme")
+    # With several programmes, the audit of all of them at once takes minutes at university
+    # scale (issue #16): exit 2 at once naming --programme, as `cipt viz` does; a programme naming
+    # none is refused here too, the option named (as by `cipt stats`, `viz`, `validate`).
+    choose_programme(store, args.programme, option="--programme")
     from ..audit import build_audit_report  # after the checks: these imports take seconds
     from ..audit.labels import counted
     from ..audit.render_html import render_html

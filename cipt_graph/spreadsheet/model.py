@@ -86,7 +86,7 @@ TEXT = {
 }
 
 INSTRUCTIONS_FR = """\
-Matrice de couverture modules × compétences — M2 CIPT (cipt-graph)
+Matrice de couverture modules × compétences{name} (cipt-graph)
 
 Ce classeur est un export de la correspondance entre les modules et les compétences du référentiel RNCP.
 Modifiez-le, puis rapportez-le :
@@ -132,7 +132,7 @@ Feuille « Niveaux » : l'échelle de couverture (pour information).
 """
 
 INSTRUCTIONS_EN = """\
-Coverage matrix modules × competencies — M2 CIPT (cipt-graph)
+Coverage matrix modules × competencies{name} (cipt-graph)
 
 This workbook is an export of the mapping between the modules and the competencies of the RNCP framework.
 Edit it, then bring it back:
@@ -238,6 +238,9 @@ class MatrixModel:
     #: The codes of the assessment sessions (``cipt:AssessmentSession``, such as the defence): they
     #: assess without teaching, so covering no competency is no gap for them.
     assessment_sessions: frozenset[str] = frozenset()
+    #: The programme's short name (``skos:altLabel``, else its identifier, else its label: query
+    #: ``programme_identity``), which the instructions' title names; empty when unknown.
+    name: str = ""
 
     @property
     def competencies(self) -> list[Competency]:
@@ -321,13 +324,22 @@ class MatrixModel:
 
         links = LinkData.from_workspace(workspace, store, lang)
         sessions = frozenset(str(r["code"]) for r in iter_records(select(store, _ASSESSMENT_SESSIONS)))
+        name = _short_name(store, chosen.value, lang) if chosen is not None else ""
         if several and chosen is not None:
             own = {m.code for m in modules}
             rows = [r for r in all_rows if row_key(r)[0] in own]
             return cls(lang, modules, blocks, levels, aliases, rows, data, links=links.scoped(own, chosen.value),
-                       programme=chosen.value, all_rows=all_rows, assessment_sessions=sessions)
+                       programme=chosen.value, all_rows=all_rows, assessment_sessions=sessions, name=name)
         return cls(lang, modules, blocks, levels, aliases, all_rows, data, links=links, all_rows=all_rows,
-                   assessment_sessions=sessions)
+                   assessment_sessions=sessions, name=name)
+
+
+def _short_name(store, programme: str, lang: str) -> str:
+    """The programme's short name as the pages' footer gives it (``M2 CIPT``, ``U007``)."""
+    for label_lang in dict.fromkeys((lang, "fr")):  # a programme labelled in French only keeps its name
+        for row in iter_records(run_query(store, "programme_identity", {"lang": label_lang, "programme": programme})):
+            return str(row.get("short_label") or row.get("identifier") or row.get("programme_label") or "")
+    return ""
 
 
 _ASSESSMENT_SESSIONS = ("PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> PREFIX schema: <https://schema.org/> "

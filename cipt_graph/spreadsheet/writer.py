@@ -178,7 +178,8 @@ def _write_instructions(wb: Workbook, model: MatrixModel, upload_url: str | None
         return upload_url or _UPLOAD_PAGE[lang].format(path=UPLOAD_PAGE_PATH)
 
     # The workbook's language only (issue #15): an English workbook has no French instructions.
-    text = (INSTRUCTIONS_EN if model.lang == "en" else INSTRUCTIONS_FR).format(levels=shown, upload=upload(model.lang))
+    text = (INSTRUCTIONS_EN if model.lang == "en" else INSTRUCTIONS_FR).format(levels=shown, upload=upload(model.lang),
+                                                                           name=f" — {model.name}" if model.name else "")
     for r, line in enumerate(text.splitlines(), start=1):
         cell = put(ws, r, 1, line or None)
         if r == 1 or (line and not line.startswith(("•", " ")) and len(line) < 40):

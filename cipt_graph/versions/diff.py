@@ -57,6 +57,8 @@ class VersionDiff:
     blocks: list[dict[str, object]] = field(default_factory=list)
     others: dict[str, KindChanges] = field(default_factory=dict)
     programme: str | None = None
+    #: Programme IRI → its code (``U003``, ``M2_CIPT``), for the text report (not in :meth:`as_dict`).
+    codes: dict[str, str] = field(default_factory=dict, repr=False)
 
     def _kind(self, name: str) -> KindChanges:
         return self.others.get(name) or KindChanges()
@@ -136,6 +138,9 @@ def compare_stores(a: str, store_a: Store, b: str, store_b: Store, *, lang: str 
     scope = _scope(store_a, store_b, programme)
     before, after = _links(store_a, lang, scope), _links(store_b, lang, scope)
     diff = VersionDiff(a, b, programme=scope.programme)
+    if scope.several:
+        for store in (store_a, store_b):
+            diff.codes.update((str(r["p"]), str(r["code"])) for r in iter_records(select(store, _CODE_OF)))
     diff.added = sorted((after[k] for k in after.keys() - before.keys()), key=_order)
     diff.removed = sorted((before[k] for k in before.keys() - after.keys()), key=_order)
     for key in sorted(before.keys() & after.keys()):
@@ -175,6 +180,17 @@ SELECT ?code ?rncp WHERE {
   { ?programme schema:hasCourse ?module . ?module schema:courseCode ?code . }
   UNION { ?programme cipt:certification ?certification . ?certification cipt:rncpNumber ?rncp . }
 }
+"""
+_CODE_OF = """
+PREFIX cipt: <https://w3id.org/cipt-graph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?p (SAMPLE(?found) AS ?code) WHERE {
+  ?p a cipt:Programme .
+  OPTIONAL { ?p skos:notation ?notation . }
+  OPTIONAL { ?p dcterms:identifier ?identifier . }
+  BIND(COALESCE(?notation, ?identifier, REPLACE(STR(?p), "^.*/", "")) AS ?found)
+} GROUP BY ?p
 """
 _TWO = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
 
@@ -316,25 +332,30 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
         "level": "niveau" if fr else "level",
     }
     number = _fmt_number(lang)
-    lines = [t["title"].format(a=diff.a, b=diff.b) + (f" ({diff.programme})" if diff.programme else ""), ""]
+
+    def code(item: dict[str, object]) -> str:  # "U003  " before an entry of one programme of several
+        return f"{diff.codes.get(str(item['programme']), item['programme'])}  " if "programme" in item else ""
+
+    lines = [t["title"].format(a=diff.a, b=diff.b)
+             + (f" ({diff.codes.get(diff.programme, diff.programme)})" if diff.programme else ""), ""]
     if diff.empty:
         lines.append(t["none"])
     for key, links in (("added", diff.added), ("removed", diff.removed)):
         if links:
             lines.append(f"{t[key]} ({len(links)})")
-            lines += [f"  {'+' if key == 'added' else '-'} {l['module']} → {l['competency']}  "
+            lines += [f"  {'+' if key == 'added' else '-'} {code(l)}{l['module']} → {l['competency']}  "
                       f"{t['level']} {l['level']}  {l['module_label']} / {l['competency_label']}" for l in links]
             lines.append("")
     if diff.changed:
         lines.append(f"{t['changed']} ({len(diff.changed)})")
-        lines += [f"  ~ {c['module']} → {c['competency']}  {change_text(c, lang, number)}" for c in diff.changed]
+        lines += [f"  ~ {code(c)}{c['module']} → {c['competency']}  {change_text(c, lang, number)}" for c in diff.changed]
         lines.append("")
     lines += render_kinds(diff.others.items(), lang, number)
     lines.append(t["blocks"])
     for b in diff.blocks:
         mark = "*" if b["changed"] else " "
         lines.append(
-            f" {mark} {b['programme'] + '  ' if 'programme' in b else ''}{b['block']}  {b['covered_before']}/{b['competencies_before']} → "
+            f" {mark} {code(b)}{b['block']}  {b['covered_before']}/{b['competencies_before']} → "
             f"{b['covered_after']}/{b['competencies_after']}  "
             f"{number(b['hours_before'])} h → {number(b['hours_after'])} h  "
             f"{b['modules_before']} → {b['modules_after']} modules  {b['block_label']}")

@@ -165,6 +165,11 @@ def render_jobs(store: Store, lang: str, links: Links) -> str:
         else:
             flag = _flag("okmark", "✓", tr(lang, "jobs.flag_ok"))
         toc.append(f'<li><a href="#job-{escape(job.code)}">{escape(job.code)} — {escape(job.label)}</a> {flag}</li>')
+    if not jobs:  # a programme whose data names no target job: say so, not an empty page
+        body = (f'<p class="lead">{escape(tr(lang, "jobs.lead"))}</p>'
+                f'<p class="empty" id="jobs-none">{escape(tr(lang, "jobs.none"))}</p>')
+        return render_page(view="jobs", lang=lang, links=links, title=tr(lang, "jobs.title"), body=body,
+                           styles=("jobs.css",))
     body = (f'<p class="lead">{escape(tr(lang, "jobs.lead"))}</p>{_legend(lang, top_label)}<ul class="toc">{"".join(toc)}</ul>'
             + "".join(_job_section(job, levels, lang, links) for job in jobs))
     return render_page(view="jobs", lang=lang, links=links, title=tr(lang, "jobs.title"), body=body,

@@ -97,9 +97,15 @@ class PageOutOfRange(ValueError):
 
 
 def folded(text: str) -> str:
-    """``text`` for a search that ignores case and accents (``Géographie`` → ``geographie``)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """``text`` for a search that ignores case, accents and the apostrophe's form (``Géographie`` →
+    ``geographie``; ``l’éducation`` → ``l'education``, as French text is typed either way) and
+    runs of spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_APOSTROPHES)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+#: The apostrophes French text is typed with (typographic, modifier letter, prime), as ``'``.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2032": "'", "\u2018": "'"})
 
 
 def overview_page(store: Store, lang: str, *, query: str = "", sort: str = "code", order: str = "asc",

@@ -118,6 +118,13 @@ class Links:
             return None
         return self.url("/edit/cell", lang, module=module, competency=competency)
 
+    def overview(self, lang: str) -> str | None:
+        """The link to the university overview (``/programmes``, no programme kept) on a page of
+        the service about a chosen programme (``programme`` among :attr:`keep`), else None."""
+        if self.standalone or not any(k == "programme" for k, _ in self.keep):
+            return None
+        return self.url("/programmes", lang, programme=None)
+
     def extra(self, name: str, lang: str) -> str | None:
         """The link to an optional server page (``audit``, ``versions``, ``sparql``, ``docs``), or None."""
         if self.standalone or name not in self.extras:
@@ -225,6 +232,9 @@ def site_header(*, view: str | None, lang: str, links: Links, switch_href: str |
     report) add ``HEADER_CSS`` alone.
     """
     nav = []
+    overview = links.overview(lang)
+    if overview:  # a programme chosen on the service: the way back to the university's list
+        nav.append(f'<a id="nav-programmes" href="{escape(overview)}">{escape(tr(lang, "programme"))}</a>')
     for name in VIEWS:
         current = ' aria-current="page"' if name == view else ""
         nav.append(f'<a href="{escape(links.view(name, lang))}"{current}>{escape(tr(lang, "nav." + name))}</a>')

@@ -134,6 +134,7 @@ MESSAGES = {
     "jobs.flag_below": {"one": "{n} required competency never at the “{top}” level",
                         "other": "{n} required competencies never at the “{top}” level"},
     "jobs.flag_ok": "Nothing missing",
+    "jobs.none": "This programme's data names no target job: nothing to show here.",
     "jobs.rome": "ROME",
     "status.stated": "stated",
     "status.inferred": "inferred",

@@ -142,6 +142,7 @@ MESSAGES = {
     "jobs.flag_below": {"one": "{n} compétence requise jamais au niveau « {top} »",
                         "other": "{n} compétences requises jamais au niveau « {top} »"},
     "jobs.flag_ok": "Rien ne manque",
+    "jobs.none": "Les données de ce programme ne nomment aucun métier visé : rien à montrer ici.",
     "jobs.rome": "ROME",
     "status.stated": "énoncé",
     "status.inferred": "déduit",

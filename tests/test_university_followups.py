@@ -1,0 +1,161 @@
+"""A university in one dataset (issue #16), what a second round of testing found: the audit's
+identity table, the exported workbook and the text diff name the chosen programme (not the
+shipped one, not a raw IRI or variable name); a programme's pages link back to the overview; a
+programme without target jobs says so; the overview's search ignores the apostrophe's form; the
+messages name the option and speak French by default.
+
+The dataset is the shipped programme plus three generated ones (``bench/generate.py``'s
+university generator, small), served by a real app on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html import unescape
+
+import httpx
+import openpyxl
+import pytest
+
+from university_helpers import university, ustore, url  # noqa: F401 (fixtures)
+
+from cipt_graph.visualize.overview import folded
+
+
+def _identity_rows(markdown: str) -> dict[str, str]:
+    """The "Identité et certification" table of a Markdown audit: row label → value."""
+    section = markdown.split("## Identité et certification", 1)[1].split("\n## ", 1)[0]
+    return {m.group(1).strip(): m.group(2).strip()
+            for m in re.finditer(r"^\| ([^|]+) \| ([^|]*) \|$", section, flags=re.M)}
+
+
+def test_the_audit_identity_table_names_every_row_in_french(university, cli):
+    """A generated programme has no referential extent: the empty IRI column showed as a raw
+    ``referential\\_extent`` row beside « Étendue du référentiel »."""
+    done = cli("audit", "--format", "md", "--programme", "U001", "--data", str(university))
+    assert done.returncode in (0, 1), done.stderr
+    table = _identity_rows(done.stdout)
+    assert table["Identifiant"] == "U001" and table["Étendue du référentiel"] == "—"
+    raw = [label for label in table if re.fullmatch(r"[a-z_\\]+", label)]
+    assert raw == [] and "referential" not in done.stdout.split("## Synthèse", 1)[0]
+
+
+def test_the_shipped_audit_still_shows_its_referential_extent(cli):
+    done = cli("audit", "--format", "md")
+    assert done.returncode in (0, 1), done.stderr
+    table = _identity_rows(done.stdout)
+    assert table["Étendue du référentiel"] == "extrait de la brochure"
+    assert not any(re.fullmatch(r"[a-z_\\]+", label) for label in table)
+
+
+def test_the_audit_of_an_unknown_programme_names_the_option(university, cli, tmp_path):
+    out = tmp_path / "audit.md"
+    done = cli("audit", "--format", "md", "--out", str(out), "--programme", "U999", "--data", str(university))
+    assert done.returncode == 2 and "--programme 'U999'" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("code", ["U002", "M2_CIPT"])
+def test_the_exported_workbook_names_its_programme(university, cli, tmp_path, code):
+    """Every programme's workbook was titled "… — M2 CIPT (cipt-graph)"."""
+    book = tmp_path / "m.xlsx"
+    assert cli("export-matrix", "--out", str(book), "--programme", code, "--data", str(university)).returncode == 0
+    title = openpyxl.load_workbook(book)["Instructions"]["A1"].value
+    assert title == f"Matrice de couverture modules × compétences — {'M2 CIPT' if code == 'M2_CIPT' else code} (cipt-graph)"
+
+
+def test_the_shipped_workbook_keeps_its_name_in_english(cli, tmp_path):
+    book = tmp_path / "m.xlsx"
+    assert cli("--lang", "en", "export-matrix", "--out", str(book)).returncode == 0
+    assert openpyxl.load_workbook(book)["Instructions"]["A1"].value == \
+        "Coverage matrix modules × competencies — M2 CIPT (cipt-graph)"
+
+
+def _change_first_level(path, out):
+    """Change the first non-empty level of the workbook's matrix; returns the module's code."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Matrice"]
+    for r in range(4, ws.max_row + 1):
+        for c in range(5, ws.max_column + 1):
+            if ws.cell(r, c).value:
+                ws.cell(r, c).value = "M" if ws.cell(r, c).value != "M" else "I"
+                wb.save(out)
+                return ws.cell(r, 2).value
+    raise AssertionError("no link in the matrix")
+
+
+def test_the_text_diff_names_programmes_by_their_code(university, cli, tmp_path):
+    """The text report's heading and block lines showed programme IRIs, and its links none."""
+    ws = tmp_path / "ws"
+    shutil.copytree(university, ws)
+    book, edited = tmp_path / "u002.xlsx", tmp_path / "u002-edited.xlsx"
+    assert cli("export-matrix", "--out", str(book), "--programme", "U002", "--data", str(ws)).returncode == 0
+    module = _change_first_level(book, edited)
+    assert cli("import-matrix", str(edited), "--author", "Test", "--data", str(ws)).returncode == 0
+
+    one = cli("diff", "v1", "current", "--programme", "u002", "--data", str(ws))
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines()[0] == "Différences de v1 à current (U002)"
+    assert "https://" not in one.stdout
+    changed = [line for line in one.stdout.splitlines() if line.startswith("  ~ ")]
+    assert len(changed) == 1 and changed[0].startswith(f"  ~ {module} → ")
+
+    whole = cli("diff", "v1", "current", "--data", str(ws))
+    assert whole.returncode == 0, whole.stderr
+    assert "https://" not in whole.stdout
+    changed = [line for line in whole.stdout.splitlines() if line.startswith("  ~ ")]
+    assert len(changed) == 1 and changed[0].startswith(f"  ~ U002  {module} → ")
+    blocks = whole.stdout.split("Couverture par bloc", 1)[1].splitlines()[1:]
+    assert {line[3:].split()[0] for line in blocks} == {"M2_CIPT", "U001", "U002", "U003"}
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.mark.parametrize("path", ["/", "/graph", "/matrix", "/jobs", "/audit", "/versions"])
+def test_a_programme_page_links_back_to_the_overview(ustore, url, path):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        page = client.get(path, params={"programme": "U001"})
+        assert page.status_code == 200
+        link = re.search(r'<a id="nav-programmes" href="([^"]+)">([^<]+)</a>', page.text)
+        assert link and unescape(link.group(1)) == "/programmes?lang=fr" and link.group(2) == "Formations"
+        overview = client.get(unescape(link.group(1)))
+        assert overview.status_code == 200 and "U001" in overview.text
+        english = client.get(path, params={"programme": "U001", "lang": "en"})
+        assert '<a id="nav-programmes" href="/programmes?lang=en">Programmes</a>' in english.text
+        # the overview itself, and a page about no chosen programme, have no such link
+        assert 'id="nav-programmes"' not in overview.text
+
+
+def test_a_programme_without_target_jobs_says_so(ustore, url):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        fr = client.get("/jobs", params={"programme": "U001"})
+        en = client.get("/jobs", params={"programme": "U001", "lang": "en"})
+        shipped = client.get("/jobs", params={"programme": "M2_CIPT"})
+    assert fr.status_code == en.status_code == shipped.status_code == 200
+    assert "Les données de ce programme ne nomment aucun métier visé" in _text(fr.text)
+    assert "This programme's data names no target job" in _text(en.text)
+    assert 'id="jobs-none"' not in shipped.text and 'id="jobs-legend"' in shipped.text
+
+
+def test_the_overview_search_ignores_case_accents_spaces_and_the_apostrophe_form(ustore, url):
+    assert folded("Sciences de l’Éducation") == folded("sciences de l'education") == "sciences de l'education"
+    assert folded("  MATHÉMATIQUES   appliquées ") == "mathematiques appliquees"
+    with httpx.Client(base_url=url, timeout=120) as client:
+        page = client.get("/programmes", params={"q": " MATHEMATIQUES   Appliquées"})
+    assert page.status_code == 200
+    listed = _text(page.text).split("Certifications partagées", 1)[0]
+    assert "1 formation sur 4" in listed and "U003" in listed and "U001" not in listed and "U002" not in listed
+
+
+def test_the_versions_api_without_a_workspace_answers_in_french_by_default(url):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        fr = client.get("/api/versions")
+        en = client.get("/api/versions", headers={"Accept-Language": "en"})
+        diff = client.get("/api/versions/diff", params={"a": "v1", "programme": "U001"})
+    assert fr.status_code == en.status_code == diff.status_code == 404
+    assert fr.json()["message"].startswith("aucun espace de travail : ")
+    assert diff.json()["message"].startswith("aucun espace de travail : ")
+    assert en.json()["message"].startswith("no workspace: ")
