@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -110,6 +111,22 @@ def colon(lang: str) -> str:
     """The separator before what a label introduces: a no-break space then ``: `` in French
     (French typography: the colon never starts a line), ``: `` in English."""
     return "\u00a0: " if lang == "fr" else ": "
+
+
+#: A breakable space before ``:`` (then a no-break space, U+00A0) or before ``;``, ``!``, ``?`` (then
+#: a narrow no-break space, U+202F), when the sign ends a word group (a space or the end follows):
+#: ``?s`` in a query or ``http://`` are left alone.
+_BEFORE_COLON = re.compile(r" :(?=\s|$)")
+_BEFORE_SIGN = re.compile(r" ([;!?])(?=\s|$)")
+
+
+def typeset(text: str, lang: str) -> str:
+    """``text`` with French typography when ``lang`` is ``fr``: a no-break space before « : »
+    and a narrow one before « ; », « ! », « ? » (Lexique des règles typographiques en usage à
+    l'Imprimerie nationale), so that the sign never starts a line; English text unchanged."""
+    if lang != "fr" or not text:
+        return text
+    return _BEFORE_SIGN.sub(NNBSP + r"\1", _BEFORE_COLON.sub("\u00a0:", text))
 
 
 def number(value: object, lang: str, decimals: int = 2) -> str:

@@ -42,6 +42,7 @@ SHOTS = {
     "resource": ("/id/module/M01", None),
     "coverage-link": ("/id/coverage/M01--BC03-C2", None),
     "not-found": ("/nulle/part", None),
+    "programmes": ("/programmes", None),
 }
 
 

@@ -242,7 +242,7 @@ def test_versions_page_gives_paris_time_and_credits_the_initial_state_to_no_one(
     origin = json.loads((workspace / ".cipt-origin.json").read_text(encoding="utf-8"))
     context, page = _page(browser, server)
     try:
-        for lang, nobody, date_head, init_words in (("fr", "aucun : état initial", "Date (heure de Paris)", "cipt init (copie"),
+        for lang, nobody, date_head, init_words in (("fr", "aucun\u00a0: état initial", "Date (heure de Paris)", "cipt init (copie"),
                                                     ("en", "none: initial state", "Date (Paris time)", "cipt init (copy")):
             page.goto(f"{server.url}/versions?lang={lang}")
             assert page.get_by_role("columnheader", name=date_head).count() == 1

@@ -147,7 +147,7 @@ def test_the_add_form_does_not_replace_an_existing_link(site):
     answer = paul.post("/edit/link", data={"csrftoken": th.token(page), "kind": "competency", "module": "M03",
                                            "target": "BC05-C3", "level": "I", "rationale": "ajout", "loaded": "new"})
     assert answer.status_code == 409
-    assert "existe déjà : modifiez-le plutôt" in th.alert(answer.text)
+    assert "existe déjà\u00a0: modifiez-le plutôt" in th.alert(answer.text)
     assert _unchanged(workspace) == kept and th.link(workspace, "M03", "BC05-C3")["status"] == "validated"
     objectives = _unchanged(workspace, "module_objective.csv")
     answer = paul.post("/edit/link", data={"csrftoken": th.token(page), "kind": "objective", "module": "M01",

@@ -214,7 +214,7 @@ def test_a_stale_workbook_in_the_browser_says_what_to_do_in_the_browser(browser,
         assert answer.value.status == 409
         said = page.locator("[role=alert]").inner_text().strip()
         if lang == "fr":
-            assert said.startswith("Classeur refusé : la correspondance a changé depuis le téléchargement du "
+            assert said.startswith("Classeur refusé\u00a0: la correspondance a changé depuis le téléchargement du "
                                    "classeur matrice.xlsx"), said
             assert "Téléchargez de nouveau le classeur modifiable avec le lien ci-dessous" in said, said
         else:
@@ -263,9 +263,9 @@ def test_a_bad_or_unknown_version_is_said_in_a_plain_sentence(site):
     ids = [v["id"] for v in th.versions(workspace)]
     first, last = ids[0], ids[-1]
     cases = [
-        (f"a={first}&b=v999", 404, f"La version v999 n'existe pas : les versions enregistrées vont de {first} à {last}.",
+        (f"a={first}&b=v999", 404, f"La version v999 n'existe pas\u00a0: les versions enregistrées vont de {first} à {last}.",
          f"Version v999 does not exist: the versions recorded run from {first} to {last}."),
-        (f"a=../etc&b={last}", 400, f"«{NBSP}../etc{NBSP}» n'est pas un nom de version : choisissez une version "
+        (f"a=../etc&b={last}", 400, f"«{NBSP}../etc{NBSP}» n'est pas un nom de version\u00a0: choisissez une version "
                                     "dans la page Versions (v1, v2… ou les fichiers actuels).",
          "“../etc” is not a version name: choose a version on the Versions page (v1, v2… or the current files)."),
         (f"a={first}", 400, "Choisissez les deux versions à comparer dans la page Versions.",

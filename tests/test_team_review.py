@@ -54,7 +54,7 @@ def test_a_rejection_needs_a_comment(team):
     propose(sign_in(server, "ed"), "M03", "BC01-C1")
     before, count = (workspace / "mapping" / MAPPING).read_bytes(), _versions(workspace)
     vera = sign_in(server, "vera")
-    for comment, lang, words in (("", "fr", "commentaire : il est obligatoire"), ("  \n ", "fr", "rejeter un lien"),
+    for comment, lang, words in (("", "fr", "commentaire\u00a0: il est obligatoire"), ("  \n ", "fr", "rejeter un lien"),
                                  ("", "en", "comment: it is required")):
         answer = decide(vera, "M03", "BC01-C1", "reject", comment, lang)
         assert answer.status_code == 400, answer.text[:500]
@@ -70,7 +70,7 @@ def test_a_validator_does_not_validate_their_own_proposal(team):
     propose(vera, "M04", "BC02-C1")
     assert _link(workspace, "M04", "BC02-C1")["asserted_by"] == "vera"
     before, count = (workspace / "mapping" / MAPPING).read_bytes(), _versions(workspace)
-    for lang, words in (("fr", "proposé par vous (vera) : un autre validateur doit le valider"),
+    for lang, words in (("fr", "proposé par vous (vera)\u00a0: un autre validateur doit le valider"),
                         ("en", "was proposed by you (vera): another validator must validate it")):
         refused = decide(vera, "M04", "BC02-C1", "validate", "", lang)
         assert refused.status_code == 403, refused.text[:500]
@@ -130,7 +130,7 @@ def test_a_one_person_team_may_allow_it_in_team_toml(team):
         propose(vera, "M06", "BC01-C1", level="M")  # a change: proposed again, by vera
         settings.write_text("allow_self_validation = 'oui'\n", encoding="utf-8")
         broken = decide(vera, "M06", "BC01-C1", "validate")
-        assert broken.status_code == 400 and "team.toml : allow_self_validation vaut true ou false" in _alert(broken.text)
+        assert broken.status_code == 400 and "team.toml\u00a0: allow_self_validation vaut true ou false" in _alert(broken.text)
         assert _link(workspace, "M06", "BC01-C1")["status"] == "proposed"
     finally:
         settings.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ loaded: :mod:`cipt_graph.linkstate`), 429 (too many failed sign-ins).
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -68,19 +68,42 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
     """The page ``name`` inside the site's shell (header, navigation, language switch)."""
     t = TEXT[lang]
     title = context.pop("title", None) or t[title_key]
+    flash = request.session.pop("flash", None) if "session" in request.scope else None
+    # The messages from the checks (editing rules, workbook cells, refusals) in French typography.
+    context.update({key: i18n.typeset(context[key], lang) for key in ("error",) if isinstance(context.get(key), str)})
+    if context.get("errors"):
+        context["errors"] = [{**e, "message": i18n.typeset(str(e.get("message", "")), lang)} for e in context["errors"]]
+    if context.get("field_error"):
+        context["field_error"] = (context["field_error"][0], i18n.typeset(context["field_error"][1], lang))
+    other = "en" if lang == "fr" else "fr"
+    switch = switch_href(request, other)
+    if request.method != "GET" and request.url.path in _POST_ONLY:
+        # A form's answer (a refusal): the other language of a page one can open, not of the form's address.
+        switch = _in_lang(context.get("switch_to") or context.get("back_link") or "/review", other)
     body = _ENV.get_template(name).render(
         # every link keeps the language (issue #15) and the programme (issue #16)
         lang=lang, t=t, q="?" + urlencode([("lang", lang)] + [("programme", p) for p in
                                                                [request.query_params.get("programme")] if p]),
         account=current_account(request), can_sign_in=account_store(request) is not None,
-        csrftoken=csrf_token(request), flash=request.session.pop("flash", None) if "session" in request.scope else None,
+        csrftoken=csrf_token(request), flash=i18n.typeset(flash, lang) if isinstance(flash, str) else flash,
         fmt=lambda v: format_hours(v, lang), num=lambda v: format_number(v, lang),
         date=lambda v: i18n.date(v, lang) if v else "", on_sign_in=name == "login.html.j2",
         moment=lambda v: i18n.local_datetime(v, lang, zone=False) if v else "", **context)
     html = render_page(view=_VIEW.get(name), lang=lang, links=site_links(request, lang), title=title, body=body,
                        head='<link rel="stylesheet" href="/api/static/team.css">',
-                       switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
+                       switch_href=switch)
     return html_page(html, lang, status, {"Cache-Control": "no-store"})
+
+
+#: Addresses that only take a form (POST): a page answering there switches language to another page.
+_POST_ONLY = frozenset({"/edit/link", "/review/decision"})
+
+
+def _in_lang(url: str, lang: str) -> str:
+    """``url`` (a path of this site, with its query and fragment) with ``lang=`` set to ``lang``."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"] + [("lang", lang)]
+    return urlunsplit(("", "", parts.path or "/review", urlencode(query), parts.fragment))
 
 
 def _local(path: str | None, default: str = "/review") -> str:
@@ -401,7 +424,7 @@ def _versions_between(workspace, a: str, b: str, lang: str) -> list[dict[str, st
 
     low, high = sorted((at(a), at(b)))
     return [{"id": v.id, "created": v.created, "agent": v.agent, "kind": v.kind,
-             "message": shown_message(v, lang)} for v in versions[low + 1:high + 1]]
+             "message": i18n.typeset(shown_message(v, lang), lang)} for v in versions[low + 1:high + 1]]
 
 
 def _version_name(label: str, lang: str) -> str:

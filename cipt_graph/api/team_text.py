@@ -9,6 +9,8 @@ from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
 from babel.plural import PluralRule
 
+from ..i18n import typeset
+
 _PLURAL = {"fr": PluralRule({"one": "n in 0..1"}), "en": PluralRule({"one": "n is 1"})}
 
 
@@ -225,3 +227,6 @@ TEXT: dict[str, dict] = {
         "reload": "Reload the page to see the link as it is now",
     },
 }
+
+#: French typography once for all (a no-break space before « : », a narrow one before « ; ! ? »).
+TEXT["fr"] = {key: typeset(value, "fr") if isinstance(value, str) else value for key, value in TEXT["fr"].items()}

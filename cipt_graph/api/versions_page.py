@@ -22,7 +22,7 @@ def _message(version, lang: str) -> str:
     """The version's message; a baseline's and a review's generated words in the page's language."""
     from ..versions.messages import shown_message
 
-    return shown_message(version, lang)
+    return i18n.typeset(shown_message(version, lang), lang)
 
 
 def _kind(kind: str, lang: str) -> str:

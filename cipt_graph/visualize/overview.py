@@ -57,7 +57,7 @@ _TEXT = {
 
 
 def _t(lang: str, key: str, **values: object) -> str:
-    text = _TEXT.get(lang, _TEXT["fr"])[key]
+    text = i18n.typeset(_TEXT.get(lang, _TEXT["fr"])[key], lang)  # French signs kept on their line
     return text.format(**values) if values else text
 
 

@@ -6,19 +6,16 @@ count as the locale writes it, other ``{placeholders}`` are filled by the caller
 Both languages must have exactly the same keys (a test compares them).
 """
 
-import re
-
+from ...i18n import typeset
 from . import en, fr
-
-#: A space before a colon that ends a label (« Télécharger : … »).
-_SPACED_COLON = re.compile(r" :(?=\s|$)")
 
 
 def _typeset(value):
-    """French typography: a no-break space before « : » (the colon never starts a line)."""
+    """French typography: a no-break space before « : », a narrow one before « ; ! ? » (the
+    sign never starts a line)."""
     if isinstance(value, dict):
         return {k: _typeset(v) for k, v in value.items()}
-    return _SPACED_COLON.sub("\u00a0:", value)
+    return typeset(value, "fr")
 
 
 #: The French strings are written with plain spaces and typeset here; English has no space before a colon.
