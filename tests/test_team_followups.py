@@ -328,14 +328,15 @@ def test_cell_errors_follow_the_typography_of_each_language(site, tmp_path, lang
     book.write_bytes(edith.get(f"/edit/workbook.xlsx?lang={lang}").content)
     wb = openpyxl.load_workbook(book)
     matrix = wb["Matrice"]
-    matrix.cell(row, col).value = "M" if matrix.cell(row, col).value != "M" else "R"
+    old = matrix.cell(row, col).value
+    matrix.cell(row, col).value = new = "M" if old != "M" else "R"
     wb.save(book)
     with open(book, "rb") as handle:
         answer = edith.post("/edit/upload", data={"csrftoken": th.token(edith.get("/edit/upload").text), "lang": lang},
                             files={"workbook": ("matrice.xlsx", handle, "application/octet-stream")})
     assert answer.status_code == 200, answer.text[:300]
     changes = re.findall(r"<li>~ (.*?)</li>", answer.text)
-    expected = f"M02 → {links[0]['competency']}" + (f"{NBSP}: niveau" if lang == "fr" else ": level")
+    expected = f"M02 → {links[0]['competency']}" + (f"{NBSP}: niveau" if lang == "fr" else ": level") + f" {old} → {new}"
     assert changes == [expected], changes
 
 

@@ -140,3 +140,27 @@ def test_the_language_switch_of_a_form_s_answer_opens_a_page(site):
     assert opened.status_code == 200 and opened.headers["content-language"] == "en" and 'id="cell-form"' in opened.text
     # A page opened by GET keeps switching to itself.
     assert _switch(edith.get("/edit/upload").text) == "/edit/upload?lang=en"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_applied_workbook_lists_each_change_with_its_values(site, lang):
+    server, _ = site
+    edith = th.sign_in(server, "edith", USERS["edith"][1])
+    book = openpyxl.load_workbook(io.BytesIO(edith.get(f"/edit/workbook.xlsx?lang={lang}").content))
+    sheet = book["Justifications"]
+    hours = {"fr": (2.5, "2,5"), "en": (3.5, "3.5")}[lang]
+    before = sheet["C2"].value
+    sheet["C2"] = hours[0]
+    out = io.BytesIO()
+    book.save(out)
+    form = th.token(edith.get(f"/edit/upload?lang={lang}").text)
+    answer = edith.post("/edit/upload", data={"csrftoken": form, "message": "heures", "lang": lang},
+                        files={"workbook": ("matrice.xlsx", io.BytesIO(out.getvalue()), "application/octet-stream")})
+    assert answer.status_code == 200, answer.text[:300]
+    changes = [_visible(c) for c in re.findall(r"<li>~ (.*?)</li>", answer.text)]
+    was = "—" if before in (None, "") else None
+    word, colon = ("heures", "\u00a0: ") if lang == "fr" else ("hours", ": ")
+    assert len(changes) == 1 and changes[0].startswith(f"M01 → BC05-C1{colon}{word} "), changes
+    assert re.search(rf"{word} (.+) → {re.escape(hours[1])}[\u00a0\u202f]h$", changes[0]), changes
+    if was:
+        assert f"{word} — → " in changes[0], changes

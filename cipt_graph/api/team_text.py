@@ -104,7 +104,7 @@ TEXT: dict[str, dict] = {
         "workbook_unchanged": "Classeur valide : aucun changement.", "changes": "Changements",
         "upload_advice": "Téléchargez le classeur modifiable avec le lien de cette page, modifiez-le dans Excel ou "
                          "LibreOffice, enregistrez-le au format .xlsx, puis déposez-le ici.",
-        "workbook_sheet": "Classeur", "colon": "\u00a0: ",
+        "workbook_sheet": "Classeur", "colon": "\u00a0: ", "semicolon": "\u202f; ",
         "no_versions": "Aucune version enregistrée pour l'instant (la première l'est au premier changement).",
         "from": "De", "to": "à", "current": "fichiers actuels", "compare": "Comparer", "version": "Version",
         "date": "Date", "who": "Qui", "what": "Quoi", "source": "Origine", "links": "Liens", "diff": "différences",
@@ -191,7 +191,7 @@ TEXT: dict[str, dict] = {
         "workbook_unchanged": "Valid workbook: no change.", "changes": "Changes",
         "upload_advice": "Download the editable workbook with this page's link, edit it in Excel or LibreOffice, "
                          "save it as .xlsx, then upload it here.",
-        "workbook_sheet": "Workbook", "colon": ": ",
+        "workbook_sheet": "Workbook", "colon": ": ", "semicolon": "; ",
         "no_versions": "No version recorded yet (the first one is at the first change).",
         "from": "From", "to": "to", "current": "current files", "compare": "Compare", "version": "Version",
         "date": "Date", "who": "Who", "what": "What", "source": "Source", "links": "Links", "diff": "differences",

@@ -34,7 +34,7 @@ from .settings import public_base_url
 from .team import UPLOAD_PATH, XLSX, _lang, _need, _Refusal, _refused, _render
 from .team_data import self_validation_allowed as _self_allowed
 from .team_data import validated_by as _validated_by
-from .team_text import TEXT
+from .team_text import TEXT, format_hours
 
 router = APIRouter(include_in_schema=False)
 
@@ -163,6 +163,19 @@ async def upload(request: Request) -> Response:
                  else t["workbook_unchanged"])
         if "session" in request.scope:
             request.session["flash"] = flash
-        return _render(request, "upload.html.j2", lang, "upload_workbook", result=result)
+        return _render(request, "upload.html.j2", lang, "upload_workbook", result=result,
+                       shown=lambda field, value: _shown(field, value, lang))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _shown(field: str, value: object, lang: str) -> str:
+    """A changed value of a link as the change list shows it: hours as the locale writes them,
+    a status in words, a level by its code; « — » when there is none."""
+    from ..versions.diff_kinds import status_word
+
+    if value in (None, ""):
+        return "—"
+    if field == "hours":
+        return format_hours(value, lang)
+    return status_word(str(value), lang) if field == "status" else str(value)
