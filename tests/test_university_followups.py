@@ -239,3 +239,31 @@ def test_a_change_records_the_paris_date_whatever_the_machine_zone(university, c
         rows = list(csv.DictReader(io.StringIO((ws / "mapping" / "module_competency.csv").read_text(encoding="utf-8"))))
         (changed,) = [r for r in rows if r["module"] == module and r["asserted_by"] == "Test"]
         assert changed["asserted_on"] in (before.isoformat(), after.isoformat()), zone
+
+
+def test_the_versions_diff_page_names_the_programme_of_each_row(team_university, cli, tmp_path):
+    """Without `programme`, the page's block rows (shared certifications: the same block code in
+    several programmes) and links did not say whose they were."""
+    server, ws = team_university
+    book, edited = tmp_path / "u003.xlsx", tmp_path / "u003-edited.xlsx"
+    assert cli("export-matrix", "--out", str(book), "--programme", "U003", "--data", str(ws)).returncode == 0
+    wb = openpyxl.load_workbook(book)  # a new link: its block's module count changes
+    sheet = wb["Matrice"]
+    row = next(r for r in range(4, sheet.max_row + 1) if sheet.cell(r, 2).value)
+    col = next(c for c in range(5, sheet.max_column + 1) if not sheet.cell(row, c).value)
+    module, competency = sheet.cell(row, 2).value, sheet.cell(2, col).value
+    sheet.cell(row, col).value = "I"
+    wb["Justifications"].append([module, competency, None, None, None, None, "Le module en donne les bases."])
+    wb.save(edited)
+    done = cli("import-matrix", str(edited), "--author", "Test", "--data", str(ws))
+    assert done.returncode == 0, done.stderr
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        whole = client.get("/versions/diff", params={"a": "v1", "b": "current"})
+        one = client.get("/versions/diff", params={"a": "v1", "b": "current", "programme": "U003"})
+    assert whole.status_code == one.status_code == 200
+    rows = re.findall(r"<tr><td>(.*?)</td><td>", whole.text.split('id="diff-versions"', 1)[1])
+    named = [unescape(re.sub(r"<[^>]+>", "", r)) for r in rows]  # the blocks whose figures changed
+    assert named and all(r.startswith("U003 RNCP") for r in named), named
+    added = [unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>\+ (.*?)</li>", whole.text)]
+    assert len(added) == 1 and added[0].startswith(f"U003 {module} ") and competency in added[0]
+    assert '<span class="programme">' not in one.text  # one programme's page: nothing to tell apart
