@@ -208,6 +208,15 @@ def datetime(value: object, lang: str) -> str:
 PARIS = "Europe/Paris"
 
 
+def paris_today(now: _dt.datetime | None = None) -> _dt.date:
+    """Today's date in Paris (the programme's time zone), whatever the machine's: the date a
+    change records (``asserted_on``), as the versions' Paris times show it. ``now``: an aware
+    moment to use instead of the clock."""
+    from zoneinfo import ZoneInfo
+
+    return (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(ZoneInfo(PARIS)).date()
+
+
 def local_datetime(value: object, lang: str, *, zone: bool = True) -> str:
     """A moment in Paris time, to the minute, with the zone's name unless ``zone`` is false:
     ``30 nov. 2026, 11:32 (heure normale d’Europe centrale)`` (fr),

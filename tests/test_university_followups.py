@@ -159,3 +159,83 @@ def test_the_versions_api_without_a_workspace_answers_in_french_by_default(url):
     assert fr.json()["message"].startswith("aucun espace de travail : ")
     assert diff.json()["message"].startswith("aucun espace de travail : ")
     assert en.json()["message"].startswith("no workspace: ")
+
+
+# --- the team's pages on a university workspace ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def team_university(university, tmp_path_factory):
+    """A real `cipt serve` on a copy of the university workspace, with an editor account."""
+    from serve_helpers import serving
+    from team_helpers import add_user
+
+    ws = tmp_path_factory.mktemp("team-university") / "ws"
+    shutil.copytree(university, ws)
+    add_user(ws, "ed", "editor", "un-mot-de-passe-long")
+    with serving(["--data", str(ws)], tmp_path_factory.mktemp("team-university-log") / "serve.log") as server:
+        yield server, ws
+
+
+def test_the_review_page_of_a_university_takes_the_programme(team_university, ustore):
+    """/review answered 503 "donnez --programme" with several programmes, even given one."""
+    from team_helpers import rows as mapping_rows
+    from team_helpers import sign_in
+
+    server, ws = team_university
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        none = client.get("/review")
+        assert none.status_code == 303 and none.headers["location"] == "/programmes?lang=fr"
+        unknown = client.get("/review", params={"programme": "U999"}, headers={"Accept": "text/html"})
+        assert unknown.status_code == 404 and "programme" in _text(unknown.text)
+        page = client.get("/review", params={"programme": "u002"})
+        assert page.status_code == 200
+        own = [r for r in mapping_rows(ws) if r["module"].startswith("U002-")]
+        assert f"{len(own)} liens" in _text(page.text)
+        shown = re.findall(r'<tr class="status-\w+" id="link-(U\d+-M\d+)-', page.text)
+        assert len(shown) == len(own) and all(code.startswith("U002-") for code in shown)
+        assert '<input type="hidden" name="programme" value="u002">' in page.text  # the filters keep it
+        other = client.get("/review", params={"programme": "U002", "module": "U001-M01"})
+        assert other.status_code == 400 and "programme=U002" in other.text
+    editor = sign_in(server, "ed", "un-mot-de-passe-long")
+    try:
+        assert editor.get("/edit/workbook.xlsx").headers["location"] == "/programmes?lang=fr"
+        book = editor.get("/edit/workbook.xlsx", params={"programme": "U002"})
+        assert book.status_code == 200
+        wb = openpyxl.load_workbook(__import__("io").BytesIO(book.content))
+        assert wb["Instructions"]["A1"].value.endswith("— U002 (cipt-graph)")
+        assert dict(wb["_cipt"].iter_rows(values_only=True))["programme"].endswith("/programme/u002")
+        target = sorted(r["competency"] for r in mapping_rows(ws) if r["module"] == "U002-M01")[0]
+        cell = editor.get("/edit/cell", params={"programme": "U002", "module": "U002-M01", "competency": target})
+        assert cell.status_code == 200
+        back = unescape(re.search(r'name="back" value="([^"]+)"', cell.text).group(1))
+        assert back == f"/matrix?lang=fr&programme=U002#cell-U002-M01-{target}"
+    finally:
+        editor.close()
+
+
+def test_a_change_records_the_paris_date_whatever_the_machine_zone(university, cli, tmp_path):
+    """The rationale's Date column got the machine's date (UTC here) while the versions show
+    Paris times: at 00:57 in Paris on 1 Dec it said 2026-11-30. Two machines 26 hours apart
+    (UTC+14 and UTC-12) cannot both have Paris's date: each import must record Paris's."""
+    import datetime as dt
+    import io
+    from zoneinfo import ZoneInfo
+
+    from cipt_graph.i18n import paris_today
+
+    assert paris_today(dt.datetime(2026, 11, 30, 23, 57, tzinfo=dt.timezone.utc)) == dt.date(2026, 12, 1)
+    assert paris_today(dt.datetime(2026, 7, 1, 21, 59, tzinfo=dt.timezone.utc)) == dt.date(2026, 7, 1)
+    for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+        ws = tmp_path / zone.replace("/", "_")
+        shutil.copytree(university, ws)
+        book, edited = tmp_path / "b.xlsx", tmp_path / "e.xlsx"
+        assert cli("export-matrix", "--out", str(book), "--programme", "U001", "--data", str(ws)).returncode == 0
+        module = _change_first_level(book, edited)
+        before = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+        done = cli("import-matrix", str(edited), "--author", "Test", "--data", str(ws), env={"TZ": zone})
+        after = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+        assert done.returncode == 0, done.stderr
+        import csv
+        rows = list(csv.DictReader(io.StringIO((ws / "mapping" / "module_competency.csv").read_text(encoding="utf-8"))))
+        (changed,) = [r for r in rows if r["module"] == module and r["asserted_by"] == "Test"]
+        assert changed["asserted_on"] in (before.isoformat(), after.isoformat()), zone

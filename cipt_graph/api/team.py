@@ -81,7 +81,9 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
         # A form's answer (a refusal): the other language of a page one can open, not of the form's address.
         switch = _in_lang(context.get("switch_to") or context.get("back_link") or "/review", other)
     body = _ENV.get_template(name).render(
-        lang=lang, t=t, q=f"?lang={lang}",  # every link keeps the language (issue #15)
+        # every link keeps the language (issue #15) and the programme (issue #16)
+        lang=lang, t=t, q="?" + urlencode([("lang", lang)] + [("programme", p) for p in
+                                                               [request.query_params.get("programme")] if p]),
         account=current_account(request), can_sign_in=account_store(request) is not None,
         csrftoken=csrf_token(request), flash=i18n.typeset(flash, lang) if isinstance(flash, str) else flash,
         fmt=lambda v: format_hours(v, lang), num=lambda v: format_number(v, lang),
@@ -218,7 +220,7 @@ async def logout(request: Request) -> Response:
 # Review ------------------------------------------------------------------------------------------
 @router.get("/review", response_class=HTMLResponse)
 async def review_page(request: Request) -> Response:
-    from .team_data import catalogue, filter_refusal, link_rows, rejections
+    from .team_data import OVERVIEW, catalogue, filter_refusal, link_rows, rejections, review_programme
 
     lang = _lang(request)
     params = request.query_params
@@ -226,14 +228,19 @@ async def review_page(request: Request) -> Response:
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is None:
         return _render(request, "base.html.j2", lang, "review", status=404, error=TEXT[lang]["no_versions"])
+    programme = await run_in_threadpool(review_programme, request)
+    if programme is OVERVIEW:  # several programmes, none chosen: pick one on the overview (issue #16)
+        return RedirectResponse(site_links(request, lang).url("/programmes", lang), status_code=303)
     try:
-        cat = await run_in_threadpool(catalogue, workspace, lang)
+        cat = await run_in_threadpool(catalogue, workspace, lang, programme)
     except CiptError as exc:
         return _render(request, "base.html.j2", lang, "review", status=503, error=cipt_text(exc, lang)[0])
     refusal = filter_refusal(params, cat, lang)
     if refusal is not None:  # an unknown value is said, as /programmes does, not shown as « 0 lien »
         return _render(request, "base.html.j2", lang, "review", status=400, error=refusal,
-                       back_link=f"/review?lang={lang}", back_text=TEXT[lang]["back_to_review"])
+                       back_link="/review?" + urlencode([("lang", lang)] + ([("programme", params["programme"])]
+                                                                             if programme else [])),
+                       back_text=TEXT[lang]["back_to_review"])
     # Blocks group competencies only: the block filter does not apply to the other kinds.
     block, module, status = (params.get("block", "") if kind == "competency" else ""), params.get("module", ""), params.get("status", "")
     rejected = await run_in_threadpool(rejections, workspace, cat, kind, block=block, module=module,
@@ -248,7 +255,8 @@ async def review_page(request: Request) -> Response:
     return _render(request, "review.html.j2", lang, "review", rows=rows, kind=kind, kinds=("competency", "activity", "objective"),
                    blocks=cat.blocks, modules=cat.modules, targets=cat.targets[kind], levels=cat.levels,
                    block=block, module=module, status_filter=status, rejected=rejected,
-                   count_text=t["n_links"](len(rejected if status == "rejected" else rows)), back=back)
+                   count_text=t["n_links"](len(rejected if status == "rejected" else rows)), back=back,
+                   programme=params.get("programme") if programme else None)
 
 
 async def _apply(request: Request, work, form: dict, lang: str, done_key: str, on_error=None) -> Response:

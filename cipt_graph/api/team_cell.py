@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Account
-from ..errors import CiptError, InputError
+from ..errors import CiptError, InputError, QueryError
 from ..linkstate import NEW
 from .auth import current_account, team_writes
 from .errors import cipt_text
@@ -44,21 +44,29 @@ def cell_anchor(module: str, competency: str) -> str:
     return f"cell-{module}-{competency}"
 
 
-def back_to_matrix(lang: str, module: str, competency: str) -> str:
-    """The matrix page in ``lang``, at the cell."""
-    return f"/matrix?lang={lang}#{cell_anchor(module, competency)}"
+def back_to_matrix(lang: str, module: str, competency: str, programme: str | None = None) -> str:
+    """The matrix page in ``lang`` (of ``programme`` when the workspace holds several), at the cell."""
+    query = urlencode([("lang", lang)] + ([("programme", programme)] if programme else []))
+    return f"/matrix?{query}#{cell_anchor(module, competency)}"
 
 
-def _cell_context(workspace, lang: str, module: str, competency: str) -> dict | None:
-    from .team_data import catalogue, link_rows
+def _cell_context(workspace, lang: str, module: str, competency: str, store=None) -> dict | None:
+    from .team_data import catalogue, link_rows, programme_of_module
 
-    cat = catalogue(workspace, lang)
+    # One programme of several (issue #16): the module's own, whatever the page was given.
+    programme = programme_of_module(store, module) if store is not None else None
+    try:
+        cat = catalogue(workspace, lang, programme)
+    except QueryError:  # several programmes and the module is none of theirs: no such cell
+        return None
+    if cat.programme is None:
+        programme = None
     mod = next((m for m in cat.modules if m["code"] == module), None)
     comp = next((c for c in cat.targets["competency"] if c["code"] == competency), None)
     if mod is None or comp is None:
         return None
     row = next((r for r in link_rows(workspace, cat, "competency", module=module) if r["target"] == competency), None)
-    return {"mod": mod, "comp": comp, "row": row, "levels": cat.levels}
+    return {"mod": mod, "comp": comp, "row": row, "levels": cat.levels, "programme": programme}
 
 
 def _without_field(message: str, word: str) -> str:
@@ -78,7 +86,8 @@ async def render_cell(request: Request, lang: str, module: str, competency: str,
     t = TEXT[lang]
     workspace = request.app.state.workspace
     try:
-        context = await run_in_threadpool(_cell_context, workspace, lang, module, competency)
+        context = await run_in_threadpool(_cell_context, workspace, lang, module, competency,
+                                          getattr(request.app.state, "store", None))
     except CiptError as exc:
         return _render(request, "base.html.j2", lang, "edit_cell", status=503, error=cipt_text(exc, lang)[0])
     if context is None:
@@ -104,7 +113,8 @@ async def render_cell(request: Request, lang: str, module: str, competency: str,
                    error=cipt_text(error, lang)[0] if error is not None and field is None else None,
                    field_error=(field, _without_field(error.message, t.get(f"field_{field}", ""))) if field else None,
                    values=values,
-                   back=back_to_matrix(lang, module, competency), **context)
+                   back=back_to_matrix(lang, module, competency, context["programme"] and (
+                       request.query_params.get("programme") or context["programme"])), **context)
 
 
 @router.get("/edit/cell", response_class=HTMLResponse)

@@ -24,6 +24,9 @@ class Catalogue:
     blocks: list[str] = field(default_factory=list)
     targets: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     levels: list[dict[str, str]] = field(default_factory=list)
+    #: The programme's IRI when the workspace holds several and the page is about one (issue #16):
+    #: then only its modules, its certification's competencies and its modules' links are listed.
+    programme: str | None = None
 
     def label(self, kind: str, code: str) -> str:
         return next((t["label"] for t in self.targets.get(kind, []) if t["code"] == code), "")
@@ -43,12 +46,14 @@ def _labelled(graph: Graph, cls, lang: str) -> list[dict[str, str]]:
     return sorted(out, key=lambda t: t["code"])
 
 
-def catalogue(workspace: Workspace, lang: str) -> Catalogue:
-    """The names the review page shows and its forms offer. Raises InputError on a damaged workspace."""
+def catalogue(workspace: Workspace, lang: str, programme: str | None = None) -> Catalogue:
+    """The names the review page shows and its forms offer, of ``programme`` (its IRI; needed when
+    the workspace holds several). Raises InputError on a damaged workspace, QueryError when
+    ``programme`` is missing and needed (the message names the ``programme`` parameter)."""
     from ..build import parse_turtle
     from ..spreadsheet import MatrixModel
 
-    model = MatrixModel.from_workspace(workspace, lang=lang)
+    model = MatrixModel.from_workspace(workspace, lang=lang, programme=programme, option="programme")
     graph = Graph()
     for ttl in sorted(workspace.root.glob("*.ttl")):
         graph += parse_turtle(ttl)
@@ -62,6 +67,7 @@ def catalogue(workspace: Workspace, lang: str) -> Catalogue:
             "objective": _labelled(graph, kinds["objective"].target_class, lang),
         },
         levels=[{"code": level.code, "label": level.label} for level in model.levels],
+        programme=model.programme,
     )
 
 
@@ -78,7 +84,7 @@ def link_rows(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = "
         target = (row.get(kind) or "").strip()
         code = (row.get("module") or "").strip()
         state = "validated" if (row.get("status") or "").strip() in ("validated", "validé") else "proposed"
-        if (module and code != module) or (status and state != status):
+        if (module and code != module) or (status and state != status) or (cat.programme and code not in modules):
             continue
         if block and kind == "competency" and cat.block_of(target) != block:
             continue
@@ -172,9 +178,42 @@ def rejections(workspace: Workspace, cat: Catalogue, kind: str, *, block: str = 
         if facts is None or facts[1] != "reject":
             continue
         code, _, target = facts[0].partition(" → ")
-        if target not in targets or (module and code != module) or (block and cat.block_of(target) != block):
+        if target not in targets or (module and code != module) or (block and cat.block_of(target) != block) \
+                or (cat.programme and code not in modules):
             continue
         out.append({"module": code, "module_label": modules.get(code, ""), "target": target,
                     "target_label": cat.label(kind, target), "agent": version.agent, "created": version.created,
                     "comment": facts[2], "version": version.id, "parent": version.parent or ""})
     return out
+
+
+_PROGRAMME_OF_MODULE = ("PREFIX schema: <https://schema.org/> "
+                        "SELECT ?p WHERE { ?p schema:hasCourse ?m . ?m schema:courseCode ?code } LIMIT 1")
+
+
+def programme_of_module(store, code: str) -> str | None:
+    """The IRI of the programme teaching the module ``code`` in ``store`` (None: no such module)."""
+    import pyoxigraph as ox
+
+    from ..store import select
+
+    found = select(store, _PROGRAMME_OF_MODULE, {"code": ox.Literal(code)}).column("p")
+    return found[0].value if found else None
+
+
+#: :func:`review_programme`'s answer when the workspace holds several programmes and none is given.
+OVERVIEW = object()
+
+
+def review_programme(request, form: dict | None = None):
+    """The IRI of the programme a team page is about (its ``programme`` parameter, in the query
+    or the form), None when the workspace holds one programme, :data:`OVERVIEW` when it holds
+    several and none is given; a value naming none is a 404 naming the parameter (ApiError)."""
+    from ..store import select
+    from .versions_page import check_programme
+
+    value = str((form or {}).get("programme") or request.query_params.get("programme") or "").strip() or None
+    if value is not None:
+        return check_programme(request, value)
+    two = "PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> SELECT ?p WHERE { ?p a cipt:Programme } LIMIT 2"
+    return OVERVIEW if len(select(request.app.state.store, two)) > 1 else None

@@ -62,10 +62,18 @@ async def edit_workbook(request: Request) -> Response:
         _need(request, "edit", lang)
     except _Refusal as exc:
         return _refused(request, exc, lang)
+    from fastapi.responses import RedirectResponse
+
+    from .pages import site_links
+    from .team_data import OVERVIEW, review_programme
+
     workspace = request.app.state.workspace
+    programme = await run_in_threadpool(review_programme, request)  # one programme of several (issue #16)
+    if programme is OVERVIEW:
+        return RedirectResponse(site_links(request, lang).url("/programmes", lang), status_code=303)
     upload_url = public_base_url(request) + UPLOAD_PATH + ("?lang=en" if lang == "en" else "")
-    data = await run_in_threadpool(lambda: write_matrix_xlsx(MatrixModel.from_workspace(workspace, lang=lang),
-                                                             upload_url=upload_url))
+    data = await run_in_threadpool(lambda: write_matrix_xlsx(
+        MatrixModel.from_workspace(workspace, lang=lang, programme=programme, option="programme"), upload_url=upload_url))
     name = "matrice-cipt.xlsx" if lang == "fr" else "cipt-matrix.xlsx"
     return Response(data, media_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"})

@@ -106,7 +106,7 @@ def edit_link(workspace: Workspace, kind_name: str, module: str, target: str, *,
                 return EditResult(kind_name, module, target, before, before)
             after = with_validation({**(before or {}), **new, "status": "proposed", "asserted_by": author,
                                      ACCOUNT_COLUMN: author_account,
-                                     "asserted_on": (today or dt.date.today()).isoformat()})  # no validation left
+                                     "asserted_on": (today or i18n.paris_today()).isoformat()})  # no validation left
             if at is None:
                 rows.append(after)
             else:

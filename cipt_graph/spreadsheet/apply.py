@@ -295,7 +295,9 @@ def import_matrix(
                            "--data DOSSIER (ou réglez CIPT_DATA) ; les données livrées sont en lecture seule")
     path = Path(path)
     who = clean_line(author) or default_agent()
-    day = (today or dt.date.today()).isoformat()
+    from ..i18n import paris_today
+
+    day = (today or paris_today()).isoformat()
     workbook = open_workbook(path)
     with workspace_lock(workspace):
         recorded = workbook_programme(workbook)
