@@ -192,7 +192,7 @@ def test_edit_refusals_name_the_field_and_write_nothing(team_server, team_ws):
             "hours": "", "rationale": "Une justification", "loaded": team_helpers.loaded(editor, "M01", "BC03-C2")}
     cases = [({"hours": "500"}, "heures"), ({"hours": "-2"}, "heures"), ({"hours": "abc"}, "heures"),
              ({"level": "Z"}, "niveau"), ({"rationale": "  "}, "justification"), ({"module": "M99"}, "module"),
-             ({"target": "BC99-C9"}, "cible"), ({"kind": "autre"}, "type de lien")]
+             ({"target": "BC99-C9"}, "compétence inconnue"), ({"kind": "autre"}, "type de lien")]
     for change, word in cases:
         answer = editor.post("/edit/link", data={**base, **change})
         assert answer.status_code == 400, change

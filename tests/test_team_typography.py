@@ -164,3 +164,19 @@ def test_an_applied_workbook_lists_each_change_with_its_values(site, lang):
     assert re.search(rf"{word} (.+) → {re.escape(hours[1])}[\u00a0\u202f]h$", changes[0]), changes
     if was:
         assert f"{word} — → " in changes[0], changes
+
+
+def test_an_unknown_target_is_named_as_the_form_names_it(site):
+    server, workspace = site
+    edith = th.sign_in(server, "edith", USERS["edith"][1])
+    before = (workspace / "mapping" / "module_activity.csv").read_bytes()
+    for kind, target, fr, en in (("activity", "A99", "activité inconnue\u00a0: A99", "unknown activity: A99"),
+                                 ("objective", "O99", "objectif inconnu\u00a0: O99", "unknown objective: O99"),
+                                 ("competency", "BC99-C9", "compétence inconnue\u00a0: BC99-C9",
+                                  "unknown competency: BC99-C9")):
+        for lang, expected in (("fr", fr), ("en", en)):
+            form = th.token(edith.get(f"/review?kind={kind}&lang={lang}").text)
+            answer = edith.post("/edit/link", data={"csrftoken": form, "kind": kind, "module": "M01", "target": target,
+                                                    "level": "I", "rationale": "ajout", "loaded": "new", "lang": lang})
+            assert answer.status_code == 400 and expected in th.alert(answer.text), (kind, lang, th.alert(answer.text))
+    assert (workspace / "mapping" / "module_activity.csv").read_bytes() == before

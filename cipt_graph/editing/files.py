@@ -17,7 +17,7 @@ from ..paths import Workspace
 from ..text import clean_code
 from ..journal import MappingChange, recover_locked
 from ..versions import Version, ensure_baseline, list_versions, record_version
-from .rules import KINDS, error
+from .rules import KINDS, MESSAGES, error
 
 
 def load_graph(workspace: Workspace) -> Graph:
@@ -107,5 +107,7 @@ def prepare(workspace: Workspace, kind_name: str, module: str, target: str, lang
     if module not in vocab.modules:
         raise error("module", lang, "module", v=module)
     if target not in vocab.targets[kind.target_class]:
-        raise error("target", lang, kind.target_column, v=target)
+        # The target named as the form names it (« activité inconnue : A99 »).
+        key = f"target_{kind.target_column}"
+        raise error(key if key in MESSAGES else "target", lang, kind.target_column, v=target)
     return kind, graph, vocab, module, target

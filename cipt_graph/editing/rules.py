@@ -25,6 +25,9 @@ MESSAGES = {
     "kind": ("type de lien inconnu : {v}", "unknown kind of link: {v}"),
     "module": ("module inconnu : {v}", "unknown module: {v}"),
     "target": ("cible inconnue : {v}", "unknown target: {v}"),
+    "target_competency": ("compétence inconnue : {v}", "unknown competency: {v}"),
+    "target_activity": ("activité inconnue : {v}", "unknown activity: {v}"),
+    "target_objective": ("objectif inconnu : {v}", "unknown objective: {v}"),
     "level": ("niveau hors de l'échelle : {v} (choisir parmi {choices})", "level not on the scale: {v} (choose from {choices})"),
     "hours": ("heures : «\u00a0{v}\u00a0» n'est pas un nombre d'heures : écrivez un nombre décimal en chiffres, "
               "avec une virgule ou un point et au plus deux décimales (par exemple 12 ou 3,5)",
