@@ -267,3 +267,22 @@ def test_the_versions_diff_page_names_the_programme_of_each_row(team_university,
     added = [unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>\+ (.*?)</li>", whole.text)]
     assert len(added) == 1 and added[0].startswith(f"U003 {module} ") and competency in added[0]
     assert '<span class="programme">' not in one.text  # one programme's page: nothing to tell apart
+
+
+def test_the_english_overview_names_programmes_labelled_in_french_only(ustore, url):
+    """Generated (as real RNCP) programmes are labelled in French only: the English overview
+    showed no name at all, nor its certifications' and blocks' labels. French stands in."""
+    from cipt_graph.queries import run_query
+    from cipt_graph.store import iter_records
+
+    fr = {r["programme_code"]: r["programme_label"] for r in iter_records(run_query(ustore, "programmes", {"lang": "fr"}))}
+    en = {r["programme_code"]: r["programme_label"] for r in iter_records(run_query(ustore, "programmes", {"lang": "en"}))}
+    assert en["U001"] == fr["U001"] and en["U001"]  # no English label: the French one
+    assert en["M2_CIPT"] != fr["M2_CIPT"] and en["M2_CIPT"].startswith("Master 2 in")  # its own English one
+    shared = [r for r in iter_records(run_query(ustore, "certification_coverage", {"lang": "en"}))
+              if r["programme_code"] != "M2_CIPT"]
+    assert shared and all(r["block_label"] and r["certification_label"] for r in shared)
+    with httpx.Client(base_url=url, timeout=120) as client:
+        page = client.get("/programmes", params={"lang": "en"})
+    assert page.status_code == 200 and unescape(fr["U001"]) in unescape(page.text)
+    assert shared[0]["block_label"] in unescape(page.text)
