@@ -408,3 +408,34 @@ def test_numbers_in_the_results_keep_their_digits(page, site, lang, want):
     assert p.eval_on_selector_all("#results tbody td", "ts => ts.map(t => t.textContent)") == want
     page.assert_clean()
 
+
+
+@pytest.mark.parametrize("lang,words", [("fr", "ouvrir dans l’éditeur SPARQL"), ("en", "open in the SPARQL editor")])
+def test_the_audit_opens_its_queries_in_the_editor(page, site, lang, words):
+    """An auditor's click on a figure's query: the /sparql page with that text in its editor (with
+    the parameters as VALUES), giving the rows the protocol link gives."""
+    import html as html_lib
+    import re
+
+    import httpx
+
+    audit = httpx.get(f"{site.url}/audit", params={"lang": lang}, timeout=60).text
+    pairs = re.findall(r'<a href="([^"]+)">[^<]+</a> · <a href="([^"]+)">' + re.escape(words) + "</a>", audit)
+    assert pairs, "no link to the editor in the audit"
+    protocol, editor_link = next((html_lib.unescape(a), html_lib.unescape(b)) for a, b in pairs if "VALUES" in html_lib.unescape(b)
+                                 or "%20VALUES%20" in b)
+    assert "#query=" in editor_link and f"lang={lang}" in editor_link
+    want = httpx.get(protocol, headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
+    p = page.page
+    p.goto(editor_link)
+    p.wait_for_selector("#editor[data-editor='codemirror'] .cm-content")
+    shown = p.inner_text("#editor .cm-content") if p.locator("#editor .cm-content").count() else ""
+    assert "VALUES" in shown, shown[:300]
+    p.click("button.run")
+    n = len(want["results"]["bindings"])
+    if n:
+        p.wait_for_selector("#results tbody tr")
+        assert p.locator("#results tbody tr").count() == n
+    else:
+        p.wait_for_selector("#status:text-matches('^0 ')")
+    page.assert_clean()

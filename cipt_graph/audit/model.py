@@ -198,7 +198,9 @@ class AuditReport:
 
 def query_links(base_url: str, query: NamedQuery, params: Mapping[str, str],
                 lang: str | None = None) -> dict[str, str]:
-    """Links that run a named query: ``/api/queries/NAME?…`` and ``/sparql?query=…``.
+    """Links that run a named query: ``/api/queries/NAME?…`` and ``/sparql?query=…`` (the SPARQL
+    1.1 protocol: results, XML for a browser), and ``page``: the query page with that text in its
+    editor (``/sparql?lang=…#query=…``; the fragment never reaches the server), for a person.
 
     With ``lang`` (``fr``, ``en``), both links carry it: the SPARQL page and the API's messages
     in the report's language.
@@ -211,8 +213,10 @@ def query_links(base_url: str, query: NamedQuery, params: Mapping[str, str],
     api_params = {**params, **({"lang": lang} if lang and "lang" not in params else {})}
     if api_params:
         api += "?" + urlencode(api_params)
-    sparql = {"query": inline_parameters(query, params), **({"lang": lang} if lang else {})}
-    return {"api": api, "sparql": f"{base}/sparql?" + urlencode(sparql)}
+    text = inline_parameters(query, params)
+    sparql = {"query": text, **({"lang": lang} if lang else {})}
+    page = f"{base}/sparql?" + urlencode({"lang": lang or "fr"}) + "#query=" + quote(text, safe="")
+    return {"api": api, "sparql": f"{base}/sparql?" + urlencode(sparql), "page": page}
 
 
 def inline_parameters(query: NamedQuery, params: Mapping[str, str]) -> str:

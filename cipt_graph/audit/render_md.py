@@ -54,7 +54,7 @@ def _cite(report: AuditReport, source: Source) -> str:
         out += f" — {text(lang, 'params')} : `" + ", ".join(f"{k}={v}" for k, v in source.params.items()) + "`"
     links = report.links(source)
     if links:
-        out += f" — [{text(lang, 'run_api')}]({links['api']}) · [{text(lang, 'run_sparql')}](<{links['sparql']}>)"
+        out += f" — [{text(lang, 'run_api')}]({links['api']}) · [{text(lang, 'run_sparql')}](<{links['sparql']}>) · [{text(lang, 'open_sparql')}](<{links['page']}>)"
     return out + "*\n"
 
 

@@ -65,7 +65,14 @@
       if (ex) { setQuery(ex.sparql); focusEditor(); }
     });
   });
-  if (byName[data.initial]) setQuery(byName[data.initial].sparql);
+  // A link may carry a query for the editor in its fragment (#query=…, percent-encoded: the audit
+  // report's "open in the SPARQL editor"); it is shown, not run.
+  var asked = null;
+  if (location.hash.indexOf("#query=") === 0) {
+    try { asked = decodeURIComponent(location.hash.slice(7)); } catch (e) { asked = null; }
+  }
+  if (asked) setQuery(asked);
+  else if (byName[data.initial]) setQuery(byName[data.initial].sparql);
 
   // An IRI as people read it: the project's IRIs by their path (module/M01), known vocabularies
   // by a prefixed name (skos:prefLabel), others by their last segment.
