@@ -322,3 +322,16 @@ def test_the_english_dashboard_of_a_programme_labelled_in_french_has_its_figures
     assert covered_fr == covered_en and covered_fr[0] != "0"
     assert re.search(r"(\d+) / (\d+) Compétences couvertes", fr).groups() == \
         re.search(r"(\d+) / (\d+) Competencies covered", en).groups()
+
+
+def test_the_english_audit_of_a_programme_labelled_in_french_finds_the_same(university, cli, tmp_path):
+    """In English the check queries dropped every competency, block or module labelled in French
+    only: the audit of a generated programme found 31 violations and 3 warnings, not 37 and 43."""
+    fr = cli("audit", "--format", "md", "--out", str(tmp_path / "fr.md"), "--programme", "U001",
+             "--data", str(university))
+    en = cli("--lang", "en", "audit", "--format", "md", "--out", str(tmp_path / "en.md"), "--programme", "U001",
+             "--data", str(university))
+    assert fr.returncode == en.returncode == 1, fr.stderr + en.stderr
+    counts_fr = re.search(r"(\d+) constats? bloquants?, (\d+) avertissements?", fr.stderr).groups()
+    counts_en = re.search(r"(\d+) blocking findings?, (\d+) warnings?", en.stderr).groups()
+    assert counts_en == counts_fr and int(counts_fr[1]) > 0
