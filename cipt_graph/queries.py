@@ -423,10 +423,15 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
 
 
 def run_query(store: Store, name: str | NamedQuery, params: Mapping[str, str] | None = None) -> QueryResult:
-    """Run a named SELECT query with its parameters bound (never pasted into the text)."""
+    """Run a named SELECT query with its parameters bound (never pasted into the text); the lists
+    its header's ``ordered_lists`` names are put in order (:mod:`cipt_graph.ordered_lists`)."""
     query = name if isinstance(name, NamedQuery) else get_query(name)
     bound = bind_parameters(store, query, params or {})
     try:
-        return select(store, query.text, bound)
+        result = select(store, query.text, bound)
     except QueryError as exc:
         raise QueryError(exc.message, where=str(query.path)) from exc
+    if query.header.get("ordered_lists"):  # GROUP_CONCAT lists in their keys' order (see ordered_lists.py)
+        from .ordered_lists import order_lists
+        result = order_lists(result, query.header["ordered_lists"])
+    return result
