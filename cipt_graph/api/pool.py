@@ -21,6 +21,10 @@ this pool lives across requests instead:
   system allows it (root, ``RLIMIT_NICE``), else the worker is retired;
 - a worker whose memory grew past ``max_growth`` since its first answer, or that served
   ``MAX_REQUESTS``, is retired after its answer;
+- a worker dies with the thread that forked it (``PR_SET_PDEATHSIG`` follows the forking thread,
+  not the process: prctl(2)): an idle worker whose thread has ended is never given a request (an
+  event loop run in a thread that then ends, as Starlette's ``TestClient`` does per request outside
+  ``with``); ``cipt serve`` forks from its main thread;
 - workers belong to a generation of the data (the data version; one for a remote store, whose
   data the worker does not hold): when the data changes, idle workers of older generations are
   killed at once and busy ones when they finish, so no answer comes from old data.
@@ -34,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +83,9 @@ class PoolStats:
 
     spawned: int = 0
     served: int = 0
-    #: Workers ended, by reason: time, memory, died, too_large, cancelled, data, priority, growth, worn, stop.
+    #: Workers ended, by reason: time, memory, died, too_large, cancelled, data, priority, growth, worn,
+    #: stop, orphaned (the thread that forked it ended), killed (by a signal from outside: the OOM
+    #: killer, an operator).
     retired: dict[str, int] = field(default_factory=dict)
 
 
@@ -94,6 +101,8 @@ class _Worker:
     reaped: bool = False
     watch: asyncio.TimerHandle | None = None
     cpu: float = 0.0  # CPU seconds it used up to its last answer (idle, it uses none)
+    #: The thread that forked it: the worker is killed when it ends (PR_SET_PDEATHSIG).
+    thread: threading.Thread = field(default_factory=threading.current_thread)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -193,8 +202,13 @@ class WorkerPool:
 
     def _take(self) -> _Worker:
         self.recycle()
-        if self._idle:
-            return self._idle.pop()
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.thread.is_alive():
+                return worker
+            # Its forking thread ended: the kernel kills it (PR_SET_PDEATHSIG), perhaps only after
+            # a request written to its pipe now; that request would get no answer.
+            self._retire(worker, "orphaned")
         return self._spawn()
 
     @property
@@ -205,9 +219,10 @@ class WorkerPool:
     # --- requests --------------------------------------------------------------------------------
 
     async def call(self, function: Callable, args: tuple, deadline: procs.Deadline, *,
-                   lower: bool = True) -> tuple[str, object]:
+                   lower: bool = True, fresh: bool = False) -> tuple[str, object]:
         """``function(store, deadline, *args)`` in a worker; its outcome ``(kind, value)``.
-        ``lower``: lower the worker's priority once the request used ``NICE_AFTER`` s of CPU.
+        ``lower``: lower the worker's priority once the request used ``NICE_AFTER`` s of CPU;
+        ``fresh``: in a worker forked for it (the request's previous worker was killed from outside).
 
         Raises:
             WorkerTimedOut, ResultTooLarge, WorkerDied (status), PoolStopping.
@@ -215,7 +230,7 @@ class WorkerPool:
         if self.stopping:
             raise PoolStopping
         request = pickle.dumps((function, args, deadline), protocol=pickle.HIGHEST_PROTOCOL)
-        worker = self._take()
+        worker = self._spawn() if fresh else self._take()
         try:
             procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
         except OSError:  # it died while idle (killed from outside): one more, fresh
@@ -237,7 +252,8 @@ class WorkerPool:
             why = "too_large"
             raise
         except WorkerDied as died:
-            why = "memory" if procs.died_of_memory(died.status) else "died"
+            why = ("memory" if procs.died_of_memory(died.status)
+                   else "killed" if procs.killed_from_outside(died.status) else "died")
             if self.stopping:
                 raise PoolStopping from None
             raise

@@ -150,6 +150,23 @@ def died_of_memory(status: int) -> bool:
             or os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_MEMORY)
 
 
+def killed_from_outside(status: int) -> bool:
+    """Whether a query process's wait status says a signal ended it that its work did not cause
+    (``SIGKILL`` from the kernel's OOM killer or an operator, ``SIGTERM``/``SIGINT`` sent to the
+    whole process group, the death of the thread that forked it: ``PR_SET_PDEATHSIG``); the
+    server's own kills (time limit, result too large, stopping) are known without the status."""
+    return os.WIFSIGNALED(status) and not died_of_memory(status)
+
+
+def signal_name(status: int) -> str:
+    """The name of the signal that ended a process (``SIGKILL``), from its wait status."""
+    number = os.WTERMSIG(status)
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def run_on_big_stack(call) -> tuple[str, object]:
     """``call()`` on a stack of QUERY_THREAD_STACK: ``("ok", value)``, ``("mem", None)`` or ``("err", exception)``."""
     box: list = []

@@ -12,7 +12,10 @@ pyoxigraph cannot interrupt a query, and a query can ask for unbounded memory (n
 - everything else (the JSON API, exports, the audit, a diff of versions: closures over
   the request) runs in a process forked for it (:meth:`QueryRunner.run`): the child
   inherits the served store copy-on-write, runs the work and sends the pickled result back through
-  a pipe.
+  a pipe;
+- a process killed by a signal from outside (the OOM killer, an operator) is not the request's
+  fault: its work runs once more in a new process, within the same time limit; killed again, the
+  answer is 503 with ``Retry-After`` (never 500: that is left for a failure of the service itself).
 
 The two lanes have their own slots, and a client (the connection's address, :data:`CLIENT`) holds
 at most part of each: ad-hoc SPARQL has a per-client cap (past it: 429) and a lower CPU priority
@@ -36,12 +39,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..errors import CiptError
-from ..i18n import number
 from . import procs
 from .errors import ApiError, log
 from .pool import PoolStopping, ResultTooLarge, WorkerDied, WorkerPool, WorkerTimedOut
 from .procs import QUERY_THREAD_STACK, Deadline, QueryTimeout  # noqa: F401 - the runner's public names
+from .runner_answers import RunnerAnswers
 
 T = TypeVar("T")
 
@@ -71,6 +73,10 @@ class RunnerStats:
     out_of_memory: int = 0
     refused_busy: int = 0
     refused_client: int = 0
+    #: Work run once more because a signal from outside killed its process (see :meth:`QueryRunner._again`).
+    retried: int = 0
+    #: Requests answered 503 because that happened twice.
+    killed: int = 0
     running: dict[str, int] = field(default_factory=lambda: {SPARQL: 0, APP: 0})
 
 
@@ -91,7 +97,7 @@ def _child_main(work: Callable[[Deadline], object], deadline: Deadline, out: int
         os._exit(code)
 
 
-class QueryRunner:
+class QueryRunner(RunnerAnswers):
     """Runs store work in killable processes, within time, memory and concurrency limits.
 
     Args:
@@ -146,60 +152,6 @@ class QueryRunner:
         :class:`NoteActivity`). A long ad-hoc query's priority is lowered only then: alone, it
         runs at full speed (and its worker, its caches warm, is kept)."""
         return self.stats.running[APP] > 0 or time.monotonic() - self.other_request_at < CONTENDED_FOR
-
-    # --- answers ---------------------------------------------------------------------------------
-
-    def _retry_after(self) -> dict[str, str]:
-        return {"Retry-After": str(max(1, round(self.timeout)))}
-
-    def _timeout_error(self, seconds: float | None = None) -> ApiError:
-        self.stats.timed_out += 1
-        limit = seconds or self.timeout
-        return ApiError(503, f"the query ran past the time limit of {limit:g} s and was stopped; "
-                             "narrow it (a LIMIT, more selective patterns) or ask for a longer limit",
-                        self._retry_after(),
-                        fr=f"la requête a dépassé la limite de temps de {number(limit, 'fr')} s et a été arrêtée ; "
-                           "restreignez-la (une clause LIMIT, des motifs plus sélectifs) ou demandez une limite plus longue")
-
-    def _stopping_error(self) -> ApiError:
-        return ApiError(503, "the server is stopping; try again shortly", self._retry_after(),
-                        fr="le serveur s'arrête ; réessayez dans un instant")
-
-    def _memory_error(self) -> ApiError:
-        self.stats.out_of_memory += 1
-        mib = self.memory_bytes // (1 << 20)
-        return ApiError(503, f"the query needed more memory than this service's limit of {mib} MiB and was "
-                             "stopped; narrow it",
-                        self._retry_after(),
-                        fr=f"la requête demandait plus de mémoire que la limite de ce service ({number(mib, 'fr')} Mio) "
-                           "et a été arrêtée ; restreignez-la")
-
-    def _too_large_error(self) -> ApiError:
-        return ApiError(413, f"the result is larger than {self.max_result_bytes} bytes, this service's limit; "
-                             "page through it with LIMIT and OFFSET",
-                        fr=f"le résultat dépasse {number(self.max_result_bytes, 'fr')} octets, la limite de ce "
-                           "service ; parcourez-le par pages avec LIMIT et OFFSET")
-
-    def _died_error(self, status: int) -> ApiError:
-        if self.stopping:
-            return self._stopping_error()
-        if procs.died_of_memory(status):
-            return self._memory_error()
-        log.error("a query process ended without an answer (status %s)", status)
-        return ApiError(500, "internal error (logged on the server)",
-                        fr="erreur interne (consignée sur le serveur)")
-
-    def _outcome(self, kind: str, value, seconds: float):
-        """The value of a process's outcome, or the error it stands for."""
-        if kind == "ok":
-            return value
-        if kind == "mem" or isinstance(value, MemoryError):
-            raise self._memory_error()
-        if isinstance(value, QueryTimeout):
-            raise self._timeout_error(seconds)
-        if not isinstance(value, (ApiError, CiptError)):
-            log.error("unexpected error in a query: %s: %s", type(value).__name__, value)
-        raise value
 
     # --- admission -------------------------------------------------------------------------------
 
@@ -294,20 +246,45 @@ class QueryRunner:
         async with self._admitted(lane, client, timeout) as deadline:
             if self.pool is None:
                 store = self._store_of() if self._store_of else None
-                return await self._fork(lambda d: function(store, d, *args), lane, deadline)
-            self.stats.started += 1
-            try:
-                kind, value = await self.pool.call(function, args, deadline, lower=lane == SPARQL)
-            except WorkerTimedOut:
-                raise self._timeout_error(deadline.seconds) from None
-            except ResultTooLarge:
-                raise self._too_large_error() from None
-            except PoolStopping:
-                raise self._stopping_error() from None
-            except WorkerDied as died:
+                return await self._again(lambda: self._fork(lambda d: function(store, d, *args), lane, deadline),
+                                         deadline)
+            fresh = False
+
+            async def pooled():
+                nonlocal fresh
+                self.stats.started += 1
+                try:
+                    kind, value = await self.pool.call(function, args, deadline, lower=lane == SPARQL, fresh=fresh)
+                except WorkerTimedOut:
+                    raise self._timeout_error(deadline.seconds) from None
+                except ResultTooLarge:
+                    raise self._too_large_error() from None
+                except PoolStopping:
+                    raise self._stopping_error() from None
+                finally:
+                    fresh = True  # a second try runs in a worker forked for it
+                self.stats.finished += 1
+                return self._outcome(kind, value, deadline.seconds)
+
+            return await self._again(pooled, deadline)
+
+    async def _again(self, attempt: Callable[[], object], deadline: Deadline):
+        """``await attempt()``; once more when a signal from outside killed its process (the OOM
+        killer, an operator: not the work's doing), within the same deadline; a second such
+        death is a 503 with ``Retry-After``. Any other death without an answer: see :meth:`_died_error`."""
+        try:
+            return await attempt()
+        except WorkerDied as died:
+            if (self.stopping or not procs.killed_from_outside(died.status)
+                    or deadline.at - time.monotonic() <= 0):
                 raise self._died_error(died.status) from None
-            self.stats.finished += 1
-            return self._outcome(kind, value, deadline.seconds)
+            log.warning("a query process was killed from outside (%s); its work runs again in a new one",
+                        procs.signal_name(died.status))
+            self.stats.retried += 1
+        try:
+            return await attempt()
+        except WorkerDied as died:
+            raise self._died_error(died.status) from None
 
     async def run(self, work: Callable[[Deadline], T], *, lane: str = APP, client: str | None = None,
                   timeout: float | None = None) -> T:
@@ -321,7 +298,7 @@ class QueryRunner:
                 ad-hoc queries), 413 (result too large); each with ``Retry-After`` when retrying helps.
         """
         async with self._admitted(lane, client, timeout) as deadline:
-            return await self._fork(work, lane, deadline)
+            return await self._again(lambda: self._fork(work, lane, deadline), deadline)
 
     async def _fork(self, work: Callable[[Deadline], T], lane: str, deadline: Deadline) -> T:
         loop = asyncio.get_running_loop()
@@ -387,7 +364,7 @@ class QueryRunner:
                 status = await procs.reap(pid)
             finally:
                 self._children.discard(pid)
-            raise self._died_error(status)
+            raise WorkerDied(status)  # answered by _again
         try:
             kind, value = pickle.loads(data)
         except Exception:
