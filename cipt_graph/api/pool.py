@@ -236,7 +236,13 @@ class WorkerPool:
         except OSError:  # it died while idle (killed from outside): one more, fresh
             self._retire(worker, "died")
             worker = self._spawn()
-            procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
+            try:
+                procs.write_all(worker.requests, _REQUEST.pack(len(request)) + request)
+            except OSError:  # killed at once too: its status says by what
+                status = await procs.reap(worker.pid)
+                worker.reaped = True
+                self._retire(worker, "killed")
+                raise WorkerDied(status) from None
         loop = asyncio.get_running_loop()
         if self.nice and lower:
             worker.watch = loop.call_later(NICE_AFTER, self._watch_cpu, worker,

@@ -6,10 +6,15 @@ service itself. Each in English and French, with ``Retry-After`` where retrying 
 from __future__ import annotations
 
 from ..errors import CiptError
-from ..i18n import number
+from ..i18n import number, typeset
 from . import procs
 from .errors import ApiError, log
 from .procs import QueryTimeout
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None, *, fr: str) -> ApiError:
+    """An :class:`ApiError` whose French is typeset (no-break spaces before « : ; ! ? »)."""
+    return ApiError(status, message, headers, fr=typeset(fr, "fr"))
 
 
 class RunnerAnswers:
@@ -22,27 +27,27 @@ class RunnerAnswers:
     def _timeout_error(self, seconds: float | None = None) -> ApiError:
         self.stats.timed_out += 1
         limit = seconds or self.timeout
-        return ApiError(503, f"the query ran past the time limit of {limit:g} s and was stopped; "
+        return _error(503, f"the query ran past the time limit of {limit:g} s and was stopped; "
                              "narrow it (a LIMIT, more selective patterns) or ask for a longer limit",
                         self._retry_after(),
                         fr=f"la requête a dépassé la limite de temps de {number(limit, 'fr')} s et a été arrêtée ; "
                            "restreignez-la (une clause LIMIT, des motifs plus sélectifs) ou demandez une limite plus longue")
 
     def _stopping_error(self) -> ApiError:
-        return ApiError(503, "the server is stopping; try again shortly", self._retry_after(),
+        return _error(503, "the server is stopping; try again shortly", self._retry_after(),
                         fr="le serveur s'arrête ; réessayez dans un instant")
 
     def _memory_error(self) -> ApiError:
         self.stats.out_of_memory += 1
         mib = self.memory_bytes // (1 << 20)
-        return ApiError(503, f"the query needed more memory than this service's limit of {mib} MiB and was "
+        return _error(503, f"the query needed more memory than this service's limit of {mib} MiB and was "
                              "stopped; narrow it",
                         self._retry_after(),
                         fr=f"la requête demandait plus de mémoire que la limite de ce service ({number(mib, 'fr')} Mio) "
                            "et a été arrêtée ; restreignez-la")
 
     def _too_large_error(self) -> ApiError:
-        return ApiError(413, f"the result is larger than {self.max_result_bytes} bytes, this service's limit; "
+        return _error(413, f"the result is larger than {self.max_result_bytes} bytes, this service's limit; "
                              "page through it with LIMIT and OFFSET",
                         fr=f"le résultat dépasse {number(self.max_result_bytes, 'fr')} octets, la limite de ce "
                            "service ; parcourez-le par pages avec LIMIT et OFFSET")
@@ -50,7 +55,7 @@ class RunnerAnswers:
     def _killed_error(self, status: int) -> ApiError:
         self.stats.killed += 1
         name = procs.signal_name(status)
-        return ApiError(503, f"the query's process was stopped from outside this service ({name}: the machine may be "
+        return _error(503, f"the query's process was stopped from outside this service ({name}: the machine may be "
                              "short of memory, or be stopping it), twice; try again shortly", self._retry_after(),
                         fr=f"le processus de la requête a été arrêté de l'extérieur de ce service ({name} : la machine "
                            "manque peut-être de mémoire, ou l'arrête), deux fois ; réessayez dans un instant")
@@ -63,7 +68,7 @@ class RunnerAnswers:
         if procs.killed_from_outside(status):
             return self._killed_error(status)
         log.error("a query process ended without an answer (status %s)", status)
-        return ApiError(500, "internal error (logged on the server)",
+        return _error(500, "internal error (logged on the server)",
                         fr="erreur interne (consignée sur le serveur)")
 
     def _outcome(self, kind: str, value, seconds: float):
