@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .. import i18n
 from .labels import column, text
 from .render_html import format_value, level_legend, report_context, visible_columns
 from .model import AuditReport, Source, compact
@@ -170,4 +171,4 @@ def render_md(report: AuditReport) -> str:
     out += [f"## {t('appendix')}", "", t("appendix_intro"), ""]
     for q in report.queries:
         out += [f"### {q.name}", "", md_text(q.summary), "", "```sparql", q.text.rstrip(), "```", ""]
-    return "\n".join(out)
+    return i18n.typeset_markdown("\n".join(out), lang)  # French spacing; code blocks as written
