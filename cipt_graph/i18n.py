@@ -148,26 +148,34 @@ _HTML_VERBATIM = re.compile(r"<(pre|code|kbd|samp|script|style|textarea)\b.*?</\
                             re.S | re.I)
 
 
+#: The attributes people read (tooltips, labels for screen readers, placeholders, alternatives).
+_READ_ATTRIBUTES = re.compile(r"""(\s(?:title|aria-label|alt|placeholder)=)("[^"]*"|'[^']*')""", re.I)
+
+
 def typeset_html(markup: str, lang: str) -> str:
     """An HTML document or fragment with :func:`typeset` applied to its text when ``lang`` is
-    ``fr``; tags and attributes (form values, IRIs), ``pre``, ``code``, ``kbd``, ``samp``,
+    ``fr``, and to the attributes people read (``title``, ``aria-label``, ``alt``,
+    ``placeholder``); other attributes (form values, IRIs), ``pre``, ``code``, ``kbd``, ``samp``,
     ``script``, ``style``, ``textarea`` and comments are left as written. A tag counts as part of
     the word it touches: ``<b>Source</b> :`` and ``« <a>M01</a> »`` are typeset too."""
-    return _typeset_around(_HTML_VERBATIM, markup, lang)
+    return _typeset_around(_HTML_VERBATIM, markup, lang, tags=True)
 
 
-def _typeset_around(verbatim: re.Pattern, text: str, lang: str) -> str:
+def _typeset_around(verbatim: re.Pattern, text: str, lang: str, tags: bool = False) -> str:
     """:func:`typeset` on ``text`` with what ``verbatim`` matches left as written (each stands as
     one private-use character, a non-space, while the rest is typeset)."""
     if lang != "fr" or not text:
         return text
     if _KEPT in text:  # (never in our pages; typeset the pieces apart rather than mix them up)
         pieces = re.split(f"({_KEPT})", text)
-        return "".join(p if p == _KEPT else _typeset_around(verbatim, p, lang) for p in pieces)
+        return "".join(p if p == _KEPT else _typeset_around(verbatim, p, lang, tags) for p in pieces)
     kept: list[str] = []
 
     def keep(found: re.Match) -> str:
-        kept.append(found.group(0))
+        kept_text = found.group(0)
+        if tags and not found.group(1) and kept_text.startswith("<") and "=" in kept_text:
+            kept_text = _READ_ATTRIBUTES.sub(lambda a: a.group(1) + typeset(a.group(2), lang), kept_text)
+        kept.append(kept_text)
         return _KEPT
 
     shown = typeset(verbatim.sub(keep, text), lang)
