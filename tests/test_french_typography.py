@@ -25,7 +25,7 @@ LOOSE = re.compile(r"\S[ \t]+[:;!?](?=\s|$)|«[ \t]|\S[ \t]+»")
 #: French typography's no-break spaces: never in English.
 SPACED = re.compile(r"[\u00a0\u202f][:;!?»]|«[\u00a0\u202f]")
 PAGES = ["/", "/matrix", "/graph", "/jobs", "/audit", "/interchange", "/sparql", "/docs", "/versions",
-         "/programmes", "/no-such-page", "/id/module/M01", "/id/coverage/M01--BC05-C1", "/login"]
+         "/programmes", "/ontology", "/no-such-page", "/id/module/M01", "/id/coverage/M01--BC05-C1", "/login"]
 TEAM_PAGES = ["/review", "/edit/upload", "/edit/cell?module=M02&competency=BC02-C1"]
 USERS = {"edith": ("editor", "edith-secret-0001"), "victor": ("validator", "victor-secret-0002")}
 
