@@ -75,13 +75,44 @@ def test_anonymous_reader_sees_no_write_and_is_sent_to_sign_in(browser, site):
         assert page.locator("a[href^='/login']").count() == 1
         page.goto(f"{server.url}/edit/upload")
         assert page.url.startswith(f"{server.url}/login")
-        before = (workspace / "mapping" / "module_competency.csv").read_bytes()
+        page.goto(f"{server.url}/edit/cell?module=M01&competency=BC03-C2")
+        assert page.url.startswith(f"{server.url}/login")
+        before = _files(workspace)
         answer = page.request.post(f"{server.url}/edit/link", form={
             "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "M", "rationale": "x"})
         assert answer.status in (401, 403)
-        assert (workspace / "mapping" / "module_competency.csv").read_bytes() == before
+        # Every write the site has, each with a valid form token from this browser's session (so
+        # that the refusal is the reader's, not the token's): each refused, nothing written.
+        page.goto(f"{server.url}/login")
+        csrf = page.locator("input[name=csrftoken]").first.get_attribute("value")
+        workbook = {"name": "matrice.xlsx", "mimeType": XLSX, "buffer": page.request.get(
+            f"{server.url}/matrix.xlsx").body()}
+        link = {"csrftoken": csrf, "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "M",
+                "rationale": "anonyme", "loaded": "new"}
+        writes = {
+            "/edit/link": dict(form=link),
+            "/review/decision": dict(form={**link, "decision": "validate", "comment": "anonyme"}),
+            "/edit/upload": dict(multipart={"csrftoken": csrf, "message": "anonyme", "workbook": workbook}),
+            "/api/imports/matrix": dict(data=workbook["buffer"], headers={"Content-Type": XLSX}),
+            "/api/imports/rncp": dict(data=b"<FICHES/>", headers={"Content-Type": "application/xml"}),
+            "/sparql": dict(data=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                            headers={"Content-Type": "application/sparql-update"}),
+        }
+        for path, request in writes.items():
+            answer = page.request.post(f"{server.url}{path}", max_redirects=0, **request)
+            assert answer.status in (400, 401, 403, 415), (path, answer.status, answer.text()[:300])
+        assert page.request.get(f"{server.url}/sparql?update=DROP%20ALL").status in (400, 403)
+        assert _files(workspace) == before
     finally:
         context.close()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _files(workspace: Path) -> dict[str, bytes]:
+    """Every file of the workspace and its bytes (what a write would change)."""
+    return {str(p.relative_to(workspace)): p.read_bytes() for p in sorted(workspace.rglob("*")) if p.is_file()}
 
 
 def test_editor_edits_a_cell_uploads_workbooks_and_signs_out(browser, site):
