@@ -315,3 +315,50 @@ def test_the_matrix_page_leads_an_editor_to_the_workbook_and_back(browser, site)
         assert page.locator("form[action='/edit/upload'] input[type=file]").count() == 1
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def fresh_site(tmp_path_factory):
+    """A site of its own: what the other tests' people typed (comments, messages: data, in French)
+    is not on its pages."""
+    root = tmp_path_factory.mktemp("team-browser-languages")
+    workspace = root / "ws"
+    assert run_cli("init", str(workspace)).returncode == 0
+    for user, (role, password) in USERS.items():
+        assert run_cli("users", "add", user, "--role", role, "--password-stdin", "--data", str(workspace),
+                       input=password + "\n").returncode == 0
+    with serving(["--data", str(workspace)], root / "serve.log") as server:
+        yield server, workspace, root
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_signed_in_pages_are_entirely_in_the_chosen_language(browser, fresh_site, lang):
+    """The pages only a signed-in person sees (the review with its forms, the cell editor, the
+    upload page, the versions and a diff), and the sign-in page, hold no UI string of the other
+    language (the same comparison of both languages' strings as test_site_browser's walk)."""
+    import re
+
+    import team_helpers as th
+    from test_site_browser import VISIBLE_TEXT, foreign_strings
+
+    server, workspace, _ = fresh_site
+    th.propose(th.sign_in(server, "edith", USERS["edith"][1]), "M04", "BC01-C1")  # a version to compare
+    first = th.versions(workspace)[0]["id"]
+    foreign = foreign_strings(lang)
+    assert len(foreign) > 100
+    context, page = _page(browser, server)
+    try:
+        page.goto(f"{server.url}/login?lang={lang}")
+        pages = {"/login": page.evaluate(VISIBLE_TEXT)}
+        _sign_in(page, server, "victor")
+        for path in ("/review", "/review?kind=activity", "/edit/upload", "/edit/cell?module=M01&competency=BC05-C1",
+                     "/versions", f"/versions/diff?a={first}&b=current", "/matrix"):
+            page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert page.locator("html").get_attribute("lang") == lang, path
+            assert page.locator("form[action='/logout'], .team-account").count(), path  # signed in
+            pages[path] = page.evaluate(VISIBLE_TEXT)
+        for path, text in pages.items():
+            left = sorted(p for p in foreign if re.search(p, text))
+            assert left == [], f"{path} ({lang}) shows strings of the other language: {left}"
+    finally:
+        context.close()
