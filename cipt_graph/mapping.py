@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -118,6 +119,19 @@ def _slug(text: str) -> str:
     return text or "unknown"
 
 
+class _TERMS:  # noqa: N801 - a namespace of constants
+    type, module, level, hours, rationale = RDF.type, CIPT.module, CIPT.level, CIPT.coverageHours, CIPT.rationale
+    status, attributed, agent, label = CIPT.mappingStatus, PROV.wasAttributedTo, PROV.Agent, RDFS.label
+    generated, source, decimal, date = PROV.generatedAtTime, DCTERMS.source, XSD.decimal, XSD.date
+
+
+@lru_cache(maxsize=4096)
+def _literal(value, datatype=None) -> Literal:
+    """``Literal(value, datatype=datatype)``, made once per value (names and dates repeat)."""
+    return Literal(value, datatype=datatype)
+
+
+@lru_cache(maxsize=4096)
 def _agent(name: str) -> URIRef:
     import unicodedata
 
@@ -177,6 +191,7 @@ def mapping_triples(
             + (f" ; en trop : {', '.join(repr(c) for c in extra)}" if extra else ""),
         )
     seen: dict[tuple[str, str], int] = {}
+    t = _TERMS  # the terms of every row, made once (a university's file has 30,000 rows)
     known_targets = vocab.targets[kind.target_class]
     target_fr = _TARGET_FR[kind.target_column]
     try:
@@ -258,21 +273,21 @@ def mapping_triples(
                 continue
             node = CID[f"coverage/{module_code}--{target_code}"]
             triples.append((module, kind.direct, target))
-            triples.append((node, RDF.type, kind.node_class))
-            triples.append((node, CIPT.module, module))
+            triples.append((node, t.type, kind.node_class))
+            triples.append((node, t.module, module))
             triples.append((node, kind.node_target, target))
             if level is not None:
-                triples.append((node, CIPT.level, level))
+                triples.append((node, t.level, level))
             if hours is not None:
-                triples.append((node, CIPT.coverageHours, Literal(hours, datatype=XSD.decimal)))
-            triples.append((node, CIPT.rationale, Literal(rationale, lang="fr")))
-            triples.append((node, CIPT.mappingStatus, status))
+                triples.append((node, t.hours, Literal(hours, datatype=t.decimal)))
+            triples.append((node, t.rationale, Literal(rationale, lang="fr")))
+            triples.append((node, t.status, status))
             agent = account_agent(account) if account else _agent(who)
-            triples.append((node, PROV.wasAttributedTo, agent))
-            triples.append((agent, RDF.type, PROV.Agent))
-            triples.append((agent, RDFS.label, Literal(who)))
-            triples.append((node, PROV.generatedAtTime, Literal(asserted_on, datatype=XSD.date)))
-            triples.append((node, DCTERMS.source, source))
+            triples.append((node, t.attributed, agent))
+            triples.append((agent, t.type, t.agent))
+            triples.append((agent, t.label, _literal(who)))
+            triples.append((node, t.generated, _literal(asserted_on, t.date)))
+            triples.append((node, t.source, source))
             if validation is not None:
                 triples += validation_triples(node, *validation)
     except csv.Error as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from .errors import QueryError
+from .errors import CiptError, QueryError
 from .paths import QUERIES_DIR
 from .store import QueryResult, Store, Term, select
 
@@ -237,7 +237,19 @@ SELECT DISTINCT ?s WHERE {
 
 
 class UnknownProgramme(QueryError):
-    """A value that names no programme of the dataset (see :func:`resolve_programme`)."""
+    """A value that names no programme of the dataset (see :func:`resolve_programme`); ``value``
+    (as given), ``close`` (the nearest codes, best first) and ``codes`` (every code, sorted) let
+    a caller frame it its own way (the HTTP routes name their parameter)."""
+
+    value, close, codes = "", (), ()
+
+    def phrase(self, lang: str, guillemets: bool = False) -> str:
+        """``'U999' n'est pas un programme connu ; vouliez-vous dire U099 ?``, without the list
+        (``guillemets``: the French value in « », as the site writes it)."""
+        if lang == "en":
+            return f"{self.value!r} is not a known programme" + (f"; did you mean {' or '.join(self.close)}?" if self.close else "")
+        value = f"« {self.value} »" if guillemets else repr(self.value)
+        return f"{value} n'est pas un programme connu" + (f" ; vouliez-vous dire {' ou '.join(self.close)} ?" if self.close else "")
 
 
 _PROGRAMME_CODES = """
@@ -291,11 +303,11 @@ def _unknown_programme(value: str, store: Store) -> QueryError:
     """The value names no programme: the message suggests the nearest codes (``vouliez-vous dire
     M2_CIPT ?``) and lists the dataset's programmes."""
     close, codes = close_programmes(store, value)
-    guess_fr = f" ; vouliez-vous dire {' ou '.join(close)} ?" if close else ""
-    guess_en = f"; did you mean {' or '.join(close)}?" if close else ""
-    return UnknownProgramme(f"{value!r} is not a known programme{guess_en} (programmes: {_codes_text(codes, 'en')})",
-                            fr=f"{value!r} n'est pas un programme connu{guess_fr} "
-                               f"(programmes : {_codes_text(codes, 'fr')})")
+    error = UnknownProgramme("")
+    error.value, error.close, error.codes = value, tuple(close), tuple(codes)
+    CiptError.__init__(error, f"{error.phrase('en')} (programmes: {_codes_text(codes, 'en')})",
+                       fr=f"{error.phrase('fr')} (programmes : {_codes_text(codes, 'fr')})")
+    return error
 
 
 def resolve_programme(store: Store, value: str) -> ox.NamedNode:
@@ -397,10 +409,12 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
             try:
                 bound[p.name] = (resolve_programme if p.name == "programme" else resolve_iri)(store, value)
             except QueryError as exc:  # the parameter named, in both languages (still "unknown": a 404 on the API)
-                raise (UnknownProgramme if isinstance(exc, UnknownProgramme) else QueryError)(
+                named = (UnknownProgramme if isinstance(exc, UnknownProgramme) else QueryError)(
                     f"parameter {p.name!r}: {exc.text('en')}", where=exc.where,
                     fr=f"paramètre {p.name!r} : {exc.text('fr')}",
-                    en=f"parameter {p.name!r}: {exc.text('en')}") from exc
+                    en=f"parameter {p.name!r}: {exc.text('en')}")
+                named.__dict__.update({k: v for k, v in vars(exc).items() if k in ("value", "close", "codes")})
+                raise named from exc
         elif p.datatype:
             bound[p.name] = ox.Literal(value, datatype=ox.NamedNode(p.datatype))
         else:
@@ -409,10 +423,15 @@ def bind_parameters(store: Store, query: NamedQuery, given: Mapping[str, str]) -
 
 
 def run_query(store: Store, name: str | NamedQuery, params: Mapping[str, str] | None = None) -> QueryResult:
-    """Run a named SELECT query with its parameters bound (never pasted into the text)."""
+    """Run a named SELECT query with its parameters bound (never pasted into the text); the lists
+    its header's ``ordered_lists`` names are put in order (:mod:`cipt_graph.ordered_lists`)."""
     query = name if isinstance(name, NamedQuery) else get_query(name)
     bound = bind_parameters(store, query, params or {})
     try:
-        return select(store, query.text, bound)
+        result = select(store, query.text, bound)
     except QueryError as exc:
         raise QueryError(exc.message, where=str(query.path)) from exc
+    if query.header.get("ordered_lists"):  # GROUP_CONCAT lists in their keys' order (see ordered_lists.py)
+        from .ordered_lists import order_lists
+        result = order_lists(result, query.header["ordered_lists"])
+    return result

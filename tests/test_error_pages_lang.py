@@ -70,8 +70,8 @@ def test_an_unknown_programme_is_named_with_the_real_codes(server_url):
         assert "« programme »" in text and "« NOPE »" in text and f"programmes : {codes[0]}" in text, text
         assert "U007" not in text and "Il n'y a rien" not in text, text
         english = _detail(httpx.get(f"{server_url}{path}?programme=NOPE&lang=en", headers=FR, timeout=120).text)
-        assert "Unknown programme" in english and "programme parameter" in english, english
-        assert f"Its programmes: {codes[0]}" in english and not FRENCH.search(english), english
+        assert "Unknown programme" in english and "parameter 'programme'" in english, english
+        assert f"programmes: {codes[0]}" in english and not FRENCH.search(english), english
 
 
 def _programmes(server_url: str) -> list[dict]:

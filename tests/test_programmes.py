@@ -75,9 +75,9 @@ def test_api_routes_scoped_by_programme(ustore, url, code):
         assert [b["code"] for b in blocks] == [r["block_code"] for r in rows(ustore, "hours_per_block", programme=code)]
         nope = client.get("/api/modules", params={"programme": "NOPE"})
         assert nope.status_code == 404  # the message in French by default, English on request (issue #15)
-        assert "le paramètre « programme » ne désigne aucun programme" in nope.json()["message"], nope.text
+        assert "paramètre « programme » : « NOPE » n'est pas un programme connu" in nope.json()["message"], nope.text
         nope_en = client.get("/api/modules", params={"programme": "NOPE", "lang": "en"})
-        assert nope_en.status_code == 404 and "the programme parameter names no programme" in nope_en.json()["message"]
+        assert nope_en.status_code == 404 and "parameter 'programme': 'NOPE' is not a known programme" in nope_en.json()["message"]
 
 
 @pytest.mark.parametrize("code", ["M2_CIPT", "U003"])
@@ -152,8 +152,11 @@ def test_programme_parameter_refusals_agree(ustore, url):
             assert bad.status_code == 400 and "n'est pas un code de programme" in unescape(bad.text), (path, bad.text)
             assert "Invalid IRI" not in bad.text and "code point" not in bad.text
             assert "<script>" not in bad.text or not headers  # a page escapes it
-        named = client.get("/api/queries/modules", params={"programme": "U999"})  # a named query: 404 too
-        assert named.status_code == 404 and "'programme'" in named.text and "U999" in named.text, named.text
+        named = client.get("/api/queries/modules", params={"programme": "U999"})  # a named query: the same 404
+        assert named.status_code == 404, named.text
+        assert named.json()["message"] == client.get("/api/modules", params={"programme": "U999"}).json()["message"]
+        bad = client.get("/api/queries/modules", params={"programme": '"><script>'})
+        assert bad.status_code == 400 and "n'est pas un code de programme" in bad.json()["message"], bad.text
         assert client.get("/api/queries/modules", params={"programme": "u002"}).status_code == 200
         bad_en = client.get("/api/modules", params={"programme": '"><script>', "lang": "en"})
         assert bad_en.status_code == 400 and "is not a programme code" in bad_en.json()["message"]

@@ -38,3 +38,48 @@ def test_snapshot_of_imported_fiches_equals_the_builders_graphs(tmp_path):
     assert version.graphs == {iri: hashlib.sha256(data).hexdigest() for iri, data in sorted(want.items())}
     assert version.counts["triples"] == sum(data.count(b"\n") for data in want.values())
     assert version.counts["competency_links"] > 0
+
+
+EXTRA_FAST = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.org/é/> .
+ex:a ex:decimal 1.50, "2.0"^^xsd:decimal ; ex:integer "007"^^xsd:integer, +5, -0 ; ex:double 1e3 ;
+  ex:bool true, "1"^^xsd:boolean ; ex:date "2026-01-02"^^xsd:date ; ex:when "2026-01-02T03:04:05Z"^^xsd:dateTime ;
+  ex:text "ligne\\u2028séparée", "guillemet \\" et \\\\ barre", "retour\\r\\nligne"@fr-ca, 'simple'@en ;
+  ex:iri <https://example.org/a%20b>, <https://example.org/ü?x=1#f> .
+"""
+EXTRA_RDFLIB = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.org/> .
+ex:b ex:label "Étiquette"@FR, "chaîne"^^xsd:string, "tab\\tulation" .
+"""
+EXTRA_BLANK = """@prefix ex: <https://example.org/> .
+ex:c ex:part [ ex:name "anonyme" ; ex:more [ ex:n 1 ] ] .
+"""
+
+
+def test_the_fast_snapshot_of_own_graphs_equals_the_builders_rdflib_graphs(tmp_path):
+    """The programme's own graphs and the mapping, written by Oxigraph and rdflib's line writer
+    (versions/fast_snapshot.py), are byte for byte the builder's rdflib graphs serialised: typed
+    literals normalised as rdflib does, escapes, IRIs; the files it leaves to rdflib (a language
+    tag with capitals, an explicit xsd:string, a tab, blank nodes) too. Also on a small university."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from university_helpers import make_university
+
+    ws = init_workspace(tmp_path / "ws")
+    (ws.root / "extra_fast.ttl").write_text(EXTRA_FAST, encoding="utf-8")
+    (ws.root / "extra_rdflib.ttl").write_text(EXTRA_RDFLIB, encoding="utf-8")
+    (ws.root / "extra_blank.ttl").write_text(EXTRA_BLANK, encoding="utf-8")
+    from cipt_graph.versions.fast_snapshot import parse_plain
+    assert parse_plain(ws.root / "extra_fast.ttl", EXTRA_FAST.encode()) is not None  # the fast path is the one tested
+    assert parse_plain(ws.root / "extra_rdflib.ttl", EXTRA_RDFLIB.encode()) is None
+    university = init_workspace(tmp_path / "univ")
+    make_university(university.root, programmes=3, certifications=2)
+    for workspace in (ws, university):
+        want = {str(s.graph_iri): canonical_ntriples(s.graph) for s in load_sources(workspace)
+                if s.graph_iri != GRAPH_ONTOLOGY}
+        got = snapshot_workspace(workspace)
+        assert got.keys() == want.keys()
+        for iri in want:
+            assert got[iri] == want[iri], (iri, set(got[iri].split(b"\n")) ^ set(want[iri].split(b"\n")))

@@ -34,6 +34,7 @@ from .limits import BodySizeLimit, HeadAsGet, RequestFraming
 from .mirror import Mirror
 from .runner import QueryRunner
 from .runner_middleware import ClientAddress, NoteActivity
+from .blank_params import BlankParameterIsAbsent
 from .security import SecurityHeaders
 from .settings import Settings
 from .watch import DataWatcher
@@ -139,6 +140,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                        wait=max(settings.query_timeout, settings.report_timeout) + 5, offered=offered_types())
     app.add_middleware(NoteActivity, runner=runner)  # pages wanting the CPU (runner.contended)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(BlankParameterIsAbsent)  # `?programme=` is no programme given, before the cache
     # Larger bodies only where an upload may be accepted: other systems' imports (--allow-writes),
     # the team's workbook (not --read-only; its route refuses before reading the body unless an
     # editor is signed in).

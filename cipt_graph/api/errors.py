@@ -65,24 +65,23 @@ PROGRAMMES_LISTED = 12
 
 def programme_error(store, value: str, exc: CiptError, parameter: str = "programme") -> ApiError:
     """The 404 of a ``programme`` parameter naming no programme (``exc``, from
-    :func:`cipt_graph.queries.resolve_programme`): the parameter named, and the dataset's own codes
-    (the first :data:`PROGRAMMES_LISTED`, with how many more). Other refusals (a value naming
-    several programmes) keep their own message, the parameter named."""
-    from ..queries import UnknownProgramme, programme_codes
+    :func:`cipt_graph.queries.resolve_programme`), worded as the command line's ``--programme``:
+    ``paramètre « programme » : « U999 » n'est pas un programme connu ; vouliez-vous dire U099 ?
+    (programmes : M2_CIPT, U001… et 290 autres ; voir /programmes)``, the same on every route.
+    Other refusals (a value naming several programmes) keep their own message, the parameter named (400)."""
+    from ..queries import UnknownProgramme, close_programmes
 
     if not isinstance(exc, UnknownProgramme):
         return ApiError(400, f"{parameter}: {exc.text('en')}", fr=f"paramètre « {parameter} » : {exc.text('fr')}")
-    codes = programme_codes(store)
-    shown = ", ".join(codes[:PROGRAMMES_LISTED])
-    more = len(codes) - PROGRAMMES_LISTED
-    en = f"the {parameter} parameter names no programme of this dataset: {value!r}"
-    fr = f"le paramètre « {parameter} » ne désigne aucun programme de ce jeu de données : « {value} »"
-    if codes:
-        en += f". Its programmes: {shown}" + (f" and {more} more" if more > 0 else "")
-        fr += f". Ses programmes : {shown}" + (f" et {more} autres" if more > 0 else "")
-    else:
-        en, fr = en + " (it holds none)", fr + " (il n'en contient aucun)"
-    return ApiError(404, en + " (see /programmes).", fr=fr + " (voir /programmes).", title="error.unknown_programme")
+    if not exc.value:  # raised elsewhere than resolve_programme: its parts found again
+        close, codes = close_programmes(store, value)
+        exc.value, exc.close, exc.codes = value, tuple(close), tuple(codes)
+    codes, more = ", ".join(exc.codes[:PROGRAMMES_LISTED]), len(exc.codes) - PROGRAMMES_LISTED
+    listed_en = (codes + (f" and {more} more" if more > 0 else "")) if codes else "none in the data"
+    listed_fr = (codes + (f" et {more} autres" if more > 0 else "")) if codes else "aucun dans les données"
+    return ApiError(404, f"parameter {parameter!r}: {exc.phrase('en')} (programmes: {listed_en}; see /programmes)",
+                    fr=f"paramètre « {parameter} » : {exc.phrase('fr', guillemets=True)} (programmes : {listed_fr} ; voir /programmes)",
+                    title="error.unknown_programme")
 
 
 _TWO_PROGRAMMES = ("PREFIX cipt: <https://w3id.org/cipt-graph/ontology#> "

@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
 from ..output import to_csv, to_json
-from ..queries import NamedQuery, bind_parameters, get_query, load_queries, run_query
+from ..errors import QueryError
+from ..queries import NamedQuery, bind_parameters, get_query, load_queries, resolve_programme, run_query
 from ..sparqlscan import substitute
 from ..store import QueryResult, Store
 from . import results as res
 from .conneg import negotiate
-from .errors import ApiError, need_programme, request_lang
+from .errors import ApiError, need_programme, programme_error, request_lang
 
 router = APIRouter(prefix="/api/queries", tags=["Named queries"])
 
@@ -25,6 +26,11 @@ def _run(store: Store, deadline, name: str, params: dict[str, str]) -> QueryResu
     #16) answers 400 naming ``programme`` when it is not given and the dataset holds several."""
     if get_query(name).header.get("needs_programme") is True and not params.get("programme"):
         need_programme(store, None)
+    if params.get("programme") and any(p.name == "programme" for p in get_query(name).params):
+        try:  # the 404 of every route taking `programme`, in its words; then its IRI, looked up once
+            params = {**params, "programme": resolve_programme(store, params["programme"]).value}
+        except QueryError as exc:
+            raise programme_error(store, params["programme"], exc) from exc
     return run_query(store, name, params)
 
 #: Media types a named query answers in, the first the default: type → format.

@@ -85,8 +85,8 @@ async def diff(
         except InputError as exc:
             raise ApiError(404, exc.text("en"), fr=exc.text("fr")) from exc
         except QueryError as exc:  # the programme is not in one of the two versions
-            raise ApiError(404, f"the programme parameter: {exc.text('en')}",
-                           fr=f"le paramètre « programme » : {exc.text('fr')}") from exc
+            raise ApiError(404, f"parameter 'programme': {exc.text('en')}",
+                           fr=f"paramètre « programme » : {exc.text('fr')}") from exc
 
     return await run_limited(request, work, report=True)
 

@@ -163,7 +163,7 @@ def _blocks(tables: _Tables) -> tuple[list[BlockAudit], dict[str, Source]]:
             block.competency_details.append(CompetencyAudit(
                 code, str(comp["competency_label"]), float(comp["hours"] or 0), modules.get(code, []),
                 prog.get("max_rank"), prog.get("top_rank"), prog.get("reaches_top"), prog.get("in_order"),
-                sorted(str(prog.get("steps") or "").split())))
+                str(prog.get("steps") or "").split()))  # in period order (the query's ordered_lists)
         out.append(block)
     sources = {"block": blocks.source, "assessed": unassessed.source, "hours": hours.source,
                "modules": matrix.source, "progression": progression.source}

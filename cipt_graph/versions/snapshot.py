@@ -67,7 +67,7 @@ def iter_snapshot(workspace: Workspace, staged: StagedGraphs | None = None) -> I
     :func:`snapshot_workspace` gathers): the imported RNCP fiches first, each parsed by Oxigraph and
     dropped once yielded, so that recording a version of a workspace holding the whole national
     referential (30,000 fiches) takes seconds and little memory; then the programme's own graphs
-    (rdflib, as the builder reads them, with the inferred statuses the fiches supersede dropped).
+    (:func:`_own_graphs`, with the inferred statuses the fiches supersede dropped).
     With ``staged`` (what an import made while writing the fiches), a fiche file still holding the
     bytes staged is not parsed: its :class:`~.staged.PreparedGraph` is yielded instead of bytes.
 
@@ -75,9 +75,6 @@ def iter_snapshot(workspace: Workspace, staged: StagedGraphs | None = None) -> I
         InputError: a data file of the workspace is malformed (nothing is recorded then).
     """
     from ..build import RNCP_DIR, Source, parse_turtle, rncp_files
-    from ..mapping import Vocabulary, read_mapping
-    from ..namespaces import GRAPH_MAPPING
-
     from ..journal import recover_if_pending
 
     if not workspace.read_only:  # a change a killed process left half-done: completed or undone first
@@ -105,20 +102,60 @@ def iter_snapshot(workspace: Workspace, staged: StagedGraphs | None = None) -> I
         yield iri, data
     for source in fallback:
         yield str(source.graph_iri), canonical_ntriples(source.graph)
-    data_graph = Graph()
-    own: list[tuple[str, Graph]] = []
+    yield from _own_graphs(workspace, official)
+
+
+def _own_graphs(workspace: Workspace, official: set[str]) -> Iterator[tuple[str, bytes]]:
+    """The programme's own graphs (each ``*.ttl``, then the mapping) as canonical N-Triples, the
+    inferred statuses the fiches supersede (``official``) dropped: by Oxigraph and rdflib's line
+    writer (:mod:`.fast_snapshot`, the same bytes in seconds), a file it cannot take by rdflib."""
+    from ..build import parse_turtle, read_turtle_bytes
+    from ..mapping import LINK_KINDS, mapping_triples
+    from ..namespaces import GRAPH_MAPPING
+    from .fast_snapshot import LineWriter, canonical_lines, mapping_bytes, parse_plain, superseded_line, vocabulary_of
+
     turtle_files = sorted(workspace.root.glob("*.ttl"))
     if not turtle_files:
         raise InputError("no Turtle data files (*.ttl) in the workspace", where=str(workspace.root),
                          fr="aucun fichier de données Turtle (*.ttl) dans l'espace de travail")
+    dropped = {superseded_line(subject) for subject in official}
+    writer = LineWriter()
+    out: list[tuple[str, bytes]] = []
+    every: list = []  # every statement, for the mapping's vocabulary
     for path in turtle_files:
-        graph = parse_turtle(path)
-        own.append((str(CID[f"graph/{path.stem}"]), graph))
-        data_graph += graph
-    own.append((str(GRAPH_MAPPING), read_mapping(workspace.mapping_dir, Vocabulary.from_graph(data_graph))))
-    for iri, graph in own:  # the rule of build.supersede_inferred, on the subjects gathered above
-        if official:
-            for subject in list(graph.subjects(CIPT.dataStatus, CIPT.Inferred)):
-                if str(subject) in official:
-                    graph.remove((subject, CIPT.dataStatus, CIPT.Inferred))
-        yield iri, canonical_ntriples(graph)
+        iri = str(CID[f"graph/{path.stem}"])
+        data = read_turtle_bytes(path)
+        triples = parse_plain(path, data)
+        if triples is not None:
+            every += triples
+            out.append((iri, canonical_lines(line for line in map(writer.line, triples) if line not in dropped)))
+            continue
+        graph = parse_turtle(path)  # rdflib (its errors as the builder gives them); Oxigraph for the vocabulary
+        every += ((q.subject, q.predicate, q.object) for q in
+                  ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+        out.append((iri, _canonical_rdflib(graph, official)))
+    vocab = vocabulary_of(every)
+    del every
+    triples = []
+    for kind in LINK_KINDS:
+        path = workspace.mapping_dir / kind.file_name
+        if path.exists():
+            triples += mapping_triples(path, kind, vocab)
+    data = mapping_bytes(triples, official)
+    if data is None:  # a blank node (a validation): rdflib's canonical relabelling
+        graph = Graph()
+        for triple in triples:
+            graph.add(triple)
+        data = _canonical_rdflib(graph, official)
+    out.append((str(GRAPH_MAPPING), data))
+    yield from out
+
+
+def _canonical_rdflib(graph: Graph, official: set[str]) -> bytes:
+    """An rdflib graph's canonical N-Triples, the inferred statuses of ``official`` subjects
+    dropped (the rule of ``build.supersede_inferred``)."""
+    if official:
+        for subject in list(graph.subjects(CIPT.dataStatus, CIPT.Inferred)):
+            if str(subject) in official:
+                graph.remove((subject, CIPT.dataStatus, CIPT.Inferred))
+    return canonical_ntriples(graph)
