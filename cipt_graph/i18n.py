@@ -114,19 +114,84 @@ def colon(lang: str) -> str:
 
 
 #: A breakable space before ``:`` (then a no-break space, U+00A0) or before ``;``, ``!``, ``?`` (then
-#: a narrow no-break space, U+202F), when the sign ends a word group (a space or the end follows):
-#: ``?s`` in a query or ``http://`` are left alone.
-_BEFORE_COLON = re.compile(r" :(?=\s|$)")
-_BEFORE_SIGN = re.compile(r" ([;!?])(?=\s|$)")
+#: a narrow no-break space, U+202F), when the sign ends a word group (a space or the end follows)
+#: and follows a word (not a list's ``  ? item``): ``?s`` in a query or ``http://`` are left alone.
+#: In HTML, tags (each a private-use character, ``_KEPT``) between the space and the sign, or
+#: right after the sign, count for nothing: ``Qui le lit :</strong>``, ``C3 <span>!</span>``.
+_KEPT = "\ue000"
+_BEFORE_COLON = re.compile(r"(?<=\S)[ \t]+(\ue000*):(?=\s|$|\ue000)")
+_BEFORE_SIGN = re.compile(r"(?<=\S)[ \t]+(\ue000*)([;!?])(?=\s|$|\ue000)")
+#: Inside French guillemets: « text » with no-break spaces (U+00A0) after « and before ».
+_AFTER_OPENING = re.compile(r"«[ \t]*(?=[^\s»])")
+_BEFORE_CLOSING = re.compile(r"(?<=[^\s«])[ \t]*»")
+NBSP = "\u00a0"  # no-break space: before « : » and inside guillemets
 
 
 def typeset(text: str, lang: str) -> str:
-    """``text`` with French typography when ``lang`` is ``fr``: a no-break space before « : »
-    and a narrow one before « ; », « ! », « ? » (Lexique des règles typographiques en usage à
-    l'Imprimerie nationale), so that the sign never starts a line; English text unchanged."""
+    """``text`` with French typography when ``lang`` is ``fr``: a no-break space (U+00A0) before
+    « : » and inside « … », a narrow one (U+202F) before « ; », « ! », « ? » (Lexique des règles
+    typographiques en usage à l'Imprimerie nationale), so that the sign never starts a line and a
+    guillemet never stands alone; English text unchanged. Idempotent: typesetting twice changes
+    nothing more. The one place French spacing is written: pages, reports and command-line
+    messages all come through here (:func:`typeset_html`, :func:`typeset_markdown`)."""
     if lang != "fr" or not text:
         return text
-    return _BEFORE_SIGN.sub(NNBSP + r"\1", _BEFORE_COLON.sub("\u00a0:", text))
+    text = _BEFORE_SIGN.sub(NNBSP + r"\1\2", _BEFORE_COLON.sub(NBSP + r"\1:", text))
+    if "«" in text or "»" in text:
+        text = _BEFORE_CLOSING.sub(NBSP + "»", _AFTER_OPENING.sub("«" + NBSP, text))
+    return text
+
+
+#: What :func:`typeset_html` leaves as written: code, preformatted text, scripts, styles, the
+#: text a person edits (``textarea``), and comments; then any tag (its attributes untouched).
+_HTML_VERBATIM = re.compile(r"<(pre|code|kbd|samp|script|style|textarea)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>",
+                            re.S | re.I)
+
+
+#: The attributes people read (tooltips, labels for screen readers, placeholders, alternatives).
+_READ_ATTRIBUTES = re.compile(r"""(\s(?:title|aria-label|alt|placeholder)=)("[^"]*"|'[^']*')""", re.I)
+
+
+def typeset_html(markup: str, lang: str) -> str:
+    """An HTML document or fragment with :func:`typeset` applied to its text when ``lang`` is
+    ``fr``, and to the attributes people read (``title``, ``aria-label``, ``alt``,
+    ``placeholder``); other attributes (form values, IRIs), ``pre``, ``code``, ``kbd``, ``samp``,
+    ``script``, ``style``, ``textarea`` and comments are left as written. A tag counts as part of
+    the word it touches: ``<b>Source</b> :`` and ``« <a>M01</a> »`` are typeset too."""
+    return _typeset_around(_HTML_VERBATIM, markup, lang, tags=True)
+
+
+def _typeset_around(verbatim: re.Pattern, text: str, lang: str, tags: bool = False) -> str:
+    """:func:`typeset` on ``text`` with what ``verbatim`` matches left as written (each stands as
+    one private-use character, a non-space, while the rest is typeset)."""
+    if lang != "fr" or not text:
+        return text
+    if _KEPT in text:  # (never in our pages; typeset the pieces apart rather than mix them up)
+        pieces = re.split(f"({_KEPT})", text)
+        return "".join(p if p == _KEPT else _typeset_around(verbatim, p, lang, tags) for p in pieces)
+    kept: list[str] = []
+
+    def keep(found: re.Match) -> str:
+        kept_text = found.group(0)
+        if tags and not found.group(1) and kept_text.startswith("<") and "=" in kept_text:
+            kept_text = _READ_ATTRIBUTES.sub(lambda a: a.group(1) + typeset(a.group(2), lang), kept_text)
+        kept.append(kept_text)
+        return _KEPT
+
+    shown = typeset(verbatim.sub(keep, text), lang)
+    back = iter(kept)
+    return re.sub(_KEPT, lambda _: next(back), shown)
+
+
+
+#: Markdown left as written: fenced code blocks, indented code lines, inline code spans.
+_MD_VERBATIM = re.compile(r"^(```|~~~).*?^\1[^\n]*$|^(?: {4}|\t)[^\n]*$|(`+)[^\n]+?\2", re.S | re.M)
+
+
+def typeset_markdown(text: str, lang: str) -> str:
+    """Markdown with :func:`typeset` applied to its prose when ``lang`` is ``fr``; fenced and
+    indented code and inline code spans are left as written."""
+    return _typeset_around(_MD_VERBATIM, text, lang)
 
 
 def number(value: object, lang: str, decimals: int = 2) -> str:

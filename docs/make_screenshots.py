@@ -39,6 +39,7 @@ SHOTS = {
     "review": ("/review", None),
     "interchange": ("/interchange", None),
     "docs": ("/docs", "swagger"),
+    "ontology": ("/ontology", None),
     "resource": ("/id/module/M01", None),
     "coverage-link": ("/id/coverage/M01--BC03-C2", None),
     "not-found": ("/nulle/part", None),

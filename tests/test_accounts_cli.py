@@ -16,6 +16,7 @@ import team_helpers as th
 from conftest import run_cli
 
 from cipt_graph.editing import edit_link, review_link
+from cipt_graph.i18n import typeset
 from cipt_graph.paths import resolve_workspace
 
 DATA_OPTIONS = ("--store", "--update-url", "--gsp-url")
@@ -50,14 +51,14 @@ def test_users_help_lists_only_what_applies(command, lang):
     # What the command takes: its usage line(s) and its list of options (the description's
     # examples may name other commands' options).
     usage = text.split("\n\n", 1)[0]
-    options = text.split("\noptions :\n" if lang == "fr" else "\noptions:\n", 1)[1]
+    options = text.split("\noptions\u00a0:\n" if lang == "fr" else "\noptions:\n", 1)[1]
     for option in listed:
         assert re.search(rf"^\s+{option}\b", options, re.M), f"`cipt {' '.join(command)} --help` lacks {option}"
         assert option in usage
     for option in (*absent, *DATA_OPTIONS):
         assert option not in usage + options, f"`cipt {' '.join(command)} --help` lists {option}:\n{text}"
     if lang == "fr":
-        assert text.startswith("utilisation : cipt users") and "show this help" not in text
+        assert text.startswith("utilisation\u00a0: cipt users") and "show this help" not in text
     else:
         assert text.startswith("usage: cipt users") and "affiche cette aide" not in text
     if command == ("users",):
@@ -130,7 +131,7 @@ def test_an_unknown_role_in_the_accounts_file_is_named_in_french(tmp_path):
     (root / "accounts.json").write_text(json.dumps({"accounts": [
         {"username": "marie", "role": "chef", "display_name": "Marie"}]}), encoding="utf-8")
     fr = _run("users", "list", "--data", str(root), code=2).stderr
-    assert "rôle inconnu 'chef' : choisissez parmi reader (lecteur), editor (éditeur), validator (validateur)" in fr
+    assert "rôle inconnu 'chef'\u00a0: choisissez parmi reader (lecteur), editor (éditeur), validator (validateur)" in fr
     assert "role:" not in fr
 
 
@@ -164,7 +165,7 @@ def test_versions_show_the_message(ws, history, lang, head):
 
 def test_diff_shows_before_and_after_of_a_changed_link(ws, history):
     a, b = history["before"], history["review"]
-    fr = _run("diff", a, b, "--data", str(ws)).stdout.replace("\u00a0", " ")
+    fr = _run("diff", a, b, "--data", str(ws)).stdout.replace("\u00a0", " ").replace("\u202f", " ")
     line = next(line for line in fr.splitlines() if line.strip().startswith("~ M01 → BC05-C1"))
     assert (f"niveau I → R ; heures — → 12 h ; statut proposé → validé ; justification « {history['old_rationale']} »"
             " → « Approfondit la communication publique, étude de cas à l'appui. »") in line, line
@@ -182,14 +183,14 @@ def test_diff_shows_before_and_after_of_a_changed_link(ws, history):
 @pytest.mark.parametrize("lang, says", [
     ("fr", ("espace de travail qui a des comptes (`cipt users add`)", "ni option ni jeton",
             "--allow-writes (ou CIPT_ALLOW_WRITES=1) accepte en plus les imports", "--read-only (ou CIPT_READ_ONLY=1)",
-            "lecture seule stricte : pas de connexion même si l'espace de travail a des comptes")),
+            typeset("lecture seule stricte : pas de connexion même si l'espace de travail a des comptes", "fr"))),
     ("en", ("a workspace that has accounts (`cipt users add`)", "no option and no token",
             "--allow-writes (or CIPT_ALLOW_WRITES=1) also accepts the imports", "--read-only (or CIPT_READ_ONLY=1)",
             "strictly read-only: no sign-in even when the workspace has accounts"))])
 def test_serve_help_says_which_option_turns_on_what(lang, says):
-    text = " ".join(_run("serve", "--help", "--lang", lang).stdout.split())
-    for words in says:
-        assert " ".join(words.split()) in text, words
+    text = re.sub(r"[ \n]+", " ", _run("serve", "--help", "--lang", lang).stdout)  # argparse's wrapping undone
+    for words in says:  # (no-break spaces kept: French typography is checked too)
+        assert re.sub(r"[ \n]+", " ", words) in text, words
 
 
 def test_an_account_added_without_a_role_is_a_reader(ws):
@@ -197,6 +198,6 @@ def test_an_account_added_without_a_role_is_a_reader(ws):
     help says so in both languages."""
     _run("users", "add", "oubli", "--password-stdin", "--data", str(ws), input="oubli-secret-0001\n")
     assert th.accounts(ws)["oubli"]["role"] == "reader"
-    help_fr = re.sub(r"\s+", " ", _run("users", "add", "--help", "--lang", "fr").stdout)
+    help_fr = re.sub(r"[ \n]+", " ", _run("users", "add", "--help", "--lang", "fr").stdout)
     help_en = re.sub(r"\s+", " ", _run("users", "add", "--help", "--lang", "en").stdout)
-    assert "(par défaut : reader)" in help_fr and "(default: reader)" in help_en, (help_fr, help_en)
+    assert "(par défaut\u00a0: reader)" in help_fr and "(default: reader)" in help_en, (help_fr, help_en)

@@ -312,7 +312,7 @@ def test_every_number_in_the_html_comes_from_its_query(store, report, html):
 
 def test_html_states_the_gap_and_cites_the_query(html):
     text = re.sub(r"<[^>]+>", "", html)
-    assert "déclare 487\u202fh ; ses 25 modules listés totalisent 457\u202fh, soit un écart de 30\u202fh" in text
+    assert "déclare 487\u202fh\u202f; ses 25 modules listés totalisent 457\u202fh, soit un écart de 30\u202fh" in text
     assert 'data-cite="query:hours_declared_vs_listed"' in html
 
 
@@ -420,7 +420,7 @@ def test_english_report(store):
 
 def test_markdown_has_the_figures_and_every_query(report):
     md = render_md(report)
-    assert "Le programme déclare 487\u202fh ; ses 25 modules listés totalisent 457\u202fh, soit un écart de 30\u202fh." in md
+    assert "Le programme déclare 487\u202fh\u202f; ses 25 modules listés totalisent 457\u202fh, soit un écart de 30\u202fh." in md
     for q in report.queries:
         assert f"### {q.name}\n" in md and q.text.rstrip() in md
     for block in report.blocks:

@@ -193,7 +193,7 @@ def test_printed_pdf_is_a4_without_empty_pages_and_a_short_annex(served, tmp_pat
     # The annex: the pages from the one where its heading stands to the end.
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, timeout=120).stdout
     pages = text.split("\f")
-    heading = next(i for i, page in enumerate(pages) if "Annexe : requêtes citées" in page and
+    heading = next(i for i, page in enumerate(pages) if re.search("Annexe[ \u00a0\u202f]: requêtes citées", page) and
                    "Sommaire" not in page)
     annex = [p for p in pages[heading:] if p.strip()]
     assert len(annex) <= 3, f"the annex takes {len(annex)} pages"

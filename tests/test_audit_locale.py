@@ -45,8 +45,8 @@ def test_french_words_agree_with_their_counts(reports):
     prose = _prose(render_html(report))
     # The shipped data: one violation, several warnings, no info (0 is singular in French).
     assert counts["violation"] == 1 and counts["warning"] > 1 and counts["info"] == 0
-    assert f"1 constat bloquant, {counts['warning']} avertissements, 0 information ;" in prose
-    assert "Raisons : 1 constat bloquant " in prose
+    assert f"1 constat bloquant, {counts['warning']} avertissements, 0 information{NNBSP};" in prose
+    assert "Raisons\u00a0: 1 constat bloquant " in prose
     blocks = len(report.blocks)
     assert f"l'évaluation de {blocks} blocs sur {blocks} est déduite" in prose
     links = report.evidence.links
@@ -55,7 +55,7 @@ def test_french_words_agree_with_their_counts(reports):
     # the same counted words, one and many, straight from the labels
     assert text("fr", "reason_assessment", count=1, blocks=6).startswith("l'évaluation de 1 bloc sur 6 est")
     assert text("fr", "mapping_sentence", proposed=1, links=2, percent=50.0) == (
-        f"1 lien sur 2 (50{NNBSP}%) est encore « proposé » et non validé par l'équipe pédagogique.")
+        f"1 lien sur 2 (50{NNBSP}%) est encore «\u00a0proposé\u00a0» et non validé par l'équipe pédagogique.")
     assert text("fr", "more_rows", count=1).startswith("… et 1 ligne de plus")
     assert text("fr", "more_rows", count=84).startswith("… et 84 lignes de plus")
 

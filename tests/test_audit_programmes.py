@@ -114,7 +114,7 @@ def test_the_audit_runs_them_for_its_programme(ustore, reports, code):
     line = field(render_html(report), "data_version")
     assert ("mise à jour le" in line) == bool(version["source_modified"])
     assert ("source officielle" in line) == bool(version["official_source_issued"])
-    assert f"jeu de données entier : {format_value(version['triples'], 'fr')} triplets" in line
+    assert f"jeu de données entier\u00a0: {format_value(version['triples'], 'fr')} triplets" in line
 
 
 def test_the_same_data_gives_the_same_fingerprint_named_or_not():

@@ -11,6 +11,7 @@ import pytest
 
 from cipt_graph.build import build_store
 from cipt_graph.errors import InputError
+from cipt_graph.i18n import typeset
 from cipt_graph.queries import run_query
 from cipt_graph.store import iter_records
 
@@ -161,7 +162,8 @@ def test_missing_parameter_is_described_in_the_language(cli, tmp_path):
     english = cli("query", "modules_for_competency", "--data", str(ws), "--lang", "en")
     by_env = cli("query", "modules_for_competency", "--data", str(ws), env={"LANG": "en_US.UTF-8"})
     assert french.returncode == english.returncode == by_env.returncode == 2
-    assert french.stderr.endswith(f"demande le paramètre 'competency' : {param.description_fr}\n"), french.stderr
+    assert french.stderr.endswith(typeset(f"demande le paramètre 'competency' : {param.description_fr}\n", "fr")), \
+        french.stderr
     assert param.description not in french.stderr and "compétence" in param.description_fr
     assert english.stderr.endswith(f"needs the parameter 'competency': {param.description}\n"), english.stderr
     assert by_env.stderr == english.stderr
@@ -287,7 +289,8 @@ def test_malformed_mapping_csv_says_file_line_and_what(cli, workspace, row, fren
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("stats", "--data", str(workspace))
     assert result.returncode == 2
-    assert "module_competency.csv: 1 erreur :" in result.stderr and "ligne 4" in result.stderr
+    assert "module_competency.csv: 1 erreur\u00a0:" in result.stderr and "ligne 4" in result.stderr
+    french = typeset(french, "fr")  # French typography: a no-break space before « : »
     assert french in result.stderr and english not in result.stderr, result.stderr
     result = cli("stats", "--lang", "en", "--data", str(workspace))
     assert result.returncode == 2

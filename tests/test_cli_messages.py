@@ -9,7 +9,14 @@ import re
 import openpyxl
 import pytest
 
+from cipt_graph.i18n import typeset
 from cipt_graph.paths import init_workspace
+
+
+def fr(text: str) -> str:
+    """French text as the command line prints it: written here with plain spaces, printed with a
+    no-break space before « : », a narrow one before « ; ! ? » and inside « … » (French typography)."""
+    return typeset(text, "fr")
 
 
 def _env(lang_var: str) -> dict[str, str]:
@@ -37,7 +44,7 @@ def test_import_errors_follow_the_language(workbook, cli, tmp_path):
     chosen = cli("--lang", "en", *args, env=_env("fr_FR.UTF-8"))
     default = cli(*args, env=_env("C"))
     assert french.returncode == english.returncode == chosen.returncode == default.returncode == 2
-    assert french.stderr.startswith(f"cipt: erreur : {bad}: 2 erreurs, rien n'a été appliqué :")
+    assert french.stderr.startswith(fr(f"cipt: erreur : {bad}: 2 erreurs, rien n'a été appliqué :"))
     assert default.stderr == french.stderr
     assert english.stderr.startswith(f"cipt: error: {bad}: 2 errors, nothing was applied:")
     assert chosen.stderr == english.stderr
@@ -49,7 +56,7 @@ def test_import_summary_follows_the_language_with_real_plurals(workbook, cli):
     workspace, path = workbook
     env_fr, env_en = _env("fr_FR.UTF-8"), _env("en_US.UTF-8")
     args = ("import-matrix", str(path), "--data", str(workspace.root))
-    assert cli(*args, env=env_fr).stdout.strip() == "classeur valide : aucun changement (rien n'a été écrit)"
+    assert cli(*args, env=env_fr).stdout.strip() == fr("classeur valide : aucun changement (rien n'a été écrit)")
     assert cli(*args, env=env_en).stdout.strip() == "valid workbook: no change (nothing was written)"
     wb = openpyxl.load_workbook(path)
     wb["Objectifs"].delete_rows(2)
@@ -57,7 +64,7 @@ def test_import_summary_follows_the_language_with_real_plurals(workbook, cli):
     wb.save(path)
     dry_fr = cli(*args, "--dry-run", env=env_fr).stdout
     dry_en = cli(*args, "--dry-run", env=env_en).stdout
-    assert dry_fr.splitlines()[-1] == "classeur valide (essai, rien n'a été écrit) : 0 ajouté, 2 supprimés, 0 modifié"
+    assert dry_fr.splitlines()[-1] == fr("classeur valide (essai, rien n'a été écrit) : 0 ajouté, 2 supprimés, 0 modifié")
     assert dry_en.splitlines()[-1] == "valid workbook (dry run, nothing was written): 0 added, 2 removed, 0 changed"
     applied = cli(*args, env=env_en)
     assert applied.returncode == 0 and re.search(r"^workbook applied: 0 added, 2 removed, 0 changed; version v\d+ "
@@ -71,7 +78,8 @@ def test_validate_counts_follow_the_language(cli):
     assert re.search(r"^\d+ violations?, \d+ avertissements?, \d+ informations?$", french.stdout, re.M), french.stdout[-500:]
     assert re.search(r"^\d+ violations?, \d+ warnings?, \d+ infos?$", english.stdout, re.M), english.stdout[-500:]
     if "Warning:" in english.stdout:
-        assert "Avertissement : " in french.stdout and "    règle : " in french.stdout
+        assert "Avertissement\u00a0: " in french.stdout and "    règle\u00a0: " in french.stdout
+        assert not re.search(r"\S [:;!?]\s", french.stdout), french.stdout
 
 
 def test_validate_names_what_it_is_about_for_people(cli, store):
@@ -86,7 +94,7 @@ def test_validate_names_what_it_is_about_for_people(cli, store):
     for lang, env, focus_word, shape_word in (("fr", _env("fr_FR.UTF-8"), "objet", "règle"),
                                               ("en", _env("en_US.UTF-8"), "focus", "shape")):
         out = cli("validate", env=env).stdout
-        colon = " : " if lang == "fr" else ": "
+        colon = "\u00a0: " if lang == "fr" else ": "
         for f in findings:
             row = next(iter_records(select(store, (
                 "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX schema: <https://schema.org/> "
@@ -122,8 +130,8 @@ def _fragments(lang: str) -> set[str]:
     out: set[str] = set()
     for text in MESSAGES[lang].values():
         for form in (text.values() if isinstance(text, dict) else [text]):
-            for part in re.split(r"{\w+}|\|", form):
-                part = part.strip(" :;,.()\n")
+            for part in re.split(r"{\w+}|\|", typeset(form, lang)):  # as printed
+                part = part.strip(" :;,.()\n\u00a0\u202f")
                 if len(part) >= 5 and re.search(r"[^\W\d_]{3}", part):
                     out.add(part)
     return out
@@ -245,8 +253,8 @@ def test_serve_says_where_it_listens_in_the_language(cli, lang):
         process.wait(timeout=30)
         process.stderr.close()
     # `--port 0`: the line names the port the system chose, not 0.
-    want = {"fr": r"cipt-graph : service sur http://127\.0\.0\.1:([0-9]+)/ \(point d'accès SPARQL : /sparql ; "
-                  r"lecture seule ; 1 processus\)",
+    want = {"fr": "cipt-graph\u00a0: service sur http://127\\.0\\.0\\.1:([0-9]+)/ \\(point d'accès SPARQL\u00a0: /sparql\u202f; "
+                  "lecture seule\u202f; 1 processus\\)",
             "en": r"cipt-graph: serving on http://127\.0\.0\.1:([0-9]+)/ \(SPARQL endpoint at /sparql; read-only; "
                   r"1 worker\)"}
     match = __import__("re").fullmatch(want[lang], line.strip())
@@ -310,10 +318,10 @@ def test_argument_errors_follow_the_language(cli):
     french = cli("audit", "--format", "pdf", env=_env("fr_FR.UTF-8"))
     english = cli("audit", "--format", "pdf", "--lang", "en", env=_env("fr_FR.UTF-8"))
     assert french.returncode == english.returncode == 2
-    assert "cipt audit: erreur : argument --format : choix invalide : 'pdf'" in french.stderr
+    assert fr("cipt audit: erreur : argument --format : choix invalide : 'pdf'") in french.stderr
     assert "cipt audit: error: argument --format: invalid choice: 'pdf'" in english.stderr
     missing = cli("import-matrix", env=_env("C"))
-    assert missing.returncode == 2 and "arguments obligatoires manquants : fichier" in missing.stderr  # its French name
+    assert missing.returncode == 2 and fr("arguments obligatoires manquants : fichier") in missing.stderr  # its French name
     unknown = cli("--lang", "en", "stats", "--bogus", env=_env("fr_FR.UTF-8"))
     assert unknown.returncode == 2 and "error: unrecognized arguments: --bogus" in unknown.stderr
 
@@ -412,9 +420,9 @@ def test_library_errors_follow_the_language(tmp_path, capsys, monkeypatch, lang)
     lang_args = ["--lang", "en"] if lang == "en" else []
     for argv, french, english in _error_cases(tmp_path):
         code, out = _run([*lang_args, *argv], capsys)
-        want, other = (french, english) if lang == "fr" else (english, french)
+        want, other = (fr(french), english) if lang == "fr" else (english, fr(french))
         assert code == 2, (argv, out)
-        head = "cipt: erreur : " if lang == "fr" else "cipt: error: "
+        head = fr("cipt: erreur : ") if lang == "fr" else "cipt: error: "
         assert out.startswith(head) and want in out, (argv, out)
         assert other not in out, (argv, out)
 

@@ -114,8 +114,9 @@ def diff_json(story, a: str, b: str) -> dict:
 
 
 def diff_text(story, a: str, b: str, lang: str = "fr") -> str:
-    """`cipt diff` as text, its no-break spaces (French typography: « … », 20 h) as plain spaces."""
-    return _cli_ok("diff", a, b, "--data", str(story["root"]), "--lang", lang).replace("\u00a0", " ")
+    """`cipt diff` as text, its no-break spaces (French typography: « … », 20 h, « ; ») as plain
+    spaces (test_french_typography checks them)."""
+    return _cli_ok("diff", a, b, "--data", str(story["root"]), "--lang", lang).replace("\u00a0", " ").replace("\u202f", " ")
 
 
 @pytest.fixture(scope="module")

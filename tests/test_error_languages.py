@@ -19,12 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from cipt_graph.i18n import typeset
 from cipt_graph.paths import init_workspace
 from cipt_graph.versions.pack import PackWriter, read_pack_index
 from rncp_gen import csv_export, fiche_xml, write_zip, xml_export
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rncp"
-HEAD = {"fr": "cipt: erreur : ", "en": "cipt: error: "}
+#: The French messages are written here as people type them; the command line prints them in
+#: French typography (a no-break space before « : », a narrow one before « ; », inside « … »).
+HEAD = {"fr": typeset("cipt: erreur : ", "fr"), "en": "cipt: error: "}
 
 
 def _xml(root: Path, name: str, text: str) -> str:
@@ -149,6 +152,7 @@ def _check(done_fr, done_en, french: str, english: str) -> None:
     assert done_fr.returncode == done_en.returncode == 2, (done_fr.stderr, done_en.stderr)
     assert done_fr.stderr.startswith(HEAD["fr"]) and done_en.stderr.startswith(HEAD["en"]), (done_fr.stderr,
                                                                                               done_en.stderr)
+    french = typeset(french, "fr")
     assert french in done_fr.stderr and english not in done_fr.stderr, done_fr.stderr
     assert english in done_en.stderr and french not in done_en.stderr, done_en.stderr
     assert "Traceback" not in done_fr.stderr + done_en.stderr

@@ -74,7 +74,7 @@ def test_cli_messages_follow_lang_else_the_environment(cli):
     english = cli("query", "no_such_query", env=_cli_env("en_US.UTF-8"))
     chosen = cli("--lang", "en", "query", "no_such_query", env=_cli_env("fr_FR.UTF-8"))
     assert french.returncode == english.returncode == chosen.returncode == 2
-    assert french.stderr.startswith("cipt: erreur : ") and english.stderr.startswith("cipt: error: ")
+    assert french.stderr.startswith("cipt: erreur\u00a0: ") and english.stderr.startswith("cipt: error: ")
     assert chosen.stderr.startswith("cipt: error: ")
 
 

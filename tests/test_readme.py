@@ -35,3 +35,27 @@ def test_quick_start_has_two_commands_and_ci_runs_the_test_one():
     blocks = re.findall(r"```sh\n(.*?)\n```", quick, re.S)
     assert len(blocks) == 2, "the quick start gives exactly two commands"
     assert blocks[1].strip() in CI_RUN, ".ci/run must run the README's test command"
+
+
+def test_every_page_has_its_screenshot_at_1280x720_shown_by_the_readme():
+    """Issue #15: a screenshot of every page at 1280×720 in docs/, each one shown in the README
+    (and none shown that is missing); the site's pages all have their shot in make_screenshots.py."""
+    import struct
+
+    from cipt_graph.visualize.page import EXTRAS
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    shown = sorted(re.findall(r"\]\((docs/screenshot-[\w-]+\.png)\)", README))
+    files = sorted(f"docs/{p.name}" for p in docs.glob("screenshot-*.png"))
+    assert shown == files
+    for name in files:
+        head = (docs.parent / name).read_bytes()[:24]
+        assert head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == (1280, 720), name
+    shots = set(re.findall(r'^\s+"[\w-]+": \("(/[^"]*)"', (docs / "make_screenshots.py").read_text(encoding="utf-8"),
+                           re.M))
+    pages = {"/", "/graph", "/matrix", "/jobs", "/ontology", "/programmes", "/id/module/M01",
+             *(f"/{name}" for name in EXTRAS)}
+    assert pages <= shots, pages - shots
+    team = (docs / "make_team_screenshots.py").read_text(encoding="utf-8")
+    for page in ("/login", "/edit/cell", "/edit/upload", "/review", "/versions", "/versions/diff"):
+        assert page in team, page

@@ -149,8 +149,9 @@ def test_every_page_is_entirely_in_the_chosen_language(browser, site, lang):  # 
     _check_language(browser, site, lang, [p for p in PAGES if p != AUDIT])
 
 
-def test_the_audit_report_is_entirely_in_french(browser, site):  # noqa: F811
-    _check_language(browser, site, "fr", [AUDIT])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_audit_report_is_entirely_in_the_chosen_language(browser, site, lang):  # noqa: F811
+    _check_language(browser, site, lang, [AUDIT])
 
 
 def _check_language(browser, site, lang, pages):  # noqa: F811

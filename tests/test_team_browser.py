@@ -75,13 +75,44 @@ def test_anonymous_reader_sees_no_write_and_is_sent_to_sign_in(browser, site):
         assert page.locator("a[href^='/login']").count() == 1
         page.goto(f"{server.url}/edit/upload")
         assert page.url.startswith(f"{server.url}/login")
-        before = (workspace / "mapping" / "module_competency.csv").read_bytes()
+        page.goto(f"{server.url}/edit/cell?module=M01&competency=BC03-C2")
+        assert page.url.startswith(f"{server.url}/login")
+        before = _files(workspace)
         answer = page.request.post(f"{server.url}/edit/link", form={
             "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "M", "rationale": "x"})
         assert answer.status in (401, 403)
-        assert (workspace / "mapping" / "module_competency.csv").read_bytes() == before
+        # Every write the site has, each with a valid form token from this browser's session (so
+        # that the refusal is the reader's, not the token's): each refused, nothing written.
+        page.goto(f"{server.url}/login")
+        csrf = page.locator("input[name=csrftoken]").first.get_attribute("value")
+        workbook = {"name": "matrice.xlsx", "mimeType": XLSX, "buffer": page.request.get(
+            f"{server.url}/matrix.xlsx").body()}
+        link = {"csrftoken": csrf, "kind": "competency", "module": "M01", "target": "BC03-C2", "level": "M",
+                "rationale": "anonyme", "loaded": "new"}
+        writes = {
+            "/edit/link": dict(form=link),
+            "/review/decision": dict(form={**link, "decision": "validate", "comment": "anonyme"}),
+            "/edit/upload": dict(multipart={"csrftoken": csrf, "message": "anonyme", "workbook": workbook}),
+            "/api/imports/matrix": dict(data=workbook["buffer"], headers={"Content-Type": XLSX}),
+            "/api/imports/rncp": dict(data=b"<FICHES/>", headers={"Content-Type": "application/xml"}),
+            "/sparql": dict(data=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                            headers={"Content-Type": "application/sparql-update"}),
+        }
+        for path, request in writes.items():
+            answer = page.request.post(f"{server.url}{path}", max_redirects=0, **request)
+            assert answer.status in (400, 401, 403, 415), (path, answer.status, answer.text()[:300])
+        assert page.request.get(f"{server.url}/sparql?update=DROP%20ALL").status in (400, 403)
+        assert _files(workspace) == before
     finally:
         context.close()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _files(workspace: Path) -> dict[str, bytes]:
+    """Every file of the workspace and its bytes (what a write would change)."""
+    return {str(p.relative_to(workspace)): p.read_bytes() for p in sorted(workspace.rglob("*")) if p.is_file()}
 
 
 def test_editor_edits_a_cell_uploads_workbooks_and_signs_out(browser, site):
@@ -282,5 +313,52 @@ def test_the_matrix_page_leads_an_editor_to_the_workbook_and_back(browser, site)
         page.get_by_role("link", name="Déposer un classeur modifié").click()
         page.wait_for_url(f"{server.url}/edit/upload**")
         assert page.locator("form[action='/edit/upload'] input[type=file]").count() == 1
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def fresh_site(tmp_path_factory):
+    """A site of its own: what the other tests' people typed (comments, messages: data, in French)
+    is not on its pages."""
+    root = tmp_path_factory.mktemp("team-browser-languages")
+    workspace = root / "ws"
+    assert run_cli("init", str(workspace)).returncode == 0
+    for user, (role, password) in USERS.items():
+        assert run_cli("users", "add", user, "--role", role, "--password-stdin", "--data", str(workspace),
+                       input=password + "\n").returncode == 0
+    with serving(["--data", str(workspace)], root / "serve.log") as server:
+        yield server, workspace, root
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_signed_in_pages_are_entirely_in_the_chosen_language(browser, fresh_site, lang):
+    """The pages only a signed-in person sees (the review with its forms, the cell editor, the
+    upload page, the versions and a diff), and the sign-in page, hold no UI string of the other
+    language (the same comparison of both languages' strings as test_site_browser's walk)."""
+    import re
+
+    import team_helpers as th
+    from test_site_browser import VISIBLE_TEXT, foreign_strings
+
+    server, workspace, _ = fresh_site
+    th.propose(th.sign_in(server, "edith", USERS["edith"][1]), "M04", "BC01-C1")  # a version to compare
+    first = th.versions(workspace)[0]["id"]
+    foreign = foreign_strings(lang)
+    assert len(foreign) > 100
+    context, page = _page(browser, server)
+    try:
+        page.goto(f"{server.url}/login?lang={lang}")
+        pages = {"/login": page.evaluate(VISIBLE_TEXT)}
+        _sign_in(page, server, "victor")
+        for path in ("/review", "/review?kind=activity", "/edit/upload", "/edit/cell?module=M01&competency=BC05-C1",
+                     "/versions", f"/versions/diff?a={first}&b=current", "/matrix"):
+            page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert page.locator("html").get_attribute("lang") == lang, path
+            assert page.locator("form[action='/logout'], .team-account").count(), path  # signed in
+            pages[path] = page.evaluate(VISIBLE_TEXT)
+        for path, text in pages.items():
+            left = sorted(p for p in foreign if re.search(p, text))
+            assert left == [], f"{path} ({lang}) shows strings of the other language: {left}"
     finally:
         context.close()

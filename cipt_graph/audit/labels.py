@@ -341,7 +341,8 @@ def text(lang: str, key: str, **values: object) -> str:
     Numbers given as numbers are written as the locale writes them (Babel): a slot with a
     counted noun (``PLURALS``) gets its noun in the right plural form, a slot named ``percent``
     or ``*_percent`` is a percentage (``25,4 %`` with a narrow no-break space, ``25.4%``), any
-    other number is a number (``1 234,5``). Text values are used as given.
+    other number is a number (``1 234,5``). Text values are used as given. French sentences are
+    typeset (:func:`cipt_graph.i18n.typeset`: no-break spaces before « : ; ! ? », inside « … »).
     """
     template = TEXT.get(lang, TEXT["fr"]).get(key) or TEXT["fr"][key]
     if isinstance(template, Mapping):
@@ -349,7 +350,7 @@ def text(lang: str, key: str, **values: object) -> str:
         form = i18n.plural_form(lang, float(count)) if _is_number(count) else "other"
         template = template.get(form) or template["other"]
     if not values:
-        return str(template)
+        return i18n.typeset(str(template), lang)
     slots = PLURALS.get(lang, PLURALS["fr"])
     shown = {}
     for name, value in values.items():
@@ -361,7 +362,7 @@ def text(lang: str, key: str, **values: object) -> str:
             shown[name] = i18n.percent(value, lang)
         else:
             shown[name] = i18n.number(value, lang)
-    return str(template).format(**shown)
+    return i18n.typeset(str(template).format(**shown), lang)
 
 
 def column(lang: str, name: str) -> str:

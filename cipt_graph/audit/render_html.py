@@ -195,7 +195,7 @@ def render_html(report: AuditReport) -> str:
 
     template = _environment().get_template("report.html.j2")
     context = report_context(report)
-    return template.render(
+    return i18n.typeset_html(template.render(
         **context,
         r=report,
         counts=report.counts(),
@@ -218,4 +218,4 @@ def render_html(report: AuditReport) -> str:
             "coverage_matrix": report.block_sources["modules"],
             "competency_progression": report.block_sources["progression"],
         }.items()},
-    )
+    ), lang)  # French spacing before « : ; ! ? » and inside « … », code and queries as written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .. import i18n
 from .labels import column, text
 from .render_html import format_value, level_legend, report_context, visible_columns
 from .model import AuditReport, Source, compact
@@ -47,11 +48,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str
 def _cite(report: AuditReport, source: Source) -> str:
     lang = report.lang
     name = f"[`{source.name}`](#{source.name})" if source.kind == "query" else f"`{source.name}`"
-    out = f"*{text(lang, 'source')} : {text(lang, source.kind)} {name}"
+    out = f"*{text(lang, 'source')}{i18n.colon(lang)}{text(lang, source.kind)} {name}"
     if source.file and source.kind == "shape":
         out += f" ({source.file})"
     if source.params:
-        out += f" — {text(lang, 'params')} : `" + ", ".join(f"{k}={v}" for k, v in source.params.items()) + "`"
+        out += f" — {text(lang, 'params')}{i18n.colon(lang)}`" + ", ".join(f"{k}={v}" for k, v in source.params.items()) + "`"
     links = report.links(source)
     if links:
         out += f" — [{text(lang, 'run_api')}]({links['api']}) · [{text(lang, 'run_sparql')}](<{links['sparql']}>) · [{text(lang, 'open_sparql')}](<{links['page']}>)"
@@ -64,6 +65,7 @@ def render_md(report: AuditReport) -> str:
     lang = report.lang
     t = lambda key, **values: text(lang, key, **values)  # noqa: E731
     fmt = lambda value: format_value(value, lang)  # noqa: E731
+    colon = i18n.colon(lang)  # "\u00a0: " in French, ": " in English
     ctx = report_context(report)
     counts = report.counts()
     ev = report.evidence
@@ -108,13 +110,13 @@ def render_md(report: AuditReport) -> str:
     for b in report.blocks:
         status = ctx["block_status"].get(b.block_code)
         out += [f"### {md_text(b.block_code)} — {md_text(b.block_label)}", "",
-                f"{t('hours_h')} : {fmt(b.hours)} — {t('covered')} : {b.covered_competencies} / {b.competencies}"
-                f" — {t('modules')} : {b.modules} — {t('assessed')} : {fmt(b.assessed)}"
+                f"{t('hours_h')}{colon}{fmt(b.hours)} — {t('covered')}{colon}{b.covered_competencies} / {b.competencies}"
+                f" — {t('modules')}{colon}{b.modules} — {t('assessed')}{colon}{fmt(b.assessed)}"
                 + (f" ({ctx['status_name'](status)})" if status else ""), ""]
         rows = []
         for c in b.competency_details:
             a = assessment.get(c.competency_code, {})
-            label = c.competency_label + (f" — {t('untaught_part')} : {a['untaught_aspect']}" if a.get("untaught_aspect") else "")
+            label = c.competency_label + (f" — {t('untaught_part')}{colon}{a['untaught_aspect']}" if a.get("untaught_aspect") else "")
             rows.append([c.competency_code, label,
                          ", ".join(f"{m['module_code']} ({m['level_code']}{'*' if m.get('status') == 'proposed' else ''})"
                                    for m in c.modules) or t("none"),
@@ -148,7 +150,7 @@ def render_md(report: AuditReport) -> str:
     for c in failing:
         out += [f"### {md_text(c.title)} ({t(c.severity)}, {len(c.rows)})", ""]
         if c.description:
-            out += [f"{t('terms')} : `{c.description}`", ""]
+            out += [f"{t('terms')}{colon}`{c.description}`", ""]
         out += _table([t("focus"), t("message")], [[f.get("item") or compact(str(f["focus"])), f["message"]]
                                                    for f in c.rows])
 
@@ -170,4 +172,4 @@ def render_md(report: AuditReport) -> str:
     out += [f"## {t('appendix')}", "", t("appendix_intro"), ""]
     for q in report.queries:
         out += [f"### {q.name}", "", md_text(q.summary), "", "```sparql", q.text.rstrip(), "```", ""]
-    return "\n".join(out)
+    return i18n.typeset_markdown("\n".join(out), lang)  # French spacing; code blocks as written

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CiptError
-from ..i18n import env_lang
+from ..i18n import env_lang, typeset
 from . import audit, data, interchange, mapping, query, rncp, serve, users, views
 from .help_text import USAGE, localize
 from .messages import tr
@@ -82,6 +82,9 @@ class _Parser(argparse.ArgumentParser):
         add_usage, prefix = formatter.add_usage, USAGE[_PARSE_LANG[0]]
         formatter.add_usage = lambda usage, actions, groups, given=None: add_usage(
             usage, actions, groups, prefix if given is None else given)
+        # The headings argparse ends with its own colon ("options :"), in French typography too.
+        format_help, lang = formatter.format_help, _PARSE_LANG[0]
+        formatter.format_help = lambda: typeset(format_help(), lang)
         return formatter
 
     def error(self, message: str):  # (argparse's signature; it exits)
@@ -92,7 +95,7 @@ class _Parser(argparse.ArgumentParser):
             for pattern, french in _ARGPARSE_FR:
                 message = re.sub(pattern, french, message)
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"{self.prog}: {tr(lang, 'cli.error')}{message}\n")
+        self.exit(EXIT_ERROR, f"{self.prog}: {tr(lang, 'cli.error')}{typeset(message, lang)}\n")
 
 
 def build_parser(lang: str | None = None) -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import CiptError, QueryError
+from ..i18n import colon, typeset
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -108,17 +109,18 @@ def check_programme_first(args: argparse.Namespace) -> None:
 
 def error_text(exc: CiptError, lang: str) -> str:
     """An error as the command line prints it in ``lang``: a workbook's errors (``MatrixError``)
-    get their heading from the catalogs (``cli.errors``), each cell as ``sheet!cell: message``."""
+    get their heading from the catalogs (``cli.errors``), each cell as ``sheet!cell: message``;
+    French typography (:func:`cipt_graph.i18n.typeset`) in French."""
     from ..spreadsheet.reader import MAX_ERRORS_SHOWN, MatrixError
     from .messages import tr
 
     if not isinstance(exc, MatrixError):
-        return exc.show(lang)
+        return typeset(exc.show(lang), lang)
     shown = [e.show(lang) for e in exc.errors[:MAX_ERRORS_SHOWN]]
     if len(exc.errors) > MAX_ERRORS_SHOWN:
         shown.append(tr(lang, "cli.more_errors", len(exc.errors) - MAX_ERRORS_SHOWN))
     head = tr(lang, "cli.errors", len(exc.errors))
-    return (f"{exc.where}: " if exc.where else "") + head + "\n  " + "\n  ".join(shown)
+    return typeset((f"{exc.where}: " if exc.where else "") + head + "\n  " + "\n  ".join(shown), lang)
 
 
 def parse_params(pairs: Sequence[str], lang: str = "fr") -> dict[str, str]:
@@ -175,7 +177,7 @@ def progress_printer(lang: str = "fr"):
         last[0] = now
         share = tr(lang, "cli.rncp.share", pct=percent(100 * done // total, lang, 0), done=number(done / 1e6, lang, 0),
                    total=number(total / 1e6, lang, 0)) if total else ""
-        print(f"\rimport-rncp{' :' if lang == 'fr' else ':'} {tr(lang, 'cli.rncp.progress', fiches, share=share)}",
+        print(f"\rimport-rncp{colon(lang)}{tr(lang, 'cli.rncp.progress', fiches, share=share)}",
               end="", file=sys.stderr, flush=True)
 
     return show

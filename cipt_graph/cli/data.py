@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CiptError
+from .. import i18n
 from ..i18n import number
 from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data, write_stdout
 from .messages import tr
@@ -130,13 +131,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         names = _names(store, {f.focus for f in report.findings} | {p for f in report.findings for p in f.programmes}, lang)
         for f in report.findings:
             severity = tr(lang, f"cli.severity.{f.severity}") if f"cli.severity.{f.severity}" in MESSAGES[lang] else f.severity
-            colon = " : " if lang == "fr" else ": "
+            colon = i18n.colon(lang)
             focus = f"{names[f.focus]} <{f.focus}>" if f.focus in names else f.focus
             shape = f"{_local_name(f.shape)} <{f.shape}>" if f.shape.startswith(("http://", "https://")) else f.shape
-            print(f"{severity}{colon}{f.message(lang)}\n    {tr(lang, 'cli.validate.focus')}{colon}{focus}\n"
-                  f"    {tr(lang, 'cli.validate.shape')}{colon}{shape}"
-                  + "".join(f"\n    {tr(lang, 'cli.validate.programme')}{colon}"
-                            + (f"{names[p]} <{p}>" if p in names else p) for p in f.programmes))
+            print(i18n.typeset(f"{severity}{colon}{f.message(lang)}\n    {tr(lang, 'cli.validate.focus')}{colon}{focus}\n"
+                               f"    {tr(lang, 'cli.validate.shape')}{colon}{shape}"
+                               + "".join(f"\n    {tr(lang, 'cli.validate.programme')}{colon}"
+                                         + (f"{names[p]} <{p}>" if p in names else p) for p in f.programmes), lang))
         counts = report.counts()
         print(", ".join(tr(lang, f"cli.count.{s}", counts[s]) for s in ("Violation", "Warning", "Info")))
     failing = report.violations if args.fail_on == "violation" else report.findings

@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import inspect
 
+from ..i18n import typeset
 from .help_descriptions import DESCRIPTIONS_FR
 
-NBSP = "\u00a0"
 
 #: "usage: " as argparse writes it before the usage line, per language.
-USAGE = {"fr": "utilisation : ", "en": "usage: "}
+USAGE = {"fr": typeset("utilisation : ", "fr"), "en": "usage: "}
 
 _FR: dict[str, str] = {
     # argparse's own words
@@ -262,6 +262,10 @@ def help_fr(text: str) -> str:
     return _FR.get(text) or _FR.get(inspect.cleandoc(text), text)
 
 
+def _typeset(text, lang: str):
+    return typeset(text, lang) if isinstance(text, str) and text is not argparse.SUPPRESS else text
+
+
 def _tr(text, lang: str):
     if lang != "fr" or not isinstance(text, str) or text is argparse.SUPPRESS:
         return text
@@ -285,19 +289,19 @@ def localize(parser: argparse.ArgumentParser, lang: str) -> argparse.ArgumentPar
             p.description = DESCRIPTIONS_FR[p.prog]
         else:
             p.description = _tr(p.description, lang)
-        p.epilog = _tr(p.epilog, lang)
+        p.description, p.epilog = _typeset(p.description, lang), _typeset(_tr(p.epilog, lang), lang)
         for group in p._action_groups:
             group.title = _tr(group.title, lang)
             group.description = _tr(group.description, lang)
         for action in p._actions:
             _fill(action, lang)
             action.help = _tr(action.help, lang)
-            if lang == "fr" and isinstance(action.help, str):  # "défaut : x" never cut before its colon
-                action.help = action.help.replace(" :", NBSP + ":").replace(" ;", NBSP + ";")
+            if isinstance(action.help, str):  # French: "défaut : x" never cut before its colon
+                action.help = typeset(action.help, lang)
             action.metavar = _tr(action.metavar, lang)
             if isinstance(action, argparse._SubParsersAction):
                 for choice in action._choices_actions:
-                    choice.help = _tr(choice.help, lang)
+                    choice.help = _typeset(_tr(choice.help, lang), lang)
                 for child in action.choices.values():
                     walk(child)
 

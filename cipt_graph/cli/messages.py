@@ -8,7 +8,7 @@ have the same keys (a test compares them).
 
 from __future__ import annotations
 
-from ..i18n import check_lang, plural
+from ..i18n import check_lang, plural, typeset
 
 _FR = {
     "cli.error": "erreur : ",
@@ -258,13 +258,14 @@ MESSAGES: dict[str, dict[str, object]] = {"fr": _FR, "en": _EN}
 
 
 def tr(lang: str, key: str, count: float | None = None, **values: object) -> str:
-    """The command-line string ``key`` in ``lang``, a plural chosen by ``count``, placeholders filled."""
+    """The command-line string ``key`` in ``lang``, a plural chosen by ``count``, placeholders
+    filled; French typography (:func:`cipt_graph.i18n.typeset`) on the whole, values included."""
     text = MESSAGES[check_lang(lang)][key]
     if isinstance(text, dict):
         if count is None:
             raise TypeError(f"message {key!r} takes a plural: pass count=")
         text = plural(lang, count, text)
-    return text.format(**values) if values else text
+    return typeset(text.format(**values) if values else text, lang)
 
 
 def tr_name(lang: str, group: str, name: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import QueryError
+from ..i18n import typeset
 from ..namespaces import CID, GRAPH_MAPPING
 from ..queries import choose_programme, run_query
 from ..paths import Workspace
@@ -359,4 +360,4 @@ def render_diff(diff: VersionDiff, lang: str = "fr") -> str:
             f"{b['covered_after']}/{b['competencies_after']}  "
             f"{number(b['hours_before'])} h → {number(b['hours_after'])} h  "
             f"{b['modules_before']} → {b['modules_after']} modules  {b['block_label']}")
-    return "\n".join(lines)
+    return typeset("\n".join(lines), lang)  # French typography in French

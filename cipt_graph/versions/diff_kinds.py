@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from babel import Locale
 
+from ..i18n import typeset
 from ..queries import run_query
 from ..store import Store, iter_records
 
@@ -242,7 +243,7 @@ def shown_value(v: object, lang: str, number: Callable[[object], str], field: st
     if field in ("rationale", "label", "official_label", "title", "source_title", "validation_comment"):
         text = " ".join(text.split())
         text = text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN - 1].rstrip() + "…"
-        return f"«\u00a0{text}\u00a0»" if lang != "en" else f"“{text}”"
+        return typeset(f"« {text} »", "fr") if lang != "en" else f"“{text}”"
     return text
 
 
@@ -252,9 +253,9 @@ def change_text(row: Row, lang: str, number: Callable[[object], str]) -> str:
     hours 20 h → 30 h; …``)."""
     locale = "en" if lang == "en" else "fr"
     names = {**FIELD_NAMES[locale], "level": "level" if locale == "en" else "niveau"}
-    sep = "; " if locale == "en" else "\u00a0; "
-    return sep.join(f"{names.get(f, f)} {shown_value(row['before'].get(f), locale, number, f)} → "
-                    f"{shown_value(row['after'].get(f), locale, number, f)}" for f in row["fields"])
+    sep = "; " if locale == "en" else " ; "  # (French typography: a narrow no-break space before « ; »)
+    return typeset(sep.join(f"{names.get(f, f)} {shown_value(row['before'].get(f), locale, number, f)} → "
+                            f"{shown_value(row['after'].get(f), locale, number, f)}" for f in row["fields"]), locale)
 
 
 def render_kinds(kinds: Iterable[tuple[str, KindChanges]], lang: str, number: Callable[[object], str]) -> list[str]:

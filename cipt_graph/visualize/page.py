@@ -17,6 +17,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from ..safelinks import id_path, link_or_text, safe_href
+from ..i18n import typeset_html
 from .i18n import DEFAULT_LANG, tr
 
 VIEWS = ("dashboard", "graph", "matrix", "jobs")
@@ -350,7 +351,9 @@ def render_page(
     header = site_header(view=view, lang=lang, links=links, switch_href=switch_href)
     footer = links.footer(lang) + ((" · " + tr(lang, "standalone")) if links.standalone else "")
     h1 = f"<h1>{escape(title)}</h1>\n" if heading else ""
-    return f"""<!DOCTYPE html>
+    # French spacing before « : ; ! ? » and inside « … », in every page's text (data included),
+    # code, scripts, form values and attributes as written.
+    return typeset_html(f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
 <meta charset="utf-8">
@@ -367,4 +370,4 @@ def render_page(
 {scripts}
 </body>
 </html>
-"""
+""", lang)
