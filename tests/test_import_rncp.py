@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from cipt_graph.i18n import typeset
 
 from cipt_graph.build import build_store
 from cipt_graph.errors import CiptError, InputError
@@ -264,7 +265,7 @@ def test_malformed_xml_says_file_and_line_and_changes_nothing(cli, ws_with_impor
     result = cli("import-rncp", str(bad), "--data", str(ws_with_import.root))
     assert result.returncode == 2
     assert f"{bad}:{broken_line + 1}:" in result.stderr
-    assert "XML mal formé : balise fermante qui ne correspond pas" in result.stderr, result.stderr
+    assert typeset("XML mal formé : balise fermante qui ne correspond pas", "fr") in result.stderr, result.stderr
     assert tree(ws_with_import.root) == before
 
 

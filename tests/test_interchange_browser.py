@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cipt_graph.i18n import typeset
 
 from test_views_browser import Watched, browser, server  # noqa: F401 (fixtures)
 
@@ -24,7 +25,7 @@ def test_interchange_page_in_a_browser(served, server):  # noqa: F811
     page = served.open(server.url + "/interchange")
     assert page.locator("h1").inner_text() == "Échanges avec d'autres systèmes"
     assert page.locator("section.export h2").all_inner_texts() == [
-        "1EdTech CASE 1.0", "Moodle : référentiel de compétences", "Europass / ELM 3", "Contexte JSON-LD"]
+        "1EdTech CASE 1.0", typeset("Moodle : référentiel de compétences", "fr"), "Europass / ELM 3", "Contexte JSON-LD"]
     assert page.locator("nav a[aria-current='page']").inner_text() == "Échanges"
     files = {}
     for link in page.locator("a.download").all():

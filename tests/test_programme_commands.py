@@ -16,6 +16,7 @@ import shutil
 
 import openpyxl
 import pytest
+from cipt_graph.i18n import typeset
 
 from university_helpers import university, ustore  # noqa: F401 (fixtures)
 
@@ -115,8 +116,8 @@ def test_an_unknown_programme_suggests_the_nearest_real_codes(university, cli, l
     assert near.returncode == 2, near.stderr
     listed = ", ".join(sorted(PROGRAMMES))
     if lang == "fr":
-        assert "'u02' n'est pas un programme connu ; vouliez-vous dire U002 ?" in near.stderr, near.stderr
-        assert f"(programmes : {listed})" in near.stderr
+        assert typeset("'u02' n'est pas un programme connu ; vouliez-vous dire U002 ?", "fr") in near.stderr, near.stderr
+        assert typeset(f"(programmes : {listed})", "fr") in near.stderr
     else:
         assert "'u02' is not a known programme; did you mean U002?" in near.stderr, near.stderr
         assert f"(programmes: {listed})" in near.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from cipt_graph.i18n import typeset
 from rncp_gen import csv_export, fiche_xml, tree_digest, xml_export
 from serve_helpers import TOKEN, serving, upload, writer_env
 
@@ -73,7 +74,7 @@ def test_the_command_fails_cleanly_and_the_workspace_still_validates(template, e
                      env={"CIPT_TEST_FAIL_AT": step})
     assert result.returncode == 2, (result.stdout, result.stderr)
     # (the injected failure is an ENOSPC: its meaning in French, the default)
-    assert "rien n'a été modifié : plus de place sur le disque" in result.stderr, result.stderr
+    assert typeset("rien n'a été modifié : plus de place sur le disque", "fr") in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert tree_digest(ws) == before
     # The shipped data itself has findings (exit 1, issue #14); 2 would mean the workspace no longer reads.

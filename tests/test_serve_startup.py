@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cipt_graph.i18n import typeset
 
 from conftest import run_cli
 
@@ -25,7 +26,7 @@ from conftest import run_cli
 HEAVY = ("pyshacl", "pyvis", "networkx", "openpyxl")
 #: The web stack: imported after the port is open.
 WEB = ("fastapi", "uvicorn", "starlette", "pydantic")
-LISTENING = "cipt-graph : service sur http://127.0.0.1:"
+LISTENING = typeset("cipt-graph : service sur http://127.0.0.1:", "fr")
 
 
 @pytest.fixture(scope="module")

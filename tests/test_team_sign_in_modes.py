@@ -14,6 +14,7 @@ import re
 
 import httpx
 import pytest
+from cipt_graph.i18n import typeset
 import team_helpers as th
 from conftest import run_cli
 from serve_helpers import TOKEN, XLSX, serving, tree_digest_of, upload, writer_env
@@ -56,7 +57,7 @@ def _text(fragment: str) -> str:
 
 
 def test_accounts_alone_open_sign_in_and_editing_without_token(site, ws):
-    assert "connexion ouverte : 3 comptes" in site.log(), site.log()
+    assert typeset("connexion ouverte : 3 comptes", "fr") in site.log(), site.log()
     for lang, words in (("fr", "Se connecter"), ("en", "Sign in")):
         header = _header(httpx.get(f"{site.url}/matrix?lang={lang}", timeout=120).text)
         assert 'id="sign-in"' in header and words in _text(header), header
@@ -157,7 +158,7 @@ def test_an_unreadable_accounts_file_stops_the_start_unless_read_only(tmp_path):
 
 def test_allow_writes_adds_the_imports_to_sign_in(ws, tmp_path):
     with serving(["--data", str(ws), "--allow-writes"], tmp_path / "rw.log", {**writer_env(), **FRENCH_LOG}) as server:
-        assert "connexion ouverte : 3 comptes, modifications depuis le navigateur, et imports" in server.log()
+        assert typeset("connexion ouverte : 3 comptes, modifications depuis le navigateur, et imports", "fr") in server.log()
         assert upload(server.url, "/api/imports/matrix", b"PK", XLSX, token="wrong-token-0123456789").status_code == 401
         client = th.sign_in(server, "edith", USERS["edith"][1])
         assert client.get("/edit/upload").status_code == 200
@@ -181,7 +182,7 @@ def test_the_site_and_the_command_line_name_roles_alike(site, ws, lang):
                                               "module": "M04", "target": "BC02-C2", "level": "I", "lang": lang})
     reader.close()
     assert refused.status_code == 403
-    wanted = "rôle « éditeur » requis" if lang == "fr" else "the editor role is needed"
+    wanted = typeset("rôle « éditeur » requis", "fr") if lang == "fr" else "the editor role is needed"
     assert wanted in th.alert(refused.text), th.alert(refused.text)
     for old in ("édition", "« validation »", "(validation)", "(lecture seule)"):
         assert old not in th.alert(refused.text)

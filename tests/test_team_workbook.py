@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cipt_graph.i18n import typeset
 
 from conftest import run_cli
 
@@ -109,7 +110,7 @@ def test_a_status_of_neither_kind_is_named_by_cell(workspace, tmp_path):
     before = (workspace / "mapping" / "module_objective.csv").read_bytes()
     done = run_cli("import-matrix", str(book), "--data", str(workspace))
     assert done.returncode == 2
-    assert "Objectifs!D2" in done.stderr and "statut «\u00a0accepté\u00a0» inconnu : proposé ou validé" in done.stderr, done.stderr
+    assert "Objectifs!D2" in done.stderr and typeset("statut « accepté » inconnu : proposé ou validé", "fr") in done.stderr, done.stderr
     assert (workspace / "mapping" / "module_objective.csv").read_bytes() == before
 
 
