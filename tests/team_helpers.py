@@ -5,6 +5,7 @@ Test scaffolding only (never imported by the package)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -110,3 +111,17 @@ def upload(client: httpx.Client, path: Path, message: str = "") -> httpx.Respons
     with open(path, "rb") as handle:
         return client.post("/edit/upload", data={"csrftoken": form_token, "message": message},
                            files={"workbook": ("matrice.xlsx", handle, "application/octet-stream")})
+
+
+@contextlib.contextmanager
+def team_site(root: Path, users: dict[str, tuple[str, str]]):
+    """A real `cipt serve --data` on a new workspace under ``root`` with these accounts
+    (user → (role, password)); yields (server, workspace)."""
+    from serve_helpers import serving
+
+    workspace = root / "ws"
+    assert run_cli("init", str(workspace)).returncode == 0
+    for user, (role, password) in users.items():
+        add_user(workspace, user, role, password)
+    with serving(["--data", str(workspace)], root / "serve.log") as server:
+        yield server, workspace

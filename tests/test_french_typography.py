@@ -17,7 +17,6 @@ import httpx
 import pytest
 import team_helpers as th
 from conftest import run_cli
-from serve_helpers import serving
 
 #: A breakable space (or tab) after a word and before a sign French keeps on the word's line, or
 #: inside guillemets.
@@ -57,13 +56,8 @@ def spaced(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("french-typography")
-    workspace = root / "ws"
-    assert run_cli("init", str(workspace)).returncode == 0
-    for user, (role, password) in USERS.items():
-        th.add_user(workspace, user, role, password)
-    with serving(["--data", str(workspace)], root / "serve.log") as server:
-        yield server, workspace
+    with th.team_site(tmp_path_factory.mktemp("french-typography"), USERS) as both:
+        yield both
 
 
 def _get(server, path: str, lang: str, client: httpx.Client | None = None) -> httpx.Response:

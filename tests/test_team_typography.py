@@ -16,8 +16,6 @@ import httpx
 import openpyxl
 import pytest
 import team_helpers as th
-from conftest import run_cli
-from serve_helpers import serving
 
 USERS = {"edith": ("editor", "edith-secret-0001"), "victor": ("validator", "victor-secret-0002")}
 #: A breakable space before a sign that French typography keeps on the line of the word before.
@@ -26,13 +24,8 @@ LOOSE = re.compile(r"\w[»)]? [:;!?](?=\s|$)")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("typography")
-    workspace = root / "ws"
-    assert run_cli("init", str(workspace)).returncode == 0
-    for user, (role, password) in USERS.items():
-        th.add_user(workspace, user, role, password)
-    with serving(["--data", str(workspace)], root / "serve.log") as server:
-        yield server, workspace
+    with th.team_site(tmp_path_factory.mktemp("typography"), USERS) as both:
+        yield both
 
 
 def _visible(page: str) -> str:
