@@ -45,3 +45,27 @@ def test_with_one_programme_the_urls_stay_bare():
     with serve_app(create_app(build_store())) as base:
         rows = httpx.get(base + "/api/modules", params={"programme": "M2_CIPT"}, timeout=60).json()
         assert rows[0]["url"] == f"/api/modules/{rows[0]['code']}"
+
+
+@pytest.mark.parametrize("route", ["/matrix", "/audit", "/api/modules", "/api/gaps", "/api/programme",
+                                   "/api/queries/stats", "/matrix.csv"])
+def test_two_different_programmes_are_refused_naming_the_parameter(url, route):
+    """``?programme=U001&programme=U002`` silently answered for U002 (the last one)."""
+    got = httpx.get(url + route + "?programme=U001&programme=U002", timeout=60)
+    assert got.status_code == 400, got.text[:300]
+    assert "programme" in got.text and "U001" in got.text and "U002" in got.text
+    assert "plusieurs fois" in got.text  # French by default
+    english = httpx.get(url + route + "?programme=U001&programme=U002&lang=en", timeout=60)
+    assert english.status_code == 400 and "more than once" in english.text
+
+
+def test_two_different_programmes_on_a_page_give_an_html_page(url):
+    got = httpx.get(url + "/matrix?programme=U001&programme=U002", headers={"Accept": "text/html"}, timeout=60)
+    assert got.status_code == 400 and got.headers["content-type"].startswith("text/html")
+    assert "«\u00a0programme\u00a0»" in got.text
+
+
+@pytest.mark.parametrize("query", ["programme=U001&programme=U001", "programme=U001&programme=", "programme=+&programme=U001"])
+def test_the_same_programme_twice_or_a_blank_beside_it_is_one_programme(url, query):
+    got = httpx.get(url + "/api/modules?" + query, timeout=60)
+    assert got.status_code == 200 and all(r["programme"].endswith("/u001") for r in got.json())
