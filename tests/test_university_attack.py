@@ -8,6 +8,9 @@ university generator, small), served by a real app on 127.0.0.1.
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import httpx
 import pytest
 
@@ -69,3 +72,21 @@ def test_two_different_programmes_on_a_page_give_an_html_page(url):
 def test_the_same_programme_twice_or_a_blank_beside_it_is_one_programme(url, query):
     got = httpx.get(url + "/api/modules?" + query, timeout=60)
     assert got.status_code == 200 and all(r["programme"].endswith("/u001") for r in got.json())
+
+
+@pytest.mark.parametrize("query", ["programme=U999", "programme=%22%3E%3Cx", "programme=U001&programme=U002"])
+def test_the_links_of_a_page_refusing_the_programme_do_not_carry_it(url, query):
+    """The error page of an unknown programme linked « Retour au tableau de bord » (and its whole
+    navigation) to ``/?programme=U999``: the same error again, from every link."""
+    got = httpx.get(url + "/matrix?" + query, headers={"Accept": "text/html"}, timeout=60)
+    assert got.status_code in (400, 404)
+    links = [unescape(h) for h in re.findall(r'href="([^"]*)"', got.text)]
+    site = [h for h in links if h.startswith("/") and not h.startswith(("/static", "/api/static", "/favicon"))]
+    assert site and not [h for h in site if "programme=" in h and "lang=en" not in h], site
+    home = httpx.get(url + [h for h in site if h.startswith("/?")][-1], timeout=60)
+    assert home.status_code == 200
+
+
+def test_the_links_of_a_page_not_finding_a_resource_keep_the_programme(url):
+    got = httpx.get(url + "/id/module/NOPE?programme=U001", headers={"Accept": "text/html"}, timeout=60)
+    assert got.status_code == 404 and "programme=U001" in got.text
