@@ -90,3 +90,66 @@ def test_the_links_of_a_page_refusing_the_programme_do_not_carry_it(url, query):
 def test_the_links_of_a_page_not_finding_a_resource_keep_the_programme(url):
     got = httpx.get(url + "/id/module/NOPE?programme=U001", headers={"Accept": "text/html"}, timeout=60)
     assert got.status_code == 404 and "programme=U001" in got.text
+
+
+_EMPTY_PROGRAMMES = """@base <https://w3id.org/cipt-graph/id/> .
+@prefix cipt: <https://w3id.org/cipt-graph/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix schema: <https://schema.org/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+
+<programme/z001> a cipt:Programme ; skos:prefLabel "Master sans modules (Z001)"@fr ;
+    skos:notation "Z001" ; dcterms:identifier "Z001" ; cipt:declaredHours 500 ;
+    cipt:certification <certification/RNCP40001> ; schema:educationalCredentialAwarded <certification/RNCP40001> .
+<programme/z002> a cipt:Programme ; skos:prefLabel "Master sans rien (Z002)"@fr ;
+    skos:notation "Z002" ; dcterms:identifier "Z002" ; cipt:declaredHours 0 .
+"""
+
+
+@pytest.fixture(scope="module")
+def empties(tmp_path_factory):
+    """The small university plus a programme declaring 500 h without any module (sharing a
+    generated certification) and one declaring 0 h with nothing at all."""
+    from university_helpers import make_university
+
+    from cipt_graph.build import build_store
+
+    root = make_university(tmp_path_factory.mktemp("empties") / "ws")
+    (root / "zeros.ttl").write_text(_EMPTY_PROGRAMMES, encoding="utf-8")
+    return root, build_store(root)
+
+
+def test_a_programme_without_modules_keeps_its_hours_gap(empties):
+    """``hours_declared_vs_listed`` had no row for a programme without modules: its 500 declared
+    hours, all missing, vanished from the gaps, the API and the audit (an empty section)."""
+    from cipt_graph.queries import run_query
+    from cipt_graph.store import iter_records
+
+    _, store = empties
+    overview = {r["programme_code"]: r for r in iter_records(run_query(store, "programmes"))}
+    hours = {r["programme"]: r for r in iter_records(run_query(store, "hours_declared_vs_listed"))}
+    assert hours["https://w3id.org/cipt-graph/id/programme/z001"] == {
+        "programme": "https://w3id.org/cipt-graph/id/programme/z001", "declared": 500, "listed": 0,
+        "difference": 500, "modules": 0}
+    assert hours["https://w3id.org/cipt-graph/id/programme/z002"]["difference"] == 0
+    for code, row in overview.items():  # the overview's figures are the query's, programme by programme
+        if row["declared"] is not None:
+            mine = hours[row["programme"]]
+            assert (mine["declared"], mine["listed"], mine["modules"]) == (row["declared"], row["listed"], row["modules"]), code
+
+
+def test_the_api_and_the_audit_of_a_programme_without_modules_give_its_gap(empties, cli):
+    from cipt_graph.api.app import create_app
+    from conftest import serve_app
+
+    root, store = empties
+    with serve_app(create_app(store)) as base:
+        gaps = httpx.get(base + "/api/gaps", params={"programme": "Z001"}, timeout=60).json()
+        assert [(h["declared"], h["listed"], h["difference"]) for h in gaps["hours"]] == [(500, 0, 500)]
+        assert gaps["complete"] is False
+        identity = httpx.get(base + "/api/programme", params={"programme": "Z001"}, timeout=60).json()
+        assert identity[0]["hours_difference"] == 500
+    done = cli("audit", "--format", "md", "--programme", "Z001", "--data", str(root))
+    assert done.returncode == 1, done.stderr
+    section = done.stdout.split("## Volume horaire", 1)[1].split("\n## ", 1)[0]
+    assert "500" in section, section
