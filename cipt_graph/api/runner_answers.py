@@ -27,11 +27,31 @@ class RunnerAnswers:
     def _timeout_error(self, seconds: float | None = None) -> ApiError:
         self.stats.timed_out += 1
         limit = seconds or self.timeout
+        if self._remote_store():  # the time went waiting for the SPARQL server: say so (issue #16)
+            return _error(503, f"the query ran past the time limit of {limit:g} s and was stopped: the store's "
+                                 "SPARQL server did not answer in time (it is slow, stuck or overloaded: retry "
+                                 "later), or the query is too heavy for it (narrow it)",
+                          self._retry_after(),
+                          fr=f"la requête a dépassé la limite de temps de {number(limit, 'fr')} s et a été arrêtée : "
+                             "le serveur SPARQL de l'entrepôt n'a pas répondu à temps (il est lent, bloqué ou "
+                             "surchargé ; réessayez plus tard), ou la requête est trop lourde pour lui (restreignez-la)")
         return _error(503, f"the query ran past the time limit of {limit:g} s and was stopped; "
                              "narrow it (a LIMIT, more selective patterns) or ask for a longer limit",
                         self._retry_after(),
                         fr=f"la requête a dépassé la limite de temps de {number(limit, 'fr')} s et a été arrêtée ; "
                            "restreignez-la (une clause LIMIT, des motifs plus sélectifs) ou demandez une limite plus longue")
+
+    def _remote_store(self) -> bool:
+        """Whether the served store is a remote SPARQL server (``--store URL``)."""
+        store_of = getattr(self, "_store_of", None)
+        if store_of is None:
+            return False
+        try:
+            from ..stores.remote import RemoteStore
+
+            return isinstance(store_of(), RemoteStore)
+        except Exception:  # noqa: BLE001 — the message only; never fail an answer over it
+            return False
 
     def _stopping_error(self) -> ApiError:
         return _error(503, "the server is stopping; try again shortly", self._retry_after(),
