@@ -153,3 +153,62 @@ def test_the_api_and_the_audit_of_a_programme_without_modules_give_its_gap(empti
     assert done.returncode == 1, done.stderr
     section = done.stdout.split("## Volume horaire", 1)[1].split("\n## ", 1)[0]
     assert "500" in section, section
+
+
+def _certification(url: str, code: str) -> str:
+    row = httpx.get(url + "/api/programme", params={"programme": code}, timeout=60).json()[0]
+    return row["rncp_number"]
+
+
+@pytest.mark.parametrize("path", ["/interchange/case.json", "/interchange/moodle.csv", "/interchange/elm.jsonld"])
+def test_the_interchange_files_are_the_programme_s(url, path):
+    """The files of /interchange were always the first programme's (M2_CIPT's RNCP38175), even
+    downloaded from U002's page, whose links did not carry the programme either."""
+    page = httpx.get(url + "/interchange", params={"programme": "U002"}, timeout=60).text
+    links = [unescape(h) for h in re.findall(r'href="(/interchange/[^"]*)"', page)]
+    link = next(h for h in links if h.startswith(path))
+    assert "programme=U002" in link, links
+    got = httpx.get(url + link, timeout=60)
+    rncp = _certification(url, "U002")
+    assert got.status_code == 200 and rncp in got.headers["content-disposition"], got.headers
+    assert "RNCP38175" not in got.text and rncp in got.text
+    shipped = httpx.get(url + path, params={"programme": "M2_CIPT"}, timeout=60)
+    assert shipped.status_code == 200 and "RNCP38175" in shipped.headers["content-disposition"]
+
+
+def test_the_interchange_files_refuse_an_unknown_or_missing_programme(url):
+    assert httpx.get(url + "/interchange/moodle.csv", params={"programme": "U999"}, timeout=60).status_code == 404
+    missing = httpx.get(url + "/interchange/moodle.csv", timeout=60)
+    assert missing.status_code == 400 and "programme" in missing.text, missing.text
+
+
+def test_the_interchange_file_of_a_programme_without_certification_is_refused(empties):
+    from cipt_graph.api.app import create_app
+    from conftest import serve_app
+
+    _, store = empties
+    with serve_app(create_app(store)) as base:
+        got = httpx.get(base + "/interchange/case.json", params={"programme": "Z002"}, timeout=60)
+        assert got.status_code == 400 and "Z002" in got.text and "certification" in got.text, got.text
+
+
+def test_with_one_programme_the_interchange_files_need_no_programme():
+    from cipt_graph.api.app import create_app
+    from cipt_graph.build import build_store
+    from conftest import serve_app
+
+    with serve_app(create_app(build_store())) as base:
+        got = httpx.get(base + "/interchange/moodle.csv", timeout=60)
+        assert got.status_code == 200 and "RNCP38175" in got.headers["content-disposition"]
+
+
+@pytest.mark.parametrize("command", ["export-case", "export-moodle", "export-elm"])
+def test_the_export_commands_take_the_programme(university, cli, tmp_path, command):
+    out = tmp_path / "export"
+    done = cli(command, "--out", str(out), "--programme", "U002", "--data", str(university))
+    assert done.returncode == 0, done.stderr
+    assert "RNCP38175" not in out.read_text(encoding="utf-8")
+    several = cli(command, "--out", str(tmp_path / "none"), "--data", str(university))
+    assert several.returncode == 2 and "--programme" in several.stderr and not (tmp_path / "none").exists()
+    unknown = cli(command, "--out", str(tmp_path / "none"), "--programme", "U999", "--data", str(university))
+    assert unknown.returncode == 2 and "--programme 'U999'" in unknown.stderr

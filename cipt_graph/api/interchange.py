@@ -17,18 +17,22 @@ from __future__ import annotations
 import json
 import re
 from html import escape
+from urllib.parse import urlencode
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from ..errors import QueryError
 from ..interchange import load_referential
+from ..resolve import resolve_programme
 from ..interchange.case import alone, build_package
 from ..interchange.elm import build_qualification
 from ..jsonld import CONTEXT_PATH, context_document
 from ..interchange.moodle import build_csv
 from ..namespaces import CID
 from ..visualize.page import Links, render_page
+from .errors import need_programme, programme_error
 from .imsx import CaseError, imsx_response
 from .pages import LANG, html_page, page_lang, site_links, switch_href
 
@@ -173,9 +177,26 @@ for _path, _kind, _find, _summary in (
 EXPORTS = ("case", "moodle", "elm", "context")
 
 
-async def _ref(request: Request):
+#: ``?programme=`` of the downloads: whose certification (issue #16).
+PROGRAMME = Query(None, description="The programme whose certification is exported (its code, such as M2_CIPT, "
+                                    "or its IRI); needed when the dataset holds several programmes (400)")
+
+
+async def _ref(request: Request, programme: str | None = None):
+    """The referential of ``programme`` (code or IRI): 404 naming the parameter when it names no
+    programme, 400 when the dataset holds several and none is given, or when it has no certification."""
     store = request.app.state.store
-    return await request.app.state.runner.run(lambda deadline: load_referential(store))
+
+    def work(deadline):
+        need_programme(store, programme)
+        iri = None
+        if programme is not None:
+            try:
+                iri = resolve_programme(store, programme).value
+            except QueryError as exc:
+                raise programme_error(store, programme, exc) from exc
+        return load_referential(store, iri)
+    return await request.app.state.runner.run(work)
 
 
 def _attachment(name: str) -> dict:
@@ -191,25 +212,25 @@ async def context() -> Response:
 
 
 @router.get("/interchange/case.json", summary="CASE 1.0 package", responses={200: {"content": {"application/json": {}}}})
-async def case_file(request: Request, lang: Lang = Query("fr", description="main language of the texts")) -> Response:
+async def case_file(request: Request, lang: Lang = Query("fr", description="main language of the texts"), programme: str | None = PROGRAMME) -> Response:
     """The referential as a CASE 1.0 CFPackage (what `cipt export-case` writes)."""
-    ref = await _ref(request)
+    ref = await _ref(request, programme)
     body = json.dumps(build_package(ref, lang), ensure_ascii=False, indent=1)
     return Response(body, media_type="application/json", headers=_attachment(f"{ref.rncp_number}-case-{lang}.json"))
 
 
 @router.get("/interchange/moodle.csv", summary="Moodle competency framework", responses={200: {"content": {"text/csv": {}}}})
-async def moodle_file(request: Request) -> Response:
+async def moodle_file(request: Request, programme: str | None = PROGRAMME) -> Response:
     """The framework CSV for Moodle's importer (what `cipt export-moodle` writes)."""
-    ref = await _ref(request)
+    ref = await _ref(request, programme)
     return Response(build_csv(ref), media_type="text/csv; charset=utf-8",
                     headers=_attachment(f"{ref.rncp_number}-moodle.csv"))
 
 
 @router.get("/interchange/elm.jsonld", summary="Europass ELM qualification", responses={200: {"content": {"application/ld+json": {}}}})
-async def elm_file(request: Request) -> Response:
+async def elm_file(request: Request, programme: str | None = PROGRAMME) -> Response:
     """The qualification as ELM 3 JSON-LD (what `cipt export-elm` writes)."""
-    ref = await _ref(request)
+    ref = await _ref(request, programme)
     body = json.dumps(build_qualification(ref), ensure_ascii=False, indent=1)
     return Response(body, media_type="application/ld+json", headers=_attachment(f"{ref.rncp_number}-elm.jsonld"))
 
@@ -247,8 +268,11 @@ def render_interchange(lang: str, links: Links, switch: str | None = None) -> st
     for key in EXPORTS:
         name, what, who = t[key]
         href, command = _FILES[key]
-        if key == "case" and lang == "en":
-            href += "?lang=en"
+        query = [("lang", "en")] if key == "case" and lang == "en" else []
+        if key != "context":  # the programme's certification (issue #16)
+            query += [(name, value) for name, value in links.keep if name == "programme"]
+        if query:
+            href += "?" + urlencode(query)
         parts.append(
             f'<section class="export" id="{key}"><h2>{escape(name)}</h2><p>{escape(what)}</p>'
             f'<p><strong>{escape(t["who"])}{" :" if lang == "fr" else ":"}</strong> {escape(who)}</p>'
