@@ -212,3 +212,17 @@ def test_the_export_commands_take_the_programme(university, cli, tmp_path, comma
     assert several.returncode == 2 and "--programme" in several.stderr and not (tmp_path / "none").exists()
     unknown = cli(command, "--out", str(tmp_path / "none"), "--programme", "U999", "--data", str(university))
     assert unknown.returncode == 2 and "--programme 'U999'" in unknown.stderr
+
+
+@pytest.mark.parametrize("route", ["/api/modules", "/matrix", "/api/queries/coverage_matrix", "/versions"])
+def test_a_very_long_programme_is_refused_without_being_echoed(url, route):
+    """A 30,000-character ``programme`` was a 404 echoing it twice (60 KB of answer)."""
+    value = "U0" * 15_000
+    got = httpx.get(url + route, params={"programme": value}, timeout=60)
+    assert got.status_code == 400 and len(got.content) < 4000, (got.status_code, len(got.content))
+    assert "programme" in got.text and "U0U0" in got.text  # its start, to recognise it
+
+
+def test_a_very_long_programme_on_the_command_line_is_refused_naming_the_option(university, cli):
+    done = cli("stats", "--programme", "U0" * 20_000, "--data", str(university))
+    assert done.returncode == 2 and "--programme" in done.stderr and len(done.stderr) < 2000, done.stderr[:500]
