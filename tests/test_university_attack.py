@@ -132,6 +132,10 @@ def test_a_programme_without_modules_keeps_its_hours_gap(empties):
         "programme": "https://w3id.org/cipt-graph/id/programme/z001", "declared": 500, "listed": 0,
         "difference": 500, "modules": 0}
     assert hours["https://w3id.org/cipt-graph/id/programme/z002"]["difference"] == 0
+    split = {r["programme"]: r for r in iter_records(run_query(store, "hours_teaching_assessment"))}
+    z001 = split["https://w3id.org/cipt-graph/id/programme/z001"]
+    assert (z001["declared"], z001["listed"], z001["teaching_hours"], z001["assessment_hours"]) == (500, 0, 0, 0)
+    assert set(split) == set(r["programme"] for r in overview.values())
     for code, row in overview.items():  # the overview's figures are the query's, programme by programme
         if row["declared"] is not None:
             mine = hours[row["programme"]]
