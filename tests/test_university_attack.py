@@ -103,13 +103,18 @@ _EMPTY_PROGRAMMES = """@base <https://w3id.org/cipt-graph/id/> .
     cipt:certification <certification/RNCP40001> ; schema:educationalCredentialAwarded <certification/RNCP40001> .
 <programme/z002> a cipt:Programme ; skos:prefLabel "Master sans rien (Z002)"@fr ;
     skos:notation "Z002" ; dcterms:identifier "Z002" ; cipt:declaredHours 0 .
+<programme/z003> a cipt:Programme ; skos:prefLabel "Master sans volume déclaré (Z003)"@fr ;
+    skos:notation "Z003" ; dcterms:identifier "Z003" ; schema:hasCourse <module/Z003-M01> .
+<module/Z003-M01> a cipt:Module ; skos:prefLabel "Module seul"@fr ; skos:notation "Z003-M01" ;
+    schema:courseCode "Z003-M01" ; cipt:hours 40 ; cipt:period <period/P1> ; cipt:sequence 1 .
 """
 
 
 @pytest.fixture(scope="module")
 def empties(tmp_path_factory):
     """The small university plus a programme declaring 500 h without any module (sharing a
-    generated certification) and one declaring 0 h with nothing at all."""
+    generated certification), one declaring 0 h with nothing at all, and one listing a 40 h
+    module without declaring its volume."""
     from university_helpers import make_university
 
     from cipt_graph.build import build_store
@@ -230,3 +235,25 @@ def test_a_very_long_programme_is_refused_without_being_echoed(url, route):
 def test_a_very_long_programme_on_the_command_line_is_refused_naming_the_option(university, cli):
     done = cli("stats", "--programme", "U0" * 20_000, "--data", str(university))
     assert done.returncode == 2 and "--programme" in done.stderr and len(done.stderr) < 2000, done.stderr[:500]
+
+
+def _hours_card(html: str) -> str:
+    card = re.search(r'data-figure="hours">(.*?)</div></div>', html, flags=re.S).group(1)
+    return unescape(re.sub(r"<[^>]+>", " ", card)).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def test_the_dashboard_gives_the_hours_of_a_programme_without_modules_or_declared_volume(empties):
+    """The dashboard's hours card summed ``hours_declared_vs_listed``'s rows: a programme declaring
+    500 h without modules showed « 0 / 0 », and one listing 40 h without a declared volume « 0 / 0,
+    écart : 0 h » (its listed hours lost, a declared volume of 0 made up)."""
+    from cipt_graph.api.app import create_app
+    from conftest import serve_app
+
+    _, store = empties
+    with serve_app(create_app(store)) as base:
+        z001 = _hours_card(httpx.get(base + "/", params={"programme": "Z001"}, timeout=60).text)
+        assert "0 / 500" in z001 and "500 h" in z001, z001
+        z003 = _hours_card(httpx.get(base + "/", params={"programme": "Z003"}, timeout=60).text)
+        assert "40 / —" in z003 and "0 h" not in z003, z003
+        english = _hours_card(httpx.get(base + "/", params={"programme": "Z003", "lang": "en"}, timeout=60).text)
+        assert "40 / —" in english, english
