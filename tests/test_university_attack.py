@@ -257,3 +257,20 @@ def test_the_dashboard_gives_the_hours_of_a_programme_without_modules_or_declare
         assert "40 / —" in z003 and "0 h" not in z003, z003
         english = _hours_card(httpx.get(base + "/", params={"programme": "Z003", "lang": "en"}, timeout=60).text)
         assert "40 / —" in english, english
+
+
+def test_stats_of_a_programme_without_declared_volume_does_not_make_up_zero(empties, cli):
+    """``cipt stats`` said « heures déclarées 0 » for a programme declaring no volume (the
+    overview says « — », the audit a violation)."""
+    from cipt_graph.queries import run_query
+    from cipt_graph.store import iter_records
+
+    root, store = empties
+    (row,) = iter_records(run_query(store, "stats", {"programme": "programme/z003"}))
+    assert row["hours_declared"] is None and row["hours_listed"] == 40
+    (z002,) = iter_records(run_query(store, "stats", {"programme": "programme/z002"}))
+    assert z002["hours_declared"] == 0
+    done = cli("stats", "--programme", "Z003", "--data", str(root))
+    assert done.returncode == 0, done.stderr
+    declared = [line for line in done.stdout.splitlines() if line.startswith("heures déclarées")]
+    assert declared and declared[0].split()[-1] == "—", done.stdout
