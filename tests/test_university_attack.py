@@ -274,3 +274,25 @@ def test_stats_of_a_programme_without_declared_volume_does_not_make_up_zero(empt
     assert done.returncode == 0, done.stderr
     declared = [line for line in done.stdout.splitlines() if line.startswith("heures déclarées")]
     assert declared and declared[0].split()[-1] == "—", done.stdout
+
+
+def test_the_review_of_a_store_served_without_its_workspace_says_so(university, tmp_path):
+    """``cipt serve --store DIR`` (a university loaded by ``cipt load``) without ``--data``: the
+    review page read the shipped workspace and answered 503 « 'https://…/u002' n'est pas un
+    programme connu (programmes : M2_CIPT) » for a programme the served data holds."""
+    from serve_helpers import Server
+
+    from conftest import run_cli
+
+    folder = tmp_path / "store"
+    done = run_cli("load", "--store", str(folder), "--data", str(university))
+    assert done.returncode == 0, done.stderr
+    server = Server(["--store", str(folder)], tmp_path / "serve.log")
+    try:
+        got = httpx.get(server.url + "/review", params={"programme": "U002"}, timeout=60)
+        assert got.status_code == 404 and "--data" in got.text and "programme connu" not in got.text, got.text[-800:]
+        english = httpx.get(server.url + "/review", params={"programme": "U002", "lang": "en"}, timeout=60)
+        assert english.status_code == 404 and "--data" in english.text and "workspace" in english.text
+        assert httpx.get(server.url + "/matrix", params={"programme": "U002"}, timeout=60).status_code == 200
+    finally:
+        server.stop()
