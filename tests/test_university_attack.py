@@ -296,3 +296,11 @@ def test_the_review_of_a_store_served_without_its_workspace_says_so(university, 
         assert httpx.get(server.url + "/matrix", params={"programme": "U002"}, timeout=60).status_code == 200
     finally:
         server.stop()
+
+
+def test_the_interchange_page_without_a_programme_sends_to_the_overview(url):
+    """With several programmes, /interchange without one listed downloads that each answer 400
+    (it is linked from the overview's navigation): it sends to the overview, as the views do."""
+    got = httpx.get(url + "/interchange", params={"lang": "en"}, timeout=60, follow_redirects=False)
+    assert got.status_code == 303 and got.headers["location"].startswith("/programmes"), got.status_code
+    assert "lang=en" in got.headers["location"]

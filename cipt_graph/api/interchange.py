@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..errors import QueryError
 from ..interchange import load_referential
@@ -32,7 +33,7 @@ from ..jsonld import CONTEXT_PATH, context_document
 from ..interchange.moodle import build_csv
 from ..namespaces import CID
 from ..visualize.page import Links, render_page
-from .errors import need_programme, programme_error
+from .errors import need_programme, programme_error, several_programmes
 from .imsx import CaseError, imsx_response
 from .pages import LANG, html_page, page_lang, site_links, switch_href
 
@@ -289,7 +290,11 @@ async def interchange_page(request: Request, lang: Lang | None = LANG) -> HTMLRe
     for, who reads it, a download link and the command that writes it."""
     lang = page_lang(request, lang)
     other = "en" if lang == "fr" else "fr"
-    return html_page(render_interchange(lang, site_links(request, lang), switch_href(request, other)), lang)
+    links = site_links(request, lang)
+    if not request.query_params.get("programme") and await run_in_threadpool(several_programmes, request.app.state.store):
+        # each file is one programme's certification: pick the programme first, as the views do (issue #16)
+        return RedirectResponse(links.url("/programmes", lang), status_code=303)
+    return html_page(render_interchange(lang, links, switch_href(request, other)), lang)
 
 
 # --- JSON API documents linked to their RDF ---------------------------------------------------
