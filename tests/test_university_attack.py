@@ -304,3 +304,22 @@ def test_the_interchange_page_without_a_programme_sends_to_the_overview(url):
     got = httpx.get(url + "/interchange", params={"lang": "en"}, timeout=60, follow_redirects=False)
     assert got.status_code == 303 and got.headers["location"].startswith("/programmes"), got.status_code
     assert "lang=en" in got.headers["location"]
+
+
+@pytest.mark.parametrize("name", ["matrix.csv", "matrix.xlsx"])
+def test_the_matrix_files_of_two_programmes_have_two_names(url, name):
+    """Every programme's matrix downloaded as « matrix-fr.xlsx »: ten programmes, ten files of one name."""
+    names = {code: httpx.get(url + "/" + name, params={"programme": code}, timeout=60).headers["content-disposition"]
+             for code in ("U001", "U002", "https://w3id.org/cipt-graph/id/programme/u003")}
+    assert names["U001"].endswith(f'filename="matrix-U001-fr.{name.split(".")[1]}"'), names
+    assert len(set(names.values())) == 3 and "u003" in names["https://w3id.org/cipt-graph/id/programme/u003"]
+
+
+def test_with_one_programme_the_matrix_file_keeps_its_name():
+    from cipt_graph.api.app import create_app
+    from cipt_graph.build import build_store
+    from conftest import serve_app
+
+    with serve_app(create_app(build_store())) as base:
+        got = httpx.get(base + "/matrix.csv", params={"lang": "en"}, timeout=60)
+        assert got.headers["content-disposition"] == 'attachment; filename="matrix-en.csv"'
