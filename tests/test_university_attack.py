@@ -323,3 +323,25 @@ def test_with_one_programme_the_matrix_file_keeps_its_name():
     with serve_app(create_app(build_store())) as base:
         got = httpx.get(base + "/matrix.csv", params={"lang": "en"}, timeout=60)
         assert got.headers["content-disposition"] == 'attachment; filename="matrix-en.csv"'
+
+
+def test_the_case_api_serves_the_chosen_programme_s_certification(url):
+    """The CASE 1.0 REST API (/ims/case/v1p0) served the first programme's certification whatever
+    the dataset held; with several programmes it takes ``?programme=`` as the downloads do, and
+    without it refuses (400, imsx_StatusInfo naming the parameter) rather than answer for another."""
+    base = url + "/ims/case/v1p0"
+    rncp = _certification(url, "U002")
+    (doc,) = httpx.get(base + "/CFDocuments", params={"programme": "U002"}, timeout=60).json()["CFDocuments"]
+    package = httpx.get(f"{base}/CFPackages/{doc['identifier']}", params={"programme": "U002"}, timeout=60)
+    assert package.status_code == 200 and rncp in package.text and "RNCP38175" not in package.text
+    item = package.json()["CFItems"][0]
+    one = httpx.get(f"{base}/CFItems/{item['identifier']}", params={"programme": "U002"}, timeout=60)
+    assert one.status_code == 200 and one.json()["identifier"] == item["identifier"]
+    # Another programme's identifiers are unknown objects of this one's certification.
+    shipped = httpx.get(f"{base}/CFItems/{item['identifier']}", params={"programme": "M2_CIPT"}, timeout=60)
+    assert shipped.status_code == 404 and "unknownobject" in shipped.text
+    for path in ("/CFDocuments", f"/CFItems/{item['identifier']}"):
+        missing = httpx.get(base + path, timeout=60)
+        assert missing.status_code == 400 and "programme" in missing.json()["imsx_description"], missing.text
+        unknown = httpx.get(base + path, params={"programme": "U999"}, timeout=60)
+        assert unknown.status_code == 404 and "U999" in unknown.json()["imsx_description"], unknown.text

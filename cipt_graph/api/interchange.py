@@ -45,9 +45,16 @@ ERRORS = {400: IMSX, 404: IMSX, 503: IMSX}
 Lang = Literal["fr", "en"]
 
 
-async def _package(request: Request, lang: str = "fr") -> dict:
-    store = request.app.state.store
-    return await request.app.state.runner.run(lambda deadline: build_package(load_referential(store), lang))
+async def _package(request: Request, programme: str | None = None, lang: str = "fr") -> dict:
+    """The CASE package of ``programme``'s certification (code or IRI; needed when the dataset
+    holds several programmes: else 400, as the downloads, issue #16)."""
+    ref = await _ref(request, programme)
+    return build_package(ref, lang)
+
+
+#: ``?programme=`` of the downloads and the CASE API: whose certification (issue #16).
+PROGRAMME = Query(None, description="The programme whose certification is exported (its code, such as M2_CIPT, "
+                                    "or its IRI); needed when the dataset holds several programmes (400)")
 
 
 def _check_uuid(sourced_id: str) -> None:
@@ -85,8 +92,10 @@ async def cf_documents(request: Request, limit: int = Query(100, description="at
                        sort: str | None = Query(None, description="a CFDocument field to sort on"),
                        orderBy: str | None = Query(None, description="asc or desc"),  # noqa: N803 (binding's name)
                        filter: str | None = Query(None, description="field op 'value' [AND …]; op = != ~"),  # noqa: A002
-                       fields: str | None = Query(None, description="comma-separated fields to return")) -> Response:
-    """Every CFDocument (here: the programme's certification), as `{"CFDocuments": [...]}`."""
+                       fields: str | None = Query(None, description="comma-separated fields to return"),
+                       programme: str | None = PROGRAMME) -> Response:
+    """Every CFDocument (here: the programme's certification), as `{"CFDocuments": [...]}`.
+    With several programmes in the dataset, `?programme=` chooses whose (400 without it)."""
     try:
         if limit < 1:
             raise CaseError(400, "invalid_selection_field", "limit must be 1 or more", "limit")
@@ -94,7 +103,7 @@ async def cf_documents(request: Request, limit: int = Query(100, description="at
             raise CaseError(400, "invalid_selection_field", "offset must be 0 or more", "offset")
         if orderBy not in (None, "asc", "desc"):
             raise CaseError(400, "invalid_selection_field", "orderBy must be asc or desc", "orderBy")
-        package = await _package(request)
+        package = await _package(request, programme)
         docs = [alone(package, "CFDocument", package["CFDocument"])]
         if sort is not None:
             if sort not in docs[0]:
@@ -116,10 +125,11 @@ async def cf_documents(request: Request, limit: int = Query(100, description="at
 
 
 def _lookup(kind: str, find):
-    async def route(request: Request, sourcedId: str) -> Response:  # noqa: N803 (binding's name)
+    async def route(request: Request, sourcedId: str,  # noqa: N803 (binding's name)
+                    programme: str | None = PROGRAMME) -> Response:
         try:
             _check_uuid(sourcedId)
-            found = find(await _package(request), sourcedId)
+            found = find(await _package(request, programme), sourcedId)
             if found is None:
                 raise _unknown(kind, sourcedId)
         except CaseError as exc:
@@ -170,7 +180,8 @@ for _path, _kind, _find, _summary in (
         ("/CFAssociationGroupings/{sourcedId}", "CFAssociationGrouping",
          lambda p, i: _in(p["CFDefinitions"]["CFAssociationGroupings"], i), "getCFAssociationGrouping")):
     case.add_api_route(_path, _lookup(_kind, _find), methods=["GET"], responses=ERRORS, summary=_summary,
-                       description=f"The {_kind} whose identifier is `sourcedId` (CASE 1.0 REST binding).")
+                       description=f"The {_kind} whose identifier is `sourcedId` (CASE 1.0 REST binding); with several "
+                                   "programmes in the dataset, `?programme=` chooses whose certification.")
 
 
 # --- exports and the context ------------------------------------------------------------------
@@ -178,9 +189,6 @@ for _path, _kind, _find, _summary in (
 EXPORTS = ("case", "moodle", "elm", "context")
 
 
-#: ``?programme=`` of the downloads: whose certification (issue #16).
-PROGRAMME = Query(None, description="The programme whose certification is exported (its code, such as M2_CIPT, "
-                                    "or its IRI); needed when the dataset holds several programmes (400)")
 
 
 async def _ref(request: Request, programme: str | None = None):
