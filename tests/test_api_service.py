@@ -147,27 +147,37 @@ def test_truncation_mode_sends_the_first_rows_with_a_header(store):
 
 def test_queries_past_the_limit_are_stopped_and_slots_come_back(store):
     """A query past its time limit is killed (its process) and its slot is free at once; one client
-    cannot hold every slot (429, with Retry-After), and pages are on other slots."""
+    cannot hold every slot (429, with Retry-After), and pages are on other slots.
+
+    The refusal is checked while the client's other query runs: on a busy machine that one may
+    reach its time limit before the second arrives (then the second is rightly answered); the
+    runner's own counter tells, and the pair is tried again (at most 5 times)."""
     endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # hours of work
-    app = create_app(store, Settings(query_timeout=2, max_sparql_running=2, max_client_queries=1))
+    app = create_app(store, Settings(query_timeout=3, max_sparql_running=2, max_client_queries=1))
     with serve_app(app) as url:
         with httpx.Client(base_url=url, timeout=60, headers={"Accept-Language": "en"}) as client:
             started = time.monotonic()
             r = client.get("/sparql", params={"query": endless})
             assert r.status_code == 503 and "time limit" in r.text and r.headers["retry-after"]
-            assert time.monotonic() - started < 2 + 20
+            assert time.monotonic() - started < 10 * 3
             assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # the slot is back
             stats = app.state.runner.stats
-            slow = threading.Thread(target=lambda: client.get("/sparql", params={"query": endless + " "}))
-            slow.start()
-            deadline = time.monotonic() + 20
-            while stats.running["sparql"] < 1:
-                assert time.monotonic() < deadline, "the slow query never started"
-                time.sleep(0.01)
-            mine = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
-            assert mine.status_code == 429 and "at once" in mine.text and mine.headers["retry-after"]
-            assert client.get("/api/queries/stats").status_code == 200  # pages are on other slots
-            slow.join()
+            for attempt in range(5):
+                timed_out = stats.timed_out
+                slow = threading.Thread(target=lambda: client.get("/sparql", params={"query": endless + " " * attempt}))
+                slow.start()
+                deadline = time.monotonic() + 30
+                while stats.running["sparql"] < 1:
+                    assert time.monotonic() < deadline, "the slow query never started"
+                    time.sleep(0.01)
+                mine = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+                late = stats.timed_out > timed_out  # the slow one had ended at its limit: no refusal due
+                page = client.get("/api/queries/stats")  # pages are on other slots
+                slow.join()
+                if mine.status_code == 429 or not late:
+                    break
+            assert mine.status_code == 429 and "at once" in mine.text and mine.headers["retry-after"], mine.text
+            assert page.status_code == 200, page.text
 
 
 def test_settings_from_environment_and_options():
