@@ -116,3 +116,35 @@ def test_signing_in_again_after_a_refused_cell_lands_on_the_cell(browser, site):
         assert page.locator("#cell-form").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("fr", ["vue de la matrice", "ne se réimporte pas", "Télécharger le classeur modifiable"]),
+    ("en", ["view of the matrix", "cannot be imported back", "Download the editable workbook"])])
+def test_the_matrix_view_workbook_uploaded_says_which_workbook_to_edit(browser, site, tmp_path, lang, words):  # noqa: F811
+    """Found by an attacker of issue #15: the matrix page's « Classeur XLSX » (/matrix.xlsx, a
+    view for reading) edited and uploaded was refused with « feuille « Justifications » absente
+    … : ce n'est pas une matrice exportée par cipt export-matrix », a terminal's words. The
+    refusal names the view and the workbook to start from, on the page, in the page's language;
+    nothing is recorded."""
+    import httpx
+
+    server, workspace = site
+    view = tmp_path / "matrice-vue.xlsx"
+    view.write_bytes(httpx.get(f"{server.url}/matrix.xlsx?lang={lang}", timeout=60).content)
+    before = len(th.versions(workspace))
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/login?lang={lang}&next=/edit/upload%3Flang%3D{lang}")
+        _sign_in(page, "emile")
+        page.set_input_files("input[type=file]", str(view))
+        page.locator("form:has(input[type=file]) button[type=submit]").click()
+        page.wait_for_load_state()
+        shown = page.inner_text("main")
+        for word in words:
+            assert word in shown, (word, shown[:800])
+        assert "Justifications" not in shown and "cipt export-matrix\n" not in shown
+    finally:
+        context.close()
+    assert len(th.versions(workspace)) == before
