@@ -138,15 +138,26 @@ def _unknown_programme(value: str, store: Store) -> QueryError:
     return error
 
 
+#: The longest programme code or IRI :func:`resolve_programme` reads (characters).
+MAX_PROGRAMME_LENGTH = 1000
+
+
 def resolve_programme(store: Store, value: str) -> ox.NamedNode:
     """A programme given by its IRI, its path (``programme/m2-cipt``), its code (``skos:notation``
     or ``dcterms:identifier``: ``U007``, ``M2_CIPT``, in any case: ``m2_cipt``) or the last segment
     of its IRI (``m2-cipt``).
 
     Raises:
-        QueryError: the value names no programme, or several.
+        QueryError: the value names no programme, or several; it is longer than
+            :data:`MAX_PROGRAMME_LENGTH` characters (its start alone is quoted).
     """
     value = value.strip()
+    if len(value) > MAX_PROGRAMME_LENGTH:  # never a code nor an IRI of this dataset: not echoed whole
+        shown = value[:40] + "…"
+        raise QueryError(f"{shown!r} is too long for a programme's code or IRI ({len(value)} characters; "
+                         f"at most {MAX_PROGRAMME_LENGTH})",
+                         fr=f"« {shown} » est trop long pour un code ou une IRI de programme ({len(value)} "
+                            f"caractères ; au plus {MAX_PROGRAMME_LENGTH})")
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value) or value.startswith("urn:") or "/" in value:
         iri = resolve_iri(store, value)
         if not select(store, _IS_PROGRAMME, {"p": iri}).column("p"):
@@ -201,9 +212,10 @@ def choose_programme(store: Store, value: str | None, *, option: str = "--progra
         try:
             return resolve_programme(store, value)
         except QueryError as exc:
-            raise QueryError(f"{option} {value!r}: {exc.message}; `cipt query programmes` lists them",
-                             fr=f"{option} {value!r} : {exc.text('fr')} ; `cipt query programmes` les liste",
-                             en=f"{option} {value!r}: {exc.text('en')}; `cipt query programmes` lists them") from exc
+            shown = value if len(value) <= 80 else value[:40] + "…"
+            raise QueryError(f"{option} {shown!r}: {exc.message}; `cipt query programmes` lists them",
+                             fr=f"{option} {shown!r} : {exc.text('fr')} ; `cipt query programmes` les liste",
+                             en=f"{option} {shown!r}: {exc.text('en')}; `cipt query programmes` lists them") from exc
     found = select(store, _PROGRAMMES).column("p")
     if len(found) == 1 and isinstance(found[0], ox.NamedNode):
         return found[0]

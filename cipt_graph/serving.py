@@ -62,6 +62,9 @@ def build_service(config: dict[str, Any], store=None):
             load_workspace(store, workspace)
     app = create_app(store, settings)
     app.state.workspace = workspace  # for /api/versions, the imports and the team's pages
+    # A store served without --data holds what `cipt load` put there, not this workspace's data
+    # (the shipped one by default): the review page, which lists the workspace's rows, says so.
+    app.state.workspace_serves_store = bool(config.get("data")) or not config.get("store")
     install_sessions(app, workspace, getattr(settings, "base_url", None))
     return app
 

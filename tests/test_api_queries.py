@@ -289,7 +289,8 @@ def test_programme(store, client, lang):
     ("/api/jobs/J99", 404, "aucun métier"),
     ("/api/modules?lang=de", 400, "lang"),
     ("/api/competencies?block=BC99", 400, "BC99"),
-    ("/api/nothing-here", 404, "no resource at /api/nothing-here"),
+    ("/api/nothing-here?lang=en", 404, "no resource at /api/nothing-here"),
+    ("/api/nothing-here", 404, "aucune ressource à l'adresse /api/nothing-here"),  # French by default
 ])
 def test_api_errors(client, url, status, message):
     r = client.get(url)

@@ -151,7 +151,7 @@ def test_queries_past_the_limit_are_stopped_and_slots_come_back(store):
     endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # hours of work
     app = create_app(store, Settings(query_timeout=2, max_sparql_running=2, max_client_queries=1))
     with serve_app(app) as url:
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with httpx.Client(base_url=url, timeout=60, headers={"Accept-Language": "en"}) as client:
             started = time.monotonic()
             r = client.get("/sparql", params={"query": endless})
             assert r.status_code == 503 and "time limit" in r.text and r.headers["retry-after"]

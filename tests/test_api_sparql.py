@@ -352,34 +352,39 @@ def test_query_from_clause_is_honoured_and_protocol_overrides_it(store, client):
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DIRECT = {"Content-Type": "application/sparql-query"}
 ERROR_CASES = [
-    ("GET", "/sparql?query=SELEC", None, {}, 400, "syntax"),
-    ("POST", "/sparql", b"SELECT * WHERE { ?s ?p }", DIRECT, 400, "syntax"),
-    ("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, "2 'query' parameters"),
-    ("POST", "/sparql", b"query=ASK%7B%7D&query=ASK%7B%7D", FORM, 400, "2 'query' parameters"),
-    ("POST", "/sparql?query=ASK%7B%7D", b"query=ASK%7B%7D", FORM, 400, "both the URL and the body"),
-    ("POST", "/sparql?query=ASK%7B%7D", b"ASK {}", DIRECT, 400, "URL of a direct POST"),
-    ("POST", "/sparql", b"default-graph-uri=x", FORM, 400, "missing 'query'"),
-    ("GET", "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%22%FF%22%7D", None, {}, 400, "not valid UTF-8"),
-    ("POST", "/sparql", b'ASK { ?s ?p "\xff" }', DIRECT, 400, "not valid UTF-8"),
-    ("POST", "/sparql", b"query=ASK%7B%3Fs%20%3Fp%20%22%FF%22%7D", FORM, 400, "not valid UTF-8"),
-    ("GET", "/sparql?query=ASK%7B%7D&default-graph-uri=not%20an%20iri", None, {}, 400, "not an absolute IRI"),
-    ("POST", "/sparql", b"ASK {}", {}, 415, "unsupported media type"),
-    ("POST", "/sparql", b"ASK {}", {"Content-Type": "text/plain"}, 415, "unsupported media type"),
-    ("POST", "/sparql", b'{"query": "ASK {}"}', {"Content-Type": "application/json"}, 415, "unsupported media type"),
-    ("PUT", "/sparql", b"ASK {}", DIRECT, 405, "use GET or POST"),
-    ("DELETE", "/sparql", None, {}, 405, "use GET or POST"),
-    ("PATCH", "/sparql", b"ASK {}", DIRECT, 405, "use GET or POST"),
+    ("GET", "/sparql?query=SELEC", None, {}, 400, "syntax", "erreur de syntaxe"),
+    ("POST", "/sparql", b"SELECT * WHERE { ?s ?p }", DIRECT, 400, "syntax", "erreur de syntaxe"),
+    ("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, "2 'query' parameters", "2 paramètres"),
+    ("POST", "/sparql", b"query=ASK%7B%7D&query=ASK%7B%7D", FORM, 400, "2 'query' parameters", "2 paramètres"),
+    ("POST", "/sparql?query=ASK%7B%7D", b"query=ASK%7B%7D", FORM, 400, "both the URL and the body", "une dans le corps"),
+    ("POST", "/sparql?query=ASK%7B%7D", b"ASK {}", DIRECT, 400, "URL of a direct POST", "POST direct"),
+    ("POST", "/sparql", b"default-graph-uri=x", FORM, 400, "missing 'query'", "absent du corps"),
+    ("GET", "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%22%FF%22%7D", None, {}, 400, "not valid UTF-8", "pas de l'UTF-8 valide"),
+    ("POST", "/sparql", b'ASK { ?s ?p "\xff" }', DIRECT, 400, "not valid UTF-8", "pas de l'UTF-8 valide"),
+    ("POST", "/sparql", b"query=ASK%7B%3Fs%20%3Fp%20%22%FF%22%7D", FORM, 400, "not valid UTF-8", "pas de l'UTF-8 valide"),
+    ("GET", "/sparql?query=ASK%7B%7D&default-graph-uri=not%20an%20iri", None, {}, 400, "not an absolute IRI", "pas une IRI absolue"),
+    ("POST", "/sparql", b"ASK {}", {}, 415, "unsupported media type", "non pris en charge"),
+    ("POST", "/sparql", b"ASK {}", {"Content-Type": "text/plain"}, 415, "unsupported media type", "non pris en charge"),
+    ("POST", "/sparql", b'{"query": "ASK {}"}', {"Content-Type": "application/json"}, 415, "unsupported media type", "non pris en charge"),
+    ("PUT", "/sparql", b"ASK {}", DIRECT, 405, "use GET or POST", "utilisez GET ou POST"),
+    ("DELETE", "/sparql", None, {}, 405, "use GET or POST", "utilisez GET ou POST"),
+    ("PATCH", "/sparql", b"ASK {}", DIRECT, 405, "use GET or POST", "utilisez GET ou POST"),
 ]
 
 
-@pytest.mark.parametrize("method,url,body,headers,status,message", ERROR_CASES)
-def test_protocol_errors(client, method, url, body, headers, status, message):
-    r = client.request(method, url, content=body, headers=headers)
+@pytest.mark.parametrize("method,url,body,headers,status,message,french", ERROR_CASES)
+def test_protocol_errors(client, method, url, body, headers, status, message, french):
+    """Each refusal in English when asked (``Accept-Language: en``), and in French — the
+    service's language — when the client names none, as every other message of the service."""
+    r = client.request(method, url, content=body, headers={**headers, "Accept-Language": "en"})
     assert r.status_code == status, r.text
     assert message in r.text
     assert "Traceback" not in r.text and 'File "' not in r.text
     if status == 405:
         assert set(r.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    default = client.request(method, url, content=body, headers=headers)
+    assert default.status_code == status and french in default.text, default.text
+    assert message == "syntax" or message not in default.text, default.text
 
 
 # --- refusals that protect the service; the server keeps answering -----------------------------
@@ -399,7 +404,7 @@ def assert_still_answering(client):
 def test_update_is_refused(store, client, request_kwargs):
     before = count(client, query=COUNT)
     r = client.request(**request_kwargs)
-    assert r.status_code == 403 and "read-only" in r.text
+    assert r.status_code == 403 and "lecture seule" in r.text
     assert count(client, query=COUNT) == before
     assert_still_answering(client)
 
@@ -407,10 +412,10 @@ def test_update_is_refused(store, client, request_kwargs):
 def test_update_sent_as_a_query_is_a_syntax_error(client):
     """Not a query (400, SPARQL 1.1 Protocol §2.1.4), and the answer says why: the endpoint is
     read-only (issue #15), in the language asked for."""
-    r = client.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"})
+    r = client.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}, headers={"Accept-Language": "en"})
     assert r.status_code == 400 and "read-only" in r.text and "(DELETE)" in r.text
-    r = client.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}, headers={"Accept-Language": "fr"})
-    assert r.status_code == 400 and "lecture seule" in r.text
+    r = client.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"})
+    assert r.status_code == 400 and "lecture seule" in r.text and "(DELETE)" in r.text
     assert count(client, query=COUNT) > 0
 
 
@@ -442,10 +447,10 @@ def test_service_in_a_string_or_comment_is_not_a_service_call(client):
 
 def test_over_long_query_is_refused(client):
     long_query = "ASK {} #" + "x" * 9000  # the test server accepts 8000 characters
-    r = client.get("/sparql", params={"query": long_query})
+    r = client.get("/sparql", params={"query": long_query}, headers={"Accept-Language": "en"})
     assert r.status_code == 414 and "at most 8000" in r.text
     r = client.post("/sparql", content=long_query.encode(), headers=DIRECT)
-    assert r.status_code == 413 and "at most 8000" in r.text
+    assert r.status_code == 413 and "au plus 8\u202f000" in r.text, r.text  # French by default
     assert_still_answering(client)
 
 
@@ -467,7 +472,8 @@ def test_too_many_rows_is_refused(store, client):
     triples = int(next(iter(store.raw_query(COUNT)))["n"].value)
     copies = 5000 // triples + 2  # the test server's limit is 5000 rows
     values = " ".join(str(i) for i in range(copies))
-    r = client.get("/sparql", params={"query": f"SELECT * WHERE {{ VALUES ?k {{ {values} }} ?s ?p ?o }}"})
+    r = client.get("/sparql", params={"query": f"SELECT * WHERE {{ VALUES ?k {{ {values} }} ?s ?p ?o }}"},
+                   headers={"Accept-Language": "en"})
     assert r.status_code == 413 and "more than 5000 rows" in r.text and "LIMIT" in r.text
     r = client.get("/sparql", params={"query": f"SELECT * WHERE {{ VALUES ?k {{ {values} }} ?s ?p ?o }} LIMIT 5000"})
     assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 5000
@@ -477,12 +483,12 @@ def test_too_many_rows_is_refused(store, client):
 def test_query_past_the_timeout_is_stopped(client):
     # 27 billion triples of triples: hours of work, far past the test server's 5 s limit; killed at it.
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-    r = client.get("/sparql", params={"query": slow})
+    r = client.get("/sparql", params={"query": slow}, headers={"Accept-Language": "en"})
     assert r.status_code == 503
     assert "time limit of 5 s" in r.text and r.headers.get("retry-after")
     assert r.elapsed.total_seconds() < 50
-    # A client asking for French reads the refusal in French (the query page sends its language).
-    r = client.get("/sparql", params={"query": slow}, headers={"Accept-Language": "fr"})
+    # A client naming no language reads the refusal in French, the service's language.
+    r = client.get("/sparql", params={"query": slow})
     assert r.status_code == 503 and "limite de temps de 5 s" in r.text and "arrêtée" in r.text, r.text
     assert_still_answering(client)
 

@@ -29,7 +29,8 @@ GROUP BY ?code ORDER BY ?code"""
 
 
 def ask(base: str, query: str, timeout: float = 60) -> httpx.Response:
-    return httpx.post(f"{base}/sparql", data={"query": query}, timeout=timeout)
+    """The query by form POST, its refusals asked in English (French is the service's default)."""
+    return httpx.post(f"{base}/sparql", data={"query": query}, headers={"Accept-Language": "en"}, timeout=timeout)
 
 
 def workers(process: psutil.Process) -> set[int]:

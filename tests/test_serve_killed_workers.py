@@ -122,13 +122,13 @@ def test_a_request_whose_workers_are_killed_twice_gets_503_not_500(university, t
     args = ["--data", str(university), "--cache-bytes", "0", "--timeout", str(PATIENCE)]
     with serving(args, tmp_path / "serve.log") as server:
         wait_for(lambda: len(children(server)) >= 2, "both idle workers")
-        answer = killed_twice(server, {"Accept-Language": "fr"})
+        answer = killed_twice(server, {})  # French by default, as every message
         assert answer.status_code == 503, answer.text
         assert int(answer.headers["retry-after"]) >= 1
         assert ("le processus de la requête a été arrêté de l'extérieur de ce service (SIGKILL\u00a0: la machine "
                 "manque peut-être de mémoire, ou l'arrête), deux fois\u202f; réessayez dans un instant") in answer.text
-        # A SPARQL client naming no language reads the protocol's English (see sparql.py).
-        english = killed_twice(server, {})
+
+        english = killed_twice(server, {"Accept-Language": "en"})
         assert english.status_code == 503 and english.headers["retry-after"], english.text
         assert "stopped from outside this service (SIGKILL: the machine may be short of memory" in english.text
         assert "status 9" not in server.log() and "Internal Server Error" not in answer.text + english.text

@@ -72,7 +72,8 @@ def heavy_queries() -> dict[str, str]:
 
 
 def ask(base: str, query: str, timeout: float = 60) -> httpx.Response:
-    return httpx.post(f"{base}/sparql", data={"query": query}, timeout=timeout)
+    """The query by form POST, its refusals asked in English (French is the service's default)."""
+    return httpx.post(f"{base}/sparql", data={"query": query}, headers={"Accept-Language": "en"}, timeout=timeout)
 
 
 def idle_workers(children: list[int], pool_size: int) -> bool:
@@ -205,6 +206,7 @@ def test_one_client_cannot_take_every_slot(tmp_path, forwarded):
     claiming another address) does not change who the client is: uvicorn's ``proxy_headers`` is off."""
     def one(i: int) -> httpx.Response:
         headers = {"X-Forwarded-For": f"198.51.100.{i + 1}"} if forwarded else {}
+        headers["Accept-Language"] = "en"
         return httpx.post(f"{server.url}/sparql", data={"query": cartesian_count(3) + " " * i},
                           headers=headers, timeout=60)
 

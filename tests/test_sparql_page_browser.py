@@ -223,12 +223,12 @@ def test_protocol_refusals_in_the_page_language(browser, small_site, lang, words
 def test_update_refused_by_the_endpoint_with_the_protocol_status(small_site):
     """An update sent as a query, by any of the protocol's query routes, is refused as not a query
     (400) saying the endpoint is read-only; `update=` is the read-only refusal (403); in the
-    language asked for, English when none is; a query whose words merely include INSERT (in a
+    language asked for, French when none is; a query whose words merely include INSERT (in a
     string, a variable) is a query."""
     import httpx
 
     update = "PREFIX ex: <http://example.org/>\n# a comment\nDELETE WHERE { ?s ?p ?o }"
-    with httpx.Client(base_url=small_site.url, timeout=60) as c:
+    with httpx.Client(base_url=small_site.url, timeout=60, headers={"Accept-Language": "en"}) as c:
         answers = [c.post("/sparql", content=update, headers={"Content-Type": "application/sparql-query"}),
                    c.post("/sparql", data={"query": update}),
                    c.get("/sparql", params={"query": update})]
@@ -236,9 +236,10 @@ def test_update_refused_by_the_endpoint_with_the_protocol_status(small_site):
             assert r.status_code == 400 and "read-only" in r.text and "(DELETE)" in r.text, (r.status_code, r.text)
         r = c.post("/sparql", data={"update": update})
         assert r.status_code == 403 and "read-only" in r.text
-        for headers in ({"Accept-Language": "fr-FR,fr;q=0.9"}, {}):
-            french = c.post("/sparql" + ("" if headers else "?lang=fr"), content=update,
-                            headers={"Content-Type": "application/sparql-query", **headers})
+    with httpx.Client(base_url=small_site.url, timeout=60) as c:
+        for path, headers in (("/sparql", {"Accept-Language": "fr-FR,fr;q=0.9"}), ("/sparql?lang=fr", {}),
+                              ("/sparql", {})):
+            french = c.post(path, content=update, headers={"Content-Type": "application/sparql-query", **headers})
             assert french.status_code == 400 and "lecture seule" in french.text, french.text
         ok = c.post("/sparql", content='SELECT ?insert WHERE { BIND("INSERT" AS ?insert) }',
                     headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})

@@ -3,6 +3,8 @@ language, the technical message kept below it (it names the parameter or path at
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from html import escape
 
 from fastapi import Request
@@ -22,6 +24,8 @@ def render_error_page(request: Request, status: int, message: str,
     asked = request.query_params.get("lang")
     lang = page_lang(request, asked if asked in ("fr", "en") else None)
     links = site_links(request, lang)
+    if _blames_programme(status, message, title):  # its links would give the same error again
+        links = dataclasses.replace(links, keep=tuple(p for p in links.keep if p[0] != "programme"))
     key = title if title in UI[lang] else f"error.{status}"
     title = tr(lang, key) if key in UI[lang] else tr(lang, "error.other")
     if key != f"error.{status}":
@@ -37,3 +41,14 @@ def render_error_page(request: Request, status: int, message: str,
                        head='<link rel="stylesheet" href="/api/static/style.css">',
                        switch_href=switch_href(request, "en" if lang == "fr" else "fr"))
     return html_page(html, lang, status_code=status, headers=headers)
+
+
+#: A message refusing the ``programme`` parameter itself (as :func:`.errors.programme_error` and
+#: :mod:`.blank_params` word it, in French or English).
+_PROGRAMME_REFUSED = re.compile(r"^(?:paramètre\s«\s*programme\s*»|parameter 'programme'|programme:)")
+
+
+def _blames_programme(status: int, message: str, title: str | None) -> bool:
+    """Whether the error is the request's ``programme`` itself (unknown, malformed, given twice):
+    the page's links then leave it out, since each would answer the same error."""
+    return status in (400, 404) and (title == "error.unknown_programme" or bool(_PROGRAMME_REFUSED.match(message)))

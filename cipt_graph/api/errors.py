@@ -169,9 +169,9 @@ def validation_text(err: dict, lang: str) -> str:
 
 def _page_lang(request: Request) -> str:
     """The language of the framework's own messages (404, 405, a refused parameter): the
-    request's (:func:`request_lang`) on an HTML page, English for machine clients (JSON, plain
-    text), whose messages are a stable contract."""
-    return request_lang(request) if _wants_html(request) and not request.url.path.startswith(("/api", CASE_PREFIX)) else "en"
+    request's (:func:`request_lang`: ``?lang=``, else ``Accept-Language``, else French), for
+    pages and machine clients alike, as every other message of the service."""
+    return request_lang(request)
 
 
 def _wants_html(request: Request) -> bool:
@@ -252,4 +252,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "internal error (logged on the server)")
+        fr = request_lang(request) == "fr"
+        return error_response(request, 500, "erreur interne (consignée sur le serveur)" if fr
+                              else "internal error (logged on the server)", message_lang="fr" if fr else "en")

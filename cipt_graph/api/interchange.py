@@ -17,18 +17,23 @@ from __future__ import annotations
 import json
 import re
 from html import escape
+from urllib.parse import urlencode
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from ..errors import QueryError
 from ..interchange import load_referential
+from ..resolve import resolve_programme
 from ..interchange.case import alone, build_package
 from ..interchange.elm import build_qualification
 from ..jsonld import CONTEXT_PATH, context_document
 from ..interchange.moodle import build_csv
 from ..namespaces import CID
 from ..visualize.page import Links, render_page
+from .errors import need_programme, programme_error, several_programmes
 from .imsx import CaseError, imsx_response
 from .pages import LANG, html_page, page_lang, site_links, switch_href
 
@@ -40,9 +45,16 @@ ERRORS = {400: IMSX, 404: IMSX, 503: IMSX}
 Lang = Literal["fr", "en"]
 
 
-async def _package(request: Request, lang: str = "fr") -> dict:
-    store = request.app.state.store
-    return await request.app.state.runner.run(lambda deadline: build_package(load_referential(store), lang))
+async def _package(request: Request, programme: str | None = None, lang: str = "fr") -> dict:
+    """The CASE package of ``programme``'s certification (code or IRI; needed when the dataset
+    holds several programmes: else 400, as the downloads, issue #16)."""
+    ref = await _ref(request, programme)
+    return build_package(ref, lang)
+
+
+#: ``?programme=`` of the downloads and the CASE API: whose certification (issue #16).
+PROGRAMME = Query(None, description="The programme whose certification is exported (its code, such as M2_CIPT, "
+                                    "or its IRI); needed when the dataset holds several programmes (400)")
 
 
 def _check_uuid(sourced_id: str) -> None:
@@ -80,8 +92,10 @@ async def cf_documents(request: Request, limit: int = Query(100, description="at
                        sort: str | None = Query(None, description="a CFDocument field to sort on"),
                        orderBy: str | None = Query(None, description="asc or desc"),  # noqa: N803 (binding's name)
                        filter: str | None = Query(None, description="field op 'value' [AND …]; op = != ~"),  # noqa: A002
-                       fields: str | None = Query(None, description="comma-separated fields to return")) -> Response:
-    """Every CFDocument (here: the programme's certification), as `{"CFDocuments": [...]}`."""
+                       fields: str | None = Query(None, description="comma-separated fields to return"),
+                       programme: str | None = PROGRAMME) -> Response:
+    """Every CFDocument (here: the programme's certification), as `{"CFDocuments": [...]}`.
+    With several programmes in the dataset, `?programme=` chooses whose (400 without it)."""
     try:
         if limit < 1:
             raise CaseError(400, "invalid_selection_field", "limit must be 1 or more", "limit")
@@ -89,7 +103,7 @@ async def cf_documents(request: Request, limit: int = Query(100, description="at
             raise CaseError(400, "invalid_selection_field", "offset must be 0 or more", "offset")
         if orderBy not in (None, "asc", "desc"):
             raise CaseError(400, "invalid_selection_field", "orderBy must be asc or desc", "orderBy")
-        package = await _package(request)
+        package = await _package(request, programme)
         docs = [alone(package, "CFDocument", package["CFDocument"])]
         if sort is not None:
             if sort not in docs[0]:
@@ -111,10 +125,11 @@ async def cf_documents(request: Request, limit: int = Query(100, description="at
 
 
 def _lookup(kind: str, find):
-    async def route(request: Request, sourcedId: str) -> Response:  # noqa: N803 (binding's name)
+    async def route(request: Request, sourcedId: str,  # noqa: N803 (binding's name)
+                    programme: str | None = PROGRAMME) -> Response:
         try:
             _check_uuid(sourcedId)
-            found = find(await _package(request), sourcedId)
+            found = find(await _package(request, programme), sourcedId)
             if found is None:
                 raise _unknown(kind, sourcedId)
         except CaseError as exc:
@@ -165,7 +180,8 @@ for _path, _kind, _find, _summary in (
         ("/CFAssociationGroupings/{sourcedId}", "CFAssociationGrouping",
          lambda p, i: _in(p["CFDefinitions"]["CFAssociationGroupings"], i), "getCFAssociationGrouping")):
     case.add_api_route(_path, _lookup(_kind, _find), methods=["GET"], responses=ERRORS, summary=_summary,
-                       description=f"The {_kind} whose identifier is `sourcedId` (CASE 1.0 REST binding).")
+                       description=f"The {_kind} whose identifier is `sourcedId` (CASE 1.0 REST binding); with several "
+                                   "programmes in the dataset, `?programme=` chooses whose certification.")
 
 
 # --- exports and the context ------------------------------------------------------------------
@@ -173,9 +189,23 @@ for _path, _kind, _find, _summary in (
 EXPORTS = ("case", "moodle", "elm", "context")
 
 
-async def _ref(request: Request):
+
+
+async def _ref(request: Request, programme: str | None = None):
+    """The referential of ``programme`` (code or IRI): 404 naming the parameter when it names no
+    programme, 400 when the dataset holds several and none is given, or when it has no certification."""
     store = request.app.state.store
-    return await request.app.state.runner.run(lambda deadline: load_referential(store))
+
+    def work(deadline):
+        need_programme(store, programme)
+        iri = None
+        if programme is not None:
+            try:
+                iri = resolve_programme(store, programme).value
+            except QueryError as exc:
+                raise programme_error(store, programme, exc) from exc
+        return load_referential(store, iri)
+    return await request.app.state.runner.run(work)
 
 
 def _attachment(name: str) -> dict:
@@ -191,25 +221,25 @@ async def context() -> Response:
 
 
 @router.get("/interchange/case.json", summary="CASE 1.0 package", responses={200: {"content": {"application/json": {}}}})
-async def case_file(request: Request, lang: Lang = Query("fr", description="main language of the texts")) -> Response:
+async def case_file(request: Request, lang: Lang = Query("fr", description="main language of the texts"), programme: str | None = PROGRAMME) -> Response:
     """The referential as a CASE 1.0 CFPackage (what `cipt export-case` writes)."""
-    ref = await _ref(request)
+    ref = await _ref(request, programme)
     body = json.dumps(build_package(ref, lang), ensure_ascii=False, indent=1)
     return Response(body, media_type="application/json", headers=_attachment(f"{ref.rncp_number}-case-{lang}.json"))
 
 
 @router.get("/interchange/moodle.csv", summary="Moodle competency framework", responses={200: {"content": {"text/csv": {}}}})
-async def moodle_file(request: Request) -> Response:
+async def moodle_file(request: Request, programme: str | None = PROGRAMME) -> Response:
     """The framework CSV for Moodle's importer (what `cipt export-moodle` writes)."""
-    ref = await _ref(request)
+    ref = await _ref(request, programme)
     return Response(build_csv(ref), media_type="text/csv; charset=utf-8",
                     headers=_attachment(f"{ref.rncp_number}-moodle.csv"))
 
 
 @router.get("/interchange/elm.jsonld", summary="Europass ELM qualification", responses={200: {"content": {"application/ld+json": {}}}})
-async def elm_file(request: Request) -> Response:
+async def elm_file(request: Request, programme: str | None = PROGRAMME) -> Response:
     """The qualification as ELM 3 JSON-LD (what `cipt export-elm` writes)."""
-    ref = await _ref(request)
+    ref = await _ref(request, programme)
     body = json.dumps(build_qualification(ref), ensure_ascii=False, indent=1)
     return Response(body, media_type="application/ld+json", headers=_attachment(f"{ref.rncp_number}-elm.jsonld"))
 
@@ -247,8 +277,11 @@ def render_interchange(lang: str, links: Links, switch: str | None = None) -> st
     for key in EXPORTS:
         name, what, who = t[key]
         href, command = _FILES[key]
-        if key == "case" and lang == "en":
-            href += "?lang=en"
+        query = [("lang", "en")] if key == "case" and lang == "en" else []
+        if key != "context":  # the programme's certification (issue #16)
+            query += [(name, value) for name, value in links.keep if name == "programme"]
+        if query:
+            href += "?" + urlencode(query)
         parts.append(
             f'<section class="export" id="{key}"><h2>{escape(name)}</h2><p>{escape(what)}</p>'
             f'<p><strong>{escape(t["who"])}{" :" if lang == "fr" else ":"}</strong> {escape(who)}</p>'
@@ -265,7 +298,11 @@ async def interchange_page(request: Request, lang: Lang | None = LANG) -> HTMLRe
     for, who reads it, a download link and the command that writes it."""
     lang = page_lang(request, lang)
     other = "en" if lang == "fr" else "fr"
-    return html_page(render_interchange(lang, site_links(request, lang), switch_href(request, other)), lang)
+    links = site_links(request, lang)
+    if not request.query_params.get("programme") and await run_in_threadpool(several_programmes, request.app.state.store):
+        # each file is one programme's certification: pick the programme first, as the views do (issue #16)
+        return RedirectResponse(links.url("/programmes", lang), status_code=303)
+    return html_page(render_interchange(lang, links, switch_href(request, other)), lang)
 
 
 # --- JSON API documents linked to their RDF ---------------------------------------------------

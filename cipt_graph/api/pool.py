@@ -36,6 +36,7 @@ The caller (:class:`~cipt_graph.api.runner.QueryRunner`) bounds how many request
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pickle
 import threading
@@ -47,6 +48,8 @@ from . import procs
 from .worker import ANSWER as _ANSWER
 from .worker import REQUEST as _REQUEST
 from .worker import worker_main as _worker_main
+
+log = logging.getLogger("cipt_graph.api")
 
 #: Seconds of CPU a request may use at the worker's normal priority; past them its priority is
 #: lowered (so pages and named queries keep the CPU) and the worker is retired after answering.
@@ -150,10 +153,8 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         generation = self._generation_of()  # read before the fork: a worker is never newer than its tag
         store = self._store_of()
-        req_r, req_w = os.pipe()
-        ans_r, ans_w = os.pipe()
         others = [fd for w in self._workers.values() for fd in (w.requests, w.answers)]
-        pid = os.fork()
+        pid, ((req_r, req_w), (ans_r, ans_w)) = procs.fork_with_pipes(2)  # ForkFailed: nothing opened
         if pid == 0:
             os.close(req_w)
             os.close(ans_r)
@@ -198,7 +199,11 @@ class WorkerPool:
     def prestart(self, count: int) -> None:
         """Fork ``count`` idle workers now (so the first requests do not pay for it)."""
         while len(self._idle) < count and not self.stopping:
-            self._idle.append(self._spawn())
+            try:
+                self._idle.append(self._spawn())
+            except procs.ForkFailed as exc:  # forked on demand later; a request then says why if it fails again
+                log.warning("could not fork an idle query worker (%s)", exc)
+                return
 
     def _take(self) -> _Worker:
         self.recycle()
@@ -225,7 +230,8 @@ class WorkerPool:
         ``fresh``: in a worker forked for it (the request's previous worker was killed from outside).
 
         Raises:
-            WorkerTimedOut, ResultTooLarge, WorkerDied (status), PoolStopping.
+            WorkerTimedOut, ResultTooLarge, WorkerDied (status), PoolStopping,
+            procs.ForkFailed (no idle worker, and the system refused a new one).
         """
         if self.stopping:
             raise PoolStopping

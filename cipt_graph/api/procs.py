@@ -11,6 +11,7 @@ and the process ends, the server lives.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import pickle
 import resource
@@ -29,6 +30,35 @@ EXIT_MEMORY = 3
 
 class QueryTimeout(Exception):
     """Raised inside the work when the deadline has passed (a cooperative check)."""
+
+
+class ForkFailed(Exception):
+    """The system refused a new query process or its pipes (``EAGAIN``: too many processes for the
+    user or the cgroup's ``pids.max``; ``ENOMEM``; ``EMFILE``/``ENFILE``: too many open files).
+
+    ``reason`` names the error (``"EAGAIN"``) for the answer's message and the log."""
+
+    def __init__(self, error: OSError) -> None:
+        self.reason = errno.errorcode.get(error.errno or 0, "OSError")
+        super().__init__(f"{self.reason}: {error.strerror}")
+
+
+def fork_with_pipes(count: int) -> tuple[int, list[tuple[int, int]]]:
+    """``count`` pipes, then ``os.fork()``: ``(pid, [(read_fd, write_fd), ...])``, ``pid`` 0 in the child.
+
+    Raises:
+        ForkFailed: the system refused a pipe or the fork; every pipe opened is closed (nothing leaks).
+    """
+    pipes: list[tuple[int, int]] = []
+    try:
+        for _ in range(count):
+            pipes.append(os.pipe())
+        return os.fork(), pipes
+    except OSError as exc:
+        for pair in pipes:
+            for fd in pair:
+                os.close(fd)
+        raise ForkFailed(exc) from None
 
 
 class Deadline:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from urllib.parse import urlencode
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
@@ -16,7 +17,7 @@ from ..errors import QueryError
 from ..queries import get_query, resolve_programme, run_query
 from ..store import iter_records
 from . import models as m
-from .errors import ApiError, need_programme, programme_error
+from .errors import ApiError, need_programme, programme_error, several_programmes
 
 router = APIRouter(prefix="/api", tags=["Resources"])
 
@@ -34,6 +35,9 @@ PROGRAMME = Query(None, description="Only this programme's (its code, such as M2
 
 
 _PROGRAMME: ContextVar[str | None] = ContextVar("cipt_api_programme", default=None)
+#: What the ``url`` of a row adds to stay in the request's programme: ``?programme=…`` when the
+#: dataset holds several programmes (there the detail routes need it), else nothing.
+_LINK_QUERY: ContextVar[str] = ContextVar("cipt_api_link_query", default="")
 
 
 def _records(store, name: str, **params: str | None) -> list[dict]:
@@ -65,10 +69,14 @@ async def _run(request: Request, work: Callable[[object], object], programme: st
     def scoped(deadline):
         if needed:
             need_programme(store, programme)
-        token = _PROGRAMME.set(_scope(store, programme))
+        scope = _scope(store, programme)
+        token = _PROGRAMME.set(scope)
+        link = _LINK_QUERY.set("?" + urlencode({"programme": programme.strip()})
+                               if scope is not None and several_programmes(store) else "")
         try:
             return work(store)
         finally:
+            _LINK_QUERY.reset(link)
             _PROGRAMME.reset(token)
     return await request.app.state.runner.run(scoped)
 
@@ -88,7 +96,7 @@ def _missing(kind: str, code: str, programme: str | None = None) -> ApiError:
 def _module(r: dict) -> m.ModuleSummary:
     return m.ModuleSummary(iri=r["module"], code=r["module_code"], label=r["module_label"], sequence=r["sequence"],
                            period_code=r["period_code"], period_label=r["period_label"], hours=r["module_hours"],
-                           competency_count=r["competencies"], url=f"/api/modules/{r['module_code']}",
+                           competency_count=r["competencies"], url=f"/api/modules/{r['module_code']}{_LINK_QUERY.get()}",
                            programme=r.get("programme"))
 
 
@@ -96,13 +104,13 @@ def _competency(r: dict) -> m.CompetencySummary:
     return m.CompetencySummary(iri=r["competency"], code=r["competency_code"], label=r["competency_label"],
                                block_iri=r["block"], block_code=r["block_code"], block_label=r["block_label"],
                                module_count=r["modules"], max_level_rank=r["max_rank"],
-                               url=f"/api/competencies/{r['competency_code']}", programme=r.get("programme"))
+                               url=f"/api/competencies/{r['competency_code']}{_LINK_QUERY.get()}", programme=r.get("programme"))
 
 
 def _block(r: dict) -> m.Block:
     return m.Block(iri=r["block"], code=r["block_code"], label=r["block_label"], hours=r["hours"],
                    competency_count=r["competencies"], covered_competency_count=r["covered_competencies"],
-                   module_count=r["modules"], url=f"/api/blocks/{r['block_code']}", programme=r.get("programme"))
+                   module_count=r["modules"], url=f"/api/blocks/{r['block_code']}{_LINK_QUERY.get()}", programme=r.get("programme"))
 
 
 def _job(r: dict) -> m.JobSummary:

@@ -77,6 +77,8 @@ class RunnerStats:
     retried: int = 0
     #: Requests answered 503 because that happened twice.
     killed: int = 0
+    #: Requests answered 503 because the system refused a process for them (:class:`.procs.ForkFailed`).
+    fork_failed: int = 0
     running: dict[str, int] = field(default_factory=lambda: {SPARQL: 0, APP: 0})
 
 
@@ -261,6 +263,8 @@ class QueryRunner(RunnerAnswers):
                     raise self._too_large_error() from None
                 except PoolStopping:
                     raise self._stopping_error() from None
+                except procs.ForkFailed as exc:
+                    raise self._fork_error(exc) from None
                 finally:
                     fresh = True  # a second try runs in a worker forked for it
                 self.stats.finished += 1
@@ -302,8 +306,10 @@ class QueryRunner(RunnerAnswers):
 
     async def _fork(self, work: Callable[[Deadline], T], lane: str, deadline: Deadline) -> T:
         loop = asyncio.get_running_loop()
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid, ((read_fd, write_fd),) = procs.fork_with_pipes(1)
+        except procs.ForkFailed as exc:
+            raise self._fork_error(exc) from None
         if pid == 0:  # the child
             os.close(read_fd)
             _child_main(work, deadline, write_fd, self.memory_bytes, SPARQL_NICE if lane == SPARQL else 0)

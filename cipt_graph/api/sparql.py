@@ -7,7 +7,6 @@ fetched); SPARQL Update and federated ``SERVICE`` calls are refused.
 
 from __future__ import annotations
 
-import functools
 import json
 from urllib.parse import unquote_to_bytes
 
@@ -245,23 +244,7 @@ def _read(reader, results, deadline: Deadline, settings):
                           "la limite de ce point d'accès : parcourez-le par pages avec LIMIT et OFFSET") from None
 
 
-def _asked_words(route):
-    """The protocol's refusals (``ApiError``) in the language the request asks for by
-    ``Accept-Language`` or ``?lang=`` (the query page sends its own), and in English when it
-    names none: a SPARQL client that sends no language reads the protocol's English text."""
-    @functools.wraps(route)
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await route(request)
-        except ApiError as exc:
-            if not request.headers.get("accept-language") and "lang" not in request.query_params:
-                exc.fr = None
-            raise
-    return wrapped
-
-
 @router.get("/sparql", openapi_extra=_PROTOCOL)
-@_asked_words
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 query by GET (`?query=…`, optional `default-graph-uri`, `named-graph-uri`).
 
@@ -284,7 +267,6 @@ async def sparql_get(request: Request) -> Response:
     FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
     DIRECT: {"schema": {"type": "string"}},
 }}})
-@_asked_words
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 query by POST: URL-encoded form (`query=…`) or direct (`application/sparql-query`).
 
@@ -323,7 +305,6 @@ async def sparql_post(request: Request) -> Response:
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
-@_asked_words
 async def sparql_other(request: Request) -> Response:
     """Other methods: 405."""
     raise ApiError(405, f"method {request.method} is not allowed on /sparql: use GET or POST",

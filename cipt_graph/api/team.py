@@ -242,6 +242,8 @@ async def review_page(request: Request) -> Response:
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is None:
         return _render(request, "base.html.j2", lang, "review", status=404, error=TEXT[lang]["no_versions"])
+    if not getattr(request.app.state, "workspace_serves_store", True):  # `--store` without `--data`
+        return _render(request, "base.html.j2", lang, "review", status=404, error=TEXT[lang]["no_workspace"])
     programme = await run_in_threadpool(review_programme, request)
     if programme is OVERVIEW:  # several programmes, none chosen: pick one on the overview (issue #16)
         return RedirectResponse(site_links(request, lang).url("/programmes", lang), status_code=303)

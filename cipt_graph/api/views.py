@@ -10,6 +10,7 @@ university overview (``/programmes``) and the other views send there (303) to pi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 from typing import TypeVar
@@ -172,7 +173,7 @@ async def matrix_as_csv(request: Request, lang: Lang | None = LANG, programme: s
     lang = page_lang(request, lang)
     text = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_csv(s, lang), needed=True))
     return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{_matrix_name(programme, lang)}.csv"'})
 
 
 @router.get("/matrix.xlsx", summary="Coverage matrix as XLSX", response_class=Response,
@@ -183,7 +184,17 @@ async def matrix_as_xlsx(request: Request, lang: Lang | None = LANG, programme: 
     lang = page_lang(request, lang)
     _heavy("xlsx")
     data = await _run(request, lambda store: scoped(store, programme, lambda s: matrix_xlsx(s, lang), needed=True))
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="matrix-{lang}.xlsx"'})
+    return Response(data, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{_matrix_name(programme, lang)}.xlsx"'})
+
+
+def _matrix_name(programme: str | None, lang: str) -> str:
+    """``matrix-fr``, or ``matrix-U002-fr`` for a programme given (its code, or its IRI's last
+    segment; letters, digits, ``._-`` kept): each programme's files get their own names."""
+    if not programme or not programme.strip():
+        return f"matrix-{lang}"
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", programme.strip().rstrip("/").rsplit("/", 1)[-1])[:60]
+    return f"matrix-{code}-{lang}"
 
 
 @router.get("/static/views/{name}", include_in_schema=False)

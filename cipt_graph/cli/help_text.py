@@ -171,6 +171,10 @@ _FR: dict[str, str] = {
     "data holds several":
         "la formation des vues (son code, comme M2_CIPT, ou son IRI) ; obligatoire quand les "
         "données en contiennent plusieurs",
+    "the programme whose certification is exported (its code, such as M2_CIPT, or its IRI); needed "
+    "when the data holds several":
+        "la formation dont la certification est exportée (son code, comme M2_CIPT, ou son IRI) ; "
+        "obligatoire quand les données en contiennent plusieurs",
     "interface to listen on (default: 127.0.0.1, this machine only)":
         "interface d'écoute (par défaut : 127.0.0.1, cette machine seulement)",
     "port (default: 8000)": "port (par défaut : 8000)",

@@ -23,6 +23,17 @@ def _emit(args: argparse.Namespace, data: bytes, what: str) -> int:
     return EXIT_OK
 
 
+def _referential(args: argparse.Namespace):
+    """The referential of ``--programme`` (the dataset's only programme when absent; exit 2
+    naming ``--programme`` when it names none, or when the dataset holds several)."""
+    from ..interchange import load_referential
+    from ..queries import choose_programme
+
+    store = open_data(args)
+    chosen = choose_programme(store, args.programme)
+    return load_referential(store, chosen.value if chosen is not None else None)
+
+
 def cmd_export_case(args: argparse.Namespace) -> int:
     """Write the certification's referential as a 1EdTech CASE 1.0 package (JSON).
 
@@ -33,10 +44,9 @@ def cmd_export_case(args: argparse.Namespace) -> int:
     UUIDs derived from the IRIs: the same in every export. OpenSALT, CASE Network and LMSs that
     read CASE import it; `cipt serve` also answers the CASE REST API at /ims/case/v1p0/.
     """
-    from ..interchange import load_referential
     from ..interchange.case import build_package
 
-    ref = load_referential(open_data(args))
+    ref = _referential(args)
     package = build_package(ref, args.lang or "fr")
     data = (json.dumps(package, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     lang = args.ui_lang
@@ -54,10 +64,9 @@ def cmd_export_moodle(args: argparse.Namespace) -> int:
     (Moodle's multi-language spans). Import it in Moodle: Site administration › Competencies ›
     Import competency framework.
     """
-    from ..interchange import load_referential
     from ..interchange.moodle import build_csv
 
-    ref = load_referential(open_data(args))
+    ref = _referential(args)
     return _emit(args, build_csv(ref).encode("utf-8"), tr(args.ui_lang, "cli.moodle.what", competencies=tr(args.ui_lang, "cli.competencies", len(ref.items))))
 
 
@@ -68,10 +77,9 @@ def cmd_export_elm(args: argparse.Namespace) -> int:
     its competencies as learning outcomes, its blocks as partial qualifications and its declared
     volume of learning (PT487H).
     """
-    from ..interchange import load_referential
     from ..interchange.elm import build_qualification
 
-    ref = load_referential(open_data(args))
+    ref = _referential(args)
     data = (json.dumps(build_qualification(ref), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     return _emit(args, data, tr(args.ui_lang, "cli.elm.what"))
 
@@ -82,7 +90,16 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="main language of the texts (default: the global --lang, else LC_ALL/LANG, else fr)")
+    _programme_option(p)
     p = commands.add("export-moodle", cmd_export_moodle)
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    _programme_option(p)
     p = commands.add("export-elm", cmd_export_elm)
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    _programme_option(p)
+
+
+def _programme_option(parser) -> None:
+    parser.add_argument("--programme", metavar="CODE|IRI",
+                        help="the programme whose certification is exported (its code, such as M2_CIPT, or its "
+                             "IRI); needed when the data holds several")

@@ -71,9 +71,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
             if n:
                 print()
             for key, value in record.items():  # names and numbers in the language (Babel)
-                if value is None:  # a figure the query leaves out for one programme (its triples)
+                if value is None and key != "hours_declared":  # left out for one programme (its triples)
                     continue
-                shown = number(value, args.ui_lang) if isinstance(value, (int, float)) else value
+                shown = ("—" if value is None else number(value, args.ui_lang) if isinstance(value, (int, float))
+                         else value)
                 name = tr(args.ui_lang, f"cli.stats.{key}") if f"cli.stats.{key}" in MESSAGES["fr"] else key
                 print(f"{name:20} {shown}")
     return EXIT_OK

@@ -92,18 +92,27 @@ def _rows(store: Store, name: str, **params) -> list[dict]:
     return list(iter_records(run_query(store, name, params)))
 
 
-def load_referential(store: Store) -> Referential:
-    """The programme's certification referential from ``store``.
+def load_referential(store: Store, programme: str | None = None) -> Referential:
+    """The certification referential of ``programme`` (its IRI), else of the dataset's first
+    programme with a certification (the only one, but for a university: callers that serve
+    several programmes resolve one first, issue #16).
 
     Raises:
-        QueryError: the store holds no programme with a certification.
+        QueryError: the store holds no programme with a certification, or ``programme`` has none.
     """
-    fr = [r for r in _rows(store, "programme_identity", lang="fr") if r["certification"]]
+    scope = {"programme": programme} if programme else {}
+    rows = _rows(store, "programme_identity", lang="fr", **scope)
+    fr = [r for r in rows if r["certification"]]
+    if not fr and programme:
+        code = next((r["identifier"] for r in rows if r["identifier"]), programme.rsplit("/", 1)[-1])
+        raise QueryError(f"programme {code!r} has no certification to export",
+                         fr=f"le programme « {code} » n'est rattaché à aucune certification à exporter")
     if not fr:
         raise QueryError("the store holds no programme with a certification to export",
                          fr="l'entrepôt ne contient aucun programme rattaché à une certification à exporter")
     ident = fr[0]
-    en = next((r for r in _rows(store, "programme_identity", lang="en") if r["programme"] == ident["programme"]), {})
+    en = next((r for r in _rows(store, "programme_identity", lang="en", programme=ident["programme"])
+               if r["programme"] == ident["programme"]), {})
     cert = ident["certification"]
     items: dict[str, Item] = {}
     for r in _rows(store, "referential_items", certification=cert):
@@ -117,7 +126,7 @@ def load_referential(store: Store) -> Referential:
                                 r["label_en"] or r["label_fr"] or "", r["parent"], match)
     in_ref = {i.iri for i in items.values() if i.kind == "competency"}
     links = sorted({ModuleLink(r["module"], r["module_code"], r["module_label"], r["competency"], r["level_code"])
-                    for r in _rows(store, "coverage_matrix", lang="fr")
+                    for r in _rows(store, "coverage_matrix", lang="fr", programme=ident["programme"])
                     if r["competency"] in in_ref and r["programme"] == ident["programme"]},
                    key=lambda l: (l.competency, l.module_code))
     en_levels = {r["level"]: r["level_label"] for r in _rows(store, "coverage_levels", lang="en")}

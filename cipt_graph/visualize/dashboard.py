@@ -67,13 +67,18 @@ def render_dashboard(store: Store, lang: str, links: Links) -> str:
     """The dashboard page."""
     k = build_key_figures(store, lang)
     s = k.stats
-    declared = sum(int(r["declared"]) for r in k.hours)
-    listed = sum(int(r["listed"]) for r in k.hours)
-    gap = declared - listed
+    if k.hours:
+        declared = sum(int(r["declared"]) for r in k.hours)
+        listed = sum(int(r["listed"]) for r in k.hours)
+        gap = declared - listed
+        hours_card = _card("hours", f"{number(listed, lang)} / {number(declared, lang)}",
+                           tr(lang, "dash.hours_gap", gap=fmt_hours(gap, lang)), lang, warn=gap != 0)
+    else:  # no declared volume (hours_declared_vs_listed has no row): the listed hours, no gap made up
+        hours_card = _card("hours", f"{number(int(s['hours_listed'] or 0), lang)} / —",
+                           tr(lang, "dash.hours_gap", gap="—"), lang, warn=True)
     cards = "".join([
         _card("modules", number(s["modules"], lang), tr(lang, "count.links", int(s["coverage_links"])), lang),
-        _card("hours", f"{number(listed, lang)} / {number(declared, lang)}",
-              tr(lang, "dash.hours_gap", gap=fmt_hours(gap, lang)), lang, warn=gap != 0),
+        hours_card,
         _card("blocks", f"{k.blocks_covered} / {s['blocks']}", "", lang, warn=k.blocks_covered < int(s["blocks"])),
         _card("competencies", f"{k.competencies_covered} / {s['competencies']}", "", lang,
               warn=k.competencies_covered < int(s["competencies"])),
