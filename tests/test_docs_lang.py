@@ -183,11 +183,17 @@ def test_docs_texts_follow_the_typography_of_the_language(browser, site, lang): 
     try:
         page.goto(f"{site.url}/docs?lang={lang}")
         page.wait_for_selector("#swagger-ui .opblock-summary")
-        opened = page.evaluate("() => { const b = document.querySelectorAll('#swagger-ui .opblock-summary-control');"
-                               " b.forEach(x => x.click()); return b.length; }")
-        assert opened > 30
-        # (the site's CSP forbids eval, hence no wait_for_function): every operation open
-        page.locator("#swagger-ui .opblock.is-open").nth(opened - 1).wait_for()
+        # Open every operation (Swagger UI draws them as it goes: click the closed ones until all
+        # are open; the site's CSP forbids eval, hence no wait_for_function).
+        for _ in range(60):
+            state = page.evaluate("() => { const all = document.querySelectorAll('#swagger-ui .opblock');"
+                                  " document.querySelectorAll('#swagger-ui .opblock:not(.is-open) .opblock-summary-control')"
+                                  ".forEach(x => x.click());"
+                                  " return [all.length, document.querySelectorAll('#swagger-ui .opblock.is-open').length]; }")
+            if state[0] > 30 and state[1] == state[0]:
+                break
+            page.wait_for_timeout(500)
+        assert state[0] > 30 and state[1] == state[0], state
         page.wait_for_timeout(300)
         text = page.evaluate("""() => { const out = [];
           const w = document.createTreeWalker(document.querySelector('#swagger-ui'), NodeFilter.SHOW_TEXT);

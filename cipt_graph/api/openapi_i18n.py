@@ -189,6 +189,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
 
 #: Parameter descriptions: English (as the routes write them) → French.
 PARAMETERS_FR: dict[str, str] = {
+    "The programme whose certification is exported (its code, such as M2_CIPT, or its IRI); needed when "
+    "the dataset holds several programmes (400)":
+        "La formation dont la certification est exportée (son code, comme M2_CIPT, ou son IRI) ; "
+        "obligatoire quand les données comptent plusieurs formations (400)",
     "Only this programme's (its code, such as M2_CIPT, or its IRI); every programme when absent, "
     "each row naming its programme":
         "Seulement ceux de cette formation (son code, comme M2_CIPT, ou son IRI) ; toutes les "
