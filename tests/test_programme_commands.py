@@ -128,6 +128,31 @@ def test_an_unknown_programme_suggests_the_nearest_real_codes(university, cli, l
     assert several.returncode == 2 and listed in several.stderr and "U007" not in several.stderr, several.stderr
 
 
+@pytest.mark.parametrize("command", [("stats",), ("validate",), ("audit",), ("export-matrix", "--format", "csv"),
+                                     ("export-case",)])
+def test_two_different_programmes_are_refused_naming_the_option(university, cli, command):
+    """``--programme A --programme B`` took the last one silently, where ``?programme=A&programme=B``
+    is a 400 over HTTP: exit 2 naming the option and both values, nothing written; the same
+    programme twice (spaces aside) is one."""
+    done = cli(*command, "--programme", "U001", "--programme", "U002", "--data", str(university))
+    assert done.returncode == 2 and done.stdout == "", (done.stdout[:300], done.stderr)
+    assert typeset("--programme donné deux fois avec deux valeurs ('U001', 'U002')", "fr") in done.stderr, done.stderr
+    english = cli("--lang", "en", *command, "--programme", "U001", "--programme", "U002", "--data", str(university))
+    assert english.returncode == 2 and "--programme given twice with two values ('U001', 'U002')" in english.stderr
+    same = cli(*command, "--programme", "U002", "--programme", " U002 ", "--data", str(university))
+    assert same.returncode in (0, 1) and "deux fois" not in same.stderr, same.stderr
+
+
+def test_a_query_parameter_given_twice_with_two_values_is_refused(university, cli):
+    done = cli("query", "coverage_matrix", "--param", "programme=U001", "--param", "programme=U002",
+               "--data", str(university))
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert typeset("--param 'programme' donné deux fois avec deux valeurs ('U001', 'U002')", "fr") in done.stderr
+    same = cli("query", "coverage_matrix", "--param", "programme=U002", "--param", "programme=U002",
+               "--format", "csv", "--data", str(university))
+    assert same.returncode == 0 and "U002" in same.stdout, same.stderr
+
+
 @pytest.mark.parametrize("command", [("stats",), ("viz", "--out", "VIZ")])
 def test_stats_and_viz_name_the_option_of_an_unknown_programme(university, cli, tmp_path, command):
     """Defect 9 of #16: they said "paramètre 'programme'" (the query's parameter)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import CiptError
 from ..queries import choose_programme
-from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data
+from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, Once, open_data
 from .messages import tr
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -60,7 +60,7 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the report (default: the global --lang, else LC_ALL/LANG)")
-    p.add_argument("--programme", metavar="CODE|IRI",
+    p.add_argument("--programme", metavar="CODE|IRI", action=Once,
                    help="audit one programme (its code, such as M2_CIPT, or its IRI); needed when the data "
                         "holds several; default: the data's only programme")
     p.add_argument("--base-url", metavar="URL",

@@ -98,6 +98,23 @@ def open_data(args: argparse.Namespace):
     return store
 
 
+class Once(argparse.Action):
+    """An option that holds one value (``--programme``): given again with another value, an error
+    naming the option (exit 2) rather than the last one silently, as ``?programme=a&programme=b``
+    is a 400 over HTTP (issue #16). The same value twice, or a blank beside a value, is one."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import _PARSE_LANG
+        from .messages import tr
+
+        previous = getattr(namespace, self.dest, None)
+        if previous is not None and previous.strip() and values.strip() and previous.strip() != values.strip():
+            parser.error(tr(_PARSE_LANG[0], "cli.option_twice", option=option_string,
+                            first=repr(previous.strip()[:80]), second=repr(values.strip()[:80])))
+        if values.strip() or previous is None:
+            setattr(namespace, self.dest, values)
+
+
 def check_programme_first(args: argparse.Namespace) -> None:
     """Exit 2 naming ``--programme`` at once when it names no programme of the workspace, before
     any dataset is built (:mod:`cipt_graph.programme_check`; under a second at university scale)."""
@@ -124,7 +141,8 @@ def error_text(exc: CiptError, lang: str) -> str:
 
 
 def parse_params(pairs: Sequence[str], lang: str = "fr") -> dict[str, str]:
-    """``["key=value", …]`` as a dict; raises :class:`QueryError` (in ``lang``) on a pair without ``=``."""
+    """``["key=value", …]`` as a dict; raises :class:`QueryError` (in ``lang``) on a pair without
+    ``=``, or on a key given twice with two values (one parameter holds one value)."""
     from .messages import tr
 
     params: dict[str, str] = {}
@@ -132,6 +150,10 @@ def parse_params(pairs: Sequence[str], lang: str = "fr") -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise QueryError(tr(lang, "cli.param", pair=repr(pair)))
+        known = params.get(key.strip())
+        if known is not None and known != value:
+            raise QueryError(tr(lang, "cli.param_twice", name=repr(key.strip()), first=repr(known[:80]),
+                                second=repr(value[:80])))
         params[key.strip()] = value
     return params
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import CiptError
 from .. import i18n
 from ..i18n import number
-from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, open_data, write_stdout
+from .common import EXIT_FINDINGS, EXIT_OK, CommandAdder, Once, open_data, write_stdout
 from .messages import tr
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -172,6 +172,6 @@ def register(commands: CommandAdder) -> None:
                    help="language of the messages (default: the global --lang, else LC_ALL/LANG)")
     p.add_argument("--fail-on", choices=("warning", "violation"), default="warning",
                    help="exit 1 on any finding (warning, the default) or on violations only")
-    p.add_argument("--programme", metavar="CODE|IRI",
+    p.add_argument("--programme", metavar="CODE|IRI", action=Once,
                    help="validate one programme's part of the data (its code, such as M2_CIPT, or its IRI); "
                         "default: every programme's, each finding naming its programmes")

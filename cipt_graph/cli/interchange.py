@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, CommandAdder, open_data, write_stdout
+from .common import EXIT_OK, CommandAdder, Once, open_data, write_stdout
 from .messages import tr
 
 
@@ -100,6 +100,6 @@ def register(commands: CommandAdder) -> None:
 
 
 def _programme_option(parser) -> None:
-    parser.add_argument("--programme", metavar="CODE|IRI",
+    parser.add_argument("--programme", metavar="CODE|IRI", action=Once,
                         help="the programme whose certification is exported (its code, such as M2_CIPT, or its "
                              "IRI); needed when the data holds several")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import CiptError
 from .messages import tr, tr_name
-from .common import EXIT_OK, CommandAdder, check_programme_first, refuse_store, writable_workspace, write_stdout
+from .common import EXIT_OK, CommandAdder, Once, check_programme_first, refuse_store, writable_workspace, write_stdout
 
 def _upload_url(lang: str) -> str | None:
     """The site's upload page when ``CIPT_BASE_URL`` names the site (as for `cipt serve`), else None."""
@@ -163,7 +163,7 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the labels and headers (default: the global --lang, else LC_ALL/LANG)")
-    p.add_argument("--programme", metavar="CODE|IRI",
+    p.add_argument("--programme", metavar="CODE|IRI", action=Once,
                    help="the programme whose matrix to export (its code, such as M2_CIPT, or its IRI); "
                         "needed when the workspace holds several")
 
@@ -175,7 +175,7 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--force", action="store_true",
                    help="apply even if the mapping changed since the workbook was exported")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--programme", metavar="CODE|IRI",
+    p.add_argument("--programme", metavar="CODE|IRI", action=Once,
                    help="the programme the workbook is about (its code, such as M2_CIPT, or its IRI); "
                         "default: the one it was exported for, else the workspace's only programme")
 
@@ -188,6 +188,6 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the labels (default: the global --lang, else LC_ALL/LANG)")
-    p.add_argument("--programme", metavar="CODE|IRI",
+    p.add_argument("--programme", metavar="CODE|IRI", action=Once,
                    help="the changes of one programme (its code, such as M2_CIPT, or its IRI); "
                         "default: every programme's, each link and block naming its programme")

@@ -61,6 +61,8 @@ _FR = {
     "cli.needs_workspace": "{what} demande un espace de travail : créez-en un avec `cipt init DOSSIER`, puis passez "
                            "--data DOSSIER (ou CIPT_DATA=DOSSIER) ; les données livrées sont en lecture seule",
     "cli.param": "--param attend clé=valeur, reçu {pair}",
+    "cli.param_twice": "--param {name} donné deux fois avec deux valeurs ({first}, {second}) : un paramètre n'en prend qu'une",
+    "cli.option_twice": "{option} donné deux fois avec deux valeurs ({first}, {second}) : une seule est possible",
     "cli.no_store": "{what} lit les fichiers d'un espace de travail (--data DOSSIER), pas un entrepôt : --store "
                     "n'est pas accepté ; donnez --data DOSSIER, l'espace de travail dont l'entrepôt a été chargé "
                     "(`cipt load --data DOSSIER --store {store}`)",
@@ -183,6 +185,8 @@ _EN = {
     "cli.needs_workspace": "{what} needs a workspace: create one with `cipt init DIR`, then pass --data DIR "
                            "(or set CIPT_DATA=DIR); the shipped data is read-only",
     "cli.param": "--param takes key=value, got {pair}",
+    "cli.param_twice": "--param {name} given twice with two values ({first}, {second}): a parameter takes one",
+    "cli.option_twice": "{option} given twice with two values ({first}, {second}): only one is possible",
     "cli.no_store": "{what} reads a workspace's files (--data DIR), not a store: --store is not accepted; give "
                     "--data DIR, the workspace the store was loaded from (`cipt load --data DIR --store {store}`)",
     "cli.audit.base_url": "--base-url must be an http:// or https:// URL, got {url}",

@@ -8,7 +8,7 @@ import sys
 
 from ..i18n import number
 from .messages import MESSAGES, tr
-from .common import EXIT_OK, CommandAdder, open_data, parse_params
+from .common import EXIT_OK, CommandAdder, Once, open_data, parse_params
 
 def cmd_query(args: argparse.Namespace) -> int:
     """Run a named query (see `cipt queries`) with its parameters."""
@@ -93,5 +93,5 @@ def register(commands: CommandAdder) -> None:
 
     p = commands.add("stats", cmd_stats)
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--programme", metavar="CODE|IRI",
+    p.add_argument("--programme", metavar="CODE|IRI", action=Once,
                    help="one programme's figures (its code, such as M2_CIPT, or its IRI); default: every programme")

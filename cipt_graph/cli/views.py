@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_OK, CommandAdder, open_data
+from .common import EXIT_OK, CommandAdder, Once, open_data
 from .messages import tr
 
 def cmd_viz(args: argparse.Namespace) -> int:
@@ -31,6 +31,6 @@ def register(commands: CommandAdder) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the HTML files into (created if missing)")
     p.add_argument("--lang", choices=("fr", "en"), default=None,
                    help="language of the pages (default: the global --lang, else LC_ALL/LANG)")
-    p.add_argument("--programme", metavar="CODE|IRI",
+    p.add_argument("--programme", metavar="CODE|IRI", action=Once,
                    help="the programme the views are about (its code, such as M2_CIPT, or its IRI); "
                         "needed when the data holds several")
