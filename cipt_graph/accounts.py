@@ -40,6 +40,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from .errors import CiptError, InputError, os_reason
 from .paths import Workspace
+from .text import quoted
 
 ROLES = ("reader", "editor", "validator")
 FILE_NAME = "accounts.json"
@@ -109,7 +110,7 @@ def check_role(role: str) -> str:
     """``role`` if it is one of :data:`ROLES`; raises InputError naming the choices otherwise."""
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}",
-                         fr=f"rôle inconnu {role!r} : choisissez parmi reader (lecteur), editor (éditeur), "
+                         fr=f"rôle inconnu {quoted(role)} : choisissez parmi reader (lecteur), editor (éditeur), "
                             "validator (validateur)")
     return role
 
@@ -245,7 +246,7 @@ class AccountStore:
             raise InputError("a username has 1 to 64 letters, digits or . _ @ - (starting with a letter or "
                              f"digit), got {username!r}",
                              fr="un nom d'utilisateur a de 1 à 64 lettres, chiffres ou . _ @ - (commençant par une "
-                                f"lettre ou un chiffre), reçu {username!r}")
+                                f"lettre ou un chiffre), reçu {quoted(username)}")
         check_role(role)
         check_password(password)
         with _LOCK:
@@ -253,7 +254,7 @@ class AccountStore:
             key = username.casefold()
             if key in accounts and not replace:
                 raise InputError(f"the account {username!r} exists already",
-                                 fr=f"le compte {username!r} existe déjà")
+                                 fr=f"le compte {quoted(username)} existe déjà")
             old = accounts.get(key)
             account = Account(
                 id=old.id if old is not None else str(uuid.uuid4()),  # a reset or a new name keeps the id
@@ -270,6 +271,6 @@ class AccountStore:
             accounts = dict(self._read())
             account = accounts.pop(username.strip().casefold(), None)
             if account is None:
-                raise InputError(f"no account named {username!r}", fr=f"aucun compte nommé {username!r}")
+                raise InputError(f"no account named {username!r}", fr=f"aucun compte nommé {quoted(username)}")
             self._write(accounts)
         return account

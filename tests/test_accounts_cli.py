@@ -74,8 +74,8 @@ REFUSALS = {
     "name": (["users", "add", "marie dupont", "--password-stdin"], "assez-long-secret\n",
              "un nom d'utilisateur a de 1 à 64 lettres", "a username has 1 to 64 letters"),
     "exists": (["users", "add", "paul", "--password-stdin"], "assez-long-secret\n",
-               "le compte 'paul' existe déjà", "the account 'paul' exists already"),
-    "unknown": (["users", "remove", "nobody"], None, "aucun compte nommé 'nobody'", "no account named 'nobody'"),
+               "le compte «\u00a0paul\u00a0» existe déjà", "the account 'paul' exists already"),
+    "unknown": (["users", "remove", "nobody"], None, "aucun compte nommé «\u00a0nobody\u00a0»", "no account named 'nobody'"),
 }
 #: Words of each language that must not appear in the other one's message.
 ENGLISH = re.compile(r"\b(password|username|role|account|must|exists)\b", re.I)
@@ -117,7 +117,7 @@ def test_data_and_lang_before_or_after_the_action(tmp_path, lang):
     removed = {"fr": "compte zoe supprimé", "en": "account zoe removed"}[lang]
     assert removed in _run("users", "--data", ws, "--lang", lang, "remove", "zoe").stdout
     refused = _run("users", "--lang", lang, "--data", ws, "remove", "zoe", code=2).stderr
-    assert {"fr": "aucun compte nommé 'zoe'", "en": "no account named 'zoe'"}[lang] in refused, refused
+    assert {"fr": "aucun compte nommé «\u00a0zoe\u00a0»", "en": "no account named 'zoe'"}[lang] in refused, refused
     assert _run("users", "remove", "yann", "--data", ws, "--lang", lang).returncode == 0
     assert not json.loads(_run("users", "list", "--format", "json", "--data", ws).stdout)
     # The workspace given before the action is the one used: an absent one is named, not replaced.
@@ -131,7 +131,7 @@ def test_an_unknown_role_in_the_accounts_file_is_named_in_french(tmp_path):
     (root / "accounts.json").write_text(json.dumps({"accounts": [
         {"username": "marie", "role": "chef", "display_name": "Marie"}]}), encoding="utf-8")
     fr = _run("users", "list", "--data", str(root), code=2).stderr
-    assert "rôle inconnu 'chef'\u00a0: choisissez parmi reader (lecteur), editor (éditeur), validator (validateur)" in fr
+    assert "rôle inconnu «\u00a0chef\u00a0»\u00a0: choisissez parmi reader (lecteur), editor (éditeur), validator (validateur)" in fr
     assert "role:" not in fr
 
 

@@ -294,7 +294,7 @@ def test_every_number_in_the_html_comes_from_its_query(store, report, html):
             if source not in answers:
                 answers[source] = records(store, source.split(":", 1)[1], table.source.params)
             rows = answers[source]
-            assert text == format_value(rows[int(ctx["data-row"])][ctx["field"]], "fr"), (source, ctx)
+            assert text == format_value(rows[int(ctx["data-row"])][ctx["field"]], "fr", ctx["field"]), (source, ctx)
             checked += 1
     per_block = {r["block_code"]: r for r in records(store, "hours_per_block", {"lang": "fr"})}
     per_comp = {r["competency_code"]: r for r in records(store, "hours_per_competency", {"lang": "fr"})}

@@ -133,3 +133,27 @@ def test_cli_summary_uses_the_report_words(cli, tmp_path, lang, words):
     assert all(w in done.stderr for w in words), done.stderr
     assert "violation" not in done.stderr
     assert counted(lang, "summary_sentence.violation", 1) in done.stderr
+
+
+@pytest.mark.parametrize("lang, words, raw", [
+    ("fr", ["module → compétence", "module → activité", "module → objectif", "tous les liens"],
+     ["CompetencyCoverage", "ActivityCoverage", "ObjectiveCoverage", "all"]),
+    ("en", ["module → competency", "module → activity", "module → objective", "all links"],
+     ["CompetencyCoverage", "ActivityCoverage", "ObjectiveCoverage"])])
+def test_kinds_of_links_are_named_in_words(reports, lang, words, raw):
+    """Found by an attacker of issue #15: the report's « Validation de la correspondance » table
+    read « CompetencyCoverage », « ActivityCoverage », « ObjectiveCoverage » (class names) and
+    « all » (English) in its « Type de lien » column. Each kind is named in the report's
+    language, in HTML and Markdown; the JSON keeps the query's values."""
+    report = reports[lang]
+    section = render_html(report).split('<section id="mapping">')[1].split("</section>")[0]
+    cells = [html_lib.unescape(c) for c in re.findall(r'<td data-field="link_kind">([^<]*)</td>', section)]
+    assert cells and set(cells) <= set(words), cells
+    assert words[0] in cells and words[-1] in cells
+    md = render_md(report).split("\n## ")
+    mapping = next(part for part in md if part.startswith(text(lang, "mapping")))
+    for name in raw:
+        assert f"| {name} |" not in mapping and f"| {name} " not in mapping, name
+    assert f"| {words[0]} |" in mapping
+    kinds = {row["link_kind"] for row in report_dict(report)["mapping_status"]["rows"]}
+    assert "CompetencyCoverage" in kinds and "all" in kinds

@@ -44,12 +44,14 @@ def test_import_errors_follow_the_language(workbook, cli, tmp_path):
     chosen = cli("--lang", "en", *args, env=_env("fr_FR.UTF-8"))
     default = cli(*args, env=_env("C"))
     assert french.returncode == english.returncode == chosen.returncode == default.returncode == 2
-    assert french.stderr.startswith(fr(f"cipt: erreur : {bad}: 2 erreurs, rien n'a été appliqué :"))
+    assert french.stderr.startswith(fr(f"cipt: erreur : {bad} : 2 erreurs, rien n'a été appliqué :"))
     assert default.stderr == french.stderr
     assert english.stderr.startswith(f"cipt: error: {bad}: 2 errors, nothing was applied:")
     assert chosen.stderr == english.stderr
     for done in (french, english):
         assert "Activités!B2" in done.stderr and "Objectifs!D2" in done.stderr
+    # French typography after each cell's place too (an attacker of issue #15 read « Matrice!E5: »).
+    assert "Activités!B2\u00a0: " in french.stderr and "Activités!B2: " in english.stderr
 
 
 def test_import_summary_follows_the_language_with_real_plurals(workbook, cli):
@@ -281,7 +283,7 @@ def test_every_cell_error_of_a_workbook_follows_the_language(workbook, cli, tmp_
     args = ("import-matrix", str(bad), "--data", str(workspace.root))
     french, english = cli(*args, "--lang", "fr"), cli(*args, "--lang", "en")
     assert french.returncode == english.returncode == 2
-    cells = lambda text: re.findall(r"^  (\w+!\w+):", text, re.M)  # noqa: E731
+    cells = lambda text: re.findall(r"^  (\w+!\w+)\u00a0?:", text, re.M)  # noqa: E731
     assert cells(french.stderr) == cells(english.stderr) and len(cells(english.stderr)) >= 9, english.stderr
     french_words = ["inconnu", "justification", "n'est pas", "formule", "saisissez", "niveau", "heures", "statut",
                     "erreur", "rien n'a été"]

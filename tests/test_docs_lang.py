@@ -8,11 +8,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from cipt_graph.api.openapi_i18n import OPERATIONS, PARAMETERS_FR, RESPONSES_FR, TAGS_FR
+from cipt_graph.api.openapi_i18n import OPERATIONS, PARAMETERS_FR, RESPONSES_FR, TAGS_FR, docs_text
 from test_views import LiveServer
 from test_views_browser import Watched, browser  # noqa: F401  (the module's browser fixture)
 
 METHODS = ("get", "post", "put", "delete", "patch")
+
+
+def french(catalog: dict) -> set[str]:
+    """The French texts of ``catalog`` as /openapi.fr.json gives them (French typography)."""
+    return {docs_text(text) for text in catalog.values()}
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +48,18 @@ def test_every_operation_is_named_in_both_languages(site):
     assert [(m, p, o["operationId"]) for m, p, o in ops] == [(m, p, o["operationId"]) for m, p, o in operations(fr)]
     for (method, path, op_fr), (_, _, op_en), (_, _, op) in zip(operations(fr), operations(en), ops):
         summary_en, summary_fr, description_fr = OPERATIONS[method, path]
-        assert op_fr["summary"] == summary_fr and op_en["summary"] == summary_en
+        assert op_fr["summary"] == docs_text(summary_fr, markdown=False) and op_en["summary"] == summary_en
         if description_fr:
-            assert op_fr["description"] == description_fr
+            assert op_fr["description"] == docs_text(description_fr)
         assert op_en.get("description") == op.get("description")
         for tag in op_fr.get("tags", []):
             assert tag in TAGS_FR.values(), (path, tag)
         for param in op_fr.get("parameters", []):
             text = param.get("description")
-            assert text is None or text in PARAMETERS_FR.values(), (path, param["name"], text)
+            assert text is None or text in french(PARAMETERS_FR), (path, param["name"], text)
         for code, response in op_fr.get("responses", {}).items():
             text = response.get("description")
-            assert text in RESPONSES_FR.values() or text == "imsx_StatusInfo", (path, code, text)
+            assert text in french(RESPONSES_FR) or text == "imsx_StatusInfo", (path, code, text)
     assert sum(op_fr["summary"] != op_en["summary"] for (_, _, op_fr), (_, _, op_en)
                in zip(operations(fr), operations(en))) > 25
 
@@ -84,6 +89,13 @@ def test_docs_page_in_the_page_language(browser, site, lang, shown, absent):  # 
         assert watched.blocked == [] and watched.errors == []
     finally:
         watched.close()
+
+
+def _texts_of(node, key):
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == key and isinstance(v, str)] + [
+            t for v in node.values() for t in _texts_of(v, key)]
+    return [t for v in node for t in _texts_of(v, key)] if isinstance(node, list) else []
 
 
 def _schema_texts(spec):
@@ -119,9 +131,79 @@ def test_schema_descriptions_follow_the_language(site):
     assert not missing, f"add the French of these schema texts to cipt_graph/api/openapi_schemas_fr.py: {missing}"
     french = _schema_texts(fr)
     assert [w for w, _ in french] == [w for w, _ in english]
-    assert all(text == SCHEMAS_FR[original] for (_, text), (_, original) in zip(french, english))
+    assert all(text == docs_text(SCHEMAS_FR[original]) for (_, text), (_, original) in zip(french, english))
     # The field names (the contract) are the same in every description.
     assert fr["components"]["schemas"].keys() == machine["components"]["schemas"].keys()
     for name, schema in machine["components"]["schemas"].items():
         assert fr["components"]["schemas"][name].get("properties", {}).keys() == schema.get("properties", {}).keys()
     assert any(t == "Code du module (M01)" for _, t in french)
+    assert not any("\u00a0" in t for t in _texts_of(fr, "description")), "Swagger UI's Markdown drops U+00A0: &nbsp;"
+
+
+
+#: A breakable space before « : ; ! ? » or inside « … »: French typography wants a no-break one.
+_BREAKABLE = r"\w [:;!?](?=\s|$)|« | »"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_docs_texts_follow_the_typography_of_the_language(browser, site, lang):  # noqa: F811
+    """Found by an attacker of issue #15: the French /docs (Swagger UI's rendering of
+    /openapi.fr.json) read « en HTTP : un point d'accès », « getCFItem : un élément » with
+    breakable spaces, 76 texts of the description, beside the rest of the site's typography. Every
+    description and summary of /openapi.fr.json, and the text of the rendered page with every
+    operation open, has no breakable space before « : ; ! ? »; the English has no French spacing;
+    code spans are left as written."""
+    import re
+
+    with httpx.Client(base_url=site.url, timeout=60) as c:
+        spec = c.get(f"/openapi.{lang}.json").json()
+    texts = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            texts.extend(v for k, v in node.items() if k in ("description", "summary") and isinstance(v, str))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    texts = [t.replace("&nbsp;", "\u00a0") for t in texts]  # Markdown's entity, U+00A0 on the page
+    assert len(texts) > 100
+    code = re.compile(r"`[^`\n]*`")
+    if lang == "fr":
+        bad = [t for t in texts if re.search(_BREAKABLE, code.sub("", t))]
+    else:
+        bad = [t for t in texts if re.search("[\u00a0\u202f][:;!?]", t)]
+    assert bad == [], f"{len(bad)} texts: {bad[:5]}"
+    watched = Watched(browser, site.url + "/")
+    page = watched.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        page.goto(f"{site.url}/docs?lang={lang}")
+        page.wait_for_selector("#swagger-ui .opblock-summary")
+        # Open every operation (Swagger UI draws them as it goes: click the closed ones until all
+        # are open; the site's CSP forbids eval, hence no wait_for_function).
+        for _ in range(60):
+            state = page.evaluate("() => { const all = document.querySelectorAll('#swagger-ui .opblock');"
+                                  " document.querySelectorAll('#swagger-ui .opblock:not(.is-open) .opblock-summary-control')"
+                                  ".forEach(x => x.click());"
+                                  " return [all.length, document.querySelectorAll('#swagger-ui .opblock.is-open').length]; }")
+            if state[0] > 30 and state[1] == state[0]:
+                break
+            page.wait_for_timeout(500)
+        assert state[0] > 30 and state[1] == state[0], state
+        page.wait_for_timeout(300)
+        text = page.evaluate("""() => { const out = [];
+          const w = document.createTreeWalker(document.querySelector('#swagger-ui'), NodeFilter.SHOW_TEXT);
+          while (w.nextNode()) if (!w.currentNode.parentElement.closest('code, pre')) out.push(w.currentNode.textContent);
+          return out.join('\\n'); }""")
+        assert "HTTP" in text
+        if lang == "fr":
+            assert re.findall(r".{0,30}(?:" + _BREAKABLE + ").{0,10}", text) == []
+        else:
+            assert not re.search("[\u00a0\u202f][:;!?]", text)
+        assert watched.blocked == [] and watched.errors == []
+    finally:
+        watched.close()

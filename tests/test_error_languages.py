@@ -251,7 +251,7 @@ def _spoil(ws: Path, case: str, root: Path) -> tuple[list[str], dict, str, str]:
         (ws / "accounts.json").write_text(json.dumps({"accounts": [
             {"username": "marie", "role": "chef", "display_name": "Marie"}]}), encoding="utf-8")
         return (["users", "list", *data], {},
-                "le fichier des comptes n'est pas valide (rôle inconnu 'chef' : choisissez parmi reader (lecteur)",
+                "le fichier des comptes n'est pas valide (rôle inconnu « chef » : choisissez parmi reader (lecteur)",
                 "the accounts file is not valid (unknown role 'chef': choose one of")
     if case == "case_no_certification":  # no programme at all (and so no link to check)
         (ws / "programme.ttl").unlink()

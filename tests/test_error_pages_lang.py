@@ -53,7 +53,7 @@ def test_a_refused_parameter_is_named_in_french_and_in_english(server_url):
     page = httpx.get(f"{server_url}/matrix?lang=de", headers=FR, timeout=60)
     assert page.status_code == 400
     text = _detail(page.text)
-    assert "paramètre « lang » : valeur non acceptée ('fr' ou 'en' attendu)" in text, text
+    assert "paramètre « lang » : valeur non acceptée (« fr » ou « en » attendu)" in text, text
     assert not ENGLISH.search(text), text
     english = _detail(httpx.get(f"{server_url}/matrix?lang=de", headers=EN, timeout=60).text)
     assert "lang: Input should be 'fr' or 'en'" in english, english

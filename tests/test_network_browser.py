@@ -328,3 +328,28 @@ def test_graph_toolbar_fits_one_line(laptop, store):
     name = page.evaluate("() => document.getElementById('show-prepares').labels[0].textContent.trim()")
     assert name == CATALOGS[lang]["legend.prepares"]
     watched.assert_clean()
+
+
+def test_the_details_panel_follows_the_typography_of_the_language(laptop, store):
+    """Found by an attacker of issue #15: the side panel (written by network-details.js) read
+    « Volume horaire : 20 h » with a breakable space before the colon on the French page. Every
+    node's panel: no breakable space before « : ; ! ? » in French, no French spacing in English."""
+    import re
+
+    lang, page, watched = laptop
+    ids = page.eval_on_selector_all("#node-picker option", "els => els.map(e => e.value).filter(Boolean)")
+    assert len(ids) > 50
+    hours = CATALOGS[lang]["details.hours"]
+    seen = 0
+    for node in ids:
+        page.select_option("#node-picker", node)
+        text = page.text_content("#details")
+        if lang == "fr":
+            assert not re.search(r"\w [:;!?](?=\s|$)", text), (node, text[:300])
+        else:
+            assert not re.search("[\u00a0\u202f][:;!?]", text), (node, text[:300])
+        seen += hours in text
+        if hours in text:
+            assert (hours + ("\u00a0: " if lang == "fr" else ": ")) in text, (node, text[:200])
+    assert seen > 20
+    watched.assert_clean()

@@ -242,7 +242,7 @@ def test_formula_cell_is_refused(ws, tmp_path, capsys):
     book = with_sheet_xml(export(ws, tmp_path), tmp_path / "f.xlsx", "Justifications", formula)
     before = tree_digest(ws.root)
     done = run_main(capsys, "import-matrix", str(book), "--data", str(ws.root), "--author", "T")
-    assert done.returncode == 2 and "Justifications!G2: formule" in done.stderr, done.stderr
+    assert done.returncode == 2 and "Justifications!G2\u00a0: formule" in done.stderr, done.stderr
     assert tree_digest(ws.root) == before
 
 

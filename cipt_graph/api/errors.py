@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -149,7 +150,8 @@ def validation_text(err: dict, lang: str) -> str:
     if kind == "missing":
         return f"{param} absent : il est obligatoire"
     if kind in ("literal_error", "enum"):
-        expected = str(ctx.get("expected", "")).replace(" or ", " ou ")
+        # pydantic's "'fr' or 'en'": « fr » ou « en » in French
+        expected = re.sub(r"'([^']*)'", r"« \1 »", str(ctx.get("expected", ""))).replace(" or ", " ou ")
         return f"{param} : valeur non acceptée ({expected} attendu)" if expected else f"{param} : valeur non acceptée"
     if kind.startswith(("int_", "float_", "decimal_")) and kind.endswith(("_parsing", "_type")):
         return f"{param} : un nombre est attendu"

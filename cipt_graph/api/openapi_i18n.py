@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+from ..i18n import typeset_markdown
 from .openapi_schemas_fr import localize_schemas
 
 #: (method, path) → (English summary, French summary, French description or "" to keep none).
@@ -188,6 +189,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
 
 #: Parameter descriptions: English (as the routes write them) → French.
 PARAMETERS_FR: dict[str, str] = {
+    "The programme whose certification is exported (its code, such as M2_CIPT, or its IRI); needed when "
+    "the dataset holds several programmes (400)":
+        "La formation dont la certification est exportée (son code, comme M2_CIPT, ou son IRI) ; "
+        "obligatoire quand les données comptent plusieurs formations (400)",
     "Only this programme's (its code, such as M2_CIPT, or its IRI); every programme when absent, "
     "each row naming its programme":
         "Seulement ceux de cette formation (son code, comme M2_CIPT, ou son IRI) ; toutes les "
@@ -343,4 +348,29 @@ def localized_openapi(spec: dict, lang: str) -> dict:
                 text = response.get("description")
                 if text in RESPONSES_FR:
                     response["description"] = RESPONSES_FR[text]
+    if lang == "fr":
+        _typeset_texts(out)
     return out
+
+
+def docs_text(text: str, markdown: bool = True) -> str:
+    """A French text of /openapi.fr.json in French typography (:func:`..i18n.typeset_markdown`:
+    code spans as written). In Markdown (descriptions) the no-break space is written ``&nbsp;``:
+    Swagger UI's Markdown (Remarkable) turns the character U+00A0 into a plain space, the entity
+    into U+00A0; a summary is plain text."""
+    text = typeset_markdown(text, "fr")
+    return text.replace("\u00a0", "&nbsp;") if markdown else text
+
+
+def _typeset_texts(node: object) -> None:
+    """Every ``description`` (Markdown) and ``summary`` under ``node`` through :func:`docs_text`,
+    in place; examples, names and values untouched."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("description", "summary") and isinstance(value, str):
+                node[key] = docs_text(value, markdown=key == "description")
+            elif key not in ("example", "examples", "default", "enum", "const"):
+                _typeset_texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            _typeset_texts(value)

@@ -140,7 +140,9 @@ def account_links(request: Request, lang: str) -> dict:
     account = current_account(request)
     raw = request.scope.get("raw_path")  # as sent: decoding would change an IRI's %2F, %25…
     path = raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
-    here = path + (f"?{request.url.query}" if request.url.query else "")
+    # A page answering a form names the page to come back to (request.state.here): its own
+    # address may only take a POST.
+    here = getattr(request.state, "here", None) or path + (f"?{request.url.query}" if request.url.query else "")
     if account is not None:
         return {"account": (account.display_name or account.username, account.role), "csrf": csrf_token(request),
                 "here": here}

@@ -78,8 +78,12 @@ def _render(request: Request, name: str, lang: str, title_key: str, status: int 
     other = "en" if lang == "fr" else "fr"
     switch = switch_href(request, other)
     if request.method != "GET" and request.url.path in _POST_ONLY:
-        # A form's answer (a refusal): the other language of a page one can open, not of the form's address.
-        switch = _in_lang(context.get("switch_to") or context.get("back_link") or "/review", other)
+        # A form's answer (a refusal): the other language of a page one can open, not of the form's
+        # address; the header's sign-in link and sign-out form come back to that page too (a GET of
+        # the form's address is a 405).
+        page = context.get("switch_to") or context.get("back_link") or "/review"
+        switch = _in_lang(page, other)
+        request.state.here = _in_lang(page, lang)
     body = _ENV.get_template(name).render(
         # every link keeps the language (issue #15) and the programme (issue #16)
         lang=lang, t=t, q="?" + urlencode([("lang", lang)] + [("programme", p) for p in
@@ -134,12 +138,20 @@ class _Refusal(Exception):
         self.status, self.message = status, message
 
 
-def _refused(request: Request, exc: _Refusal, lang: str) -> Response:
+def _refused(request: Request, exc: _Refusal, lang: str, form: dict | None = None) -> Response:
+    """The refusal page; with the refused ``form``, signing in again (or switching language)
+    comes back to the page that form was on: the cell's editor, else the form's ``back``."""
     if exc.status == 401 and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target, 'lang': lang})}", status_code=303)
+    page = None
+    if form is not None and form.get("form") == "cell":
+        page = "/edit/cell?" + urlencode({"module": str(form.get("module", ""))[:40],
+                                          "competency": str(form.get("target", ""))[:40]})
+    elif form is not None:
+        page = _back_to_link(form, lang)
     return _render(request, "base.html.j2", lang, "refused", status=exc.status, error=exc.message,
-                   back_link=f"/review?lang={lang}", back_text=TEXT[lang]["back_to_review"])
+                   back_link=f"/review?lang={lang}", back_text=TEXT[lang]["back_to_review"], switch_to=page)
 
 
 
@@ -199,7 +211,9 @@ async def login(request: Request) -> Response:
     limiter.succeeded(username)
     open_session(request, account)
     request.session["flash"] = t["signed_in"].format(name=account.display_name)
-    return RedirectResponse(_local(form.get("next")), status_code=303)
+    back = _local(form.get("next"))
+    # A form's address only takes a POST: the review page rather than a 405.
+    return RedirectResponse(f"/review?lang={lang}" if urlsplit(back).path in _POST_ONLY else back, status_code=303)
 
 
 @router.post("/logout")
@@ -210,7 +224,7 @@ async def logout(request: Request) -> Response:
     # Back to the page the person was on (the header's form sends it), unless only a signed-in
     # person may see it (the editing pages); else the dashboard, in the page's language.
     back = _local(str(form.get("next", "")), default="")
-    if not back or back.startswith(("/edit/", "/login", "/logout")):
+    if not back or back.startswith(("/edit/", "/login", "/logout")) or urlsplit(back).path in _POST_ONLY:
         back = "/" + ("?lang=en" if lang == "en" else "")
     if back.startswith(("/review", "/versions/diff")):  # the pages that show a flash message
         request.session["flash"] = TEXT[lang]["signed_out"]
@@ -301,7 +315,7 @@ async def review_decision(request: Request) -> Response:
     try:
         account = _need(request, "validate", lang)
     except _Refusal as exc:
-        return _refused(request, exc, lang)
+        return _refused(request, exc, lang, form)
     decision = str(form.get("decision", ""))
     return await _apply(request, lambda: review_link(
         request.app.state.workspace, str(form.get("kind", "")), str(form.get("module", "")),
@@ -320,7 +334,7 @@ async def edit_cell(request: Request) -> Response:
     try:
         account = _need(request, "edit", lang)
     except _Refusal as exc:
-        return _refused(request, exc, lang)
+        return _refused(request, exc, lang, form)
     on_error = None
     if form.get("form") == "cell" and form.get("kind") == "competency":  # the matrix's cell editor
         from .team_cell import render_cell

@@ -368,3 +368,20 @@ def text(lang: str, key: str, **values: object) -> str:
 def column(lang: str, name: str) -> str:
     """The header of a query variable in ``lang`` (its own name when none is known)."""
     return COLUMNS.get(lang, COLUMNS["fr"]).get(name, name)
+
+
+#: Values of a column that name something for people: the kinds of mapping links
+#: (``mapping_status``, ``mapping_links_proposed``: the class's local name, or ``all``).
+VALUES: dict[str, dict[str, dict[str, str]]] = {
+    "fr": {"link_kind": {"CompetencyCoverage": "module → compétence", "ActivityCoverage": "module → activité",
+                         "ObjectiveCoverage": "module → objectif", "all": "tous les liens"}},
+    "en": {"link_kind": {"CompetencyCoverage": "module → competency", "ActivityCoverage": "module → activity",
+                         "ObjectiveCoverage": "module → objective", "all": "all links"}},
+}
+
+
+def value_word(lang: str, name: str | None, value: object) -> object:
+    """``value`` of the column ``name`` as people read it in ``lang`` (``CompetencyCoverage`` →
+    « module → compétence »); any other value unchanged."""
+    words = VALUES.get(lang, VALUES["en"]).get(name or "", {})
+    return words.get(value, value) if isinstance(value, str) else value

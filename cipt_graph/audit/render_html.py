@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .. import i18n
-from .labels import TEXT, column, text
+from .labels import TEXT, column, text, value_word
 from .evidence import status_groups
 from .model import AuditReport, compact
 from .report import query_title
@@ -37,10 +37,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PARIS = i18n.PARIS
 
 
-def format_value(value: object, lang: str) -> str:
+def format_value(value: object, lang: str, column: str | None = None) -> str:
     """A cell as people read it (Babel, CLDR): yes/no for booleans, numbers as the locale
     writes them (``12,5`` and ``1 234`` with U+202F in French, ``12.5`` and ``1,234`` in
-    English), ISO dates as dates (``1 sept. 2025`` / ``1 Sept 2025``); other text as is."""
+    English), ISO dates as dates (``1 sept. 2025`` / ``1 Sept 2025``), the values of
+    ``column`` that name something in words (:func:`.labels.value_word`); other text as is."""
+    value = value_word(lang, column, value)
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -204,7 +206,7 @@ def render_html(report: AuditReport) -> str:
         t=lambda key, **values: text(lang, key, **values),
         colon=i18n.colon(lang),
         col=lambda name: column(lang, name),
-        fmt=lambda value: format_value(value, lang),
+        fmt=lambda value, column=None: format_value(value, lang, column),
         visible=visible_columns,
         widths=column_widths,
         numeric=numeric,

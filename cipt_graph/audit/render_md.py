@@ -64,7 +64,7 @@ def render_md(report: AuditReport) -> str:
     tables in full and the full text of every cited query in the appendix."""
     lang = report.lang
     t = lambda key, **values: text(lang, key, **values)  # noqa: E731
-    fmt = lambda value: format_value(value, lang)  # noqa: E731
+    fmt = lambda value, column=None: format_value(value, lang, column)  # noqa: E731
     colon = i18n.colon(lang)  # "\u00a0: " in French, ": " in English
     ctx = report_context(report)
     counts = report.counts()
@@ -87,7 +87,7 @@ def render_md(report: AuditReport) -> str:
     out += [f"## {t('identity')}", ""]
     for row in report.identity.rows:
         out += _table([t("item"), t("value")], [
-            [column(lang, c), fmt(row[c])] for c in visible_columns(report.identity.columns, [row])])
+            [column(lang, c), fmt(row[c], c)] for c in visible_columns(report.identity.columns, [row])])
     out.append(_cite(report, report.identity.source))
 
     out += [f"## {t('hours')}", ""]
@@ -140,7 +140,7 @@ def render_md(report: AuditReport) -> str:
             out += [t("no_rows"), ""]
         else:
             shown = visible_columns(c.columns, c.rows)
-            out += _table([column(lang, n) for n in shown], [[fmt(r[n]) for n in shown] for r in c.rows])
+            out += _table([column(lang, n) for n in shown], [[fmt(r[n], n) for n in shown] for r in c.rows])
         out.append(_cite(report, c.source))
 
     out += [f"## {t('shacl')}", ""]
@@ -166,7 +166,7 @@ def render_md(report: AuditReport) -> str:
             out += [t("mapping_sentence", proposed=row["proposed"], links=row["links"],
                       percent=row["proposed_percent"]), ""]
     shown = visible_columns(report.mapping_status.columns, report.mapping_status.rows)
-    out += _table([column(lang, n) for n in shown], [[fmt(r[n]) for n in shown] for r in report.mapping_status.rows])
+    out += _table([column(lang, n) for n in shown], [[fmt(r[n], n) for n in shown] for r in report.mapping_status.rows])
     out.append(_cite(report, report.mapping_status.source))
 
     out += [f"## {t('appendix')}", "", t("appendix_intro"), ""]

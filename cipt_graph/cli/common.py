@@ -137,7 +137,7 @@ def error_text(exc: CiptError, lang: str) -> str:
     if len(exc.errors) > MAX_ERRORS_SHOWN:
         shown.append(tr(lang, "cli.more_errors", len(exc.errors) - MAX_ERRORS_SHOWN))
     head = tr(lang, "cli.errors", len(exc.errors))
-    return typeset((f"{exc.where}: " if exc.where else "") + head + "\n  " + "\n  ".join(shown), lang)
+    return typeset((f"{exc.where}{colon(lang)}" if exc.where else "") + head + "\n  " + "\n  ".join(shown), lang)
 
 
 def parse_params(pairs: Sequence[str], lang: str = "fr") -> dict[str, str]:

@@ -32,9 +32,12 @@ class CellError:
         return self.en if lang == "en" and self.en else self.message
 
     def show(self, lang: str = "fr") -> str:
-        """``sheet!cell: message`` in ``lang``."""
+        """``sheet!cell: message`` in ``lang`` (``sheet!cell : message`` in French, a no-break
+        space before the colon)."""
+        from ..i18n import colon
+
         where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-        return f"{where}: {self.text(lang)}"
+        return f"{where}{colon(lang)}{self.text(lang)}"
 
     def as_dict(self, lang: str = "fr") -> dict[str, str]:
         """``{"sheet", "cell", "message"}``, the message in ``lang``."""

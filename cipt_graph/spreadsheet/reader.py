@@ -53,6 +53,21 @@ def workbook_lang(wb) -> str:
     return lang if lang in TEXT else "fr"
 
 
+def _is_matrix_view(wb) -> bool:
+    """Whether ``wb`` is the matrix page's view (``/matrix.xlsx``, :mod:`..visualize.matrix`):
+    its « Lisez-moi » / « Read me » sheet opens with the catalog's sentence that says so."""
+    from ..visualize.catalog import CATALOGS
+
+    def plain(text: object) -> str:
+        return " ".join(str(text or "").replace("\u00a0", " ").replace("\u202f", " ").split())
+
+    for catalog in CATALOGS.values():
+        name = catalog.get("matrix.readme_sheet")
+        if name in wb.sheetnames and plain(wb[name]["A1"].value) == plain(catalog.get("matrix.readme_view")):
+            return True
+    return False
+
+
 def check_workbook(wb, model: MatrixModel, *, where: str) -> MatrixEdit:
     """Check an open workbook against the matrix ``model`` (built in the workbook's language).
 
@@ -66,6 +81,14 @@ def check_workbook(wb, model: MatrixModel, *, where: str) -> MatrixEdit:
                                 f"unknown format {edit.meta.get('format')!r} (expected {FORMAT})"))
     lang = edit.meta.get("lang") if edit.meta.get("lang") in TEXT else model.lang
     missing = [name for name in (SHEET_MATRIX, SHEET_RATIONALE) if name not in wb.sheetnames]
+    if missing and _is_matrix_view(wb):
+        raise MatrixError([CellError(
+            "Classeur", "", "ce classeur est la vue de la matrice (« Classeur XLSX », /matrix.xlsx), pour la lecture "
+            "et l'impression : il ne se réimporte pas. Partez du classeur modifiable (« Télécharger le classeur "
+            "modifiable » sur la page Matrice, ou cipt export-matrix), reportez-y vos modifications, puis déposez-le",
+            "this workbook is the view of the matrix (“XLSX workbook”, /matrix.xlsx), for reading and printing: it "
+            "cannot be imported back. Start from the editable workbook (“Download the editable workbook” on the "
+            "Matrix page, or cipt export-matrix), carry your changes over, then upload it")], where=where)
     if missing:
         errors += [CellError("Classeur", "", f"feuille {quoted(name)} absente (feuilles présentes : "
                              f"{', '.join(wb.sheetnames)}) : ce n'est pas une matrice exportée par cipt export-matrix",

@@ -46,7 +46,7 @@
     details.appendChild(el("p", { "class": "kind" }, UI["kind." + n.kind]));
     details.appendChild(el("h2", {}, n.code + " — " + n.full));
     if (n.hours != null && n.kind !== "block") {
-      details.appendChild(el("p", {}, UI["details.hours"] + (DATA.lang === "fr" ? " : " : ": ") +
+      details.appendChild(el("p", {}, UI["details.hours"] + (DATA.lang === "fr" ? "\u00a0: " : ": ") +
                                       N.numberText(Number(n.hours)) + "\u202fh"));
     }
     if (n.kind === "module") {
