@@ -183,6 +183,10 @@ def test_the_interchange_files_are_the_programme_s(url, path):
     assert "RNCP38175" not in got.text and rncp in got.text
     shipped = httpx.get(url + path, params={"programme": "M2_CIPT"}, timeout=60)
     assert shipped.status_code == 200 and "RNCP38175" in shipped.headers["content-disposition"]
+    # The page claims nothing of another programme, and its commands write the same file.
+    assert "38175" not in page
+    command = path.rsplit("/", 1)[1].split(".")[0]
+    assert f"cipt export-{command} --programme U002 --out" in page, page
 
 
 def test_the_interchange_files_refuse_an_unknown_or_missing_programme(url):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from html import escape
 from urllib.parse import urlencode
 from typing import Literal
@@ -251,7 +252,7 @@ _TEXT = {
         "who": "Qui le lit", "download": "Télécharger", "command": "Commande",
         "case": ("1EdTech CASE 1.0", "Le référentiel (blocs, compétences, codes, textes en français et en anglais) et les liens aux modules avec leur niveau, en paquet CASE ; aussi servi par l'API CASE /ims/case/v1p0/.", "OpenSALT, CASE Network, les LMS et plateformes qui importent des référentiels CASE."),
         "moodle": ("Moodle : référentiel de compétences", "Le CSV de l'import de référentiels de Moodle (tool_lpimportcsv) : blocs et compétences en arbre, numéros d'identification = codes, échelle Sensibilisation / Approfondissement / Maîtrise.", "Moodle (Administration du site › Compétences › Importer un référentiel), pour rattacher les compétences aux cours et aux activités."),
-        "elm": ("Europass / ELM 3", "La qualification (le diplôme, niveau 7 du CEC, RNCP 38175) avec ses acquis d'apprentissage (les compétences), ses blocs et son volume horaire, en JSON-LD ELM.", "Europass, les outils de diplômes numériques européens (EDC) et les catalogues de qualifications."),
+        "elm": ("Europass / ELM 3", "La qualification (le diplôme, avec son niveau du CEC et son numéro RNCP) avec ses acquis d'apprentissage (les compétences), ses blocs et son volume horaire, en JSON-LD ELM.", "Europass, les outils de diplômes numériques européens (EDC) et les catalogues de qualifications."),
         "context": ("Contexte JSON-LD", "Le @context publié du projet (IRI stable https://w3id.org/cipt-graph/context.jsonld) avec lequel chaque réponse JSON-LD du service est compactée.", "Tout processeur JSON-LD, les outils du web de données."),
     },
     "en": {
@@ -260,7 +261,7 @@ _TEXT = {
         "who": "Who reads it", "download": "Download", "command": "Command",
         "case": ("1EdTech CASE 1.0", "The referential (blocks, competencies, codes, French and English text) and the links to modules with their level, as a CASE package; also served by the CASE API /ims/case/v1p0/.", "OpenSALT, CASE Network, LMSs and platforms that import CASE frameworks."),
         "moodle": ("Moodle competency framework", "The CSV of Moodle's framework importer (tool_lpimportcsv): blocks and competencies as a tree, ID numbers = codes, the Introduced / Reinforced / Mastered scale.", "Moodle (Site administration › Competencies › Import competency framework), to attach competencies to courses and activities."),
-        "elm": ("Europass / ELM 3", "The qualification (the diploma, EQF level 7, RNCP 38175) with its learning outcomes (the competencies), its blocks and its volume of learning, as ELM JSON-LD.", "Europass, European Digital Credentials tools and qualification catalogues."),
+        "elm": ("Europass / ELM 3", "The qualification (the diploma, with its EQF level and RNCP number) with its learning outcomes (the competencies), its blocks and its volume of learning, as ELM JSON-LD.", "Europass, European Digital Credentials tools and qualification catalogues."),
         "context": ("JSON-LD context", "The project's published @context (stable IRI https://w3id.org/cipt-graph/context.jsonld) every JSON-LD answer of the service is compacted with.", "Any JSON-LD processor, linked-data tools."),
     },
 }
@@ -282,6 +283,9 @@ def render_interchange(lang: str, links: Links, switch: str | None = None) -> st
             query += [(name, value) for name, value in links.keep if name == "programme"]
         if query:
             href += "?" + urlencode(query)
+        chosen = [value for name, value in links.keep if name == "programme"]
+        if chosen and command != "—":  # the command writes the same programme's file
+            command = command.replace(" --out ", f" --programme {shlex.quote(chosen[0])} --out ", 1)
         parts.append(
             f'<section class="export" id="{key}"><h2>{escape(name)}</h2><p>{escape(what)}</p>'
             f'<p><strong>{escape(t["who"])}{" :" if lang == "fr" else ":"}</strong> {escape(who)}</p>'
