@@ -277,6 +277,44 @@ def test_serving_a_workspace_without_accounts_writes_nothing_into_it(tmp_path):
     assert tree_digest_of(workspace) == before
 
 
+def test_a_stranger_s_failures_do_not_lock_the_account_owner_out(team_server, team_ws):
+    """Wrong passwords for an account from one address lock that address out of the account, not
+    the person signing in from another (OWASP: lockout as a denial of service); a guess spread
+    over many addresses stays limited per account (SignInLimiter.per_account)."""
+    def client_from(address: str) -> httpx.Client:
+        return httpx.Client(base_url=team_server.url, follow_redirects=False, timeout=60,
+                            transport=httpx.HTTPTransport(local_address=address))
+
+    password = "olga-secret-66666"
+    done = run_cli("users", "add", "olga", "--role", "editor", "--password-stdin", "--data", str(team_ws),
+                   input=password + "\n")
+    assert done.returncode == 0, done.stderr
+    stranger = client_from("127.0.0.2")
+    token = _token(stranger.get("/login").text)
+    statuses = [stranger.post("/login", data={"csrftoken": token, "username": "olga", "password": f"guess-{i}-xxxxx"}).status_code
+                for i in range(6)]
+    assert statuses == [401] * 5 + [429], statuses
+    owner = client_from("127.0.0.3")
+    token = _token(owner.get("/login").text)
+    signed = owner.post("/login", data={"csrftoken": token, "username": "olga", "password": password})
+    assert signed.status_code == 303, signed.text
+    assert owner.get("/review").status_code == 200
+    again = stranger.post("/login", data={"csrftoken": _token(stranger.get("/login").text), "username": "olga",
+                                          "password": password})
+    assert again.status_code == 429 and int(again.headers["retry-after"]) > 0  # still locked for the stranger
+    # Fifty failures for one account from ten addresses: it is then limited from an eleventh too.
+    for host in range(10, 20):
+        guesser = client_from(f"127.0.1.{host}")
+        token = _token(guesser.get("/login").text)
+        for i in range(5):
+            r = guesser.post("/login", data={"csrftoken": token, "username": "olga", "password": f"spread-{i}-xxxxx"})
+            assert r.status_code in (401, 429), r.status_code
+    late = client_from("127.0.2.1")
+    refused = late.post("/login", data={"csrftoken": _token(late.get("/login").text), "username": "olga",
+                                         "password": password})
+    assert refused.status_code == 429, refused.status_code
+
+
 def test_sign_in_limit_counts_every_spelling_of_a_name_as_one_account(team_server, team_ws):
     """Five wrong passwords for " noe", "NOE\\t"… lock noe: the limiter normalises names as the
     account store does (found by a tester: whitespace variants were separate counters)."""

@@ -81,11 +81,15 @@ def session_secret(workspace) -> str:
 
 
 class SignInLimiter:
-    """At most ``per_user`` failed sign-ins per username and ``per_client`` per client address in
-    ``window`` seconds (defaults: 5 and 20 in 300 s); then :meth:`retry_after` gives the wait."""
+    """Failed sign-ins, limited so that guessing is slow and nobody can lock a person out from
+    elsewhere (OWASP Authentication Cheat Sheet, "account lockout"): in ``window`` seconds
+    (300), at most ``per_user`` failures for one account from one client address (5), ``per_client``
+    from one address whatever the accounts (20), and ``per_account`` for one account from every
+    address together (50: a distributed guess stays slow; a single stranger's failures lock only
+    that stranger out). Past a limit, :meth:`retry_after` gives the wait in seconds."""
 
-    def __init__(self, per_user: int = 5, per_client: int = 20, window: float = 300.0):
-        self.per_user, self.per_client, self.window = per_user, per_client, window
+    def __init__(self, per_user: int = 5, per_client: int = 20, window: float = 300.0, per_account: int = 50):
+        self.per_user, self.per_client, self.window, self.per_account = per_user, per_client, window, per_account
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -93,6 +97,10 @@ class SignInLimiter:
     def _user_key(username: str) -> str:
         # The account store's own normalisation (``AccountStore.get``): " marie\t" is marie.
         return "u:" + username.strip().casefold()
+
+    def _keys(self, client: str, username: str) -> tuple[tuple[str, int], ...]:
+        user = self._user_key(username)
+        return ((f"c:{client}", self.per_client), (f"{user}@{client}", self.per_user), (user, self.per_account))
 
     def _recent(self, key: str, now: float) -> deque[float]:
         times = self._failures.setdefault(key, deque())
@@ -105,7 +113,7 @@ class SignInLimiter:
         now = time.monotonic()
         with self._lock:
             waits = []
-            for key, limit in ((f"c:{client}", self.per_client), (self._user_key(username), self.per_user)):
+            for key, limit in self._keys(client, username):
                 times = self._recent(key, now)
                 if len(times) >= limit:
                     waits.append(int(times[0] + self.window - now) + 1)
@@ -119,12 +127,13 @@ class SignInLimiter:
                     del self._failures[key]  # expired entries go first, lockouts in force stay…
                 while len(self._failures) > 100_000:  # …then the oldest names
                     del self._failures[next(iter(self._failures))]
-            for key in (f"c:{client}", self._user_key(username)):
+            for key, _ in self._keys(client, username):
                 self._recent(key, now).append(now)
 
-    def succeeded(self, username: str) -> None:
+    def succeeded(self, client: str, username: str) -> None:
+        """A right password from ``client``: that address's failures for the account are forgotten."""
         with self._lock:
-            self._failures.pop(self._user_key(username), None)
+            self._failures.pop(f"{self._user_key(username)}@{client}", None)
 
 
 #: Multipart forms (file uploads) whose token the route checks itself with :func:`check_form_token`

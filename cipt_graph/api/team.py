@@ -208,7 +208,7 @@ async def login(request: Request) -> Response:
         limiter.failed(client, username)
         return _render(request, "login.html.j2", lang, "sign_in", status=401, error=t["bad_login"],
                        next=_local(form.get("next")), username=username)
-    limiter.succeeded(username)
+    limiter.succeeded(client, username)
     open_session(request, account)
     request.session["flash"] = t["signed_in"].format(name=account.display_name)
     back = _local(form.get("next"))
