@@ -43,7 +43,7 @@ def programme_routes() -> list[str]:
     for route in flat(create_app(OxigraphStore()).router.routes):
         if (isinstance(route, APIRoute) and "GET" in route.methods
                 and any(p.name == "programme" for p in route.dependant.query_params)):
-            path = route.path.replace("{code}", "X")
+            path = route.path.replace("{code}", "X").replace("{sourcedId}", "00000000-0000-5000-8000-000000000000")
             if path.startswith("/api/versions/diff"):
                 path += "?a=v1&b=current"
             routes.append(path)
@@ -61,7 +61,8 @@ def _with(route: str, query: str) -> str:
 def _message(response: httpx.Response) -> str:
     """The message of an error answer: the JSON's, else the page's text (tags dropped)."""
     if response.headers.get("content-type", "").startswith("application/json"):
-        return response.json()["message"]
+        body = response.json()  # the CASE API's failures are imsx_StatusInfo (its imsx_description)
+        return body["message"] if "message" in body else body["imsx_description"]
     from html import unescape
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.text)))
 

@@ -23,6 +23,7 @@ from . import views as views_api
 from . import audit as audit_api
 from . import team as team_api
 from . import team_cell as team_cell_api
+from . import team_diff as team_diff_api
 from . import team_upload as team_upload_api
 from . import writes as writes_api
 from . import interchange as interchange_api
@@ -125,6 +126,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(writes_api.router)
     app.include_router(team_api.router)
     app.include_router(team_cell_api.router)
+    app.include_router(team_diff_api.router)
     app.include_router(team_upload_api.router)
     interchange_api.install(app)
     app.mount("/api/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger-assets")
@@ -132,8 +134,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 
     # Junk query parameters neither reach a route nor make another cache entry (see cache.py).
     parameters = route_parameters(app, always=("lang", *KEPT_PARAMS),
-                                  raw=tuple(m.__name__ for m in (sparql, named_queries, team_api, team_cell_api, team_upload_api,
-                                                                 writes_api)))
+                                  raw=tuple(m.__name__ for m in (sparql, named_queries, team_api, team_cell_api,
+                                                                 team_diff_api, team_upload_api, writes_api)))
     app.add_middleware(ClientAddress)  # the client's share of the slots (runner.py)
     # An identical request waits for the answer being computed at most as long as any work may run.
     app.add_middleware(ResponseCache, cache=app.state.cache, version=app.state.data_version, parameters=parameters,
