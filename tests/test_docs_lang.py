@@ -64,18 +64,29 @@ def test_every_operation_is_named_in_both_languages(site):
                in zip(operations(fr), operations(en))) > 25
 
 
+def _docs_page(browser, site, lang: str) -> Watched:
+    """/docs in ``lang`` at 1280×720 in a watched page (console errors and failed requests kept),
+    once Swagger UI has drawn its operations."""
+    watched = Watched(browser, site.url + "/")
+    try:
+        watched.page.set_viewport_size({"width": 1280, "height": 720})
+        watched.page.goto(f"{site.url}/docs?lang={lang}")
+        watched.page.wait_for_selector("#swagger-ui .opblock-summary")
+    except BaseException:
+        watched.close()
+        raise
+    return watched
+
+
 @pytest.mark.parametrize("lang, shown, absent", [
     ("fr", ["Requête SPARQL (GET)", "Paramètres", "Réponses", "Essayer", "Réponse réussie", "Ressources"],
      ["Parameters", "Responses", "Try it out", "Successful Response", "Sparql Get"]),
     ("en", ["SPARQL query (GET)", "Parameters", "Responses", "Try it out"],
      ["Paramètres", "Requête SPARQL (GET)", "Sparql Get"])])
 def test_docs_page_in_the_page_language(browser, site, lang, shown, absent):  # noqa: F811
-    watched = Watched(browser, site.url + "/")
+    watched = _docs_page(browser, site, lang)
     page = watched.page
-    page.set_viewport_size({"width": 1280, "height": 720})
     try:
-        page.goto(f"{site.url}/docs?lang={lang}")
-        page.wait_for_selector("#swagger-ui .opblock-summary")
         page.click("#swagger-ui .opblock-tag-section .opblock-summary >> nth=2")  # GET /api/queries/{name}
         page.wait_for_selector("#swagger-ui .try-out")
         page.wait_for_timeout(300)  # the observer runs at the next frame
@@ -177,12 +188,9 @@ def test_docs_texts_follow_the_typography_of_the_language(browser, site, lang): 
     else:
         bad = [t for t in texts if re.search("[\u00a0\u202f][:;!?]", t)]
     assert bad == [], f"{len(bad)} texts: {bad[:5]}"
-    watched = Watched(browser, site.url + "/")
+    watched = _docs_page(browser, site, lang)
     page = watched.page
-    page.set_viewport_size({"width": 1280, "height": 720})
     try:
-        page.goto(f"{site.url}/docs?lang={lang}")
-        page.wait_for_selector("#swagger-ui .opblock-summary")
         # Open every operation (Swagger UI draws them as it goes: click the closed ones until all
         # are open; the site's CSP forbids eval, hence no wait_for_function).
         for _ in range(60):

@@ -40,6 +40,16 @@ def _other_tab_signs_out(context, server) -> None:
     other.close()
 
 
+def _sign_in_again(page, user: str):
+    """From a refusal asking to sign in: the header's sign-in link, then the form; the answer of
+    the navigation it ends with."""
+    page.click("#sign-in")
+    page.wait_for_load_state()
+    with page.expect_navigation() as nav:
+        _sign_in(page, user)
+    return nav.value
+
+
 def test_signing_in_again_after_a_refused_decision_lands_on_a_page(browser, site):  # noqa: F811
     server, _ = site
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 720})
@@ -52,12 +62,7 @@ def test_signing_in_again_after_a_refused_decision_lands_on_a_page(browser, site
         page.locator("tr[id^='link-M02-'] button[value=validate]").first.click()
         page.wait_for_load_state()
         assert page.url.endswith("/review/decision") and "Connectez-vous" in page.inner_text("main")
-        page.click("#sign-in")
-        page.wait_for_load_state()
-        answer = None
-        with page.expect_navigation() as nav:
-            _sign_in(page, "vera")
-        answer = nav.value
+        answer = _sign_in_again(page, "vera")
         assert answer.status == 200, (page.url, page.inner_text("h1"))
         assert page.url.split("?")[0].endswith("/review") and page.locator("html").get_attribute("lang") == "fr"
     finally:
@@ -107,11 +112,8 @@ def test_signing_in_again_after_a_refused_cell_lands_on_the_cell(browser, site):
         page.locator("#cell-form button[type=submit]").click()
         page.wait_for_load_state()
         assert page.url.endswith("/edit/link") and "Connectez-vous" in page.inner_text("main")
-        page.click("#sign-in")
-        page.wait_for_load_state()
-        with page.expect_navigation() as nav:
-            _sign_in(page, "emile")
-        assert nav.value.status == 200, (page.url, page.inner_text("h1"))
+        answer = _sign_in_again(page, "emile")
+        assert answer.status == 200, (page.url, page.inner_text("h1"))
         assert "/edit/cell" in page.url and "module=M04" in page.url and "competency=BC01-C1" in page.url
         assert page.locator("#cell-form").count() == 1
     finally:
