@@ -167,13 +167,6 @@ def validation_text(err: dict, lang: str) -> str:
     return f"{param} : valeur refusée ({msg})"
 
 
-def _page_lang(request: Request) -> str:
-    """The language of the framework's own messages (404, 405, a refused parameter): the
-    request's (:func:`request_lang`: ``?lang=``, else ``Accept-Language``, else French), for
-    pages and machine clients alike, as every other message of the service."""
-    return request_lang(request)
-
-
 def _wants_html(request: Request) -> bool:
     """A browser asking for a page (``text/html`` named in ``Accept``), outside the SPARQL protocol."""
     if request.url.path.startswith("/sparql"):
@@ -231,7 +224,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        lang, message_lang = _page_lang(request), "en"
+        lang, message_lang = request_lang(request), "en"
         path = request.url.path
         if exc.status_code == 404 and message == "Not Found":
             message, message_lang = ((f"aucune ressource à l'adresse {path}", "fr") if lang == "fr"
@@ -244,7 +237,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        lang = _page_lang(request)
+        lang = request_lang(request)
         parts = [validation_text(err, lang) for err in exc.errors()]
         fallback = "requête incorrecte" if lang == "fr" else "invalid request"
         return error_response(request, 400, "; ".join(parts) or fallback, message_lang=lang)
